@@ -1,0 +1,56 @@
+# Atlas PVIGM. `make run` and `make test` do all set-up on a fresh Debian machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Everything the built data depend on: when any of it changes, the data are stale.
+DATA_INPUTS := $(shell find vendor geodata etl indicators -type f ! -name '*.pyc' ! -path '*/__pycache__/*' 2>/dev/null)
+DATA_STAMP := data/.built
+
+.PHONY: run test data bench browser clean
+
+$(BIN)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "python3 -m venv failed: installing python3-venv"; \
+	  SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+$(DATA_STAMP): $(BIN)/.installed $(DATA_INPUTS)
+	$(PY) -m geodata build > /dev/null
+	@if [ -f etl/__main__.py ]; then $(PY) -m etl build; fi
+	@mkdir -p data && touch $@
+
+## data: rebuild every built artefact (geometry, gazetteer, store) from the vendored sources
+data: $(BIN)/.installed
+	@rm -f $(DATA_STAMP)
+	@$(MAKE) --no-print-directory $(DATA_STAMP)
+
+## run: install, build the data if missing or stale, start the atlas on http://localhost:8501
+run: $(DATA_STAMP)
+	$(BIN)/streamlit run streamlit_app.py
+
+## browser: Debian's chromium for the real-browser tests (installed when missing)
+browser:
+	@command -v chromium > /dev/null || { \
+	  SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium > /dev/null; }
+
+## test: install, build the data, then the whole suite (unit, AppTest, real browser)
+test: $(BIN)/.installed-dev $(DATA_STAMP) browser
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+## bench: print the performance figures (deck bytes, rerun times, build time, cross-tab time)
+bench: $(DATA_STAMP)
+	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf data $(VENV)

@@ -1,0 +1,18 @@
+"""Home: what the atlas is, for whom, and the network countries."""
+
+import streamlit as st
+
+from atlas import data, ui
+from atlas.i18n import translator
+
+lang = ui.current_lang()
+_ = translator(lang)
+
+ui.render_header(_("home.title"), _("common.app_tagline"))
+st.write(_("home.intro"))
+st.write(_("home.audience"))
+st.subheader(_("home.countries_heading"))
+st.write(" · ".join(data.country_choices(lang).values()))
+st.subheader(_("home.principles_heading"))
+st.write(_("home.principles"))
+ui.render_footer(lang)

@@ -1,0 +1,53 @@
+"""Rendering helpers shared by every page: language, notices, headers, footers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from atlas import urlstate
+from atlas.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
+
+LANG_PARAM = urlstate.choice("lang", LANGS, DEFAULT_LANG, label=LANG_NAMES.get)
+
+
+def setup_language() -> str:
+    """The language switch (Español / English), kept in the URL as ``?lang=``."""
+    problems = urlstate.sync_from_url([LANG_PARAM], "app")
+    st.sidebar.segmented_control(
+        "Idioma · Language", list(LANGS), format_func=LANG_NAMES.get, key="lang", required=True,
+    )
+    urlstate.write_to_url([LANG_PARAM], "app")
+    lang = current_lang()
+    render_problems(problems, lang)
+    return lang
+
+
+def current_lang() -> str:
+    """The language chosen for this session (Spanish until told otherwise)."""
+    lang = st.session_state.get("lang")
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def render_problems(problems: Sequence[urlstate.Problem], lang: str) -> None:
+    """A visible notice for every URL parameter that was ignored."""
+    for problem in problems:
+        st.warning(problem.message(lang), icon=":material/link_off:")
+
+
+def render_header(title: str, caption: str | None = None) -> None:
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
+def render_footer(lang: str) -> None:
+    st.divider()
+    st.caption(t("common.footer", lang))
+
+
+def render_missing_data(err: Exception, lang: str) -> None:
+    """Say plainly that built data are missing and how to build them, then stop the page."""
+    st.error(t("common.data_missing", lang, detail=str(err)), icon=":material/database_off:")
+    st.stop()

@@ -1,0 +1,137 @@
+"""Share the view through the URL: every widget worth sharing has a query parameter.
+
+``read_params`` is pure (tested without Streamlit): it turns the query string into
+values and a list of problems. ``sync_from_url`` and ``write_to_url`` move values
+between ``st.query_params`` and widget state (widget keys equal parameter names).
+A bad parameter never raises: it falls back to the default and the page shows a notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from atlas.i18n import t
+
+
+class ParamError(ValueError):
+    """A query value that cannot be used; ``reason`` is a strings key, ``values`` fill it."""
+
+    def __init__(self, reason: str, **values: object):
+        super().__init__(reason)
+        self.reason = reason
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query parameter: its key, default, and how to read and write it."""
+
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    dump: Callable[[Any], str] = str
+    label: Callable[[Any], str] = field(default=str, compare=False)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A query parameter that was ignored, and why."""
+
+    key: str
+    value: str
+    reason: str
+    values: Mapping[str, object]
+    fallback: str
+
+    def message(self, lang: str) -> str:
+        reason = t(f"common.{self.reason}", lang, **self.values)
+        return t("common.url_notice", lang, param=self.key, value=self.value, reason=reason, fallback=self.fallback)
+
+
+def choice(key: str, options: Sequence[str], default: str | None, label: Callable[[Any], str] = str) -> Param:
+    """A parameter that must be one of ``options`` (compared case-insensitively)."""
+    by_lower = {str(o).lower(): o for o in options}
+
+    def parse(raw: str) -> str:
+        try:
+            return by_lower[raw.strip().lower()]
+        except KeyError:
+            named = [str(o) for o in options if str(o)]
+            shown = ", ".join(named[:12]) + (" …" if len(named) > 12 else "")
+            raise ParamError("reason_unknown_value", valid=shown) from None
+
+    return Param(key, default, parse, dump=lambda v: "" if v is None else str(v), label=label)
+
+
+def integer(key: str, low: int, high: int, default: int) -> Param:
+    """An integer parameter within ``[low, high]``."""
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ParamError("reason_not_a_number") from None
+        if not low <= value <= high:
+            raise ParamError("reason_out_of_range", low=low, high=high)
+        return value
+
+    return Param(key, default, parse)
+
+
+def read_params(specs: Sequence[Param], query: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+    """Values for every spec from ``query`` (defaults where absent or bad) and the problems found."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for spec in specs:
+        raw = query.get(spec.key)
+        if raw is None or raw == "":
+            values[spec.key] = spec.default
+            continue
+        try:
+            values[spec.key] = spec.parse(raw)
+        except ParamError as err:
+            values[spec.key] = spec.default
+            fallback = spec.label(spec.default) if spec.default is not None else "—"
+            problems.append(Problem(spec.key, raw, err.reason, err.values, fallback))
+    return values, problems
+
+
+def _current_query(specs: Sequence[Param]) -> dict[str, str]:
+    return {s.key: st.query_params[s.key] for s in specs if s.key in st.query_params}
+
+
+def sync_from_url(specs: Sequence[Param], scope: str) -> list[Problem]:
+    """Load widget state from the URL when the URL changed from outside (a shared link).
+
+    A parameter absent from the URL keeps the value the session already has (page
+    switches drop query parameters), else its default. Returns the problems found on
+    that load (an empty list on ordinary reruns).
+    """
+    marker = f"_url_written_{scope}"
+    query = _current_query(specs)
+    if st.session_state.get(marker) == query and all(s.key in st.session_state for s in specs):
+        return []
+    values, problems = read_params(specs, query)
+    for spec in specs:
+        if spec.key in query or spec.key not in st.session_state:
+            st.session_state[spec.key] = values[spec.key]
+    return problems
+
+
+def write_to_url(specs: Sequence[Param], scope: str) -> None:
+    """Put the current widget values in the URL (defaults included, so a link is explicit)."""
+    query = {}
+    for spec in specs:
+        value = st.session_state.get(spec.key, spec.default)
+        text = spec.dump(value) if value is not None else ""
+        if text:
+            query[spec.key] = text
+    for spec in specs:
+        if spec.key not in query and spec.key in st.query_params:
+            del st.query_params[spec.key]
+    st.query_params.update(query)
+    st.session_state[f"_url_written_{scope}"] = query

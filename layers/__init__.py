@@ -1,0 +1,1 @@
+"""Pure builders: indicator frames + geometry -> pydeck decks, legends (no Streamlit)."""
