@@ -33,8 +33,9 @@ import topojson
 from geodata import paths
 from geodata.gazetteer import build_gazetteer, network_countries
 
-# Slivers between sources narrower than this (degrees, about 5.5 km) are closed.
-GAP_WIDTH = 0.05
+# Gaps between sources narrower than this (degrees, about 13 km) are closed: they are
+# slivers where the three boundary sources disagree (wider openings are real lakes).
+GAP_WIDTH = 0.12
 # Everything but Spain is clipped to the western hemisphere, which drops the
 # westernmost Aleutian islands (beyond 180°) so that no polygon wraps the globe.
 WEST = shapely.box(-180.0, -90.0, -10.0, 90.0)

@@ -80,9 +80,12 @@ def _cldr_name(iso2: str, lang: str) -> str | None:
 def _country_rows(cur: dict) -> list[dict]:
     ref = pd.read_csv(paths.COUNTRY_NAMES, keep_default_na=False, dtype=str)
     network = set(cur["network"])
+    special = {a for s in cur["special"].values() for a in s["aliases"]}
     rows = []
     for r in ref.itertuples(index=False):
         iso3, iso2 = r.iso3, r.iso2
+        if iso3 in special:  # e.g. STL (stateless), OOO (unknown): special codes, not territories
+            continue
         iso = pycountry.countries.get(alpha_3=iso3)
         override = cur["country_names"].get(iso3, {})
         name_en = override.get("en") or (_cldr_name(iso2, "en") if iso2 else None) or r.name_text or r.name
@@ -189,22 +192,23 @@ class _Index:
     level: dict[str, str]
     parent: dict[str, str]
     names: dict[str, tuple[str, str]]
-    choices: dict[str | None, dict[str, str]]  # scope -> {display key: code}, for suggestions
+    choices: dict[str | None, list[tuple[str, str]]]  # scope -> [(normalised name, code)], for suggestions
 
 
 @functools.lru_cache(maxsize=1)
 def _index() -> _Index:
     gaz = gazetteer()
     by_key: dict[str, set[str]] = defaultdict(set)
-    choices: dict[str | None, dict[str, str]] = defaultdict(dict)
+    choices: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
     for r in gaz.itertuples(index=False):
         for alias in r.aliases:
             by_key[normalise(alias)].add(r.geo_code)
-        label = (f"{r.name_en} / {r.name_es}" if r.name_en != r.name_es else r.name_en) + f" [{r.geo_code}]"
-        scope = r.parent_code or None
-        choices[scope][label] = r.geo_code
-        if scope:
-            choices[None][label] = r.geo_code
+        for label in sorted({normalise(r.name_en), normalise(r.name_es)}):
+            choices[None].append((label, r.geo_code))
+            if r.parent_code:
+                choices[r.parent_code].append((label, r.geo_code))
+            elif r.level == "country":
+                choices[r.geo_code].append((label, r.geo_code))
     return _Index(
         by_key={k: frozenset(v) for k, v in by_key.items()},
         level=dict(zip(gaz.geo_code, gaz.level)),
@@ -216,14 +220,12 @@ def _index() -> _Index:
 
 def _suggest(text: str, country: str | None, limit: int = 3) -> list[tuple[str, str, str]]:
     idx = _index()
-    pool = idx.choices.get(country, {}) if country else idx.choices[None]
-    codes = list(pool.values()) + ([country] if country else [])
-    keys = [normalise(label) for label in pool] + ([normalise(idx.names[country][1])] if country else [])
-    found = process.extract(normalise(text), keys, scorer=fuzz.WRatio, limit=limit * 3)
+    pool = idx.choices.get(country, []) if country else idx.choices[None]
+    found = process.extract(normalise(text), [k for k, _ in pool], scorer=fuzz.WRatio, limit=limit * 4)
     out: list[str] = []
     for _key, _score, i in found:
-        if codes[i] not in out:
-            out.append(codes[i])
+        if pool[i][1] not in out:
+            out.append(pool[i][1])
     return [(c, *idx.names[c]) for c in out[:limit]]
 
 

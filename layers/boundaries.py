@@ -44,3 +44,14 @@ def build_country_deck(admin1: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, co
     layer = build_unit_layer(build_features(units, ["name"], decimals), "units", fill=UNIT_FILL)
     tooltip = {"html": "<b>{name}</b> · {geo_code}"}
     return build_deck([build_sea_layer(), land, layer], fit_view(units.total_bounds), tooltip)
+
+
+def build_region_admin1_deck(admin1: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, network: Sequence[str],
+                             lang: str, decimals: int = 2) -> pdk.Deck:
+    """The whole region at admin-1: every unit of the twelve countries over the land of the rest."""
+    named = _named(countries, lang)
+    land = build_land_layer(build_features(named[~named.geo_code.isin(network)], ["name"], decimals))
+    units = _named(admin1[admin1.parent_code.isin(network)], lang)
+    layer = build_unit_layer(build_features(units, ["name"], decimals), "units", fill=UNIT_FILL)
+    tooltip = {"html": "<b>{name}</b> · {geo_code}"}
+    return build_deck([build_sea_layer(), land, layer], fit_view(REGION_BOUNDS), tooltip)

@@ -1,0 +1,77 @@
+"""The home and map pages through AppTest, in both languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.app.conftest import open_page
+
+pytestmark = pytest.mark.usefixtures("built_geo")
+
+
+@pytest.mark.parametrize("lang,title", [("es", "Atlas PVIGM de la migración"), ("en", "PVIGM Atlas of migration")])
+def test_home_in_both_languages(lang, title):
+    at = open_page(lang=lang)
+    assert not at.exception
+    assert at.title[0].value.startswith(title)
+    assert at.query_params["lang"] == [lang] or at.query_params["lang"] == lang
+
+
+def test_language_defaults_to_spanish_and_switch_changes_every_label():
+    at = open_page("map.py")
+    assert at.title[0].value == "Mapa de la región"
+    at.sidebar.segmented_control(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Map of the region"
+    assert at.selectbox(key="country").label == "View"
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_region_view_draws_the_network_countries(lang):
+    at = open_page("map.py", lang=lang)
+    assert not at.exception
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert {"sea", "land", "countries"} <= set(layers)
+    codes = {f["properties"]["geo_code"] for f in layers["countries"]["data"]["features"]}
+    assert len(codes) == 12 and "MEX" in codes and "LCA" in codes
+    names = {f["properties"]["name"] for f in layers["countries"]["data"]["features"]}
+    assert ("Santa Lucía" if lang == "es" else "Saint Lucia") in names
+
+
+@pytest.mark.parametrize("country,count,name_en", [("MEX", 32, "Mexico City"), ("PAN", 12, "Panama"),
+                                                   ("LCA", 11, "Dauphin")])
+def test_country_view_from_the_url_shows_its_units_and_gaps(country, count, name_en):
+    at = open_page("map.py", lang="en", country=country)
+    assert not at.exception
+    assert at.selectbox(key="country").value == country
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    units = next(layer for layer in spec["layers"] if layer["id"] == "units")["data"]["features"]
+    assert len(units) == count
+    assert name_en in {f["properties"]["name"] for f in units}
+    assert at.subheader[0].value.endswith(f": {count}")
+
+
+def test_panama_table_records_panama_oeste_and_naso():
+    at = open_page("map.py", lang="es", country="PAN")
+    table = at.dataframe[0].value
+    notes = " ".join(table.iloc[:, -1])
+    assert "Panamá Oeste" in notes and "Bocas del Toro" in notes
+    assert set(table.iloc[:, 0]) >= {"PA-10", "PA-NT"}
+
+
+def test_choosing_a_country_puts_it_in_the_url():
+    at = open_page("map.py", lang="es")
+    at.selectbox(key="country").set_value("GTM").run()
+    assert not at.exception
+    assert at.query_params["country"] in ("GTM", ["GTM"])
+
+
+@pytest.mark.parametrize("query,param", [({"country": "ZZZ"}, "country=ZZZ"), ({"lang": "fr"}, "lang=fr")])
+def test_broken_url_parameters_show_a_notice_and_fall_back(query, param):
+    at = open_page("map.py", **query)
+    assert not at.exception
+    assert any(param in w.value for w in at.warning)
+    assert at.title[0].value in ("Mapa de la región", "Map of the region")
