@@ -22,8 +22,14 @@ class PageSpec:
 
 
 PAGES = [
-    PageSpec("home.py", "home", "common.nav_home", ":material/home:", "common.nav_section_about"),
+    PageSpec("home.py", "home", "common.nav_home", ":material/home:", "common.nav_section_start"),
     PageSpec("map.py", "map", "common.nav_map", ":material/map:", "common.nav_section_explore"),
+    PageSpec("flows.py", "flows", "flows.nav", ":material/conversion_path:", "common.nav_section_explore"),
+    PageSpec("corridors.py", "corridors", "corridors.nav", ":material/route:", "common.nav_section_explore"),
+    PageSpec("explorer.py", "explorer", "explorer.nav", ":material/table_chart:", "common.nav_section_explore"),
+    PageSpec("workshop.py", "workshop", "workshop.nav", ":material/co_present:", "common.nav_section_explore"),
+    PageSpec("submit.py", "submit", "submit.nav", ":material/upload_file:", "submit.nav_section"),
+    PageSpec("sources.py", "sources", "sources.nav", ":material/menu_book:", "common.nav_section_about"),
 ]
 
 

@@ -135,3 +135,62 @@ def write_to_url(specs: Sequence[Param], scope: str) -> None:
             del st.query_params[spec.key]
     st.query_params.update(query)
     st.session_state[f"_url_written_{scope}"] = query
+
+
+def multi_choice(key: str, options: Sequence[str] | Callable[[], Sequence[str]], default: Sequence[str] = (),
+                 label: Callable[[Any], str] = str) -> Param:
+    """A comma-separated list of values from ``options`` (case-insensitive; order kept, repeats dropped).
+
+    ``options`` may be a function, called only when the URL carries the parameter (for
+    long code lists that are loaded on demand). Values are tuples. An empty list is
+    written ``-`` when the default is not empty, so that a link keeps it empty.
+    """
+
+    def parse(raw: str) -> tuple[str, ...]:
+        if raw.strip() == EMPTY_LIST:
+            return ()
+        valid = list(options() if callable(options) else options)
+        by_lower = {str(o).lower(): o for o in valid}
+        found, unknown = [], []
+        for part in (p.strip() for p in raw.split(",")):
+            if not part:
+                continue
+            value = by_lower.get(part.lower())
+            if value is None:
+                unknown.append(part)
+            elif value not in found:
+                found.append(value)
+        if unknown:
+            named = [str(o) for o in valid if str(o)]
+            shown = ", ".join(named[:12]) + (" …" if len(named) > 12 else "")
+            raise ParamError("reason_unknown_value", valid=shown)
+        return tuple(found)
+
+    return Param(key, tuple(default), parse, dump=list_dumper(default),
+                 label=lambda v: ", ".join(label(x) for x in v) if v else "—")
+
+
+EMPTY_LIST = "-"
+
+
+def list_dumper(default: Sequence[str]) -> Callable[[Sequence[str]], str]:
+    """Write a list as ``a,b``; an empty list as ``-`` unless the default is empty too."""
+    def dump(value: Sequence[str]) -> str:
+        if not value:
+            return EMPTY_LIST if default else ""
+        return ",".join(str(v) for v in value)
+
+    return dump
+
+
+def flag(key: str, default: bool = False) -> Param:
+    """A yes/no parameter written as ``1`` or ``0`` (``true``/``false`` also read)."""
+    words = {"1": True, "true": True, "0": False, "false": False}
+
+    def parse(raw: str) -> bool:
+        try:
+            return words[raw.strip().lower()]
+        except KeyError:
+            raise ParamError("reason_unknown_value", valid="1, 0") from None
+
+    return Param(key, default, parse, dump=lambda v: "1" if v else "0", label=lambda v: "1" if v else "0")

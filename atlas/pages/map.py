@@ -1,37 +1,228 @@
-"""The map: the region at country level, or one country's admin-1 units."""
+"""The indicator map: the region (countries or first-level units) or one country's units, coloured
+by a harmonised indicator for a year; click a territory for its profile; chart, table and downloads."""
+
+import time
 
 import streamlit as st
 
 from atlas import data, ui, urlstate
+from atlas import indicator_map as im
 from atlas.i18n import translator
+from atlas.urlparams_map import localise_problems
 from geodata.boundaries import BoundariesNotBuiltError
+from indicators.profile import compute_rank
+from layers.classify import SCHEMES
+from layers.legend import format_number
+from layers.palettes import DEFAULT_PALETTE, get_palette, palettes_of_kind
 
 lang = ui.current_lang()
 _ = translator(lang)
+st.session_state["_map_full_run"] = time.monotonic()
+cat = data.catalogue()
 choices = data.country_choices(lang)
-COUNTRY = urlstate.choice("country", ["", *choices], "", label=lambda c: choices.get(c, _("map.region")))
+themes = {i: cat.themes[cat.get(i).theme][lang] for i in cat.indicators}
 
-problems = urlstate.sync_from_url([COUNTRY], "map")
+
+def _indicator_label(i: str) -> str:
+    return f"{themes[i]} › {cat.get(i).name(lang)}"
+
+
+VIEW_PARAMS = im.build_view_params(list(cat.indicators), list(choices),
+                                   lambda c: choices.get(c, _("map.region")), _indicator_label)
+problems = urlstate.sync_from_url(VIEW_PARAMS, "map")
 ui.render_header(_("map.title"), _("map.caption"))
-ui.render_problems(problems, lang)
+notices: list[str] = []
 
 
 def _on_pick() -> None:
-    picked = st.session_state["map_pick"].selection.objects.get("countries", [])
+    picked = st.session_state["map_pick"].selection.objects.get("units", [])
     if picked:
-        st.session_state["country"] = picked[0]["properties"]["geo_code"]
+        st.session_state["sel"] = picked[0]["properties"]["geo_code"]
 
 
-country = st.selectbox(_("map.view"), ["", *choices], format_func=lambda c: choices.get(c, _("map.region")),
+def _close_panel() -> None:
+    st.session_state["sel"] = ""
+
+
+def _go_country(code: str) -> None:
+    st.session_state["country"] = code
+    st.session_state["sel"] = ""
+
+
+c1, c2, c3 = st.columns([3, 1.4, 1.4])
+indicator_id = c1.selectbox(_("map.indicator"), list(cat.indicators), format_func=_indicator_label, key="indicator")
+country = c2.selectbox(_("map.view"), ["", *choices], format_func=lambda c: choices.get(c, _("map.region")),
                        key="country")
-urlstate.write_to_url([COUNTRY], "map")
+ind = cat.get(indicator_id)
+if not country and st.session_state.get("level") not in ind.levels:
+    fallback = next(iter(ind.levels))
+    notices.append(_("map.no_level_data", indicator=ind.name(lang), level=_(f"map.level_{st.session_state['level']}"),
+                     fallback=_(f"map.level_{fallback}")))
+    st.session_state["level"] = fallback
+if not country:
+    c3.segmented_control(_("map.level"), [lv for lv in im.LEVELS if lv in ind.levels], key="level", required=True,
+                         format_func=lambda lv: _(f"map.level_{lv}"))
+level = "admin1" if country else st.session_state["level"]
+if "sex" not in ind.disaggregations:
+    st.session_state["sex"] = ""
+sex = st.session_state.get("sex") or None
 
+has_level = level in ind.levels
 try:
-    deck = data.country_boundary_deck(country, lang) if country else data.region_boundary_deck(lang)
+    periods = data.indicator_periods(ind.id, level, sex) if has_level else []
+    codes = data.view_codes(level, country)
 except BoundariesNotBuiltError as err:
     ui.render_missing_data(err, lang)
-st.pydeck_chart(deck, on_select=_on_pick, selection_mode="single-object", key="map_pick", height=520)
-st.caption(_("map.map_help"))
+except FileNotFoundError as err:
+    st.error(_("map.store_missing", detail=str(err)), icon=":material/database_off:")
+    st.stop()
+
+admin1_here = has_level and (not country or ind.id in data.indicators_with_admin1(country))
+DETAIL_PARAMS = im.build_detail_params(periods, [*codes, *([country] if country else [])])
+problems += localise_problems(urlstate.sync_from_url(DETAIL_PARAMS, "map_detail"))
+if periods and st.session_state.get("year") not in periods:
+    shown = im.nearest_period(periods, st.session_state.get("year"))
+    if st.session_state.get("year"):
+        notices.append(_("map.year_changed", indicator=ind.name(lang), asked=st.session_state["year"], shown=shown))
+    st.session_state["year"] = shown
+if st.session_state.get("sel") not in ("", *codes, country):
+    st.session_state["sel"] = ""
+palette_kind = get_palette(ind.palette).kind
+if st.session_state.get("palette") and get_palette(st.session_state["palette"]).kind != palette_kind:
+    st.session_state["palette"] = ""
+
+ui.render_problems(problems, lang)
+for notice in notices:
+    st.info(notice, icon=":material/info:")
+
+y1, y2, y3 = st.columns([5, 1, 1.4])
+if len(periods) > 1:
+    y1.select_slider(_("map.year"), periods, key="year")
+elif periods:
+    y1.markdown(f"**{_('map.year')}:** {periods[0]}")
+y2.toggle(_("map.play"), key="play", help=_("map.play_help"), disabled=len(periods) < 2)
+if "sex" in ind.disaggregations:
+    y3.selectbox(_("map.sex"), ["", "F", "M"], format_func=lambda s: _(f"map.sex_{s or '_T'}"), key="sex")
+im.render_player(periods)
+period = st.session_state.get("year")
+
+with st.expander(_("map.classes_heading")):
+    k1, k2, k3 = st.columns(3)
+    k1.selectbox(_("map.scheme"), ["", *SCHEMES], key="scheme",
+                 format_func=lambda s: _(f"map.scheme_{s}") if s else
+                 _("map.scheme_auto", scheme=_(f"map.scheme_{ind.scheme}")))
+    k2.selectbox(_("map.k"), list(im.K_CHOICES), key="k",
+                 format_func=lambda k: k or _("map.k_auto", k=ind.k))
+    k3.selectbox(_("map.palette"), ["", *palettes_of_kind(palette_kind)], key="palette",
+                 format_func=lambda p: get_palette(p).name(lang) if p else
+                 _("map.palette_auto", name=get_palette(ind.palette).name(lang)))
+    if st.session_state.get("scheme") == "manual":
+        st.text_input(_("map.breaks"), key="breaks", help=_("map.breaks_help"))
+urlstate.write_to_url(VIEW_PARAMS, "map")
+urlstate.write_to_url(DETAIL_PARAMS, "map_detail")
+
+scheme, k, breaks = im.effective_classification(ind, st.session_state.get("scheme", ""), st.session_state.get("k", ""),
+                                                st.session_state.get("breaks", ""))
+if st.session_state.get("scheme") == "manual" and scheme != "manual":
+    typed = st.session_state.get("breaks", "")
+    st.warning(_("map.breaks_invalid", value=typed, reason=_("map.reason_breaks")) if typed else
+               _("map.breaks_missing"), icon=":material/warning:")
+palette_id = st.session_state.get("palette") or ind.palette or DEFAULT_PALETTE[palette_kind]
+selected = st.session_state.get("sel", "")
+
+left, right = st.columns([3, 1.3], gap="medium")
+with left:
+    tab_map, tab_chart, tab_table = st.tabs([_("map.tab_map"), _("map.tab_chart"), _("map.tab_table")], key="tab",
+                                            on_change="rerun")
+    view = data.indicator_view(ind.id, level, period, codes, sex) if period and admin1_here else None
+    with tab_map:
+        if tab_map.open is not False:
+            if view is None:
+                others = [cat.get(i).name(lang) for i in data.indicators_with_admin1(country)] if country else []
+                st.info(_("map.no_admin1_for_country", indicator=ind.name(lang), country=choices.get(country, country),
+                          others=", ".join(others) or _("map.none_available")), icon=":material/map:")
+                deck = data.country_boundary_deck(country, lang) if country else data.region_boundary_deck(lang)
+            else:
+                deck = im.indicator_deck(ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang,
+                                         selected)
+            st.pydeck_chart(deck, on_select=_on_pick, selection_mode="single-object", key="map_pick", height=520)
+            if view is not None:
+                if view["value"].notna().sum() == 0:
+                    st.warning(_("map.no_values", indicator=ind.name(lang), period=period))
+                classes = im.classify_view(ind.id, level, country, period, sex, scheme, k, breaks)
+                im.render_legend(classes, palette_id, ind, len(codes) - int(view["value"].notna().sum()), lang)
+                marked = int(view["nearest"].sum() + view["obs_status"].isin(im.STATUSES).sum())
+                if marked:
+                    st.caption(_("map.marks_note", count=marked, window=ind.window))
+            st.caption(_("map.map_help"))
+    with tab_chart:
+        if tab_chart.open and view is not None:
+            ranking = im.build_ranking_chart(view, ind, lang, period)
+            if ranking is None:
+                st.caption(_("map.chart_none"))
+            else:
+                st.altair_chart(ranking, key="chart_ranking")
+            series = data.indicator_series(ind.id, level, sex)
+            trend_codes = [selected] if selected in codes else list(view.nlargest(5, "value")["geo_code"])
+            trend = im.build_trend_chart(series, trend_codes, ind, lang)
+            if trend is not None:
+                st.altair_chart(trend, key="chart_trend")
+    with tab_table:
+        if tab_table.open and view is not None:
+            st.dataframe(im.build_table(view, ind, lang), hide_index=True, width="stretch", key="view_table")
+    with st.expander(_("map.about_indicator")):
+        spec = ind.levels.get(level)
+        st.markdown(f"**{_('map.definition')}.** {ind.text('definition', lang)}")
+        st.markdown(f"**{_('map.comparability')}.** {ind.text('comparability', lang)}")
+        if spec is not None and (spec.population_es or spec.population_en):
+            st.markdown(f"**{_('map.population_used')}.** {spec.population_es if lang == 'es' else spec.population_en}")
+        if spec is not None:
+            im.render_sources(spec.datasets, lang)
+    if view is not None:
+        st.markdown(f"**{_('map.downloads_view', period=period)}**")
+        im.render_downloads(lambda: im.export_frame(ind, level, country, view, lang, codes),
+                            im.about_indicator(ind, level, period, lang),
+                            f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_view", lang)
+
+with right:
+    names = data.boundaries_names(lang)
+    st.selectbox(_("map.territory"), ["", *sorted([*codes, *([country] if country else [])], key=names.get)],
+                 format_func=lambda c: names.get(c, c) if c else "—", key="sel", help=_("map.territory_help"))
+    if not selected:
+        st.caption(_("map.panel_hint"))
+    else:
+        st.subheader(names.get(selected, selected))
+        st.button(_("map.panel_close"), on_click=_close_panel, key="panel_close", icon=":material/close:")
+        sel_level = "country" if len(selected) == 3 else "admin1"
+        if not country and selected in choices:
+            st.button(_("map.panel_go_country", country=choices[selected]), on_click=_go_country, args=(selected,),
+                      key="panel_go_country", icon=":material/zoom_in:")
+        row = view[view["geo_code"] == selected] if view is not None else view
+        if row is not None and not row.empty:
+            r = row.iloc[0]
+            st.metric(_("map.panel_value", indicator=ind.name(lang), period=r["period"]),
+                      f"{format_number(r['value'], lang, ind.decimals)} {ind.unit_label(lang)}")
+            rank = compute_rank(view, selected)
+            if rank:
+                st.caption(_("map.panel_rank", rank=rank[0], total=rank[1]))
+        elif period:
+            st.caption(_("map.panel_no_value", indicator=ind.name(lang), period=period))
+        used = im.render_headline(selected, sel_level, lang)
+        if sel_level == "country":
+            used += im.render_partners(selected, lang)
+        else:
+            st.caption(_("map.panel_bilateral_none"))
+        if has_level and sel_level == level:
+            series = data.indicator_series(ind.id, level, sex)
+            own = series[series["geo_code"] == selected]
+            if not own.empty:
+                st.markdown(f"**{_('map.downloads_selection', name=names.get(selected, selected))}**")
+                im.render_downloads(lambda: im.export_frame(ind, level, country, own, lang),
+                                    im.about_indicator(ind, level, period or "", lang),
+                                    f"atlas_{ind.id}_{selected}", "dl_sel", lang)
+                used += [d for ids in own["dataset_id"].dropna().unique() for d in str(ids).split(";")]
+        with st.expander(_("map.panel_sources"), expanded=True):
+            im.render_sources(used, lang)
 
 if country:
     units = data.admin1_table(country)
@@ -40,6 +231,6 @@ if country:
         on_map=units.has_geometry.map({True: _("map.on_map_yes"), False: _("map.on_map_no")}),
     )[["geo_code", f"name_{lang}", f"unit_type_{lang}", "on_map", f"note_{lang}"]]
     table.columns = [_("map.col_code"), _("map.col_name"), _("map.col_type"), _("map.col_geometry"), _("map.col_note")]
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", key="units_table")
 
 ui.render_footer(lang)

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from tests.app.conftest import open_page
+from tests.store_fixture import built_store  # noqa: F401  (fixture: the map page reads the store)
 
-pytestmark = pytest.mark.usefixtures("built_geo")
+pytestmark = pytest.mark.usefixtures("built_geo", "built_store")
 
 
 @pytest.mark.parametrize("lang,title", [("es", "Atlas PVIGM de la migración"), ("en", "PVIGM Atlas of migration")])
@@ -30,14 +31,15 @@ def test_language_defaults_to_spanish_and_switch_changes_every_label():
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_region_view_draws_the_network_countries(lang):
+    # The indicator map (issue 5) colours every country of the Americas; the twelve are among them.
     at = open_page("map.py", lang=lang)
     assert not at.exception
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     layers = {layer["id"]: layer for layer in spec["layers"]}
-    assert {"sea", "land", "countries"} <= set(layers)
-    codes = {f["properties"]["geo_code"] for f in layers["countries"]["data"]["features"]}
-    assert len(codes) == 12 and "MEX" in codes and "LCA" in codes
-    names = {f["properties"]["name"] for f in layers["countries"]["data"]["features"]}
+    assert {"sea", "units"} <= set(layers)
+    codes = {f["properties"]["geo_code"] for f in layers["units"]["data"]["features"]}
+    assert {"MEX", "LCA", "BLZ", "CRI", "SLV", "GTM", "GUY", "HND", "JAM", "NIC", "PAN", "SUR"} <= codes
+    names = {f["properties"]["name"] for f in layers["units"]["data"]["features"]}
     assert ("Santa Lucía" if lang == "es" else "Saint Lucia") in names
 
 

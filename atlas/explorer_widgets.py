@@ -1,0 +1,269 @@
+"""Widgets and renderers of the explorer page (the page itself only wires them together).
+
+Every widget's key is its query parameter (``source``, ``measure``, ``rows``, ``cols``,
+``granularity``, ``area_level``, ``totals``, ``shares``, ``per_capita``, ``stat`` and one
+``f_<dimension>`` per filter), so a link reopens the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from atlas import data_explorer, urlstate
+from atlas.i18n import t
+from etl.crosstab.catalogue import OBSERVATIONS, Catalogue, Source
+from etl.crosstab.engine import CrosstabResult
+from etl.crosstab.export import build_header_block, build_legend, build_notes, file_stem
+from etl.crosstab.messages import Problem
+from etl.crosstab.pivot import build_chart_frame, build_pivot, is_time_axis, result_statistics, statistic_title
+from etl.crosstab.spec import (
+    AREA_LEVELS, FILTER_PREFIX, GRANULARITIES, MICRODATA_GRANULARITIES, SHARES, TOTALS, QuerySpec, build_spec,
+    query_string,
+)
+from layers.crosstab_chart import build_crosstab_chart
+
+STATS = ("value", "share", "per_capita")
+CHART_CATEGORIES = 25
+# A first view that shows something meaningful (used only when its codes exist in the store).
+DEFAULT_VIEWS = {
+    OBSERVATIONS: {"measure": ("migrant_stock",), "rows": ("counterpart_area",), "cols": ("sex",),
+                   "filters": {"dataset": ("undesa_ims2024",), "ref_area": ("CRI",), "time_period": ("2024",)}},
+    "microdata": {"measure": ("movements",), "rows": ("port_type",), "cols": ("movement",),
+                  "filters": {"time_period": ("2024",)}},
+}
+
+
+def source_param(sources: Sequence[Source], lang: str) -> urlstate.Param:
+    titles = {s.source_id: s.title(lang) for s in sources}
+    return urlstate.choice("source", list(titles), OBSERVATIONS, label=lambda s: titles.get(s, s))
+
+
+def render_source(sources: Sequence[Source], lang: str) -> str:
+    """The source picker: the aggregated statistics or a record-level dataset."""
+    by_id = {s.source_id: s for s in sources}
+
+    def label(source_id: str) -> str:
+        s = by_id[source_id]
+        if s.records is None:
+            return s.title(lang)
+        return t("explorer.source_records", lang, title=s.title(lang), records=f"{s.records:,}")
+
+    return st.selectbox(t("explorer.source", lang), list(by_id), format_func=label, key="source")
+
+
+def first_view(cat: Catalogue) -> dict[str, object]:
+    """Widget values of a first view that shows something meaningful (only codes the store has).
+
+    Applied to a bare ``/explorer`` visit and when the user switches source; a link is read
+    as it is, with neutral defaults (no filter) for what it leaves out.
+    """
+    view = DEFAULT_VIEWS[OBSERVATIONS if cat.kind == "observations" else "microdata"]
+    measures = tuple(m for m in view["measure"] if m in cat.measures) or tuple(sorted(cat.measures))[:1]
+    dims = cat.dimensions_for(measures)
+    filters = {d: codes for d, codes in view["filters"].items() if d in dims}
+    if "dataset" in filters and not set(filters["dataset"]) & set(cat.datasets_for(measures)):
+        filters = {}
+    values: dict[str, object] = {"measure": measures, "rows": tuple(d for d in view["rows"] if d in dims),
+                                 "cols": tuple(d for d in view["cols"] if d in dims)}
+    values.update({f"{FILTER_PREFIX}{d}": tuple(codes) for d, codes in filters.items()})
+    return values
+
+
+def apply_first_view(params: Sequence[urlstate.Param], cat: Catalogue) -> None:
+    """Set every widget to its neutral default, then to the first view of ``cat``."""
+    view = first_view(cat)
+    for p in params:
+        st.session_state[p.key] = view.get(p.key, p.default)
+    st.session_state["filter_dims"] = [k[len(FILTER_PREFIX):] for k in view if k.startswith(FILTER_PREFIX)]
+
+
+def prepare_view(params: Sequence[urlstate.Param], cat: Catalogue, source: str) -> bool:
+    """Set up the widgets before the URL is read; returns whether the URL should be read.
+
+    A bare visit (no explorer parameter, nothing chosen yet) opens the first view. A link
+    to another source is read as it is, with neutral defaults for what it leaves out. When
+    the user picks another source in the page, its first view opens and the URL (still the
+    old source's) is not read.
+    """
+    seen = st.session_state.get("_explorer_source")
+    st.session_state["_explorer_source"] = source
+    if seen is None:
+        if not any(p.key in st.query_params for p in params):
+            apply_first_view(params, cat)
+        return True
+    if seen == source:
+        return True
+    if st.query_params.get("source") == source:
+        for p in params:
+            st.session_state[p.key] = p.default
+        return True
+    apply_first_view(params, cat)
+    return False
+
+
+def _codes_param(key: str, default: Sequence[str]) -> urlstate.Param:
+    """A filter: any list of codes (the engine checks them and names the valid ones)."""
+    def parse(raw: str) -> tuple[str, ...]:
+        if raw.strip() == urlstate.EMPTY_LIST:
+            return ()
+        return tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
+
+    return urlstate.Param(key, tuple(default), parse, dump=urlstate.list_dumper(default),
+                          label=lambda v: ", ".join(v) if v else "—")
+
+
+def build_params(cat: Catalogue) -> list[urlstate.Param]:
+    """The query parameters of the explorer for one source, with neutral defaults (no filter):
+    a link means exactly what it says, as ``python -m etl query --url`` reads it."""
+    granularities = MICRODATA_GRANULARITIES if cat.kind == "microdata" else GRANULARITIES
+    params = [
+        urlstate.multi_choice("measure", sorted(cat.measures)),
+        urlstate.multi_choice("rows", sorted(cat.dimensions)),
+        urlstate.multi_choice("cols", sorted(cat.dimensions)),
+        urlstate.choice("granularity", granularities, "year"),
+        urlstate.choice("area_level", AREA_LEVELS, "country"),
+        urlstate.choice("totals", TOTALS, "totals"),
+        urlstate.choice("shares", SHARES, "none"),
+        urlstate.flag("per_capita", False),
+        urlstate.choice("stat", STATS, "value"),
+    ]
+    params += [_codes_param(f"{FILTER_PREFIX}{d}", ()) for d in sorted(cat.dimensions)]
+    return params
+
+
+def _option_label(lang: str):
+    """Names of the options of the period, level, totals and shares pickers."""
+    return lambda value: t(f"explorer.opt_{value}", lang)
+
+
+def render_query_form(cat: Catalogue, stamp: str, lang: str) -> QuerySpec:
+    """Every widget of the query; returns the spec they describe."""
+    _ = lambda key, **v: t(f"explorer.{key}", lang, **v)  # noqa: E731
+    measures = st.multiselect(
+        _("measures"), sorted(cat.measures), key="measure", help=_("measures_help"),
+        format_func=lambda m: f"{cat.measures[m].name(lang)} ({cat.unit_name(cat.measures[m].unit, lang)})")
+    dims = cat.dimensions_for(measures) if measures else {d: v for d, v in cat.dimensions.items() if not v.by_dataset}
+    c_rows, c_cols = st.columns(2)
+    name = lambda d: cat.dimension_name(d, measures, lang)  # noqa: E731
+    rows = c_rows.multiselect(_("rows"), list(dims), key="rows", format_func=name)
+    cols = c_cols.multiselect(_("cols"), list(dims), key="cols", format_func=name)
+    o1, o2, o3, o4, o5 = st.columns([1, 1.3, 1.2, 1, 1])
+    microdata = cat.kind == "microdata"
+    granularities = MICRODATA_GRANULARITIES if microdata else GRANULARITIES
+    granularity = o1.selectbox(_("granularity"), granularities, key="granularity",
+                               format_func=_option_label(lang))
+    area_level = o2.selectbox(_("area_level"), AREA_LEVELS, key="area_level", disabled=microdata,
+                              format_func=_option_label(lang))
+    totals = o3.selectbox(_("totals"), TOTALS, key="totals", format_func=_option_label(lang))
+    shares = o4.selectbox(_("shares"), SHARES, key="shares", format_func=_option_label(lang))
+    per_capita = o5.toggle(_("per_capita"), key="per_capita", disabled=microdata)
+    filters = render_filters(cat, tuple(measures), dims, granularity, area_level, stamp, lang)
+    return build_spec(measures, rows, cols, filters, source=cat.source, granularity=granularity,
+                      area_level=area_level, totals=totals, shares=shares, per_capita=bool(per_capita and not
+                                                                                             microdata))
+
+
+def render_filters(cat: Catalogue, measures: tuple[str, ...], dims: dict, granularity: str, area_level: str,
+                   stamp: str, lang: str) -> dict[str, tuple[str, ...]]:
+    """"Filter on" a few dimensions, then pick their codes (loaded only for the dimensions chosen)."""
+    active = [d for d in dims if st.session_state.get(f"{FILTER_PREFIX}{d}")]
+    chosen = [d for d in st.session_state.get("filter_dims", []) if d in dims]
+    st.session_state["filter_dims"] = list(dict.fromkeys([*chosen, *active]))
+    with st.expander(t("explorer.filters", lang), expanded=bool(active)):
+        name = lambda d: cat.dimension_name(d, measures, lang)  # noqa: E731
+        picked = st.multiselect(t("explorer.filter_on", lang), list(dims), key="filter_dims", format_func=name)
+        out = {}
+        for d in picked:
+            key = f"{FILTER_PREFIX}{d}"
+            codes = data_explorer.dimension_codes(cat.source, measures, d, granularity, area_level, stamp)
+            current = tuple(st.session_state.get(key, ()))
+            dropped = [c for c in current if c not in codes]
+            if dropped:
+                st.warning(t("explorer.filter_dropped", lang, dim=name(d), codes=", ".join(dropped)),
+                           icon=":material/filter_alt_off:")
+                st.session_state[key] = tuple(c for c in current if c in codes)
+            names = {c: es if lang == "es" else en for c, (es, en, _) in codes.items()}
+            out[d] = tuple(st.multiselect(name(d), list(codes), key=key, help=t("explorer.filter_help", lang),
+                                          format_func=lambda c, names=names: c if names[c] == c else
+                                          f"{names[c]} ({c})"))
+    for d in cat.dimensions:
+        if d not in out:
+            st.session_state[f"{FILTER_PREFIX}{d}"] = ()
+    return out
+
+
+def drop_stale_filters(params: Sequence[urlstate.Param]) -> None:
+    """Remove ``f_*`` parameters of another source from the URL."""
+    keys = {p.key for p in params}
+    for key in list(st.query_params):
+        if key.startswith(FILTER_PREFIX) and key not in keys:
+            del st.query_params[key]
+
+
+def render_banners(cat: Catalogue, lang: str) -> None:
+    """Say when a record-level source is SYNTHETIC, and that confidential data are protected."""
+    if any(d.synthetic for d in cat.datasets.values()) and cat.kind == "microdata":
+        st.warning(t("explorer.synthetic_banner", lang), icon=":material/science:")
+    if cat.kind == "microdata" and any(d.confidential for d in cat.datasets.values()):
+        st.info(t("explorer.confidential_banner", lang), icon=":material/lock:")
+
+
+def render_problems(problems: Sequence[Problem], lang: str) -> None:
+    """Why the query cannot run, every problem with its fix, in ``lang``."""
+    lines = "\n".join(f"- {p.message(lang)}" for p in problems)
+    st.error(f"{t('explorer.query_problems', lang)}\n\n{lines}", icon=":material/rule:")
+
+
+def render_result(result: CrosstabResult, stamp: str, lang: str) -> None:
+    """The table (with legend, notes and downloads), the chart, and the query with its sources."""
+    stats = result_statistics(result)
+    if st.session_state.get("stat") not in stats:
+        st.session_state["stat"] = "value"
+    stat = st.radio(t("explorer.statistic", lang), stats, key="stat", horizontal=True,
+                    format_func=lambda s: t(f"explorer.stat_{s}", lang)) if len(stats) > 1 else "value"
+    tab_table, tab_chart, tab_about = st.tabs([t("explorer.tab_table", lang), t("explorer.tab_chart", lang),
+                                               t("explorer.tab_about", lang)])
+    with tab_table:
+        render_table(result, stat, stamp, lang)
+    with tab_chart:
+        render_chart(result, stat, lang)
+    with tab_about:
+        block = build_header_block(result, lang, data_explorer.data_version(stamp))
+        st.markdown("\n".join(f"- **{label}** {text}" for label, text in block if text))
+
+
+def render_table(result: CrosstabResult, stat: str, stamp: str, lang: str) -> None:
+    shown = int(result.tidy["shown"].sum()) if "shown" in result.tidy else len(result.tidy)
+    st.caption(f"{statistic_title(result, stat, lang)} · {t('explorer.cells', lang, cells=f'{shown:,}')}")
+    table = build_pivot(result, stat, lang)
+    label_columns = len(result.spec.rows) or 1
+    numbers = {c: st.column_config.TextColumn(alignment="right") for c in table.columns[label_columns:]}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=numbers)
+    st.caption("  \n".join(build_legend(result, lang)))
+    for note in build_notes(result, lang):
+        st.caption(note)
+    query = query_string(result.spec)
+    csv, xlsx = data_explorer.downloads(query, lang, stamp)
+    stem = file_stem(result)
+    d1, d2, _ = st.columns([1, 1, 3])
+    d1.download_button(t("explorer.download_csv", lang), csv, file_name=f"{stem}.csv", mime="text/csv",
+                       key="download_csv", icon=":material/download:")
+    d2.download_button(t("explorer.download_xlsx", lang), xlsx, file_name=f"{stem}.xlsx", key="download_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
+
+
+def render_chart(result: CrosstabResult, stat: str, lang: str) -> None:
+    frame = build_chart_frame(result, stat, lang, CHART_CATEGORIES)
+    if frame.empty:
+        st.info(t("explorer.chart_empty", lang))
+        return
+    name = lambda d: result.catalogue.dimension_name(d, result.spec.measures, lang)  # noqa: E731
+    x_dims = result.spec.rows or result.spec.cols[:1]
+    series_dims = result.spec.cols if result.spec.rows else result.spec.cols[1:]
+    chart = build_crosstab_chart(frame, statistic_title(result, stat, lang), " · ".join(map(name, x_dims)) or " ",
+                                 " · ".join(map(name, series_dims)) or " ", is_time_axis(result))
+    st.altair_chart(chart, width="stretch")
+    st.caption(t("explorer.chart_note", lang, count=CHART_CATEGORIES))

@@ -1,0 +1,155 @@
+"""What the flow page shows around the map: hover texts, the deck, legend, counts, tables, source.
+
+``build_*`` functions are pure (strings in the user's language via ``t``); ``render_*``
+functions draw with Streamlit.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from atlas.i18n import t
+from indicators.flows import FlowSelection, FlowView, compute_place_totals, compute_selection, compute_summary
+from layers.boundaries import REGION_BOUNDS
+from layers.flow_exports import build_table_download
+from layers.flows import (
+    WidthScale, build_arc_records, build_flow_deck, build_place_records, build_width_legend_svg,
+    compute_legend_values, format_number,
+)
+
+
+@dataclass(frozen=True)
+class FlowMap:
+    """Everything the flow page draws for one state of its controls."""
+
+    deck: pdk.Deck
+    selection: FlowSelection
+    totals: pd.DataFrame
+    summary: Mapping[str, float]
+    scale: WidthScale
+    unit: str
+    table: pd.DataFrame          # every flow, with where it is (drawn, hidden, no place, no value)
+    totals_table: pd.DataFrame   # place totals with names, for the screen
+
+
+def _name(names: Mapping[str, str], code: str) -> str:
+    return names.get(code, code)
+
+
+def build_flow_map(view: FlowView, flows: pd.DataFrame, focused: pd.DataFrame, points: pd.DataFrame,
+                   land: pdk.Layer, focus: str, top: int | None, minimum: float | None, lang: str,
+                   names: Mapping[str, str], unit_name: str, source: str) -> FlowMap:
+    """The deck and the numbers around it: arcs of ``focused`` (top N / minimum), places of all ``flows``."""
+    selection = compute_selection(focused, points.index, top_n=top, min_value=minimum or None)
+    totals = compute_place_totals(flows)
+    scale = WidthScale(float(selection.drawn["value"].max()) if len(selection.drawn) else 0.0)
+    period = flows["period"].iloc[0] if len(flows) else ""
+
+    def arc_tips(row: Mapping) -> list[str]:
+        status = t("flows.tip_status", lang, status=row["obs_status"]) if row["obs_status"] != "A" else ""
+        return [f"{_name(names, row['origin'])} → {_name(names, row['destination'])}",
+                t("flows.tip_value", lang, value=format_number(row["value"], lang), unit=unit_name,
+                  period=row["period"]), status]
+
+    def place_tips(row: Mapping) -> list[str]:
+        return [f"{_name(names, row['place'])} ({row['place']})",
+                t("flows.tip_in_out", lang, incoming=format_number(row["incoming"], lang),
+                  outgoing=format_number(row["outgoing"], lang)),
+                t("flows.tip_net", lang, net=format_number(row["net"], lang), unit=unit_name, period=period)]
+
+    arcs = build_arc_records(selection.drawn, points, scale, arc_tips)
+    shown = set(selection.drawn["origin"]) | set(selection.drawn["destination"]) | ({focus} if focus else set())
+    places = build_place_records(totals[totals["place"].isin(shown)], points, focus or None, place_tips)
+    labels = [{"pos": p["pos"], "text": _name(names, p["code"])} for p in places]
+    footer = f"{view.name(lang)} · {t('flows.tip_source', lang, source=source)}"
+    deck = build_flow_deck(land, arcs, places, labels, REGION_BOUNDS, footer)
+    return FlowMap(deck, selection, totals, compute_summary(selection), scale, unit_name,
+                   build_flow_table(selection, names, lang), build_totals_table(totals, names, lang))
+
+
+def build_legend_svg(flow_map: FlowMap, lang: str) -> str:
+    """The legend: direction (origin → destination) and three reference widths with their values."""
+    values = compute_legend_values(flow_map.scale.max_value)
+    labels = [f"{format_number(v, lang)} {flow_map.unit}" for v in values]
+    return build_width_legend_svg(values, flow_map.scale, labels, t("flows.legend_origin", lang),
+                                  t("flows.legend_destination", lang))
+
+
+def build_flow_table(selection: FlowSelection, names: Mapping[str, str], lang: str) -> pd.DataFrame:
+    """Every flow of the view (drawn, hidden, without a place, without a value) for the table and downloads."""
+    parts = []
+    for key, part in (("drawn", selection.drawn), ("hidden", selection.hidden),
+                      ("undrawable", selection.undrawable), ("missing", selection.missing)):
+        parts.append(part.assign(on_map=t(f"flows.on_map_{key}", lang)))
+    table = pd.concat(parts, ignore_index=True)
+    table.insert(1, "origin_name", table["origin"].map(lambda c: _name(names, c)))
+    table.insert(3, "destination_name", table["destination"].map(lambda c: _name(names, c)))
+    return table[["origin", "origin_name", "destination", "destination_name", "value", "unit", "period",
+                  "obs_status", "on_map", "dataset_id", "measure", "reporter"]]
+
+
+def build_totals_table(totals: pd.DataFrame, names: Mapping[str, str], lang: str) -> pd.DataFrame:
+    """Place totals with names, largest absolute volume first, for the screen."""
+    table = totals.assign(name=totals["place"].map(lambda c: _name(names, c)))
+    volume = table[["incoming", "outgoing"]].abs().max(axis=1).fillna(0)
+    table = table.assign(_v=volume).sort_values(["_v", "place"], ascending=[False, True], kind="mergesort")
+    table = table[["name", "place", "incoming", "outgoing", "net"]]
+    table.columns = [t(f"flows.col_{c}", lang) for c in ("place", "code", "incoming", "outgoing", "net")]
+    return table.reset_index(drop=True)
+
+
+def render_counts(flow_map: FlowMap, lang: str) -> None:
+    """Say what is drawn and what is not, with counts and volumes (nothing is dropped silently)."""
+    s, unit = flow_map.summary, flow_map.unit
+    st.caption(t("flows.drawn", lang, count=s["drawn_count"], volume=format_number(s["drawn_volume"], lang),
+                 unit=unit))
+    if s["hidden_count"]:
+        st.caption(t("flows.hidden", lang, count=s["hidden_count"], volume=format_number(s["hidden_volume"], lang),
+                     unit=unit))
+    if s["undrawable_count"]:
+        st.caption(t("flows.undrawable", lang, count=s["undrawable_count"],
+                     volume=format_number(s["undrawable_volume"], lang), unit=unit))
+    if s["missing_count"]:
+        st.caption(t("flows.missing", lang, count=s["missing_count"]))
+
+
+def render_source(view: FlowView, info: Mapping[str, str], lang: str) -> None:
+    """The dataset's title, publisher, licence and revision, the view's note and the source's caveats."""
+    st.subheader(t("flows.source_heading", lang))
+    if info:
+        st.caption(t("flows.source_line", lang, title=info.get(f"title_{lang}", view.dataset_id),
+                     publisher=info.get("publisher", ""), licence=info.get("licence", ""),
+                     revision=info.get("revision", ""), retrieved=info.get("retrieved", "")))
+        if info.get(f"caveats_{lang}"):
+            st.caption(info[f"caveats_{lang}"])
+    if view.note(lang):
+        st.caption(view.note(lang))
+
+
+def render_downloads(table: pd.DataFrame, info: Mapping[str, str], name: str, lang: str) -> None:
+    about = [info] if info else []
+    left, right = st.columns(2)
+    left.download_button(t("flows.download_csv", lang), functools.partial(build_table_download, table, "csv", about),
+                         on_click="ignore", file_name=f"{name}.csv", mime="text/csv", key="flows_download_csv")
+    right.download_button(t("flows.download_xlsx", lang), functools.partial(build_table_download, table, "xlsx", about),
+                          on_click="ignore", file_name=f"{name}.xlsx", key="flows_download_xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+
+def compute_picked_place(selection: Mapping | None) -> str | None:
+    """The place code a click on the map picked (a dot of the ``places`` layer), or ``None``.
+
+    Clicks on arcs or on empty map pick nothing, so they leave the focus as it is.
+    """
+    objects = (selection or {}).get("objects") or {}
+    picked = objects.get("places") or []
+    code = picked[0].get("code") if picked and isinstance(picked[0], Mapping) else None
+    return code if isinstance(code, str) and code else None

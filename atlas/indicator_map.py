@@ -1,0 +1,303 @@
+"""The indicator map's parameters, cached view model and renderers (used by ``pages/map.py``).
+
+The page reads widgets and calls these; the heavy lifting is cached here, keyed on small
+arguments (indicator id, level, country, period, classification, language, selection):
+classes, the deck, and the frames behind the chart, table and downloads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from atlas import data, urlstate
+from atlas.i18n import t
+from atlas.urlparams_map import breaks_param, parse_breaks
+from indicators.catalogue import Indicator
+from layers.choropleth import build_choropleth_deck, compute_fills, compute_tips
+from layers.classify import SCHEMES, Classification, compute_classification
+from layers.exports import FORMATS, build_export, build_export_frame
+from layers.legend import build_legend, build_legend_html, format_number
+from layers.palettes import get_palette, load_palettes
+
+LEVELS = ("country", "admin1")
+SEXES = ("_T", "F", "M")
+K_CHOICES = ("", "2", "3", "4", "5", "6", "7", "8", "9")
+STATUSES = ("E", "P", "I", "B")
+DEFAULT_INDICATOR = "immigrant_share"
+PLAY_SECONDS = 2.5
+
+
+# ----------------------------------------------------------------------------- parameters
+def build_view_params(indicator_ids: Sequence[str], countries: Sequence[str], label_country: Callable,
+                      label_indicator: Callable) -> list[urlstate.Param]:
+    """The parameters read before the indicator's periods are known."""
+    return [
+        urlstate.choice("indicator", list(indicator_ids), DEFAULT_INDICATOR, label=label_indicator),
+        urlstate.choice("country", ["", *countries], "", label=label_country),
+        urlstate.choice("level", LEVELS, "country"),
+        urlstate.choice("sex", ["", *SEXES], ""),
+        urlstate.choice("scheme", ["", *SCHEMES], ""),
+        urlstate.choice("k", K_CHOICES, ""),
+        urlstate.choice("palette", ["", *load_palettes()], ""),
+    ]
+
+
+def build_detail_params(periods: Sequence[str], codes: Sequence[str]) -> list[urlstate.Param]:
+    """The parameters that depend on the indicator and the view: year, selected territory, breaks."""
+    return [
+        urlstate.choice("year", list(periods), periods[-1] if periods else None),
+        urlstate.choice("sel", ["", *codes], ""),
+        breaks_param(),
+    ]
+
+
+def nearest_period(periods: Sequence[str], wanted: str | None) -> str:
+    """``wanted`` if it is a period of the list, else the one closest in years (the latest when unknown)."""
+    from indicators.quality import period_year
+
+    if wanted in periods:
+        return wanted
+    if not wanted:
+        return periods[-1]
+    try:
+        target = period_year(wanted)
+    except ValueError:
+        return periods[-1]
+    return min(periods, key=lambda p: (abs(period_year(p) - target), -period_year(p)))
+
+
+def effective_classification(indicator: Indicator, scheme: str, k: str, breaks: str) -> tuple[str, int, tuple]:
+    """The scheme, k and breaks to use: the user's choice, else the indicator's default.
+
+    Manual without valid breaks falls back to quantiles (the page says so).
+    """
+    scheme = scheme or indicator.scheme
+    k_value = int(k) if k else indicator.k
+    parsed: tuple = ()
+    if scheme == "manual":
+        try:
+            parsed = parse_breaks(breaks)
+        except ValueError:
+            scheme = "quantiles"
+    return scheme, k_value, parsed
+
+
+# ----------------------------------------------------------------------------- cached view model
+@st.cache_data(show_spinner=False, max_entries=512)
+def classify_view(indicator_id: str, level: str, country: str, period: str, sex: str | None, scheme: str, k: int,
+                  breaks: tuple[float, ...]) -> Classification:
+    """Classes of the values shown in a view."""
+    view = data.indicator_view(indicator_id, level, period, data.view_codes(level, country), sex)
+    centre = data.catalogue().get(indicator_id).centre
+    return compute_classification(view["value"], scheme, k, breaks or None, centre=centre)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def indicator_deck(indicator_id: str, level: str, country: str, period: str, sex: str | None, scheme: str,
+                   k: int, breaks: tuple[float, ...], palette_id: str, lang: str, selected: str) -> pdk.Deck:
+    """The choropleth deck of a view (shared between sessions: never mutated)."""
+    ind = data.catalogue().get(indicator_id)
+    codes = data.view_codes(level, country)
+    view = data.indicator_view(indicator_id, level, period, codes, sex)
+    classes = classify_view(indicator_id, level, country, period, sex, scheme, k, breaks)
+    values = dict(zip(view["geo_code"], view["value"]))
+    fills = compute_fills(values, codes, classes, get_palette(palette_id))
+    tips = compute_tips(view, lang, ind.decimals, ind.unit_label(lang), status_labels(lang),
+                        t("map.nearest_mark", lang), t("map.partial_mark", lang))
+    return build_choropleth_deck(data.unit_features(level, country), fills, tips, lang, t("map.no_data", lang),
+                                 context=data.context_features(level, country), selected=selected or None,
+                                 bounds=data.view_bounds(level, country))
+
+
+def status_labels(lang: str) -> dict[str, str]:
+    return {s: t(f"map.status_{s}", lang) for s in STATUSES}
+
+
+# ----------------------------------------------------------------------------- play
+def render_player(periods: Sequence[str]) -> None:
+    """Advance the year every ``PLAY_SECONDS`` while the play toggle is on (a timed fragment)."""
+    st.session_state.setdefault("_map_full_run", time.monotonic())
+
+    @st.fragment(run_every=PLAY_SECONDS if st.session_state.get("play") else None)
+    def _tick() -> None:
+        if not st.session_state.get("play") or len(periods) < 2:
+            return
+        if time.monotonic() - st.session_state.get("_map_full_run", 0.0) < PLAY_SECONDS * 0.6:
+            return  # this call is part of a full run, not a timer tick
+        current = st.session_state.get("year")
+        i = periods.index(current) if current in periods else -1
+        st.session_state["year"] = periods[(i + 1) % len(periods)]
+        st.rerun()
+
+    _tick()
+
+
+# ----------------------------------------------------------------------------- legend
+def render_legend(classes: Classification, palette_id: str, indicator: Indicator, no_data: int, lang: str) -> None:
+    """Classes with ranges and counts, and the outlined "No data" swatch."""
+    entries = build_legend(classes, get_palette(palette_id), no_data)
+
+    def count(n: int) -> str:
+        return t("map.legend_count_one", lang) if n == 1 else t("map.legend_count", lang, n=n)
+
+    title = f"{indicator.name(lang)} ({indicator.unit_label(lang)})"
+    st.markdown(build_legend_html(entries, lang, indicator.decimals, title, t("map.no_data", lang), count),
+                unsafe_allow_html=True)
+    if classes.k_reduced and classes.k:
+        st.caption(t("map.k_reduced", lang, k=classes.k))
+
+
+# ----------------------------------------------------------------------------- table and chart
+def build_table(view: pd.DataFrame, indicator: Indicator, lang: str) -> pd.DataFrame:
+    """The view as a table in the user's language, highest value first."""
+    names = data.boundaries_names(lang)
+    have = view[view["value"].notna()].sort_values(["value", "geo_code"], ascending=[False, True])
+    labels = status_labels(lang) | {"A": t("map.status_A", lang)}
+    return pd.DataFrame({
+        t("map.col_name", lang): have["geo_code"].map(names).fillna(have["geo_code"]),
+        t("map.col_code", lang): have["geo_code"],
+        t("map.col_value", lang): have["value"].round(indicator.decimals),
+        t("map.col_unit", lang): indicator.unit_label(lang),
+        t("map.col_period", lang): have["period"],
+        t("map.col_status", lang): have["obs_status"].map(labels).fillna(have["obs_status"]),
+        t("map.col_nearest", lang): have.get("nearest", False),
+        t("map.col_source", lang): have[f"title_{lang}"],
+        t("map.col_licence", lang): have["licence"],
+    })
+
+
+def build_ranking_chart(view: pd.DataFrame, indicator: Indicator, lang: str, period: str) -> alt.Chart | None:
+    """Horizontal bars of the view's values (top 30), highest first."""
+    names = data.boundaries_names(lang)
+    have = view[view["value"].notna()].sort_values("value", ascending=False).head(30)
+    if have.empty:
+        return None
+    frame = pd.DataFrame({"name": have["geo_code"].map(names).fillna(have["geo_code"]), "value": have["value"],
+                          "period": have["period"]})
+    return alt.Chart(frame, title=t("map.chart_ranking", lang, indicator=indicator.name(lang), period=period)).mark_bar(
+        color="#1d91c0").encode(
+        x=alt.X("value:Q", title=indicator.unit_label(lang)),
+        y=alt.Y("name:N", sort="-x", title=None),
+        tooltip=["name:N", alt.Tooltip("value:Q", format=",.2f"), "period:N"],
+    ).properties(height=max(120, 18 * len(frame)))
+
+
+def build_trend_chart(series: pd.DataFrame, codes: Sequence[str], indicator: Indicator, lang: str) -> alt.Chart | None:
+    """Lines over time for ``codes``."""
+    names = data.boundaries_names(lang)
+    rows = series[series["geo_code"].isin(codes) & series["value"].notna()]
+    if rows.empty:
+        return None
+    frame = pd.DataFrame({"name": rows["geo_code"].map(names).fillna(rows["geo_code"]), "period": rows["period"],
+                          "value": rows["value"]})
+    order = sorted(frame["period"].unique(), key=lambda p: (p[-4:] if p.startswith("FY") else p))
+    title = t("map.chart_trend", lang, indicator=indicator.name(lang))
+    return alt.Chart(frame, title=title).mark_line(point=True).encode(
+        x=alt.X("period:O", sort=order, title=None), y=alt.Y("value:Q", title=indicator.unit_label(lang)),
+        color=alt.Color("name:N", title=None), tooltip=["name:N", "period:N", alt.Tooltip("value:Q", format=",.2f")],
+    ).properties(height=260)
+
+
+# ----------------------------------------------------------------------------- downloads
+def render_downloads(make_frame: Callable[[], pd.DataFrame], about: dict[str, str], stem: str, key: str,
+                     lang: str) -> None:
+    """One button per format; the file is built only when a button is clicked (deferred data)."""
+    cols = st.columns(len(FORMATS))
+    for col, (fmt, (mime, ext)) in zip(cols, FORMATS.items()):
+        col.download_button(t(f"map.download_{fmt}", lang), data=lambda fmt=fmt: build_export(make_frame(), fmt, about),
+                            file_name=f"{stem}.{ext}", mime=mime, key=f"{key}_{fmt}", on_click="ignore",
+                            icon=":material/download:")
+
+
+def export_frame(indicator: Indicator, level: str, country: str, frame: pd.DataFrame, lang: str,
+                 all_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Values with geometry and every source column; with ``all_codes`` territories without data are kept."""
+    if all_codes is not None:
+        frame = pd.DataFrame({"geo_code": list(all_codes)}).merge(frame, on="geo_code", how="left")
+        frame = frame.assign(indicator_id=indicator.id, unit=indicator.unit)
+    return build_export_frame(frame, data.view_units(level, country), lang, indicator.name(lang),
+                              indicator.unit_label(lang))
+
+
+def about_indicator(indicator: Indicator, level: str, period: str, lang: str) -> dict[str, str]:
+    """The XLSX "about" sheet: what the numbers are and where they come from."""
+    spec = indicator.levels[level]
+    return {
+        "indicator": indicator.name(lang), "indicator_id": indicator.id, "unit": indicator.unit_label(lang),
+        "definition": indicator.text("definition", lang), "comparability": indicator.text("comparability", lang),
+        "population": spec.population_es if lang == "es" else spec.population_en, "level": level, "period": period,
+        "datasets": ", ".join(spec.datasets), "generated_by": "Atlas PVIGM",
+    }
+
+
+# ----------------------------------------------------------------------------- panel
+def render_sources(dataset_ids: Sequence[str], lang: str) -> None:
+    """Title, publisher, licence and attribution of every dataset behind the numbers shown."""
+    meta = data.dataset_lookup()
+    for ds in dict.fromkeys(dataset_ids):
+        if ds not in meta:
+            continue
+        row = meta[ds]
+        st.markdown(t("map.source_line", lang, title=row[f"title_{lang}"], publisher=row["publisher"],
+                      licence=row["licence"], attribution=row["attribution"]))
+
+
+def build_sparklines(frame: pd.DataFrame) -> alt.FacetChart:
+    """Small multiples: one sparkline per headline indicator (label above it), each with its own scale."""
+    base = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=10), color="#225ea8").encode(
+        x=alt.X("year:Q", axis=alt.Axis(format="d", title=None, labelFontSize=9, tickCount=4, grid=False)),
+        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
+        tooltip=["label:N", "period:N", alt.Tooltip("value:Q", format=",.2f")],
+    ).properties(height=34, width=230)
+    header = alt.Header(labelOrient="top", labelAnchor="start", labelAngle=0, labelFontSize=11, labelLimit=300,
+                        labelPadding=2)
+    return base.facet(row=alt.Row("label:N", title=None, sort=None, header=header), spacing=6).resolve_scale(
+        y="independent", x="independent")
+
+
+def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
+    """Latest value and a sparkline of each headline indicator; returns the datasets used."""
+    from indicators.quality import period_year
+
+    cat = data.catalogue()
+    parts, used = [], []
+    for ind_id in cat.headline(level):
+        series = data.indicator_series(ind_id, level)
+        own = series[(series["geo_code"] == geo_code) & series["value"].notna()]
+        if own.empty:
+            continue
+        ind = cat.get(ind_id)
+        last = own.iloc[-1]
+        label = (f"{ind.name(lang)}: {format_number(last['value'], lang, ind.decimals)} "
+                 f"{ind.unit_label(lang)} ({last['period']})")
+        parts.append(pd.DataFrame({"label": label, "period": own["period"], "value": own["value"],
+                                   "year": own["period"].map(period_year)}))
+        used += str(last["dataset_id"]).split(";")
+    st.markdown(f"**{t('map.panel_headline', lang)}**")
+    if not parts:
+        st.caption(t("map.panel_headline_none", lang))
+        return used
+    st.altair_chart(build_sparklines(pd.concat(parts, ignore_index=True)), key="panel_headline")
+    return used
+
+
+def render_partners(geo_code: str, lang: str) -> list[str]:
+    """Top origins of its immigrants and top destinations of its emigrants (UN DESA 2024)."""
+    names = data.boundaries_names(lang)
+    used = []
+    for direction in ("origins", "destinations"):
+        year, top = data.top_partners(geo_code, direction)
+        if year is None:
+            continue
+        st.markdown(f"**{t(f'map.panel_top_{direction}', lang, year=year)}**")
+        st.dataframe(pd.DataFrame({t("map.col_partner", lang): top["partner"].map(names).fillna(top["partner"]),
+                                   t("map.col_persons", lang): top["value"].round(0).astype("int64")}),
+                     hide_index=True, width="stretch", key=f"panel_{direction}")
+        used.append("undesa_ims2024")
+    return used

@@ -1,0 +1,19 @@
+"""Panama: irregular transit through the Darién by sex and age group, monthly from 2021."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from etl.sources import _common as c
+from etl.sources._monthly import read_by_demography
+
+DATASET = c.load_metadata(__file__)
+COLUMNS = ["month", "demog", "n", "quarter_start"]
+
+
+def read(path: Path | str | None = None) -> pd.DataFrame:
+    """Tidy observations of ``irregular_transit`` (persons)."""
+    path = Path(path) if path else c.vendored(DATASET)
+    return read_by_demography(path, DATASET["dataset_id"], "irregular_transit", "persons", COLUMNS)

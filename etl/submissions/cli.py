@@ -1,0 +1,233 @@
+"""Command line for submissions: validate, ingest, template, users, publish, withdraw, submissions.
+
+``COMMANDS`` plugs them into ``python -m etl`` (etl/cli.py); ``register(subparsers)`` adds them to
+any argparse parser; ``main`` runs them on their own (``python -m etl.submissions``). Every command
+that touches the registry takes ``--registry`` (default ``$ATLAS_REGISTRY`` or ``data/registry``).
+The command line is for operators who already have access to the registry directory: ``--user``
+names the account the action is recorded under and whose rights are checked; the atlas page, open
+to focal points, asks for the password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from etl.cli import Command
+from etl.submissions.auth import ROLES, PermissionRefused
+from etl.submissions.registry import Registry, VersionNotFound
+from etl.submissions.report import format_report
+from etl.submissions.spec import load_spec
+from etl.submissions.templates import FORMATS, write_template
+from etl.submissions.validate import validate_file
+
+EXIT_INVALID, EXIT_REFUSED, EXIT_USAGE = 1, 3, 2
+STORED = {"es": "Guardado como {submission} versión {version}, pendiente de publicación.",
+          "en": "Stored as {submission} version {version}, awaiting publication."}
+NOT_STORED = {"es": "No se guardó nada.", "en": "Nothing was stored."}
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--registry", type=Path, default=None,
+                        help="registry directory (default $ATLAS_REGISTRY or data/registry)")
+
+
+def _lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=("es", "en"), default="es", help="language of the report (default es)")
+
+
+def _configure_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path)
+    p.add_argument("--country", required=True, help="ISO3 code of the submitting country")
+    p.add_argument("--kind", choices=sorted(load_spec().kinds),
+                   help="template to check against (default: from the file)")
+    _lang(p)
+
+
+def _configure_ingest(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path)
+    p.add_argument("--country", required=True, help="ISO3 code of the submitting country")
+    p.add_argument("--user", required=True, help="focal-point account the submission is recorded under")
+    p.add_argument("--submission", help="add a version to this submission (default: a new submission)")
+    p.add_argument("--kind", choices=sorted(load_spec().kinds))
+    _lang(p)
+    _common(p)
+
+
+def _configure_template(p: argparse.ArgumentParser) -> None:
+    p.add_argument("kind", choices=sorted(load_spec().kinds))
+    p.add_argument("--lang", choices=("es", "en"), required=True)
+    p.add_argument("--format", choices=FORMATS, default="xlsx")
+    p.add_argument("--country", help="prefill the country (and list its admin-1 codes)")
+    p.add_argument("--out", type=Path, default=Path("."), help="file or directory (default: current directory)")
+
+
+def _configure_users(p: argparse.ArgumentParser) -> None:
+    users = p.add_subparsers(dest="users_command", required=True, metavar="action")
+    add = users.add_parser("add", help="create an account (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--country", help="ISO3 code (focal_point only)")
+    add.add_argument("--name", default="", help="full name")
+    add.add_argument("--email", default="")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    _common(add)
+    add.set_defaults(users_handler=cmd_users_add)
+    listing = users.add_parser("list", help="list accounts (never their passwords)")
+    _common(listing)
+    listing.set_defaults(users_handler=cmd_users_list)
+    passwd = users.add_parser("passwd", help="set a new password")
+    passwd.add_argument("username")
+    passwd.add_argument("--password-stdin", action="store_true")
+    _common(passwd)
+    passwd.set_defaults(users_handler=cmd_users_passwd)
+
+
+def _configure_status_change(p: argparse.ArgumentParser) -> None:
+    p.add_argument("submission")
+    p.add_argument("--version", type=int, required=True)
+    p.add_argument("--user", required=True, help="regional-administrator account")
+    _lang(p)
+    _common(p)
+
+
+def _configure_list(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--country")
+    _common(p)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    validation = validate_file(args.file, args.country, args.kind)
+    print(format_report(validation.report, args.lang))
+    return 0 if validation.valid else EXIT_INVALID
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    registry = Registry(args.registry)
+    try:
+        account = registry.account(args.user)
+        result = registry.ingest(args.file.read_bytes(), args.file.name, args.country, account,
+                                 submission_id=args.submission, kind=args.kind)
+    except PermissionRefused as err:
+        print(f"{err.message(args.lang)}\n    {err.fix(args.lang)}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(format_report(result.validation.report, args.lang))
+    if not result.stored:
+        print(NOT_STORED[args.lang])
+        return EXIT_INVALID
+    print(STORED[args.lang].format(submission=result.submission_id, version=result.version))
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    out = write_template(args.kind, args.lang, args.format, args.out, args.country)
+    print(out)
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    account = Registry(args.registry).add_account(args.username, _read_password(args), args.role, args.country,
+                                                  args.name, args.email)
+    print(f"account {account.username} ({account.role}{', ' + account.country if account.country else ''}) created")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    accounts = Registry(args.registry).accounts()
+    print(accounts.to_string(index=False) if len(accounts) else "no accounts yet: create one with `users add`")
+    return 0
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    Registry(args.registry).set_password(args.username, _read_password(args))
+    print(f"password of {args.username} changed")
+    return 0
+
+
+def _status_change(args: argparse.Namespace, action: str) -> int:
+    registry = Registry(args.registry)
+    try:
+        account = registry.account(args.user)
+        getattr(registry, action)(args.submission, args.version, account)
+    except (PermissionRefused, VersionNotFound) as err:
+        print(f"{err.message(args.lang)}\n    {err.fix(args.lang)}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"{args.submission} v{args.version}: {'published' if action == 'publish' else 'withdrawn'}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    return _status_change(args, "publish")
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    return _status_change(args, "withdraw")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    versions = Registry(args.registry).versions(args.country)
+    cols = ["submission_id", "version", "status", "row_count", "file_name", "submitted_by", "submitted_at"]
+    print(versions[cols].to_string(index=False) if len(versions) else "no submissions yet")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    return args.users_handler(args)
+
+
+def guarded(run):
+    """A command that prints a bad argument's message and exits with status 2 instead of a traceback."""
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except (ValueError, FileNotFoundError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_USAGE
+    wrapped.__doc__ = run.__doc__
+    return wrapped
+
+
+# For ``python -m etl`` (etl/cli.py): one line in etl/__main__.py's COMMAND_MODULES registers these.
+COMMANDS = [
+    Command("validate", "check a submission file and print every problem (exit 1 on errors)",
+            guarded(cmd_validate), _configure_validate),
+    Command("ingest", "validate a file and store it whole as a new draft version", guarded(cmd_ingest),
+            _configure_ingest),
+    Command("template", "write an empty submission template (CSV or XLSX, es or en)", guarded(cmd_template),
+            _configure_template),
+    Command("users", "manage submission accounts: add, list, passwd", guarded(cmd_users), _configure_users),
+    Command("publish", "make a submission version public", guarded(cmd_publish), _configure_status_change),
+    Command("withdraw", "take a submission version out of the public atlas", guarded(cmd_withdraw),
+            _configure_status_change),
+    Command("submissions", "list submissions and versions with their status", guarded(cmd_list), _configure_list),
+]
+
+
+def register(subparsers) -> None:
+    """Add every submission command to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
+    for command in COMMANDS:
+        parser = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(parser)
+        parser.set_defaults(handler=command.run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl.submissions", description=__doc__.splitlines()[0])
+    register(parser.add_subparsers(dest="command", required=True, metavar="command"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)

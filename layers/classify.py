@@ -1,0 +1,151 @@
+"""Choropleth classes with mapclassify: quantiles, Fisher-Jenks, equal interval, manual breaks.
+
+One registry of schemes, as mapclassify keeps its own; an unknown name raises an error
+that lists the valid ones. Edge cases are decided here, once: missing values are left
+out of the classes (they are "No data", never the lowest class); all-equal values give
+one class; fewer distinct values than classes lower ``k`` to the number of distinct
+values (and ``k_reduced`` says so). Deterministic: the same values give the same breaks.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+SCHEMES = {
+    "quantiles": mapclassify.Quantiles,
+    "fisher_jenks": mapclassify.FisherJenks,
+    "equal_interval": mapclassify.EqualInterval,
+    "manual": mapclassify.UserDefined,
+}
+K_MIN, K_MAX = 2, 9
+
+
+class UnknownSchemeError(ValueError):
+    """A classification scheme that is not in ``SCHEMES``."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Classes of a set of values.
+
+    ``uppers`` are the classes' upper bounds (inclusive), ascending; the first class
+    starts at ``lower`` (the minimum). ``counts`` has one entry per class. ``k_reduced``
+    is True when fewer classes than asked for could be formed.
+    """
+
+    scheme: str
+    lower: float | None
+    uppers: tuple[float, ...]
+    counts: tuple[int, ...]
+    k_asked: int
+    k_reduced: bool
+
+    @property
+    def k(self) -> int:
+        return len(self.uppers)
+
+    def bounds(self) -> list[tuple[float, float]]:
+        """``(low, high)`` of every class; the first starts at the minimum."""
+        lows = [self.lower, *self.uppers[:-1]]
+        return list(zip(lows, self.uppers))
+
+
+def validate_breaks(breaks: Sequence[float]) -> list[float]:
+    """Manual breaks as floats, strictly increasing; raises ``ValueError`` saying what is wrong."""
+    out = [float(b) for b in breaks]
+    if not out:
+        raise ValueError("manual classification needs at least one break, e.g. [1, 5, 10]")
+    if any(not np.isfinite(b) for b in out):
+        raise ValueError(f"breaks must be finite numbers, got {list(breaks)}")
+    if any(b >= c for b, c in zip(out, out[1:])):
+        raise ValueError(f"breaks must increase strictly, got {list(breaks)}")
+    return out
+
+
+def compute_classification(values: Sequence[float] | pd.Series, scheme: str, k: int = 5,
+                           breaks: Sequence[float] | None = None, centre: float | None = None) -> Classification:
+    """Classes for ``values`` (NaN ignored) with ``scheme`` and ``k`` classes (or manual ``breaks``).
+
+    ``centre`` (0 for diverging indicators such as net migration) is added as a break when
+    the values straddle it, so that no class mixes negative and positive values.
+    """
+    classification = _classify(values, scheme, k, breaks)
+    if centre is None or classification.lower is None or not classification.lower < centre < classification.uppers[-1]:
+        return classification
+    if centre in classification.uppers:
+        return classification
+    uppers = tuple(sorted([*classification.uppers, float(centre)]))
+    y = _finite(values)
+    idx = np.searchsorted(np.asarray(uppers), y, side="left")
+    counts = tuple(int((idx == i).sum()) for i in range(len(uppers)))
+    return Classification(classification.scheme, classification.lower, uppers, counts, classification.k_asked,
+                          classification.k_reduced)
+
+
+def _finite(values: Sequence[float] | pd.Series) -> np.ndarray:
+    y = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").to_numpy()
+    return y[np.isfinite(y)]
+
+
+def _classify(values: Sequence[float] | pd.Series, scheme: str, k: int,
+              breaks: Sequence[float] | None) -> Classification:
+    if scheme not in SCHEMES:
+        raise UnknownSchemeError(f"unknown classification scheme {scheme!r}; valid: {', '.join(SCHEMES)}")
+    if not K_MIN <= int(k) <= K_MAX and scheme != "manual":
+        raise ValueError(f"k must be between {K_MIN} and {K_MAX}, got {k}")
+    y = _finite(values)
+    if scheme == "manual":
+        return _manual(y, validate_breaks(breaks or []))
+    if y.size == 0:
+        return Classification(scheme, None, (), (), int(k), True)
+    distinct = np.unique(y)
+    if distinct.size == 1:
+        return Classification(scheme, float(y[0]), (float(y[0]),), (int(y.size),), int(k), int(k) > 1)
+    k_eff = min(int(k), int(distinct.size))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mapclassify warns about numba and about merged quantiles
+        classifier = SCHEMES[scheme](y, k=k_eff)
+    uppers, counts = _dedupe(classifier.bins, classifier.counts)
+    return Classification(scheme, float(y.min()), uppers, counts, int(k), len(uppers) < int(k))
+
+
+def _manual(y: np.ndarray, breaks: list[float]) -> Classification:
+    """Manual breaks as upper bounds; values above the last break form one more class."""
+    lower = float(y.min()) if y.size else None
+    uppers = list(breaks)
+    if y.size and y.max() > uppers[-1]:
+        uppers.append(float(y.max()))
+    idx = np.searchsorted(np.asarray(uppers), y, side="left")
+    counts = tuple(int((idx == i).sum()) for i in range(len(uppers)))
+    return Classification("manual", lower, tuple(uppers), counts, len(breaks), False)
+
+
+def _dedupe(bins: np.ndarray, counts: np.ndarray) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Drop repeated upper bounds (their classes are empty) and keep the counts aligned."""
+    uppers: list[float] = []
+    out_counts: list[int] = []
+    for b, c in zip(bins.tolist(), counts.tolist()):
+        if uppers and b <= uppers[-1]:
+            out_counts[-1] += int(c)
+            continue
+        uppers.append(float(b))
+        out_counts.append(int(c))
+    return tuple(uppers), tuple(out_counts)
+
+
+def assign_classes(values: Sequence[float] | pd.Series, classification: Classification) -> np.ndarray:
+    """The class index of every value (-1 for a missing value, never the lowest class)."""
+    y = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").to_numpy()
+    out = np.full(y.shape, -1, dtype=int)
+    if not classification.uppers:
+        return out
+    ok = np.isfinite(y)
+    idx = np.searchsorted(np.asarray(classification.uppers), y[ok], side="left")
+    out[ok] = np.minimum(idx, len(classification.uppers) - 1)
+    return out

@@ -1,0 +1,153 @@
+"""The flow, corridor and workshop pages through AppTest, in both languages, on the real store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.app.conftest import open_page
+from tests.store_fixture import built_store  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("built_store")
+
+
+def _layers(at) -> dict[str, dict]:
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return {layer["id"]: layer for layer in spec["layers"]}
+
+
+def _query(at) -> dict[str, str]:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+@pytest.mark.parametrize("lang,title,drawn", [("es", "Flujos entre países", "Se dibujan 25 flujos"),
+                                              ("en", "Flows between countries", "25 flows are drawn")])
+def test_flow_page_draws_the_top_flows_with_a_legend_in_both_languages(lang, title, drawn):
+    at = open_page("flows.py", lang=lang)
+    assert not at.exception
+    assert at.title[0].value == title
+    layers = _layers(at)
+    assert {"sea", "land", "flows", "places", "labels"} <= set(layers)
+    assert len(layers["flows"]["data"]) == 25
+    arc = layers["flows"]["data"][-1]
+    assert arc["tip_1"].endswith("2024") and "tip_3" not in arc
+    tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
+    assert ("Fuente" if lang == "es" else "Source") in tooltip["html"]
+    assert any(c.value.startswith(drawn) for c in at.caption)
+    assert any("<svg" in h.proto.body for h in at.get("html"))
+    assert _query(at)["view"] == "undesa_ims2024" and _query(at)["period"] == "2024"
+
+
+def test_flow_page_url_round_trips_and_the_focus_keeps_only_its_flows():
+    query = {"lang": "en", "view": "cbp_encounters", "unit": "year", "period": "FY2023", "sex": "_T",
+             "focus": "GTM", "mode": "out", "top": "all", "min": "0", "play": "0", "speed": "2"}
+    at = open_page("flows.py", **query)
+    assert not at.exception
+    assert at.selectbox(key="view").value == "cbp_encounters"
+    assert at.select_slider(key="period").value == "FY2023"
+    assert at.selectbox(key="focus").value == "GTM"
+    out = _query(at)
+    assert {k: out.get(k) for k in query} == query
+    arcs = _layers(at)["flows"]["data"]
+    assert [(a["o"], a["d"]) for a in arcs] == [("GTM", "USA")]
+    assert "Guatemala → United States" == arcs[0]["tip_title"]
+
+
+def test_changing_top_n_and_minimum_changes_what_is_drawn():
+    at = open_page("flows.py", lang="es", view="undesa_ims2024", period="2024", top="10")
+    assert len(_layers(at)["flows"]["data"]) == 10
+    at.selectbox(key="top").set_value("all").run()
+    assert len(_layers(at)["flows"]["data"]) > 100
+    at.number_input(key="min").set_value(500_000).run()
+    arcs = _layers(at)["flows"]["data"]
+    assert 0 < len(arcs) < 100 and all(a["v"] >= 500_000 for a in arcs) and _query(at)["min"] == "500000"
+
+
+def test_places_without_geometry_and_hidden_flows_are_counted_not_dropped():
+    at = open_page("flows.py", lang="en", view="darien_transit", unit="year", period="2023")
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "have an end with no place on the map" in captions     # e.g. India, China, Afghanistan
+    table = at.dataframe[1].value
+    assert table["value"].sum() == pytest.approx(520_085)
+
+
+def test_a_bad_period_in_the_link_falls_back_with_a_notice():
+    at = open_page("flows.py", lang="en", view="undesa_ims2024", period="1700")
+    assert not at.exception
+    assert any("period=1700" in w.value for w in at.warning)
+    assert at.select_slider(key="period").value == "2024"
+
+
+def test_a_story_step_shows_its_caption_and_next_opens_the_next_view():
+    at = open_page("flows.py", lang="en", story="darien_2021_2024", story_step="1", view="darien_transit",
+                   unit="year", period="2021", focus="PAN", mode="in", top="10")
+    assert not at.exception
+    assert any("step 1 of 5" in m.value for m in at.markdown)
+    at.button(key="story_next").click().run()
+    assert not at.exception
+    query = _query(at)
+    assert query["story_step"] == "2" and query["period"] == "2022"
+    assert any("step 2 of 5" in m.value for m in at.markdown)
+    at.button(key="story_prev").click().run()
+    assert _query(at)["story_step"] == "1" and _query(at)["period"] == "2021"
+
+
+def test_workshop_mode_injects_the_projector_theme():
+    at = open_page("flows.py", lang="es", workshop="1")
+    assert not at.exception
+    assert any("font-size: 22px" in h.proto.body for h in at.get("html"))
+    assert at.toggle(key="workshop").value is True
+
+
+def test_play_is_kept_in_the_link():
+    at = open_page("flows.py", lang="en", view="darien_transit", unit="month", period="2023-01", play="1",
+                   speed="0.5")
+    assert not at.exception
+    assert at.toggle(key="play").value is True and _query(at)["play"] == "1" and _query(at)["speed"] == "0.5"
+
+
+@pytest.mark.parametrize("lang,attribution", [("es", "Proyecto Migrantes Desaparecidos de la OIM"),
+                                              ("en", "IOM's Missing Migrants Project")])
+def test_corridor_page_draws_the_chain_segments_and_incidents(lang, attribution):
+    at = open_page("corridors.py", lang=lang, corridor="darien_north", nationality="VEN", years="2021-2024")
+    assert not at.exception
+    layers = _layers(at)
+    assert [n["node"] for n in layers["nodes"]["data"]][:3] == ["VEN", "COL", "PA-5"]
+    assert len(layers["incidents"]["data"]) > 100
+    assert any(attribution in c.value for c in at.caption)
+    assert len(at.get("vega_lite_chart")) >= 1
+    attrition = at.dataframe[0].value
+    assert len(attrition) == 3                          # Darién→Honduras→Mexico→US border
+    assert _query(at)["years"] == "2021-2024"
+
+
+def test_corridor_mirror_statistics_are_side_by_side_with_both_caveats():
+    at = open_page("corridors.py", lang="en", corridor="northern_central_america", nationality="GTM",
+                   years="2020-2025")
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Deportation events" in captions and "Guatemalan Migration Institute" in captions
+    mirror = at.dataframe[-1].value
+    assert list(mirror.columns) == ["Period", "Side A", "Side B", "Difference (A − B)", "Ratio A / B"]
+    row = mirror.dropna().iloc[0]
+    assert row["Difference (A − B)"] == pytest.approx(row["Side A"] - row["Side B"])
+
+
+def test_a_nationality_from_another_corridor_falls_back():
+    at = open_page("corridors.py", lang="es", corridor="nicaragua_costa_rica", nationality="VEN")
+    assert not at.exception
+    assert at.selectbox(key="nationality").value == "NIC"
+
+
+@pytest.mark.parametrize("lang,title", [("es", "Modo taller"), ("en", "Workshop mode")])
+def test_workshop_page_lists_the_stories_and_starts_one(lang, title):
+    at = open_page("workshop.py", lang=lang)
+    assert not at.exception
+    assert at.title[0].value == title
+    at.button(key="start_darien_2021_2024").click().run()
+    assert not at.exception
+    query = _query(at)
+    assert query["story"] == "darien_2021_2024" and query["story_step"] == "1" and query["workshop"] == "1"
+    assert query["view"] == "darien_transit" and query["period"] == "2021"

@@ -1,0 +1,174 @@
+"""The indicator map through AppTest: every indicator in both views and both languages, URLs that
+round-trip, broken URLs, the side panel, the no-admin-1 notice and the downloads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indicators import load_catalogue
+from tests.app.conftest import open_page
+from tests.store_fixture import built_store  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("built_store")
+CATALOGUE = load_catalogue()
+
+
+def deck_spec(at) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+
+
+def units_of(at) -> list[dict]:
+    layers = {layer["id"]: layer for layer in deck_spec(at)["layers"]}
+    return layers["units"]["data"]["features"]
+
+
+def legend_text(at) -> str:
+    return " ".join(m.value for m in at.markdown if "atlas-legend" in m.value)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("country", ["", "MEX"])
+def test_every_indicator_renders_in_both_views_and_languages(lang, country):
+    at = open_page("map.py", timeout=120, lang=lang, **({"country": country} if country else {}))
+    assert not at.exception
+    seen = 0
+    for ind in CATALOGUE.indicators.values():
+        at.selectbox(key="indicator").set_value(ind.id).run()
+        assert not at.exception, ind.id
+        assert at.selectbox(key="indicator").value == ind.id
+        if country and "admin1" not in ind.levels or country and not any(
+                f["properties"]["tip"] != ("Sin datos" if lang == "es" else "No data") for f in units_of(at)):
+            assert any(("Mexico" if lang == "en" else "México") in i.value for i in at.info), ind.id
+            continue
+        seen += 1
+        assert units_of(at), ind.id
+        assert ("Sin datos" if lang == "es" else "No data") in legend_text(at), ind.id
+    assert seen >= (6 if country else len(CATALOGUE.indicators) - 3)
+
+
+def test_region_view_colours_countries_with_values_and_marks_missing_ones_as_no_data():
+    at = open_page("map.py", lang="en", indicator="remittances_gdp", year="2020")
+    assert not at.exception
+    units = {f["properties"]["geo_code"]: f["properties"] for f in units_of(at)}
+    assert "HND" in units and "% of GDP" in units["HND"]["tip"] and "2020" in units["HND"]["tip"]
+    no_data = [p for p in units.values() if p["tip"] == "No data"]
+    assert no_data and all(p["fill"][:3] == [205, 205, 205] for p in no_data)
+    assert units["HND"]["fill"][:3] != [205, 205, 205]
+    assert "No data" in legend_text(at) and "territories" in legend_text(at)
+
+
+def test_region_admin1_view_stays_within_the_budget_and_colours_mexican_states():
+    at = open_page("map.py", lang="es", indicator="emigration_rate", level="admin1")
+    assert not at.exception
+    assert len(at.get("deck_gl_json_chart")[0].proto.json.encode()) <= 400_000
+    units = {f["properties"]["geo_code"]: f["properties"] for f in units_of(at)}
+    assert units["MX-JAL"]["tip"] != "Sin datos" and units["GT-01"]["tip"] == "Sin datos"
+
+
+def test_url_round_trips_every_part_of_the_view():
+    query = {"lang": "en", "indicator": "net_migration_rate", "country": "MEX", "year": "2015-2019",
+             "sel": "MX-JAL", "scheme": "equal_interval", "k": "4", "palette": "BrBG"}
+    at = open_page("map.py", **query)
+    assert not at.exception
+    assert not at.warning
+    for key, value in query.items():
+        if key != "lang":
+            assert at.session_state[key] == value, key
+        got = at.query_params[key]
+        assert (got[0] if isinstance(got, list) else got) == value, key
+    assert at.select_slider(key="year").value == "2015-2019"
+    assert at.selectbox(key="scheme").value == "equal_interval"
+    assert "Jalisco" in [s.value for s in at.subheader]
+
+
+def test_manual_breaks_from_the_url_make_the_legend():
+    at = open_page("map.py", lang="en", indicator="remittances_gdp", year="2020", scheme="manual", breaks="1,5,10")
+    assert not at.exception and not at.warning
+    assert at.text_input(key="breaks").value == "1,5,10"
+    text = legend_text(at)
+    assert "1.0 – 5.0" in text and "5.0 – 10.0" in text
+
+
+@pytest.mark.parametrize("query,param", [
+    ({"indicator": "happiness"}, "indicator=happiness"), ({"year": "1066"}, "year=1066"),
+    ({"country": "ZZZ"}, "country=ZZZ"), ({"scheme": "jenks"}, "scheme=jenks"), ({"k": "40"}, "k=40"),
+    ({"breaks": "5,1"}, "breaks=5,1"), ({"sel": "XX-99"}, "sel=XX-99"), ({"level": "planet"}, "level=planet"),
+    ({"lang": "fr"}, "lang=fr"),
+])
+def test_broken_url_shows_a_notice_and_falls_back(query, param):
+    at = open_page("map.py", **query)
+    assert not at.exception
+    assert any(param in w.value for w in at.warning), [w.value for w in at.warning]
+    assert units_of(at)
+
+
+def test_changing_indicator_to_one_without_the_chosen_year_says_so():
+    at = open_page("map.py", lang="en", indicator="immigrant_stock", year="1990")
+    at.selectbox(key="indicator").set_value("cbp_encounters").run()
+    assert not at.exception
+    assert any("has no data for 1990" in i.value for i in at.info)
+    assert at.session_state["year"].startswith("FY")
+
+
+def test_selected_territory_opens_its_profile_with_rank_sources_and_partners():
+    at = open_page("map.py", lang="en", indicator="immigrant_share", year="2020", sel="CRI")
+    assert not at.exception
+    assert "Costa Rica" in [s.value for s in at.subheader]
+    assert any("Rank" in c.value for c in at.caption)
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "International Migrant Stock 2024" in markdown and "CC BY 3.0 IGO" in markdown
+    assert "Top origins" in markdown and "Top destinations" in markdown
+    assert at.button(key="panel_go_country").label.startswith("View Costa Rica")
+    assert {b.proto.label for b in at.get("download_button")} >= {"CSV", "XLSX", "GeoJSON", "GeoPackage"}
+    outline = [layer for layer in deck_spec(at)["layers"] if layer["id"] == "selected"]
+    assert outline and len(outline[0]["data"]["features"]) == 1
+
+
+def test_panel_button_goes_to_the_country_view():
+    at = open_page("map.py", lang="es", indicator="emigration_rate", level="admin1", sel="MX-JAL")
+    assert "Jalisco" in [s.value for s in at.subheader]
+    at = open_page("map.py", lang="es", indicator="immigrant_share", sel="MEX")
+    at.button(key="panel_go_country").click().run()
+    assert not at.exception
+    assert at.session_state["country"] == "MEX"
+    assert len(units_of(at)) == 32
+
+
+def test_missing_migrants_attribution_is_shown_with_its_numbers():
+    at = open_page("map.py", lang="es", indicator="dead_missing", year="2023", sel="MEX")
+    assert not at.exception
+    assert "IOM's Missing Migrants Project" in " ".join(m.value for m in at.markdown)
+
+
+def test_country_without_admin1_data_says_so_plainly():
+    at = open_page("map.py", lang="en", indicator="immigrant_share", country="GTM")
+    assert not at.exception
+    assert any("no first-level unit data for Guatemala" in i.value for i in at.info)
+    assert at.subheader[0].value.endswith(": 22")
+
+
+def test_chart_and_table_tabs_show_the_same_indicator():
+    at = open_page("map.py", lang="en", indicator="darien_transit", year="2023")
+    at.session_state["tab"] = "Table"
+    at.run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Code" in d.value.columns)
+    assert table.iloc[0]["Code"] == "VEN" and table.iloc[0]["Value"] == pytest.approx(328650)
+    assert table["Source"].str.contains("Darién").all() and table["Licence"].notna().all()
+    at.session_state["tab"] = "Chart"
+    at.run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 2 and not at.get("help_info")
+
+
+def test_switching_language_changes_labels_and_keeps_the_view():
+    at = open_page("map.py", indicator="cbp_encounters_rate", year="FY2023")
+    assert at.title[0].value == "Mapa de la región"
+    at.sidebar.segmented_control(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Map of the region"
+    assert at.session_state["indicator"] == "cbp_encounters_rate" and at.session_state["year"] == "FY2023"
+    assert "per 1,000" in units_of(at)[0]["properties"]["tip"] or any(
+        "per 1,000" in f["properties"]["tip"] for f in units_of(at))

@@ -1,0 +1,156 @@
+"""The submit page through AppTest, in both languages, against a temporary registry."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from atlas import data_submissions
+from etl.submissions.registry import Registry
+from tests.app.conftest import open_page
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions"
+V1 = FIXTURES / "valid" / "gtm_returns_igm_2020_2023_es.csv"
+V2 = FIXTURES / "valid" / "gtm_returns_igm_en.xlsx"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory):
+    path = tmp_path_factory.mktemp("submit_accounts")
+    reg = Registry(path)
+    reg.add_account("ana.gtm", PASSWORD, "focal_point", "GTM")
+    reg.add_account("admin", PASSWORD, "regional_admin")
+    return path
+
+
+@pytest.fixture
+def registry(accounts, tmp_path, monkeypatch):
+    target = tmp_path / "registry"
+    subprocess.run(["cp", "-a", str(accounts), str(target)], check=True)
+    monkeypatch.setenv("ATLAS_REGISTRY", str(target))
+    return Registry(target)
+
+
+def sign_in(at, user, password=PASSWORD):
+    at.text_input(key="submit_user").input(user)
+    at.text_input(key="submit_password").input(password)
+    at.button(key="submit_sign_in").click().run()
+    assert not at.exception
+    return at
+
+
+def upload(at, path: Path, store: bool = True):
+    at.file_uploader(key="submit_file").set_value((path.name, path.read_bytes(), "application/octet-stream"))
+    at.button(key="submit_store" if store else "submit_check").click().run()
+    assert not at.exception
+    return at
+
+
+def frame(at, column: str):
+    """The first table with ``column`` among its headers (AppTest does not expose dataframe keys)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def all_frames(at) -> str:
+    return " ".join(df.value.to_csv() for df in at.dataframe)
+
+
+@pytest.mark.parametrize("lang,title,hint", [("es", "Envío de datos de los puntos focales", "python -m etl users add"),
+                                             ("en", "Focal-point data submissions", "python -m etl users add")])
+def test_page_with_an_empty_registry_says_how_to_create_an_account(tmp_path, monkeypatch, lang, title, hint):
+    monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "empty"))
+    at = open_page("submit.py", lang=lang)
+    assert not at.exception
+    assert at.title[0].value == title
+    assert hint in texts(at.info)
+    assert len(at.get("download_button")) == 2   # the two templates, for anyone
+    assert not (tmp_path / "empty").exists()     # looking never creates a registry
+
+
+def test_a_wrong_password_is_refused_and_the_right_one_signs_in(registry):
+    at = open_page("submit.py", lang="en")
+    sign_in(at, "ana.gtm", "not the password")
+    assert "Wrong user name or password" in texts(at.error)
+    assert at.session_state["submit_password"] == ""
+    sign_in(at, "ana.gtm")
+    assert "focal point for Guatemala (GTM)" in texts(at.markdown)
+    assert at.session_state["submit_password"] == ""     # the password does not stay in the session
+
+
+@pytest.mark.parametrize("lang,summary,message", [
+    ("es", "Hay 1 errores que corregir", "El conteo -5 es negativo."),
+    ("en", "There are 1 errors to fix", "The count -5 is negative."),
+])
+def test_a_broken_file_gets_the_full_report_and_nothing_is_stored(registry, lang, summary, message):
+    at = sign_in(open_page("submit.py", lang=lang), "ana.gtm")
+    upload(at, FIXTURES / "broken" / "value_negative.csv")
+    assert summary in texts(at.error)
+    report = frame(at, {"es": "Comprobación", "en": "Check"}[lang])
+    row = report[report.iloc[:, -1] == "value_negative"].iloc[0]
+    assert (row.iloc[2], row.iloc[3], row.iloc[5]) == (47, "Valor", message)
+    assert registry.versions().empty
+
+
+def test_a_valid_file_is_stored_as_version_1_and_a_correction_as_version_2(registry):
+    at = sign_in(open_page("submit.py", lang="es"), "ana.gtm")
+    upload(at, V1)
+    assert "Guardado como sub_GTM_returns_1 versión 1, pendiente de publicación." in texts(at.success)
+    at.selectbox(key="submit_target").set_value("sub_GTM_returns_1").run()
+    upload(at, V2)
+    assert "Guardado como sub_GTM_returns_1 versión 2" in texts(at.success)
+    assert registry.versions()["version"].tolist() == [2, 1]
+    assert "Borrador" in frame(at, {"es": "Enviado por", "en": "Submitted by"}["es"]).to_csv()
+
+
+def test_validate_only_stores_nothing(registry):
+    at = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    upload(at, V1, store=False)
+    assert "The file is valid: 560 rows" in texts(at.success)
+    assert registry.versions().empty
+
+
+def test_unpublished_data_never_reaches_the_public_part_and_published_data_does(registry):
+    ana = registry.account("ana.gtm")
+    first = registry.ingest(V1.read_bytes(), V1.name, "GTM", ana)
+    at = open_page("submit.py", lang="en")
+    assert "sub_GTM_returns" not in all_frames(at)
+    assert b"sub_GTM_returns" not in data_submissions.published_observations_csv()
+    sign_in(at, "admin")
+    at.selectbox(key="submit_manage").set_value(f"{first.submission_id}|1")
+    at.button(key="submit_publish").click().run()
+    assert not at.exception and "sub_GTM_returns_1 version 1 published." in texts(at.success)
+    at.button(key="submit_sign_out").click().run()
+    public = frame(at, "Licence")
+    assert public.iloc[:, 0].tolist() == ["sub_GTM_returns_1"] and public.iloc[0, 2] == 1
+    assert data_submissions.published_observations_csv().count(b"sub_GTM_returns_1") == 560
+    second = registry.ingest(V2.read_bytes(), V2.name, "GTM", ana, submission_id=first.submission_id)
+    at.run()
+    assert frame(at, "Licence").iloc[0, 2] == 1   # the v2 draft stays private
+    registry.withdraw(second.submission_id, 1, registry.account("admin"))
+    at.run()
+    assert not at.exception and "sub_GTM_returns" not in all_frames(at)
+    assert b"sub_GTM_returns" not in data_submissions.published_observations_csv()
+
+
+def test_an_administrator_sees_every_country_and_submits_for_none(registry):
+    registry.ingest(V1.read_bytes(), V1.name, "GTM", registry.account("ana.gtm"))
+    at = sign_in(open_page("submit.py", lang="es"), "admin")
+    assert "administración regional" in texts(at.info)
+    assert not at.file_uploader
+    assert "sub_GTM_returns_1" in frame(at, {"es": "Enviado por", "en": "Submitted by"}["es"]).to_csv()
+
+
+@pytest.mark.parametrize("query,expected,notice", [({"template": "foreign_born"}, "foreign_born", False),
+                                                   ({"template": "bogus"}, "entries_exits", True)])
+def test_the_template_choice_comes_from_the_url(registry, query, expected, notice):
+    at = open_page("submit.py", lang="en", **query)
+    assert not at.exception
+    assert at.selectbox(key="template").value == expected
+    assert any("template=bogus" in w.value for w in at.warning) == notice

@@ -1,0 +1,104 @@
+"""Flows in a real browser: a flow animation plays (the period advances, the canvas redraws) and a story steps."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image, ImageChops
+
+from tests.e2e.helpers import DECK, canvas_colours, wait_idle
+from tests.store_fixture import built_store  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
+
+
+def _canvas(page) -> Image.Image:
+    return Image.open(io.BytesIO(page.locator(f"{DECK} canvas").first.screenshot())).convert("RGB")
+
+
+def _param(page, key: str) -> str | None:
+    match = re.search(rf"[?&]{key}=([^&]*)", page.url)
+    return match.group(1) if match else None
+
+
+def test_play_advances_the_period_and_redraws_the_arcs(page):
+    page.goto(f"{page.base_url}/flows?lang=en&view=darien_transit&unit=year&period=2018&top=10&play=0&speed=1")
+    wait_idle(page)
+    page.get_by_role("heading", name="Flows between countries").wait_for()
+    assert canvas_colours(page) > 20
+    before = _canvas(page)
+    page.get_by_text("Play", exact=True).click()                      # start the animation
+    page.wait_for_function("() => /[?&]play=1/.test(location.search)", timeout=30_000)
+    page.wait_for_function("() => !location.search.includes('period=2018')", timeout=30_000)
+    first = _param(page, "period")
+    page.wait_for_function(f"() => !location.search.includes('period={first}')", timeout=30_000)  # and on
+    page.get_by_text("Play", exact=True).click()                      # stop: the period stays where it is
+    page.wait_for_function("() => /[?&]play=0/.test(location.search)", timeout=30_000)
+    wait_idle(page)
+    stopped = _param(page, "period")
+    assert stopped != "2018"
+    page.wait_for_timeout(2500)
+    assert _param(page, "period") == stopped
+    after = _canvas(page)
+    assert ImageChops.difference(before, after).getbbox() is not None, "the canvas did not redraw"
+
+
+def test_a_story_steps_forward_and_back_through_views_and_urls(page):
+    page.goto(f"{page.base_url}/flows?lang=en&story=darien_2021_2024&story_step=1&view=darien_transit&unit=year"
+              "&period=2021&sex=_T&focus=PAN&mode=in&top=10&min=0")
+    wait_idle(page)
+    page.get_by_text("step 1 of 5").wait_for()
+    first = _canvas(page)
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_function("() => location.search.includes('story_step=2')", timeout=30_000)
+    wait_idle(page)
+    page.get_by_text("step 2 of 5").wait_for()
+    assert _param(page, "period") == "2022" and _param(page, "view") == "darien_transit"
+    page.wait_for_timeout(1500)
+    assert ImageChops.difference(first, _canvas(page)).getbbox() is not None
+    page.get_by_role("button", name="Previous").click()
+    page.wait_for_function("() => location.search.includes('story_step=1')", timeout=30_000)
+    wait_idle(page)
+    page.get_by_text("step 1 of 5").wait_for()
+    assert _param(page, "period") == "2021"
+
+
+def _pixel(spec_view: dict, lon: float, lat: float, width: float, height: float) -> tuple[float, float]:
+    """Where deck.gl's Web-Mercator view puts (lon, lat) in a canvas of that size."""
+    import math
+
+    def merc(lo: float, la: float) -> tuple[float, float]:
+        x = (lo + 180) / 360 * 512
+        y = (math.pi - math.log(math.tan(math.pi / 4 + math.radians(la) / 2))) / (2 * math.pi) * 512
+        return x, y
+
+    scale = 2 ** spec_view["zoom"]
+    cx, cy = merc(spec_view["longitude"], spec_view["latitude"])
+    px, py = merc(lon, lat)
+    return width / 2 + (px - cx) * scale, height / 2 + (py - cy) * scale
+
+
+def test_clicking_a_place_focuses_it(page):
+    import geodata
+    from layers.base import fit_view
+    from layers.flows import compute_view_bounds
+
+    page.goto(f"{page.base_url}/flows?lang=en&view=cbp_encounters&unit=year&period=FY2023&focus=GTM&mode=out")
+    wait_idle(page)
+    assert canvas_colours(page) > 20
+    points = geodata.label_points().drop_duplicates("geo_code").set_index("geo_code")
+    ends = [[round(float(points.loc[c, "label_lon"]), 3), round(float(points.loc[c, "label_lat"]), 3)]
+            for c in ("GTM", "USA")]
+    view = fit_view(compute_view_bounds(ends, (-118.0, 0.5, -52.0, 33.0)))
+    box = page.locator(f"{DECK} canvas").first.bounding_box()
+    x, y = _pixel({"zoom": view.zoom, "longitude": view.longitude, "latitude": view.latitude}, *ends[1],
+                  box["width"], box["height"])
+    page.mouse.move(box["x"] + x - 20, box["y"] + y - 20)   # deck.gl picks on hover first, like a person
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_timeout(500)
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_function("() => location.search.includes('focus=USA')", timeout=30_000)
+    wait_idle(page)
+    page.get_by_text("0 flows are drawn").wait_for()    # the USA has no outgoing encounters: the page followed

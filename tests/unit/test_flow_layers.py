@@ -1,0 +1,172 @@
+"""Flow and corridor layers: widths, legend values, records, determinism, no outside requests (SYNTHETIC flows)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import MultiPolygon, box
+
+from layers.base import deck_bytes
+from layers.corridors import build_corridor_deck, build_incident_records, build_node_records, compute_incident_radius
+from layers.flow_exports import UnknownDownloadFormatError, build_table_download
+from layers.flows import (
+    DESTINATION, NET_UNKNOWN, ORIGIN, WidthScale, build_arc_records, build_flow_deck, build_land,
+    build_place_records, build_width_legend_svg, compute_legend_values, compute_light_geometry,
+    compute_nice_number, compute_view_bounds, format_number,
+)
+
+POINTS = pd.DataFrame({"geo_code": ["VEN", "COL", "PAN", "USA"], "label_lon": [-66.12345, -73.1, -80.2, -98.0],
+                       "label_lat": [7.0, 4.0, 8.5, 39.0]}).set_index("geo_code")
+
+
+def _drawn():
+    return pd.DataFrame({"origin": ["VEN", "VEN", "COL"], "destination": ["COL", "USA", "PAN"],
+                         "value": [400.0, 100.0, 25.0], "period": "2024"})
+
+
+def _tips(row):
+    return [f"{row['origin']}>{row['destination']}", str(row["value"]), "m", "s"]
+
+
+@pytest.mark.parametrize("value,nice", [(0, 0.0), (7, 5.0), (1234, 1000.0), (2500, 2000.0), (9999, 5000.0),
+                                        (52_000, 50_000.0), (1, 1.0)])
+def test_nice_numbers_are_one_two_or_five_times_a_power_of_ten(value, nice):
+    assert compute_nice_number(value) == nice
+
+
+def test_legend_has_three_distinct_values_below_the_maximum():
+    values = compute_legend_values(2_875_000)
+    assert values == [2_000_000.0, 500_000.0, 100_000.0]
+    assert compute_legend_values(0) == [] and compute_legend_values(float("nan")) == []
+    assert len(compute_legend_values(3)) == len(set(compute_legend_values(3)))
+
+
+def test_width_grows_with_the_square_root_of_volume():
+    scale = WidthScale(400.0, max_px=20.0, min_px=1.0)
+    assert scale.width(400) == 20.0 and scale.width(100) == 10.0 and scale.width(0.0001) == 1.0
+    assert scale.width(float("nan")) == 1.0
+    assert scale.alpha(400) > scale.alpha(100) > scale.alpha(1)
+    assert WidthScale(0.0).width(5) == 1.0
+
+
+def test_arcs_carry_direction_colours_width_and_hover_lines():
+    arcs = build_arc_records(_drawn(), POINTS, WidthScale(400.0), _tips)
+    assert [(a["o"], a["d"]) for a in arcs] == [("COL", "PAN"), ("VEN", "USA"), ("VEN", "COL")]  # largest on top
+    big = arcs[-1]
+    assert big["from"] == [-66.123, 7.0] and big["to"] == [-73.1, 4.0]
+    assert big["sc"][:3] == list(ORIGIN) and big["tc"][:3] == list(DESTINATION)
+    assert big["tip_title"] == "VEN>COL" and set(big) >= {"tip_1", "tip_2"} and "tip_3" not in big
+
+
+def test_places_are_coloured_by_the_sign_of_net_and_the_focus_is_larger():
+    totals = pd.DataFrame({"place": ["VEN", "COL", "PAN", "IND"], "incoming": [float("nan"), 400.0, 25.0, 1.0],
+                           "outgoing": [500.0, 25.0, float("nan"), 3.0], "net": [float("nan"), 375.0, float("nan"),
+                                                                                  -2.0]})
+    places = {p["code"]: p for p in build_place_records(totals, POINTS, "COL", _tips_place)}
+    assert set(places) == {"VEN", "COL", "PAN"}           # IND has no label point
+    assert places["COL"]["fill"][:3] == list(DESTINATION) and places["COL"]["r"] > places["PAN"]["r"]
+    assert places["VEN"]["fill"][:3] == list(NET_UNKNOWN)
+
+
+def _tips_place(row):
+    return [row["place"], "", "", ""]
+
+
+def test_the_deck_is_deterministic_small_and_fetches_nothing():
+    countries = pd.DataFrame({"geo_code": ["A"]})
+    import geopandas as gpd
+
+    land = build_land(gpd.GeoDataFrame(countries, geometry=[box(-80, 0, -60, 10)], crs=4326))
+    arcs = build_arc_records(_drawn(), POINTS, WidthScale(400.0), _tips)
+    deck = build_flow_deck(land, arcs, [], [], (-118, 0.5, -52, 33))
+    text = deck.to_json()
+    assert text == build_flow_deck(land, arcs, [], [], (-118, 0.5, -52, 33)).to_json()
+    spec = json.loads(text)
+    assert [layer["id"] for layer in spec["layers"]] == ["sea", "land", "flows", "places", "labels"]
+    assert spec.get("mapProvider") in (None, "") and "http" not in text
+    assert deck_bytes(deck) < 20_000
+
+
+def test_view_bounds_fit_the_ends_with_a_minimum_span():
+    assert compute_view_bounds([], (1, 2, 3, 4)) == (1, 2, 3, 4)
+    minx, miny, maxx, maxy = compute_view_bounds([[-80, 8], [-79, 9]], (0, 0, 1, 1))
+    assert maxx - minx >= 8 and maxy - miny >= 8
+
+
+def test_light_land_drops_small_arctic_islands_but_keeps_caribbean_ones():
+    arctic = box(-100, 70, -99.5, 70.5)
+    caribbean = box(-61.0, 13.7, -60.9, 14.1)
+    kept = compute_light_geometry(MultiPolygon([box(-100, 40, -90, 50), arctic, caribbean]))
+    parts = shapely.get_parts(kept)
+    assert len(parts) == 2 and not any(p.equals(arctic) for p in parts)
+
+
+def test_legend_svg_names_the_ends_and_every_reference_width():
+    svg = build_width_legend_svg([1000.0, 250.0], WidthScale(1000.0), ["1,000 persons", "250 persons"],
+                                 "origin", "destination <b>")
+    assert svg.startswith("<svg") and "1,000 persons" in svg and "250 persons" in svg
+    assert "destination &lt;b&gt;" in svg and svg.count("<line ") == 2
+
+
+@pytest.mark.parametrize("value,lang,text", [(1234567.0, "en", "1,234,567"), (1234567.0, "es", "1\u202f234\u202f567"),
+                                             (float("nan"), "en", "—"), (None, "es", "—"), (2.5, "es", "2,5")])
+def test_numbers_are_formatted_for_people(value, lang, text):
+    assert format_number(value, lang) == text
+
+
+def test_incident_radius_has_area_proportional_to_the_count():
+    assert compute_incident_radius(100, 100) == 18.0
+    assert compute_incident_radius(25, 100) == 9.0
+    assert compute_incident_radius(1, 10_000) == 3.0 and compute_incident_radius(float("nan"), 5) == 3.0
+
+
+def test_corridor_deck_draws_chain_nodes_and_incidents():
+    points = pd.DataFrame({"node_id": ["COL", "PA-5", "swb"], "geo_code": ["COL", "PA-5", None],
+                           "lon": [-73.0, -77.8, -106.5], "lat": [4.0, 8.0, 31.8]})
+    nodes = build_node_records(points, ["PA-5"], {"PA-5": "Darién"}, lambda n: [n, "", "", ""])
+    assert [n["r"] for n in nodes] == [6, 9, 6] and nodes[1]["text"] == "Darién"
+    incidents = pd.DataFrame({"lon": [-77.5], "lat": [8.2], "dead_and_missing": [4.0]})
+    records = build_incident_records(incidents, lambda row: ["a", "b", "c", "d"])
+    spec = json.loads(build_corridor_deck(build_land(_one_country()), points, nodes, records).to_json())
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids == ["sea", "land", "incidents", "chain", "nodes", "labels"]
+    chain = next(layer for layer in spec["layers"] if layer["id"] == "chain")
+    assert chain["data"][0]["path"] == [[-73.0, 4.0], [-77.8, 8.0], [-106.5, 31.8]]
+    assert build_incident_records(incidents.iloc[:0], lambda row: []) == []
+
+
+def _one_country():
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({"geo_code": ["A"]}, geometry=[box(-80, 0, -60, 10)], crs=4326)
+
+
+def test_downloads_keep_the_dataset_and_refuse_unknown_formats():
+    frame = pd.DataFrame({"origin": ["VEN"], "value": [1.5], "dataset_id": ["undesa_ims2024"]})
+    csv = build_table_download(frame, "csv").decode("utf-8-sig")
+    assert csv.splitlines() == ["origin,value,dataset_id", "VEN,1.5,undesa_ims2024"]
+    xlsx = build_table_download(frame, "xlsx", [{"dataset_id": "undesa_ims2024", "licence": "CC BY 3.0 IGO"}])
+    import io
+
+    sheets = pd.read_excel(io.BytesIO(xlsx), sheet_name=None, engine="openpyxl")
+    assert set(sheets) == {"data", "about"} and sheets["about"]["licence"].tolist() == ["CC BY 3.0 IGO"]
+    with pytest.raises(UnknownDownloadFormatError, match="valid"):
+        build_table_download(frame, "pdf")
+    with pytest.raises(ValueError, match="dataset_id"):
+        build_table_download(frame.drop(columns="dataset_id"), "csv")
+    assert not math.isnan(sheets["data"]["value"].iloc[0])
+
+
+@pytest.mark.parametrize("selection,code", [
+    ({"objects": {"places": [{"code": "PAN", "pos": [0, 0]}]}}, "PAN"),
+    ({"objects": {"flows": [{"o": "VEN", "d": "COL"}]}}, None),
+    ({"objects": {}}, None), (None, None), ({"objects": {"places": [{"code": ""}]}}, None),
+])
+def test_a_click_on_a_place_picks_its_code(selection, code):
+    from atlas.flows_ui import compute_picked_place
+
+    assert compute_picked_place(selection) == code

@@ -1,0 +1,43 @@
+"""The map's own URL parameter kinds and view choices (no Streamlit session needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from atlas.indicator_map import effective_classification, nearest_period
+from atlas.urlparams_map import MapProblem, breaks_param, dump_breaks, localise_problems, parse_breaks
+from atlas.urlstate import read_params
+from indicators import load_catalogue
+
+
+@pytest.mark.parametrize("raw,expected", [("1,5,10", (1.0, 5.0, 10.0)), (" -2.5 ; 0 ,3", (-2.5, 0.0, 3.0)),
+                                          ("7", (7.0,))])
+def test_breaks_parse(raw, expected):
+    assert parse_breaks(raw) == expected
+    assert parse_breaks(dump_breaks(expected)) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "a,b", "5,1", "1,1", "1,inf"])
+def test_bad_breaks_fall_back_with_a_notice_in_both_languages(raw):
+    values, problems = read_params([breaks_param()], {"breaks": raw} if raw else {"breaks": "x"})
+    assert values["breaks"] == ""
+    [problem] = localise_problems(problems)
+    assert isinstance(problem, MapProblem)
+    es, en = problem.message("es"), problem.message("en")
+    assert "breaks=" in es and "increasing numbers" in en and es != en
+
+
+@pytest.mark.parametrize("periods,wanted,expected", [
+    (["2015", "2020", "2024"], "2021", "2020"), (["2015", "2020", "2024"], "2023", "2024"),
+    (["FY2022", "FY2023"], "2023", "FY2023"), (["1990", "2000"], None, "2000"), (["1990", "2000"], "junk", "2000"),
+    (["2010-2014", "2015-2019"], "2016", "2015-2019"),
+])
+def test_nearest_period(periods, wanted, expected):
+    assert nearest_period(periods, wanted) == expected
+
+
+def test_effective_classification_defaults_and_manual_fallback():
+    ind = load_catalogue().get("net_migration_rate")
+    assert effective_classification(ind, "", "", "") == ("quantiles", 6, ())
+    assert effective_classification(ind, "manual", "3", "1,2") == ("manual", 3, (1.0, 2.0))
+    assert effective_classification(ind, "manual", "", "2,1")[0] == "quantiles"
