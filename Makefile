@@ -49,7 +49,7 @@ test: $(BIN)/.installed-dev $(DATA_STAMP) browser
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 ## bench: print the performance figures (deck bytes, rerun times, build time, cross-tab time)
-bench: $(DATA_STAMP)
+bench: $(BIN)/.installed-dev $(DATA_STAMP) browser
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:

@@ -1,12 +1,25 @@
 """Atlas PVIGM: the entry point. Navigation over the pages in atlas/pages, nothing else."""
 
+import time
 from pathlib import Path
 
-import streamlit as st
+_STARTED = time.perf_counter()
 
-from atlas.navigation import build_pages
-from atlas.ui import setup_language
+import streamlit as st  # noqa: E402
 
-st.set_page_config(page_title="Atlas PVIGM", page_icon=str(Path(__file__).parent / "atlas" / "static" / "favicon.png"), layout="wide")
+from atlas.data import refresh_if_data_changed  # noqa: E402
+from atlas.navigation import build_pages  # noqa: E402
+from atlas.timing import timed_run  # noqa: E402
+from atlas.ui import setup_language  # noqa: E402
+from atlas.warmup import run_once as warm_up  # noqa: E402
+
+st.set_page_config(page_title="Atlas PVIGM", page_icon=str(Path(__file__).parent / "atlas" / "static" / "favicon.png"),
+                   layout="wide")
+refresh_if_data_changed()
 lang = setup_language()
-st.navigation(build_pages(lang)).run()
+page = st.navigation(build_pages(lang))
+try:
+    with timed_run(page, _STARTED):
+        page.run()
+finally:
+    warm_up()  # after the first page is out, so that page is not slowed down

@@ -24,6 +24,30 @@ from layers.choropleth import REGION_BOUNDS, build_base_features
 
 
 @st.cache_resource(show_spinner=False)
+def _seen_data_version() -> dict[str, str]:
+    """The data version this process's caches were filled from (one holder per process)."""
+    return {"version": ""}
+
+
+def refresh_if_data_changed() -> bool:
+    """Empty every cache when the store, the published submissions or the geometry changed
+    (a rebuild, a publish, a withdrawal), so that no page keeps showing the old numbers.
+    Returns True when the caches were emptied."""
+    from etl.store import data_version
+
+    version = data_version()
+    seen = _seen_data_version()
+    if seen["version"] == version:
+        return False
+    changed = bool(seen["version"])
+    if changed:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    _seen_data_version()["version"] = version
+    return changed
+
+
+@st.cache_resource(show_spinner=False)
 def boundaries(level: str, detail: str) -> gpd.GeoDataFrame:
     """Built boundaries, read once per process (shared: do not mutate)."""
     return geodata.load_boundaries(level, detail)

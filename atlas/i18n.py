@@ -28,7 +28,7 @@ def catalogue() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for path in sorted(STRINGS_DIR.glob("*.yaml")):
         with open(path, encoding="utf-8") as fh:
-            entries = yaml.safe_load(fh) or {}
+            entries = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
         for key, texts in entries.items():
             out[f"{path.stem}.{key}"] = texts
     return out

@@ -97,7 +97,7 @@ def build_stories(raw: Mapping) -> dict[str, Story]:
 def load_stories() -> dict[str, Story]:
     """The stories shipped in ``atlas/stories.yaml``."""
     with open(STORIES_FILE, encoding="utf-8") as fh:
-        return build_stories(yaml.safe_load(fh))
+        return build_stories(yaml.load(fh, Loader=yaml.CSafeLoader))
 
 
 def compute_step_index(number: int, count: int) -> int:

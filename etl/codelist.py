@@ -79,7 +79,7 @@ def load_codelist_files(directory: Path = CODELIST_DIR) -> list[tuple[Path, dict
     out = []
     for path in sorted(directory.glob("*.yaml")):
         with open(path, encoding="utf-8") as fh:
-            content = yaml.safe_load(fh) or {}
+            content = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
         if not isinstance(content, dict):
             raise CodelistError(f"{path}: expected a mapping of table names, got {type(content).__name__}")
         out.append((path, content))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def _store_option(parser: argparse.ArgumentParser) -> None:
 def run_build(args: argparse.Namespace) -> int:
     """Build the store; on a bad source file print what, where and how to fix, keep the old store, exit 1."""
     try:
-        report = store.build(args.store)
+        report = store.build(args.store, synthetic_records=args.synthetic_records)
     except (SourceFormatError, store.StoreBuildError, BoundariesNotBuiltError) as err:
         print(f"etl build failed, the previous store is unchanged:\n{err}", file=sys.stderr)
         return 1
@@ -31,6 +32,25 @@ def run_build(args: argparse.Namespace) -> int:
 def _build_options(parser: argparse.ArgumentParser) -> None:
     _store_option(parser)
     parser.add_argument("--json", action="store_true", help="print the build report as JSON")
+    parser.add_argument("--synthetic-records", type=_non_negative, default=_env_records(),
+                        help="add N SYNTHETIC entry/exit records (for demonstrating the explorer; default "
+                             "$ATLAS_SYNTHETIC_RECORDS or 0: real data only)")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of records, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more records, got {value}")
+    return value
+
+
+def _env_records() -> int:
+    """``$ATLAS_SYNTHETIC_RECORDS`` (0 when unset or empty)."""
+    raw = os.environ.get("ATLAS_SYNTHETIC_RECORDS", "").strip()
+    return _non_negative(raw) if raw else 0
 
 
 def run_datasets(args: argparse.Namespace) -> int:

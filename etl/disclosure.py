@@ -108,7 +108,7 @@ def validate_disclosure_settings(raw: Mapping) -> list[str]:
 def load_disclosure_settings(path: Path = SETTINGS_PATH) -> DisclosureSettings:
     """The settings in ``path`` (``etl/disclosure.yaml``), checked."""
     with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
+        raw = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
     problems = validate_disclosure_settings(raw)
     if problems:
         raise DisclosureConfigError(f"{path}: " + "; ".join(problems) + ". Fix the file and rerun.")

@@ -123,7 +123,7 @@ def validate_codebook(raw: Mapping) -> list[str]:
 def load_codebook(path: Path = CODEBOOK_PATH) -> Codebook:
     """The codebook in ``path``, checked (a ValueError lists every problem)."""
     with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
+        raw = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
     problems = validate_codebook(raw)
     if problems:
         raise ValueError(f"{path}: " + "; ".join(problems))

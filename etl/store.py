@@ -22,7 +22,6 @@ import pandas as pd
 import geodata
 from etl import schema
 from etl.codelist import COMPOUND_SEPARATOR, Codelists, compound_names, load_codelists
-from etl.microdata import build_microdata_tables
 from etl.sources import Source, discover_sources
 from geodata import paths
 
@@ -51,6 +50,23 @@ def registry_dir() -> Path:
     """The submissions registry: ``$ATLAS_REGISTRY``, else ``data/registry``."""
     env = os.environ.get("ATLAS_REGISTRY")
     return Path(env) if env else paths.data_dir() / "registry"
+
+
+def data_version() -> str:
+    """A cheap fingerprint of everything public pages read: the store file, the published
+    submissions and the built geometry. It changes when ``make data`` rebuilds them or when
+    a submission is published or withdrawn (files are replaced, never edited in place)."""
+    files = [store_path(), registry_dir() / "published" / "observations.parquet",
+             registry_dir() / "published" / "datasets.parquet", paths.geo_dir() / "build.json"]
+    parts = []
+    for f in files:
+        try:
+            st = f.stat()
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        parts.append(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")
+    return "|".join(parts)
 
 
 # --- build -------------------------------------------------------------------------------------
@@ -175,7 +191,7 @@ def build_tables(sources: list[Source], lists: Codelists) -> tuple[Tables, list[
     return tables, notes
 
 
-def write_store(tmp: Path, tables: Tables, started: float) -> dict[str, int]:
+def write_store(tmp: Path, tables: Tables, started: float, synthetic_records: int = 0) -> dict[str, int]:
     """Write and check every table in the file ``tmp``; returns the row count of each table.
 
     Raises ``StoreBuildError`` listing every contract rule the result breaks.
@@ -183,7 +199,9 @@ def write_store(tmp: Path, tables: Tables, started: float) -> dict[str, int]:
     with duckdb.connect(str(tmp)) as con:
         con.execute("SET enable_progress_bar = false")
         write_tables(con, tables)
-        build_microdata_tables(con)  # record-level registry and codelists (no synthetic sample)
+        from etl.microdata import build_microdata_tables  # here: it pulls in the cross-tab engine
+
+        build_microdata_tables(con, synthetic_records=synthetic_records)  # record-level tables
         problems = validate_store(con)
         if problems:
             raise StoreBuildError("the harmonised store breaks the contract:\n  - " + "\n  - ".join(problems))
@@ -191,8 +209,11 @@ def write_store(tmp: Path, tables: Tables, started: float) -> dict[str, int]:
         return {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in tables}
 
 
-def build(path: Path | str | None = None) -> BuildReport:
+def build(path: Path | str | None = None, synthetic_records: int = 0) -> BuildReport:
     """Build the store from scratch at ``path`` (default ``store_path()``) and return the report.
+
+    ``synthetic_records`` > 0 adds the SYNTHETIC entry/exit microdata (labelled as such
+    everywhere) for demonstrations of the explorer; the default store holds real data only.
 
     Everything is written into a temporary file next to the store, checked, then swapped in
     with ``os.replace``. Raises ``SourceFormatError`` (a vendored file is not what its reader
@@ -206,7 +227,7 @@ def build(path: Path | str | None = None) -> BuildReport:
     tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
     try:
         _remove(tmp)
-        sizes = write_store(tmp, tables, started)
+        sizes = write_store(tmp, tables, started, synthetic_records)
         os.replace(tmp, target)
     finally:
         _remove(tmp)

@@ -92,14 +92,14 @@ def synthetic_file_name(records: int, seed: int) -> str:
 @functools.lru_cache(maxsize=2)
 def load_params(path: Path = PARAMS_PATH) -> dict:
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=yaml.CSafeLoader)
 
 
 @functools.lru_cache(maxsize=2)
 def load_ports(path: Path = CODEBOOK_PATH) -> pd.DataFrame:
     """The port-of-entry codelist of the codebook: code, country, type, names."""
     with open(path, encoding="utf-8") as fh:
-        return pd.DataFrame(yaml.safe_load(fh)["codelists"]["port_of_entry"])
+        return pd.DataFrame(yaml.load(fh, Loader=yaml.CSafeLoader)["codelists"]["port_of_entry"])
 
 
 def _residence_weights(country: str, params: Mapping) -> dict[str, float]:

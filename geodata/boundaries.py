@@ -24,13 +24,20 @@ def _check(level: str, detail: str) -> None:
         raise ValueError(f"detail must be one of {DETAILS}, got {detail!r}")
 
 
-@functools.lru_cache(maxsize=8)
 def _read(level: str, detail: str) -> gpd.GeoDataFrame:
     path = paths.geo_dir() / f"{level}_{detail}.parquet"
-    if not path.exists():
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
         raise BoundariesNotBuiltError(
             f"{path} does not exist. Build the geometry with `make data` or `python -m geodata build`."
-        )
+        ) from None
+    return _read_file(str(path), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_file(path: str, stamp: int) -> gpd.GeoDataFrame:
+    """The file at ``path`` as it was at modification time ``stamp`` (a rebuild is read again)."""
     return gpd.read_parquet(path)
 
 

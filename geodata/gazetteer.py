@@ -62,7 +62,7 @@ def normalise(text: object) -> str:
 @functools.lru_cache(maxsize=1)
 def _curated() -> dict:
     with open(paths.GAZETTEER_NAMES, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=yaml.CSafeLoader)
 
 
 def network_countries() -> tuple[str, ...]:

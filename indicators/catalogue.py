@@ -267,4 +267,4 @@ def build_catalogue(raw: Mapping) -> Catalogue:
 def load_catalogue() -> Catalogue:
     """``catalogue.yaml``, read and checked once per process."""
     with open(CATALOGUE_FILE, encoding="utf-8") as fh:
-        return build_catalogue(yaml.safe_load(fh))
+        return build_catalogue(yaml.load(fh, Loader=yaml.CSafeLoader))

@@ -249,7 +249,7 @@ def build_corridors(raw: Mapping) -> dict[str, Corridor]:
 def load_corridors() -> dict[str, Corridor]:
     """The corridor catalogue shipped in ``indicators/corridors.yaml``, in file order."""
     with open(CORRIDORS_FILE, encoding="utf-8") as fh:
-        return build_corridors(yaml.safe_load(fh))
+        return build_corridors(yaml.load(fh, Loader=yaml.CSafeLoader))
 
 
 def load_series_observations(spec: SeriesSpec, nationality: str, con) -> pd.DataFrame:

@@ -118,7 +118,7 @@ def build_flow_views(raw: Mapping) -> dict[str, FlowView]:
 def load_flow_views() -> dict[str, FlowView]:
     """The flow views shipped in ``indicators/flows.yaml``, in file order."""
     with open(VIEWS_FILE, encoding="utf-8") as fh:
-        return build_flow_views(yaml.safe_load(fh))
+        return build_flow_views(yaml.load(fh, Loader=yaml.CSafeLoader))
 
 
 def load_flow_observations(view: FlowView, con) -> pd.DataFrame:

@@ -13,15 +13,16 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
+# Scheme name -> mapclassify class. mapclassify is imported on first use: it pulls in
+# scipy.stats and scikit-learn (about a second), which pages without a map never need.
 SCHEMES = {
-    "quantiles": mapclassify.Quantiles,
-    "fisher_jenks": mapclassify.FisherJenks,
-    "equal_interval": mapclassify.EqualInterval,
-    "manual": mapclassify.UserDefined,
+    "quantiles": "Quantiles",
+    "fisher_jenks": "FisherJenks",
+    "equal_interval": "EqualInterval",
+    "manual": "UserDefined",
 }
 K_MIN, K_MAX = 2, 9
 
@@ -110,7 +111,9 @@ def _classify(values: Sequence[float] | pd.Series, scheme: str, k: int,
     k_eff = min(int(k), int(distinct.size))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mapclassify warns about numba and about merged quantiles
-        classifier = SCHEMES[scheme](y, k=k_eff)
+        import mapclassify
+
+        classifier = getattr(mapclassify, SCHEMES[scheme])(y, k=k_eff)
     uppers, counts = _dedupe(classifier.bins, classifier.counts)
     return Classification(scheme, float(y.min()), uppers, counts, int(k), len(uppers) < int(k))
 

@@ -43,7 +43,7 @@ class Palette:
 def load_palettes() -> dict[str, Palette]:
     """Every palette in ``palettes.yaml``, by id; checks kinds and ramp lengths."""
     with open(PALETTES_FILE, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+        raw = yaml.load(fh, Loader=yaml.CSafeLoader)
     out = {}
     for pid, spec in raw.items():
         if spec["kind"] not in KINDS:

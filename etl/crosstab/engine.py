@@ -48,7 +48,7 @@ class EngineSettings:
 def load_engine_settings(path: Path = SETTINGS_PATH) -> EngineSettings:
     """``settings.yaml`` beside this module, checked."""
     with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
+        raw = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
     pc = raw.get("per_capita") or {}
     max_cells, per = raw.get("max_cells"), pc.get("per")
     if not isinstance(max_cells, int) or max_cells < 1 or not isinstance(per, int) or per < 1:

@@ -24,7 +24,7 @@ SHOWN_CHOICES = 15  # how many valid choices a message lists before "…"
 def load_messages() -> dict[str, dict[str, str]]:
     """``{key: {"es": ..., "en": ...}}`` from ``messages.yaml`` (read once per process)."""
     with open(MESSAGES_PATH, encoding="utf-8") as fh:
-        entries = yaml.safe_load(fh) or {}
+        entries = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
     for key, texts in entries.items():
         if set(texts) != set(LANGS):
             raise ValueError(f"{MESSAGES_PATH}: {key!r} needs exactly es and en, got {sorted(texts)}")

@@ -52,7 +52,7 @@ def load_metadata(module_file: str) -> dict:
     """The dataset metadata in the YAML file next to a reader module (same stem)."""
     path = Path(module_file).with_suffix(".yaml")
     with open(path, encoding="utf-8") as fh:
-        meta = yaml.safe_load(fh)
+        meta = yaml.load(fh, Loader=yaml.CSafeLoader)
     meta = {k: v if isinstance(v, dict) else str(v) for k, v in meta.items()}  # YAML may read dates
     missing = [k for k in REQUIRED_METADATA if not meta.get(k)]
     if missing:

@@ -27,7 +27,7 @@ MAX_PER_CHECK = 1000
 def messages() -> dict[str, dict[str, dict[str, str]]]:
     """``{code: {"message": {es, en}, "fix": {es, en}}}`` from ``messages.yaml``."""
     with open(MESSAGES_FILE, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=yaml.CSafeLoader)
 
 
 class _Blank(dict):

@@ -178,7 +178,7 @@ def build_spec(raw: dict) -> Spec:
 def load_spec() -> Spec:
     """The specification in ``kinds.yaml``, read once per process (do not mutate)."""
     with open(SPEC_FILE, encoding="utf-8") as fh:
-        return build_spec(yaml.safe_load(fh))
+        return build_spec(yaml.load(fh, Loader=yaml.CSafeLoader))
 
 
 def build_lookup(categories: dict[str, Category]) -> dict[str, str]:

@@ -31,7 +31,7 @@ DOC_DATE = dt.datetime(2026, 1, 1)
 @functools.lru_cache(maxsize=1)
 def texts() -> dict:
     with open(TEXTS_FILE, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=yaml.CSafeLoader)
 
 
 def _t(key: str, lang: str, **values: object) -> str | list[str]:

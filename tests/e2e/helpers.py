@@ -9,7 +9,7 @@ from PIL import Image
 DECK = '[data-testid="stDeckGlJsonChart"]'
 
 
-def wait_idle(page, timeout: float = 30_000) -> None:
+def wait_idle(page, timeout: float = 90_000) -> None:
     """Wait until the app has finished running its script."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(

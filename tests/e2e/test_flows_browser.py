@@ -30,12 +30,12 @@ def test_play_advances_the_period_and_redraws_the_arcs(page):
     assert canvas_colours(page) > 20
     before = _canvas(page)
     page.get_by_text("Play", exact=True).click()                      # start the animation
-    page.wait_for_function("() => /[?&]play=1/.test(location.search)", timeout=30_000)
-    page.wait_for_function("() => !location.search.includes('period=2018')", timeout=30_000)
+    page.wait_for_function("() => /[?&]play=1/.test(location.search)", timeout=90_000)
+    page.wait_for_function("() => !location.search.includes('period=2018')", timeout=90_000)
     first = _param(page, "period")
-    page.wait_for_function(f"() => !location.search.includes('period={first}')", timeout=30_000)  # and on
+    page.wait_for_function(f"() => !location.search.includes('period={first}')", timeout=90_000)  # and on
     page.get_by_text("Play", exact=True).click()                      # stop: the period stays where it is
-    page.wait_for_function("() => /[?&]play=0/.test(location.search)", timeout=30_000)
+    page.wait_for_function("() => /[?&]play=0/.test(location.search)", timeout=90_000)
     wait_idle(page)
     stopped = _param(page, "period")
     assert stopped != "2018"
@@ -52,14 +52,14 @@ def test_a_story_steps_forward_and_back_through_views_and_urls(page):
     page.get_by_text("step 1 of 5").wait_for()
     first = _canvas(page)
     page.get_by_role("button", name="Next").click()
-    page.wait_for_function("() => location.search.includes('story_step=2')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('story_step=2')", timeout=90_000)
     wait_idle(page)
     page.get_by_text("step 2 of 5").wait_for()
     assert _param(page, "period") == "2022" and _param(page, "view") == "darien_transit"
     page.wait_for_timeout(1500)
     assert ImageChops.difference(first, _canvas(page)).getbbox() is not None
     page.get_by_role("button", name="Previous").click()
-    page.wait_for_function("() => location.search.includes('story_step=1')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('story_step=1')", timeout=90_000)
     wait_idle(page)
     page.get_by_text("step 1 of 5").wait_for()
     assert _param(page, "period") == "2021"
@@ -99,6 +99,6 @@ def test_clicking_a_place_focuses_it(page):
     page.mouse.move(box["x"] + x, box["y"] + y)
     page.wait_for_timeout(500)
     page.mouse.click(box["x"] + x, box["y"] + y)
-    page.wait_for_function("() => location.search.includes('focus=USA')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('focus=USA')", timeout=90_000)
     wait_idle(page)
     page.get_by_text("0 flows are drawn").wait_for()    # the USA has no outgoing encounters: the page followed

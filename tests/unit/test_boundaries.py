@@ -117,15 +117,23 @@ def test_bad_arguments_say_what_is_allowed(level, detail, message):
 
 
 def test_missing_build_says_how_to_build(tmp_path, monkeypatch):
-    from geodata.boundaries import BoundariesNotBuiltError, _read
+    from geodata.boundaries import BoundariesNotBuiltError
 
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
-    _read.cache_clear()
-    try:
-        with pytest.raises(BoundariesNotBuiltError, match="make data"):
-            geodata.load_boundaries("admin1", "region")
-    finally:
-        _read.cache_clear()
+    with pytest.raises(BoundariesNotBuiltError, match="make data"):
+        geodata.load_boundaries("admin1", "region")
+
+
+def test_a_rebuilt_file_is_read_again(tmp_path, monkeypatch, built_geo):
+    import shutil
+
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    (tmp_path / "geo").mkdir()
+    target = tmp_path / "geo" / "country_region.parquet"
+    shutil.copy(built_geo / "country_region.parquet", target)
+    before = geodata.load_boundaries("country", "region")
+    before.iloc[:3].to_parquet(target)  # a "rebuild" that replaces the file
+    assert len(geodata.load_boundaries("country", "region")) == 3
 
 
 def test_loaded_frames_are_copies():

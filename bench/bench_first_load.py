@@ -1,0 +1,104 @@
+"""First page load: server time of the first run of each page on a freshly started server.
+
+Budget (DESIGN.md): at most 3 s of server time. Each page is measured on fresh
+``streamlit run`` processes (cold caches), opened in Debian's chromium; the server
+logs how long each script run took (``atlas/timing.py``). Three figures per page:
+the very first run of a just-started server (cold imports too), the first run after
+a visitor landed on the home page (common modules imported, the page's caches still
+cold), and a second visit (warm). Browser time (JavaScript, WebGL) is not counted.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+PAGES = ["home", "map", "flows", "corridors", "explorer", "workshop", "submit", "sources"]
+BUDGET_MS = 3000
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(log: Path) -> tuple[subprocess.Popen, str]:
+    port = _port()
+    env = {**os.environ, "ATLAS_TIMING_LOG": str(log)}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                return proc, base
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def _runs(log: Path, page: str) -> list[float]:
+    lines = log.read_text().split() if log.exists() else []
+    return [float(ms) for name, ms in zip(lines[::2], lines[1::2]) if name == page]
+
+
+def _visit(browser, url: str, log: Path, page: str, count: int) -> None:
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab.goto(url)
+    deadline = time.monotonic() + 90
+    while len(_runs(log, page)) < count and time.monotonic() < deadline:
+        tab.wait_for_timeout(200)
+    tab.close()
+
+
+def _first_load(browser, tmp: Path, page: str, via_home: bool) -> tuple[float, float]:
+    """(first run, second run) of ``page`` on a fresh server; ``via_home`` opens the home page first,
+    as a visitor landing on the atlas would (the process has then imported the common modules)."""
+    log = tmp / f"{page}_{via_home}.log"
+    proc, base = _serve(log)
+    try:
+        if via_home and page != "home":
+            _visit(browser, f"{base}/?lang=es", log, "home", 1)
+        url = f"{base}/{'' if page == 'home' else page}?lang=es"
+        count = 1
+        _visit(browser, url, log, page, count)
+        _visit(browser, url, log, page, count + 1)
+        runs = _runs(log, page)[count - 1:]
+        return runs[0], runs[1] if len(runs) > 1 else float("nan")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    print(f"{'page':<10} {'cold server (ms)':>17} {'after home (ms)':>16} {'second visit (ms)':>18}"
+          f"  budget {BUDGET_MS} ms")
+    with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for page in PAGES:
+            first, second = _first_load(browser, Path(tmp), page, via_home=False)
+            after_home = first if page == "home" else _first_load(browser, Path(tmp), page, via_home=True)[0]
+            flag = "" if after_home <= BUDGET_MS else "  OVER"
+            cold = "" if first <= BUDGET_MS else " (cold process over budget)"
+            print(f"{page:<10} {first:>17.0f} {after_home:>16.0f} {second:>18.0f}{flag}{cold}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
