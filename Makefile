@@ -16,7 +16,6 @@ $(BIN)/.installed: requirements.txt
 	  echo "python3 -m venv failed: installing python3-venv"; \
 	  SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
@@ -35,8 +34,12 @@ data: $(BIN)/.installed
 	@$(MAKE) --no-print-directory $(DATA_STAMP)
 
 ## run: install, build the data if missing or stale, start the atlas on http://localhost:8501
+## (the server is warmed up once before the first visitor: libraries imported, shared caches filled)
+PORT ?= 8501
 run: $(DATA_STAMP)
-	$(BIN)/streamlit run streamlit_app.py
+	@$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.scriptHealthCheckEnabled true & \
+	  server=$$!; trap 'kill $$server 2> /dev/null' INT TERM; \
+	  $(PY) -m atlas.prewarm --port $(PORT) || true; wait $$server
 
 ## browser: Debian's chromium for the real-browser tests (installed when missing)
 browser:

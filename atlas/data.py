@@ -15,10 +15,10 @@ import geodata
 from indicators import load_catalogue
 from indicators.catalogue import Catalogue
 from indicators.engine import compute as compute_indicator
-from indicators.engine import compute_periods, level_codes
+from indicators.engine import compute_default_period, compute_periods, level_codes, load_unit_exclusions
 from indicators.profile import compute_top_partners, load_partner_observations
 from indicators.quality import fill_nearest
-from indicators.store import load_datasets
+from indicators.store import load_datasets, load_unit_names
 from layers.boundaries import build_country_deck, build_region_deck
 from layers.choropleth import REGION_BOUNDS, build_base_features
 
@@ -33,8 +33,10 @@ def refresh_if_data_changed() -> bool:
     """Empty every cache when the store, the published submissions or the geometry changed
     (a rebuild, a publish, a withdrawal), so that no page keeps showing the old numbers.
     Returns True when the caches were emptied."""
-    from etl.store import data_version
+    from etl.store import data_version, registry_dir
+    from etl.submissions.registry import Registry
 
+    Registry(registry_dir()).recover()  # a publish or withdraw killed half-way is settled first
     version = data_version()
     seen = _seen_data_version()
     if seen["version"] == version:
@@ -105,6 +107,31 @@ def indicator_series(indicator_id: str, level: str, sex: str | None = None) -> p
 def indicator_periods(indicator_id: str, level: str, sex: str | None = None) -> list[str]:
     """Periods with at least one value, in time order."""
     return compute_periods(indicator_series(indicator_id, level, sex))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def view_periods(indicator_id: str, level: str, country: str, sex: str | None = None) -> list[str]:
+    """Periods with at least one value among the view's own territories (one country's units in a
+    country view, the units drawn in the region), in time order."""
+    return compute_periods(indicator_series(indicator_id, level, sex), view_codes(level, country))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def view_default_period(indicator_id: str, level: str, country: str, sex: str | None = None) -> str | None:
+    """The year a view opens on: its latest observed (not projected) period with a value."""
+    return compute_default_period(indicator_series(indicator_id, level, sex), view_codes(level, country))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_exclusions(indicator_id: str, level: str) -> pd.DataFrame:
+    """Numbers an indicator leaves out because the source counts them in another unit (e.g. cases)."""
+    return load_unit_exclusions(indicator_id, level)
+
+
+@st.cache_data(show_spinner=False)
+def unit_names() -> dict[str, dict[str, str]]:
+    """``{unit: {"es": ..., "en": ...}}`` from the store's codelist."""
+    return load_unit_names()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -20,8 +20,14 @@ from etl.submissions.templates import build_template
 
 
 def registry() -> Registry:
-    """The registry at ``$ATLAS_REGISTRY`` (or ``data/registry``), as of this run."""
-    return Registry(registry_dir())
+    """The registry at ``$ATLAS_REGISTRY`` (or ``data/registry``), as of this run, recovered on opening.
+
+    Opening it finishes or undoes what a killed write left (``Registry.recover``), so the
+    page never shows a status that the public files do not follow.
+    """
+    reg = Registry(registry_dir())
+    reg.recover()
+    return reg
 
 
 def _stamp(path: Path) -> int:

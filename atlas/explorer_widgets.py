@@ -2,12 +2,16 @@
 
 Every widget's key is its query parameter (``source``, ``measure``, ``rows``, ``cols``,
 ``granularity``, ``area_level``, ``totals``, ``shares``, ``per_capita``, ``stat`` and one
-``f_<dimension>`` per filter), so a link reopens the same table.
+``f_<dimension>`` per filter), so a link reopens the same table. What a link gets wrong
+is never dropped silently: ``atlas.urlstate`` reports bad values, ``validate_link`` the
+rest (unknown filters, repeated dimensions, a dimension in both rows and columns), and
+``render_filters`` the filter codes the data do not have; each falls back with a notice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -33,6 +37,77 @@ DEFAULT_VIEWS = {
     "microdata": {"measure": ("movements",), "rows": ("port_type",), "cols": ("movement",),
                   "filters": {"time_period": ("2024",)}},
 }
+
+
+LINK_SEEN = "_explorer_link_seen"  # the query string as this page last left it
+LIST_KEYS = ("measure", "rows", "cols")
+
+
+@dataclass(frozen=True)
+class LinkProblem(urlstate.Problem):
+    """A link parameter the explorer corrected; its reason is an ``explorer.`` strings key."""
+
+    def message(self, lang: str) -> str:
+        reason = t(f"explorer.{self.reason}", lang, **self.values)
+        return t("common.url_notice", lang, param=self.key, value=self.value, reason=reason, fallback=self.fallback)
+
+
+def _parts(raw: str) -> list[str]:
+    return [p.strip() for p in str(raw).split(",") if p.strip() and p.strip() != urlstate.EMPTY_LIST]
+
+
+def validate_link(query: Mapping[str, str], cat: Catalogue) -> tuple[list[LinkProblem], dict[str, tuple[str, ...]]]:
+    """What a link asks for that the explorer cannot take as it is, and the values it falls back to.
+
+    Pure (no Streamlit state): ``query`` is the link's parameters. Reported here: ``f_*``
+    keys that name no dimension of the source (ignored), a measure or dimension repeated
+    in ``measure``/``rows``/``cols`` (kept once), and a dimension in both rows and columns
+    (kept in rows). Unknown values are ``atlas.urlstate``'s to report, unknown filter codes
+    ``render_filters``'.
+    """
+    problems: list[LinkProblem] = []
+    fixes: dict[str, tuple[str, ...]] = {}
+    valid = {"measure": {m.lower(): m for m in cat.measures}, "rows": {d.lower(): d for d in cat.dimensions},
+             "cols": {d.lower(): d for d in cat.dimensions}}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for key in LIST_KEYS:
+        parts = _parts(query.get(key, ""))
+        known = [valid[key].get(p.lower()) for p in parts]
+        if None in known:
+            continue  # atlas.urlstate names the unknown values
+        chosen[key] = tuple(dict.fromkeys(known))
+        repeated = sorted({k for k in known if known.count(k) > 1})
+        if repeated:
+            problems.append(LinkProblem(key, query[key], "reason_repeated", {"value": ", ".join(repeated)},
+                                        ",".join(chosen[key])))
+    both = [d for d in chosen.get("cols", ()) if d in chosen.get("rows", ())]
+    if both:
+        fixes["cols"] = tuple(d for d in chosen["cols"] if d not in both)
+        problems.append(LinkProblem("cols", query["cols"], "reason_in_rows", {"value": ", ".join(both)},
+                                    ",".join(fixes["cols"]) or "—"))
+    for key in sorted(k for k in query if k.startswith(FILTER_PREFIX)):
+        if key[len(FILTER_PREFIX):] not in cat.dimensions:
+            problems.append(LinkProblem(key, query[key], "reason_unknown_filter", {
+                "dim": key[len(FILTER_PREFIX):], "valid": ", ".join(f"{FILTER_PREFIX}{d}" for d in
+                                                                    sorted(cat.dimensions))}, "—"))
+    return problems, fixes
+
+
+def check_link(cat: Catalogue) -> list[LinkProblem]:
+    """``validate_link`` on the current URL when it changed from outside (a shared link), with
+    its fallbacks applied to the widgets; nothing on the page's own reruns."""
+    query = {k: st.query_params[k] for k in st.query_params}
+    if st.session_state.get(LINK_SEEN) == query:
+        return []
+    problems, fixes = validate_link(query, cat)
+    for key, value in fixes.items():
+        st.session_state[key] = value
+    return problems
+
+
+def remember_link() -> None:
+    """Note the URL as this run leaves it, so that ``check_link`` knows the next change is not ours."""
+    st.session_state[LINK_SEEN] = {k: st.query_params[k] for k in st.query_params}
 
 
 def source_param(sources: Sequence[Source], lang: str) -> urlstate.Param:
@@ -145,6 +220,8 @@ def render_query_form(cat: Catalogue, stamp: str, lang: str) -> QuerySpec:
         _("measures"), sorted(cat.measures), key="measure", help=_("measures_help"),
         format_func=lambda m: f"{cat.measures[m].name(lang)} ({cat.unit_name(cat.measures[m].unit, lang)})")
     dims = cat.dimensions_for(measures) if measures else {d: v for d, v in cat.dimensions.items() if not v.by_dataset}
+    for key in ("rows", "cols"):
+        keep_available(key, cat, dims, lang)
     c_rows, c_cols = st.columns(2)
     name = lambda d: cat.dimension_name(d, measures, lang)  # noqa: E731
     rows = c_rows.multiselect(_("rows"), list(dims), key="rows", format_func=name)
@@ -165,12 +242,29 @@ def render_query_form(cat: Catalogue, stamp: str, lang: str) -> QuerySpec:
                                                                                              microdata))
 
 
+def keep_available(key: str, cat: Catalogue, dims: Mapping[str, object], lang: str) -> None:
+    """Take out of ``rows``/``cols`` the dimensions the chosen measures do not have, saying so
+    (a source-specific dimension of another dataset, from a link or an earlier choice)."""
+    current = tuple(st.session_state.get(key) or ())
+    gone = [d for d in current if d not in dims]
+    if gone:
+        names = ", ".join(cat.dimensions[d].name(lang) if d in cat.dimensions else d for d in gone)
+        st.warning(t("explorer.dimension_not_applicable", lang, dims=names, where=t(f"explorer.{key}", lang)),
+                   icon=":material/filter_alt_off:")
+        st.session_state[key] = tuple(d for d in current if d in dims)
+
+
 def render_filters(cat: Catalogue, measures: tuple[str, ...], dims: dict, granularity: str, area_level: str,
                    stamp: str, lang: str) -> dict[str, tuple[str, ...]]:
     """"Filter on" a few dimensions, then pick their codes (loaded only for the dimensions chosen)."""
     active = [d for d in dims if st.session_state.get(f"{FILTER_PREFIX}{d}")]
     chosen = [d for d in st.session_state.get("filter_dims", []) if d in dims]
     st.session_state["filter_dims"] = list(dict.fromkeys([*chosen, *active]))
+    for d in cat.dimensions:
+        current = tuple(st.session_state.get(f"{FILTER_PREFIX}{d}") or ())
+        if current and d not in dims:
+            st.warning(t("explorer.filter_not_applicable", lang, dim=cat.dimensions[d].name(lang),
+                         codes=", ".join(current)), icon=":material/filter_alt_off:")
     with st.expander(t("explorer.filters", lang), expanded=bool(active)):
         name = lambda d: cat.dimension_name(d, measures, lang)  # noqa: E731
         picked = st.multiselect(t("explorer.filter_on", lang), list(dims), key="filter_dims", format_func=name)

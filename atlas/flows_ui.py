@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import functools
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from atlas import urlstate
 from atlas.i18n import t
+from atlas.urlparams_flows import QueryKey, compute_next_period, compute_query_key, remember_query
 from indicators.flows import FlowSelection, FlowView, compute_place_totals, compute_selection, compute_summary
 from layers.boundaries import REGION_BOUNDS
-from layers.flow_exports import build_table_download
+from layers.flow_exports import build_table_download, find_missing_provenance
 from layers.flows import (
     WidthScale, build_arc_records, build_flow_deck, build_place_records, build_width_legend_svg,
     compute_legend_values, format_number,
@@ -134,14 +137,75 @@ def render_source(view: FlowView, info: Mapping[str, str], lang: str) -> None:
 
 
 def render_downloads(table: pd.DataFrame, info: Mapping[str, str], name: str, lang: str) -> None:
+    """CSV and XLSX of every flow, each row with its source, licence, attribution and retrieval date."""
     about = [info] if info else []
+    missing = find_missing_provenance(table, about)
+    if missing:   # never offer numbers that cannot be traced to their source
+        st.warning(t("flows.download_no_source", lang, datasets=", ".join(missing)))
+        return
     left, right = st.columns(2)
-    left.download_button(t("flows.download_csv", lang), functools.partial(build_table_download, table, "csv", about),
+    left.download_button(t("flows.download_csv", lang),
+                         functools.partial(build_table_download, table, "csv", about, lang),
                          on_click="ignore", file_name=f"{name}.csv", mime="text/csv", key="flows_download_csv")
-    right.download_button(t("flows.download_xlsx", lang), functools.partial(build_table_download, table, "xlsx", about),
+    right.download_button(t("flows.download_xlsx", lang),
+                          functools.partial(build_table_download, table, "xlsx", about, lang),
                           on_click="ignore", file_name=f"{name}.xlsx", key="flows_download_xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+
+# --- play: the timed advance and the toggle, safe against the lagging address bar ----------------------
+PLAY_CHOICE = "_flows_play_choice"    # the toggle's last change, applied over anything the URL says in that run
+PERIOD_PICKED = "_flows_period_picked"  # the person moved the period: the timer does not move it in that run
+OWN_URLS = "_flows_own_urls"          # queries this session wrote while playing (see sync_flow_state_from_url)
+
+
+def on_play_toggled() -> None:
+    """Toggle callback: the person's choice wins over the URL and over a timed rerun already on its way."""
+    st.session_state[PLAY_CHOICE] = bool(st.session_state.get("play"))
+
+
+def on_period_picked() -> None:
+    """Period slider callback: a period chosen by hand is not moved on by the timer in the same run."""
+    st.session_state[PERIOD_PICKED] = True
+
+
+def _query_key(specs: Sequence[urlstate.Param]) -> QueryKey:
+    return compute_query_key({s.key: st.query_params[s.key] for s in specs if s.key in st.query_params})
+
+
+def sync_flow_state_from_url(specs: Sequence[urlstate.Param], scope: str) -> list[urlstate.Problem]:
+    """``urlstate.sync_from_url``, except for an address this session wrote itself while playing.
+
+    While a flow plays, every timed rerun writes a new period into the URL, and the browser's
+    address bar may lag behind (more so under load). A click sent with one of those earlier
+    addresses (Stop, above all) is not a shared link: reading it back would switch play on
+    again or move the period back. The toggle's own change always wins (``on_play_toggled``).
+    """
+    own = _query_key(specs) in st.session_state.get(OWN_URLS, ()) and all(s.key in st.session_state for s in specs)
+    problems = [] if own else urlstate.sync_from_url(specs, scope)
+    if PLAY_CHOICE in st.session_state:
+        st.session_state["play"] = st.session_state.pop(PLAY_CHOICE)
+    return problems
+
+
+def write_flow_state_to_url(specs: Sequence[urlstate.Param], scope: str) -> None:
+    """``urlstate.write_to_url``, remembering what was written while playing (see ``sync_flow_state_from_url``)."""
+    urlstate.write_to_url(specs, scope)
+    if st.session_state.get("play"):
+        st.session_state[OWN_URLS] = remember_query(st.session_state.get(OWN_URLS, ()), _query_key(specs))
+
+
+def advance_if_playing(periods: Sequence[str]) -> None:
+    """On a timed rerun of the panel, move to the next period, if play is on in the session *now*.
+
+    Only timed (fragment) reruns advance: a full rerun (the Stop click among them) never does,
+    and neither does the run in which the person picked a period by hand.
+    """
+    ctx = get_script_run_ctx()
+    picked = st.session_state.pop(PERIOD_PICKED, False)
+    timed = ctx is not None and bool(ctx.fragment_ids_this_run)
+    if st.session_state.get("play") is True and timed and not picked and periods:
+        st.session_state["period"] = compute_next_period(periods, st.session_state.get("period"))
 
 
 def compute_picked_place(selection: Mapping | None) -> str | None:

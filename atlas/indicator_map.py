@@ -19,16 +19,18 @@ from atlas import data, urlstate
 from atlas.i18n import t
 from atlas.urlparams_map import breaks_param, parse_breaks
 from indicators.catalogue import Indicator
+from indicators.quality import sort_periods
 from layers.choropleth import build_choropleth_deck, compute_fills, compute_tips
 from layers.classify import SCHEMES, Classification, compute_classification
 from layers.exports import FORMATS, build_export, build_export_frame
-from layers.legend import build_legend, build_legend_html, format_number
+from layers.html_export import HtmlText, SourceNote, build_html_map
+from layers.legend import build_legend, build_legend_html, format_number, rgb_hex
 from layers.palettes import get_palette, load_palettes
 
 LEVELS = ("country", "admin1")
 SEXES = ("_T", "F", "M")
 K_CHOICES = ("", "2", "3", "4", "5", "6", "7", "8", "9")
-STATUSES = ("E", "P", "I", "B")
+STATUSES = ("E", "P", "F", "I", "B")
 DEFAULT_INDICATOR = "immigrant_share"
 PLAY_SECONDS = 2.5
 
@@ -48,10 +50,14 @@ def build_view_params(indicator_ids: Sequence[str], countries: Sequence[str], la
     ]
 
 
-def build_detail_params(periods: Sequence[str], codes: Sequence[str]) -> list[urlstate.Param]:
-    """The parameters that depend on the indicator and the view: year, selected territory, breaks."""
+def build_detail_params(periods: Sequence[str], default_year: str | None, codes: Sequence[str]) -> list[urlstate.Param]:
+    """The parameters that depend on the indicator and the view: year, selected territory, breaks.
+
+    ``periods`` are every period of the indicator at the level (a link may ask for any of
+    them); ``default_year`` is the view's own (``data.view_default_period``).
+    """
     return [
-        urlstate.choice("year", list(periods), periods[-1] if periods else None),
+        urlstate.choice("year", list(periods), default_year),
         urlstate.choice("sel", ["", *codes], ""),
         breaks_param(),
     ]
@@ -70,6 +76,47 @@ def nearest_period(periods: Sequence[str], wanted: str | None) -> str:
     except ValueError:
         return periods[-1]
     return min(periods, key=lambda p: (abs(period_year(p) - target), -period_year(p)))
+
+
+def choose_year(current: str | None, view_periods: Sequence[str], default_year: str | None,
+                view_changed: bool) -> tuple[str | None, bool]:
+    """The year to show, and whether the page must say that it changed.
+
+    No year yet: the view's default. A year with data in the view stays. After a change of
+    indicator, level, country or sex, a year without data in the new view moves to the nearest
+    year that has some (the page says so), so that a view never opens empty. A year that came
+    with a link and has no data in its view is kept: the map then says there is no value, or
+    shows the nearest year within the indicator's window, marked.
+    """
+    if not current:
+        return default_year, False
+    if current in view_periods or not view_periods or not view_changed:
+        return current, False
+    return nearest_period(view_periods, current), True
+
+
+def slider_periods(view_periods: Sequence[str], current: str | None) -> list[str]:
+    """The year slider's options: the view's periods, plus the current year when a link asked for
+    one without data in this view (a slider must hold its value)."""
+    if not current or current in view_periods:
+        return list(view_periods)
+    return sort_periods([*view_periods, current])
+
+
+def settle_palette(value: str | None, kind: str) -> str:
+    """The palette choice to keep before the palette widget is drawn: a palette of ``kind``, else ""
+    (the indicator's default).
+
+    Read before its widget exists in a run, a selectbox's state can be the label the browser
+    still holds rather than an option: Streamlit 1.67 sends labels, and the browser keeps the
+    old label of "" when it changes ("Default (Yellow-green-blue)" after switching to an
+    indicator whose default is Viridis). Only that label depends on the indicator, so an
+    unknown value means the default.
+    """
+    palettes = load_palettes()
+    if not value or value not in palettes or palettes[value].kind != kind:
+        return ""
+    return value
 
 
 def effective_classification(indicator: Indicator, scheme: str, k: str, breaks: str) -> tuple[str, int, tuple]:
@@ -139,16 +186,20 @@ def render_player(periods: Sequence[str]) -> None:
 
 
 # ----------------------------------------------------------------------------- legend
-def render_legend(classes: Classification, palette_id: str, indicator: Indicator, no_data: int, lang: str) -> None:
-    """Classes with ranges and counts, and the outlined "No data" swatch."""
+def legend_html(classes: Classification, palette_id: str, indicator: Indicator, no_data: int, lang: str) -> str:
+    """The legend block (the page and the HTML map show the same one)."""
     entries = build_legend(classes, get_palette(palette_id), no_data)
 
     def count(n: int) -> str:
         return t("map.legend_count_one", lang) if n == 1 else t("map.legend_count", lang, n=n)
 
     title = f"{indicator.name(lang)} ({indicator.unit_label(lang)})"
-    st.markdown(build_legend_html(entries, lang, indicator.decimals, title, t("map.no_data", lang), count),
-                unsafe_allow_html=True)
+    return build_legend_html(entries, lang, indicator.decimals, title, t("map.no_data", lang), count)
+
+
+def render_legend(classes: Classification, palette_id: str, indicator: Indicator, no_data: int, lang: str) -> None:
+    """Classes with ranges and counts, and the outlined "No data" swatch."""
+    st.markdown(legend_html(classes, palette_id, indicator, no_data, lang), unsafe_allow_html=True)
     if classes.k_reduced and classes.k:
         st.caption(t("map.k_reduced", lang, k=classes.k))
 
@@ -169,6 +220,8 @@ def build_table(view: pd.DataFrame, indicator: Indicator, lang: str) -> pd.DataF
         t("map.col_nearest", lang): have.get("nearest", False),
         t("map.col_source", lang): have[f"title_{lang}"],
         t("map.col_licence", lang): have["licence"],
+        t("map.col_retrieved", lang): have["retrieved"],
+        t("map.col_revision", lang): have["revision"],
     })
 
 
@@ -206,13 +259,22 @@ def build_trend_chart(series: pd.DataFrame, codes: Sequence[str], indicator: Ind
 
 # ----------------------------------------------------------------------------- downloads
 def render_downloads(make_frame: Callable[[], pd.DataFrame], about: dict[str, str], stem: str, key: str,
-                     lang: str) -> None:
-    """One button per format; the file is built only when a button is clicked (deferred data)."""
-    cols = st.columns(len(FORMATS))
+                     lang: str, make_html: Callable[[], bytes] | None = None) -> None:
+    """One button per format; the file is built only when a button is clicked (deferred data).
+
+    With ``make_html``, one more button gives the standalone HTML map, with a note that it
+    loads its map library from the internet and is meant to be opened online.
+    """
+    cols = st.columns(len(FORMATS) + (1 if make_html else 0))
     for col, (fmt, (mime, ext)) in zip(cols, FORMATS.items()):
         col.download_button(t(f"map.download_{fmt}", lang), data=lambda fmt=fmt: build_export(make_frame(), fmt, about),
                             file_name=f"{stem}.{ext}", mime=mime, key=f"{key}_{fmt}", on_click="ignore",
                             icon=":material/download:")
+    if make_html:
+        cols[-1].download_button(t("map.download_html", lang), data=make_html, file_name=f"{stem}.html",
+                                 mime="text/html", key=f"{key}_html", on_click="ignore", icon=":material/public:",
+                                 help=t("map.download_html_help", lang))
+        st.caption(t("map.download_html_note", lang))
 
 
 def export_frame(indicator: Indicator, level: str, country: str, frame: pd.DataFrame, lang: str,
@@ -223,6 +285,50 @@ def export_frame(indicator: Indicator, level: str, country: str, frame: pd.DataF
         frame = frame.assign(indicator_id=indicator.id, unit=indicator.unit)
     return build_export_frame(frame, data.view_units(level, country), lang, indicator.name(lang),
                               indicator.unit_label(lang))
+
+
+def build_html_download(indicator: Indicator, level: str, country: str, period: str, sex: str | None, scheme: str,
+                        k: int, breaks: tuple[float, ...], palette_id: str, lang: str, view_name: str) -> bytes:
+    """The standalone HTML map of the view: the classes, colours and legend drawn on screen, a
+    tooltip per unit, and the sources with licences, attributions and dates."""
+    codes = data.view_codes(level, country)
+    view = data.indicator_view(indicator.id, level, period, codes, sex)
+    classes = classify_view(indicator.id, level, country, period, sex, scheme, k, breaks)
+    fills = compute_fills(dict(zip(view["geo_code"], view["value"])), codes, classes, get_palette(palette_id))
+    have = set(view.loc[view["value"].notna(), "geo_code"])
+    hex_fills = {code: rgb_hex(tuple(rgba[:3])) for code, rgba in fills.items() if code in have}
+    frame = export_frame(indicator, level, country, view, lang, codes)
+    legend = legend_html(classes, palette_id, indicator, len(codes) - len(have), lang)
+    used = [d for ids in view["dataset_id"].dropna().unique() for d in str(ids).split(";")]
+    return build_html_map(frame, hex_fills, html_text(indicator, period, view_name, lang), legend,
+                          source_notes(used or indicator.levels[level].datasets, lang), indicator.decimals,
+                          bounds=data.view_bounds(level, country))
+
+
+def html_text(indicator: Indicator, period: str, view_name: str, lang: str) -> HtmlText:
+    """The words of the HTML map in ``lang``."""
+    return HtmlText(
+        lang=lang, title=t("map.html_title", lang, indicator=indicator.name(lang), period=period, view=view_name),
+        name=t("map.col_name", lang), value=t("map.col_value", lang), unit=t("map.col_unit", lang),
+        period=t("map.col_period", lang), status=t("map.col_status", lang), no_data=t("map.no_data", lang),
+        sources_heading=t("map.panel_sources", lang), online_note=t("map.download_html_note", lang),
+        licence=t("map.col_licence", lang), attribution=t("map.col_attribution", lang),
+        retrieved=t("map.col_retrieved", lang), revision=t("map.col_revision", lang),
+        nearest=t("map.nearest_mark", lang), partial=t("map.partial_mark", lang),
+        statuses=status_labels(lang) | {"A": t("map.status_A", lang)},
+    )
+
+
+def source_notes(dataset_ids: Sequence[str], lang: str) -> list[SourceNote]:
+    """The public datasets among ``dataset_ids`` (in order of first appearance) as source notes."""
+    meta = data.dataset_lookup()
+
+    def text(value: object) -> str:
+        return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+    return [SourceNote(*(text(meta[d].get(c)) for c in (f"title_{lang}", "publisher", "licence", "licence_url",
+                                                         "attribution", "retrieved", "revision")))
+            for d in dict.fromkeys(dataset_ids) if d in meta]
 
 
 def about_indicator(indicator: Indicator, level: str, period: str, lang: str) -> dict[str, str]:
@@ -238,14 +344,55 @@ def about_indicator(indicator: Indicator, level: str, period: str, lang: str) ->
 
 # ----------------------------------------------------------------------------- panel
 def render_sources(dataset_ids: Sequence[str], lang: str) -> None:
-    """Title, publisher, licence and attribution of every dataset behind the numbers shown."""
-    meta = data.dataset_lookup()
-    for ds in dict.fromkeys(dataset_ids):
-        if ds not in meta:
-            continue
-        row = meta[ds]
-        st.markdown(t("map.source_line", lang, title=row[f"title_{lang}"], publisher=row["publisher"],
-                      licence=row["licence"], attribution=row["attribution"]))
+    """Title, publisher, licence, attribution, retrieval date and revision of every dataset behind
+    the numbers shown."""
+    for note in source_notes(dataset_ids, lang):
+        st.markdown(t("map.source_line", lang, title=note.title, publisher=note.publisher, licence=note.licence,
+                      attribution=note.attribution, retrieved=note.retrieved or "—", revision=note.revision or "—"))
+
+
+def keeps_one_unit(indicator: Indicator, level: str) -> bool:
+    """Whether the indicator keeps only some units of its source at ``level`` (``where: {unit: ...}``)."""
+    spec = indicator.levels.get(level)
+    return spec is not None and bool(spec.numerator.where.get("unit"))
+
+
+def render_unit_note(indicator: Indicator, level: str, period: str, codes: Sequence[str], lang: str) -> None:
+    """Say which territories count this indicator in another unit for ``period`` (e.g. asylum
+    applications in cases, not persons), rather than leaving a bare "no data"."""
+    if not keeps_one_unit(indicator, level):
+        return
+    left_out = data.unit_exclusions(indicator.id, level)
+    rows = left_out[(left_out["period"] == period) & left_out["geo_code"].isin(set(codes))]
+    if rows.empty:
+        return
+    names, units = data.boundaries_names(lang), data.unit_names()
+
+    def listed(part: pd.DataFrame) -> str:
+        return ", ".join(f"{names.get(r.geo_code, r.geo_code)} ({format_number(r.value, lang, 0)} "
+                         f"{units.get(r.unit, {}).get(lang, r.unit)})"
+                         for r in part.sort_values(["value", "geo_code"], ascending=[False, True]).itertuples())
+
+    unit = indicator.unit_label(lang)
+    only, partly = rows[rows["only"]], rows[~rows["only"]]
+    if not only.empty:
+        st.info(t("map.unit_only", lang, indicator=indicator.name(lang), period=period, unit=unit,
+                  territories=listed(only)), icon=":material/info:")
+    if not partly.empty:
+        st.caption(t("map.unit_partly", lang, period=period, unit=unit, territories=listed(partly)))
+
+
+def unit_note_for(geo_code: str, indicator: Indicator, level: str, period: str, lang: str) -> str | None:
+    """The side panel's line for a territory that counts ``period`` only in another unit, else None."""
+    if not keeps_one_unit(indicator, level):
+        return None
+    left_out = data.unit_exclusions(indicator.id, level)
+    rows = left_out[(left_out["period"] == period) & (left_out["geo_code"] == geo_code) & left_out["only"]]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return t("map.panel_unit_only", lang, period=period, value=format_number(r["value"], lang, 0),
+             other=data.unit_names().get(r["unit"], {}).get(lang, r["unit"]), unit=indicator.unit_label(lang))
 
 
 def build_sparklines(frame: pd.DataFrame) -> alt.FacetChart:

@@ -14,7 +14,7 @@ from atlas import data_submissions as data
 from atlas.i18n import t
 from etl.submissions.auth import Account, PermissionRefused
 from etl.submissions.registry import Registry, VersionNotFound
-from etl.submissions.report import Report
+from etl.submissions.report import Report, plural_form
 
 ACCOUNT = "submit_account"
 FAILURES = "_submit_failures"
@@ -188,16 +188,25 @@ def report_table(report: Report, lang: str) -> pd.DataFrame:
     return frame
 
 
-def render_report(report: Report, lang: str) -> None:
-    warnings = sum(1 for p in report.problems if p.severity == "warning")
+def count_text(key: str, n: int, lang: str, **values: object) -> str:
+    """The singular or plural form of ``submit.<key>`` for ``n`` ("1 aviso", "3 avisos")."""
+    return t(f"submit.{key}_{plural_form(n)}", lang, n=n, **values)
+
+
+def build_report_summary(report: Report, lang: str) -> str:
+    """The line above the report: valid (rows, warnings) or how many errors to fix, singular or plural."""
+    warnings = count_text("count_warnings", sum(1 for p in report.problems if p.severity == "warning"), lang)
     if report.valid:
-        st.success(t("submit.report_valid", lang, rows=report.rows, warnings=warnings))
-    else:
-        st.error(t("submit.report_invalid", lang, errors=report.error_count, warnings=warnings))
+        return t("submit.report_valid", lang, rows=count_text("count_rows", report.rows, lang), warnings=warnings)
+    return count_text("report_invalid", report.error_count, lang, errors=report.error_count, warnings=warnings)
+
+
+def render_report(report: Report, lang: str) -> None:
+    (st.success if report.valid else st.error)(build_report_summary(report, lang))
     table = report_table(report, lang)
     st.dataframe(table, hide_index=True, width="stretch", key="submit_report_table")
     for code, n in sorted(report.omitted.items()):
-        st.warning(t("submit.report_omitted", lang, n=n, code=code))
+        st.warning(count_text("report_omitted", n, lang, code=code))
     st.download_button(t("submit.report_download", lang), table.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"report_{report.file}.csv", mime="text/csv", key="submit_report_csv",
                        on_click="ignore")

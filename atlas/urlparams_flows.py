@@ -5,7 +5,7 @@ Pure: no Streamlit calls here, so the specs can be read and round-tripped in uni
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from atlas.urlstate import Param, ParamError, choice, integer
 
@@ -73,6 +73,29 @@ def build_workshop_specs(stories: Sequence[str]) -> list[Param]:
         choice("story", ["", *stories], ""),
         integer("story_step", 1, 99, 1),
     ]
+
+
+QueryKey = tuple[tuple[str, str], ...]
+OWN_URLS_KEPT = 16
+
+
+def compute_query_key(query: Mapping[str, str]) -> QueryKey:
+    """A query string's parameters as a sorted tuple, to compare and remember them."""
+    return tuple(sorted((str(k), str(v)) for k, v in query.items()))
+
+
+def remember_query(recent: Sequence[QueryKey], query: QueryKey, keep: int = OWN_URLS_KEPT) -> tuple[QueryKey, ...]:
+    """``recent`` with ``query`` last (moved there if already in), at most ``keep`` of them."""
+    kept = [q for q in recent if q != query] + [query]
+    return tuple(kept[-keep:])
+
+
+def compute_next_period(periods: Sequence[str], current: str | None) -> str | None:
+    """The period after ``current``, back to the first after the last (the first when ``current`` is unknown)."""
+    if not periods:
+        return None
+    i = list(periods).index(current) if current in periods else -1
+    return periods[(i + 1) % len(periods)]
 
 
 def top_limit(top: str) -> int | None:

@@ -56,6 +56,9 @@ def normalise(text: object) -> str:
     s = re.sub(r"[\s\-_.,'’()/]+", " ", s).strip()
     s = re.sub(r"^st (?=\w)", "saint ", s)
     s = re.sub(r"^ste (?=\w)", "sainte ", s)
+    s = re.sub(r"^sta (?=\w)", "santa ", s)
+    s = re.sub(r"^sto (?=\w)", "santo ", s)
+    s = re.sub(r"^the (?=\w)", "", s)  # "The Bahamas", "The Gambia"
     return s
 
 

@@ -170,6 +170,18 @@ def validate_term(where: str, raw: object) -> list[str]:
     return problems
 
 
+def validate_keys(where: str, block: object, allowed: tuple[str, ...]) -> list[str]:
+    """Keys of a ``{es: ..., en: ...}`` block beyond ``allowed``: in a YAML flow mapping an unquoted
+    comma ends the value (``en: per 1,000 people`` gives ``en: per 1`` and a key ``000 people``)."""
+    if not isinstance(block, Mapping):
+        return []
+    extra = [str(k) for k in block if k not in allowed]
+    if not extra:
+        return []
+    return [f"{where} has unexpected keys {extra} (allowed: {', '.join(allowed)}); "
+            f"quote a text that contains a comma, e.g. en: \"per 1,000 people\""]
+
+
 def validate_indicator(indicator_id: str, raw: object, themes: Mapping) -> list[str]:
     """Every problem of one indicator entry (an empty list when it is well formed)."""
     if not isinstance(raw, Mapping):
@@ -182,9 +194,11 @@ def validate_indicator(indicator_id: str, raw: object, themes: Mapping) -> list[
         for lang in ("es", "en"):
             if not isinstance(texts, Mapping) or not str(texts.get(lang) or "").strip():
                 problems.append(f"{indicator_id}: '{name}' needs a non-empty '{lang}' text")
+        problems += validate_keys(f"{indicator_id}: '{name}'", texts, ("es", "en"))
     unit = raw.get("unit") or {}
     if not all(unit.get(k) for k in ("code", "es", "en")):
         problems.append(f"{indicator_id}: 'unit' needs code, es and en")
+    problems += validate_keys(f"{indicator_id}: 'unit'", unit, ("code", "es", "en"))
     if raw.get("scheme", "quantiles") not in SCHEMES:
         problems.append(f"{indicator_id}: scheme must be one of {SCHEMES}")
     for d in _tuple(raw.get("disaggregations")):

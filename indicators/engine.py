@@ -12,6 +12,7 @@ value (never 0), and a zero denominator gives no value either.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from indicators.quality import (
 OUTPUT_COLUMNS = ("indicator_id", "geo_code", "period", "value", "unit", "obs_status", "months", "dataset_id")
 UNIT_FACTORS = {"thousand_persons": ("persons", 1000.0)}
 SEX_CODES = ("_T", "F", "M")
+PROJECTION = "F"   # SDMX status of a forecast: never the year a view opens on when observed years exist
 ANY = ("*",)  # a ``where`` value that keeps every code of the column (e.g. all age groups)
 OBS_READ_COLUMNS = ("dataset_id", "measure", "ref_area", "counterpart_area", "time_period", "freq", "time_start",
                     "sex", "age", "dim_1", "dim_2", "dim_3", "dim_4", "dim_5", "value", "unit", "obs_status")
@@ -281,7 +283,7 @@ def compute(indicator_id: str, level: str, period: str | None = None, **filters:
 
     Columns: ``indicator_id, geo_code, period, value, unit, obs_status, months,
     dataset_id`` plus the sources (``title_es, title_en, publisher, licence, licence_url,
-    attribution``). With ``period``, one row per territory for that period, with the
+    attribution, retrieved, revision``). With ``period``, one row per territory for that period, with the
     nearest period inside the indicator's window where a territory has none (marked by
     ``nearest`` and ``requested_period``). ``filters``: ``sex`` (``_T``, ``F``, ``M``)
     and ``partner`` (ISO3 of the other side of a bilateral measure), when the indicator
@@ -301,9 +303,24 @@ def compute(indicator_id: str, level: str, period: str | None = None, **filters:
     return attach_sources(frame, load_datasets())
 
 
+def load_unit_exclusions(indicator_id: str, level: str) -> pd.DataFrame:
+    """``compute_unit_exclusions`` over the store's public observations, for every territory of ``level``."""
+    from indicators.store import load_observations
+
+    indicator = load_catalogue().get(indicator_id)
+    validate_request(indicator, level, {})
+    return compute_unit_exclusions(indicator, level, load_observations(indicator.levels[level]), level_codes(level))
+
+
+SOURCE_COLUMNS = ("title_es", "title_en", "publisher", "licence", "licence_url", "attribution", "retrieved",
+                  "revision")
+
+
 def attach_sources(frame: pd.DataFrame, datasets: pd.DataFrame) -> pd.DataFrame:
-    """Add each row's dataset titles, publishers, licences and attributions (joined with '; ')."""
-    columns = ["title_es", "title_en", "publisher", "licence", "licence_url", "attribution"]
+    """Add each row's dataset titles, publishers, licences, attributions, retrieval dates and
+    revisions (joined with '; ' when a number draws on several datasets), so that every number
+    that leaves the atlas can be traced to its source, licence and date."""
+    columns = list(SOURCE_COLUMNS)
     meta = datasets.set_index("dataset_id")
     lookup: dict[str, dict[str, str]] = {}
     for ids in frame["dataset_id"].dropna().unique():
@@ -315,6 +332,63 @@ def attach_sources(frame: pd.DataFrame, datasets: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, extra], axis=1)
 
 
-def compute_periods(frame: pd.DataFrame) -> list[str]:
-    """The periods that have at least one value, in time order."""
-    return sort_periods(frame.loc[frame["value"].notna(), "period"]) if not frame.empty else []
+def compute_periods(frame: pd.DataFrame, codes: Iterable[str] | None = None) -> list[str]:
+    """The periods that have at least one value (among ``codes`` when given), in time order.
+
+    With ``codes`` (the territories a view draws), a year list offers only years that colour
+    something in that view: a country view lists the years of that country's units.
+    """
+    if frame.empty:
+        return []
+    have = frame["value"].notna()
+    if codes is not None:
+        have &= frame["geo_code"].isin(set(codes))
+    return sort_periods(frame.loc[have, "period"])
+
+
+def compute_default_period(frame: pd.DataFrame, codes: Iterable[str] | None = None) -> str | None:
+    """The period a view opens on: the latest with a value among ``codes`` that is not a projection.
+
+    Sources such as CONAPO project to 2070: opening on the last year would show a projection
+    (or, in a country whose data stop earlier, an empty map). A period counts as observed when
+    at least one of its values has a status other than ``F`` (forecast). When every value is a
+    projection (e.g. Honduras' 2019 department projection), the latest period with a value is
+    taken; ``None`` when nothing has a value.
+    """
+    periods = compute_periods(frame, codes)
+    if not periods:
+        return None
+    have = frame["value"].notna() & frame["obs_status"].ne(PROJECTION)
+    if codes is not None:
+        have &= frame["geo_code"].isin(set(codes))
+    observed = set(frame.loc[have, "period"])
+    return next((p for p in reversed(periods) if p in observed), periods[-1])
+
+
+def compute_unit_exclusions(indicator: Indicator, level: str, obs: pd.DataFrame,
+                            codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """What an indicator leaves out because of its unit, by territory and period.
+
+    An indicator whose numerator keeps one unit (``where: {unit: persons}``) drops the rows
+    a source counts in another unit (UNHCR asylum applications that some countries count in
+    cases, a case covering one or more people). The page says so instead of a bare "no
+    data". Columns: ``geo_code, period, unit, value`` (the left-out sum, in that unit) and
+    ``only`` (True when the territory has no value at all in the indicator's unit for that
+    period). Empty when the indicator keeps every unit.
+    """
+    columns = ["geo_code", "period", "unit", "value", "only"]
+    spec = indicator.levels[level]
+    kept = spec.numerator.where.get("unit")
+    if not kept:
+        return pd.DataFrame({c: pd.Series(dtype="bool" if c == "only" else object) for c in columns})
+    other = replace(spec.numerator, where={k: v for k, v in spec.numerator.where.items() if k != "unit"},
+                    exclude={**spec.numerator.exclude, "unit": kept})
+    left_out = compute_term(obs, other, codes)
+    left_out = left_out[left_out["value"].notna()] if not left_out.empty else left_out
+    if left_out.empty:
+        return pd.DataFrame({c: pd.Series(dtype="bool" if c == "only" else object) for c in columns})
+    counted = compute_term(obs, spec.numerator, codes)
+    have = set(zip(counted.loc[counted["value"].notna(), "geo_code"], counted.loc[counted["value"].notna(), "period"]))
+    only = [(g, p) not in have for g, p in zip(left_out["geo_code"], left_out["period"])]
+    out = left_out.assign(only=only)[columns]
+    return out.sort_values(["period", "geo_code"], ignore_index=True)

@@ -22,6 +22,8 @@ SELECT dataset_id, title_es, title_en, publisher, licence, licence_url, attribut
 FROM public_datasets ORDER BY dataset_id
 """
 
+UNITS_SQL = "SELECT unit, name_es, name_en FROM units ORDER BY unit"
+
 
 def load_observations(spec: LevelSpec) -> pd.DataFrame:
     """The observations of the datasets and measures that ``spec`` draws on (numerator and denominator)."""
@@ -40,3 +42,12 @@ def load_datasets() -> pd.DataFrame:
 
     with connect() as con:
         return con.execute(DATASETS_SQL).df()
+
+
+def load_unit_names() -> dict[str, dict[str, str]]:
+    """``{unit: {"es": name, "en": name}}`` from the store's unit codelist (to name a unit on screen)."""
+    from etl.store import connect
+
+    with connect() as con:
+        rows = con.execute(UNITS_SQL).fetchall()
+    return {unit: {"es": es, "en": en} for unit, es, en in rows}

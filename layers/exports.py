@@ -1,8 +1,8 @@
 """Downloads of a map view: CSV, XLSX, GeoJSON and GeoPackage bytes (pure; no Streamlit).
 
 Every format carries the values with their unit, period, observation status and the
-dataset, source, licence and attribution of each number; the geographic formats add the
-geometry. ``build_export`` dispatches on the format name, and an unknown name raises an
+dataset, source, licence, attribution, retrieval date and revision of each number; the
+geographic formats add the geometry. ``build_export`` dispatches on the format name, and an unknown name raises an
 error that lists the valid ones.
 """
 
@@ -21,7 +21,8 @@ FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
 }
-SOURCE_COLUMNS = ("dataset_id", "source", "publisher", "licence", "licence_url", "attribution")
+SOURCE_COLUMNS = ("dataset_id", "source", "publisher", "licence", "licence_url", "attribution", "retrieved",
+                  "revision")
 REQUIRED_COLUMNS = ("geo_code", "name", "indicator_id", "period", "value", "unit", "obs_status", *SOURCE_COLUMNS)
 
 
@@ -101,7 +102,9 @@ def build_export_frame(values: pd.DataFrame, geometry: gpd.GeoDataFrame, lang: s
     """The rows of ``values`` joined on ``geo_code`` to their geometry, with the columns every export carries.
 
     ``values`` is an indicator frame with sources (``indicators.compute`` output). The
-    ``source`` column is the dataset title in ``lang``; rows without geometry keep an empty one.
+    ``source`` column is the dataset title in ``lang``; ``retrieved`` and ``revision`` say
+    when the vendored source was taken and which release it is. Rows without geometry keep
+    an empty one.
     """
     geo = geometry[["geo_code", f"name_{lang}", "geometry"]].rename(columns={f"name_{lang}": "name"})
     merged = values.merge(geo, on="geo_code", how="left")
@@ -114,5 +117,6 @@ def build_export_frame(values: pd.DataFrame, geometry: gpd.GeoDataFrame, lang: s
         "months_covered": merged.get("months"),
         "dataset_id": merged["dataset_id"], "source": merged[f"title_{lang}"], "publisher": merged["publisher"],
         "licence": merged["licence"], "licence_url": merged["licence_url"], "attribution": merged["attribution"],
+        "retrieved": merged["retrieved"], "revision": merged["revision"],
     })
     return gpd.GeoDataFrame(out, geometry=merged["geometry"].tolist(), crs=geometry.crs or 4326)

@@ -21,6 +21,7 @@ catalogue = data_explorer.catalogue(source, stamp)
 params = xw.build_params(catalogue)
 if xw.prepare_view(params, catalogue, source):
     problems += urlstate.sync_from_url(params, "explorer")
+    problems += xw.check_link(catalogue)
 ui.render_problems(problems, lang)
 xw.render_banners(catalogue, lang)
 spec = xw.render_query_form(catalogue, stamp, lang)
@@ -34,4 +35,5 @@ else:
 urlstate.write_to_url([SOURCE], "explorer_source")
 urlstate.write_to_url(params, "explorer")
 xw.drop_stale_filters(params)
+xw.remember_link()
 ui.render_footer(lang)

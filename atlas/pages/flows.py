@@ -1,7 +1,6 @@
 """Flows: origin -> destination arcs of one measure of one source, year by year or month by month."""
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from atlas import data_flows as data
 from atlas import flows_ui, ui, urlstate, workshop
@@ -36,7 +35,7 @@ sexes = data.flow_sexes(view.view_id)
 places = sorted(data.flow_places(view.view_id))
 SPECS = build_flow_specs(list(views), next(iter(views)), periods, periods[-1] if periods else None, units, sexes,
                          places)
-problems += urlstate.sync_from_url([s for s in SPECS if s.key not in ("view", "unit")], "flows")
+problems += flows_ui.sync_flow_state_from_url([s for s in SPECS if s.key not in ("view", "unit")], "flows")
 for key, options, fallback in (("period", periods, periods[-1] if periods else None),
                                ("sex", sexes, "_T"), ("focus", ["", *places], "")):
     if st.session_state.get(key) not in options:   # a choice left over from another view
@@ -57,7 +56,7 @@ side.segmented_control(_("flows.mode"), ["both", "in", "out"], format_func=lambd
 side.selectbox(_("flows.top"), list(TOP_CHOICES), key="top",
                format_func=lambda n: _("flows.top_all") if n == "all" else _("flows.top_n", n=n))
 side.number_input(_("flows.min"), min_value=0, step=1000, key="min", help=_("flows.min_help"))
-side.toggle(_("flows.play"), key="play", help=_("flows.play_help"))
+side.toggle(_("flows.play"), key="play", help=_("flows.play_help"), on_change=flows_ui.on_play_toggled)
 side.select_slider(_("flows.speed"), list(SPEEDS), key="speed")
 workshop.render_workshop_toggle(lang)
 
@@ -69,28 +68,19 @@ def _on_pick() -> None:
         st.session_state["focus"] = code
 
 
-def _advance_if_playing() -> None:
-    """On a timed rerun of the panel while playing, move to the next period (and start again at the end)."""
-    ctx = get_script_run_ctx()
-    if st.session_state.get("play") and ctx is not None and ctx.fragment_ids_this_run and periods:
-        now = st.session_state.get("period")
-        i = periods.index(now) if now in periods else -1
-        st.session_state["period"] = periods[(i + 1) % len(periods)]
-
-
 @st.fragment(run_every=float(st.session_state["speed"]) if st.session_state.get("play") else None)
 def render_panel() -> None:
     """Period, focus, map, counts and tables: the part that reruns on its own while playing."""
-    _advance_if_playing()
+    flows_ui.advance_if_playing(periods)
     if not periods:
         st.info(_("flows.no_flows", period="—"))
         return
-    st.select_slider(_("flows.period"), periods, key="period")
+    st.select_slider(_("flows.period"), periods, key="period", on_change=flows_ui.on_period_picked)
     st.selectbox(_("flows.focus"), ["", *places], key="focus",
                  format_func=lambda c: f"{names.get(c, c)} ({c})" if c else _("flows.focus_none"))
     urlstate.write_to_url([VIEW], "flows_view")
     urlstate.write_to_url([UNIT], "flows_unit")
-    urlstate.write_to_url([s for s in SPECS if s.key not in ("view", "unit")], "flows")
+    flows_ui.write_flow_state_to_url([s for s in SPECS if s.key not in ("view", "unit")], "flows")
     workshop.write_workshop_url()
     state = st.session_state
     period, sex, focus = state["period"], state["sex"], state["focus"]

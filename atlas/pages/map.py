@@ -69,8 +69,10 @@ sex = st.session_state.get("sex") or None
 
 has_level = level in ind.levels
 try:
-    periods = data.indicator_periods(ind.id, level, sex) if has_level else []
     codes = data.view_codes(level, country)
+    level_periods = data.indicator_periods(ind.id, level, sex) if has_level else []
+    periods = data.view_periods(ind.id, level, country, sex) if has_level else []
+    default_year = data.view_default_period(ind.id, level, country, sex) if has_level else None
 except BoundariesNotBuiltError as err:
     ui.render_missing_data(err, lang)
 except FileNotFoundError as err:
@@ -78,28 +80,31 @@ except FileNotFoundError as err:
     st.stop()
 
 admin1_here = has_level and (not country or ind.id in data.indicators_with_admin1(country))
-DETAIL_PARAMS = im.build_detail_params(periods, [*codes, *([country] if country else [])])
+DETAIL_PARAMS = im.build_detail_params(level_periods, default_year, [*codes, *([country] if country else [])])
 problems += localise_problems(urlstate.sync_from_url(DETAIL_PARAMS, "map_detail"))
-if periods and st.session_state.get("year") not in periods:
-    shown = im.nearest_period(periods, st.session_state.get("year"))
-    if st.session_state.get("year"):
-        notices.append(_("map.year_changed", indicator=ind.name(lang), asked=st.session_state["year"], shown=shown))
-    st.session_state["year"] = shown
+view_key = (ind.id, level, country, sex or "")
+asked = st.session_state.get("year")
+shown, moved = im.choose_year(asked, periods, default_year,
+                              st.session_state.get("_map_view", view_key) != view_key)
+st.session_state["_map_view"] = view_key
+if moved:
+    notices.append(_("map.year_changed", indicator=ind.name(lang), asked=asked, shown=shown))
+st.session_state["year"] = shown
 if st.session_state.get("sel") not in ("", *codes, country):
     st.session_state["sel"] = ""
 palette_kind = get_palette(ind.palette).kind
-if st.session_state.get("palette") and get_palette(st.session_state["palette"]).kind != palette_kind:
-    st.session_state["palette"] = ""
+st.session_state["palette"] = im.settle_palette(st.session_state.get("palette"), palette_kind)
 
 ui.render_problems(problems, lang)
 for notice in notices:
     st.info(notice, icon=":material/info:")
 
 y1, y2, y3 = st.columns([5, 1, 1.4])
-if len(periods) > 1:
-    y1.select_slider(_("map.year"), periods, key="year")
-elif periods:
-    y1.markdown(f"**{_('map.year')}:** {periods[0]}")
+year_options = im.slider_periods(periods, shown)
+if len(year_options) > 1:
+    y1.select_slider(_("map.year"), year_options, key="year")
+elif year_options:
+    y1.markdown(f"**{_('map.year')}:** {year_options[0]}")
 y2.toggle(_("map.play"), key="play", help=_("map.play_help"), disabled=len(periods) < 2)
 if "sex" in ind.disaggregations:
     y3.selectbox(_("map.sex"), ["", "F", "M"], format_func=lambda s: _(f"map.sex_{s or '_T'}"), key="sex")
@@ -149,6 +154,7 @@ with left:
             if view is not None:
                 if view["value"].notna().sum() == 0:
                     st.warning(_("map.no_values", indicator=ind.name(lang), period=period))
+                im.render_unit_note(ind, level, period, codes, lang)
                 classes = im.classify_view(ind.id, level, country, period, sex, scheme, k, breaks)
                 im.render_legend(classes, palette_id, ind, len(codes) - int(view["value"].notna().sum()), lang)
                 marked = int(view["nearest"].sum() + view["obs_status"].isin(im.STATUSES).sum())
@@ -182,7 +188,10 @@ with left:
         st.markdown(f"**{_('map.downloads_view', period=period)}**")
         im.render_downloads(lambda: im.export_frame(ind, level, country, view, lang, codes),
                             im.about_indicator(ind, level, period, lang),
-                            f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_view", lang)
+                            f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_view", lang,
+                            make_html=lambda: im.build_html_download(
+                                ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
+                                choices.get(country, _("map.region"))))
 
 with right:
     names = data.boundaries_names(lang)
@@ -207,6 +216,9 @@ with right:
                 st.caption(_("map.panel_rank", rank=rank[0], total=rank[1]))
         elif period:
             st.caption(_("map.panel_no_value", indicator=ind.name(lang), period=period))
+            unit_note = im.unit_note_for(selected, ind, level, period, lang) if sel_level == level else None
+            if unit_note:
+                st.caption(unit_note)
         used = im.render_headline(selected, sel_level, lang)
         if sel_level == "country":
             used += im.render_partners(selected, lang)

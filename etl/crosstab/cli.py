@@ -7,7 +7,11 @@
 ``--url`` takes the query string of an explorer page link, so a table seen on screen is
 reproduced exactly by a script. The CSV opens with the same header block as the page's
 download (``--no-header`` leaves it out; ``--long`` writes one row per cell instead).
-A bad query prints every problem, with the valid choices, and exits with status 2.
+
+Exit status: 0 done; 2 bad input (every problem of a query, with the valid choices; a
+``--store`` that is not a store, e.g. a DuckDB file without ``observations``; an ``--out``
+that cannot be written), each on its own line in ``--lang``, never a traceback; 1 the store
+has not been built yet (as the other ``etl`` commands).
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ import argparse
 import sys
 from pathlib import Path
 
+import duckdb
+
 from etl.cli import Command
 from etl.cli import main as cli_main
+from etl.crosstab.catalogue import table_exists
 from etl.crosstab.engine import run_crosstab
 from etl.crosstab.export import build_csv, build_long_csv
 from etl.crosstab.messages import LANGS, CrosstabError, Problem
@@ -25,10 +32,11 @@ from etl.crosstab.spec import (
     AREA_LEVELS, GRANULARITIES, SHARES, TOTALS, QuerySpec, build_spec, parse_query, query_string,
 )
 from etl.crosstab.version import load_data_version
-from etl.store import StoreNotBuiltError, connect
+from etl.store import StoreNotBuiltError, connect, store_path
 
 EXIT_BAD_QUERY = 2
 EXIT_NO_STORE = 1
+STORE_TABLES = ("observations", "datasets")  # what etl.store.connect() builds its public views on
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,27 +80,81 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()]
 
 
+def validate_store_file(path: Path) -> list[Problem]:
+    """Problems that keep ``path`` from being read as the store (empty when it can be);
+    ``store_missing`` when there is no file at all (the store is not built)."""
+    where = f"--store {path}"
+    if not path.exists():
+        return [Problem("store_missing", where, {})]
+    if not path.is_file():
+        return [Problem("store_not_a_file", where, {})]
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            missing = [t for t in STORE_TABLES if not table_exists(con, t)]
+    except duckdb.Error as err:
+        return [Problem("store_unreadable", where, {"detail": _first_line(err)})]
+    if missing:
+        return [Problem("store_incomplete", where, {"value": ", ".join(missing)})]
+    return []
+
+
+def validate_out_path(path: Path | None) -> list[Problem]:
+    """Problems that keep ``--out`` from being written (empty for standard output or a writable file)."""
+    if path is None:
+        return []
+    if path.is_dir():
+        return [Problem("out_is_directory", f"--out {path}", {})]
+    if not path.parent.is_dir():
+        return [Problem("out_no_directory", f"--out {path}", {"directory": str(path.parent)})]
+    return []
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
 def run_query_command(args: argparse.Namespace) -> int:
-    """Run the query and write CSV; problems go to standard error in ``--lang``."""
+    """Run the query and write CSV; problems go to standard error in ``--lang``, one per line."""
+    store = args.store or store_path()
+    problems = validate_store_file(store)
+    if any(p.key == "store_missing" for p in problems):
+        return _fail(CrosstabError(problems), args.lang, EXIT_NO_STORE)
     try:
         spec = build_spec_from_args(args)
-        with connect(args.store) as con:
+        problems += validate_out_path(args.out)
+        if problems:
+            raise CrosstabError(problems)
+        with connect(store) as con:
             result = run_crosstab(con, spec)
             version = load_data_version(con)
     except CrosstabError as err:
-        print(err.message(args.lang), file=sys.stderr)
-        return EXIT_BAD_QUERY
-    except StoreNotBuiltError as err:
-        print(str(err), file=sys.stderr)
-        return EXIT_NO_STORE
-    build = build_long_csv if args.long else build_csv
-    text = build(result, args.lang, version, header=not args.no_header)
-    if args.out:
-        args.out.write_bytes(text)
-        print(f"{args.out}: {len(result.tidy)} cells (?{query_string(spec)})", file=sys.stderr)
-    else:
+        return _fail(err, args.lang, EXIT_BAD_QUERY)
+    except StoreNotBuiltError:
+        return _fail(CrosstabError([Problem("store_missing", f"--store {store}", {})]), args.lang, EXIT_NO_STORE)
+    except duckdb.Error as err:  # a store that opens but cannot answer (a registry table is missing …)
+        problem = Problem("store_query_failed", f"--store {store}", {"detail": _first_line(err)})
+        return _fail(CrosstabError([problem]), args.lang, EXIT_BAD_QUERY)
+    text = (build_long_csv if args.long else build_csv)(result, args.lang, version, header=not args.no_header)
+    return write_output(text, args.out, f"{len(result.tidy)} cells (?{query_string(spec)})", args.lang)
+
+
+def write_output(text: bytes, out: Path | None, summary: str, lang: str) -> int:
+    """Write the CSV to ``out`` (a one-line summary on standard error) or to standard output."""
+    if out is None:
         sys.stdout.write(text.decode("utf-8-sig"))
+        return 0
+    try:
+        out.write_bytes(text)
+    except OSError as err:
+        problem = Problem("out_unwritable", f"--out {out}", {"detail": _first_line(err)})
+        return _fail(CrosstabError([problem]), lang, EXIT_BAD_QUERY)
+    print(f"{out}: {summary}", file=sys.stderr)
     return 0
+
+
+def _fail(err: CrosstabError, lang: str, code: int) -> int:
+    print(err.message(lang), file=sys.stderr)
+    return code
 
 
 COMMANDS = [Command("query", "cross-tabulate the store (as the explorer page does) and write CSV",

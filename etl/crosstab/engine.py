@@ -8,6 +8,7 @@ aggregated cells only, and everything after that works on the (small) table of c
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -25,7 +26,9 @@ from etl.crosstab.catalogue import (
     table_exists,
 )
 from etl.crosstab.messages import CrosstabError, Problem, list_choices, message
-from etl.crosstab.spec import FILTER_PREFIX, QuerySpec, check_spec, dimension_additive
+from etl.crosstab.spec import (
+    FILTER_PREFIX, QuerySpec, check_spec, dimension_additive, validate_confidential_filters, validate_spec,
+)
 from etl.disclosure import DisclosureReport, DisclosureSettings, apply_disclosure_control, load_disclosure_settings
 
 SETTINGS_PATH = Path(__file__).resolve().with_name("settings.yaml")
@@ -67,7 +70,8 @@ class CrosstabResult:
     ``tidy`` has one row per cell: a column per dimension (``_T`` marks a total over it),
     ``value`` (NaN when missing, never 0), ``n`` (observations or records behind it),
     ``flags``, ``shown`` (False for totals computed only as share denominators),
-    ``suppression`` ("", "primary", "secondary"), and ``share`` / ``per_capita`` when asked.
+    ``suppression`` ("", "primary", "complement", "secondary"), and ``share`` / ``per_capita``
+    when asked.
     """
 
     spec: QuerySpec
@@ -99,9 +103,10 @@ def run_crosstab(con: duckdb.DuckDBPyConnection, spec: QuerySpec, *, max_cells: 
     protection = disclosure_settings or load_disclosure_settings()
     catalogue = _open_catalogue(con, spec)
     check_spec(spec, catalogue)
-    check_filter_codes(con, spec, catalogue)
     confidential = catalogue.is_confidential(spec.measures) or bool(
         set(catalogue.datasets_for(spec.measures)) & set(protection.confidential_datasets))
+    choices = load_filter_choices(con, spec, catalogue)
+    check_filters(spec, choices, confidential)
     limit = min(max_cells or settings.max_cells, protection.max_cells if confidential else math.inf)
     tidy = compute_cells(con, spec, catalogue, int(limit))
     notes = list(_notes_for(spec, catalogue, tidy))
@@ -110,7 +115,9 @@ def run_crosstab(con: duckdb.DuckDBPyConnection, spec: QuerySpec, *, max_cells: 
     report = None
     if confidential:
         basis = "value" if catalogue.kind == "observations" else "n"
-        tidy, report = apply_disclosure_control(tidy, spec.dims, protection, basis)
+        protect = compute_complement_mask(con, spec, catalogue, tidy, choices, protection.threshold,
+                                          settings.max_cells)
+        tidy, report = apply_disclosure_control(tidy, spec.dims, protection, basis, protect)
     else:
         tidy = tidy.assign(suppression="")
     if spec.shares != "none":
@@ -194,17 +201,99 @@ def _notes_for(spec: QuerySpec, catalogue: Catalogue, tidy: pd.DataFrame) -> lis
     return notes
 
 
-def check_filter_codes(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue) -> None:
-    """Raise ``CrosstabError`` naming each filter code the data do not have, with the valid ones."""
+def load_filter_choices(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue
+                        ) -> dict[str, list[str]]:
+    """``{dim: codes}``: every code each filtered dimension takes in the data behind the query."""
+    return {dim: load_dimension_codes(con, catalogue, spec.measures, dim, spec.granularity, spec.area_level)
+            for dim, _ in spec.filters}
+
+
+def validate_filter_codes(spec: QuerySpec, choices: Mapping[str, Sequence[str]]) -> list[Problem]:
+    """A problem for each filter whose codes the data do not have, naming the valid ones."""
     problems = []
     for dim, codes in spec.filters:
-        valid = load_dimension_codes(con, catalogue, spec.measures, dim, spec.granularity, spec.area_level)
+        valid = list(choices.get(dim, ()))
         unknown = [c for c in codes if c not in set(valid)]
         if unknown:
             problems.append(Problem("unknown_code", f"{FILTER_PREFIX}{dim}",
                                     {"value": ", ".join(unknown), "valid": list_choices(valid)}))
+    return problems
+
+
+def check_filters(spec: QuerySpec, choices: Mapping[str, Sequence[str]], confidential: bool) -> None:
+    """Raise ``CrosstabError`` with every filter problem: unknown codes and, on confidential data,
+    subsets of a dimension the table does not show (see ``validate_confidential_filters``)."""
+    problems = validate_filter_codes(spec, choices)
+    if confidential:
+        problems += validate_confidential_filters(spec, choices)
     if problems:
         raise CrosstabError(problems)
+
+
+def narrowing_filters(spec: QuerySpec, choices: Mapping[str, Sequence[str]]) -> list[tuple[str, tuple[str, ...]]]:
+    """The filters that leave out at least one code the data have (a filter of every code narrows nothing)."""
+    return [(dim, codes) for dim, codes in spec.filters if set(choices.get(dim, ())) - set(codes)]
+
+
+def compute_complement_mask(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue,
+                            tidy: pd.DataFrame, choices: Mapping[str, Sequence[str]], threshold: int,
+                            limit: int) -> np.ndarray:
+    """Per cell of ``tidy``: whether a table with fewer of ``spec``'s filters differs from it by a
+    small number (1 to ``threshold - 1`` records, or persons for observations).
+
+    For filters F and every non-empty subset R, the complement is the same cell in the
+    table filtered by F without R, minus this cell: what anyone could get by subtracting
+    two tables. Such a cell is suppressed (reason "complement"); see ``etl.disclosure``.
+    Record-level data: one DuckDB statement over the records. Observations: the tables
+    with fewer filters are computed by the same engine (the total rules depend on the
+    filters) and subtracted cell by cell; a table that could not be asked for (it fails
+    validation, e.g. a stock without its one period) is skipped.
+    """
+    narrowing = narrowing_filters(spec, choices)
+    if not narrowing or tidy.empty:
+        return np.zeros(len(tidy), dtype=bool)
+    if catalogue.kind == "microdata":
+        small = _small_microdata_complements(con, spec, catalogue, tidy, narrowing, threshold)
+    else:
+        small = _small_observation_complements(con, spec, catalogue, tidy, narrowing, threshold, limit)
+    keys = tidy[list(spec.dims)].itertuples(index=False, name=None) if spec.dims else [()] * len(tidy)
+    return np.array([tuple(k) in small for k in keys], dtype=bool)
+
+
+def _small_microdata_complements(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue,
+                                 tidy: pd.DataFrame, narrowing: Sequence[tuple[str, tuple[str, ...]]],
+                                 threshold: int) -> set[tuple[str, ...]]:
+    """Keys of the cells with a small complement, from one DuckDB scan of the records."""
+    present = {d: sorted(set(tidy[d]) - {TOTAL}) for d in spec.dims}
+    sets = sqlgen.build_grouping_sets(spec, additivity(spec, catalogue))
+    statement = sqlgen.build_microdata_complement_sql(spec, catalogue, sets, narrowing, present, threshold)
+    return {tuple(str(v) for v in row[:len(spec.dims)]) for row in con.execute(statement).fetchall()}
+
+
+def _small_observation_complements(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue,
+                                   tidy: pd.DataFrame, narrowing: Sequence[tuple[str, tuple[str, ...]]],
+                                   threshold: int, limit: int) -> set[tuple[str, ...]]:
+    """Keys of the cells with a small complement: each table with fewer filters, minus this one."""
+    dims = list(spec.dims)
+    here = tidy[[*dims, "value"]] if dims else tidy[["value"]]
+    small: set[tuple[str, ...]] = set()
+    names = [d for d, _ in narrowing]
+    for size in range(1, len(names) + 1):
+        for removed in itertools.combinations(names, size):
+            wider = QuerySpec(**{**spec.__dict__, "filters": tuple(f for f in spec.filters if f[0] not in removed)})
+            if validate_spec(wider, catalogue):
+                continue  # nobody can ask for that table
+            try:
+                cells = compute_cells(con, wider, catalogue, limit)
+            except CrosstabError:
+                continue  # larger than any table the engine returns
+            merged = here.merge(cells[[*dims, "value"]], on=dims, how="left", suffixes=("", "_wider")) if dims \
+                else here.assign(value_wider=cells["value"].iloc[0] if len(cells) else np.nan)
+            difference = (merged["value_wider"] - merged["value"]).to_numpy(dtype=float)
+            hit = (difference > 0) & (difference < threshold)  # NaN compares False: missing is not small
+            rows = merged[dims].itertuples(index=False, name=None) if dims else [()] * len(merged)
+            small.update(tuple(k) for k, h in zip(rows, hit) if h)
+    return small
 
 
 def load_dimension_codes(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, measures: Sequence[str], dim: str,

@@ -2,8 +2,8 @@
 
 The header block states the query (in words and as URL parameters), the sources with
 their licences and attribution, the data version, the notes, the symbols, and, first
-of all when it applies, that the data are SYNTHETIC. Suppressed cells appear as ``C``
-or ``D`` with their reason and never with their number.
+of all when it applies, that the data are SYNTHETIC. Suppressed cells appear as ``C``,
+``R`` or ``D`` with their reason and never with their number.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def build_legend(result: CrosstabResult, lang: str) -> list[str]:
     lines = [message("symbol_missing", lang)]
     if result.disclosure:
         lines += [message("symbol_primary", lang, threshold=result.disclosure.threshold),
+                  message("symbol_complement", lang, threshold=result.disclosure.threshold),
                   message("symbol_secondary", lang)]
     present = {f for text in result.tidy.get("flags", pd.Series(dtype=str)).fillna("") for f in str(text).split(",")}
     for flag in sorted(present - {""}):
@@ -78,7 +79,7 @@ def build_notes(result: CrosstabResult, lang: str) -> list[str]:
     if result.disclosure:
         d = result.disclosure
         notes.append(message("protection", lang, threshold=d.threshold, width=f"{d.min_interval_width:g}",
-                             primary=d.primary, secondary=d.secondary))
+                             primary=d.primary, complement=d.complement, secondary=d.secondary))
     notes += [message(n, lang) for n in result.notes]
     if result.population_datasets:
         notes.append(message("population_source", lang, datasets=", ".join(result.population_datasets)))

@@ -1,9 +1,10 @@
 """The cross-tabulation as a table people read: rows × columns, labels in one language.
 
 Pure functions over a ``CrosstabResult``. A cell's text is its number, or a symbol that
-says why there is none: ``..`` missing (never 0), ``C`` suppressed (primary), ``D``
-suppressed to protect another cell (secondary). Record-level data have no missing
-cells: a combination with no records is 0.
+says why there is none: ``..`` missing (never 0), ``C`` suppressed (primary), ``R``
+suppressed because the same cell with fewer filters differs from it by a small number
+(complement), ``D`` suppressed to protect another cell (secondary). Record-level data
+have no missing cells: a combination with no records is 0.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from etl.crosstab.engine import CrosstabResult
 from etl.crosstab.messages import message
 
 MISSING = ".."
-SYMBOLS = {"primary": "C", "secondary": "D"}
+SYMBOLS = {"primary": "C", "complement": "R", "secondary": "D"}
 FORMATS = {"value": "#,##0.##", "share": "#,##0.0", "per_capita": "#,##0.00"}
 OWN_FLAGS = ("p", "a")  # the engine's own flags; observation statuses come from the obs_statuses codelist
 

@@ -156,6 +156,27 @@ def check_spec(spec: QuerySpec, catalogue: Catalogue) -> None:
         raise CrosstabError(problems)
 
 
+def validate_confidential_filters(spec: QuerySpec, choices: Mapping[str, Iterable[str]]) -> list[Problem]:
+    """On confidential data, a filter on a dimension the table does not show keeps one code or all of them.
+
+    A subset ("every port but one") would let anyone subtract two tables: the table
+    without the filter minus the table with it is the one left out, a group that no
+    threshold ever saw. One code (a slice) or every code (no filter) leaves differences
+    that the complement rule checks (``etl.disclosure``). A subset of a dimension that
+    the table shows is fine: its cells are shown with their own protection. ``choices``
+    gives every code each filtered dimension takes in the data behind the measures (not
+    only under the other filters: the six ports of one country are a subset of all ports).
+    """
+    out = []
+    for dim, codes in spec.filters:
+        valid = set(choices.get(dim, ()))
+        if dim in spec.dims or len(codes) <= 1 or (valid and valid <= set(codes)):
+            continue
+        out.append(Problem("confidential_partial_filter", f"{FILTER_PREFIX}{dim}",
+                           {"dim": dim, "count": len(codes), "total": len(valid)}))
+    return out
+
+
 def _check_options(spec: QuerySpec, catalogue: Catalogue) -> list[Problem]:
     granularities = MICRODATA_GRANULARITIES if catalogue.kind == "microdata" else GRANULARITIES
     out = []

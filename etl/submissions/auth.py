@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from etl.submissions.report import MessageError
+from etl.submissions.report import InputError, MessageError
 
 ROLES = ("focal_point", "regional_admin")
 MIN_PASSWORD_LENGTH = 12
@@ -37,16 +37,26 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def validate_password(password: str, username: str) -> list[str]:
-    """What is wrong with a new password (English, for the command line); empty when acceptable."""
+def validate_password(password: str, username: str) -> list[dict[str, str]]:
+    """What is wrong with a new password, each problem in Spanish and English; empty when acceptable."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH}")
+        problems.append({"es": f"tiene {len(password)} caracteres; use al menos {MIN_PASSWORD_LENGTH}",
+                         "en": f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH}"})
     if password.strip().lower() == username.strip().lower():
-        problems.append("the password must not be the user name")
+        problems.append({"es": "no puede ser el nombre de usuario", "en": "the password must not be the user name"})
     if len(set(password)) < 4:
-        problems.append("the password repeats too few characters; mix at least 4 different ones")
+        problems.append({"es": "repite demasiado pocos caracteres; mezcle al menos 4 distintos",
+                         "en": "the password repeats too few characters; mix at least 4 different ones"})
     return problems
+
+
+def check_password(password: str, username: str) -> None:
+    """Raise ``InputError`` (a ``ValueError``) listing every problem of a new password."""
+    problems = validate_password(password, username)
+    if problems:
+        raise InputError("password_weak", problems={lang: "; ".join(p[lang] for p in problems)
+                                                    for lang in ("es", "en")})
 
 
 @dataclass(frozen=True)

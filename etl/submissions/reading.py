@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -33,7 +34,8 @@ DATA_SHEETS = ("datos", "data")
 METADATA_SHEETS = ("metadatos", "metadata")
 OTHER_SHEETS = ("instrucciones", "instructions", "codigos", "codes")
 ENCODING_NAMES = {"utf_8": "UTF-8", "cp1252": "Windows-1252", "latin_1": "ISO-8859-1 (Latin-1)",
-                  "cp850": "DOS 850 (CSV MS-DOS)", "utf_16": "UTF-16"}
+                  "cp850": "DOS 850 (CSV MS-DOS)", "utf_16": "UTF-16", "utf_16_le": "UTF-16 LE",
+                  "utf_16_be": "UTF-16 BE"}
 SINGLE_BYTE = ("cp1252", "latin_1", "cp850")   # what charset-normalizer may choose among
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 SNIFF_LINES = 50
@@ -51,6 +53,92 @@ def _decode_utf8_keeping_strays(data: bytes) -> str:
 def show_undecoded(text: str) -> str:
     """``M\\uf7e9xico`` -> ``M[0xE9]xico``: stray bytes made visible for the report."""
     return UNDECODED.sub(lambda m: f"[0x{ord(m.group()) - _UNDECODED_BASE:02X}]", text)
+
+
+# --- what kind of file it is (before reading it as text or as a workbook) ------------------------
+SNIFF_BYTES = 65_536
+# Bytes no text file holds: C0 controls except TAB, LF, VT, FF, CR and SUB (DOS end of file), and DEL.
+CONTROL_BYTES = bytes(b for b in (*range(0x20), 0x7F) if b not in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1A))
+MAX_CONTROL_SHARE = 0.01   # above 1 % of the first 64 KiB, the file is binary
+SIGNATURES = (  # (leading bytes, content kind); ZIP files are told apart by what they hold
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"), (b"%PDF", "pdf"), (b"\x89PNG", "image"), (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"), (b"\x1f\x8b", "gzip"), (b"SQLite format 3\x00", "sqlite"), (b"PAR1", "parquet"),
+)
+CONTENT_NAMES = {   # what a file that is not CSV text nor an XLSX workbook looks like, for the report
+    "binary": {"es": "datos binarios, no texto", "en": "binary data, not text"},
+    "zip": {"es": "un archivo comprimido ZIP", "en": "a ZIP archive"},
+    "xls": {"es": "un libro de Excel 97-2003 (.xls) u otro documento antiguo de Office",
+            "en": "an Excel 97-2003 workbook (.xls) or another old Office document"},
+    "pdf": {"es": "un documento PDF", "en": "a PDF document"},
+    "image": {"es": "una imagen", "en": "an image"},
+    "gzip": {"es": "un archivo comprimido GZIP", "en": "a GZIP archive"},
+    "sqlite": {"es": "una base de datos SQLite", "en": "an SQLite database"},
+    "parquet": {"es": "un archivo Parquet", "en": "a Parquet file"},
+}
+
+
+def detect_utf16_without_bom(head: bytes) -> str | None:
+    """``utf_16_le``/``utf_16_be`` for UTF-16 text written without a byte-order mark, else ``None``.
+
+    Mostly-ASCII UTF-16 has a NUL in every other byte, always on the same side.
+    """
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    share_even, share_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if share_odd > 0.3 and share_even < 0.02:
+        return "utf_16_le"
+    if share_even > 0.3 and share_odd < 0.02:
+        return "utf_16_be"
+    return None
+
+
+def _zip_content(data: bytes) -> str:
+    """``xlsx`` for an Excel workbook, ``zip`` for any other (or a damaged) ZIP archive."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, EOFError):
+        return "zip"
+    return "xlsx" if "xl/workbook.xml" in names else "zip"
+
+
+def identify_content(data: bytes) -> str:
+    """What the bytes are, whatever the file is called: ``text``, ``xlsx`` or a key of ``CONTENT_NAMES``.
+
+    Known signatures first (ZIP, old Office, PDF, images, GZIP, SQLite, Parquet); then text
+    with a byte-order mark or UTF-16 without one; then the share of control bytes, which text
+    in any of the encodings that arrive (UTF-8, Windows-1252, Latin-1, DOS 850) never has.
+    """
+    head = data[:SNIFF_BYTES]
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_content(data)
+    kind = next((k for magic, k in SIGNATURES if head.startswith(magic)), None)
+    if kind:
+        return kind
+    if head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or detect_utf16_without_bom(head):
+        return "text"
+    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
+    return "binary" if controls > MAX_CONTROL_SHARE * len(head) else "text"
+
+
+def check_content(data: bytes, ext: str, report: Report) -> str | None:
+    """How to read the bytes (``"csv"`` or ``"xlsx"``), or ``None`` with ONE problem saying what they are.
+
+    A binary file read as CSV would give a ragged row for every line; one plain problem is
+    what helps. An Excel workbook saved as ``.csv`` is read as the workbook it is (with a
+    warning); a text file or a damaged ZIP named ``.xlsx`` goes on to the workbook reader,
+    whose own problem (``xlsx_unreadable``) says it is no valid workbook.
+    """
+    content = identify_content(data)
+    if content == "xlsx" or (content in ("text", "zip") and ext in XLSX_EXTENSIONS):
+        if ext not in XLSX_EXTENSIONS:
+            report.add(Problem("file_extension_mismatch", "warning", params={"extension": ext}))
+        return "xlsx"
+    if content == "text":
+        return "csv"
+    report.add(Problem("file_not_text", params={"what": CONTENT_NAMES[content], "extension": ext}))
+    return None
 
 
 @dataclass
@@ -77,7 +165,7 @@ class Decoded:
 def decode_bytes(data: bytes) -> Decoded:
     """The text of a CSV file and the encoding it was read with.
 
-    Order: a byte-order mark (UTF-8, UTF-16) wins; then strict UTF-8; a file that is mostly
+    Order: a byte-order mark (UTF-8, UTF-16) wins; then UTF-16 without one; then strict UTF-8; a file that is mostly
     UTF-8 but has stray bytes is *mixed* (each stray byte is kept as a private-use character,
     so the cell check can report it with its row, column and value); otherwise charset-normalizer chooses among the
     single-byte encodings that arrive (Windows-1252, Latin-1, DOS 850), and the strict order
@@ -88,6 +176,9 @@ def decode_bytes(data: bytes) -> Decoded:
         return Decoded(text, "utf_8", bool(UNDECODED.search(text)))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Decoded(data.decode("utf_16", errors="replace"), "utf_16", False)
+    utf16 = detect_utf16_without_bom(data[:SNIFF_BYTES])
+    if utf16:
+        return Decoded(data.decode(utf16, errors="replace"), utf16, False)
     try:
         return Decoded(data.decode("utf_8"), "utf_8", False)
     except UnicodeDecodeError:
@@ -383,9 +474,10 @@ def read_table(data: bytes, filename: str, report: Report) -> RawTable | None:
         report.add(Problem("file_empty"))
         return None
     ext = PurePath(filename).suffix.lower()
-    if ext in XLSX_EXTENSIONS:
-        return read_xlsx_table(data, report)
-    if ext in CSV_EXTENSIONS:
-        return read_csv_table(data, report)
-    report.add(Problem("file_type_unsupported", params={"extension": ext or filename}))
-    return None
+    if ext not in XLSX_EXTENSIONS + CSV_EXTENSIONS:
+        report.add(Problem("file_type_unsupported", params={"extension": ext or filename}))
+        return None
+    how = check_content(data, ext, report)
+    if how is None:
+        return None
+    return read_xlsx_table(data, report) if how == "xlsx" else read_csv_table(data, report)

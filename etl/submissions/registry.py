@@ -8,25 +8,35 @@ Layout (docs/STORE.md), under ``etl.store.registry_dir()`` (``$ATLAS_REGISTRY``,
     published/observations.parquet           latest *published* version of every submission
     published/datasets.parquet               their ``datasets`` rows
     published/dataset_dimensions.parquet     what their dim_N columns hold
-    tmp/                                     work files; swept before every write
+    tmp/                                     work files; swept whenever the registry is opened
 
 Integrity. One writer at a time (an exclusive ``flock`` on ``.lock``, released by the kernel if
 the process dies). An ingest validates the whole file first, then writes the version parquet and
 the original to ``tmp/``, fsyncs, renames them into place and inserts every row in ONE SQLite
-transaction: until that commit nothing is visible, and the files of a killed ingest are orphans
-that the next write sweeps away. The public files only ever shrink before the database says so
-(withdraw: rewrite, then commit) and only grow after it (publish: commit, then rewrite), so they
-never show what the database does not call published; every write re-checks them first.
+transaction: until that commit nothing is visible. The public files only ever shrink before the
+database says so (withdraw: rewrite, then commit) and only grow after it (publish: commit, then
+rewrite), so they never show what the database does not call published.
+
+Recovery on open. ``registry.sqlite`` is the truth. Whenever the registry is opened (every read
+and every write, see ``recover``), the work files and the orphans of a killed ingest are swept,
+and the public files are rewritten if they do not hold exactly the versions the database calls
+published (each public file records that set in its Parquet metadata). So a killed ingest leaves
+the directory as it was, a publish killed after its commit becomes public, and a withdraw killed
+before its commit is rolled back (the version stays published and public), all at the next open
+rather than at the next write. A read skips recovery while a write holds the lock: that writer
+recovers first, and the files it is writing are not orphans.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import functools
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -45,7 +55,7 @@ from etl.submissions.observations import (
     DATASET_SCHEMA, DIMENSION_SCHEMA, OBSERVATION_SCHEMA, build_dataset_row, build_dimension_rows,
     build_observations, observations_table,
 )
-from etl.submissions.report import MessageError, Problem
+from etl.submissions.report import InputError, MessageError, Problem
 from etl.submissions.spec import load_spec
 from etl.submissions.validate import TOTALS_TOLERANCE, Validation, check_country_code, validate_submission
 
@@ -53,6 +63,12 @@ STATUSES = ("draft", "published", "withdrawn")
 # Test hook: the named point makes a write pause (touching $ATLAS_TEST_PAUSE_FILE) so a test can
 # SIGKILL the process there and check that nothing half-written is visible.
 PAUSE_ENV, PAUSE_FILE_ENV = "ATLAS_TEST_PAUSE_AT", "ATLAS_TEST_PAUSE_FILE"
+PUBLIC_FILES = ("datasets.parquet", "dataset_dimensions.parquet", "observations.parquet")  # order when growing
+# Parquet metadata key of every public file: the published (submission_id, version) pairs it was written for.
+STATE_KEY = b"atlas_published_versions"
+# A registry this process may read but not write (read-only mount, other owner): reads go on, unrecovered.
+READ_ONLY_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -194,10 +210,11 @@ class Registry:
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection | None]:
-        """A connection for reading, or ``None`` when the registry does not exist yet."""
+        """A connection for reading (after recovery), or ``None`` when the registry does not exist yet."""
         if not self.exists:
             yield None
             return
+        self.recover()
         con = self._connect()
         try:
             yield con
@@ -205,19 +222,58 @@ class Registry:
             con.close()
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        """The registry's single writer: file lock, swept work files, checked public files."""
-        self.init()
+    def _lock(self, wait: bool) -> Iterator[bool]:
+        """The exclusive registry lock; yields ``False`` when ``wait`` is off and a writer holds it."""
         with open(self.path / ".lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """The registry's single writer: file lock, then recovery (swept orphans, public files checked)."""
+        self.init()
+        with self._lock(wait=True):
             con = self._connect()
             try:
-                self._sweep(con)
-                self._reconcile_published(con)
+                self._recover_locked(con)
                 yield con
             finally:
                 con.close()
-                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def recover(self) -> bool:
+        """Undo what a killed write left behind, unless a write is under way; whether recovery ran.
+
+        Sweeps ``tmp/`` and the version and original files no version row names (a killed
+        ingest), and rewrites the public files when they differ from what the database calls
+        published (a killed publish or withdraw). Called on every open; safe to call any time.
+        A registry this process cannot write is read as it is (logged), never refused.
+        """
+        if not self.exists:
+            return False
+        try:
+            with self._lock(wait=False) as held:
+                if not held:
+                    return False
+                with contextlib.closing(self._connect()) as con:
+                    self._recover_locked(con)
+        except OSError as err:
+            if err.errno not in READ_ONLY_ERRNOS:
+                raise
+            log.warning("registry %s is read-only here (%s): not recovered", self.path, err)
+            return False
+        return True
+
+    def _recover_locked(self, con: sqlite3.Connection) -> None:
+        """Sweep and reconcile (called with the lock held)."""
+        self._sweep(con)
+        self._reconcile_published(con)
 
     @contextlib.contextmanager
     def _transaction(self, con: sqlite3.Connection) -> Iterator[None]:
@@ -246,12 +302,14 @@ class Registry:
 
     def _sweep(self, con: sqlite3.Connection) -> None:
         """Remove work files and the orphans of killed writes (called with the lock held)."""
-        for leftover in (self.path / "tmp").iterdir():
+        work = self.path / "tmp"
+        for leftover in (work.iterdir() if work.is_dir() else ()):
             leftover.unlink()
         kept = {r[0] for r in con.execute(
             "SELECT observations_path FROM versions UNION SELECT file_path FROM versions")}
         for sub in ("versions", "files"):
-            for f in (self.path / sub).iterdir():
+            folder = self.path / sub
+            for f in (folder.iterdir() if folder.is_dir() else ()):
                 if f"{sub}/{f.name}" not in kept:
                     f.unlink()
 
@@ -259,38 +317,34 @@ class Registry:
 
     def add_account(self, username: str, password: str, role: str, country: str | None = None,
                     full_name: str = "", email: str = "", actor: str = "cli") -> Account:
-        """Create an account; ``ValueError`` says what is wrong with the arguments."""
+        """Create an account; ``InputError`` (a ``ValueError``) says what is wrong with the arguments."""
         username = username.strip()
         if not username or any(c.isspace() for c in username):
-            raise ValueError(f"user name must be one word without spaces, got {username!r}")
+            raise InputError("account_name_invalid", user=username)
         if role not in auth.ROLES:
-            raise ValueError(f"role must be one of {auth.ROLES}, got {role!r}")
+            raise InputError("role_invalid", roles=", ".join(auth.ROLES), role=role)
         if role == "focal_point":
             if not country:
-                raise ValueError("a focal_point account needs --country (ISO3)")
+                raise InputError("account_needs_country")
             country = check_country_code(country)
         elif country:
-            raise ValueError("a regional_admin account has no country")
-        problems = auth.validate_password(password, username)
-        if problems:
-            raise ValueError("; ".join(problems))
+            raise InputError("account_admin_country")
+        auth.check_password(password, username)
         with self._writing() as con, self._transaction(con):
             if con.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
-                raise ValueError(f"account {username!r} already exists (use `users passwd` to change its password)")
+                raise InputError("account_exists", user=username)
             con.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
                         (username, auth.hash_password(password), role, country or None, full_name, email, now()))
             self._audit(con, actor, "account_added", detail=f"{username} {role} {country or ''}".strip())
         return Account(username, role, country or None, full_name, email)
 
     def set_password(self, username: str, password: str, actor: str = "cli") -> None:
-        problems = auth.validate_password(password, username)
-        if problems:
-            raise ValueError("; ".join(problems))
+        auth.check_password(password, username)
         with self._writing() as con, self._transaction(con):
             cur = con.execute("UPDATE accounts SET password_hash = ? WHERE username = ?",
                               (auth.hash_password(password), username))
             if cur.rowcount == 0:
-                raise ValueError(f"no account {username!r}")
+                raise InputError("account_unknown", user=username)
             self._audit(con, actor, "password_changed", detail=username)
 
     def accounts(self) -> pd.DataFrame:
@@ -322,7 +376,7 @@ class Registry:
             row = None if con is None else con.execute("SELECT * FROM accounts WHERE username = ?",
                                                        (username,)).fetchone()
         if row is None:
-            raise ValueError(f"no account {username!r}; create it with `users add`")
+            raise InputError("account_unknown", user=username)
         return _account(row)
 
     def _audit(self, con: sqlite3.Connection, actor: str, action: str, submission_id: str | None = None,
@@ -453,6 +507,8 @@ class Registry:
 
         Growing, ``datasets`` goes first so a number is never public without its source;
         shrinking, ``observations`` goes first so a withdrawn number disappears before its source.
+        Each file records in its metadata which versions it holds (``STATE_KEY``), so a rewrite
+        killed between two files is found and finished by the next ``recover``.
         """
         versions = self._published_versions(con)
         spec = load_spec()
@@ -465,23 +521,39 @@ class Registry:
             row_count=v["row_count"]) for v in versions], schema=DATASET_SCHEMA)
         dimensions = pa.Table.from_pylist([r for v in versions for r in build_dimension_rows(
             v["submission_id"], spec.kind(v["kind"]))], schema=DIMENSION_SCHEMA)
-        files = [("datasets.parquet", datasets), ("dataset_dimensions.parquet", dimensions),
-                 ("observations.parquet", observations)]
-        for name, table in (files if grow else files[::-1]):
+        state = compute_published_state(versions)
+        tables = dict(zip(PUBLIC_FILES, (datasets, dimensions, observations)))
+        for i, name in enumerate(PUBLIC_FILES if grow else PUBLIC_FILES[::-1]):
+            table = tables[name].replace_schema_metadata({**(tables[name].schema.metadata or {}), STATE_KEY: state})
             tmp = self._write_temp(name, lambda p, t=table: pq.write_table(t, p, compression="zstd"))
             self._replace(tmp, self.path / "published" / name)
+            if i == 0:
+                pause_point("public_files_partial")
+
+    def _public_file_states(self) -> dict[str, bytes | None]:
+        """The published-versions record of each public file (``None``: missing; ``b""``: written without one)."""
+        states = {}
+        for name in PUBLIC_FILES:
+            path = self.path / "published" / name
+            states[name] = (pq.read_schema(path).metadata or {}).get(STATE_KEY, b"") if path.exists() else None
+        return states
 
     def _reconcile_published(self, con: sqlite3.Connection) -> None:
-        """Rewrite the public files if a killed publish left them behind the database."""
-        expected = sorted((v["submission_id"], v["version"]) for v in self._published_versions(con))
-        path = self.path / "published" / "datasets.parquet"
-        if not path.exists() and not expected:
+        """Rewrite the public files unless each holds exactly the versions the database calls published.
+
+        Nothing published and no public file is in order too (a registry that never published).
+        The rewrite grows or shrinks the public set as a publish or a withdraw would.
+        """
+        expected = compute_published_state(self._published_versions(con))
+        states = self._public_file_states()
+        if all(s == expected for s in states.values()):
             return
-        found = [] if not path.exists() else sorted(
-            zip(*pq.read_table(path, columns=["dataset_id", "version"]).to_pydict().values()))
-        obs_path = self.path / "published" / "observations.parquet"
-        if found != expected or not obs_path.exists():
-            self._write_published(con, grow=False)
+        if expected == compute_published_state([]) and all(s is None for s in states.values()):
+            return
+        before = set(map(tuple, json.loads(states["datasets.parquet"] or b"[]")))
+        after = set(map(tuple, json.loads(expected)))
+        log.warning("registry %s: public files behind the database, rewriting them", self.path)
+        self._write_published(con, grow=before <= after)
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -520,6 +592,11 @@ class Registry:
 
 # --- the public side: only ever the published files --------------------------------------------
 
+def compute_published_state(versions) -> bytes:
+    """The published (submission_id, version) pairs as sorted JSON: what the public files must hold."""
+    return json.dumps(sorted([v["submission_id"], v["version"]] for v in versions)).encode()
+
+
 def load_published_datasets(path: str | Path | None = None) -> pd.DataFrame:
     """The ``datasets`` rows of published submissions (empty when nothing is published)."""
     return _read_published(path, "datasets.parquet", DATASET_SCHEMA)
@@ -531,6 +608,9 @@ def load_published_observations(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def _read_published(path: str | Path | None, name: str, schema: pa.Schema) -> pd.DataFrame:
-    file = Registry(path).published_path(name)
+    """One public file (after recovery: opening the registry brings the public files in line)."""
+    registry = Registry(path)
+    registry.recover()
+    file = registry.published_path(name)
     table = pq.read_table(file) if file.exists() else schema.empty_table()
     return table.to_pandas()

@@ -68,6 +68,14 @@ class MessageError(Exception):
         return render_text(self.code, "fix", lang, self.params)
 
 
+class InputError(MessageError, ValueError):
+    """A bad argument (a path, a country code, an account, a password): what is wrong and how to fix it.
+
+    A ``ValueError`` whose ``str()`` is the English message, so callers that catch ``ValueError``
+    keep working; the command line prints it on one line in Spanish and English.
+    """
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong (or worth knowing) about a submission, and where it is."""
@@ -157,25 +165,49 @@ class Report:
         return json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
 
 
+# Counted phrases: {"one": ..., "other": ...} per language (Spanish and English both use the
+# singular for exactly 1 and the plural otherwise, 0 included: "0 avisos", "0 warnings").
+COUNTED = {
+    "errors": {"es": {"one": "1 error por corregir", "other": "{n} errores por corregir"},
+               "en": {"one": "1 error to fix", "other": "{n} errors to fix"}},
+    "warnings": {"es": {"one": "1 aviso", "other": "{n} avisos"},
+                 "en": {"one": "1 warning", "other": "{n} warnings"}},
+    "rows": {"es": {"one": "1 fila", "other": "{n} filas"}, "en": {"one": "1 row", "other": "{n} rows"}},
+    "rows_read": {"es": {"one": "1 fila leída", "other": "{n} filas leídas"},
+                  "en": {"one": "1 row read", "other": "{n} rows read"}},
+    "omitted": {"es": {"one": "… y 1 problema más de este tipo ({code}), no listado.",
+                       "other": "… y {n} problemas más de este tipo ({code}), no listados."},
+                "en": {"one": "… and 1 more problem of this kind ({code}), not listed.",
+                       "other": "… and {n} more problems of this kind ({code}), not listed."}},
+}
 SUMMARY = {
-    "valid": {"es": "{file}: válido — {rows} filas, {warnings} avisos.",
-              "en": "{file}: valid — {rows} rows, {warnings} warnings."},
-    "invalid": {"es": "{file}: {errors} errores que corregir, {warnings} avisos ({rows} filas leídas).",
-                "en": "{file}: {errors} errors to fix, {warnings} warnings ({rows} rows read)."},
-    "omitted": {"es": "… y {n} problemas más de este tipo ({code}), no listados.",
-                "en": "… and {n} more problems of this kind ({code}), not listed."},
-    "where": {"es": "hoja {sheet}, fila {row}, columna {column}", "en": "sheet {sheet}, row {row}, column {column}"},
+    "valid": {"es": "{file}: válido — {rows}, {warnings}.", "en": "{file}: valid — {rows}, {warnings}."},
+    "invalid": {"es": "{file}: {errors}, {warnings} ({rows_read}).",
+                "en": "{file}: {errors}, {warnings} ({rows_read})."},
     "fix": {"es": "Cómo corregir", "en": "How to fix"},
 }
 SEVERITY_NAMES = {"error": {"es": "ERROR", "en": "ERROR"}, "warning": {"es": "AVISO", "en": "WARNING"},
                   "info": {"es": "INFO", "en": "INFO"}}
 
 
+def plural_form(n: int) -> str:
+    """``"one"`` for exactly 1, else ``"other"``: the plural rule of both Spanish and English."""
+    return "one" if n == 1 else "other"
+
+
+def format_count(what: str, n: int, lang: str, **values: object) -> str:
+    """A counted phrase of ``COUNTED`` in ``lang`` ("1 error to fix", "3 errors to fix", "1 fila")."""
+    return COUNTED[what][lang][plural_form(n)].format(n=n, **values)
+
+
 def summary_line(report: Report, lang: str) -> str:
-    """One line: valid or not, how many errors and warnings."""
+    """One line: valid or not, how many errors and warnings (singular or plural as the count asks)."""
     warnings = sum(1 for p in report.problems if p.severity == "warning")
     key = "valid" if report.valid else "invalid"
-    return SUMMARY[key][lang].format(file=report.file, rows=report.rows, errors=report.error_count, warnings=warnings)
+    return SUMMARY[key][lang].format(
+        file=report.file, rows=format_count("rows", report.rows, lang),
+        rows_read=format_count("rows_read", report.rows, lang),
+        errors=format_count("errors", report.error_count, lang), warnings=format_count("warnings", warnings, lang))
 
 
 def format_report(report: Report, lang: str) -> str:
@@ -189,5 +221,5 @@ def format_report(report: Report, lang: str) -> str:
         lines.append(f"{SEVERITY_NAMES[p.severity][lang]} [{p.code}] {where + ': ' if where else ''}{p.message(lang)}")
         lines.append(f"    {SUMMARY['fix'][lang]}: {p.fix(lang)}")
     for code, n in sorted(report.omitted.items()):
-        lines.append(SUMMARY["omitted"][lang].format(n=n, code=code))
+        lines.append(format_count("omitted", n, lang, code=code))
     return "\n".join(lines)

@@ -29,7 +29,7 @@ import geodata
 from etl.submissions import parse
 from etl.submissions.parse import Failure, Period
 from etl.submissions.reading import UNDECODED, RawTable, read_table, show_undecoded
-from etl.submissions.report import MAX_PER_CHECK, Problem, Report
+from etl.submissions.report import MAX_PER_CHECK, InputError, Problem, Report
 from etl.submissions.spec import TOTAL, Kind, Spec, header_lookup, kind_lookup, load_spec, metadata_lookup
 from geodata import UnknownTerritoryError, normalise
 
@@ -102,11 +102,13 @@ def validate_submission(data: bytes, filename: str, country: str, kind: str | No
 
 
 def check_country_code(country: str) -> str:
-    """The ISO3 code of the submitter's country; ``ValueError`` naming the closest if unknown."""
+    """The ISO3 code of the submitter's country; ``InputError`` (a ``ValueError``) naming the closest if unknown."""
     try:
         return geodata.resolve(country, level="country")
     except UnknownTerritoryError as err:
-        raise ValueError(f"--country must be a country code (ISO3), got {country!r}: {err}") from None
+        closest = {"es": ", ".join(f"{c} ({es})" for c, es, _ in err.suggestions) or "—",
+                   "en": ", ".join(f"{c} ({en})" for c, _, en in err.suggestions) or "—"}
+        raise InputError("country_code_invalid", country=country, closest=closest) from None
 
 
 # --- metadata -------------------------------------------------------------------------------------

@@ -127,3 +127,78 @@ def test_an_unknown_filter_code_in_a_link_is_named_and_dropped(test_store):
     assert at.multiselect(key="f_counterpart_area").value == ("NIC",)
     assert at.query_params["f_counterpart_area"] in ("NIC", ["NIC"])
     assert len(at.dataframe[0].value) == 4  # CRI, MEX, PAN and the total
+
+
+LINK = {"measure": "migrant_stock", "rows": "ref_area", "cols": "sex", "f_time_period": "2024"}
+
+
+def _notices(at, fragment: str) -> list[str]:
+    return [w.value for w in at.warning if fragment in w.value]
+
+
+@pytest.mark.parametrize("lang,reason", [("es", "esta fuente no tiene la dimensión «colour»"),
+                                         ("en", "this source has no dimension 'colour'")])
+def test_an_unknown_filter_in_a_link_gets_a_notice_and_is_ignored(test_store, lang, reason):
+    at = open_page("explorer.py", lang=lang, **LINK, f_colour="red")
+    assert not at.exception and not at.error
+    notice = _notices(at, "f_colour=red")
+    assert len(notice) == 1 and reason in notice[0] and "f_sex" in notice[0]
+    assert "f_colour" not in at.query_params
+    assert len(at.dataframe[0].value) == 4  # the table of the rest of the link
+    at.run()  # a rerun on the page's own link: nothing left to report
+    assert not _notices(at, "colour")
+
+
+@pytest.mark.parametrize("lang,reason", [("es", "ref_area aparece más de una vez"),
+                                         ("en", "ref_area appears more than once")])
+def test_a_repeated_dimension_in_a_link_gets_a_notice_and_is_kept_once(test_store, lang, reason):
+    at = open_page("explorer.py", lang=lang, measure="migrant_stock", rows="ref_area,ref_area",
+                   cols="sex,sex", f_time_period="2024")
+    assert not at.exception and not at.error
+    assert reason in _notices(at, "rows=ref_area,ref_area")[0]
+    assert _notices(at, "cols=sex,sex")
+    assert at.multiselect(key="rows").value == ("ref_area",) and at.multiselect(key="cols").value == ("sex",)
+    assert at.query_params["rows"] in ("ref_area", ["ref_area"])
+    assert len(at.dataframe[0].value) == 4
+
+
+@pytest.mark.parametrize("lang,reason", [("es", "ref_area ya está en las filas"),
+                                         ("en", "ref_area is already in the rows")])
+def test_a_dimension_in_rows_and_columns_of_a_link_stays_in_rows(test_store, lang, reason):
+    at = open_page("explorer.py", lang=lang, measure="migrant_stock", rows="ref_area", cols="ref_area,sex",
+                   f_time_period="2024")
+    assert not at.exception and not at.error  # no "each dimension once" error: the link was corrected
+    notice = _notices(at, "cols=ref_area,sex")
+    assert len(notice) == 1 and reason in notice[0]
+    assert ("«sex»" if lang == "es" else "'sex'") in notice[0]  # what it shows instead
+    assert at.multiselect(key="cols").value == ("sex",)
+    assert set(at.dataframe[0].value.columns[1:]) == ({"Mujeres", "Hombres", "Total"} if lang == "es" else
+                                                      {"Female", "Male", "Total"})
+
+
+@pytest.mark.parametrize("lang,fragment", [("es", "Se quitaron del filtro «País de origen»"),
+                                           ("en", "were removed from the 'Country of origin' filter")])
+def test_an_unknown_filter_code_gets_a_notice_in_both_languages(test_store, lang, fragment):
+    at = open_page("explorer.py", lang=lang, **LINK, f_counterpart_area="NIC,ZZZ")
+    assert not at.exception
+    notice = _notices(at, "ZZZ")
+    assert len(notice) == 1 and fragment in notice[0], [w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("lang,fragment", [("es", "no es una dimensión de las medidas elegidas"),
+                                           ("en", "not a dimension of the chosen measures")])
+def test_a_dimension_of_another_dataset_gets_a_notice(test_store, lang, fragment):
+    at = open_page("explorer.py", lang=lang, **{**LINK, "rows": "t_component"}, f_t_component="AIR")
+    assert not at.exception
+    texts = [w.value for w in at.warning]
+    assert sum(fragment in w for w in texts) == 2, texts  # the rows and the filter
+    assert at.multiselect(key="rows").value == ()
+    assert "f_t_component" not in at.query_params
+
+
+def test_a_partial_filter_on_confidential_data_says_why_and_how(test_store):
+    at = open_page("explorer.py", lang="en", source="synthetic_entry_exit", measure="movements", rows="movement",
+                   cols="-", f_country="BLZ", f_time_period="2019", f_port="BLZ-SEL,BLZ-BZE")
+    assert not at.exception
+    assert "subtract two tables" in at.error[0].value and "put 'port' in rows or columns" in at.error[0].value
+    assert not at.dataframe

@@ -108,6 +108,53 @@ def test_play_is_kept_in_the_link():
     assert at.toggle(key="play").value is True and _query(at)["play"] == "1" and _query(at)["speed"] == "0.5"
 
 
+def test_stop_wins_over_an_address_bar_that_lags_behind_the_animation():
+    """While playing, each step writes a new period; a Stop sent with an earlier address keeps the latest step.
+
+    (The browser's address bar may lag behind the server under load: before the fix, that stale
+    address was read back as a new link, switching play on again and moving the period back.)
+    """
+    at = open_page("flows.py", lang="en", view="darien_transit", unit="year", period="2018", play="1", speed="2")
+    assert at.toggle(key="play").value is True and _query(at)["period"] == "2018"
+    at.select_slider(key="period").set_value("2019").run()     # a later step (as the timer would write it)
+    assert _query(at)["period"] == "2019" and at.toggle(key="play").value is True
+    at.query_params["period"] = "2018"                         # the address bar still shows the earlier step
+    at.toggle(key="play").set_value(False).run()               # Stop
+    assert not at.exception
+    assert at.toggle(key="play").value is False and _query(at)["play"] == "0"
+    assert at.select_slider(key="period").value == "2019" and _query(at)["period"] == "2019"
+    at.run()                                                   # any later rerun: still stopped, same period
+    assert at.toggle(key="play").value is False and _query(at)["period"] == "2019"
+
+
+def test_a_new_link_still_sets_the_period_while_playing():
+    at = open_page("flows.py", lang="en", view="darien_transit", unit="year", period="2018", play="1", speed="2")
+    at.query_params["period"] = "2016"                         # never written by this session: a link
+    at.run()
+    assert at.select_slider(key="period").value == "2016" and at.toggle(key="play").value is True
+
+
+def test_a_full_rerun_never_advances_the_period():
+    at = open_page("flows.py", lang="en", view="darien_transit", unit="year", period="2018", play="1", speed="2")
+    for _ in range(3):
+        at.run()
+    assert at.select_slider(key="period").value == "2018"
+
+
+@pytest.mark.parametrize("page,query,keys", [
+    ("flows.py", {"view": "darien_transit", "unit": "year", "period": "2023"},
+     {"flows_download_csv", "flows_download_xlsx"}),
+    ("corridors.py", {"corridor": "darien_north", "nationality": "VEN", "years": "2021-2024"},
+     {"corridor_download_csv", "corridor_download_xlsx"}),
+])
+def test_downloads_are_offered_because_every_dataset_shown_has_its_source(page, query, keys):
+    at = open_page(page, lang="es", **query)
+    assert not at.exception
+    ids = [b.proto.id for b in at.get("download_button")]
+    assert all(any(i.endswith(key) for i in ids) for key in keys), ids
+    assert not any("No se ofrece la descarga" in w.value for w in at.warning)
+
+
 @pytest.mark.parametrize("lang,attribution", [("es", "Proyecto Migrantes Desaparecidos de la OIM"),
                                               ("en", "IOM's Missing Migrants Project")])
 def test_corridor_page_draws_the_chain_segments_and_incidents(lang, attribution):

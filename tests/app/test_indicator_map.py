@@ -7,7 +7,10 @@ import json
 
 import pytest
 
+import indicators
+from atlas import data
 from indicators import load_catalogue
+from indicators.store import load_datasets
 from tests.app.conftest import open_page
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
@@ -172,3 +175,115 @@ def test_switching_language_changes_labels_and_keeps_the_view():
     assert at.session_state["indicator"] == "cbp_encounters_rate" and at.session_state["year"] == "FY2023"
     assert "per 1,000" in units_of(at)[0]["properties"]["tip"] or any(
         "per 1,000" in f["properties"]["tip"] for f in units_of(at))
+
+
+def tips_with_values(at, lang: str = "en") -> dict[str, str]:
+    no_data = "Sin datos" if lang == "es" else "No data"
+    return {f["properties"]["geo_code"]: f["properties"]["tip"] for f in units_of(at)
+            if f["properties"]["tip"] != no_data}
+
+
+def test_honduras_population_view_opens_on_its_own_year_with_values():
+    at = open_page("map.py", lang="en", indicator="population", country="HND")
+    assert not at.exception
+    got = at.query_params["year"]
+    assert at.session_state["year"] == "2019" and (got[0] if isinstance(got, list) else got) == "2019"
+    assert not any("There is no value" in w.value for w in at.warning)
+    tips = tips_with_values(at)
+    assert len(tips) == 18 and all(code.startswith("HN-") for code in tips)
+    assert all("projection" in tip for tip in tips.values())    # INE's 2019 figures are a projection, and say so
+
+
+@pytest.mark.parametrize("country", ["GTM", "GUY", "NIC"])
+def test_dead_and_missing_country_views_open_on_a_year_with_values(country):
+    series = indicators.compute("dead_missing", "admin1")
+    own = series[series.geo_code.str.startswith(data.geodata_prefix(country)) & series.value.notna()]
+    at = open_page("map.py", lang="es", indicator="dead_missing", country=country)
+    assert not at.exception
+    year = at.session_state["year"]
+    assert year == max(own.period) and year in set(own.period)
+    assert not any("No hay ningún valor" in w.value for w in at.warning)
+    assert set(tips_with_values(at, "es")) == set(own.loc[own.period == year, "geo_code"])
+    if own.period.nunique() > 1:
+        assert at.select_slider(key="year").options == sorted(set(own.period))
+
+
+def test_region_admin1_population_does_not_open_on_a_projection():
+    at = open_page("map.py", lang="en", indicator="population", level="admin1")
+    assert not at.exception
+    series = indicators.compute("population", "admin1")
+    observed = series[(series.period == at.session_state["year"]) & series.value.notna()]
+    assert (observed.obs_status != "F").any()
+    assert at.session_state["year"] == max(series.loc[series.obs_status != "F", "period"])
+    assert any("projection" not in tip for tip in tips_with_values(at).values())
+
+
+def test_a_linked_year_without_data_in_the_view_keeps_working():
+    at = open_page("map.py", lang="en", indicator="population", country="HND", year="2070")
+    assert not at.exception
+    assert at.session_state["year"] == "2070"
+    assert any("There is no value of 'Population' for 2070" in w.value for w in at.warning)
+    assert at.select_slider(key="year").options == ["2019", "2070"]
+
+
+def test_switching_to_a_country_moves_a_year_it_lacks_to_its_own_and_says_so():
+    at = open_page("map.py", lang="en", indicator="population", level="admin1", year="2030")
+    assert at.session_state["year"] == "2030"
+    at.selectbox(key="country").set_value("HND").run()
+    assert not at.exception
+    assert at.session_state["year"] == "2019"
+    assert any("has no data for 2030; showing 2019" in i.value for i in at.info)
+    assert len(tips_with_values(at)) == 18
+
+
+@pytest.mark.parametrize("lang,expected", [("en", "Panama (357 cases)"), ("es", "Panamá (357 casos)")])
+def test_asylum_applications_counted_in_cases_are_named_not_left_as_no_data(lang, expected):
+    at = open_page("map.py", lang=lang, indicator="asylum_applications", year="2023")
+    assert not at.exception
+    notes = [i.value for i in at.info if expected in i.value]
+    assert notes and ("cases" in notes[0] if lang == "en" else "casos" in notes[0])
+
+
+def test_panel_source_lines_show_the_retrieval_date_and_revision():
+    at = open_page("map.py", lang="en", indicator="remittances_gdp", year="2020", sel="HND")
+    assert not at.exception
+    wdi = load_datasets().set_index("dataset_id").loc["wb_wdi_indicators"]
+    lines = [m.value for m in at.markdown if "World Development Indicators" in m.value and "Licence" in m.value]
+    assert lines and all(f"Retrieved: {wdi['retrieved']}; revision: {wdi['revision']}" in line for line in lines)
+
+
+def test_the_view_offers_an_html_map_and_says_it_is_meant_to_be_opened_online():
+    at = open_page("map.py", lang="es", indicator="dead_missing", year="2023")
+    assert not at.exception
+    assert "Mapa HTML" in {b.proto.label for b in at.get("download_button")}
+    assert any("ábralo con conexión" in c.value for c in at.caption)
+
+
+def test_the_html_map_has_the_deck_colours_tooltips_and_the_missing_migrants_attribution():
+    from atlas import indicator_map as im
+    from layers.html_export import parse_html_features
+    from layers.legend import rgb_hex
+
+    at = open_page("map.py", lang="en", indicator="dead_missing", year="2023")
+    deck = {f["properties"]["geo_code"]: f["properties"] for f in units_of(at)}
+    ind = CATALOGUE.get("dead_missing")
+    page = im.build_html_download(ind, "country", "", "2023", None, ind.scheme, ind.k, (), ind.palette, "en",
+                                  "Whole region")
+    html_units = {f["properties"]["geo_code"]: f["properties"] for f in parse_html_features(page)["features"]}
+    assert set(html_units) <= set(deck)
+    coloured = {c for c, p in html_units.items() if p["value"] != "No data"}
+    assert coloured == set(tips_with_values(at))
+    assert all(html_units[c]["style"]["fillColor"] == rgb_hex(tuple(deck[c]["fill"][:3])) for c in coloured)
+    assert html_units["MEX"]["unit"] == "persons" and html_units["MEX"]["period"] == "2023"
+    text = page.decode()
+    assert "Attribution: IOM's Missing Migrants Project" in text and "CC BY 4.0" in text and "atlas-legend" in text
+    assert "Dead and missing migrants, 2023 — Whole region" in text
+
+
+
+def test_the_panel_says_when_a_territory_counts_the_year_only_in_cases():
+    at = open_page("map.py", lang="en", indicator="asylum_applications", year="2002", sel="CRI")
+    assert not at.exception
+    assert any("No data for 'Asylum applications lodged' in 2002" in c.value for c in at.caption)
+    assert any("For 2002 it reports 3,785 cases only, not persons" in c.value for c in at.caption)
+    assert any("Costa Rica (3,785 cases)" in i.value for i in at.info)

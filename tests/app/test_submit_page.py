@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from atlas import data_submissions
+from atlas import data_submissions, submit_ui
 from etl.submissions.registry import Registry
+from etl.submissions.report import Problem, Report
 from tests.app.conftest import open_page
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions"
@@ -85,8 +87,8 @@ def test_a_wrong_password_is_refused_and_the_right_one_signs_in(registry):
 
 
 @pytest.mark.parametrize("lang,summary,message", [
-    ("es", "Hay 1 errores que corregir", "El conteo -5 es negativo."),
-    ("en", "There are 1 errors to fix", "The count -5 is negative."),
+    ("es", "Hay 1 error por corregir (0 avisos). No se guardó nada.", "El conteo -5 es negativo."),
+    ("en", "There is 1 error to fix (0 warnings). Nothing was stored.", "The count -5 is negative."),
 ])
 def test_a_broken_file_gets_the_full_report_and_nothing_is_stored(registry, lang, summary, message):
     at = sign_in(open_page("submit.py", lang=lang), "ana.gtm")
@@ -96,6 +98,31 @@ def test_a_broken_file_gets_the_full_report_and_nothing_is_stored(registry, lang
     row = report[report.iloc[:, -1] == "value_negative"].iloc[0]
     assert (row.iloc[2], row.iloc[3], row.iloc[5]) == (47, "Valor", message)
     assert registry.versions().empty
+
+
+@pytest.mark.parametrize("lang,summary,message", [
+    ("es", "Hay 1 error por corregir", "no es un CSV ni un XLSX: parece datos binarios"),
+    ("en", "There is 1 error to fix", "not a CSV or XLSX file: it looks like binary data"),
+])
+def test_a_binary_upload_is_one_problem_not_hundreds_of_ragged_rows(registry, lang, summary, message, tmp_path):
+    binary = tmp_path / "upload.csv"
+    rng = random.Random(4)
+    binary.write_bytes(b"\n".join(b",".join(rng.randbytes(rng.randint(3, 30)).replace(b"\n", b"")
+                                            for _ in range(rng.randint(1, 6))) for _ in range(300)))
+    at = sign_in(open_page("submit.py", lang=lang), "ana.gtm")
+    upload(at, binary)
+    assert summary in texts(at.error)
+    report = frame(at, {"es": "Comprobación", "en": "Check"}[lang])
+    assert report.iloc[:, -1].tolist() == ["file_not_text"] and message in report.iloc[0, 5]
+    assert registry.versions().empty
+
+
+@pytest.mark.parametrize("lang,summary", [("es", "Hay 3 errores por corregir (1 aviso)."),
+                                          ("en", "There are 3 errors to fix (1 warning).")])
+def test_the_summary_is_plural_for_several_errors(lang, summary):
+    report = Report(file="x.csv", country="GTM", rows=10)
+    report.extend([Problem("value_negative", row=i) for i in range(3)] + [Problem("licence_not_stated", "warning")])
+    assert submit_ui.build_report_summary(report, lang).startswith(summary)
 
 
 def test_a_valid_file_is_stored_as_version_1_and_a_correction_as_version_2(registry):
@@ -112,7 +139,7 @@ def test_a_valid_file_is_stored_as_version_1_and_a_correction_as_version_2(regis
 def test_validate_only_stores_nothing(registry):
     at = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
     upload(at, V1, store=False)
-    assert "The file is valid: 560 rows" in texts(at.success)
+    assert "The file is valid: 560 rows, 0 warnings." in texts(at.success)
     assert registry.versions().empty
 
 
@@ -154,3 +181,15 @@ def test_the_template_choice_comes_from_the_url(registry, query, expected, notic
     assert not at.exception
     assert at.selectbox(key="template").value == expected
     assert any("template=bogus" in w.value for w in at.warning) == notice
+
+
+def test_a_publish_whose_public_files_were_never_written_shows_once_the_page_opens_the_registry(registry):
+    """As a publish killed after its commit leaves it: the status says published, the public files lag."""
+    first = registry.ingest(V1.read_bytes(), V1.name, "GTM", registry.account("ana.gtm"))
+    registry.publish(first.submission_id, 1, registry.account("admin"))
+    for public in (registry.path / "published").iterdir():
+        public.unlink()
+    at = open_page("submit.py", lang="en")
+    assert not at.exception
+    assert frame(at, "Licence").iloc[:, 0].tolist() == ["sub_GTM_returns_1"]
+    assert data_submissions.published_observations_csv().count(b"sub_GTM_returns_1") == 560

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 from PIL import Image, ImageChops
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import DECK, canvas_colours, wait_idle
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
@@ -23,45 +25,68 @@ def _param(page, key: str) -> str | None:
     return match.group(1) if match else None
 
 
+SPEED = 2            # seconds per step: slow enough for a loaded machine to keep up
+WAIT = 120_000       # ms: generous, since `make test` runs two workers beside other tests
+
+
+def _wait_period_not(page, period: str) -> str:
+    """Wait until the URL's period is no longer ``period``; the new one."""
+    page.wait_for_function(f"() => /[?&]period=/.test(location.search) && "
+                           f"!/[?&]period={period}(&|$)/.test(location.search)", timeout=WAIT)
+    return _param(page, "period")
+
+
+def _wait_canvas_differs(page, image: Image.Image) -> None:
+    """Poll the map canvas until it differs from ``image`` (deck.gl draws a few frames after the data)."""
+    deadline = time.monotonic() + WAIT / 1000
+    while ImageChops.difference(image, _canvas(page)).getbbox() is None:
+        assert time.monotonic() < deadline, "the canvas did not redraw"
+        page.wait_for_timeout(500)
+
+
 def test_play_advances_the_period_and_redraws_the_arcs(page):
-    page.goto(f"{page.base_url}/flows?lang=en&view=darien_transit&unit=year&period=2018&top=10&play=0&speed=1")
-    wait_idle(page)
-    page.get_by_role("heading", name="Flows between countries").wait_for()
-    assert canvas_colours(page) > 20
+    page.goto(f"{page.base_url}/flows?lang=en&view=darien_transit&unit=year&period=2018&top=10&play=0"
+              f"&speed={SPEED}")
+    wait_idle(page, WAIT)
+    page.get_by_role("heading", name="Flows between countries").wait_for(timeout=WAIT)
+    assert canvas_colours(page, timeout=WAIT) > 20
     before = _canvas(page)
-    page.get_by_text("Play", exact=True).click()                      # start the animation
-    page.wait_for_function("() => /[?&]play=1/.test(location.search)", timeout=90_000)
-    page.wait_for_function("() => !location.search.includes('period=2018')", timeout=90_000)
-    first = _param(page, "period")
-    page.wait_for_function(f"() => !location.search.includes('period={first}')", timeout=90_000)  # and on
-    page.get_by_text("Play", exact=True).click()                      # stop: the period stays where it is
-    page.wait_for_function("() => /[?&]play=0/.test(location.search)", timeout=90_000)
-    wait_idle(page)
+    switch = page.get_by_role("switch", name="Play")                  # the state; its label takes the click
+    label = page.get_by_text("Play", exact=True)
+    label.click(timeout=WAIT)                                          # start the animation
+    expect(switch).to_be_checked(timeout=WAIT)
+    page.wait_for_function("() => /[?&]play=1/.test(location.search)", timeout=WAIT)
+    first = _wait_period_not(page, "2018")
+    _wait_period_not(page, first)                                      # and on
+    label.click(timeout=WAIT)                                          # Stop
+    expect(switch).not_to_be_checked(timeout=WAIT)
+    page.wait_for_function("() => /[?&]play=0/.test(location.search)", timeout=WAIT)
+    wait_idle(page, WAIT)
     stopped = _param(page, "period")
     assert stopped != "2018"
-    page.wait_for_timeout(2500)
-    assert _param(page, "period") == stopped
-    after = _canvas(page)
-    assert ImageChops.difference(before, after).getbbox() is not None, "the canvas did not redraw"
+    for _ in range(4 * SPEED * 2):                                     # four steps' time: nothing moves
+        page.wait_for_timeout(500)
+        assert _param(page, "period") == stopped and _param(page, "play") == "0"
+        assert not switch.is_checked()
+    _wait_canvas_differs(page, before)
 
 
 def test_a_story_steps_forward_and_back_through_views_and_urls(page):
     page.goto(f"{page.base_url}/flows?lang=en&story=darien_2021_2024&story_step=1&view=darien_transit&unit=year"
               "&period=2021&sex=_T&focus=PAN&mode=in&top=10&min=0")
-    wait_idle(page)
-    page.get_by_text("step 1 of 5").wait_for()
+    wait_idle(page, WAIT)
+    page.get_by_text("step 1 of 5").wait_for(timeout=WAIT)
     first = _canvas(page)
     page.get_by_role("button", name="Next").click()
-    page.wait_for_function("() => location.search.includes('story_step=2')", timeout=90_000)
-    wait_idle(page)
-    page.get_by_text("step 2 of 5").wait_for()
+    page.wait_for_function("() => location.search.includes('story_step=2')", timeout=WAIT)
+    wait_idle(page, WAIT)
+    page.get_by_text("step 2 of 5").wait_for(timeout=WAIT)
     assert _param(page, "period") == "2022" and _param(page, "view") == "darien_transit"
-    page.wait_for_timeout(1500)
-    assert ImageChops.difference(first, _canvas(page)).getbbox() is not None
+    _wait_canvas_differs(page, first)
     page.get_by_role("button", name="Previous").click()
-    page.wait_for_function("() => location.search.includes('story_step=1')", timeout=90_000)
-    wait_idle(page)
-    page.get_by_text("step 1 of 5").wait_for()
+    page.wait_for_function("() => location.search.includes('story_step=1')", timeout=WAIT)
+    wait_idle(page, WAIT)
+    page.get_by_text("step 1 of 5").wait_for(timeout=WAIT)
     assert _param(page, "period") == "2021"
 
 
@@ -86,8 +111,8 @@ def test_clicking_a_place_focuses_it(page):
     from layers.flows import compute_view_bounds
 
     page.goto(f"{page.base_url}/flows?lang=en&view=cbp_encounters&unit=year&period=FY2023&focus=GTM&mode=out")
-    wait_idle(page)
-    assert canvas_colours(page) > 20
+    wait_idle(page, WAIT)
+    assert canvas_colours(page, timeout=WAIT) > 20
     points = geodata.label_points().drop_duplicates("geo_code").set_index("geo_code")
     ends = [[round(float(points.loc[c, "label_lon"]), 3), round(float(points.loc[c, "label_lat"]), 3)]
             for c in ("GTM", "USA")]
@@ -99,6 +124,6 @@ def test_clicking_a_place_focuses_it(page):
     page.mouse.move(box["x"] + x, box["y"] + y)
     page.wait_for_timeout(500)
     page.mouse.click(box["x"] + x, box["y"] + y)
-    page.wait_for_function("() => location.search.includes('focus=USA')", timeout=90_000)
-    wait_idle(page)
-    page.get_by_text("0 flows are drawn").wait_for()    # the USA has no outgoing encounters: the page followed
+    page.wait_for_function("() => location.search.includes('focus=USA')", timeout=WAIT)
+    wait_idle(page, WAIT)
+    page.get_by_text("0 flows are drawn").wait_for(timeout=WAIT)   # the USA has no outgoing encounters: followed

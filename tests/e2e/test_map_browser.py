@@ -23,5 +23,4 @@ def test_country_view_from_link_draws_in_english(page):
     wait_idle(page)
     page.get_by_text("First-level units of Panama: 12").wait_for()
     assert canvas_colours(page) > 20
-    page.screenshot(path="test-results/map_pan.png") if False else None
     assert page.locator(DECK).count() == 1

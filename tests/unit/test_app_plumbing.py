@@ -71,3 +71,16 @@ def test_data_version_changes_when_the_store_is_replaced(tmp_path, monkeypatch):
     replacement.write_bytes(b"two, longer")
     replacement.replace(tmp_path / "atlas.duckdb")
     assert len({empty, first, store.data_version()}) == 3
+
+
+def test_prewarm_reports_a_server_that_does_not_answer(capsys):
+    import socket
+
+    from atlas import prewarm
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    assert prewarm.wait_for(f"http://127.0.0.1:{port}/_stcore/health", 0.5) is False
+    assert prewarm.main(["--port", str(port), "--timeout", "0.5"]) == 1
+    assert "did not answer" in capsys.readouterr().err

@@ -125,5 +125,60 @@ def test_the_command_line_explains_a_bad_query(xt_store_path, tmp_path, monkeypa
     assert "Dimension 'colour' does not exist" in err and "ref_area" in err
     code = main(["query", "--store", str(xt_store_path), "--measure", "entries", "--filter", "sex", "--lang", "es"])
     assert code == 2 and "no es un filtro válido" in capsys.readouterr().err
-    code = main(["query", "--store", str(tmp_path / "none.duckdb"), "--measure", "entries"])
-    assert code == 1
+    code = main(["query", "--store", str(tmp_path / "none.duckdb"), "--measure", "entries", "--lang", "en"])
+    assert code == 1 and "the store does not exist" in capsys.readouterr().err  # not built: as other commands
+
+
+def _not_a_store(tmp_path, kind: str):
+    """Files that ``--store`` may wrongly point at."""
+    import duckdb
+
+    path = tmp_path / f"{kind}.duckdb"
+    if kind == "empty_duckdb":
+        duckdb.connect(str(path)).close()
+    elif kind == "text":
+        path.write_text("not a database\n")
+    elif kind == "directory":
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("kind,lang,fragment", [
+    ("empty_duckdb", "en", "has no observations, datasets table(s)"),
+    ("empty_duckdb", "es", "le faltan las tablas observations, datasets"),
+    ("text", "en", "not a readable DuckDB store"),
+    ("directory", "es", "no es un archivo"),
+])
+def test_a_file_that_is_not_a_store_gets_one_line_and_status_2(tmp_path, monkeypatch, capsys, kind, lang, fragment):
+    monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "registry"))
+    store = _not_a_store(tmp_path, kind)
+    assert main(["query", "--store", str(store), "--measure", "entries", "--lang", lang]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"--store {store}: ") and fragment in err[0], err
+
+
+@pytest.mark.parametrize("out,fragment", [("missing_dir/table.csv", "does not exist"), (".", "is a directory")])
+def test_an_out_path_that_cannot_be_written_gets_one_line_and_status_2(xt_store_path, tmp_path, monkeypatch,
+                                                                         capsys, out, fragment):
+    monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "registry"))
+    code = main(["query", "--store", str(xt_store_path), "--url", query_string(FLOWS), "--lang", "en",
+                 "--out", str(tmp_path / out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("--out ") and fragment in err[0], err
+
+
+def test_the_command_itself_ends_without_a_traceback(tmp_path):
+    """``python -m etl query --store <a DuckDB file without observations>``, as a user runs it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    store = _not_a_store(tmp_path, "empty_duckdb")
+    env = {**os.environ, "ATLAS_REGISTRY": str(tmp_path / "registry")}
+    done = subprocess.run([sys.executable, "-m", "etl", "query", "--store", str(store), "--measure", "entries",
+                           "--lang", "en"], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "not an atlas store" in done.stderr and done.stdout == ""

@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 import indicators
+from indicators.store import load_datasets
 from geodata import load_boundaries
 from layers.exports import (
     FORMATS, REQUIRED_COLUMNS, UnknownFormatError, build_export, build_export_frame, validate_export_frame,
@@ -31,6 +32,7 @@ def synthetic_values() -> pd.DataFrame:
         "dataset_id": "synthetic_ds", "title_es": "Datos sintéticos", "title_en": "Synthetic data",
         "publisher": "Nobody (test)", "licence": "CC BY 4.0", "licence_url": "https://example.org/licence",
         "attribution": "IOM's Missing Migrants Project", "requested_period": "2020", "nearest": [False, False, True],
+        "retrieved": "2026-11", "revision": "synthetic release 1",
     })
 
 
@@ -61,15 +63,19 @@ def test_xlsx_opens_with_openpyxl_and_has_data_and_about_sheets(export):
     book = openpyxl.load_workbook(io.BytesIO(build_export(export, "xlsx", {"indicator": "x", "definition": "d"})))
     assert book.sheetnames == ["data", "about"]
     header = [c.value for c in book["data"][1]]
-    assert {"licence", "attribution", "source", "dataset_id", "obs_status"} <= set(header)
+    assert {"licence", "attribution", "source", "dataset_id", "obs_status", "retrieved", "revision"} <= set(header)
+    rows = list(book["data"].iter_rows(min_row=2, values_only=True))
+    assert {r[header.index("retrieved")] for r in rows} == {"2026-11"}
     assert book["data"].max_row == 4 and "geometry" not in header
 
 
 def test_geojson_and_csv_carry_the_sources(export):
     geo = json.loads(build_export(export, "geojson"))
     assert len(geo["features"]) == 3 and geo["features"][0]["properties"]["licence"] == "CC BY 4.0"
+    assert {f["properties"]["revision"] for f in geo["features"]} == {"synthetic release 1"}
     table = pd.read_csv(io.BytesIO(build_export(export, "csv")), encoding="utf-8-sig")
     assert list(table.columns[:3]) == ["geo_code", "name", "indicator_id"] and table["attribution"].notna().all()
+    assert table["retrieved"].eq("2026-11").all() and table["revision"].eq("synthetic release 1").all()
 
 
 def test_bad_inputs_say_what_is_wrong(export):
@@ -89,5 +95,7 @@ def test_a_real_view_exports_with_its_licences():
     back = gpd.read_file(io.BytesIO(build_export(frame, "gpkg")))
     hnd = back.set_index("geo_code").loc["HND"]
     assert hnd["licence"].startswith("CC BY 4.0") and hnd["dataset_id"] == "wb_wdi_indicators"
+    wdi = load_datasets().set_index("dataset_id").loc["wb_wdi_indicators"]
+    assert hnd["retrieved"] == str(wdi["retrieved"]) and hnd["revision"] == wdi["revision"] != ""
     assert hnd["value"] == pytest.approx(view.set_index("geo_code").loc["HND", "value"])
     assert shapely.get_num_geometries(back.geometry).min() >= 1

@@ -12,7 +12,9 @@ from shapely.geometry import MultiPolygon, box
 
 from layers.base import deck_bytes
 from layers.corridors import build_corridor_deck, build_incident_records, build_node_records, compute_incident_radius
-from layers.flow_exports import UnknownDownloadFormatError, build_table_download
+from layers.flow_exports import (
+    PROVENANCE_COLUMNS, MissingProvenanceError, UnknownDownloadFormatError, build_table_download,
+)
 from layers.flows import (
     DESTINATION, NET_UNKNOWN, ORIGIN, WidthScale, build_arc_records, build_flow_deck, build_land,
     build_place_records, build_width_legend_svg, compute_legend_values, compute_light_geometry,
@@ -145,20 +147,61 @@ def _one_country():
     return gpd.GeoDataFrame({"geo_code": ["A"]}, geometry=[box(-80, 0, -60, 10)], crs=4326)
 
 
-def test_downloads_keep_the_dataset_and_refuse_unknown_formats():
-    frame = pd.DataFrame({"origin": ["VEN"], "value": [1.5], "dataset_id": ["undesa_ims2024"]})
-    csv = build_table_download(frame, "csv").decode("utf-8-sig")
-    assert csv.splitlines() == ["origin,value,dataset_id", "VEN,1.5,undesa_ims2024"]
-    xlsx = build_table_download(frame, "xlsx", [{"dataset_id": "undesa_ims2024", "licence": "CC BY 3.0 IGO"}])
+ABOUT = [
+    {"dataset_id": "undesa_ims2024", "title_es": "Stock de migrantes 2024", "title_en": "Migrant stock 2024",
+     "publisher": "UN DESA", "licence": "CC BY 3.0 IGO",
+     "licence_url": "https://creativecommons.org/licenses/by/3.0/igo/",
+     "attribution": "United Nations, DESA, Population Division (2024)", "retrieved": "2025-01", "revision": "2024",
+     "caveats_en": "Stocks, not flows."},
+    {"dataset_id": "darien_transit", "title_es": "Tránsito por el Darién", "title_en": "Darién transit",
+     "publisher": "Servicio Nacional de Migración", "licence": "Public information", "licence_url": "",
+     "attribution": "SNM Panamá", "retrieved": "2025-02", "revision": "2025-01"},
+]
+
+
+def _flows_frame() -> pd.DataFrame:
+    return pd.DataFrame({"origin": ["VEN", "HTI", "VEN"], "value": [1.5, None, 3.0], "unit": "persons",
+                         "dataset_id": ["undesa_ims2024", "darien_transit", "undesa_ims2024"]})
+
+
+@pytest.mark.parametrize("lang,source", [("en", "Migrant stock 2024"), ("es", "Stock de migrantes 2024")])
+def test_csv_downloads_carry_source_licence_attribution_and_date_on_every_row(lang, source):
     import io
 
+    csv = pd.read_csv(io.BytesIO(build_table_download(_flows_frame(), "csv", ABOUT, lang)), encoding="utf-8-sig",
+                      keep_default_na=False)
+    assert list(csv.columns) == ["origin", "value", "unit", "dataset_id", *PROVENANCE_COLUMNS]
+    assert csv["origin"].tolist() == ["VEN", "HTI", "VEN"]                       # rows stay in order
+    first, second = csv.iloc[0], csv.iloc[1]
+    assert (first["source"], first["licence"], first["retrieved"]) == (source, "CC BY 3.0 IGO", "2025-01")
+    assert first["attribution"] == "United Nations, DESA, Population Division (2024)"
+    assert (second["publisher"], second["retrieved"], second["revision"]) == ("Servicio Nacional de Migración",
+                                                                              "2025-02", "2025-01")
+    assert second["value"] == ""                                                   # missing stays missing, not 0
+
+
+def test_xlsx_downloads_carry_provenance_on_every_row_and_an_about_sheet():
+    import io
+
+    xlsx = build_table_download(_flows_frame(), "xlsx", ABOUT, "en")
     sheets = pd.read_excel(io.BytesIO(xlsx), sheet_name=None, engine="openpyxl")
-    assert set(sheets) == {"data", "about"} and sheets["about"]["licence"].tolist() == ["CC BY 3.0 IGO"]
+    assert set(sheets) == {"data", "about"} and sheets["about"]["caveats_en"].iloc[0] == "Stocks, not flows."
+    assert sheets["data"]["licence"].tolist() == ["CC BY 3.0 IGO", "Public information", "CC BY 3.0 IGO"]
+    assert not math.isnan(sheets["data"]["value"].iloc[0]) and math.isnan(sheets["data"]["value"].iloc[1])
+
+
+def test_downloads_refuse_unknown_formats_and_rows_without_a_source():
+    frame = _flows_frame()
     with pytest.raises(UnknownDownloadFormatError, match="valid"):
-        build_table_download(frame, "pdf")
+        build_table_download(frame, "pdf", ABOUT)
     with pytest.raises(ValueError, match="dataset_id"):
-        build_table_download(frame.drop(columns="dataset_id"), "csv")
-    assert not math.isnan(sheets["data"]["value"].iloc[0])
+        build_table_download(frame.drop(columns="dataset_id"), "csv", ABOUT)
+    with pytest.raises(MissingProvenanceError, match="darien_transit"):
+        build_table_download(frame, "csv", ABOUT[:1])
+    with pytest.raises(MissingProvenanceError, match="undesa_ims2024"):
+        build_table_download(frame, "xlsx")
+    assert build_table_download(frame.iloc[:0], "csv", ()).decode("utf-8-sig").splitlines() == [
+        ",".join(["origin", "value", "unit", "dataset_id", *PROVENANCE_COLUMNS])]
 
 
 @pytest.mark.parametrize("selection,code", [

@@ -11,7 +11,8 @@ from atlas.stories import (
     load_stories, parse_step_url,
 )
 from atlas.urlparams_flows import (
-    TOP_CHOICES, build_corridor_specs, build_flow_specs, build_workshop_specs, flag, top_limit, year_range,
+    OWN_URLS_KEPT, TOP_CHOICES, build_corridor_specs, build_flow_specs, build_workshop_specs, compute_next_period,
+    compute_query_key, flag, remember_query, top_limit, year_range,
 )
 from atlas.urlstate import read_params
 from indicators.corridors import load_corridors
@@ -143,3 +144,25 @@ def test_every_string_of_the_feature_is_in_both_languages(namespace):
     for key, texts in entries.items():
         assert set(texts) == {"es", "en"}, key
         assert texts["es"].strip() and texts["en"].strip(), key
+
+
+@pytest.mark.parametrize("periods,current,expected", [
+    (["2018", "2019", "2020"], "2018", "2019"),
+    (["2018", "2019", "2020"], "2020", "2018"),          # starts again at the end
+    (["2018", "2019", "2020"], "1999", "2018"),          # unknown: the first
+    (["2018"], "2018", "2018"),
+    ([], "2018", None),
+])
+def test_the_next_period_of_a_playing_flow(periods, current, expected):
+    assert compute_next_period(periods, current) == expected
+
+
+def test_own_addresses_are_remembered_newest_last_and_bounded():
+    keys = [compute_query_key({"period": str(2000 + i), "play": "1"}) for i in range(20)]
+    recent: tuple = ()
+    for key in keys:
+        recent = remember_query(recent, key)
+    assert len(recent) == OWN_URLS_KEPT and recent[-1] == keys[-1] and keys[0] not in recent
+    assert remember_query(recent, keys[10])[-1] == keys[10] and len(remember_query(recent, keys[10])) == OWN_URLS_KEPT
+    assert compute_query_key({"b": "1", "a": "2"}) == compute_query_key({"a": "2", "b": "1"})
+    assert compute_query_key({"b": "1", "a": "2"}) == (("a", "2"), ("b", "1"))

@@ -162,3 +162,52 @@ def test_mirror_sides_equal_their_raw_sources():
         .groupby("month").n.sum().astype(float)
     pd.testing.assert_series_equal(received.sort_index(), expected_received.sort_index(), check_names=False)
     pd.testing.assert_series_equal(deported.sort_index(), expected_deported.sort_index(), check_names=False)
+
+
+def _store_about(dataset_ids) -> list[dict[str, str]]:
+    """The ``public_datasets`` rows of the datasets, as the pages read them (atlas.data_flows.dataset_info)."""
+    with _connect() as con:
+        frame = con.execute("SELECT * FROM public_datasets WHERE dataset_id IN (SELECT unnest(?))",
+                            [sorted(dataset_ids)]).df()
+    return [{k: ("" if pd.isna(v) else str(v)) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    import io
+
+    return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False, dtype=str)
+
+
+def test_a_flow_csv_from_the_store_says_the_source_licence_attribution_and_date_of_every_row():
+    from layers.flow_exports import build_table_download
+
+    flows = _flows("darien_transit", "2023")
+    about = _store_about(set(flows["dataset_id"]))
+    csv = _read_csv(build_table_download(flows, "csv", about, "es"))
+    assert len(csv) == len(flows) and set(csv["dataset_id"]) == {"pan_darien_transit_nationality"}
+    row = about[0]
+    for column, expected in (("source", row["title_es"]), ("publisher", row["publisher"]), ("licence", row["licence"]),
+                             ("attribution", row["attribution"]), ("retrieved", row["retrieved"])):
+        assert expected and csv[column].eq(expected).all(), column
+
+
+def test_a_corridor_csv_from_the_store_says_the_source_of_each_series():
+    from atlas.corridors_ui import build_segment_frame
+    from layers.flow_exports import build_table_download
+
+    corridor = load_corridors()["darien_north"]
+
+    def load(corridor_id, kind, item, side, nationality):
+        spec = next(s.series for s in corridor.segments if s.segment_id == item)
+        with _connect() as con:
+            return compute_series(load_series_observations(spec, nationality, con))
+
+    segments = build_segment_frame(corridor, "VEN", (2021, 2024), load, "en")
+    about = _store_about(set(segments["dataset_id"]))
+    table = segments.assign(time_start=segments["time_start"].astype(str))
+    csv = _read_csv(build_table_download(table, "csv", about, "en"))
+    assert len(set(csv["dataset_id"])) >= 2                      # several authorities, each with its own source
+    by_id = {a["dataset_id"]: a for a in about}
+    for dataset_id, part in csv.groupby("dataset_id"):
+        assert part["licence"].eq(by_id[dataset_id]["licence"]).all() and part["licence"].ne("").all()
+        assert part["retrieved"].eq(by_id[dataset_id]["retrieved"]).all() and part["attribution"].ne("").all()

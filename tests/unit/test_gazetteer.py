@@ -58,6 +58,7 @@ def test_units_missing_from_the_boundaries_are_listed_without_geometry():
     ("SON", "MEX", "MX-SON"), ("01", "GTM", "GT-01"), ("TX", "USA", "US-TX"), ("Texas", None, "US-TX"),
     ("Nueva York", None, "US-NY"), ("Colón", "PAN", "PA-3"), ("Colon", "Honduras", "HN-CL"),
     ("Otros", None, "_X"), ("UNK", None, "_X"), ("Stateless", None, "XXA"),
+    ("Sta. Lucía", None, "LCA"), ("The Bahamas", None, "BHS"), ("Saint Kitts", None, "KNA"),
     ("Belice", None, "BLZ"), ("Surinam", None, "SUR"), ("Venezuela", None, "VEN"),
 ])
 def test_resolve_codes_names_and_aliases(text, country, expected):

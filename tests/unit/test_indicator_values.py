@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import indicators
+from indicators.engine import load_unit_exclusions
 from geodata import paths
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
@@ -82,28 +83,55 @@ def test_mexican_state_emigration_rate_uses_person_years_of_conapo_population():
     assert set(later.obs_status) == {"F"}   # projections are marked
 
 
-def test_missing_values_stay_missing_and_nearest_years_are_marked():
+def test_nearest_years_are_marked():
     frame = indicators.compute("immigrant_share", "country", "2024")   # no 2024 population in the WPP file
     assert frame["nearest"].all() and set(frame["period"]) == {"2020"}
     assert (frame["requested_period"] == "2024").all()
-    full = indicators.compute("remittances_usd", "country")
-    assert not (full["value"] == 0).any() or full["value"].notna().all()
 
 
-def test_unknown_indicator_and_impossible_combinations_are_clear():
-    with pytest.raises(indicators.UnknownIndicatorError, match="valid indicators: immigrant_stock"):
-        indicators.compute("migrants_total", "country")
-    with pytest.raises(indicators.ImpossibleCombinationError, match="its levels: country"):
-        indicators.compute("remittances_gdp", "admin1")
-    with pytest.raises(indicators.ImpossibleCombinationError, match="no period '1900'"):
-        indicators.compute("remittances_gdp", "country", "1900")
+def raw_wdi_value(iso3: str, indicator: str, year: int) -> float | None:
+    """The raw WDI cell, or None when the file has no row for it (the World Bank reports nothing)."""
+    w = wdi()
+    rows = w[(w.iso3 == iso3) & (w.indicator == indicator) & (w.year == year)]
+    return None if rows.empty else float(rows.value.item())
 
 
-def test_dead_and_missing_country_totals_include_incidents_placed_in_states():
-    mmp = pd.read_csv(MIGRATION / "iom_missing_migrants_americas_2014_2025.csv")
-    frame = indicators.compute("dead_missing", "country", "2022")
-    admin1 = indicators.compute("dead_missing", "admin1", "2022")
-    mex_states = admin1[admin1.geo_code.str.startswith("MX-")]["value"].sum()
-    assert value_of(frame, "MEX", "2022") >= mex_states > 0
-    assert frame["value"].sum() <= mmp[mmp.month.str.startswith("2022")].dead_and_missing.sum()
-    assert "IOM's Missing Migrants Project" in frame["attribution"].iloc[0]
+def test_a_missing_observation_in_the_raw_file_stays_missing_never_zero():
+    # The Cayman Islands, 2005: remittances are a real 0 in the raw file, GDP has no row at all.
+    assert raw_wdi_value("CYM", "remin", 2005) == 0.0 and raw_wdi_value("CYM", "gdp", 2005) is None
+    share = indicators.compute("remittances_gdp", "country")
+    cym = share[(share.geo_code == "CYM") & (share.period == "2005")]
+    assert len(cym) == 1 and cym["value"].isna().all()          # 0 / missing is missing, not 0
+    # Chile has no remittances rows for 1991-1999: no value (and no 0) for 1993, even with the window.
+    assert all(raw_wdi_value("CHL", "remin", y) is None for y in range(1991, 2000))
+    usd = indicators.compute("remittances_usd", "country")
+    assert not ((usd.geo_code == "CHL") & usd.period.isin([str(y) for y in range(1991, 2000)])).any()
+    assert "CHL" not in set(indicators.compute("remittances_usd", "country", "1993").geo_code)
+
+
+def test_a_real_zero_in_the_source_stays_zero():
+    # The Bahamas, 2005: the World Bank reports 0 USD of remittances (a number, not a gap) and a GDP.
+    assert raw_wdi_value("BHS", "remin", 2005) == 0.0 and raw_wdi_value("BHS", "gdp", 2005) > 0
+    assert value_of(indicators.compute("remittances_usd", "country"), "BHS", "2005") == 0.0
+    assert value_of(indicators.compute("remittances_gdp", "country"), "BHS", "2005") == 0.0
+    zeros = wdi().query("indicator == 'remin' and value == 0")
+    usd = indicators.compute("remittances_usd", "country").set_index(["geo_code", "period"])["value"]
+    on_map = [(r.iso3, str(r.year)) for r in zeros.itertuples() if (r.iso3, str(r.year)) in usd.index]
+    assert on_map and all(usd.loc[key] == 0.0 for key in on_map)
+
+
+def test_asylum_applications_counted_only_in_cases_are_reported_not_dropped_silently():
+    raw = pd.read_csv(MIGRATION / "unhcr_asylum_applications_americas_esp.csv")
+    pan_raw = raw[(raw.coa_iso == "PAN") & (raw.year == 2023)]
+    assert set(pan_raw.app_pc) == {"C"} and pan_raw.applied.sum() == 357     # cases only, no persons
+    left_out = load_unit_exclusions("asylum_applications", "country")
+    pan = left_out[(left_out.geo_code == "PAN") & (left_out.period == "2023")]
+    assert len(pan) == 1 and pan.iloc[0]["unit"] == "cases" and pan.iloc[0]["value"] == 357 and pan.iloc[0]["only"]
+    persons = indicators.compute("asylum_applications", "country")
+    assert not ((persons.geo_code == "PAN") & (persons.period == "2023")).any()
+    # The United States counts part of its applications in cases: listed, but not as "only".
+    usa_raw = raw[(raw.coa_iso == "USA") & (raw.year == 2019)]
+    usa = left_out[(left_out.geo_code == "USA") & (left_out.period == "2019")]
+    assert len(usa) == 1 and not usa.iloc[0]["only"]
+    assert usa.iloc[0]["value"] == usa_raw[usa_raw.app_pc == "C"].applied.sum()
+    assert value_of(persons, "USA", "2019") == usa_raw[usa_raw.app_pc == "P"].applied.sum()

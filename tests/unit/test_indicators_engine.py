@@ -12,8 +12,8 @@ from indicators.catalogue import (
     CatalogueError, UnknownIndicatorError, build_catalogue, load_catalogue, validate_catalogue,
 )
 from indicators.engine import (
-    ImpossibleCombinationError, attach_sources, compute_frame, compute_period_labels, compute_ratio, compute_term,
-    denominator_periods, select_period,
+    ImpossibleCombinationError, attach_sources, compute_default_period, compute_frame, compute_period_labels,
+    compute_periods, compute_ratio, compute_term, compute_unit_exclusions, denominator_periods, select_period,
 )
 from indicators.catalogue import Term
 from indicators.quality import combine_status, fill_nearest, period_year
@@ -187,16 +187,76 @@ def test_catalogue_problems_are_gathered():
     assert any("level must be one of" in p for p in problems)
     with pytest.raises(CatalogueError):
         build_catalogue(bad)
+    # an unquoted comma in a YAML flow mapping cuts the text: "per 1,000" becomes "per 1" and a key "000"
+    cut = {**SYNTH["indicators"]["share"], "name": {"es": "por 1000", "en": "per 1", "000 people": None}}
+    problems = validate_catalogue({**SYNTH, "indicators": {"cut": cut}})
+    assert problems == ["cut: 'name' has unexpected keys ['000 people'] (allowed: es, en); quote a text that "
+                        "contains a comma, e.g. en: \"per 1,000 people\""]
 
 
 def test_sources_are_attached_to_every_row():
     f = pd.DataFrame({"dataset_id": ["a;b", "a"]})
     meta = pd.DataFrame({"dataset_id": ["a", "b"], "title_es": ["A", "B"], "title_en": ["A", "B"],
                          "publisher": ["PA", "PB"], "licence": ["CC BY 4.0", "CC BY 3.0 IGO"],
-                         "licence_url": ["u", "v"], "attribution": ["x", "IOM's Missing Migrants Project"]})
+                         "licence_url": ["u", "v"], "attribution": ["x", "IOM's Missing Migrants Project"],
+                         "retrieved": ["2026-11", "2025-06"], "revision": ["r1", "r2"]})
     out = attach_sources(f, meta)
     assert out.at[0, "licence"] == "CC BY 4.0; CC BY 3.0 IGO"
     assert out.at[1, "attribution"] == "x"
+    assert out.at[0, "retrieved"] == "2026-11; 2025-06" and out.at[0, "revision"] == "r1; r2"
+    assert out.at[1, "retrieved"] == "2026-11" and out.at[1, "revision"] == "r1"
+
+
+def view_frame(*rows) -> pd.DataFrame:
+    """SYNTHETIC indicator rows: (geo_code, period, value, status)."""
+    return pd.DataFrame(rows, columns=["geo_code", "period", "value", "obs_status"])
+
+
+@pytest.mark.parametrize("rows,codes,periods,default", [
+    # the view's own territories decide the years: HN has 2019 only, MX runs on to projections
+    ([("MX-JAL", "2019", 1.0, "A"), ("MX-JAL", "2070", 2.0, "F"), ("HN-01", "2019", 3.0, "F")],
+     ["HN-01"], ["2019"], "2019"),
+    ([("MX-JAL", "2019", 1.0, "A"), ("MX-JAL", "2070", 2.0, "F"), ("HN-01", "2019", 3.0, "F")],
+     None, ["2019", "2070"], "2019"),
+    # every value a projection: the latest year with a value
+    ([("A", "2030", 1.0, "F"), ("A", "2040", 2.0, "F")], ["A"], ["2030", "2040"], "2040"),
+    # missing values do not make a year
+    ([("A", "2021", 1.0, "A"), ("A", "2025", np.nan, "A"), ("B", "2025", 4.0, "A")], ["A"], ["2021"], "2021"),
+    # a year counts as observed when any value in the view is not a projection
+    ([("A", "2020", 1.0, "F"), ("B", "2020", 2.0, "A"), ("A", "2021", 1.0, "F")], ["A", "B"], ["2020", "2021"],
+     "2020"),
+    # nothing in the view
+    ([("A", "2020", 1.0, "A")], ["Z"], [], None),
+    ([], None, [], None),
+])
+def test_view_periods_and_default_year(rows, codes, periods, default):
+    f = view_frame(*rows)
+    assert compute_periods(f, codes) == periods
+    assert compute_default_period(f, codes) == default
+
+
+UNIT_CAT = {**SYNTH, "indicators": {"apps": {
+    "theme": "t", "name": {"es": "a", "en": "a"}, "definition": {"es": "d", "en": "d"},
+    "comparability": {"es": "c", "en": "c"}, "unit": {"code": "persons", "es": "p", "en": "p"},
+    "levels": {"country": {"numerator": {"measure": "apps", "datasets": "unhcr", "where": {"unit": "persons"}}}}}}}
+
+
+def test_numbers_left_out_because_of_their_unit_are_listed():
+    ind = build_catalogue(UNIT_CAT).get("apps")
+    rows = frame(obs("PAN", 357, "2023", measure="apps", unit="cases", dataset="unhcr"),
+                 obs("USA", 10, "2023", measure="apps", unit="cases", dataset="unhcr"),
+                 obs("USA", 40, "2023", measure="apps", unit="persons", dataset="unhcr"),
+                 obs("CRI", 5, "2023", measure="apps", unit="persons", dataset="unhcr"),
+                 obs("MEX", None, "2023", measure="apps", unit="cases", dataset="unhcr"))
+    out = compute_unit_exclusions(ind, "country", rows, ["PAN", "USA", "CRI", "MEX"]).set_index("geo_code")
+    assert out["value"].to_dict() == {"PAN": 357.0, "USA": 10.0}     # a missing count in cases is not listed
+    assert out["only"].to_dict() == {"PAN": True, "USA": False}
+    assert set(out["unit"]) == {"cases"}
+    assert compute_frame(ind, "country", rows, ["PAN", "USA", "CRI"]).set_index("geo_code")["value"].to_dict() == {
+        "CRI": 5.0, "USA": 40.0}
+    assert compute_unit_exclusions(ind, "country", rows, ["CRI"]).empty
+    share = build_catalogue(SYNTH).get("share")   # keeps every unit: nothing is ever left out
+    assert compute_unit_exclusions(share, "country", rows).empty
 
 
 def test_the_real_catalogue_is_valid_and_bilingual():

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from etl.submissions.registry import Registry
+from etl.submissions.templates import build_template
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
@@ -47,3 +53,92 @@ def test_users_ingest_publish_from_the_command_line(tmp_path):
     assert etl("publish", "sub_GTM_returns_1", "--version", "1", "--user", "ana", registry=reg).returncode == 3
     assert etl("publish", "sub_GTM_returns_1", "--version", "1", "--user", "boss", registry=reg).returncode == 0
     assert "published" in etl("submissions", registry=reg).stdout
+
+
+VALID_CSV = FIXTURES / "valid" / "gtm_returns_igm_es.csv"
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str, str]]:
+    """name -> (arguments, a fragment of the Spanish line, a fragment of the English line)."""
+    (tmp / "random.csv").write_bytes(random.Random(0).randbytes(20_000))
+    (tmp / "random.xlsx").write_bytes(random.Random(1).randbytes(20_000))
+    (tmp / "empty.csv").write_bytes(b"")
+    (tmp / "data.ods").write_bytes(b"anything")
+    os.mkfifo(tmp / "pipe.csv")
+    (tmp / "registry_file").write_text("not a directory")
+    (tmp / "garbled").mkdir()
+    (tmp / "garbled" / "registry.sqlite").write_bytes(random.Random(2).randbytes(5000))
+    valid = str(VALID_CSV)
+    return {
+        "directory": (["validate", str(tmp), "--country", "GTM"], "es una carpeta", "is a directory"),
+        "missing": (["validate", str(tmp / "nope.csv"), "--country", "GTM"], "No existe el archivo",
+                    "There is no file"),
+        "pipe": (["validate", str(tmp / "pipe.csv"), "--country", "GTM"], "no es un archivo normal",
+                 "not a regular file"),
+        "binary_csv": (["validate", str(tmp / "random.csv"), "--country", "GTM"], "no es un CSV ni un XLSX",
+                       "This is not a CSV or XLSX file"),
+        "binary_xlsx": (["validate", str(tmp / "random.xlsx"), "--country", "GTM"], "no es un CSV ni un XLSX",
+                        "This is not a CSV or XLSX file"),
+        "binary_ingest": (["ingest", str(tmp / "random.csv"), "--country", "GTM", "--user", "ana", "--registry",
+                           str(tmp / "reg_ana")], "no es un CSV ni un XLSX", "This is not a CSV or XLSX file"),
+        "empty": (["validate", str(tmp / "empty.csv"), "--country", "GTM"], "está vacío", "is empty"),
+        "extension": (["validate", str(tmp / "data.ods"), "--country", "GTM"], "se aceptan CSV", "are accepted"),
+        "country": (["validate", valid, "--country", "XYZ"], "código de país", "country code"),
+        "kind": (["validate", valid, "--country", "GTM", "--kind", "foo"], "Argumentos no válidos",
+                 "invalid choice"),
+        "no_country": (["validate", valid], "Argumentos no válidos", "required: --country"),
+        "version": (["publish", "sub_GTM_returns_1", "--version", "one", "--user", "boss"], "Argumentos no válidos",
+                    "invalid int value"),
+        "account": (["ingest", valid, "--country", "GTM", "--user", "nobody", "--registry", str(tmp / "reg")],
+                    "No existe la cuenta «nobody»", "There is no account 'nobody'"),
+        "registry_file": (["submissions", "--registry", str(tmp / "registry_file")], "no es una carpeta",
+                          "is not a directory"),
+        "registry_garbled": (["submissions", "--registry", str(tmp / "garbled")], "No se puede usar el registro",
+                             "cannot be used"),
+        "template_out": (["template", "returns", "--lang", "es", "--out", str(tmp / "no" / "such" / "x.csv")],
+                         "No se puede escribir", "cannot be written"),
+        "no_password": (["users", "add", "bob", "--role", "regional_admin", "--registry", str(tmp / "reg")],
+                        "No se recibió ninguna contraseña", "No password was given"),
+        "weak_password": (["users", "add", "bob", "--role", "regional_admin", "--password-stdin", "--registry",
+                           str(tmp / "reg")], "use al menos 12", "use at least 12"),
+    }
+
+
+BAD_INPUTS = [
+    "directory", "missing", "pipe", "binary_csv", "binary_xlsx", "binary_ingest", "empty", "extension", "country",
+    "kind", "no_country", "version", "account", "registry_file", "registry_garbled", "template_out", "no_password",
+    "weak_password"]
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_a_bad_input_ends_with_one_bilingual_line_and_status_2(case, tmp_path):
+    args, spanish, english = _bad_inputs(tmp_path)[case]
+    if case == "binary_ingest":
+        Registry(tmp_path / "reg_ana").add_account("ana", PASSWORD, "focal_point", "GTM")
+    stdin = "short\n" if case == "weak_password" else ""
+    done = subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, input=stdin, capture_output=True, text=True,
+                          timeout=120)
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr
+    assert spanish in lines[0] and english in lines[0] and " | " in lines[0]
+    assert done.stdout == "" and not (tmp_path / "reg").exists()
+    assert case != "binary_ingest" or Registry(tmp_path / "reg_ana").versions().empty     # nothing stored
+
+
+def test_a_report_cut_short_by_a_closed_pipe_ends_without_a_traceback(tmp_path):
+    """``python -m etl validate big.csv | head -1``: the reader goes away, the command ends quietly."""
+    rows = pd.DataFrame({"period": [f"{1901 + i // 12}-{i % 12 + 1:02d}" for i in range(3000)], "territory": "GTM",
+                         "returned_from": "MEX", "nationality": "GTM", "sex": "_T", "age_group": "Y_GE18",
+                         "accompaniment": "_Z", "return_type": "_T", "value": -1})
+    meta = {"source": "s", "period_start": "1901", "period_end": "2200", "definitions": "d", "coverage": "c",
+            "contact": "c", "country": "GTM"}
+    big = tmp_path / "many_negative.csv"
+    big.write_bytes(build_template("returns", "en", "csv", metadata=meta, rows=rows))
+    proc = subprocess.Popen([sys.executable, "-m", "etl", "validate", str(big), "--country", "GTM"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline().decode()
+    assert first.startswith("many_negative.csv: ") and "errores por corregir" in first
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1 and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr

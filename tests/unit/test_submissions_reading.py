@@ -10,7 +10,9 @@ import pytest
 
 from etl.submissions import parse
 from etl.submissions.parse import Failure
-from etl.submissions.reading import cell_text, decode_bytes, parse_metadata_line, show_undecoded, sniff_delimiter
+from etl.submissions.reading import (
+    cell_text, decode_bytes, identify_content, parse_metadata_line, show_undecoded, sniff_delimiter,
+)
 from etl.submissions.spec import load_spec
 
 SPANISH = "Período;Territorio;Valor\n2024-01;Sololá;12\n2024-02;Quetzaltenango;5\n# niñez, año, región\n"
@@ -28,6 +30,31 @@ def test_decode_bytes_finds_the_encoding(data, encoding):
     decoded = decode_bytes(data)
     assert decoded.encoding == encoding and not decoded.mixed
     assert "Período" in decoded.text and "Sololá" in decoded.text
+
+
+@pytest.mark.parametrize("encoding", ["utf_16_le", "utf_16_be"])
+def test_utf16_without_a_byte_order_mark_is_read_as_text(encoding):
+    data = SPANISH.encode(encoding)
+    assert identify_content(data) == "text"
+    decoded = decode_bytes(data)
+    assert decoded.encoding == encoding and "Período" in decoded.text and "Sololá" in decoded.text
+
+
+@pytest.mark.parametrize("data,content", [
+    (SPANISH.encode("utf-8"), "text"),
+    (SPANISH.encode("cp850"), "text"),
+    (SPANISH.encode("cp1252") + b"\x1a", "text"),                       # DOS end-of-file mark
+    (SPANISH.encode("utf-16"), "text"),
+    (b"a;b\n1;2\n" + b"\x00" * 4, "binary"),                             # NULs in a tiny file
+    (bytes(range(256)) * 8, "binary"),
+    (b"%PDF-1.4\n", "pdf"),
+    (b"SQLite format 3\x00" + bytes(100), "sqlite"),
+    (b"PAR1" + bytes(100), "parquet"),
+    (b"\x1f\x8b\x08\x00", "gzip"),
+    (b"PK\x03\x04 damaged", "zip"),
+])
+def test_identify_content(data, content):
+    assert identify_content(data) == content
 
 
 def test_latin1_is_the_last_resort_and_keeps_undefined_bytes_visible():

@@ -6,14 +6,17 @@ In the Spanish CSVs the header is line 30 and data row k (0-based) is line 31 + 
 
 from __future__ import annotations
 
+import io
+import random
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from etl.submissions import report as report_module
-from etl.submissions.report import MAX_PER_CHECK, format_report, messages
+from etl.submissions.report import MAX_PER_CHECK, Problem, Report, format_report, messages, summary_line
 from etl.submissions.templates import build_template
 from etl.submissions.validate import validate_file, validate_submission
 
@@ -206,6 +209,67 @@ def test_an_excel_date_in_the_period_column_is_read_as_its_month():
 def test_unreadable_files_get_a_clear_problem(data, filename, code):
     v = validate_submission(data, filename, "GTM")
     assert codes(v) == [code]
+
+
+def _binary_with_separators(seed: int = 4) -> bytes:
+    """Random bytes cut into lines with commas: what a CSV reader splits into hundreds of ragged rows."""
+    rng = random.Random(seed)
+    return b"\n".join(b",".join(rng.randbytes(rng.randint(3, 30)).replace(b"\n", b"")
+                                for _ in range(rng.randint(1, 6))) for _ in range(300))
+
+
+def _zip(name: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, "x")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data,filename,what", [
+    (_binary_with_separators(), "upload.csv", "binary data"),
+    (random.Random(0).randbytes(20_000), "upload.csv", "binary data"),
+    (random.Random(1).randbytes(20_000), "upload.xlsx", "binary data"),
+    (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 40, "program.txt", "binary data"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "report.csv", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "old.xlsx", "Excel 97-2003"),
+    (_zip("word/document.xml"), "letter.csv", "a ZIP archive"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(100), "photo.csv", "an image"),
+])
+def test_a_binary_upload_is_one_problem_saying_it_is_no_csv_or_xlsx(data, filename, what):
+    v = validate_submission(data, filename, "GTM")
+    assert [p.code for p in v.report.problems] == ["file_not_text"]          # one problem, no ragged rows
+    assert what in v.report.problems[0].message("en") and "not a CSV or XLSX" in v.report.problems[0].message("en")
+    assert "no es un CSV ni un XLSX" in v.report.problems[0].message("es")
+    assert v.report.error_count == 1 and v.report.rows == 0
+
+
+def test_an_excel_workbook_saved_as_csv_is_read_as_the_workbook_it_is():
+    data = (VALID / "gtm_returns_igm_en.xlsx").read_bytes()
+    v = validate_submission(data, "gtm_returns.csv", "GTM")
+    assert v.valid and v.report.rows == 1101 and codes(v, "warning") == ["file_extension_mismatch"]
+
+
+@pytest.mark.parametrize("errors,warnings,rows,lang,expected", [
+    (1, 0, 736, "es", "x.csv: 1 error por corregir, 0 avisos (736 filas leídas)."),
+    (1, 1, 1, "en", "x.csv: 1 error to fix, 1 warning (1 row read)."),
+    (3, 2, 0, "es", "x.csv: 3 errores por corregir, 2 avisos (0 filas leídas)."),
+    (3, 2, 0, "en", "x.csv: 3 errors to fix, 2 warnings (0 rows read)."),
+    (0, 1, 1, "es", "x.csv: válido — 1 fila, 1 aviso."),
+    (0, 0, 5, "en", "x.csv: valid — 5 rows, 0 warnings."),
+])
+def test_the_summary_line_is_singular_for_one_and_plural_otherwise(errors, warnings, rows, lang, expected):
+    report = Report(file="x.csv", country="GTM", rows=rows)
+    report.extend([Problem("value_negative", row=i) for i in range(errors)])
+    report.extend([Problem("licence_not_stated", "warning") for _ in range(warnings)])
+    assert summary_line(report, lang) == expected
+
+
+@pytest.mark.parametrize("n,lang,expected", [(1, "en", "… and 1 more problem of this kind (value_negative), not"),
+                                              (2, "es", "… y 2 problemas más de este tipo (value_negative), no")])
+def test_the_count_of_problems_not_listed_is_plural_correct(n, lang, expected):
+    report = Report(file="x.csv", country="GTM")
+    report.extend([Problem("value_negative", row=i) for i in range(MAX_PER_CHECK + n)])
+    assert format_report(report, lang).splitlines()[-1].startswith(expected)
 
 
 def test_the_report_lists_the_first_problems_and_counts_the_rest():

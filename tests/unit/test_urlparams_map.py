@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from atlas.indicator_map import effective_classification, nearest_period
+from atlas.indicator_map import (
+    choose_year, effective_classification, nearest_period, settle_palette, slider_periods,
+)
 from atlas.urlparams_map import MapProblem, breaks_param, dump_breaks, localise_problems, parse_breaks
 from atlas.urlstate import read_params
 from indicators import load_catalogue
@@ -41,3 +43,38 @@ def test_effective_classification_defaults_and_manual_fallback():
     assert effective_classification(ind, "", "", "") == ("quantiles", 6, ())
     assert effective_classification(ind, "manual", "3", "1,2") == ("manual", 3, (1.0, 2.0))
     assert effective_classification(ind, "manual", "", "2,1")[0] == "quantiles"
+
+
+@pytest.mark.parametrize("current,view_periods,default,changed,expected", [
+    (None, ["2019"], "2019", False, ("2019", False)),                  # a fresh view opens on its default
+    ("", ["2019"], "2019", True, ("2019", False)),
+    ("2019", ["2015", "2019"], "2019", True, ("2019", False)),          # a year with data stays
+    ("2022", ["2019"], "2019", True, ("2019", True)),                   # another view: nearest year, said
+    ("2025", ["2021", "2022", "2024"], "2024", True, ("2024", True)),
+    ("2070", ["2019"], "2019", False, ("2070", False)),                 # a linked year without data is kept
+    ("2020", [], None, True, ("2020", False)),                          # nothing in the view: keep the year
+    (None, [], None, False, (None, False)),
+])
+def test_choose_year(current, view_periods, default, changed, expected):
+    assert choose_year(current, view_periods, default, changed) == expected
+
+
+@pytest.mark.parametrize("periods,current,expected", [
+    (["2015", "2019"], "2019", ["2015", "2019"]),
+    (["2015", "2019"], "2070", ["2015", "2019", "2070"]),
+    (["2015", "2019"], "2017", ["2015", "2017", "2019"]),
+    (["2019"], None, ["2019"]),
+    ([], "2020", ["2020"]),
+])
+def test_slider_periods_always_hold_the_current_year(periods, current, expected):
+    assert slider_periods(periods, current) == expected
+
+
+@pytest.mark.parametrize("value,kind,expected", [
+    ("", "sequential", ""), (None, "sequential", ""), ("viridis", "sequential", "viridis"),
+    ("PuOr", "sequential", ""),                                   # a diverging palette on a sequential indicator
+    ("Default (Yellow-green-blue)", "sequential", ""),            # the browser's stale label of the default
+    ("BrBG", "diverging", "BrBG"),
+])
+def test_settle_palette(value, kind, expected):
+    assert settle_palette(value, kind) == expected
