@@ -7,8 +7,6 @@ and compared; they are never added up.
 
 from __future__ import annotations
 
-import functools
-
 from collections.abc import Callable, Mapping
 
 import altair as alt
@@ -16,12 +14,12 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from atlas.flows_ui import render_traced_downloads
 from atlas.i18n import t
 from indicators.corridors import (
     Corridor, SeriesSpec, compute_attrition, compute_best_lag, compute_mirror, compute_overall_attrition, to_monthly,
 )
 from layers.corridors import build_corridor_deck, build_incident_records, build_node_records
-from layers.flow_exports import build_table_download, find_missing_provenance
 from layers.flows import format_number
 
 SeriesLoader = Callable[[str, str, str, str, str], pd.DataFrame]
@@ -168,15 +166,4 @@ def render_downloads(frame: pd.DataFrame, about: list[Mapping[str, str]], name: 
     """CSV and XLSX of every series shown, each row with its source, licence, attribution and retrieval date."""
     st.subheader(t("corridors.downloads_heading", lang))
     table = frame.assign(time_start=frame["time_start"].astype(str))
-    missing = find_missing_provenance(table, about)
-    if missing:   # never offer numbers that cannot be traced to their source
-        st.warning(t("corridors.download_no_source", lang, datasets=", ".join(missing)))
-        return
-    left, right = st.columns(2)
-    left.download_button(t("corridors.download_csv", lang),
-                         functools.partial(build_table_download, table, "csv", about, lang),
-                         on_click="ignore", file_name=f"{name}.csv", mime="text/csv", key="corridor_download_csv")
-    right.download_button(t("corridors.download_xlsx", lang),
-                          functools.partial(build_table_download, table, "xlsx", about, lang),
-                          on_click="ignore", file_name=f"{name}.xlsx", key="corridor_download_xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    render_traced_downloads(table, about, name, lang, strings="corridors", key="corridor")

@@ -138,18 +138,27 @@ def render_source(view: FlowView, info: Mapping[str, str], lang: str) -> None:
 
 def render_downloads(table: pd.DataFrame, info: Mapping[str, str], name: str, lang: str) -> None:
     """CSV and XLSX of every flow, each row with its source, licence, attribution and retrieval date."""
-    about = [info] if info else []
+    render_traced_downloads(table, [info] if info else [], name, lang, strings="flows", key="flows")
+
+
+def render_traced_downloads(table: pd.DataFrame, about: Sequence[Mapping[str, str]], name: str, lang: str, *,
+                            strings: str, key: str) -> None:
+    """The CSV and XLSX buttons of the flow and corridor pages; a warning instead when a row has no source.
+
+    ``strings`` names the page's string file (``download_csv``, ``download_xlsx``, ``download_no_source``),
+    ``key`` prefixes the widget keys.
+    """
     missing = find_missing_provenance(table, about)
     if missing:   # never offer numbers that cannot be traced to their source
-        st.warning(t("flows.download_no_source", lang, datasets=", ".join(missing)))
+        st.warning(t(f"{strings}.download_no_source", lang, datasets=", ".join(missing)))
         return
     left, right = st.columns(2)
-    left.download_button(t("flows.download_csv", lang),
+    left.download_button(t(f"{strings}.download_csv", lang),
                          functools.partial(build_table_download, table, "csv", about, lang),
-                         on_click="ignore", file_name=f"{name}.csv", mime="text/csv", key="flows_download_csv")
-    right.download_button(t("flows.download_xlsx", lang),
+                         on_click="ignore", file_name=f"{name}.csv", mime="text/csv", key=f"{key}_download_csv")
+    right.download_button(t(f"{strings}.download_xlsx", lang),
                           functools.partial(build_table_download, table, "xlsx", about, lang),
-                          on_click="ignore", file_name=f"{name}.xlsx", key="flows_download_xlsx",
+                          on_click="ignore", file_name=f"{name}.xlsx", key=f"{key}_download_xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
