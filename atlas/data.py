@@ -36,11 +36,15 @@ def refresh_if_data_changed() -> bool:
     from etl.store import data_version, registry_dir
     from etl.submissions.registry import Registry
 
-    Registry(registry_dir()).recover()  # a publish or withdraw killed half-way is settled first
     version = data_version()
     seen = _seen_data_version()
     if seen["version"] == version:
         return False
+    # New data, or this process's first run: settle a publish or withdraw killed half-way before the
+    # caches are filled (the public files never hold more than the database calls published, so a
+    # rerun with unchanged files has nothing to settle; a killed publish waits for the next open).
+    if Registry(registry_dir()).recover():
+        version = data_version()
     changed = bool(seen["version"])
     if changed:
         st.cache_data.clear()

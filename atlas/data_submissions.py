@@ -20,14 +20,12 @@ from etl.submissions.templates import build_template
 
 
 def registry() -> Registry:
-    """The registry at ``$ATLAS_REGISTRY`` (or ``data/registry``), as of this run, recovered on opening.
+    """The registry at ``$ATLAS_REGISTRY`` (or ``data/registry``), as of this run.
 
-    Opening it finishes or undoes what a killed write left (``Registry.recover``), so the
-    page never shows a status that the public files do not follow.
+    Every read and write of it settles first what a killed write left (``Registry.recover``),
+    so the page never shows a status that the public files do not follow.
     """
-    reg = Registry(registry_dir())
-    reg.recover()
-    return reg
+    return Registry(registry_dir())
 
 
 def _stamp(path: Path) -> int:

@@ -3,8 +3,9 @@
 Waits for ``/_stcore/health``, then asks once for ``/_stcore/script-health-check``
 (the server must run with ``--server.scriptHealthCheckEnabled true``): the server runs
 the app once in its own process, which imports the libraries and fills the caches that
-every later visitor shares, so the first real page load only computes. Uses only the
-standard library; a failure is reported and never stops the server.
+every later visitor shares, so the first real page load only computes. It talks only to
+that local server (127.0.0.1, the loopback interface): nothing is fetched from the network.
+Uses only the standard library; a failure is reported and never stops the server.
 """
 
 from __future__ import annotations

@@ -18,9 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
 import geodata  # noqa: E402
+from atlas.apptest_harness import AppTest, deck_json, open_page  # noqa: E402
 from etl import store  # noqa: E402
 from indicators.flows import compute_flows, compute_focus, load_flow_observations, load_flow_views  # noqa: E402
 from layers.base import deck_bytes  # noqa: E402
@@ -38,16 +37,9 @@ CASES = [  # (label, query)
 ]
 
 
-def _deck_json(at: AppTest) -> str:
-    return at.get("deck_gl_json_chart")[0].proto.json
-
-
 def measure_page(query: dict[str, str]) -> tuple[int, int, float, float, float]:
     """Deck bytes, arcs drawn, first-run seconds, median and 90th-percentile rerun milliseconds."""
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.switch_page("atlas/pages/flows.py")
-    for key, value in {"lang": "es", **query}.items():
-        at.query_params[key] = value
+    at = open_page("atlas/pages/flows.py", {"lang": "es", **query}, timeout=120)
     started = time.perf_counter()
     at.run()
     first = time.perf_counter() - started
@@ -58,17 +50,15 @@ def measure_page(query: dict[str, str]) -> tuple[int, int, float, float, float]:
         started = time.perf_counter()
         at.run()
         times.append((time.perf_counter() - started) * 1000)
-    spec = json.loads(_deck_json(at))
+    spec = json.loads(deck_json(at))
     arcs = next(len(layer["data"]) for layer in spec["layers"] if layer["id"] == "flows")
-    return len(_deck_json(at).encode("utf-8")), arcs, first, statistics.median(times), \
+    return len(deck_json(at).encode("utf-8")), arcs, first, statistics.median(times), \
         statistics.quantiles(times, n=10)[-1]
 
 
 def measure_year_switch(view: str, periods: tuple[str, str]) -> float:
     """Median rerun time (ms) when the year changes back and forth between two cached years."""
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.switch_page("atlas/pages/flows.py")
-    at.query_params["lang"], at.query_params["view"], at.query_params["period"] = "es", view, periods[0]
+    at = open_page("atlas/pages/flows.py", {"lang": "es", "view": view, "period": periods[0]}, timeout=120)
     at.run()
     times = []
     for i in range(RERUNS):

@@ -25,33 +25,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import streamlit.testing.v1.app_test as app_test_module  # noqa: E402
-from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
+from atlas.apptest_harness import AppTest, deck_json, open_page, share_script_cache  # noqa: E402
 from indicators import load_catalogue  # noqa: E402
 
-APP = str(ROOT / "streamlit_app.py")
 RERUNS = 24
 BUDGET_MS = 150
 BUDGET_KB = 400
 
 
-def share_script_cache() -> None:
-    """AppTest compiles the scripts again on every run; the server compiles them once per process.
-
-    One shared bytecode cache makes AppTest behave like the server here, so the figures are
-    the server's work rather than AppTest's recompilation.
-    """
-    shared = ScriptCache()
-    app_test_module.ScriptCache = lambda: shared
-
-
 def open_map(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.switch_page("atlas/pages/map.py")
-    for key, value in query.items():
-        at.query_params[key] = value
+    at = open_page("atlas/pages/map.py", query, timeout=180)
     at.run()
     if at.exception:
         raise SystemExit(f"the map page failed: {at.exception[0].message}")
@@ -59,7 +42,7 @@ def open_map(**query: str) -> AppTest:
 
 
 def deck_kb(at: AppTest) -> float:
-    return len(at.get("deck_gl_json_chart")[0].proto.json.encode("utf-8")) / 1000
+    return len(deck_json(at).encode("utf-8")) / 1000
 
 
 def time_changes(at: AppTest, change, values: list) -> list[float]:

@@ -293,17 +293,21 @@ def _probes(n: int) -> list[np.ndarray]:
 HIGHS_PRESOLVE = False
 
 
+def _linprog(c: np.ndarray, a_eq, b_eq: np.ndarray, bounds: list):
+    """``min c·x`` subject to ``a_eq x = b_eq`` and ``bounds``, by HiGHS (``scipy.optimize.linprog``)."""
+    return linprog(c, A_eq=a_eq, b_eq=b_eq if a_eq is not None else None, bounds=bounds, method="highs",
+                   options={"presolve": HIGHS_PRESOLVE})
+
+
 def _solution(c: np.ndarray, a_eq, b_eq: np.ndarray, bounds: list) -> np.ndarray | None:
-    res = linprog(c, A_eq=a_eq, b_eq=b_eq if a_eq is not None else None, bounds=bounds, method="highs",
-                  options={"presolve": HIGHS_PRESOLVE})
+    res = _linprog(c, a_eq, b_eq, bounds)
     return res.x if res.status == 0 else None
 
 
 def _optimise(j: int, sign: float, a_eq, b_eq: np.ndarray, bounds: list) -> float:
     c = np.zeros(len(bounds))
     c[j] = sign
-    res = linprog(c, A_eq=a_eq, b_eq=b_eq if a_eq is not None else None, bounds=bounds, method="highs",
-                  options={"presolve": HIGHS_PRESOLVE})
+    res = _linprog(c, a_eq, b_eq, bounds)
     if res.status == 3:  # unbounded: the cell can grow without limit
         return -math.inf
     if res.status != 0:

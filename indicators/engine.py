@@ -377,18 +377,20 @@ def compute_unit_exclusions(indicator: Indicator, level: str, obs: pd.DataFrame,
     period). Empty when the indicator keeps every unit.
     """
     columns = ["geo_code", "period", "unit", "value", "only"]
+    none = pd.DataFrame({c: pd.Series(dtype="bool" if c == "only" else object) for c in columns})
     spec = indicator.levels[level]
     kept = spec.numerator.where.get("unit")
     if not kept:
-        return pd.DataFrame({c: pd.Series(dtype="bool" if c == "only" else object) for c in columns})
+        return none
     other = replace(spec.numerator, where={k: v for k, v in spec.numerator.where.items() if k != "unit"},
                     exclude={**spec.numerator.exclude, "unit": kept})
     left_out = compute_term(obs, other, codes)
     left_out = left_out[left_out["value"].notna()] if not left_out.empty else left_out
     if left_out.empty:
-        return pd.DataFrame({c: pd.Series(dtype="bool" if c == "only" else object) for c in columns})
+        return none
     counted = compute_term(obs, spec.numerator, codes)
-    have = set(zip(counted.loc[counted["value"].notna(), "geo_code"], counted.loc[counted["value"].notna(), "period"]))
+    counted = counted[counted["value"].notna()]
+    have = set(zip(counted["geo_code"], counted["period"]))
     only = [(g, p) not in have for g, p in zip(left_out["geo_code"], left_out["period"])]
     out = left_out.assign(only=only)[columns]
     return out.sort_values(["period", "geo_code"], ignore_index=True)

@@ -13,12 +13,14 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from layers.exports import SOURCE_COLUMNS
+
 FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# Beside every row (the same columns as the map's downloads, layers/exports.py).
-PROVENANCE_COLUMNS = ("source", "publisher", "licence", "licence_url", "attribution", "retrieved", "revision")
+# Beside every row: the map downloads' source columns (layers/exports.py), after the dataset id.
+PROVENANCE_COLUMNS = tuple(c for c in SOURCE_COLUMNS if c != "dataset_id")
 
 
 class UnknownDownloadFormatError(ValueError):

@@ -30,12 +30,12 @@ HTML_COLUMNS = ("geo_code", "name", "value", "unit_label", "period", "obs_status
 TOOLTIP_FIELDS = ("name", "value", "unit", "period", "status")
 UNIT_LINE = "#ffffff"
 FILL_OPACITY = 0.92
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
 def _text(value: object) -> str:
     """``value`` escaped for HTML text (quotes kept as they are, so "IOM's" reads and searches as written)."""
     return html.escape(str(value), quote=False)
-
-
-_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
 
 
 @dataclass(frozen=True)

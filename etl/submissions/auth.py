@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from etl.submissions.report import InputError, MessageError
+from etl.submissions.report import InputError, MessageError, render_text
 
 ROLES = ("focal_point", "regional_admin")
 MIN_PASSWORD_LENGTH = 12
+MIN_DISTINCT_CHARACTERS = 4
 
 
 @functools.lru_cache(maxsize=1)
@@ -37,17 +38,15 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def validate_password(password: str, username: str) -> list[dict[str, str]]:
-    """What is wrong with a new password, each problem in Spanish and English; empty when acceptable."""
-    problems = []
+def validate_password(password: str, username: str) -> list[tuple[str, dict[str, int]]]:
+    """What is wrong with a new password: ``(code, params)`` of ``messages.yaml``; empty when acceptable."""
+    problems: list[tuple[str, dict[str, int]]] = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append({"es": f"tiene {len(password)} caracteres; use al menos {MIN_PASSWORD_LENGTH}",
-                         "en": f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH}"})
+        problems.append(("password_too_short", {"length": len(password), "minimum": MIN_PASSWORD_LENGTH}))
     if password.strip().lower() == username.strip().lower():
-        problems.append({"es": "no puede ser el nombre de usuario", "en": "the password must not be the user name"})
-    if len(set(password)) < 4:
-        problems.append({"es": "repite demasiado pocos caracteres; mezcle al menos 4 distintos",
-                         "en": "the password repeats too few characters; mix at least 4 different ones"})
+        problems.append(("password_is_username", {}))
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
+        problems.append(("password_few_characters", {"minimum": MIN_DISTINCT_CHARACTERS}))
     return problems
 
 
@@ -55,8 +54,9 @@ def check_password(password: str, username: str) -> None:
     """Raise ``InputError`` (a ``ValueError``) listing every problem of a new password."""
     problems = validate_password(password, username)
     if problems:
-        raise InputError("password_weak", problems={lang: "; ".join(p[lang] for p in problems)
-                                                    for lang in ("es", "en")})
+        raise InputError("password_weak", problems={
+            lang: "; ".join(render_text(code, "message", lang, params) for code, params in problems)
+            for lang in ("es", "en")})
 
 
 @dataclass(frozen=True)
