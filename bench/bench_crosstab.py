@@ -10,7 +10,7 @@ Three figures, each printed with what it includes:
 (b) the explorer's full path, ``run_crosstab`` (validation, filter checks, labels,
     disclosure control: primary, complement and secondary suppression with its audit).
     The same unfiltered query is refused for a confidential source (more cells than
-    ``max_cells`` in etl/disclosure.yaml), which is printed with the reason; then the
+    ``max_cells`` in etl/crosstab/disclosure.yaml), which is printed with the reason; then the
     largest nationality × month × port table the page accepts (the country with the most
     records and its latest year, else a quarter, else a month) is timed end to end, with
     the time of each step.
@@ -40,10 +40,10 @@ from etl.crosstab import CrosstabError, QuerySpec, build_spec, run_crosstab  # n
 from etl.crosstab.catalogue import load_catalogue, quote  # noqa: E402
 from etl.crosstab.engine import compute_cells, compute_complement_mask, load_filter_choices  # noqa: E402
 from etl.crosstab.sql import MONTH_KEY  # noqa: E402
-from etl.disclosure import apply_disclosure_control, load_disclosure_settings  # noqa: E402
-from etl.microdata import build_microdata_tables  # noqa: E402
+from etl.crosstab.disclosure import apply_disclosure_control, load_disclosure_settings  # noqa: E402
+from etl.crosstab.microdata import build_microdata_tables  # noqa: E402
 from etl.schema import DATASET_TYPES, ddl  # noqa: E402
-from etl.synthetic import ensure_synthetic_entry_exit  # noqa: E402
+from etl.crosstab.synthetic import ensure_synthetic_entry_exit  # noqa: E402
 from geodata import paths  # noqa: E402
 
 BUDGET_S = 1.0
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     except CrosstabError as err:
         print(f"(b) explorer full path (run_crosstab), the same query with totals: REFUSED ({', '.join(err.keys)}): "
               f"{err.message('en')} (a confidential source: disclosure control takes at most max_cells = "
-              f"{load_disclosure_settings().max_cells:,} cells, etl/disclosure.yaml; the page has the same limit)")
+              f"{load_disclosure_settings().max_cells:,} cells, etl/crosstab/disclosure.yaml; the page has the same limit)")
     full = None
     for label, spec in largest_page_specs(con, catalogue):
         try:

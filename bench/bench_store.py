@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from etl import store  # noqa: E402
+from etl import pipeline, store  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_store_") as tmp:
         for _ in range(args.repeat):
             started = time.perf_counter()
-            report = store.build(Path(tmp) / "atlas.duckdb")
+            report = pipeline.build_store(Path(tmp) / "atlas.duckdb")
             seconds.append(time.perf_counter() - started)
         rows = report.tables["observations"]
         print(f"store build: {statistics.median(seconds):.1f} s (median of {len(seconds)}; budget 60 s with geometry)")

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from etl import controls, store
+from etl import controls, pipeline, store
 from etl.cli import Command
 from etl.sources._common import SourceFormatError
 from geodata.boundaries import BoundariesNotBuiltError
@@ -21,7 +21,7 @@ def _store_option(parser: argparse.ArgumentParser) -> None:
 def run_build(args: argparse.Namespace) -> int:
     """Build the store; on a bad source file print what, where and how to fix, keep the old store, exit 1."""
     try:
-        report = store.build(args.store, synthetic_records=args.synthetic_records)
+        report = pipeline.build_store(args.store, synthetic_records=args.synthetic_records)
     except (SourceFormatError, store.StoreBuildError, BoundariesNotBuiltError) as err:
         print(f"etl build failed, the previous store is unchanged:\n{err}", file=sys.stderr)
         return 1

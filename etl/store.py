@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ TERRITORY_COLUMNS = ["geo_code", "level", "parent_code", "name_es", "name_en", "
 # Casts applied to the published parquet files so that the public views keep the store's types.
 _CONTRACT_TYPES = {**schema.OBS_TYPES, **schema.DATASET_TYPES}
 Tables = dict[str, tuple[dict[str, str] | None, pd.DataFrame]]  # name -> (declared column types or None, rows)
+BuildStep = Callable[[duckdb.DuckDBPyConnection], None]  # adds tables to a store being built
 
 
 class StoreBuildError(RuntimeError):
@@ -191,17 +193,18 @@ def build_tables(sources: list[Source], lists: Codelists) -> tuple[Tables, list[
     return tables, notes
 
 
-def write_store(tmp: Path, tables: Tables, started: float, synthetic_records: int = 0) -> dict[str, int]:
+def write_store(tmp: Path, tables: Tables, started: float, steps: Sequence[BuildStep] = ()) -> dict[str, int]:
     """Write and check every table in the file ``tmp``; returns the row count of each table.
 
+    ``steps`` run on the open connection after the harmonised tables are written and before the
+    contract is checked (e.g. the record-level tables of ``etl.crosstab.microdata``).
     Raises ``StoreBuildError`` listing every contract rule the result breaks.
     """
     with duckdb.connect(str(tmp)) as con:
         con.execute("SET enable_progress_bar = false")
         write_tables(con, tables)
-        from etl.microdata import build_microdata_tables  # here: it pulls in the cross-tab engine
-
-        build_microdata_tables(con, synthetic_records=synthetic_records)  # record-level tables
+        for step in steps:
+            step(con)
         problems = validate_store(con)
         if problems:
             raise StoreBuildError("the harmonised store breaks the contract:\n  - " + "\n  - ".join(problems))
@@ -209,11 +212,11 @@ def write_store(tmp: Path, tables: Tables, started: float, synthetic_records: in
         return {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in tables}
 
 
-def build(path: Path | str | None = None, synthetic_records: int = 0) -> BuildReport:
+def build(path: Path | str | None = None, steps: Sequence[BuildStep] = ()) -> BuildReport:
     """Build the store from scratch at ``path`` (default ``store_path()``) and return the report.
 
-    ``synthetic_records`` > 0 adds the SYNTHETIC entry/exit microdata (labelled as such
-    everywhere) for demonstrations of the explorer; the default store holds real data only.
+    ``steps`` add tables on the new file before it is checked (``etl.pipeline.build_store`` adds
+    the record-level tables this way; this module imports nothing above it).
 
     Everything is written into a temporary file next to the store, checked, then swapped in
     with ``os.replace``. Raises ``SourceFormatError`` (a vendored file is not what its reader
@@ -227,7 +230,7 @@ def build(path: Path | str | None = None, synthetic_records: int = 0) -> BuildRe
     tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
     try:
         _remove(tmp)
-        sizes = write_store(tmp, tables, started, synthetic_records)
+        sizes = write_store(tmp, tables, started, steps)
         os.replace(tmp, target)
     finally:
         _remove(tmp)

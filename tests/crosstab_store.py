@@ -5,7 +5,7 @@ the ones the engine must get right: a published total beside its parts (sex ``_T
 is not F + M), an annual figure beside the months of the same year, a partial year, a
 missing observation (``M``), two datasets with the same measure, a rate, a population
 for per-capita rates, a confidential dataset with small counts, a source-specific
-dimension, and a SYNTHETIC record-level sample built by ``etl.microdata``.
+dimension, and a SYNTHETIC record-level sample built by ``etl.crosstab.microdata``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import geodata
-from etl.microdata import build_microdata_tables
+from etl.crosstab.microdata import build_microdata_tables
 from etl.periods import compute_period_bounds
 from etl.schema import DATASET_TYPES, OBS_COLUMNS, OBS_TYPES, ddl
 

@@ -8,9 +8,9 @@ import pytest
 @pytest.fixture(scope="session")
 def built_store(built_geo):
     """The store file, built from the vendored sources when it is missing."""
-    from etl import store
+    from etl import pipeline, store
 
     path = store.store_path()
     if not path.exists():
-        store.build()
+        pipeline.build_store()
     return path

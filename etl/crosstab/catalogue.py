@@ -6,7 +6,7 @@ Two kinds of source share one explorer:
   SDMX-style dimensions; source-specific dimensions come from ``dataset_dimensions``);
 * a record-level (microdata) dataset: one table per dataset, registered in
   ``microdata_tables`` / ``microdata_variables`` / ``microdata_measures`` (see
-  ``etl.microdata`` and docs/STORE.md, "Microdata").
+  ``etl.crosstab.microdata`` and docs/STORE.md, "Microdata").
 
 The catalogue is the whitelist of every identifier that reaches SQL: a dimension or
 measure that is not in it is reported to the user, never interpolated.
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from etl.crosstab.messages import message
+from etl.sqltools import IDENTIFIER, quote, table_columns, table_exists, validate_identifier  # noqa: F401 (re-exported)
 
 OBSERVATIONS = "observations"
 OBSERVATIONS_TABLE = "public_observations"
@@ -34,7 +35,6 @@ COUNTERPART_ROLES = ("origin", "nationality", "citizenship", "destination", "asy
 # Column names of the tidy result that a dimension may not take.
 RESERVED = frozenset({"value", "n", "n_values", "partial", "flags", "datasets", "suppression", "share",
                       "share_hidden", "per_capita", "population", "shown", "_grouping"})
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 OBS_DIM_COLUMNS = tuple(f"dim_{i}" for i in range(1, 6))
 # Columns that identify one observation's series point (besides the value).
 OBS_KEY_COLUMNS = ("dataset_id", "measure", "ref_area", "counterpart_area", "time_period", "sex", "age",
@@ -189,32 +189,6 @@ class Catalogue:
 
     def is_synthetic(self, measures: Iterable[str]) -> bool:
         return any(self.datasets[d].synthetic for d in self.datasets_for(measures) if d in self.datasets)
-
-
-def validate_identifier(name: str, what: str) -> str:
-    """``name`` if it is a plain SQL identifier; a ValueError naming ``what`` otherwise."""
-    if not isinstance(name, str) or not IDENTIFIER.match(name):
-        raise ValueError(f"{what} {name!r} is not a plain identifier (letters, digits, underscore)")
-    return name
-
-
-def quote(name: str) -> str:
-    """A validated identifier in double quotes, ready for SQL."""
-    return '"' + validate_identifier(name, "identifier") + '"'
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether a table or view ``name`` is visible on ``con`` (temporary views included)."""
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $n "
-        "UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = $n", {"n": name},
-    ).fetchall()
-    return sum(r[0] for r in found) > 0
-
-
-def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    """Column names of a table or view, in order."""
-    return [r[0] for r in con.execute(f"DESCRIBE {quote(name)}").fetchall()]
 
 
 def load_codelist(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: Mapping | None = None

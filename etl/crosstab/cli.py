@@ -24,7 +24,7 @@ import duckdb
 
 from etl.cli import Command
 from etl.cli import main as cli_main
-from etl.crosstab.catalogue import table_exists
+from etl.sqltools import table_exists
 from etl.crosstab.engine import run_crosstab
 from etl.crosstab.export import build_csv, build_long_csv
 from etl.crosstab.messages import LANGS, CrosstabError, Problem

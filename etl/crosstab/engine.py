@@ -29,7 +29,7 @@ from etl.crosstab.messages import CrosstabError, Problem, list_choices, message
 from etl.crosstab.spec import (
     FILTER_PREFIX, QuerySpec, check_spec, dimension_additive, validate_confidential_filters, validate_spec,
 )
-from etl.disclosure import DisclosureReport, DisclosureSettings, apply_disclosure_control, load_disclosure_settings
+from etl.crosstab.disclosure import DisclosureReport, DisclosureSettings, apply_disclosure_control, load_disclosure_settings
 
 SETTINGS_PATH = Path(__file__).resolve().with_name("settings.yaml")
 AGE_CODE = re.compile(r"^Y(?:(\d+)T(\d+)|_LT(\d+)|_GE(\d+))$")  # Y15T24, Y_LT18, Y_GE65
@@ -243,7 +243,7 @@ def compute_complement_mask(con: duckdb.DuckDBPyConnection, spec: QuerySpec, cat
 
     For filters F and every non-empty subset R, the complement is the same cell in the
     table filtered by F without R, minus this cell: what anyone could get by subtracting
-    two tables. Such a cell is suppressed (reason "complement"); see ``etl.disclosure``.
+    two tables. Such a cell is suppressed (reason "complement"); see ``etl.crosstab.disclosure``.
     Record-level data: one DuckDB statement over the records. Observations: the tables
     with fewer filters are computed by the same engine (the total rules depend on the
     filters) and subtracted cell by cell; a table that could not be asked for (it fails

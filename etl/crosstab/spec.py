@@ -162,7 +162,7 @@ def validate_confidential_filters(spec: QuerySpec, choices: Mapping[str, Iterabl
     A subset ("every port but one") would let anyone subtract two tables: the table
     without the filter minus the table with it is the one left out, a group that no
     threshold ever saw. One code (a slice) or every code (no filter) leaves differences
-    that the complement rule checks (``etl.disclosure``). A subset of a dimension that
+    that the complement rule checks (``etl.crosstab.disclosure``). A subset of a dimension that
     the table shows is fine: its cells are shown with their own protection. ``choices``
     gives every code each filtered dimension takes in the data behind the measures (not
     only under the other filters: the six ports of one country are a subset of all ports).

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from etl.sqltools import MONTH_KEY
 from etl.crosstab.catalogue import (
     NOT_APPLICABLE, OBS_DIM_COLUMNS, OBS_KEY_COLUMNS, TOTAL, Catalogue, Dimension, quote,
 )
@@ -44,7 +45,6 @@ _OBS_PERIOD = {
 }
 # Per granularity for record-level data: an integer key per record, computed from the table's
 # ``_period_month`` column (yyyymm, derived from the date at load), and its code per result row.
-MONTH_KEY = "_period_month"
 _MICRO_PERIOD = {
     "year": ("{c} // 100", "CAST({k} AS VARCHAR)"),
     "quarter": ("({c} // 100) * 10 + ({c} % 100 + 2) // 3", "printf('%04d-Q%d', {k} // 10, {k} % 10)"),

@@ -13,7 +13,8 @@ import os
 
 import duckdb
 
-from etl.crosstab.catalogue import DATASETS_VIEW, quote, table_columns, table_exists
+from etl.crosstab.catalogue import DATASETS_VIEW
+from etl.sqltools import quote, table_columns, table_exists
 
 
 def load_data_version(con: duckdb.DuckDBPyConnection) -> str:

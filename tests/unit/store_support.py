@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from etl import store
+from etl import pipeline, store
 
 ROOT = Path(__file__).resolve().parents[2]
 INPUTS = ("vendor", "etl", "geodata")
@@ -27,7 +27,7 @@ def _newest_input() -> float:
 def _build_once(directory: str) -> Path:
     """Build into ``directory`` once per process (both store test modules share it)."""
     path = Path(directory) / "atlas.duckdb"
-    store.build(path)
+    pipeline.build_store(path)
     return path
 
 

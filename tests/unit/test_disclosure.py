@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from etl.disclosure import (
+from etl.crosstab.disclosure import (
     DisclosureConfigError, DisclosureSettings, apply_disclosure_control, build_constraints, compute_primary,
     load_disclosure_settings, validate_disclosure_settings,
 )

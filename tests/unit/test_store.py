@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import controls, schema, store
+from etl import controls, pipeline, schema, store
 from etl.__main__ import COMMAND_MODULES
 from etl.cli import Command, build_parser, load_commands, main
 from etl.sources import Source, _common, discover_sources, hnd_ine_population2019, undesa_ims2024
@@ -165,7 +165,7 @@ def test_build_writes_a_new_store_and_replaces_the_old_one(tmp_path, monkeypatch
     monkeypatch.setattr(store, "discover_sources", lambda: small_sources(hnd_ine_population2019))
     target = tmp_path / "atlas.duckdb"
     target.write_bytes(b"an old store")
-    report = store.build(target)
+    report = pipeline.build_store(target)
     assert report.tables["observations"] == 18 and report.size_bytes == target.stat().st_size
     with store.connect(target) as con:
         assert con.execute("SELECT sum(value) FROM observations").fetchone()[0] == 9_158_345
@@ -176,13 +176,13 @@ def test_build_writes_a_new_store_and_replaces_the_old_one(tmp_path, monkeypatch
 def test_a_broken_source_file_leaves_the_previous_store_intact(tmp_path, monkeypatch, built_geo):
     monkeypatch.setattr(store, "discover_sources", lambda: small_sources(hnd_ine_population2019, undesa_ims2024))
     target = tmp_path / "atlas.duckdb"
-    store.build(target)
+    pipeline.build_store(target)
     before = sha256(target)
     broken = tmp_path / "undesa.csv"
     broken.write_text("year,dest,orig_iso3,sex,n,type_b,type_c,type_r,type_i\n2024,CRI,NIC,female,1,1,0,0,0\n")
     monkeypatch.setitem(undesa_ims2024.DATASET, "vendored_path", str(broken))
     with pytest.raises(_common.SourceFormatError) as err:
-        store.build(target)
+        pipeline.build_store(target)
     assert str(broken) in str(err.value) and "dest_iso3" in str(err.value)
     assert sha256(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["atlas.duckdb", "undesa.csv"]
@@ -199,14 +199,14 @@ def test_a_result_that_breaks_the_contract_is_refused_and_the_old_store_kept(tmp
                                                                               problem, frame_of):
     target = tmp_path / "atlas.duckdb"
     monkeypatch.setattr(store, "discover_sources", lambda: small_sources(hnd_ine_population2019))
-    store.build(target)
+    pipeline.build_store(target)
     before = sha256(target)
     fake = fake_module("synthetic_bad", frame_of)
     monkeypatch.setattr(store, "discover_sources", lambda: [*small_sources(hnd_ine_population2019),
                                                             Source("synthetic_bad", fake)])
     monkeypatch.setattr(store, "compute_sha256", lambda path: "0" * 64)
     with pytest.raises(store.StoreBuildError, match=problem):
-        store.build(target)
+        pipeline.build_store(target)
     assert sha256(target) == before
 
 

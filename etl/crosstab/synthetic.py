@@ -2,7 +2,7 @@
 
 Realistic in shape, not in content: movement (entry/exit), date over 2019–2024 with
 seasonality and the 2020 closures, recording country, real ports of entry (codes and
-names in ``etl/microdata.yaml``), nationality with a skewed distribution (own nationals,
+names in ``etl/crosstab/microdata.yaml``), nationality with a skewed distribution (own nationals,
 neighbours, a long tail), sex, age group, admin-1 of residence for residents (weighted by
 real vendored populations for Mexico and Honduras), purpose of travel.
 
@@ -239,7 +239,7 @@ def write_synthetic_entry_exit(path: Path, records: int, seed: int | None = None
     try:
         for table in build_synthetic_entry_exit(records, seed):
             if writer is None:
-                meta = {b"synthetic": b"true", b"generator": b"etl/synthetic.py", b"seed": str(seed).encode(),
+                meta = {b"synthetic": b"true", b"generator": b"etl/crosstab/synthetic.py", b"seed": str(seed).encode(),
                         b"records": str(records).encode(),
                         b"title": b"SYNTHETIC entry and exit records (generated, not real)"}
                 writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta), compression="zstd")

@@ -57,7 +57,7 @@ fixed noise per set of records, so that every table built from the same records 
 the same noise and differences across tables no longer reveal exact counts. Suppression
 alone cannot make all slices and layouts consistent without protecting the whole cube.
 
-The threshold and the criterion live in ``etl/disclosure.yaml`` (configuration, not code).
+The threshold and the criterion live in ``etl/crosstab/disclosure.yaml`` (configuration, not code).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def validate_disclosure_settings(raw: Mapping) -> list[str]:
 
 @functools.lru_cache(maxsize=4)
 def load_disclosure_settings(path: Path = SETTINGS_PATH) -> DisclosureSettings:
-    """The settings in ``path`` (``etl/disclosure.yaml``), checked."""
+    """The settings in ``path`` (``etl/crosstab/disclosure.yaml``), checked."""
     with open(path, encoding="utf-8") as fh:
         raw = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
     problems = validate_disclosure_settings(raw)
