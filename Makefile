@@ -39,7 +39,7 @@ PORT ?= 8501
 run: $(DATA_STAMP)
 	@$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.scriptHealthCheckEnabled true & \
 	  server=$$!; trap 'kill $$server 2> /dev/null' INT TERM; \
-	  $(PY) -m atlas.prewarm --port $(PORT) || true; wait $$server
+	  $(PY) -m atlas.core.prewarm --port $(PORT) || true; wait $$server
 
 ## browser: Debian's chromium for the real-browser tests (installed when missing)
 browser:

@@ -7,11 +7,11 @@ _STARTED = time.perf_counter()
 
 import streamlit as st  # noqa: E402
 
-from atlas.data import refresh_if_data_changed  # noqa: E402
-from atlas.navigation import build_pages  # noqa: E402
-from atlas.timing import timed_run  # noqa: E402
-from atlas.ui import setup_language  # noqa: E402
-from atlas.warmup import run_once as warm_up  # noqa: E402
+from atlas.core.freshness import refresh_if_data_changed  # noqa: E402
+from atlas.core.navigation import build_pages  # noqa: E402
+from atlas.core.timing import timed_run  # noqa: E402
+from atlas.core.ui import setup_language  # noqa: E402
+from atlas.core.warmup import run_once as warm_up  # noqa: E402
 
 st.set_page_config(page_title="Atlas PVIGM", page_icon=str(Path(__file__).parent / "atlas" / "static" / "favicon.png"),
                    layout="wide")

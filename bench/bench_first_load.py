@@ -2,10 +2,10 @@
 
 Budget (DESIGN.md): at most 3 s of server time. Each page is measured on fresh
 ``streamlit run`` processes (cold caches), opened in Debian's chromium; the server
-logs how long each script run took (``atlas/timing.py``). Four figures per page: the
+logs how long each script run took (``atlas/core/timing.py``). Four figures per page: the
 very first run of a just-started, unwarmed server (cold imports too); the first run
 after a visitor landed on the home page; the first run on a server started as
-`make run` starts it (one warm-up run before any visitor, ``atlas/prewarm.py``); and a
+`make run` starts it (one warm-up run before any visitor, ``atlas/core/prewarm.py``); and a
 second visit (warm caches). Browser time (JavaScript, WebGL) is not counted.
 """
 
@@ -43,7 +43,7 @@ def _serve(log: Path, prewarm: bool = False) -> tuple[subprocess.Popen, str]:
                              "--server.scriptHealthCheckEnabled", str(prewarm).lower()],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if prewarm:  # what `make run` does before the first visitor
-        subprocess.run([sys.executable, "-m", "atlas.prewarm", "--port", str(port)], cwd=ROOT, check=True,
+        subprocess.run([sys.executable, "-m", "atlas.core.prewarm", "--port", str(port)], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import geodata  # noqa: E402
-from atlas.apptest_harness import AppTest, deck_json, open_page  # noqa: E402
+from apptest_harness import AppTest, deck_json, open_page  # noqa: E402
 from etl import store  # noqa: E402
 from indicators.flows import compute_flows, compute_focus, load_flow_observations, load_flow_views  # noqa: E402
 from layers.base import deck_bytes  # noqa: E402
@@ -71,7 +71,7 @@ def measure_year_switch(view: str, periods: tuple[str, str]) -> float:
 
 def measure_cold_build(view_id: str, period: str) -> tuple[float, int, int]:
     """Seconds to compute one year's flows and build its deck with no cache, and deck bytes (all vs top 25)."""
-    from atlas.flows_ui import build_flow_map
+    from atlas.flows.views import build_flow_map
 
     view = load_flow_views()[view_id]
     with store.connect() as con:

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from atlas.apptest_harness import AppTest, deck_json, open_page, share_script_cache  # noqa: E402
+from apptest_harness import AppTest, deck_json, open_page  # noqa: E402
 from indicators import load_catalogue  # noqa: E402
 
 RERUNS = 24
@@ -80,7 +80,6 @@ def set_lang(at, value):
 
 
 def main() -> None:
-    share_script_cache()
     cat = load_catalogue()
     print(__doc__.split("\n\n")[2].replace("\n", " "))
     views = {

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from common.yamlfile import load_yaml
 
 CODELIST_DIR = Path(__file__).resolve().parent / "codelists"
 NAMES = ("name_es", "name_en")
@@ -78,8 +79,7 @@ def load_codelist_files(directory: Path = CODELIST_DIR) -> list[tuple[Path, dict
     """Every ``*.yaml`` in ``directory`` (sorted), parsed."""
     out = []
     for path in sorted(directory.glob("*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            content = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+        content = load_yaml(path) or {}
         if not isinstance(content, dict):
             raise CodelistError(f"{path}: expected a mapping of table names, got {type(content).__name__}")
         out.append((path, content))
@@ -92,6 +92,10 @@ def _entry(path: Path, table: str, code: object, fields: object, required: tuple
                             f"yes/no/on/off as booleans)")
     if not isinstance(fields, dict):
         raise CodelistError(f"{path}: {table}.{code} must be a mapping with {list(NAMES + required)}")
+    split = [k for k, v in fields.items() if v is None]
+    if split:
+        raise CodelistError(f"{path}: {table}.{code} has keys without a value {split}: a comma in an unquoted "
+                            f"value split it; put the value in double quotes")
     missing = [f for f in (*NAMES, *required) if not isinstance(fields.get(f), str) or not fields[f].strip()]
     if missing:
         raise CodelistError(f"{path}: {table}.{code} is missing {missing}")

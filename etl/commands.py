@@ -10,7 +10,7 @@ from pathlib import Path
 from etl import controls, pipeline, store
 from etl.cli import Command
 from etl.sources._common import SourceFormatError
-from geodata.boundaries import BoundariesNotBuiltError
+from geodata import DataNotBuiltError
 
 
 def _store_option(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def run_build(args: argparse.Namespace) -> int:
     """Build the store; on a bad source file print what, where and how to fix, keep the old store, exit 1."""
     try:
         report = pipeline.build_store(args.store, synthetic_records=args.synthetic_records)
-    except (SourceFormatError, store.StoreBuildError, BoundariesNotBuiltError) as err:
+    except (SourceFormatError, store.StoreBuildError, DataNotBuiltError) as err:
         print(f"etl build failed, the previous store is unchanged:\n{err}", file=sys.stderr)
         return 1
     print(store.dump_report(report) if args.json else report.to_text())
@@ -57,7 +57,7 @@ def run_datasets(args: argparse.Namespace) -> int:
     """List every dataset with its licence and row count."""
     try:
         frame = store.load_datasets(args.store)
-    except store.StoreNotBuiltError as err:
+    except DataNotBuiltError as err:
         print(err, file=sys.stderr)
         return 1
     width = max(frame["dataset_id"].str.len().max(), 10)
@@ -72,7 +72,7 @@ def run_check(args: argparse.Namespace) -> int:
     """Print every control (expected vs found, pass/fail); exit 1 if any fails."""
     try:
         con = store.connect(args.store)
-    except store.StoreNotBuiltError as err:
+    except DataNotBuiltError as err:
         print(err, file=sys.stderr)
         return 1
     with con:

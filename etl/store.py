@@ -38,10 +38,6 @@ class StoreBuildError(RuntimeError):
     """The sources were read but the result breaks the contract; the old store is kept."""
 
 
-class StoreNotBuiltError(FileNotFoundError):
-    """The store file does not exist yet."""
-
-
 def store_path() -> Path:
     """The store file: ``$ATLAS_STORE``, else ``data/atlas.duckdb`` (under ``$ATLAS_DATA_DIR``)."""
     env = os.environ.get("ATLAS_STORE")
@@ -337,7 +333,7 @@ def connect(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """
     target = Path(path) if path else store_path()
     if not target.exists():
-        raise StoreNotBuiltError(f"{target} does not exist. Build the store with `make data` or `python -m etl build`.")
+        raise paths.DataNotBuiltError(f"{target} does not exist. Build the store with `make data` or `python -m etl build`.")
     con = duckdb.connect(str(target), read_only=True)
     published = registry_dir() / "published"
     create_public_view(con, "public_observations", "observations", published / "observations.parquet")

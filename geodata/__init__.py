@@ -8,9 +8,10 @@ Public entry points::
 """
 
 from geodata.boundaries import DETAILS, LEVELS, label_points, load_boundaries
+from geodata.paths import DataNotBuiltError
 from geodata.gazetteer import UnknownTerritoryError, gazetteer, name, network_countries, normalise, resolve
 
 __all__ = [
-    "DETAILS", "LEVELS", "UnknownTerritoryError", "gazetteer", "label_points", "load_boundaries", "name",
+    "DETAILS", "LEVELS", "DataNotBuiltError", "UnknownTerritoryError", "gazetteer", "label_points", "load_boundaries", "name",
     "network_countries", "normalise", "resolve",
 ]

@@ -13,10 +13,6 @@ LEVELS = ("country", "admin1")
 DETAILS = ("region", "country")
 
 
-class BoundariesNotBuiltError(FileNotFoundError):
-    """The built geometry is missing: run ``make data`` or ``python -m geodata build``."""
-
-
 def _check(level: str, detail: str) -> None:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
@@ -29,7 +25,7 @@ def _read(level: str, detail: str) -> gpd.GeoDataFrame:
     try:
         stamp = path.stat().st_mtime_ns
     except FileNotFoundError:
-        raise BoundariesNotBuiltError(
+        raise paths.DataNotBuiltError(
             f"{path} does not exist. Build the geometry with `make data` or `python -m geodata build`."
         ) from None
     return _read_file(str(path), stamp)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pycountry
-import yaml
+
+from common.yamlfile import load_yaml
 from babel import Locale
 from rapidfuzz import fuzz, process
 
@@ -64,8 +65,7 @@ def normalise(text: object) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _curated() -> dict:
-    with open(paths.GAZETTEER_NAMES, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=yaml.CSafeLoader)
+    return load_yaml(paths.GAZETTEER_NAMES)
 
 
 def network_countries() -> tuple[str, ...]:

@@ -21,6 +21,12 @@ COUNTRY_NAMES = VENDOR / "reference" / "countrynames_iom_gdidata.csv"
 GAZETTEER_NAMES = Path(__file__).resolve().parent / "names.yaml"
 
 
+class DataNotBuiltError(FileNotFoundError):
+    """A built artefact (geometry, gazetteer or store) is missing; the message says how to build it
+    (``make data``). The one "data not built" error of the project: pages, commands and the API
+    catch this class."""
+
+
 def data_dir() -> Path:
     """The directory that holds every built artefact (``data/`` by default)."""
     return Path(os.environ.get("ATLAS_DATA_DIR", ROOT / "data"))

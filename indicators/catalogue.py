@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+
+from common.yamlfile import load_yaml
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yaml"
 LEVELS = ("country", "admin1")
@@ -280,5 +281,4 @@ def build_catalogue(raw: Mapping) -> Catalogue:
 @functools.lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
     """``catalogue.yaml``, read and checked once per process."""
-    with open(CATALOGUE_FILE, encoding="utf-8") as fh:
-        return build_catalogue(yaml.load(fh, Loader=yaml.CSafeLoader))
+    return build_catalogue(load_yaml(CATALOGUE_FILE))

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from common.yamlfile import load_yaml
 
 from indicators.flows import DIM_COLUMNS, OBS_COLUMNS, aggregate_groups, compute_sex, select_totals
 
@@ -248,8 +249,7 @@ def build_corridors(raw: Mapping) -> dict[str, Corridor]:
 @functools.lru_cache(maxsize=1)
 def load_corridors() -> dict[str, Corridor]:
     """The corridor catalogue shipped in ``indicators/corridors.yaml``, in file order."""
-    with open(CORRIDORS_FILE, encoding="utf-8") as fh:
-        return build_corridors(yaml.load(fh, Loader=yaml.CSafeLoader))
+    return build_corridors(load_yaml(CORRIDORS_FILE))
 
 
 def load_series_observations(spec: SeriesSpec, nationality: str, con) -> pd.DataFrame:
@@ -467,3 +467,90 @@ def compute_corridor_incidents(incidents: pd.DataFrame, corridor: Corridor, poin
         near = pd.concat([near, on_route], ignore_index=True)
     order = [c for c in ("date", "incident_id") if c in near.columns]
     return near.sort_values(order, kind="mergesort", ignore_index=True) if order else near.reset_index(drop=True)
+
+
+# --- a corridor's segments side by side: windowing, attrition between neighbours, mirrors -------------------
+
+SeriesLoader = Callable[[str, str, str, str, str], pd.DataFrame]   # (corridor, kind, item, side, nationality)
+SERIES_COLUMNS = ["series_id", "series", "dataset_id", "measure", "ref_area", "counterpart_area", "period", "freq",
+                  "time_start", "value", "unit", "obs_status"]
+
+
+def compute_in_years(series: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
+    """The periods of ``series`` that start within ``years``; monthly rows only where the series has them.
+
+    A source that published annual totals before its monthly series (the Darién before
+    2020) is not drawn as one line: an annual total beside monthly counts would read as a spike.
+    """
+    start = pd.to_datetime(series["time_start"])
+    inside = series[(start.dt.year >= years[0]) & (start.dt.year <= years[1])]
+    if inside["freq"].eq("M").any():
+        inside = inside[inside["freq"].eq("M")]
+    return inside
+
+
+def _tagged(series: pd.DataFrame, series_id: str, spec: SeriesSpec, nationality: str, lang: str) -> pd.DataFrame:
+    return series.assign(series_id=series_id, series=spec.label(lang), dataset_id=spec.dataset_id,
+                         measure=spec.measure, ref_area=spec.ref_area,
+                         counterpart_area=spec.resolved_counterpart(nationality))[SERIES_COLUMNS]
+
+
+def compute_segment_frame(corridor: Corridor, nationality: str, years: tuple[int, int], load: SeriesLoader,
+                          lang: str) -> pd.DataFrame:
+    """Every segment's series for one nationality within ``years``, long format, in chain order."""
+    parts = [_tagged(compute_in_years(load(corridor.corridor_id, "segment", s.segment_id, "", nationality), years),
+                     s.segment_id, s.series, nationality, lang) for s in corridor.segments]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SERIES_COLUMNS)
+
+
+@dataclass(frozen=True)
+class AttritionStep:
+    """Lag and ratio between two consecutive segments that both have monthly data."""
+
+    upstream: Segment
+    downstream: Segment
+    lag: int
+    fixed: bool                    # the corridor fixes the lag; else the best lag in ``corridor.lag_window``
+    correlation: float             # NaN with a fixed lag
+    months: int                    # months compared
+    ratio: float                   # downstream / upstream over the months both have
+
+
+def compute_attrition_steps(corridor: Corridor, segments: pd.DataFrame) -> tuple[list[AttritionStep], pd.DataFrame]:
+    """The steps between consecutive segments with monthly data, and the month-by-month ratios.
+
+    Segments without monthly data for this nationality are skipped, so the comparison is
+    between the nearest two that have it. Series are compared, never added up.
+    """
+    monthly = [(s, to_monthly(segments[segments["series_id"].eq(s.segment_id)])) for s in corridor.segments]
+    monthly = [(s, m) for s, m in monthly if m.notna().any()]
+    steps, ratios = [], []
+    for (up_seg, up), (down_seg, down) in zip(monthly[:-1], monthly[1:]):
+        if corridor.fixed_lag is not None:
+            lag, corr, months, fixed = corridor.fixed_lag, float("nan"), None, True
+        else:
+            result = compute_best_lag(up, down, corridor.lag_window)
+            lag = result.lag if result.lag is not None else corridor.lag_window[0]
+            corr, months, fixed = result.correlation, result.months, False
+        attrition = compute_attrition(up, down, lag)
+        both = attrition.dropna(subset=["upstream", "downstream"])
+        steps.append(AttritionStep(up_seg, down_seg, lag, fixed, corr, months if months is not None else len(both),
+                                   compute_overall_attrition(attrition)))
+        ratios.append(attrition.assign(pair=f"{up_seg.segment_id} → {down_seg.segment_id}"))
+    return steps, (pd.concat(ratios, ignore_index=True) if ratios else pd.DataFrame())
+
+
+def compute_mirror_frames(corridor: Corridor, nationality: str, years: tuple[int, int], load: SeriesLoader,
+                          lang: str) -> list[tuple[Mirror, pd.DataFrame, pd.DataFrame]]:
+    """For each mirror: the comparison table (A, B, difference, ratio) and both series in long format."""
+    out = []
+    for mirror in corridor.mirrors:
+        sides = {side: compute_in_years(load(corridor.corridor_id, "mirror", mirror.mirror_id, side, nationality),
+                                        years) for side in ("left", "right")}
+        long = pd.concat([_tagged(sides["left"], f"{mirror.mirror_id}_a", mirror.left, nationality, lang),
+                          _tagged(sides["right"], f"{mirror.mirror_id}_b", mirror.right, nationality, lang)],
+                         ignore_index=True)
+        table = compute_mirror(sides["left"].set_index("period")["value"], sides["right"].set_index("period")["value"])
+        out.append((mirror, table, long))
+    return out

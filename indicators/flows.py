@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from common.yamlfile import load_yaml
 
 VIEWS_FILE = Path(__file__).resolve().parent / "flows.yaml"
 
@@ -117,8 +118,7 @@ def build_flow_views(raw: Mapping) -> dict[str, FlowView]:
 @functools.lru_cache(maxsize=1)
 def load_flow_views() -> dict[str, FlowView]:
     """The flow views shipped in ``indicators/flows.yaml``, in file order."""
-    with open(VIEWS_FILE, encoding="utf-8") as fh:
-        return build_flow_views(yaml.load(fh, Loader=yaml.CSafeLoader))
+    return build_flow_views(load_yaml(VIEWS_FILE))
 
 
 def load_flow_observations(view: FlowView, con) -> pd.DataFrame:

@@ -139,7 +139,7 @@ def compute_tips(view: pd.DataFrame, lang: str, decimals: int, unit_label: str, 
     ``nearest_label`` and ``partial_label`` are templates with ``{period}``/``{requested}``
     and ``{months}``; ``status_labels`` names the statuses (A is not shown).
     """
-    from layers.legend import format_number
+    from etl.formatting import format_number
 
     tips: dict[str, str] = {}
     for row in view.itertuples(index=False):

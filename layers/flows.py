@@ -81,17 +81,6 @@ def compute_legend_values(max_value: float) -> list[float]:
     return values
 
 
-def format_number(value: float | None, lang: str) -> str:
-    """A count for people: thousands separated (``1 234 567`` in Spanish, ``1,234,567`` in English)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    rounded = round(float(value), 1)
-    text = f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.1f}"
-    if lang == "es":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
-
-
 def _position(points: pd.DataFrame, code: str) -> list[float]:
     p = points.loc[code]
     return [round(float(p["label_lon"]), COORD_DECIMALS), round(float(p["label_lat"]), COORD_DECIMALS)]

@@ -23,7 +23,8 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.base import SEA, geojson_geometry
-from layers.legend import format_number, rgb_hex
+from etl.formatting import format_number
+from layers.legend import rgb_hex
 from layers.palettes import NO_DATA, NO_DATA_LINE
 
 HTML_COLUMNS = ("geo_code", "name", "value", "unit_label", "period", "obs_status", "geometry")

@@ -12,8 +12,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from babel.numbers import format_decimal
 
+from etl.formatting import format_number
 from layers.classify import Classification
 from layers.palettes import NO_DATA, NO_DATA_LINE, Palette, compute_class_colors
 
@@ -40,14 +40,6 @@ def build_legend(classification: Classification, palette: Palette, no_data_count
                for color, count, (low, high) in zip(colors, classification.counts, classification.bounds())]
     entries.append(LegendEntry(rgb_hex(NO_DATA), int(no_data_count), no_data=True))
     return entries
-
-
-def format_number(value: float, lang: str, decimals: int = 1) -> str:
-    """A number in the conventions of ``lang`` (``1,234.5`` in English, ``1234,5`` in Spanish)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(round(float(value), decimals) + 0.0, format=pattern, locale=lang)
 
 
 def format_range(entry: LegendEntry, lang: str, decimals: int) -> str:

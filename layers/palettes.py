@@ -12,7 +12,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+
+from common.yamlfile import load_yaml
 
 PALETTES_FILE = Path(__file__).resolve().parent / "palettes.yaml"
 KINDS = ("sequential", "diverging")
@@ -42,8 +43,7 @@ class Palette:
 @functools.lru_cache(maxsize=1)
 def load_palettes() -> dict[str, Palette]:
     """Every palette in ``palettes.yaml``, by id; checks kinds and ramp lengths."""
-    with open(PALETTES_FILE, encoding="utf-8") as fh:
-        raw = yaml.load(fh, Loader=yaml.CSafeLoader)
+    raw = load_yaml(PALETTES_FILE)
     out = {}
     for pid, spec in raw.items():
         if spec["kind"] not in KINDS:

@@ -3,33 +3,33 @@
 import pandas as pd
 import streamlit as st
 
-from atlas import corridors_ui, ui, urlstate, workshop
-from atlas import data_flows as data
-from atlas.data_flows import StoreMissingError
-from atlas.i18n import translator
-from atlas.urlparams_flows import YEAR_HIGH, YEAR_LOW, build_corridor_specs
-from geodata.boundaries import BoundariesNotBuiltError
+from atlas.core import ui, urlstate
+from atlas.core.i18n import translator
+from atlas.core.loaders import dataset_info, label_points, place_names
+from atlas.corridors import loaders, views
+from atlas.corridors.params import YEAR_HIGH, YEAR_LOW, build_corridor_specs, settle_nationality
+from atlas.core import projector as workshop
+from geodata import DataNotBuiltError
 from indicators.corridors import CorridorError
-from layers.flows import format_number
+from etl.formatting import format_count
 
 lang = ui.current_lang()
 _ = translator(lang)
 problems = workshop.setup_workshop(lang)
 ui.render_header(_("corridors.title"), _("corridors.caption"))
-corridors = data.corridors()
+corridors = loaders.corridors()
 CORRIDOR = urlstate.choice("corridor", list(corridors), next(iter(corridors)))
 problems += urlstate.sync_from_url([CORRIDOR], "corridor_id")
 corridor = corridors[st.session_state["corridor"]]
 SPECS = build_corridor_specs(list(corridors), corridor.corridor_id, corridor.nationalities, corridor.nationalities[0])
 problems += urlstate.sync_from_url(SPECS, "corridor")
-if st.session_state.get("nationality") not in corridor.nationalities:   # left over from another corridor
-    st.session_state["nationality"] = corridor.nationalities[0]
+st.session_state["nationality"] = settle_nationality(st.session_state.get("nationality"), corridor.nationalities)
 ui.render_problems(problems, lang)
 workshop.render_story_bar(lang, "corridors")
 try:
-    names = data.place_names(lang)
-    data.label_points()
-except BoundariesNotBuiltError as err:
+    names = place_names(lang)
+    label_points()
+except DataNotBuiltError as err:
     ui.render_missing_data(err, lang)
 
 side = st.sidebar
@@ -49,10 +49,10 @@ chain_names = [((n.name_es if lang == "es" else n.name_en) or names.get(n.geo_co
                for n in corridor.resolved_chain(nationality)]
 st.caption(_("corridors.chain", chain=" → ".join(chain_names)))
 try:
-    segments, attrition, ratios, mirrors = data.corridor_series(corridor.corridor_id, nationality, years[0],
+    segments, attrition, ratios, mirrors = views.corridor_series(corridor.corridor_id, nationality, years[0],
                                                                 years[1], lang)
-    deck, incidents = data.corridor_map(corridor.corridor_id, nationality, years[0], years[1], lang)
-except StoreMissingError as err:
+    deck, incidents = views.corridor_map(corridor.corridor_id, nationality, years[0], years[1], lang)
+except DataNotBuiltError as err:
     ui.render_missing_data(err, lang)
 except CorridorError as err:
     st.error(_("corridors.series_error", detail=str(err)))
@@ -65,9 +65,9 @@ with map_col:
     st.markdown(f"**{_('corridors.incidents_heading')}**")
     routes = (_("corridors.incidents_routes", routes=", ".join(corridor.incident_routes))
               if corridor.incident_routes else "")
-    st.caption(_("corridors.incidents_count", incidents=format_number(len(incidents), lang),
-                 dead=format_number(float(incidents["dead_and_missing"].sum()), lang),
-                 years=f"{years[0]}–{years[1]}", buffer=format_number(corridor.buffer_km, lang), routes=routes))
+    st.caption(_("corridors.incidents_count", incidents=format_count(len(incidents), lang),
+                 dead=format_count(float(incidents["dead_and_missing"].sum()), lang),
+                 years=f"{years[0]}–{years[1]}", buffer=format_count(corridor.buffer_km, lang), routes=routes))
     st.caption(_("corridors.incidents_caveat"))
 with chart_col:
     st.subheader(_("corridors.segments_heading"))
@@ -77,8 +77,8 @@ with chart_col:
             st.caption(_("corridors.no_series", series=segment.series.label(lang), nationality=names.get(
                 nationality, nationality)))
     if len(segments):
-        corridors_ui.render_series_chart(segments, lang, key="corridor_segments_chart")
-    corridors_ui.render_caveats(corridor, lang)
+        views.render_series_chart(segments, lang, key="corridor_segments_chart")
+    views.render_caveats(corridor, lang)
 
 st.subheader(_("corridors.attrition_heading"))
 st.caption(_("corridors.attrition_note"))
@@ -87,7 +87,7 @@ if attrition.empty:
 else:
     st.dataframe(attrition, hide_index=True, width="stretch", key="corridor_attrition")
     if len(ratios) and ratios["ratio"].notna().any():
-        corridors_ui.render_ratio_chart(ratios, lang)
+        views.render_ratio_chart(ratios, lang)
 
 shown = [segments]
 if mirrors:
@@ -96,7 +96,7 @@ if mirrors:
 for mirror, table, long in mirrors:
     st.markdown(f"**{mirror.what(lang)}**")
     if len(long):
-        corridors_ui.render_series_chart(long, lang, key=f"mirror_{mirror.mirror_id}", height=260)
+        views.render_series_chart(long, lang, key=f"mirror_{mirror.mirror_id}", height=260)
     st.caption(f"**A — {mirror.left.label(lang)}**: {mirror.left.caveat(lang)}")
     st.caption(f"**B — {mirror.right.label(lang)}**: {mirror.right.caveat(lang)}")
     table = table.set_axis([_("corridors.col_time"), _("corridors.col_left"), _("corridors.col_right"),
@@ -105,8 +105,8 @@ for mirror, table, long in mirrors:
     shown.append(long)
 
 everything = pd.concat([f for f in shown if len(f)], ignore_index=True) if any(len(f) for f in shown) else segments
-about = [data.dataset_info(d) for d in sorted(set(everything["dataset_id"]))]
-corridors_ui.render_downloads(everything, [a for a in about if a],
+about = [dataset_info(d) for d in sorted(set(everything["dataset_id"]))]
+views.render_downloads(everything, [a for a in about if a],
                               f"corridor_{corridor.corridor_id}_{nationality}_{years[0]}_{years[1]}", lang)
 workshop.render_add_view(lang, "corridors", {s.key: s.dump(st.session_state.get(s.key, s.default)) for s in SPECS})
 ui.render_footer(lang)

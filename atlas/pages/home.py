@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from atlas import data, ui
-from atlas.i18n import translator
+from atlas.core import ui
+from atlas.core.i18n import translator
+from atlas.core.loaders import country_choices
 
 lang = ui.current_lang()
 _ = translator(lang)
@@ -12,7 +13,7 @@ ui.render_header(_("home.title"), _("common.app_tagline"))
 st.write(_("home.intro"))
 st.write(_("home.audience"))
 st.subheader(_("home.countries_heading"))
-st.write(" · ".join(data.country_choices(lang).values()))
+st.write(" · ".join(country_choices(lang).values()))
 st.subheader(_("home.principles_heading"))
 st.write(_("home.principles"))
 ui.render_footer(lang)

@@ -3,19 +3,19 @@ with its definition, unit, levels, sources and comparability note."""
 
 import streamlit as st
 
-from atlas import data, ui
-from atlas.i18n import translator
-from geodata.boundaries import BoundariesNotBuiltError
+from atlas.core import ui
+from atlas.core.i18n import translator
+from atlas.core.loaders import catalogue, datasets as load_datasets
+from geodata import DataNotBuiltError
 
 lang = ui.current_lang()
 _ = translator(lang)
 ui.render_header(_("sources.title"), _("sources.caption"))
 
 try:
-    datasets = data.datasets()
-except (BoundariesNotBuiltError, FileNotFoundError) as err:
-    st.error(_("map.store_missing", detail=str(err)), icon=":material/database_off:")
-    st.stop()
+    datasets = load_datasets()
+except DataNotBuiltError as err:
+    ui.render_missing_data(err, lang)
 
 st.subheader(_("sources.datasets_heading", count=len(datasets)))
 table = datasets.assign(kind=datasets["kind"].map(lambda k: _(f"sources.kind_{k}") if k in ("source", "submission")
@@ -39,7 +39,7 @@ for row in datasets.itertuples(index=False):
             st.write(caveats)
             st.caption(f"{_('sources.col_origin')}: {row.origin}")
 
-cat = data.catalogue()
+cat = catalogue()
 st.subheader(_("sources.indicators_heading", count=len(cat.indicators)))
 titles = dict(zip(datasets["dataset_id"], datasets[f"title_{lang}"]))
 for theme, ids in cat.by_theme().items():

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from atlas import data_submissions as data
-from atlas import submit_ui, ui, urlstate
-from atlas.i18n import translator
+from atlas.core import ui, urlstate
+from atlas.core.i18n import translator
+from atlas.submit import loaders as data
+from atlas.submit import views as submit_ui
 
 lang = ui.current_lang()
 _ = translator(lang)

@@ -32,7 +32,8 @@ from etl.crosstab.spec import (
     AREA_LEVELS, GRANULARITIES, SHARES, TOTALS, QuerySpec, build_spec, parse_query, query_string,
 )
 from etl.crosstab.version import load_data_version
-from etl.store import StoreNotBuiltError, connect, store_path
+from etl.store import connect, store_path
+from geodata import DataNotBuiltError
 
 EXIT_BAD_QUERY = 2
 EXIT_NO_STORE = 1
@@ -129,7 +130,7 @@ def run_query_command(args: argparse.Namespace) -> int:
             version = load_data_version(con)
     except CrosstabError as err:
         return _fail(err, args.lang, EXIT_BAD_QUERY)
-    except StoreNotBuiltError:
+    except DataNotBuiltError:
         return _fail(CrosstabError([Problem("store_missing", f"--store {store}", {})]), args.lang, EXIT_NO_STORE)
     except duckdb.Error as err:  # a store that opens but cannot answer (a registry table is missing …)
         problem = Problem("store_query_failed", f"--store {store}", {"detail": _first_line(err)})

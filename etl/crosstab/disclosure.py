@@ -71,7 +71,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from common.yamlfile import load_yaml
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
@@ -144,8 +145,7 @@ def validate_disclosure_settings(raw: Mapping) -> list[str]:
 @functools.lru_cache(maxsize=4)
 def load_disclosure_settings(path: Path = SETTINGS_PATH) -> DisclosureSettings:
     """The settings in ``path`` (``etl/crosstab/disclosure.yaml``), checked."""
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+    raw = load_yaml(path) or {}
     problems = validate_disclosure_settings(raw)
     if problems:
         raise DisclosureConfigError(f"{path}: " + "; ".join(problems) + ". Fix the file and rerun.")

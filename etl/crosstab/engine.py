@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import yaml
+
+from common.yamlfile import load_yaml
 
 from etl.crosstab import sql as sqlgen
 from etl.crosstab.catalogue import (
@@ -50,8 +51,7 @@ class EngineSettings:
 @functools.lru_cache(maxsize=4)
 def load_engine_settings(path: Path = SETTINGS_PATH) -> EngineSettings:
     """``settings.yaml`` beside this module, checked."""
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+    raw = load_yaml(path) or {}
     pc = raw.get("per_capita") or {}
     max_cells, per = raw.get("max_cells"), pc.get("per")
     if not isinstance(max_cells, int) or max_cells < 1 or not isinstance(per, int) or per < 1:

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+
+from common.yamlfile import load_yaml
 
 LANGS = ("es", "en")
 MESSAGES_PATH = Path(__file__).resolve().with_name("messages.yaml")
@@ -23,8 +24,7 @@ SHOWN_CHOICES = 15  # how many valid choices a message lists before "…"
 @functools.lru_cache(maxsize=1)
 def load_messages() -> dict[str, dict[str, str]]:
     """``{key: {"es": ..., "en": ...}}`` from ``messages.yaml`` (read once per process)."""
-    with open(MESSAGES_PATH, encoding="utf-8") as fh:
-        entries = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+    entries = load_yaml(MESSAGES_PATH) or {}
     for key, texts in entries.items():
         if set(texts) != set(LANGS):
             raise ValueError(f"{MESSAGES_PATH}: {key!r} needs exactly es and en, got {sorted(texts)}")

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import yaml
+
+from common.yamlfile import load_yaml
 
 import geodata
 from etl.crosstab.messages import CrosstabError, Problem, list_choices
@@ -121,8 +122,7 @@ def validate_codebook(raw: Mapping) -> list[str]:
 @functools.lru_cache(maxsize=2)
 def load_codebook(path: Path = CODEBOOK_PATH) -> Codebook:
     """The codebook in ``path``, checked (a ValueError lists every problem)."""
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+    raw = load_yaml(path) or {}
     problems = validate_codebook(raw)
     if problems:
         raise ValueError(f"{path}: " + "; ".join(problems))

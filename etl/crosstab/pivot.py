@@ -1,7 +1,7 @@
 """The cross-tabulation as a table people read: rows × columns, labels in one language.
 
 Pure functions over a ``CrosstabResult``. A cell's text is its number, or a symbol that
-says why there is none: ``..`` missing (never 0), ``C`` suppressed (primary), ``R``
+says why there is none: ``—`` missing (never 0; ``etl.formatting.NO_DATA``), ``C`` suppressed (primary), ``R``
 suppressed because the same cell with fewer filters differs from it by a small number
 (complement), ``D`` suppressed to protect another cell (secondary). Record-level data
 have no missing cells: a combination with no records is 0.
@@ -14,17 +14,18 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from babel.numbers import format_decimal
 
+from etl.formatting import NO_DATA
+from etl.formatting import format_number as _format
 from geodata import normalise
 
 from etl.crosstab.catalogue import TOTAL
 from etl.crosstab.engine import CrosstabResult
 from etl.crosstab.messages import message
 
-MISSING = ".."
+MISSING = NO_DATA
 SYMBOLS = {"primary": "C", "complement": "R", "secondary": "D"}
-FORMATS = {"value": "#,##0.##", "share": "#,##0.0", "per_capita": "#,##0.00"}
+DECIMALS = {"value": (2, True), "share": (1, False), "per_capita": (2, False)}  # (decimals, drop trailing zeros)
 OWN_FLAGS = ("p", "a")  # the engine's own flags; observation statuses come from the obs_statuses codelist
 
 
@@ -59,7 +60,8 @@ def build_cell_values(result: CrosstabResult, stat: str) -> list[object]:
 
 def format_number(value: float, stat: str, lang: str) -> str:
     """``value`` with the grouping and decimal marks of ``lang``."""
-    return format_decimal(value, format=FORMATS[stat], locale=lang)
+    decimals, trim = DECIMALS[stat]
+    return _format(value, lang, decimals, trim=trim)
 
 
 def _flag_text(flags: str) -> str:

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
+
+from common.yamlfile import load_yaml
 
 import geodata
 from geodata import paths
@@ -91,15 +92,13 @@ def synthetic_file_name(records: int, seed: int) -> str:
 
 @functools.lru_cache(maxsize=2)
 def load_params(path: Path = PARAMS_PATH) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=yaml.CSafeLoader)
+    return load_yaml(path)
 
 
 @functools.lru_cache(maxsize=2)
 def load_ports(path: Path = CODEBOOK_PATH) -> pd.DataFrame:
     """The port-of-entry codelist of the codebook: code, country, type, names."""
-    with open(path, encoding="utf-8") as fh:
-        return pd.DataFrame(yaml.load(fh, Loader=yaml.CSafeLoader)["codelists"]["port_of_entry"])
+    return pd.DataFrame(load_yaml(path)["codelists"]["port_of_entry"])
 
 
 def _residence_weights(country: str, params: Mapping) -> dict[str, float]:

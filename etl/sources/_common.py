@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from common.yamlfile import load_yaml
 
 import geodata
 from etl.periods import PeriodError, compute_period_columns
@@ -51,8 +52,7 @@ class SourceFormatError(ValueError):
 def load_metadata(module_file: str) -> dict:
     """The dataset metadata in the YAML file next to a reader module (same stem)."""
     path = Path(module_file).with_suffix(".yaml")
-    with open(path, encoding="utf-8") as fh:
-        meta = yaml.load(fh, Loader=yaml.CSafeLoader)
+    meta = load_yaml(path)
     meta = {k: v if isinstance(v, dict) else str(v) for k, v in meta.items()}  # YAML may read dates
     missing = [k for k in REQUIRED_METADATA if not meta.get(k)]
     if missing:

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from common.yamlfile import load_yaml
 
 MESSAGES_FILE = Path(__file__).resolve().parent / "messages.yaml"
 SEVERITIES = ("error", "warning", "info")
@@ -26,8 +27,7 @@ MAX_PER_CHECK = 1000
 @functools.lru_cache(maxsize=1)
 def messages() -> dict[str, dict[str, dict[str, str]]]:
     """``{code: {"message": {es, en}, "fix": {es, en}}}`` from ``messages.yaml``."""
-    with open(MESSAGES_FILE, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=yaml.CSafeLoader)
+    return load_yaml(MESSAGES_FILE)
 
 
 class _Blank(dict):

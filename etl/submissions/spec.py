@@ -11,7 +11,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+
+from common.yamlfile import load_yaml
 
 from geodata import normalise
 
@@ -177,8 +178,7 @@ def build_spec(raw: dict) -> Spec:
 @functools.lru_cache(maxsize=1)
 def load_spec() -> Spec:
     """The specification in ``kinds.yaml``, read once per process (do not mutate)."""
-    with open(SPEC_FILE, encoding="utf-8") as fh:
-        return build_spec(yaml.load(fh, Loader=yaml.CSafeLoader))
+    return build_spec(load_yaml(SPEC_FILE))
 
 
 def build_lookup(categories: dict[str, Category]) -> dict[str, str]:

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from common.yamlfile import load_yaml
 
 import geodata
 from etl.submissions.spec import Kind, Spec, load_spec
@@ -30,8 +31,7 @@ DOC_DATE = dt.datetime(2026, 1, 1)
 
 @functools.lru_cache(maxsize=1)
 def texts() -> dict:
-    with open(TEXTS_FILE, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=yaml.CSafeLoader)
+    return load_yaml(TEXTS_FILE)
 
 
 def _t(key: str, lang: str, **values: object) -> str | list[str]:

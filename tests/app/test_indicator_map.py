@@ -8,7 +8,7 @@ import json
 import pytest
 
 import indicators
-from atlas import data
+from atlas.map import loaders as data
 from indicators import load_catalogue
 from indicators.store import load_datasets
 from tests.app.conftest import open_page
@@ -260,7 +260,7 @@ def test_the_view_offers_an_html_map_and_says_it_is_meant_to_be_opened_online():
 
 
 def test_the_html_map_has_the_deck_colours_tooltips_and_the_missing_migrants_attribution():
-    from atlas import indicator_map as im
+    from atlas.map import views as im
     from layers.html_export import parse_html_features
     from layers.legend import rgb_hex
 

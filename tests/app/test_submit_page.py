@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas import data_submissions, submit_ui
+from atlas.submit import loaders as data_submissions
+from atlas.submit import views as submit_ui
 from etl.submissions.registry import Registry
 from etl.submissions.report import Problem, Report
 from tests.app.conftest import open_page

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from atlas import timing, warmup
+from atlas.core import timing, warmup
 from etl import commands, store
 
 
@@ -76,7 +76,7 @@ def test_data_version_changes_when_the_store_is_replaced(tmp_path, monkeypatch):
 def test_prewarm_reports_a_server_that_does_not_answer(capsys):
     import socket
 
-    from atlas import prewarm
+    from atlas.core import prewarm
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

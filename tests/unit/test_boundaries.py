@@ -148,10 +148,10 @@ def test_bad_arguments_say_what_is_allowed(level, detail, message):
 
 
 def test_missing_build_says_how_to_build(tmp_path, monkeypatch):
-    from geodata.boundaries import BoundariesNotBuiltError
+    from geodata import DataNotBuiltError
 
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
-    with pytest.raises(BoundariesNotBuiltError, match="make data"):
+    with pytest.raises(DataNotBuiltError, match="make data"):
         geodata.load_boundaries("admin1", "region")
 
 

@@ -39,7 +39,7 @@ def test_the_header_block_states_query_sources_licences_and_version(xt_con, lang
     legend = [text for label, text in build_header_block(result, lang, version) if label in ("Signos", "Symbols")]
     assert ("E Estimado" if lang == "es" else "E Estimated value") in legend  # from the obs_statuses codelist
     assert ("M Dato faltante" if lang == "es" else "M Missing value") in legend
-    assert any(line.startswith("..") for line in legend)
+    assert any(line.startswith("—") for line in legend)
 
 
 def test_csv_holds_the_header_then_each_statistic(xt_con):
@@ -60,7 +60,7 @@ def test_a_missing_cell_is_shown_as_missing(xt_con):
     result = run_crosstab(xt_con, spec)
     table = build_pivot(result, "value", "en")
     row = table[(table.iloc[:, 0] == "United States") & (table.iloc[:, 1] == "Land (test)".replace(" (test)", ""))]
-    assert row["Panama"].tolist() == [".."]
+    assert row["Panama"].tolist() == ["—"]
 
 
 def test_suppressed_cells_never_carry_their_number(xt_con):

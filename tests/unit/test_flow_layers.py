@@ -18,7 +18,7 @@ from layers.flow_exports import (
 from layers.flows import (
     DESTINATION, NET_UNKNOWN, ORIGIN, WidthScale, build_arc_records, build_flow_deck, build_land,
     build_place_records, build_width_legend_svg, compute_legend_values, compute_light_geometry,
-    compute_nice_number, compute_view_bounds, format_number,
+    compute_nice_number, compute_view_bounds,
 )
 
 POINTS = pd.DataFrame({"geo_code": ["VEN", "COL", "PAN", "USA"], "label_lon": [-66.12345, -73.1, -80.2, -98.0],
@@ -114,10 +114,6 @@ def test_legend_svg_names_the_ends_and_every_reference_width():
     assert "destination &lt;b&gt;" in svg and svg.count("<line ") == 2
 
 
-@pytest.mark.parametrize("value,lang,text", [(1234567.0, "en", "1,234,567"), (1234567.0, "es", "1\u202f234\u202f567"),
-                                             (float("nan"), "en", "—"), (None, "es", "—"), (2.5, "es", "2,5")])
-def test_numbers_are_formatted_for_people(value, lang, text):
-    assert format_number(value, lang) == text
 
 
 def test_incident_radius_has_area_proportional_to_the_count():
@@ -210,6 +206,6 @@ def test_downloads_refuse_unknown_formats_and_rows_without_a_source():
     ({"objects": {}}, None), (None, None), ({"objects": {"places": [{"code": ""}]}}, None),
 ])
 def test_a_click_on_a_place_picks_its_code(selection, code):
-    from atlas.flows_ui import compute_picked_place
+    from atlas.flows.params import compute_picked_place
 
     assert compute_picked_place(selection) == code

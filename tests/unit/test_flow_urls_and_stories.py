@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from atlas.i18n import catalogue
-from atlas.stories import (
+from atlas.core.i18n import catalogue
+from atlas.core.play import next_period as compute_next_period
+from atlas.core.projector import build_workshop_specs
+from atlas.core.stories import (
     MY_STORY, StoryError, build_current_step, build_step_query, build_stories, compute_step_index, dump_story_yaml,
     load_stories, parse_step_url,
 )
-from atlas.urlparams_flows import (
-    OWN_URLS_KEPT, TOP_CHOICES, build_corridor_specs, build_flow_specs, build_workshop_specs, compute_next_period,
-    compute_query_key, flag, remember_query, top_limit, year_range,
-)
-from atlas.urlstate import read_params
+from atlas.core.urlstate import OWN_URLS_KEPT, compute_query_key, flag, read_params, remember_query, year_range
+from atlas.corridors.params import build_corridor_specs
+from atlas.flows.params import TOP_CHOICES, build_flow_specs, top_limit
 from indicators.corridors import load_corridors
 from indicators.flows import load_flow_views
 

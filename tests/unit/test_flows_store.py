@@ -165,7 +165,7 @@ def test_mirror_sides_equal_their_raw_sources():
 
 
 def _store_about(dataset_ids) -> list[dict[str, str]]:
-    """The ``public_datasets`` rows of the datasets, as the pages read them (atlas.data_flows.dataset_info)."""
+    """The ``public_datasets`` rows of the datasets, as the pages read them (atlas.core.loaders.dataset_info)."""
     with _connect() as con:
         frame = con.execute("SELECT * FROM public_datasets WHERE dataset_id IN (SELECT unnest(?))",
                             [sorted(dataset_ids)]).df()
@@ -192,7 +192,7 @@ def test_a_flow_csv_from_the_store_says_the_source_licence_attribution_and_date_
 
 
 def test_a_corridor_csv_from_the_store_says_the_source_of_each_series():
-    from atlas.corridors_ui import build_segment_frame
+    from indicators.corridors import compute_segment_frame as build_segment_frame
     from layers.flow_exports import build_table_download
 
     corridor = load_corridors()["darien_north"]

@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from atlas.i18n import LANGS, MissingStringError, catalogue, t
+from atlas.core.i18n import LANGS, MissingStringError, catalogue, t
 
 
 def _fields(text: str) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from layers.classify import compute_classification
-from layers.legend import build_legend, build_legend_html, format_number, format_range, rgb_hex
+from layers.legend import build_legend, build_legend_html, format_range, rgb_hex
 from layers.palettes import (
     NO_DATA, UnknownPaletteError, compute_class_colors, get_palette, hex_to_rgb, load_palettes, palettes_of_kind,
 )
@@ -58,11 +58,6 @@ def test_legend_has_ranges_counts_and_a_distinct_no_data_swatch():
     assert "No data" in html and "(4)" in html and "1.0 – 2.7" in html
 
 
-@pytest.mark.parametrize("value,lang,decimals,text", [(1234567.891, "en", 1, "1,234,567.9"),
-                                                      (1234567.891, "es", 0, "1.234.568"),
-                                                      (0.25, "es", 2, "0,25"), (-0.04, "en", 1, "0.0")])
-def test_numbers_follow_the_language(value, lang, decimals, text):
-    assert format_number(value, lang, decimals) == text
 
 
 def test_a_one_value_class_shows_one_number():

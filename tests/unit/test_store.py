@@ -16,6 +16,7 @@ import pytest
 from etl import controls, pipeline, schema, store
 from etl.__main__ import COMMAND_MODULES
 from etl.cli import Command, build_parser, load_commands, main
+from geodata import DataNotBuiltError
 from etl.sources import Source, _common, discover_sources, hnd_ine_population2019, undesa_ims2024
 from tests.unit.store_support import built_store  # noqa: F401  (session fixture)
 
@@ -148,7 +149,7 @@ def test_us_fiscal_year_macro(built_store):
 
 
 def test_connect_to_a_missing_store_says_how_to_build_it(tmp_path):
-    with pytest.raises(store.StoreNotBuiltError, match="python -m etl build"):
+    with pytest.raises(DataNotBuiltError, match="python -m etl build"):
         store.connect(tmp_path / "absent.duckdb")
 
 

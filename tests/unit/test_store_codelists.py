@@ -50,3 +50,18 @@ def test_compound_dimension_codes_get_joined_names():
     assert lists.is_compound("mmp_cause") and not lists.is_compound("cbp_title")
     assert compound_names(lists, "mmp_cause", "drowning+violence") == ("Ahogamiento + Violencia",
                                                                        "Drowning + Violence")
+
+
+def test_an_unquoted_comma_that_splits_a_name_is_an_error_not_a_truncated_name(tmp_path):
+    """``{name_es: por 1000 habitantes, name_en: per 1,000 population}`` once shipped as "per 1"."""
+    (tmp_path / "units.yaml").write_text("units:\n  per_1000: {name_es: por 1000, name_en: per 1,000 people}\n",
+                                         encoding="utf-8")
+    with pytest.raises(CodelistError, match="put the value in double quotes"):
+        build_codelists(load_codelist_files(tmp_path))
+
+
+def test_shipped_names_with_commas_are_whole():
+    lists = load_codelists()
+    assert lists.units.set_index("unit").loc["per_1000", "name_en"] == "per 1,000 population"
+    codes = lists.dimension_codes.set_index(["dimension_id", "code"])
+    assert codes["name_en"].str.contains("Title 42 (public-health expulsion, Mar 2020–May 2023)", regex=False).any()

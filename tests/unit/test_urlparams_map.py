@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from atlas.indicator_map import (
-    choose_year, effective_classification, nearest_period, settle_palette, slider_periods,
+from atlas.core.urlstate import read_params
+from atlas.map.params import (
+    MapProblem, breaks_param, choose_year, dump_breaks, effective_classification, localise_problems, nearest_period,
+    parse_breaks, settle_palette, slider_periods,
 )
-from atlas.urlparams_map import MapProblem, breaks_param, dump_breaks, localise_problems, parse_breaks
-from atlas.urlstate import read_params
 from indicators import load_catalogue
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from atlas.urlstate import choice, integer, read_params
+from atlas.core.urlstate import choice, integer, read_params
 
 
 def test_values_come_from_the_query_and_defaults_fill_the_rest():

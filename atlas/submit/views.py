@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 import geodata
-from atlas import data_submissions as data
-from atlas.i18n import t
+from atlas.core.downloads import Download, render_downloads
+from atlas.core.i18n import t
+from atlas.submit import loaders as data
 from etl.submissions.auth import Account, PermissionRefused
 from etl.submissions.registry import Registry, VersionNotFound
 from etl.submissions.report import Report, plural_form
@@ -47,9 +48,8 @@ def render_published(lang: str) -> None:
                      ("dataset", "title", "version", "rows", "source", "licence", "date")]
     st.dataframe(table, hide_index=True, width="stretch", key="submit_published_table")
     st.caption(t("submit.published_help", lang))
-    st.download_button(t("submit.published_download", lang), data.published_observations_csv(),
-                       file_name="pvigm_published_submissions.csv", mime="text/csv", key="submit_published_csv",
-                       on_click="ignore")
+    render_downloads([Download(t("submit.published_download", lang), data.published_observations_csv,
+                               "pvigm_published_submissions.csv")], "submit_published")
 
 
 def render_templates(lang: str, country: str | None) -> None:
@@ -62,13 +62,10 @@ def render_templates(lang: str, country: str | None) -> None:
     header_lang = right.segmented_control(t("submit.template_lang", lang), ["es", "en"], key="submit_template_lang",
                                           format_func={"es": "Español", "en": "English"}.get, default=lang,
                                           required=True)
-    a, b = st.columns(2)
-    for column, fmt in ((a, "xlsx"), (b, "csv")):
-        name = f"pvigm_{kind}_{header_lang}{'_' + country if country else ''}.{fmt}"
-        column.download_button(t(f"submit.download_{fmt}", lang), data.template_bytes(kind, header_lang, fmt, country),
-                               file_name=name, key=f"submit_template_{fmt}", on_click="ignore",
-                               mime="text/csv" if fmt == "csv" else
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stem = f"pvigm_{kind}_{header_lang}{'_' + country if country else ''}"
+    render_downloads([Download(t(f"submit.download_{fmt}", lang),
+                               lambda fmt=fmt: data.template_bytes(kind, header_lang, fmt, country), f"{stem}.{fmt}")
+                      for fmt in ("xlsx", "csv")], "submit_template")
 
 
 # --- sign-in --------------------------------------------------------------------------------------
@@ -207,9 +204,8 @@ def render_report(report: Report, lang: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key="submit_report_table")
     for code, n in sorted(report.omitted.items()):
         st.warning(count_text("report_omitted", n, lang, code=code))
-    st.download_button(t("submit.report_download", lang), table.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"report_{report.file}.csv", mime="text/csv", key="submit_report_csv",
-                       on_click="ignore")
+    render_downloads([Download(t("submit.report_download", lang), lambda: table.to_csv(index=False).encode("utf-8-sig"),
+                               f"report_{report.file}.csv")], "submit_report")
 
 
 # --- versions -----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def wait_for(url: str, seconds: float) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m atlas.prewarm", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m atlas.core.prewarm", description=__doc__)
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args(argv)

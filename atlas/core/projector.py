@@ -1,4 +1,5 @@
-"""Workshop mode on the flow and corridor pages: projector theme, story steps, "add this view".
+"""Workshop (projector) mode, chrome shared by the flow and corridor pages: projector theme, story
+steps, "add this view".
 
 ``?workshop=1`` switches on a projector theme (large type, high contrast) injected as CSS
 into the atlas only. ``?story=<id>&story_step=<n>`` shows a story bar with the step's
@@ -9,12 +10,14 @@ story (kept in the session and downloadable as YAML in the format of ``stories.y
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
-from atlas import stories as story_model
-from atlas import urlstate
-from atlas.i18n import t
-from atlas.urlparams_flows import build_workshop_specs
+from atlas.core import stories as story_model
+from atlas.core import urlstate
+from atlas.core.downloads import Download, render_downloads
+from atlas.core.i18n import t
 
 PAGE_FILES = {"flows": "atlas/pages/flows.py", "corridors": "atlas/pages/corridors.py"}
 MY_STEPS = "_workshop_my_steps"
@@ -32,6 +35,15 @@ button p { font-size: 1.2rem !important; font-weight: 700; }
 .deck-tooltip { font-size: 20px !important; }
 </style>
 """
+
+
+def build_workshop_specs(stories: Sequence[str]) -> list[urlstate.Param]:
+    """Workshop mode and story steps, shared by every page that can be projected."""
+    return [
+        urlstate.flag("workshop", False),
+        urlstate.choice("story", ["", *stories], ""),
+        urlstate.integer("story_step", 1, 99, 1),
+    ]
 
 
 def workshop_specs() -> list[urlstate.Param]:
@@ -112,7 +124,6 @@ def render_add_view(lang: str, page: str, query: dict[str, str]) -> None:
         if mine:
             if st.button(t("workshop.start_mine", lang), key="story_start_mine", icon=":material/slideshow:"):
                 _go(story_model.MY_STORY, 1, lang)
-            st.download_button(t("workshop.download_story", lang),
-                               story_model.dump_story_yaml(story_model.MY_STORY, t("workshop.my_story", lang),
-                                                           mine).encode("utf-8"),
-                               file_name="story.yaml", mime="application/x-yaml", key="story_download")
+            story = story_model.dump_story_yaml(story_model.MY_STORY, t("workshop.my_story", lang), mine)
+            render_downloads([Download(t("workshop.download_story", lang), story.encode("utf-8"), "story.yaml")],
+                             "story_download")

@@ -1,15 +1,13 @@
 """Cached loaders of the explorer page: sources, catalogues, filter codes, tables, downloads.
 
-Keyed on small arguments: the query string of a table, the language, and ``stamp``, a
-fingerprint of the store file (and of the published submissions) so that a rebuilt store
-is never served from an old cache. Each loader opens its own read-only connection.
+Keyed on small arguments: the query string of a table, the language, and ``stamp``, the
+fingerprint of the data (``atlas.core.freshness.data_stamp``) so that a rebuilt store is
+never served from an old cache. Each loader opens its own read-only connection.
 Returned objects are copies (``st.cache_data``); errors come back as problems, not raised,
 so that a bad query is also cached.
 """
 
 from __future__ import annotations
-
-import os
 
 import streamlit as st
 
@@ -22,18 +20,6 @@ from etl.crosstab.spec import parse_query
 from etl.crosstab.version import load_data_version
 
 PAGE_MAX_CELLS = 20_000
-
-
-def store_stamp() -> str:
-    """A fingerprint of the store and the published submissions (raises ``StoreNotBuiltError``)."""
-    path = store.store_path()
-    if not path.exists():
-        raise store.StoreNotBuiltError(f"{path} does not exist")
-    published = store.registry_dir() / "published" / "observations.parquet"
-    parts = [f"{path}:{path.stat().st_mtime_ns}:{path.stat().st_size}"]
-    if published.exists():
-        parts.append(f"{published.stat().st_mtime_ns}")
-    return "|".join(parts + [os.environ.get("ATLAS_REGISTRY", "")])
 
 
 @st.cache_data(show_spinner=False)

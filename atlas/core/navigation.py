@@ -7,9 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from atlas.i18n import t
+from atlas.core.i18n import t
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
 
 @dataclass(frozen=True)

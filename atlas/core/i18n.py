@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import yaml
+
+from common.yamlfile import load_yaml
 
 LANGS = ("es", "en")
 DEFAULT_LANG = "es"
 LANG_NAMES = {"es": "Español", "en": "English"}
-STRINGS_DIR = Path(__file__).resolve().parent / "strings"
+STRINGS_DIR = Path(__file__).resolve().parents[1] / "strings"
 
 
 class MissingStringError(KeyError):
@@ -27,8 +28,7 @@ def catalogue() -> dict[str, dict[str, str]]:
     """``{"namespace.key": {"es": ..., "en": ...}}`` from every strings file."""
     out: dict[str, dict[str, str]] = {}
     for path in sorted(STRINGS_DIR.glob("*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            entries = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+        entries = load_yaml(path) or {}
         for key, texts in entries.items():
             out[f"{path.stem}.{key}"] = texts
     return out

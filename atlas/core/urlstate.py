@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from atlas.i18n import t
+from atlas.core.i18n import t
 
 
 class ParamError(ValueError):
@@ -183,14 +183,55 @@ def list_dumper(default: Sequence[str]) -> Callable[[Sequence[str]], str]:
     return dump
 
 
+TRUE_WORDS = ("1", "true", "yes", "si", "sí", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def flag(key: str, default: bool = False) -> Param:
-    """A yes/no parameter written as ``1`` or ``0`` (``true``/``false`` also read)."""
-    words = {"1": True, "true": True, "0": False, "false": False}
+    """A yes/no parameter written as ``1`` or ``0`` (``true``/``false``, ``sí``/``no``, ``on``/``off`` also read)."""
 
     def parse(raw: str) -> bool:
-        try:
-            return words[raw.strip().lower()]
-        except KeyError:
-            raise ParamError("reason_unknown_value", valid="1, 0") from None
+        text = raw.strip().lower()
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        raise ParamError("reason_unknown_value", valid="1, 0")
 
     return Param(key, default, parse, dump=lambda v: "1" if v else "0", label=lambda v: "1" if v else "0")
+
+
+def year_range(key: str, low: int, high: int, default: tuple[int, int]) -> Param:
+    """A range of years written ``2021-2024`` (first and last year, both included)."""
+
+    def parse(raw: str) -> tuple[int, int]:
+        first, sep, last = raw.strip().partition("-")
+        try:
+            start, end = int(first), int(last if sep else first)
+        except ValueError:
+            raise ParamError("reason_not_a_number") from None
+        if not low <= start <= end <= high:
+            raise ParamError("reason_out_of_range", low=low, high=high)
+        return start, end
+
+    return Param(key, default, parse, dump=lambda v: f"{v[0]}-{v[1]}", label=lambda v: f"{v[0]}-{v[1]}")
+
+
+QueryKey = tuple[tuple[str, str], ...]
+OWN_URLS_KEPT = 16   # addresses a playing view remembers as its own (see atlas.core.play)
+
+
+def compute_query_key(query: Mapping[str, str]) -> QueryKey:
+    """A query string's parameters as a sorted tuple, to compare and remember them."""
+    return tuple(sorted((str(k), str(v)) for k, v in query.items()))
+
+
+def remember_query(recent: Sequence[QueryKey], query: QueryKey, keep: int = OWN_URLS_KEPT) -> tuple[QueryKey, ...]:
+    """``recent`` with ``query`` last (moved there if already in), at most ``keep`` of them."""
+    kept = [q for q in recent if q != query] + [query]
+    return tuple(kept[-keep:])
+
+
+def current_query(specs: Sequence[Param]) -> QueryKey:
+    """The URL's values of ``specs`` as a ``QueryKey``."""
+    return compute_query_key(_current_query(specs))

@@ -7,7 +7,6 @@ classes, the deck, and the frames behind the chart, table and downloads.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 import altair as alt
@@ -15,124 +14,22 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from atlas import data, urlstate
-from atlas.i18n import t
-from atlas.urlparams_map import breaks_param, parse_breaks
+from atlas.core.downloads import Download, render_downloads
+from atlas.core.i18n import t
+from atlas.core.loaders import catalogue, dataset_lookup, place_names, unit_names
+from atlas.map import loaders
+from atlas.map.params import keeps_one_unit
+from etl.formatting import format_number, vega_locale
 from indicators.catalogue import Indicator
-from indicators.quality import sort_periods
+from indicators.quality import period_year, sort_periods
 from layers.choropleth import build_choropleth_deck, compute_fills, compute_tips
-from layers.classify import SCHEMES, Classification, compute_classification
+from layers.classify import Classification, compute_classification
 from layers.exports import FORMATS, build_export, build_export_frame
 from layers.html_export import HtmlText, SourceNote, build_html_map
-from layers.legend import build_legend, build_legend_html, format_number, rgb_hex
-from layers.palettes import get_palette, load_palettes
+from layers.legend import build_legend, build_legend_html, rgb_hex
+from layers.palettes import get_palette
 
-LEVELS = ("country", "admin1")
-SEXES = ("_T", "F", "M")
-K_CHOICES = ("", "2", "3", "4", "5", "6", "7", "8", "9")
 STATUSES = ("E", "P", "F", "I", "B")
-DEFAULT_INDICATOR = "immigrant_share"
-PLAY_SECONDS = 2.5
-
-
-# ----------------------------------------------------------------------------- parameters
-def build_view_params(indicator_ids: Sequence[str], countries: Sequence[str], label_country: Callable,
-                      label_indicator: Callable) -> list[urlstate.Param]:
-    """The parameters read before the indicator's periods are known."""
-    return [
-        urlstate.choice("indicator", list(indicator_ids), DEFAULT_INDICATOR, label=label_indicator),
-        urlstate.choice("country", ["", *countries], "", label=label_country),
-        urlstate.choice("level", LEVELS, "country"),
-        urlstate.choice("sex", ["", *SEXES], ""),
-        urlstate.choice("scheme", ["", *SCHEMES], ""),
-        urlstate.choice("k", K_CHOICES, ""),
-        urlstate.choice("palette", ["", *load_palettes()], ""),
-    ]
-
-
-def build_detail_params(periods: Sequence[str], default_year: str | None, codes: Sequence[str]) -> list[urlstate.Param]:
-    """The parameters that depend on the indicator and the view: year, selected territory, breaks.
-
-    ``periods`` are every period of the indicator at the level (a link may ask for any of
-    them); ``default_year`` is the view's own (``data.view_default_period``).
-    """
-    return [
-        urlstate.choice("year", list(periods), default_year),
-        urlstate.choice("sel", ["", *codes], ""),
-        breaks_param(),
-    ]
-
-
-def nearest_period(periods: Sequence[str], wanted: str | None) -> str:
-    """``wanted`` if it is a period of the list, else the one closest in years (the latest when unknown)."""
-    from indicators.quality import period_year
-
-    if wanted in periods:
-        return wanted
-    if not wanted:
-        return periods[-1]
-    try:
-        target = period_year(wanted)
-    except ValueError:
-        return periods[-1]
-    return min(periods, key=lambda p: (abs(period_year(p) - target), -period_year(p)))
-
-
-def choose_year(current: str | None, view_periods: Sequence[str], default_year: str | None,
-                view_changed: bool) -> tuple[str | None, bool]:
-    """The year to show, and whether the page must say that it changed.
-
-    No year yet: the view's default. A year with data in the view stays. After a change of
-    indicator, level, country or sex, a year without data in the new view moves to the nearest
-    year that has some (the page says so), so that a view never opens empty. A year that came
-    with a link and has no data in its view is kept: the map then says there is no value, or
-    shows the nearest year within the indicator's window, marked.
-    """
-    if not current:
-        return default_year, False
-    if current in view_periods or not view_periods or not view_changed:
-        return current, False
-    return nearest_period(view_periods, current), True
-
-
-def slider_periods(view_periods: Sequence[str], current: str | None) -> list[str]:
-    """The year slider's options: the view's periods, plus the current year when a link asked for
-    one without data in this view (a slider must hold its value)."""
-    if not current or current in view_periods:
-        return list(view_periods)
-    return sort_periods([*view_periods, current])
-
-
-def settle_palette(value: str | None, kind: str) -> str:
-    """The palette choice to keep before the palette widget is drawn: a palette of ``kind``, else ""
-    (the indicator's default).
-
-    Read before its widget exists in a run, a selectbox's state can be the label the browser
-    still holds rather than an option: Streamlit 1.67 sends labels, and the browser keeps the
-    old label of "" when it changes ("Default (Yellow-green-blue)" after switching to an
-    indicator whose default is Viridis). Only that label depends on the indicator, so an
-    unknown value means the default.
-    """
-    palettes = load_palettes()
-    if not value or value not in palettes or palettes[value].kind != kind:
-        return ""
-    return value
-
-
-def effective_classification(indicator: Indicator, scheme: str, k: str, breaks: str) -> tuple[str, int, tuple]:
-    """The scheme, k and breaks to use: the user's choice, else the indicator's default.
-
-    Manual without valid breaks falls back to quantiles (the page says so).
-    """
-    scheme = scheme or indicator.scheme
-    k_value = int(k) if k else indicator.k
-    parsed: tuple = ()
-    if scheme == "manual":
-        try:
-            parsed = parse_breaks(breaks)
-        except ValueError:
-            scheme = "quantiles"
-    return scheme, k_value, parsed
 
 
 # ----------------------------------------------------------------------------- cached view model
@@ -140,8 +37,8 @@ def effective_classification(indicator: Indicator, scheme: str, k: str, breaks: 
 def classify_view(indicator_id: str, level: str, country: str, period: str, sex: str | None, scheme: str, k: int,
                   breaks: tuple[float, ...]) -> Classification:
     """Classes of the values shown in a view."""
-    view = data.indicator_view(indicator_id, level, period, data.view_codes(level, country), sex)
-    centre = data.catalogue().get(indicator_id).centre
+    view = loaders.indicator_view(indicator_id, level, period, loaders.view_codes(level, country), sex)
+    centre = catalogue().get(indicator_id).centre
     return compute_classification(view["value"], scheme, k, breaks or None, centre=centre)
 
 
@@ -149,40 +46,21 @@ def classify_view(indicator_id: str, level: str, country: str, period: str, sex:
 def indicator_deck(indicator_id: str, level: str, country: str, period: str, sex: str | None, scheme: str,
                    k: int, breaks: tuple[float, ...], palette_id: str, lang: str, selected: str) -> pdk.Deck:
     """The choropleth deck of a view (shared between sessions: never mutated)."""
-    ind = data.catalogue().get(indicator_id)
-    codes = data.view_codes(level, country)
-    view = data.indicator_view(indicator_id, level, period, codes, sex)
+    ind = catalogue().get(indicator_id)
+    codes = loaders.view_codes(level, country)
+    view = loaders.indicator_view(indicator_id, level, period, codes, sex)
     classes = classify_view(indicator_id, level, country, period, sex, scheme, k, breaks)
     values = dict(zip(view["geo_code"], view["value"]))
     fills = compute_fills(values, codes, classes, get_palette(palette_id))
     tips = compute_tips(view, lang, ind.decimals, ind.unit_label(lang), status_labels(lang),
                         t("map.nearest_mark", lang), t("map.partial_mark", lang))
-    return build_choropleth_deck(data.unit_features(level, country), fills, tips, lang, t("map.no_data", lang),
-                                 context=data.context_features(level, country), selected=selected or None,
-                                 bounds=data.view_bounds(level, country))
+    return build_choropleth_deck(loaders.unit_features(level, country), fills, tips, lang, t("map.no_data", lang),
+                                 context=loaders.context_features(level, country), selected=selected or None,
+                                 bounds=loaders.view_bounds(level, country))
 
 
 def status_labels(lang: str) -> dict[str, str]:
     return {s: t(f"map.status_{s}", lang) for s in STATUSES}
-
-
-# ----------------------------------------------------------------------------- play
-def render_player(periods: Sequence[str]) -> None:
-    """Advance the year every ``PLAY_SECONDS`` while the play toggle is on (a timed fragment)."""
-    st.session_state.setdefault("_map_full_run", time.monotonic())
-
-    @st.fragment(run_every=PLAY_SECONDS if st.session_state.get("play") else None)
-    def _tick() -> None:
-        if not st.session_state.get("play") or len(periods) < 2:
-            return
-        if time.monotonic() - st.session_state.get("_map_full_run", 0.0) < PLAY_SECONDS * 0.6:
-            return  # this call is part of a full run, not a timer tick
-        current = st.session_state.get("year")
-        i = periods.index(current) if current in periods else -1
-        st.session_state["year"] = periods[(i + 1) % len(periods)]
-        st.rerun()
-
-    _tick()
 
 
 # ----------------------------------------------------------------------------- legend
@@ -207,7 +85,7 @@ def render_legend(classes: Classification, palette_id: str, indicator: Indicator
 # ----------------------------------------------------------------------------- table and chart
 def build_table(view: pd.DataFrame, indicator: Indicator, lang: str) -> pd.DataFrame:
     """The view as a table in the user's language, highest value first."""
-    names = data.boundaries_names(lang)
+    names = place_names(lang)
     have = view[view["value"].notna()].sort_values(["value", "geo_code"], ascending=[False, True])
     labels = status_labels(lang) | {"A": t("map.status_A", lang)}
     return pd.DataFrame({
@@ -227,7 +105,7 @@ def build_table(view: pd.DataFrame, indicator: Indicator, lang: str) -> pd.DataF
 
 def build_ranking_chart(view: pd.DataFrame, indicator: Indicator, lang: str, period: str) -> alt.Chart | None:
     """Horizontal bars of the view's values (top 30), highest first."""
-    names = data.boundaries_names(lang)
+    names = place_names(lang)
     have = view[view["value"].notna()].sort_values("value", ascending=False).head(30)
     if have.empty:
         return None
@@ -243,13 +121,13 @@ def build_ranking_chart(view: pd.DataFrame, indicator: Indicator, lang: str, per
 
 def build_trend_chart(series: pd.DataFrame, codes: Sequence[str], indicator: Indicator, lang: str) -> alt.Chart | None:
     """Lines over time for ``codes``."""
-    names = data.boundaries_names(lang)
+    names = place_names(lang)
     rows = series[series["geo_code"].isin(codes) & series["value"].notna()]
     if rows.empty:
         return None
     frame = pd.DataFrame({"name": rows["geo_code"].map(names).fillna(rows["geo_code"]), "period": rows["period"],
                           "value": rows["value"]})
-    order = sorted(frame["period"].unique(), key=lambda p: (p[-4:] if p.startswith("FY") else p))
+    order = sort_periods(frame["period"].unique())
     title = t("map.chart_trend", lang, indicator=indicator.name(lang))
     return alt.Chart(frame, title=title).mark_line(point=True).encode(
         x=alt.X("period:O", sort=order, title=None), y=alt.Y("value:Q", title=indicator.unit_label(lang)),
@@ -258,22 +136,20 @@ def build_trend_chart(series: pd.DataFrame, codes: Sequence[str], indicator: Ind
 
 
 # ----------------------------------------------------------------------------- downloads
-def render_downloads(make_frame: Callable[[], pd.DataFrame], about: dict[str, str], stem: str, key: str,
-                     lang: str, make_html: Callable[[], bytes] | None = None) -> None:
-    """One button per format; the file is built only when a button is clicked (deferred data).
+def render_view_downloads(make_frame: Callable[[], pd.DataFrame], about: dict[str, str], stem: str, key: str,
+                          lang: str, make_html: Callable[[], bytes] | None = None) -> None:
+    """One button per format, each with its full label; a file is built only when its button is clicked.
 
     With ``make_html``, one more button gives the standalone HTML map, with a note that it
     loads its map library from the internet and is meant to be opened online.
     """
-    cols = st.columns(len(FORMATS) + (1 if make_html else 0))
-    for col, (fmt, (mime, ext)) in zip(cols, FORMATS.items()):
-        col.download_button(t(f"map.download_{fmt}", lang), data=lambda fmt=fmt: build_export(make_frame(), fmt, about),
-                            file_name=f"{stem}.{ext}", mime=mime, key=f"{key}_{fmt}", on_click="ignore",
-                            icon=":material/download:")
+    files = [Download(t(f"map.download_{fmt}", lang), lambda fmt=fmt: build_export(make_frame(), fmt, about),
+                      f"{stem}.{ext}") for fmt, (_mime, ext) in FORMATS.items()]
     if make_html:
-        cols[-1].download_button(t("map.download_html", lang), data=make_html, file_name=f"{stem}.html",
-                                 mime="text/html", key=f"{key}_html", on_click="ignore", icon=":material/public:",
-                                 help=t("map.download_html_help", lang))
+        files.append(Download(t("map.download_html", lang), make_html, f"{stem}.html",
+                              help=t("map.download_html_help", lang)))
+    render_downloads(files, key)
+    if make_html:
         st.caption(t("map.download_html_note", lang))
 
 
@@ -283,7 +159,7 @@ def export_frame(indicator: Indicator, level: str, country: str, frame: pd.DataF
     if all_codes is not None:
         frame = pd.DataFrame({"geo_code": list(all_codes)}).merge(frame, on="geo_code", how="left")
         frame = frame.assign(indicator_id=indicator.id, unit=indicator.unit)
-    return build_export_frame(frame, data.view_units(level, country), lang, indicator.name(lang),
+    return build_export_frame(frame, loaders.view_units(level, country), lang, indicator.name(lang),
                               indicator.unit_label(lang))
 
 
@@ -291,8 +167,8 @@ def build_html_download(indicator: Indicator, level: str, country: str, period: 
                         k: int, breaks: tuple[float, ...], palette_id: str, lang: str, view_name: str) -> bytes:
     """The standalone HTML map of the view: the classes, colours and legend drawn on screen, a
     tooltip per unit, and the sources with licences, attributions and dates."""
-    codes = data.view_codes(level, country)
-    view = data.indicator_view(indicator.id, level, period, codes, sex)
+    codes = loaders.view_codes(level, country)
+    view = loaders.indicator_view(indicator.id, level, period, codes, sex)
     classes = classify_view(indicator.id, level, country, period, sex, scheme, k, breaks)
     fills = compute_fills(dict(zip(view["geo_code"], view["value"])), codes, classes, get_palette(palette_id))
     have = set(view.loc[view["value"].notna(), "geo_code"])
@@ -302,7 +178,7 @@ def build_html_download(indicator: Indicator, level: str, country: str, period: 
     used = [d for ids in view["dataset_id"].dropna().unique() for d in str(ids).split(";")]
     return build_html_map(frame, hex_fills, html_text(indicator, period, view_name, lang), legend,
                           source_notes(used or indicator.levels[level].datasets, lang), indicator.decimals,
-                          bounds=data.view_bounds(level, country))
+                          bounds=loaders.view_bounds(level, country))
 
 
 def html_text(indicator: Indicator, period: str, view_name: str, lang: str) -> HtmlText:
@@ -321,7 +197,7 @@ def html_text(indicator: Indicator, period: str, view_name: str, lang: str) -> H
 
 def source_notes(dataset_ids: Sequence[str], lang: str) -> list[SourceNote]:
     """The public datasets among ``dataset_ids`` (in order of first appearance) as source notes."""
-    meta = data.dataset_lookup()
+    meta = dataset_lookup()
 
     def text(value: object) -> str:
         return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
@@ -351,26 +227,20 @@ def render_sources(dataset_ids: Sequence[str], lang: str) -> None:
                       attribution=note.attribution, retrieved=note.retrieved or "—", revision=note.revision or "—"))
 
 
-def keeps_one_unit(indicator: Indicator, level: str) -> bool:
-    """Whether the indicator keeps only some units of its source at ``level`` (``where: {unit: ...}``)."""
-    spec = indicator.levels.get(level)
-    return spec is not None and bool(spec.numerator.where.get("unit"))
-
-
 def render_unit_note(indicator: Indicator, level: str, period: str, codes: Sequence[str], lang: str) -> None:
     """Say which territories count this indicator in another unit for ``period`` (e.g. asylum
     applications in cases, not persons), rather than leaving a bare "no data"."""
     if not keeps_one_unit(indicator, level):
         return
-    left_out = data.unit_exclusions(indicator.id, level)
+    left_out = loaders.unit_exclusions(indicator.id, level)
     rows = left_out[(left_out["period"] == period) & left_out["geo_code"].isin(set(codes))]
     if rows.empty:
         return
-    names, units = data.boundaries_names(lang), data.unit_names()
+    names, units = place_names(lang), unit_names(lang)
 
     def listed(part: pd.DataFrame) -> str:
         return ", ".join(f"{names.get(r.geo_code, r.geo_code)} ({format_number(r.value, lang, 0)} "
-                         f"{units.get(r.unit, {}).get(lang, r.unit)})"
+                         f"{units.get(r.unit, r.unit)})"
                          for r in part.sort_values(["value", "geo_code"], ascending=[False, True]).itertuples())
 
     unit = indicator.unit_label(lang)
@@ -386,13 +256,13 @@ def unit_note_for(geo_code: str, indicator: Indicator, level: str, period: str, 
     """The side panel's line for a territory that counts ``period`` only in another unit, else None."""
     if not keeps_one_unit(indicator, level):
         return None
-    left_out = data.unit_exclusions(indicator.id, level)
+    left_out = loaders.unit_exclusions(indicator.id, level)
     rows = left_out[(left_out["period"] == period) & (left_out["geo_code"] == geo_code) & left_out["only"]]
     if rows.empty:
         return None
     r = rows.iloc[0]
     return t("map.panel_unit_only", lang, period=period, value=format_number(r["value"], lang, 0),
-             other=data.unit_names().get(r["unit"], {}).get(lang, r["unit"]), unit=indicator.unit_label(lang))
+             other=unit_names(lang).get(r["unit"], r["unit"]), unit=indicator.unit_label(lang))
 
 
 def build_sparklines(frame: pd.DataFrame) -> alt.FacetChart:
@@ -410,12 +280,10 @@ def build_sparklines(frame: pd.DataFrame) -> alt.FacetChart:
 
 def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
     """Latest value and a sparkline of each headline indicator; returns the datasets used."""
-    from indicators.quality import period_year
-
-    cat = data.catalogue()
+    cat = catalogue()
     parts, used = [], []
     for ind_id in cat.headline(level):
-        series = data.indicator_series(ind_id, level)
+        series = loaders.indicator_series(ind_id, level)
         own = series[(series["geo_code"] == geo_code) & series["value"].notna()]
         if own.empty:
             continue
@@ -436,10 +304,10 @@ def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
 
 def render_partners(geo_code: str, lang: str) -> list[str]:
     """Top origins of its immigrants and top destinations of its emigrants (UN DESA 2024)."""
-    names = data.boundaries_names(lang)
+    names = place_names(lang)
     used = []
     for direction in ("origins", "destinations"):
-        year, top = data.top_partners(geo_code, direction)
+        year, top = loaders.top_partners(geo_code, direction)
         if year is None:
             continue
         st.markdown(f"**{t(f'map.panel_top_{direction}', lang, year=year)}**")

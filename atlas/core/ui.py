@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from atlas import urlstate
-from atlas.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
+from atlas.core import urlstate
+from atlas.core.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 
 LANG_PARAM = urlstate.choice("lang", LANGS, DEFAULT_LANG, label=LANG_NAMES.get)
 

@@ -1,7 +1,9 @@
-"""Cached loaders: the only place pages get data from. Keyed on small arguments.
+"""Cached loaders of the indicator map: indicator frames per view and period, the units a view
+colours and their geometry. Keyed on small arguments (indicator id, level, country, period, sex).
 
-Objects returned from ``cache_resource`` loaders are shared between sessions: never
-mutate them.
+Objects returned from ``cache_resource`` loaders are shared between sessions: never mutate them.
+Frames are computed once per (indicator, level, filters); geometry becomes GeoJSON features once
+per (level, country).
 """
 
 from __future__ import annotations
@@ -12,63 +14,13 @@ import pydeck as pdk
 import streamlit as st
 
 import geodata
-from indicators import load_catalogue
-from indicators.catalogue import Catalogue
+from atlas.core.loaders import boundaries, catalogue, network
 from indicators.engine import compute as compute_indicator
 from indicators.engine import compute_default_period, compute_periods, level_codes, load_unit_exclusions
 from indicators.profile import compute_top_partners, load_partner_observations
 from indicators.quality import fill_nearest
-from indicators.store import load_datasets, load_unit_names
 from layers.boundaries import build_country_deck, build_region_deck
 from layers.choropleth import REGION_BOUNDS, build_base_features
-
-
-@st.cache_resource(show_spinner=False)
-def _seen_data_version() -> dict[str, str]:
-    """The data version this process's caches were filled from (one holder per process)."""
-    return {"version": ""}
-
-
-def refresh_if_data_changed() -> bool:
-    """Empty every cache when the store, the published submissions or the geometry changed
-    (a rebuild, a publish, a withdrawal), so that no page keeps showing the old numbers.
-    Returns True when the caches were emptied."""
-    from etl.store import data_version, registry_dir
-    from etl.submissions.registry import Registry
-
-    version = data_version()
-    seen = _seen_data_version()
-    if seen["version"] == version:
-        return False
-    # New data, or this process's first run: settle a publish or withdraw killed half-way before the
-    # caches are filled (the public files never hold more than the database calls published, so a
-    # rerun with unchanged files has nothing to settle; a killed publish waits for the next open).
-    if Registry(registry_dir()).recover():
-        version = data_version()
-    changed = bool(seen["version"])
-    if changed:
-        st.cache_data.clear()
-        st.cache_resource.clear()
-    _seen_data_version()["version"] = version
-    return changed
-
-
-@st.cache_resource(show_spinner=False)
-def boundaries(level: str, detail: str) -> gpd.GeoDataFrame:
-    """Built boundaries, read once per process (shared: do not mutate)."""
-    return geodata.load_boundaries(level, detail)
-
-
-@st.cache_resource(show_spinner=False)
-def network() -> tuple[str, ...]:
-    return geodata.network_countries()
-
-
-@st.cache_data(show_spinner=False)
-def country_choices(lang: str) -> dict[str, str]:
-    """Network countries as ``{geo_code: name}``, sorted by name in ``lang``."""
-    names = {code: geodata.name(code, lang) for code in geodata.network_countries()}
-    return dict(sorted(names.items(), key=lambda kv: geodata.normalise(kv[1])))
 
 
 @st.cache_data(show_spinner=False)
@@ -86,18 +38,6 @@ def region_boundary_deck(lang: str) -> pdk.Deck:
 @st.cache_resource(show_spinner=False)
 def country_boundary_deck(country: str, lang: str) -> pdk.Deck:
     return build_country_deck(boundaries("admin1", "country"), boundaries("country", "region"), country, lang)
-
-
-# --------------------------------------------------------------------------- indicator map
-# Loaders for the indicator map and the "Data and sources" page. Frames are computed once
-# per (indicator, level, filters) and period; geometry becomes GeoJSON features once per
-# (level, country).
-
-
-@st.cache_resource(show_spinner=False)
-def catalogue() -> Catalogue:
-    """The indicator catalogue (shared: do not mutate)."""
-    return load_catalogue()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -130,12 +70,6 @@ def view_default_period(indicator_id: str, level: str, country: str, sex: str | 
 def unit_exclusions(indicator_id: str, level: str) -> pd.DataFrame:
     """Numbers an indicator leaves out because the source counts them in another unit (e.g. cases)."""
     return load_unit_exclusions(indicator_id, level)
-
-
-@st.cache_data(show_spinner=False)
-def unit_names() -> dict[str, dict[str, str]]:
-    """``{unit: {"es": ..., "en": ...}}`` from the store's codelist."""
-    return load_unit_names()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -193,18 +127,6 @@ def view_bounds(level: str, country: str) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in view_units(level, country).total_bounds)
 
 
-@st.cache_data(show_spinner=False)
-def datasets() -> pd.DataFrame:
-    """Every public dataset with its licence, attribution, coverage and caveats."""
-    return load_datasets()
-
-
-@st.cache_resource(show_spinner=False)
-def dataset_lookup() -> dict[str, dict[str, object]]:
-    """``{dataset_id: {column: value}}`` of the public datasets (shared: do not mutate)."""
-    return datasets().set_index("dataset_id").to_dict("index")
-
-
 @st.cache_data(show_spinner=False, max_entries=128)
 def top_partners(geo_code: str, direction: str, n: int = 5) -> tuple[str | None, pd.DataFrame]:
     """Top origins or destinations of a country (UN DESA 2024, latest year)."""
@@ -232,8 +154,3 @@ def geodata_prefix(country: str) -> str:
     return f"{pycountry.countries.get(alpha_3=country).alpha_2}-"
 
 
-@st.cache_data(show_spinner=False)
-def boundaries_names(lang: str) -> dict[str, str]:
-    """``{geo_code: name}`` of every territory in the gazetteer, in ``lang``."""
-    gaz = geodata.gazetteer()
-    return dict(zip(gaz["geo_code"], gaz[f"name_{lang}"]))

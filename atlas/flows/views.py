@@ -6,25 +6,25 @@ functions draw with Streamlit.
 
 from __future__ import annotations
 
-import functools
-
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from atlas import urlstate
-from atlas.i18n import t
-from atlas.urlparams_flows import QueryKey, compute_next_period, compute_query_key, remember_query
+from atlas.core.downloads import render_traced_downloads
+from atlas.core.i18n import t
+from atlas.core.loaders import dataset_info, label_points, land_layer, place_names, unit_names
+from atlas.flows import loaders
+from atlas.flows.params import top_limit
+from etl.formatting import format_count
+from indicators import flows as flow_model
 from indicators.flows import FlowSelection, FlowView, compute_place_totals, compute_selection, compute_summary
 from layers.boundaries import REGION_BOUNDS
-from layers.flow_exports import build_table_download, find_missing_provenance
 from layers.flows import (
     WidthScale, build_arc_records, build_flow_deck, build_place_records, build_width_legend_svg,
-    compute_legend_values, format_number,
+    compute_legend_values,
 )
 
 
@@ -58,14 +58,14 @@ def build_flow_map(view: FlowView, flows: pd.DataFrame, focused: pd.DataFrame, p
     def arc_tips(row: Mapping) -> list[str]:
         status = t("flows.tip_status", lang, status=row["obs_status"]) if row["obs_status"] != "A" else ""
         return [f"{_name(names, row['origin'])} → {_name(names, row['destination'])}",
-                t("flows.tip_value", lang, value=format_number(row["value"], lang), unit=unit_name,
+                t("flows.tip_value", lang, value=format_count(row["value"], lang), unit=unit_name,
                   period=row["period"]), status]
 
     def place_tips(row: Mapping) -> list[str]:
         return [f"{_name(names, row['place'])} ({row['place']})",
-                t("flows.tip_in_out", lang, incoming=format_number(row["incoming"], lang),
-                  outgoing=format_number(row["outgoing"], lang)),
-                t("flows.tip_net", lang, net=format_number(row["net"], lang), unit=unit_name, period=period)]
+                t("flows.tip_in_out", lang, incoming=format_count(row["incoming"], lang),
+                  outgoing=format_count(row["outgoing"], lang)),
+                t("flows.tip_net", lang, net=format_count(row["net"], lang), unit=unit_name, period=period)]
 
     arcs = build_arc_records(selection.drawn, points, scale, arc_tips)
     shown = set(selection.drawn["origin"]) | set(selection.drawn["destination"]) | ({focus} if focus else set())
@@ -80,7 +80,7 @@ def build_flow_map(view: FlowView, flows: pd.DataFrame, focused: pd.DataFrame, p
 def build_legend_svg(flow_map: FlowMap, lang: str) -> str:
     """The legend: direction (origin → destination) and three reference widths with their values."""
     values = compute_legend_values(flow_map.scale.max_value)
-    labels = [f"{format_number(v, lang)} {flow_map.unit}" for v in values]
+    labels = [f"{format_count(v, lang)} {flow_map.unit}" for v in values]
     return build_width_legend_svg(values, flow_map.scale, labels, t("flows.legend_origin", lang),
                                   t("flows.legend_destination", lang))
 
@@ -111,14 +111,14 @@ def build_totals_table(totals: pd.DataFrame, names: Mapping[str, str], lang: str
 def render_counts(flow_map: FlowMap, lang: str) -> None:
     """Say what is drawn and what is not, with counts and volumes (nothing is dropped silently)."""
     s, unit = flow_map.summary, flow_map.unit
-    st.caption(t("flows.drawn", lang, count=s["drawn_count"], volume=format_number(s["drawn_volume"], lang),
+    st.caption(t("flows.drawn", lang, count=s["drawn_count"], volume=format_count(s["drawn_volume"], lang),
                  unit=unit))
     if s["hidden_count"]:
-        st.caption(t("flows.hidden", lang, count=s["hidden_count"], volume=format_number(s["hidden_volume"], lang),
+        st.caption(t("flows.hidden", lang, count=s["hidden_count"], volume=format_count(s["hidden_volume"], lang),
                      unit=unit))
     if s["undrawable_count"]:
         st.caption(t("flows.undrawable", lang, count=s["undrawable_count"],
-                     volume=format_number(s["undrawable_volume"], lang), unit=unit))
+                     volume=format_count(s["undrawable_volume"], lang), unit=unit))
     if s["missing_count"]:
         st.caption(t("flows.missing", lang, count=s["missing_count"]))
 
@@ -138,91 +138,21 @@ def render_source(view: FlowView, info: Mapping[str, str], lang: str) -> None:
 
 def render_downloads(table: pd.DataFrame, info: Mapping[str, str], name: str, lang: str) -> None:
     """CSV and XLSX of every flow, each row with its source, licence, attribution and retrieval date."""
-    render_traced_downloads(table, [info] if info else [], name, lang, strings="flows", key="flows")
+    render_traced_downloads(table, [info] if info else [], name, "flows_download", lang,
+                            (t("flows.download_csv", lang), t("flows.download_xlsx", lang)))
 
 
-def render_traced_downloads(table: pd.DataFrame, about: Sequence[Mapping[str, str]], name: str, lang: str, *,
-                            strings: str, key: str) -> None:
-    """The CSV and XLSX buttons of the flow and corridor pages; a warning instead when a row has no source.
-
-    ``strings`` names the page's string file (``download_csv``, ``download_xlsx``, ``download_no_source``),
-    ``key`` prefixes the widget keys.
-    """
-    missing = find_missing_provenance(table, about)
-    if missing:   # never offer numbers that cannot be traced to their source
-        st.warning(t(f"{strings}.download_no_source", lang, datasets=", ".join(missing)))
-        return
-    left, right = st.columns(2)
-    left.download_button(t(f"{strings}.download_csv", lang),
-                         functools.partial(build_table_download, table, "csv", about, lang),
-                         on_click="ignore", file_name=f"{name}.csv", mime="text/csv", key=f"{key}_download_csv")
-    right.download_button(t(f"{strings}.download_xlsx", lang),
-                          functools.partial(build_table_download, table, "xlsx", about, lang),
-                          on_click="ignore", file_name=f"{name}.xlsx", key=f"{key}_download_xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@st.cache_resource(show_spinner=False, max_entries=128)
+def cached_flow_map(view_id: str, unit: str, period: str, sex: str, focus: str, mode: str, top: str, minimum: int,
+             lang: str):
+    """The deck and numbers of the flow page for one state of its controls (shared: do not mutate)."""
+    view = flow_model.load_flow_views()[view_id]
+    all_flows = loaders.flows(view_id, unit, period, sex)
+    focused = flow_model.compute_focus(all_flows, focus or None, mode)
+    info = dataset_info(view.dataset_id)
+    source = info.get("publisher") or view.dataset_id
+    unit_name = unit_names(lang).get(all_flows["unit"].iloc[0], all_flows["unit"].iloc[0]) if len(all_flows) else ""
+    return build_flow_map(view, all_flows, focused, label_points(), land_layer(), focus, top_limit(top),
+                          float(minimum) if minimum else None, lang, place_names(lang), unit_name, source)
 
 
-# --- play: the timed advance and the toggle, safe against the lagging address bar ----------------------
-PLAY_CHOICE = "_flows_play_choice"    # the toggle's last change, applied over anything the URL says in that run
-PERIOD_PICKED = "_flows_period_picked"  # the person moved the period: the timer does not move it in that run
-OWN_URLS = "_flows_own_urls"          # queries this session wrote while playing (see sync_flow_state_from_url)
-
-
-def on_play_toggled() -> None:
-    """Toggle callback: the person's choice wins over the URL and over a timed rerun already on its way."""
-    st.session_state[PLAY_CHOICE] = bool(st.session_state.get("play"))
-
-
-def on_period_picked() -> None:
-    """Period slider callback: a period chosen by hand is not moved on by the timer in the same run."""
-    st.session_state[PERIOD_PICKED] = True
-
-
-def _query_key(specs: Sequence[urlstate.Param]) -> QueryKey:
-    return compute_query_key({s.key: st.query_params[s.key] for s in specs if s.key in st.query_params})
-
-
-def sync_flow_state_from_url(specs: Sequence[urlstate.Param], scope: str) -> list[urlstate.Problem]:
-    """``urlstate.sync_from_url``, except for an address this session wrote itself while playing.
-
-    While a flow plays, every timed rerun writes a new period into the URL, and the browser's
-    address bar may lag behind (more so under load). A click sent with one of those earlier
-    addresses (Stop, above all) is not a shared link: reading it back would switch play on
-    again or move the period back. The toggle's own change always wins (``on_play_toggled``).
-    """
-    own = _query_key(specs) in st.session_state.get(OWN_URLS, ()) and all(s.key in st.session_state for s in specs)
-    problems = [] if own else urlstate.sync_from_url(specs, scope)
-    if PLAY_CHOICE in st.session_state:
-        st.session_state["play"] = st.session_state.pop(PLAY_CHOICE)
-    return problems
-
-
-def write_flow_state_to_url(specs: Sequence[urlstate.Param], scope: str) -> None:
-    """``urlstate.write_to_url``, remembering what was written while playing (see ``sync_flow_state_from_url``)."""
-    urlstate.write_to_url(specs, scope)
-    if st.session_state.get("play"):
-        st.session_state[OWN_URLS] = remember_query(st.session_state.get(OWN_URLS, ()), _query_key(specs))
-
-
-def advance_if_playing(periods: Sequence[str]) -> None:
-    """On a timed rerun of the panel, move to the next period, if play is on in the session *now*.
-
-    Only timed (fragment) reruns advance: a full rerun (the Stop click among them) never does,
-    and neither does the run in which the person picked a period by hand.
-    """
-    ctx = get_script_run_ctx()
-    picked = st.session_state.pop(PERIOD_PICKED, False)
-    timed = ctx is not None and bool(ctx.fragment_ids_this_run)
-    if st.session_state.get("play") is True and timed and not picked and periods:
-        st.session_state["period"] = compute_next_period(periods, st.session_state.get("period"))
-
-
-def compute_picked_place(selection: Mapping | None) -> str | None:
-    """The place code a click on the map picked (a dot of the ``places`` layer), or ``None``.
-
-    Clicks on arcs or on empty map pick nothing, so they leave the focus as it is.
-    """
-    objects = (selection or {}).get("objects") or {}
-    picked = objects.get("places") or []
-    code = picked[0].get("code") if picked and isinstance(picked[0], Mapping) else None
-    return code if isinstance(code, str) and code else None

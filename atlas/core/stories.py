@@ -1,6 +1,6 @@
 """Story steps for workshops: ordered views saved as URLs, stepped through with next / previous.
 
-Pure (no Streamlit): stories are read from ``atlas/stories.yaml``; a step is a page path
+Pure (no Streamlit): stories are read from ``atlas/core/stories.yaml``; a step is a page path
 and its query string, e.g. ``flows?view=darien_transit&unit=year&period=2021``. A
 facilitator's own steps are the same kind of URL, taken from the view on screen.
 """
@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import yaml
+
+from common.yamlfile import load_yaml
 
 STORIES_FILE = Path(__file__).resolve().parent / "stories.yaml"
 STORY_PAGES = ("flows", "corridors")
@@ -96,8 +98,7 @@ def build_stories(raw: Mapping) -> dict[str, Story]:
 @functools.lru_cache(maxsize=1)
 def load_stories() -> dict[str, Story]:
     """The stories shipped in ``atlas/stories.yaml``."""
-    with open(STORIES_FILE, encoding="utf-8") as fh:
-        return build_stories(yaml.load(fh, Loader=yaml.CSafeLoader))
+    return build_stories(load_yaml(STORIES_FILE))
 
 
 def compute_step_index(number: int, count: int) -> int:
