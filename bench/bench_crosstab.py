@@ -38,12 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from etl.crosstab import CrosstabError, QuerySpec, build_spec, run_crosstab  # noqa: E402
 from etl.crosstab.catalogue import load_catalogue, quote  # noqa: E402
-from etl.crosstab.engine import compute_cells, compute_complement_mask, load_filter_choices  # noqa: E402
-from etl.crosstab.sql import MONTH_KEY  # noqa: E402
 from etl.crosstab.disclosure import apply_disclosure_control, load_disclosure_settings  # noqa: E402
+from etl.crosstab.engine import compute_cells, compute_complement_mask, load_filter_choices  # noqa: E402
 from etl.crosstab.microdata import build_microdata_tables  # noqa: E402
-from etl.schema import DATASET_TYPES, ddl  # noqa: E402
+from etl.crosstab.sql import MONTH_KEY  # noqa: E402
 from etl.crosstab.synthetic import ensure_synthetic_entry_exit  # noqa: E402
+from etl.schema import DATASET_TYPES, ddl  # noqa: E402
 from geodata import paths  # noqa: E402
 
 BUDGET_S = 1.0

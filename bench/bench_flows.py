@@ -18,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from apptest_harness import deck_json, open_page  # noqa: E402
+
 import geodata  # noqa: E402
-from apptest_harness import AppTest, deck_json, open_page  # noqa: E402
 from etl import store  # noqa: E402
 from indicators.flows import compute_flows, compute_focus, load_flow_observations, load_flow_views  # noqa: E402
 from layers.base import deck_bytes  # noqa: E402

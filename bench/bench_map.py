@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from apptest_harness import AppTest, deck_json, open_page  # noqa: E402
+
 from indicators import load_catalogue  # noqa: E402
 
 RERUNS = 24
@@ -109,7 +110,7 @@ def main() -> None:
         started = time.perf_counter()
         at.run()
         times.append((time.perf_counter() - started) * 1000)
-    report(f"\nregion, countries | change year to a year not shown before (view, classes and deck built)", times)
+    report("\nregion, countries | change year to a year not shown before (view, classes and deck built)", times)
     kb = max(deck_kb(open_map(lang=lang, indicator=i, level="admin1")) for lang in ("es", "en")
              for i in [i for i, ind in cat.indicators.items() if "admin1" in ind.levels])
     print(f"\nlargest region admin-1 deck over every admin-1 indicator and both languages: {kb:.1f} KB")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from etl import pipeline, store  # noqa: E402
+from etl import pipeline  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-
 from common.yamlfile import load_yaml
 
 LANGS = ("es", "en")

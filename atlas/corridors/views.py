@@ -7,7 +7,7 @@ and compared; they are never added up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import altair as alt
 import pandas as pd
@@ -22,6 +22,7 @@ from etl.formatting import format_count
 from indicators import corridors as corridor_model
 from indicators.corridors import Corridor, compute_attrition_steps, compute_mirror_frames, compute_segment_frame
 from layers.corridors import build_corridor_deck, build_incident_records, build_node_records
+
 
 def build_attrition_table(corridor: Corridor, segments: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lag and ratio between consecutive segments that have monthly data; and the month-by-month ratios.

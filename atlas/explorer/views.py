@@ -10,7 +10,7 @@ rest (unknown filters, repeated dimensions, a dimension in both rows and columns
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -19,17 +19,31 @@ from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
 from atlas.explorer import loaders
 from atlas.explorer.params import (
-    CHART_CATEGORIES, FILTER_PREFIX, LINK_SEEN, STATS, LinkProblem, first_view, validate_link,
+    CHART_CATEGORIES,
+    FILTER_PREFIX,
+    LINK_SEEN,
+    LinkProblem,
+    first_view,
+    validate_link,
 )
 from etl.crosstab.catalogue import Catalogue, Source
 from etl.crosstab.engine import CrosstabResult
 from etl.crosstab.export import build_header_block, build_legend, build_notes, file_stem
 from etl.crosstab.messages import Problem
 from etl.crosstab.pivot import build_chart_frame, build_pivot, is_time_axis, result_statistics, statistic_title
-from etl.crosstab.spec import AREA_LEVELS, GRANULARITIES, MICRODATA_GRANULARITIES, SHARES, TOTALS, QuerySpec, build_spec
-from etl.crosstab.spec import query_string
+from etl.crosstab.spec import (
+    AREA_LEVELS,
+    GRANULARITIES,
+    MICRODATA_GRANULARITIES,
+    SHARES,
+    TOTALS,
+    QuerySpec,
+    build_spec,
+    query_string,
+)
 from etl.formatting import format_count
 from layers.crosstab_chart import build_crosstab_chart
+
 
 def check_link(cat: Catalogue) -> list[LinkProblem]:
     """``validate_link`` on the current URL when it changed from outside (a shared link), with

@@ -23,7 +23,11 @@ from indicators import flows as flow_model
 from indicators.flows import FlowSelection, FlowView, compute_place_totals, compute_selection, compute_summary
 from layers.boundaries import REGION_BOUNDS
 from layers.flows import (
-    WidthScale, build_arc_records, build_flow_deck, build_place_records, build_width_legend_svg,
+    WidthScale,
+    build_arc_records,
+    build_flow_deck,
+    build_place_records,
+    build_width_legend_svg,
     compute_legend_values,
 )
 

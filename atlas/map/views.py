@@ -19,7 +19,7 @@ from atlas.core.i18n import t
 from atlas.core.loaders import catalogue, dataset_lookup, place_names, unit_names
 from atlas.map import loaders
 from atlas.map.params import keeps_one_unit
-from etl.formatting import format_number, vega_locale
+from etl.formatting import format_number
 from indicators.catalogue import Indicator
 from indicators.quality import period_year, sort_periods
 from layers.choropleth import build_choropleth_deck, compute_fills, compute_tips

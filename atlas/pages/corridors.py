@@ -3,15 +3,15 @@
 import pandas as pd
 import streamlit as st
 
+from atlas.core import projector as workshop
 from atlas.core import ui, urlstate
 from atlas.core.i18n import translator
 from atlas.core.loaders import dataset_info, label_points, place_names
 from atlas.corridors import loaders, views
 from atlas.corridors.params import YEAR_HIGH, YEAR_LOW, build_corridor_specs, settle_nationality
-from atlas.core import projector as workshop
+from etl.formatting import format_count
 from geodata import DataNotBuiltError
 from indicators.corridors import CorridorError
-from etl.formatting import format_count
 
 lang = ui.current_lang()
 _ = translator(lang)

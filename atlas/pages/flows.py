@@ -3,11 +3,11 @@
 import streamlit as st
 
 from atlas.core import play, ui, urlstate
+from atlas.core import projector as workshop
 from atlas.core.i18n import translator
 from atlas.core.loaders import dataset_info, place_names
 from atlas.flows import loaders, views
 from atlas.flows.params import OWN_SPECS, SPEEDS, TOP_CHOICES, build_flow_specs, compute_picked_place, settle_choice
-from atlas.core import projector as workshop
 from geodata import DataNotBuiltError
 
 lang = ui.current_lang()

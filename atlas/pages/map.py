@@ -6,9 +6,7 @@ import streamlit as st
 from atlas.core import play, ui, urlstate
 from atlas.core.i18n import translator
 from atlas.core.loaders import catalogue, country_choices, place_names
-from atlas.map import loaders
-from atlas.map import params
-from atlas.map import views
+from atlas.map import loaders, params, views
 from etl.formatting import format_number
 from geodata import DataNotBuiltError
 from indicators.profile import compute_rank

@@ -5,7 +5,8 @@ import streamlit as st
 
 from atlas.core import ui
 from atlas.core.i18n import translator
-from atlas.core.loaders import catalogue, datasets as load_datasets
+from atlas.core.loaders import catalogue
+from atlas.core.loaders import datasets as load_datasets
 from geodata import DataNotBuiltError
 
 lang = ui.current_lang()

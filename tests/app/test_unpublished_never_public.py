@@ -7,8 +7,6 @@ publication, so the page caches must notice the change too.
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from etl.submissions.registry import Registry

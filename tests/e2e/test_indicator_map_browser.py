@@ -55,8 +55,8 @@ def hover_then_click(page, canvas, x: float, y: float, name: str, expected: str,
     for the first time may take a while on a cold server, so it gets a long timeout of its own.
     """
     tooltip = page.locator(".deck-tooltip")
-    started = ("() => window.location.search.includes('%s') || "
-               "document.querySelector('[data-testid=\"stStatusWidget\"]') !== null") % expected
+    started = (f"() => window.location.search.includes('{expected}') || "
+               "document.querySelector('[data-testid=\"stStatusWidget\"]') !== null")
     for _ in range(tries):
         box = canvas.bounding_box()
         page.mouse.move(box["x"] + x - 15, box["y"] + y - 15)

@@ -11,7 +11,11 @@ import pandas as pd
 from shapely.geometry import box
 
 from layers.choropleth import (
-    FrozenDeck, build_base_features, build_choropleth_deck, compute_fills, compute_tips,
+    FrozenDeck,
+    build_base_features,
+    build_choropleth_deck,
+    compute_fills,
+    compute_tips,
 )
 from layers.classify import compute_classification
 from layers.palettes import NO_DATA, get_palette, hex_to_rgb

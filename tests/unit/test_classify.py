@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from layers.classify import (
-    SCHEMES, UnknownSchemeError, assign_classes, compute_classification, validate_breaks,
+    SCHEMES,
+    UnknownSchemeError,
+    assign_classes,
+    compute_classification,
+    validate_breaks,
 )
 
 ONE_TO_TEN = list(range(1, 11))

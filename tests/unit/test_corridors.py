@@ -9,9 +9,19 @@ import pandas as pd
 import pytest
 
 from indicators.corridors import (
-    CorridorError, build_corridors, compute_attrition, compute_best_lag, compute_chain_points,
-    compute_corridor_incidents, compute_distance_km, compute_incidents_near, compute_mirror,
-    compute_overall_attrition, compute_series, load_corridors, to_monthly,
+    CorridorError,
+    build_corridors,
+    compute_attrition,
+    compute_best_lag,
+    compute_chain_points,
+    compute_corridor_incidents,
+    compute_distance_km,
+    compute_incidents_near,
+    compute_mirror,
+    compute_overall_attrition,
+    compute_series,
+    load_corridors,
+    to_monthly,
 )
 from tests.unit.test_flows import frame, obs_row
 

@@ -20,9 +20,14 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from etl.crosstab import CrosstabError, build_spec, run_crosstab
-from etl.crosstab import engine
-from etl.crosstab.microdata import create_registry, load_codebook, read_microdata_file, register_codelists, register_dataset
+from etl.crosstab import CrosstabError, build_spec, engine, run_crosstab
+from etl.crosstab.microdata import (
+    create_registry,
+    load_codebook,
+    read_microdata_file,
+    register_codelists,
+    register_dataset,
+)
 from etl.schema import DATASET_TYPES, ddl
 from etl.store import connect
 from tests.crosstab_store import xt_con, xt_store_path  # noqa: F401  (fixtures: the explorer's test store)

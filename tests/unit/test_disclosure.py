@@ -15,8 +15,13 @@ import pytest
 from scipy.optimize import linprog
 
 from etl.crosstab.disclosure import (
-    DisclosureConfigError, DisclosureSettings, apply_disclosure_control, build_constraints, compute_primary,
-    load_disclosure_settings, validate_disclosure_settings,
+    DisclosureConfigError,
+    DisclosureSettings,
+    apply_disclosure_control,
+    build_constraints,
+    compute_primary,
+    load_disclosure_settings,
+    validate_disclosure_settings,
 )
 
 SETTINGS = DisclosureSettings(threshold=5, min_interval_width=1.0)
@@ -124,7 +129,7 @@ def test_hierarchical_subtotals_are_protected_too():
     counts = {("a", "x", "m"): 30, ("a", "x", "f"): 2, ("a", "y", "m"): 12, ("a", "y", "f"): 14,
               ("b", "x", "m"): 8, ("b", "x", "f"): 21, ("b", "y", "m"): 3, ("b", "y", "f"): 16}
     keys = set()
-    for (g, s, c), v in counts.items():
+    for g, s, c in counts:
         for kg, ks, kc in itertools.product([g, "_T"], [s, "_T"], [c, "_T"]):
             if kg == "_T" and ks != "_T":
                 continue  # ROLLUP over (g, s): no (total, s) cells

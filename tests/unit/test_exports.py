@@ -14,10 +14,15 @@ import pytest
 import shapely
 
 import indicators
-from indicators.store import load_datasets
 from geodata import load_boundaries
+from indicators.store import load_datasets
 from layers.exports import (
-    FORMATS, REQUIRED_COLUMNS, UnknownFormatError, build_export, build_export_frame, validate_export_frame,
+    FORMATS,
+    REQUIRED_COLUMNS,
+    UnknownFormatError,
+    build_export,
+    build_export_frame,
+    validate_export_frame,
 )
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 

@@ -13,12 +13,25 @@ from shapely.geometry import MultiPolygon, box
 from layers.base import deck_bytes
 from layers.corridors import build_corridor_deck, build_incident_records, build_node_records, compute_incident_radius
 from layers.flow_exports import (
-    PROVENANCE_COLUMNS, MissingProvenanceError, UnknownDownloadFormatError, build_table_download,
+    PROVENANCE_COLUMNS,
+    MissingProvenanceError,
+    UnknownDownloadFormatError,
+    build_table_download,
 )
 from layers.flows import (
-    DESTINATION, NET_UNKNOWN, ORIGIN, WidthScale, build_arc_records, build_flow_deck, build_land,
-    build_place_records, build_width_legend_svg, compute_legend_values, compute_light_geometry,
-    compute_nice_number, compute_view_bounds,
+    DESTINATION,
+    NET_UNKNOWN,
+    ORIGIN,
+    WidthScale,
+    build_arc_records,
+    build_flow_deck,
+    build_land,
+    build_place_records,
+    build_width_legend_svg,
+    compute_legend_values,
+    compute_light_geometry,
+    compute_nice_number,
+    compute_view_bounds,
 )
 
 POINTS = pd.DataFrame({"geo_code": ["VEN", "COL", "PAN", "USA"], "label_lon": [-66.12345, -73.1, -80.2, -98.0],

@@ -9,8 +9,15 @@ from atlas.core.i18n import catalogue
 from atlas.core.play import next_period as compute_next_period
 from atlas.core.projector import build_workshop_specs
 from atlas.core.stories import (
-    MY_STORY, StoryError, build_current_step, build_step_query, build_stories, compute_step_index, dump_story_yaml,
-    load_stories, parse_step_url,
+    MY_STORY,
+    StoryError,
+    build_current_step,
+    build_step_query,
+    build_stories,
+    compute_step_index,
+    dump_story_yaml,
+    load_stories,
+    parse_step_url,
 )
 from atlas.core.urlstate import OWN_URLS_KEPT, compute_query_key, flag, read_params, remember_query, year_range
 from atlas.corridors.params import build_corridor_specs

@@ -9,9 +9,19 @@ import pandas as pd
 import pytest
 
 from indicators.flows import (
-    FlowView, FlowViewError, build_flow_views, compute_drawable, compute_flows, compute_focus,
-    compute_period_coverage, compute_periods, compute_place_totals, compute_selection, compute_sex,
-    compute_summary, select_totals,
+    FlowView,
+    FlowViewError,
+    build_flow_views,
+    compute_drawable,
+    compute_flows,
+    compute_focus,
+    compute_period_coverage,
+    compute_periods,
+    compute_place_totals,
+    compute_selection,
+    compute_sex,
+    compute_summary,
+    select_totals,
 )
 
 PLACES = {"VEN", "COL", "PAN", "CRI", "USA", "MEX", "GTM", "PA-5"}

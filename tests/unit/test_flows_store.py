@@ -9,7 +9,12 @@ import pytest
 
 from indicators.corridors import compute_series, load_corridors, load_series_observations
 from indicators.flows import (
-    compute_flows, compute_focus, compute_periods, compute_selection, load_flow_observations, load_flow_views,
+    compute_flows,
+    compute_focus,
+    compute_periods,
+    compute_selection,
+    load_flow_observations,
+    load_flow_views,
 )
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 

@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from etl.formatting import (
-    NO_DATA, format_count, format_date, format_number, format_signed_percent, is_missing, month_name, vega_locale,
+    NO_DATA,
+    format_count,
+    format_date,
+    format_number,
+    format_signed_percent,
+    is_missing,
+    month_name,
+    vega_locale,
 )
 
 

@@ -11,12 +11,18 @@ import pandas as pd
 import pytest
 
 import indicators
-from indicators.store import load_datasets
 from geodata import load_boundaries
+from indicators.store import load_datasets
 from layers.classify import compute_classification
 from layers.exports import build_export_frame
 from layers.html_export import (
-    HtmlText, SourceNote, build_html_map, compute_status_text, parse_html_features, renumber_ids, validate_html_frame,
+    HtmlText,
+    SourceNote,
+    build_html_map,
+    compute_status_text,
+    parse_html_features,
+    renumber_ids,
+    validate_html_frame,
 )
 from layers.legend import build_legend, build_legend_html
 from layers.palettes import get_palette

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import indicators
-from indicators.engine import load_unit_exclusions
 from geodata import paths
+from indicators.engine import load_unit_exclusions
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("built_store")

@@ -9,13 +9,26 @@ import pandas as pd
 import pytest
 
 from indicators.catalogue import (
-    CatalogueError, UnknownIndicatorError, build_catalogue, load_catalogue, validate_catalogue,
+    CatalogueError,
+    Term,
+    UnknownIndicatorError,
+    build_catalogue,
+    load_catalogue,
+    validate_catalogue,
 )
 from indicators.engine import (
-    ImpossibleCombinationError, attach_sources, compute_default_period, compute_frame, compute_period_labels,
-    compute_periods, compute_ratio, compute_term, compute_unit_exclusions, denominator_periods, select_period,
+    ImpossibleCombinationError,
+    attach_sources,
+    compute_default_period,
+    compute_frame,
+    compute_period_labels,
+    compute_periods,
+    compute_ratio,
+    compute_term,
+    compute_unit_exclusions,
+    denominator_periods,
+    select_period,
 )
-from indicators.catalogue import Term
 from indicators.quality import combine_status, fill_nearest, period_year
 
 

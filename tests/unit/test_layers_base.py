@@ -6,7 +6,6 @@ import json
 
 import geopandas as gpd
 import pytest
-import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from layers.base import build_deck, build_features, build_sea_layer, build_unit_layer, fit_view, geojson_geometry

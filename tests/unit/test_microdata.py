@@ -11,10 +11,13 @@ import pytest
 import geodata
 from etl.crosstab.messages import CrosstabError
 from etl.crosstab.microdata import (
-    build_microdata_tables, load_codebook, read_microdata_file, validate_codebook,
+    build_microdata_tables,
+    load_codebook,
+    read_microdata_file,
+    validate_codebook,
 )
-from etl.schema import DATASET_TYPES, ddl
 from etl.crosstab.synthetic import build_synthetic_entry_exit, synthetic_file_name, write_synthetic_entry_exit
+from etl.schema import DATASET_TYPES, ddl
 
 N = 30_000
 

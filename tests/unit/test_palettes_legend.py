@@ -7,7 +7,13 @@ import pytest
 from layers.classify import compute_classification
 from layers.legend import build_legend, build_legend_html, format_range, rgb_hex
 from layers.palettes import (
-    NO_DATA, UnknownPaletteError, compute_class_colors, get_palette, hex_to_rgb, load_palettes, palettes_of_kind,
+    NO_DATA,
+    UnknownPaletteError,
+    compute_class_colors,
+    get_palette,
+    hex_to_rgb,
+    load_palettes,
+    palettes_of_kind,
 )
 
 

@@ -16,8 +16,8 @@ import pytest
 from etl import controls, pipeline, schema, store
 from etl.__main__ import COMMAND_MODULES
 from etl.cli import Command, build_parser, load_commands, main
-from geodata import DataNotBuiltError
 from etl.sources import Source, _common, discover_sources, hnd_ine_population2019, undesa_ims2024
+from geodata import DataNotBuiltError
 from tests.unit.store_support import built_store  # noqa: F401  (session fixture)
 
 CONTRACT_TABLES = {"observations", "datasets", "measures", "units", "sexes", "ages", "obs_statuses", "territories",

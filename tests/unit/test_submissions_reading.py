@@ -11,7 +11,12 @@ import pytest
 from etl.submissions import parse
 from etl.submissions.parse import Failure
 from etl.submissions.reading import (
-    cell_text, decode_bytes, identify_content, parse_metadata_line, show_undecoded, sniff_delimiter,
+    cell_text,
+    decode_bytes,
+    identify_content,
+    parse_metadata_line,
+    show_undecoded,
+    sniff_delimiter,
 )
 from etl.submissions.spec import load_spec
 
@@ -64,7 +69,7 @@ def test_latin1_is_the_last_resort_and_keeps_undefined_bytes_visible():
 
 
 def test_a_mostly_utf8_file_with_a_stray_byte_is_mixed_and_shows_the_byte():
-    data = "Período;Sololá\n".encode("utf-8") + "México\n".encode("cp1252")
+    data = "Período;Sololá\n".encode() + "México\n".encode("cp1252")
     decoded = decode_bytes(data)
     assert decoded.mixed and decoded.encoding == "utf_8"
     assert show_undecoded(decoded.text.splitlines()[1]) == "M[0xE9]xico"

@@ -21,7 +21,11 @@ from etl import schema
 from etl.store import create_public_view
 from etl.submissions.auth import PermissionRefused
 from etl.submissions.registry import (
-    PAUSE_ENV, PAUSE_FILE_ENV, Registry, load_published_datasets, load_published_observations,
+    PAUSE_ENV,
+    PAUSE_FILE_ENV,
+    Registry,
+    load_published_datasets,
+    load_published_observations,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

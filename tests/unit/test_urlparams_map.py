@@ -6,8 +6,16 @@ import pytest
 
 from atlas.core.urlstate import read_params
 from atlas.map.params import (
-    MapProblem, breaks_param, choose_year, dump_breaks, effective_classification, localise_problems, nearest_period,
-    parse_breaks, settle_palette, slider_periods,
+    MapProblem,
+    breaks_param,
+    choose_year,
+    dump_breaks,
+    effective_classification,
+    localise_problems,
+    nearest_period,
+    parse_breaks,
+    settle_palette,
+    slider_periods,
 )
 from indicators import load_catalogue
 

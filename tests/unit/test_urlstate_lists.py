@@ -28,7 +28,8 @@ def test_options_can_be_loaded_on_demand():
     assert read_params([param], {"f": "b"})[0]["f"] == ("B",) and calls == [1]
 
 
-@pytest.mark.parametrize("raw,expected,bad", [("1", True, False), ("false", False, False), ("yes", True, False), ("sí", True, False), ("maybe", False, True)])
+@pytest.mark.parametrize("raw,expected,bad", [("1", True, False), ("false", False, False), ("yes", True, False),
+                                              ("sí", True, False), ("maybe", False, True)])
 def test_flag(raw, expected, bad):
     values, problems = read_params([flag("per_capita")], {"per_capita": raw})
     assert values["per_capita"] is expected and bool(problems) is bad
