@@ -13,7 +13,7 @@ FLOWS = {"measure": "entries", "rows": "ref_area", "cols": "time_period", "f_dat
 
 
 @pytest.fixture
-def test_store(xt_store_path, tmp_path, monkeypatch):
+def explorer_store(xt_store_path, tmp_path, monkeypatch):
     monkeypatch.setenv("ATLAS_STORE", str(xt_store_path))
     monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "registry"))
     return xt_store_path
@@ -25,7 +25,7 @@ def _texts(at) -> str:
 
 @pytest.mark.parametrize("lang,title,column", [("es", "Explorador de datos", "Territorio"),
                                                ("en", "Data explorer", "Territory")])
-def test_a_link_opens_its_table_in_both_languages(test_store, lang, title, column):
+def test_a_link_opens_its_table_in_both_languages(explorer_store, lang, title, column):
     at = open_page("explorer.py", lang=lang, **FLOWS)
     assert not at.exception
     assert at.title[0].value == title
@@ -38,7 +38,7 @@ def test_a_link_opens_its_table_in_both_languages(test_store, lang, title, colum
     assert not at.error
 
 
-def test_the_link_round_trips(test_store):
+def test_the_link_round_trips(explorer_store):
     at = open_page("explorer.py", lang="en", **FLOWS)
     written = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
     assert {k: written[k] for k in FLOWS} == FLOWS
@@ -46,7 +46,7 @@ def test_the_link_round_trips(test_store):
     assert again.dataframe[0].value.equals(at.dataframe[0].value)
 
 
-def test_changing_a_widget_changes_the_link_and_the_table(test_store):
+def test_changing_a_widget_changes_the_link_and_the_table(explorer_store):
     at = open_page("explorer.py", lang="en", **FLOWS)
     at.multiselect(key="cols").set_value(["t_component"]).run()
     assert not at.exception
@@ -58,20 +58,20 @@ def test_changing_a_widget_changes_the_link_and_the_table(test_store):
 
 
 @pytest.mark.parametrize("lang,fragment", [("es", "varios conjuntos de datos"), ("en", "several datasets")])
-def test_a_query_that_cannot_run_says_why(test_store, lang, fragment):
+def test_a_query_that_cannot_run_says_why(explorer_store, lang, fragment):
     at = open_page("explorer.py", lang=lang, measure="entries", rows="ref_area", cols="-")
     assert not at.exception
     assert fragment in at.error[0].value and "t_flow, t_flow2" in at.error[0].value
     assert not at.dataframe
 
 
-def test_a_bad_link_parameter_gets_a_notice(test_store):
+def test_a_bad_link_parameter_gets_a_notice(explorer_store):
     at = open_page("explorer.py", lang="en", measure="migrant_stock", rows="colour")
     assert not at.exception
     assert any("rows=colour" in w.value for w in at.warning)
 
 
-def test_record_level_data_are_labelled_synthetic_and_protected(test_store):
+def test_record_level_data_are_labelled_synthetic_and_protected(explorer_store):
     at = open_page("explorer.py", lang="es", source="synthetic_entry_exit", measure="movements", rows="port",
                    cols="movement", f_country="BLZ", f_time_period="2019")
     assert not at.exception
@@ -81,7 +81,7 @@ def test_record_level_data_are_labelled_synthetic_and_protected(test_store):
     assert "Control de divulgación" in _texts(at)
 
 
-def test_switching_source_starts_from_its_first_view(test_store):
+def test_switching_source_starts_from_its_first_view(explorer_store):
     at = open_page("explorer.py", lang="en", **FLOWS)
     at.selectbox(key="source").set_value("synthetic_entry_exit").run()
     assert not at.exception and not at.warning[1:]
@@ -91,7 +91,7 @@ def test_switching_source_starts_from_its_first_view(test_store):
     assert at.dataframe
 
 
-def test_a_bare_visit_opens_the_first_view_and_a_link_means_what_it_says(test_store):
+def test_a_bare_visit_opens_the_first_view_and_a_link_means_what_it_says(explorer_store):
     bare = open_page("explorer.py", lang="en")
     assert bare.multiselect(key="measure").value == ("migrant_stock",)
     assert bare.query_params["rows"] in ("counterpart_area", ["counterpart_area"])
@@ -119,7 +119,7 @@ def test_the_first_view_on_the_real_store(lang):
     assert "undesa_ims2024" in _texts(at)
 
 
-def test_an_unknown_filter_code_in_a_link_is_named_and_dropped(test_store):
+def test_an_unknown_filter_code_in_a_link_is_named_and_dropped(explorer_store):
     at = open_page("explorer.py", lang="en", measure="migrant_stock", rows="ref_area", cols="sex",
                    f_time_period="2024", f_counterpart_area="NIC,ZZZ")
     assert not at.exception
@@ -138,7 +138,7 @@ def _notices(at, fragment: str) -> list[str]:
 
 @pytest.mark.parametrize("lang,reason", [("es", "esta fuente no tiene la dimensión «colour»"),
                                          ("en", "this source has no dimension 'colour'")])
-def test_an_unknown_filter_in_a_link_gets_a_notice_and_is_ignored(test_store, lang, reason):
+def test_an_unknown_filter_in_a_link_gets_a_notice_and_is_ignored(explorer_store, lang, reason):
     at = open_page("explorer.py", lang=lang, **LINK, f_colour="red")
     assert not at.exception and not at.error
     notice = _notices(at, "f_colour=red")
@@ -151,7 +151,7 @@ def test_an_unknown_filter_in_a_link_gets_a_notice_and_is_ignored(test_store, la
 
 @pytest.mark.parametrize("lang,reason", [("es", "ref_area aparece más de una vez"),
                                          ("en", "ref_area appears more than once")])
-def test_a_repeated_dimension_in_a_link_gets_a_notice_and_is_kept_once(test_store, lang, reason):
+def test_a_repeated_dimension_in_a_link_gets_a_notice_and_is_kept_once(explorer_store, lang, reason):
     at = open_page("explorer.py", lang=lang, measure="migrant_stock", rows="ref_area,ref_area",
                    cols="sex,sex", f_time_period="2024")
     assert not at.exception and not at.error
@@ -164,7 +164,7 @@ def test_a_repeated_dimension_in_a_link_gets_a_notice_and_is_kept_once(test_stor
 
 @pytest.mark.parametrize("lang,reason", [("es", "ref_area ya está en las filas"),
                                          ("en", "ref_area is already in the rows")])
-def test_a_dimension_in_rows_and_columns_of_a_link_stays_in_rows(test_store, lang, reason):
+def test_a_dimension_in_rows_and_columns_of_a_link_stays_in_rows(explorer_store, lang, reason):
     at = open_page("explorer.py", lang=lang, measure="migrant_stock", rows="ref_area", cols="ref_area,sex",
                    f_time_period="2024")
     assert not at.exception and not at.error  # no "each dimension once" error: the link was corrected
@@ -178,7 +178,7 @@ def test_a_dimension_in_rows_and_columns_of_a_link_stays_in_rows(test_store, lan
 
 @pytest.mark.parametrize("lang,fragment", [("es", "Se quitaron del filtro «País de origen»"),
                                            ("en", "were removed from the 'Country of origin' filter")])
-def test_an_unknown_filter_code_gets_a_notice_in_both_languages(test_store, lang, fragment):
+def test_an_unknown_filter_code_gets_a_notice_in_both_languages(explorer_store, lang, fragment):
     at = open_page("explorer.py", lang=lang, **LINK, f_counterpart_area="NIC,ZZZ")
     assert not at.exception
     notice = _notices(at, "ZZZ")
@@ -187,7 +187,7 @@ def test_an_unknown_filter_code_gets_a_notice_in_both_languages(test_store, lang
 
 @pytest.mark.parametrize("lang,fragment", [("es", "no es una dimensión de las medidas elegidas"),
                                            ("en", "not a dimension of the chosen measures")])
-def test_a_dimension_of_another_dataset_gets_a_notice(test_store, lang, fragment):
+def test_a_dimension_of_another_dataset_gets_a_notice(explorer_store, lang, fragment):
     at = open_page("explorer.py", lang=lang, **{**LINK, "rows": "t_component"}, f_t_component="AIR")
     assert not at.exception
     texts = [w.value for w in at.warning]
@@ -196,7 +196,7 @@ def test_a_dimension_of_another_dataset_gets_a_notice(test_store, lang, fragment
     assert "f_t_component" not in at.query_params
 
 
-def test_a_partial_filter_on_confidential_data_says_why_and_how(test_store):
+def test_a_partial_filter_on_confidential_data_says_why_and_how(explorer_store):
     at = open_page("explorer.py", lang="en", source="synthetic_entry_exit", measure="movements", rows="movement",
                    cols="-", f_country="BLZ", f_time_period="2019", f_port="BLZ-SEL,BLZ-BZE")
     assert not at.exception

@@ -1,10 +1,15 @@
-"""Helpers for real-browser tests: wait for Streamlit to settle, check that a map drew."""
+"""Helpers for real-browser tests: wait for Streamlit to settle, check that a map drew.
+
+Nothing here sleeps for a fixed time: each wait polls a condition the page itself shows (the
+status widget gone, the URL, a text, the canvas drawn and no longer changing) up to a deadline.
+"""
 
 from __future__ import annotations
 
 import io
+import time
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 DECK = '[data-testid="stDeckGlJsonChart"]'
 
@@ -17,13 +22,28 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     )
 
 
+def canvas_image(page, selector: str = DECK) -> Image.Image:
+    """A screenshot of the first map canvas."""
+    return Image.open(io.BytesIO(page.locator(f"{selector} canvas").first.screenshot())).convert("RGB")
+
+
+def wait_canvas_drawn(page, selector: str = DECK, timeout: float = 30_000) -> Image.Image:
+    """Poll the first map canvas until deck.gl has drawn it (not blank) and two screenshots in a row agree."""
+    page.locator(f"{selector} canvas").first.wait_for(state="visible", timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    previous = canvas_image(page, selector)
+    while True:
+        current = canvas_image(page, selector)
+        if len(set(current.get_flattened_data())) > 1 and ImageChops.difference(previous, current).getbbox() is None:
+            return current
+        if time.monotonic() > deadline:
+            return current   # the caller's assertion says what is wrong with it
+        previous = current
+
+
 def canvas_colours(page, selector: str = DECK, timeout: float = 30_000) -> int:
-    """Distinct colours in a screenshot of the first map canvas (1 means blank)."""
-    canvas = page.locator(f"{selector} canvas").first
-    canvas.wait_for(state="visible", timeout=timeout)
-    page.wait_for_timeout(1500)  # let deck.gl draw its first frames
-    img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
-    return len(set(img.get_flattened_data()))
+    """Distinct colours in the first map canvas once drawn (1 means blank)."""
+    return len(set(wait_canvas_drawn(page, selector, timeout).get_flattened_data()))
 
 
 def has_colour(page, rgb: tuple[int, int, int], selector: str = DECK, tolerance: int = 6) -> bool:

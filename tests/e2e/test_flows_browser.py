@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import DECK, canvas_colours, wait_idle
+from tests.e2e.helpers import DECK, canvas_colours, wait_canvas_drawn, wait_idle
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
@@ -122,7 +122,7 @@ def test_clicking_a_place_focuses_it(page):
                   box["width"], box["height"])
     page.mouse.move(box["x"] + x - 20, box["y"] + y - 20)   # deck.gl picks on hover first, like a person
     page.mouse.move(box["x"] + x, box["y"] + y)
-    page.wait_for_timeout(500)
+    wait_canvas_drawn(page)                                 # the hover pick has been drawn
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.wait_for_function("() => location.search.includes('focus=USA')", timeout=WAIT)
     wait_idle(page, WAIT)

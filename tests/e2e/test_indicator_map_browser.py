@@ -25,7 +25,7 @@ import indicators
 from layers.base import fit_view
 from layers.html_export import parse_html_features
 from layers.legend import format_number
-from tests.e2e.helpers import DECK, canvas_colours, wait_idle
+from tests.e2e.helpers import DECK, canvas_colours, wait_canvas_drawn, wait_idle
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
@@ -62,7 +62,7 @@ def hover_then_click(page, canvas, x: float, y: float, name: str, expected: str,
         page.mouse.move(box["x"] + x - 15, box["y"] + y - 15)
         page.mouse.move(box["x"] + x, box["y"] + y, steps=4)
         tooltip.filter(has_text=name).wait_for(state="visible", timeout=30_000)
-        page.wait_for_timeout(500)   # let the hover pick and its highlight redraw finish
+        wait_canvas_drawn(page)      # the hover pick and its highlight redraw have finished
         canvas.click(position={"x": x, "y": y})
         try:
             page.wait_for_function(started, timeout=5_000)

@@ -98,9 +98,11 @@ def test_every_admin1_unit_lies_within_its_drawn_country(detail):
 # 50 m world-atlas file (which the admin-1 units were not cut from). The two sources are
 # simplified differently and 50 m drops small islands (Honduras's Bay Islands lose about a
 # fifth of their area to the sea), so a unit passes when at least 75 % of its area lies within
-# 0.1° of its country's outline; a unit attached to the wrong country has almost none.
+# 11 km (about 0.1°) of its country's outline; a unit attached to the wrong country has almost none.
+# Buffers and areas are computed in an equal-area projection (metres), never in degrees.
 OWN_OUTLINE_SHARE = 0.75
-OUTLINE_BUFFER = 0.1
+OUTLINE_BUFFER_M = 11_000
+EQUAL_AREA = "EPSG:6933"   # WGS 84 / NSIDC EASE-Grid 2.0 Global (cylindrical equal-area)
 
 
 def test_every_admin1_unit_lies_mostly_within_its_country_in_an_independent_source():
@@ -115,7 +117,8 @@ def test_every_admin1_unit_lies_mostly_within_its_country_in_an_independent_sour
     world["geo_code"] = world["id"].map(ids)
     admin1 = geodata.load_boundaries("admin1", "country")
     world = world[world.geo_code.isin({*admin1.parent_code, "GTM"})]
-    outline = world.set_index("geo_code").geometry.make_valid().buffer(OUTLINE_BUFFER)
+    admin1 = admin1.to_crs(EQUAL_AREA)
+    outline = world.set_index("geo_code").geometry.make_valid().to_crs(EQUAL_AREA).buffer(OUTLINE_BUFFER_M)
     shares = {r.geo_code: r.geometry.intersection(outline[r.parent_code]).area / r.geometry.area
               for r in admin1.itertuples()}
     assert {c: round(v, 2) for c, v in shares.items() if v < OWN_OUTLINE_SHARE} == {}
