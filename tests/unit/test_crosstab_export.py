@@ -167,6 +167,7 @@ def test_an_out_path_that_cannot_be_written_gets_one_line_and_status_2(xt_store_
     assert code == 2 and len(err) == 1 and err[0].startswith("--out ") and fragment in err[0], err
 
 
+@pytest.mark.integration
 def test_the_command_itself_ends_without_a_traceback(tmp_path):
     """``python -m etl query --store <a DuckDB file without observations>``, as a user runs it."""
     import os

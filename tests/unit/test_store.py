@@ -162,6 +162,7 @@ def test_store_path_follows_atlas_store(monkeypatch, tmp_path):
 
 # --- building: temp file, swap, and failures that keep the old store -----------------------------
 
+@pytest.mark.integration
 def test_build_writes_a_new_store_and_replaces_the_old_one(tmp_path, monkeypatch, built_geo):
     monkeypatch.setattr(store, "discover_sources", lambda: small_sources(hnd_ine_population2019))
     target = tmp_path / "atlas.duckdb"
@@ -174,6 +175,7 @@ def test_build_writes_a_new_store_and_replaces_the_old_one(tmp_path, monkeypatch
     assert "hnd_ine_population2019: 18 observations" in report.to_text()
 
 
+@pytest.mark.integration
 def test_a_broken_source_file_leaves_the_previous_store_intact(tmp_path, monkeypatch, built_geo):
     monkeypatch.setattr(store, "discover_sources", lambda: small_sources(hnd_ine_population2019, undesa_ims2024))
     target = tmp_path / "atlas.duckdb"
@@ -196,6 +198,7 @@ def test_a_broken_source_file_leaves_the_previous_store_intact(tmp_path, monkeyp
     ("NULL exactly when obs_status = 'M'", lambda meta: _frame(meta, value=float("nan"))),
     ("dataset_dimensions names no dimension", lambda meta: _frame(meta, dim_1="x")),
 ])
+@pytest.mark.integration
 def test_a_result_that_breaks_the_contract_is_refused_and_the_old_store_kept(tmp_path, monkeypatch, built_geo,
                                                                               problem, frame_of):
     target = tmp_path / "atlas.duckdb"

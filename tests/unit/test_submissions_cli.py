@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 PASSWORD = "correct horse battery staple"
 
+pytestmark = pytest.mark.integration   # every test here runs the command line in a subprocess
+
 
 def etl(*args: str, stdin: str | None = None, registry: Path | None = None) -> subprocess.CompletedProcess:
     extra = ["--registry", str(registry)] if registry else []

@@ -210,6 +210,7 @@ OPENERS = {
 }
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("opener", sorted(OPENERS))
 @pytest.mark.parametrize("point", ["after_temp_write", "after_rename", "before_commit"])
 def test_an_ingest_killed_half_way_leaves_the_registry_exactly_as_it_was_once_opened(reg, point, opener, tmp_path):
@@ -235,6 +236,7 @@ def raw_public_rows(reg: Registry) -> dict[str, int | None]:
             for name in ("datasets.parquet", "observations.parquet")}
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("opener", ["versions", "public_read"])
 @pytest.mark.parametrize("point", ["publish_after_commit", "public_files_partial"])
 def test_a_publish_killed_after_its_commit_is_public_as_soon_as_the_registry_is_opened(reg, point, opener,
@@ -252,6 +254,7 @@ def test_a_publish_killed_after_its_commit_is_public_as_soon_as_the_registry_is_
     assert not list((reg.path / "tmp").iterdir())
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("point", ["public_files_partial", "withdraw_before_commit"])
 def test_a_withdraw_killed_before_its_commit_is_rolled_back_as_soon_as_the_registry_is_opened(reg, point,
                                                                                                tmp_path):

@@ -50,6 +50,7 @@ def test_csv_template_opens_in_excel_as_utf8_and_has_english_headers():
     assert text.rstrip().splitlines()[-1] == "Period,Territory,Flow,Nationality,Sex,Value,Observation status"
 
 
+@pytest.mark.integration
 def test_the_template_command_writes_a_file(tmp_path):
     out = subprocess.run([sys.executable, "-m", "etl", "template", "foreign_born", "--lang", "es", "--format", "csv",
                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True)
