@@ -152,3 +152,29 @@ def assign_classes(values: Sequence[float] | pd.Series, classification: Classifi
     idx = np.searchsorted(np.asarray(classification.uppers), y[ok], side="left")
     out[ok] = np.minimum(idx, len(classification.uppers) - 1)
     return out
+
+
+def compute_focused_classification(values: Sequence[float] | pd.Series, focus: Sequence[bool], scheme: str,
+                                   k: int = 5, centre: float | None = None) -> Classification:
+    """Classes whose breaks separate the ``focus`` values (e.g. the network's twelve countries), drawn over all.
+
+    In a view of the whole Americas, quantiles over every territory spend their classes on small
+    islands and paint the focus countries in one pale class. Here the inner breaks come from the
+    focus values only; the first class starts at the minimum of all values and the last ends at
+    their maximum, so every territory still has a class whose range holds its value, and the counts
+    are those of all values. Falls back to the plain classification when the focus has fewer than
+    ``k`` distinct values.
+    """
+    series = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce")
+    mask = pd.Series(list(focus), index=series.index, dtype=bool)
+    own = series[mask & series.notna()]
+    if own.nunique() < max(k, 2):
+        return compute_classification(series, scheme, k, centre=centre)
+    inner = compute_classification(own, scheme, k, centre=centre)
+    every = _finite(series)
+    uppers = list(inner.uppers)
+    uppers[-1] = max(uppers[-1], float(every.max()))
+    lower = min(float(inner.lower), float(every.min()))
+    idx = np.minimum(np.searchsorted(np.asarray(uppers), every, side="left"), len(uppers) - 1)
+    counts = tuple(int((idx == i).sum()) for i in range(len(uppers)))
+    return Classification(inner.scheme, lower, tuple(uppers), counts, inner.k_asked, inner.k_reduced)

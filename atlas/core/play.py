@@ -8,8 +8,8 @@ tick: its widget calls ``touched(scope)`` as its ``on_change``.
 
 While a view plays, every tick writes a new period into the URL and the browser's address bar
 may lag behind (more so under load). A click sent with one of those earlier addresses (Stop,
-above all) is not a shared link: ``sync_from_url`` ignores addresses this session wrote itself
-while playing, and the play toggle's own change always wins (``on_play_toggled``).
+above all) is not a shared link: ``urlstate.sync_from_url`` never reads back an address this
+session wrote itself, and the play toggle's own change always wins (``on_play_toggled``).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def next_period(periods: Sequence[str], current: str | None) -> str | None:
     return periods[(i + 1) % len(periods)]
 
 
-def _keys(scope: str) -> tuple[str, str, str, str, str]:
-    return tuple(f"_play_{scope}_{part}" for part in ("full", "seen", "touched", "choice", "own"))  # type: ignore
+def _keys(scope: str) -> tuple[str, str, str, str]:
+    return tuple(f"_play_{scope}_{part}" for part in ("full", "seen", "touched", "choice"))  # type: ignore
 
 
 def touched(scope: str) -> Callable[[], None]:
@@ -54,7 +54,7 @@ def render_playing(scope: str, playing: bool, seconds: float, body: Callable[[bo
     ``tick`` is True only on a timer rerun (not on the page's full run, nor on a widget change
     inside the fragment marked with ``touched``): that is when the body moves to the next period.
     """
-    full, seen, touched_key, _choice, _own = _keys(scope)
+    full, seen, touched_key, _choice = _keys(scope)
     state = st.session_state
     state[full] = state.get(full, 0) + 1
 
@@ -69,19 +69,10 @@ def render_playing(scope: str, playing: bool, seconds: float, body: Callable[[bo
 
 
 def sync_from_url(specs: Sequence[urlstate.Param], scope: str, play_key: str = "play") -> list[urlstate.Problem]:
-    """``urlstate.sync_from_url``, except for an address this session wrote itself while playing."""
-    _full, _seen, _touched, choice, own = _keys(scope)
-    state = st.session_state
-    mine = urlstate.current_query(specs) in state.get(own, ()) and all(s.key in state for s in specs)
-    problems = [] if mine else urlstate.sync_from_url(specs, scope)
-    if choice in state:
-        state[play_key] = state.pop(choice)
+    """``urlstate.sync_from_url`` (which never reads back an address this session wrote), then the play
+    toggle's own last change, which wins over anything an address says."""
+    problems = urlstate.sync_from_url(specs, scope)
+    choice = _keys(scope)[3]
+    if choice in st.session_state:
+        st.session_state[play_key] = st.session_state.pop(choice)
     return problems
-
-
-def write_to_url(specs: Sequence[urlstate.Param], scope: str, play_key: str = "play") -> None:
-    """``urlstate.write_to_url``, remembering what was written while playing (see ``sync_from_url``)."""
-    urlstate.write_to_url(specs, scope)
-    own = _keys(scope)[4]
-    if st.session_state.get(play_key):
-        st.session_state[own] = urlstate.remember_query(st.session_state.get(own, ()), urlstate.current_query(specs))

@@ -81,6 +81,7 @@ def _go(story_id: str, number: int, lang: str) -> None:
     number = story_model.compute_step_index(number, len(steps))
     step = steps[number - 1]
     query = story_model.build_step_query(story_id, number, step, lang, bool(st.session_state.get("workshop")))
+    urlstate.forget_written()
     st.switch_page(PAGE_FILES[step.page], query_params=query)
 
 

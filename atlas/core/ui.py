@@ -36,6 +36,24 @@ def render_problems(problems: Sequence[urlstate.Problem], lang: str) -> None:
         st.warning(problem.message(lang), icon=":material/link_off:")
 
 
+PAGE_STYLE = """
+<style>
+/* map-first: less space above the content, a compact title, so the map is on the first screen */
+.block-container { padding-top: 1.6rem !important; padding-bottom: 2rem !important; padding-left: 2rem !important;
+  padding-right: 2rem !important; max-width: 100% !important; }
+h1 { font-size: 1.9rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important; }
+[data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { white-space: normal; }
+@media (max-width: 640px) { .block-container { padding-left: 0.8rem !important; padding-right: 0.8rem !important; }
+  h1 { font-size: 1.5rem !important; } }
+</style>
+"""
+
+
+def render_page_style() -> None:
+    """The atlas's own page style (compact header; readable sidebar labels), the same on every page."""
+    st.html(PAGE_STYLE)
+
+
 def render_header(title: str, caption: str | None = None) -> None:
     st.title(title)
     if caption:

@@ -110,16 +110,29 @@ def sync_from_url(specs: Sequence[Param], scope: str) -> list[Problem]:
     A parameter absent from the URL keeps the value the session already has (page
     switches drop query parameters), else its default. Returns the problems found on
     that load (an empty list on ordinary reruns).
+
+    An address this session wrote itself is never read back: the browser's address bar may
+    lag behind the server (a rerun sent right after another one carries the address before
+    the last one), and reading such an address would undo the person's latest choice
+    (picking an indicator right after a country, a Stop right after a play step).
     """
     marker = f"_url_written_{scope}"
     query = _current_query(specs)
-    if st.session_state.get(marker) == query and all(s.key in st.session_state for s in specs):
-        return []
     values, problems = read_params(specs, query)
+    own = compute_query_key(query) in st.session_state.get(marker, ())
     for spec in specs:
-        if spec.key in query or spec.key not in st.session_state:
+        # a widget not drawn in the last run (e.g. the level picker in a country view) loses its state:
+        # it is filled again, without letting an address of our own undo the other widgets
+        if spec.key not in st.session_state or (spec.key in query and not own):
             st.session_state[spec.key] = values[spec.key]
-    return problems
+    return [] if own else problems
+
+
+def forget_written() -> None:
+    """Forget the addresses this session wrote: the next address is read as a link (the app is about to
+    open one itself, e.g. a story step with ``st.switch_page``)."""
+    for key in [k for k in st.session_state if str(k).startswith("_url_written_")]:
+        del st.session_state[key]
 
 
 def write_to_url(specs: Sequence[Param], scope: str) -> None:
@@ -134,7 +147,8 @@ def write_to_url(specs: Sequence[Param], scope: str) -> None:
         if spec.key not in query and spec.key in st.query_params:
             del st.query_params[spec.key]
     st.query_params.update(query)
-    st.session_state[f"_url_written_{scope}"] = query
+    marker = f"_url_written_{scope}"
+    st.session_state[marker] = remember_query(st.session_state.get(marker, ()), compute_query_key(query))
 
 
 def multi_choice(key: str, options: Sequence[str] | Callable[[], Sequence[str]], default: Sequence[str] = (),

@@ -16,14 +16,14 @@ import streamlit as st
 
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
-from atlas.core.loaders import catalogue, dataset_lookup, place_names, unit_names
+from atlas.core.loaders import catalogue, dataset_lookup, network, place_names, unit_names
 from atlas.map import loaders
 from atlas.map.params import keeps_one_unit
 from etl.formatting import format_number
 from indicators.catalogue import Indicator
 from indicators.quality import period_year, sort_periods
 from layers.choropleth import build_choropleth_deck, compute_fills, compute_tips
-from layers.classify import Classification, compute_classification
+from layers.classify import Classification, compute_classification, compute_focused_classification
 from layers.exports import FORMATS, build_export, build_export_frame
 from layers.html_export import HtmlText, SourceNote, build_html_map
 from layers.legend import build_legend, build_legend_html, rgb_hex
@@ -36,10 +36,19 @@ STATUSES = ("E", "P", "F", "I", "B")
 @st.cache_data(show_spinner=False, max_entries=512)
 def classify_view(indicator_id: str, level: str, country: str, period: str, sex: str | None, scheme: str, k: int,
                   breaks: tuple[float, ...]) -> Classification:
-    """Classes of the values shown in a view."""
+    """Classes of the values shown in a view. In the region's country view the breaks separate the
+    network's countries (``focuses_network``); the other territories take the same classes."""
     view = loaders.indicator_view(indicator_id, level, period, loaders.view_codes(level, country), sex)
     centre = catalogue().get(indicator_id).centre
+    if focuses_network(level, country, scheme):
+        focus = view["geo_code"].isin(set(network()))
+        return compute_focused_classification(view["value"], focus, scheme, k, centre=centre)
     return compute_classification(view["value"], scheme, k, breaks or None, centre=centre)
+
+
+def focuses_network(level: str, country: str, scheme: str) -> bool:
+    """Whether a view's classes are drawn to separate the network's countries (region, country level)."""
+    return not country and level == "country" and scheme != "manual"
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -71,13 +80,28 @@ def legend_html(classes: Classification, palette_id: str, indicator: Indicator, 
     def count(n: int) -> str:
         return t("map.legend_count_one", lang) if n == 1 else t("map.legend_count", lang, n=n)
 
-    title = f"{indicator.name(lang)} ({indicator.unit_label(lang)})"
-    return build_legend_html(entries, lang, indicator.decimals, title, t("map.no_data", lang), count)
+    return build_legend_html(entries, lang, indicator.decimals, indicator_title(indicator, lang), t("map.no_data", lang),
+                             count)
 
 
-def render_legend(classes: Classification, palette_id: str, indicator: Indicator, no_data: int, lang: str) -> None:
+def indicator_title(indicator: Indicator, lang: str) -> str:
+    """The indicator's name with its unit, the unit written once (names of rates already carry it)."""
+    name, unit = indicator.name(lang), indicator.unit_label(lang)
+    return name if unit.lower() in name.lower() else f"{name} ({unit})"
+
+
+def reading_line(indicator: Indicator, period: str | None, view_name: str, level: str, lang: str) -> str:
+    """One sentence that says what the map shows: indicator, year, units mapped, how to read the colours."""
+    return t("map.reading", lang, indicator=indicator_title(indicator, lang), period=period or "—", view=view_name,
+             level=t(f"map.level_{level}", lang).lower())
+
+
+def render_legend(classes: Classification, palette_id: str, indicator: Indicator, no_data: int, lang: str,
+                  focused: bool = False) -> None:
     """Classes with ranges and counts, and the outlined "No data" swatch."""
     st.markdown(legend_html(classes, palette_id, indicator, no_data, lang), unsafe_allow_html=True)
+    if focused:
+        st.caption(t("map.legend_focused", lang))
     if classes.k_reduced and classes.k:
         st.caption(t("map.k_reduced", lang, k=classes.k))
 

@@ -82,7 +82,7 @@ def render_panel(tick: bool) -> None:
                  format_func=lambda c: f"{names.get(c, c)} ({c})" if c else _("flows.focus_none"))
     urlstate.write_to_url([VIEW], "flows_view")
     urlstate.write_to_url([UNIT], "flows_unit")
-    play.write_to_url(OTHER_SPECS, "flows")
+    urlstate.write_to_url(OTHER_SPECS, "flows")
     workshop.write_workshop_url()
     period, sex, focus = state["period"], state["sex"], state["focus"]
     coverage = loaders.flow_coverage(view.view_id, state["unit"]).set_index("period")

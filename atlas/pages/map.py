@@ -27,7 +27,7 @@ def _indicator_label(i: str) -> str:
 VIEW_PARAMS = params.build_view_params(list(cat.indicators), list(choices),
                                    lambda c: choices.get(c, _("map.region")), _indicator_label)
 problems = urlstate.sync_from_url(VIEW_PARAMS, "map")
-ui.render_header(_("map.title"), _("map.caption"))
+ui.render_header(_("map.title"))
 notices: list[str] = []
 
 
@@ -46,7 +46,7 @@ def _go_country(code: str) -> None:
     st.session_state["sel"] = ""
 
 
-c1, c2, c3 = st.columns([3, 1.4, 1.4])
+c1, c2, c3, c4 = st.columns([3.2, 1.6, 1.6, 1.1], vertical_alignment="bottom")
 indicator_id = c1.selectbox(_("map.indicator"), list(cat.indicators), format_func=_indicator_label, key="indicator")
 country = c2.selectbox(_("map.view"), ["", *choices], format_func=lambda c: choices.get(c, _("map.region")),
                        key="country")
@@ -93,7 +93,7 @@ ui.render_problems(problems, lang)
 for notice in notices:
     st.info(notice, icon=":material/info:")
 
-y1, y2, y3 = st.columns([5, 1, 1.4])
+y1, y2, y3 = st.columns([5.4, 1.4, 1.6], vertical_alignment="bottom")
 year_options = params.slider_periods(periods, shown)
 if len(year_options) > 1:
     y1.select_slider(_("map.year"), year_options, key="year")
@@ -101,7 +101,7 @@ elif year_options:
     y1.markdown(f"**{_('map.year')}:** {year_options[0]}")
 y2.toggle(_("map.play"), key="play", help=_("map.play_help"), disabled=len(periods) < 2)
 if "sex" in ind.disaggregations:
-    y3.selectbox(_("map.sex"), ["", "F", "M"], format_func=lambda s: _(f"map.sex_{s or '_T'}"), key="sex")
+    c4.selectbox(_("map.sex"), ["", "F", "M"], format_func=lambda s: _(f"map.sex_{s or '_T'}"), key="sex")
 
 
 def _tick(tick: bool) -> None:
@@ -114,14 +114,13 @@ def _tick(tick: bool) -> None:
 play.render_playing("map", bool(st.session_state.get("play")), params.PLAY_SECONDS, _tick)
 period = st.session_state.get("year")
 
-with st.expander(_("map.classes_heading")):
-    k1, k2, k3 = st.columns(3)
-    k1.selectbox(_("map.scheme"), ["", *SCHEMES], key="scheme",
+with y3.popover(_("map.classes_heading"), icon=":material/palette:", width="stretch"):
+    st.selectbox(_("map.scheme"), ["", *SCHEMES], key="scheme",
                  format_func=lambda s: _(f"map.scheme_{s}") if s else
                  _("map.scheme_auto", scheme=_(f"map.scheme_{ind.scheme}")))
-    k2.selectbox(_("map.k"), list(params.K_CHOICES), key="k",
+    st.selectbox(_("map.k"), list(params.K_CHOICES), key="k",
                  format_func=lambda k: k or _("map.k_auto", k=ind.k))
-    k3.selectbox(_("map.palette"), ["", *palettes_of_kind(palette_kind)], key="palette",
+    st.selectbox(_("map.palette"), ["", *palettes_of_kind(palette_kind)], key="palette",
                  format_func=lambda p: get_palette(p).name(lang) if p else
                  _("map.palette_auto", name=get_palette(ind.palette).name(lang)))
     if st.session_state.get("scheme") == "manual":
@@ -138,11 +137,13 @@ if st.session_state.get("scheme") == "manual" and scheme != "manual":
 palette_id = st.session_state.get("palette") or ind.palette or DEFAULT_PALETTE[palette_kind]
 selected = st.session_state.get("sel", "")
 
-left, right = st.columns([3, 1.3], gap="medium")
+view = loaders.indicator_view(ind.id, level, period, codes, sex) if period and admin1_here else None
+view_name = choices.get(country, _("map.region"))
+st.caption(views.reading_line(ind, period, view_name, level, lang))
+left, right = st.columns([3, 1.25], gap="medium")
 with left:
     tab_map, tab_chart, tab_table = st.tabs([_("map.tab_map"), _("map.tab_chart"), _("map.tab_table")], key="tab",
                                             on_change="rerun")
-    view = loaders.indicator_view(ind.id, level, period, codes, sex) if period and admin1_here else None
     with tab_map:
         if tab_map.open is not False:
             if view is None:
@@ -152,14 +153,13 @@ with left:
                 deck = loaders.country_boundary_deck(country, lang) if country else loaders.region_boundary_deck(lang)
             else:
                 deck = views.indicator_deck(ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang,
-                                         selected)
-            st.pydeck_chart(deck, on_select=_on_pick, selection_mode="single-object", key="map_pick", height=520)
+                                            selected)
+            st.pydeck_chart(deck, on_select=_on_pick, selection_mode="single-object", key="map_pick", height=540,
+                            alt=views.reading_line(ind, period, view_name, level, lang) + " " + _("map.alt_table"))
             if view is not None:
                 if view["value"].notna().sum() == 0:
                     st.warning(_("map.no_values", indicator=ind.name(lang), period=period))
                 views.render_unit_note(ind, level, period, codes, lang)
-                classes = views.classify_view(ind.id, level, country, period, sex, scheme, k, breaks)
-                views.render_legend(classes, palette_id, ind, len(codes) - int(view["value"].notna().sum()), lang)
                 marked = int(view["nearest"].sum() + view["obs_status"].isin(views.STATUSES).sum())
                 if marked:
                     st.caption(_("map.marks_note", count=marked, window=ind.window))
@@ -190,13 +190,17 @@ with left:
     if view is not None:
         st.markdown(f"**{_('map.downloads_view', period=period)}**")
         views.render_view_downloads(lambda: views.export_frame(ind, level, country, view, lang, codes),
-                            views.about_indicator(ind, level, period, lang),
-                            f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_view", lang,
-                            make_html=lambda: views.build_html_download(
-                                ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
-                                choices.get(country, _("map.region"))))
+                                    views.about_indicator(ind, level, period, lang),
+                                    f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_view", lang,
+                                    make_html=lambda: views.build_html_download(
+                                        ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
+                                        view_name))
 
 with right:
+    if view is not None and (tab_map.open is not False):
+        classes = views.classify_view(ind.id, level, country, period, sex, scheme, k, breaks)
+        views.render_legend(classes, palette_id, ind, len(codes) - int(view["value"].notna().sum()), lang,
+                            focused=views.focuses_network(level, country, scheme))
     names = place_names(lang)
     st.selectbox(_("map.territory"), ["", *sorted([*codes, *([country] if country else [])], key=names.get)],
                  format_func=lambda c: names.get(c, c) if c else "—", key="sel", help=_("map.territory_help"))
@@ -212,8 +216,15 @@ with right:
         row = view[view["geo_code"] == selected] if view is not None else view
         if row is not None and not row.empty:
             r = row.iloc[0]
-            st.metric(_("map.panel_value", indicator=ind.name(lang), period=r["period"]),
-                      f"{format_number(r['value'], lang, ind.decimals)} {ind.unit_label(lang)}")
+            own_series = loaders.indicator_series(ind.id, level, sex)
+            own_series = own_series[(own_series["geo_code"] == selected) & own_series["value"].notna()]
+            label = _("map.panel_value", indicator=views.indicator_title(ind, lang), period=r["period"])
+            if r["obs_status"] == "F":
+                label += f" · {_('map.status_F')}"
+            st.metric(label, format_number(r["value"], lang, ind.decimals),
+                      chart_data=list(own_series["value"]) if len(own_series) > 1 else None, chart_type="line",
+                      help=_("map.panel_value_help", first=own_series["period"].iloc[0], last=own_series["period"].iloc[-1])
+                      if len(own_series) > 1 else None)
             rank = compute_rank(view, selected)
             if rank:
                 st.caption(_("map.panel_rank", rank=rank[0], total=rank[1]))

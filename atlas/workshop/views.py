@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.core import stories as story_model
+from atlas.core import urlstate
 from atlas.core.i18n import t
 from atlas.core.projector import PAGE_FILES
 
@@ -19,4 +20,5 @@ def render_stories(lang: str) -> None:
             if st.button(t("workshop.start", lang), key=f"start_{story.story_id}", icon=":material/play_arrow:"):
                 first = story.steps[0]
                 query = story_model.build_step_query(story.story_id, 1, first, lang, True)
+                urlstate.forget_written()
                 st.switch_page(PAGE_FILES[first.page], query_params=query)

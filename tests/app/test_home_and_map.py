@@ -77,3 +77,39 @@ def test_broken_url_parameters_show_a_notice_and_fall_back(query, param):
     assert not at.exception
     assert any(param in w.value for w in at.warning)
     assert at.title[0].value in ("Mapa de la región", "Map of the region")
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_home_is_a_way_in_with_a_map_headline_figures_from_the_store_and_a_card_per_user(lang):
+    from etl.formatting import format_count
+    from indicators.engine import compute
+
+    import geodata
+
+    at = open_page(lang=lang)
+    assert not at.exception
+    assert len(at.get("deck_gl_json_chart")) == 1                              # the live overview map
+    metrics = [m.value for m in at.metric]
+    assert len(metrics) >= 4
+    # the immigrant stock figure is the store's own total over the twelve countries, for a complete year
+    frame = compute("immigrant_stock", "country")
+    network = set(geodata.network_countries())
+    year = max(p for p in frame.loc[frame.geo_code.isin(network) & frame.value.notna(), "period"])
+    total = frame[(frame.period == year) & frame.geo_code.isin(network)]["value"].sum()
+    assert format_count(total, lang) in metrics
+    texts = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "UN DESA" in texts or "United Nations" in texts                     # each figure names its source
+    links = [p.proto.page for p in at.get("page_link")]
+    assert len(links) >= 5 + 4                                                 # one per user, one per figure
+
+
+def test_no_headline_figure_opens_on_a_partial_year():
+    from atlas.home.loaders import latest_complete_period
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"geo_code": ["GTM", "GTM", "GTM"], "period": ["2023", "2024", "2025"],
+                          "value": [1.0, 2.0, 3.0], "obs_status": ["A", "A", "A"], "months": [12, 12, 4]})
+    assert latest_complete_period(frame, {"GTM"}) == "2024"
+    projected = frame.assign(obs_status=["A", "F", "F"], months=12)
+    assert latest_complete_period(projected, {"GTM"}) == "2023"
