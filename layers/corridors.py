@@ -14,7 +14,7 @@ import pandas as pd
 import pydeck as pdk
 
 from layers.base import build_deck, build_sea_layer, fit_view
-from layers.flows import TIP_FIELDS, TOOLTIP, build_label_layer, compute_view_bounds
+from layers.flows import TIP_FIELDS, TOOLTIP, build_label_layer, compute_label_placement, compute_view_bounds
 
 CHAIN = (31, 78, 121)
 COUNTED = (230, 97, 1)
@@ -86,7 +86,8 @@ def build_incident_layer(records: list[dict], layer_id: str = "incidents") -> pd
 def build_corridor_deck(land: pdk.Layer, points: pd.DataFrame, nodes: list[dict], incidents: list[dict]) -> pdk.Deck:
     """Sea, land, incidents, the chain, its places and their names; the view fits the chain."""
     bounds = compute_view_bounds([[x, y] for x, y in zip(points.lon, points.lat)], (-118.0, 0.5, -52.0, 33.0))
-    labels = [{"pos": n["pos"], "text": n["text"]} for n in nodes]
+    view = fit_view(bounds, width=MAP_WIDTH_PX)
+    labels = compute_label_placement([{"pos": n["pos"], "text": n["text"]} for n in nodes], view.zoom)
     layers = [build_sea_layer(), land, build_incident_layer(incidents), build_chain_layer(points),
               build_node_layer(nodes), build_label_layer(labels)]
-    return build_deck(layers, fit_view(bounds, width=MAP_WIDTH_PX), TOOLTIP)
+    return build_deck(layers, view, TOOLTIP)

@@ -148,12 +148,52 @@ def build_place_layer(records: list[dict], layer_id: str = "places") -> pdk.Laye
     )
 
 
-def build_label_layer(labels: list[dict], layer_id: str = "labels", size: int = 13) -> pdk.Layer:
-    """Place names next to their markers (``text``, ``pos``); accents drawn (character set ``auto``)."""
+LABEL_SIZE_PX = 13
+LABEL_CHAR_PX = 7.2      # average advance of a character at 13 px, sans-serif, semibold (a little generous)
+LABEL_GAP_PX = 3
+
+
+def _pixel(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Web-Mercator world pixel of ``(lon, lat)`` at ``zoom`` (512-pixel tiles, as deck.gl)."""
+    scale = 512 * 2 ** zoom
+    lat = max(min(lat, 85.0), -85.0)
+    x = (lon + 180.0) / 360.0 * scale
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * scale
+    return x, y
+
+
+def compute_label_placement(labels: Sequence[dict], zoom: float, size_px: int = LABEL_SIZE_PX) -> list[dict]:
+    """The labels that fit without overlapping, most important first (``labels`` come in that order).
+
+    Each label's box is estimated in screen pixels at ``zoom`` (centred above its marker, as drawn);
+    a label whose box would touch a kept one is left out (its place still has its marker and its
+    hover text), so names never pile up over Central America or the Antilles.
+    """
+    kept: list[dict] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for label in labels:
+        x, y = _pixel(float(label["pos"][0]), float(label["pos"][1]), zoom)
+        half_w = len(str(label["text"])) * LABEL_CHAR_PX / 2 + LABEL_GAP_PX
+        box = (x - half_w, y - 14 - size_px / 2 - LABEL_GAP_PX, x + half_w, y - 14 + size_px / 2 + LABEL_GAP_PX)
+        marker = (x - 6, y - 6, x + 6, y + 6)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+            continue
+        kept.append(label)
+        boxes += [box, marker]
+    return kept
+
+
+def build_label_layer(labels: list[dict], layer_id: str = "labels", size: int = LABEL_SIZE_PX) -> pdk.Layer:
+    """Place names next to their markers (``text``, ``pos``); accents drawn (character set ``auto``).
+
+    Semibold type and a generous signed-distance-field atlas keep thin letters (the "i" of "México",
+    "Costa Rica") whole at small sizes, where the default atlas dropped them.
+    """
     return pdk.Layer(
         "TextLayer", id=layer_id, data=labels, get_position="pos", get_text="text", get_size=size,
-        size_units="'pixels'", get_color=[40, 40, 40], get_pixel_offset=[0, -14], character_set="'auto'",
-        font_family="'sans-serif'", outline_width=2, outline_color=[255, 255, 255], font_settings={"sdf": True},
+        size_units="'pixels'", get_color=[30, 30, 30], get_pixel_offset=[0, -14], character_set="'auto'",
+        font_family="'sans-serif'", font_weight=600, outline_width=3, outline_color=[255, 255, 255],
+        font_settings={"sdf": True, "fontSize": 64, "buffer": 8, "radius": 16, "cutoff": 0.22},
         pickable=False,
     )
 
@@ -202,7 +242,8 @@ def build_flow_deck(land: pdk.Layer, arcs: list[dict], places: list[dict], label
     """Sea, land, arcs, places and labels; the view fits the drawn flows (or ``default_bounds``)."""
     ends = [r["from"] for r in arcs] + [r["to"] for r in arcs]
     view = fit_view(compute_view_bounds(ends, default_bounds))   # no arcs: the whole region
-    layers = [build_sea_layer(), land, build_arc_layer(arcs), build_place_layer(places), build_label_layer(labels)]
+    shown = compute_label_placement(labels, view.zoom)
+    layers = [build_sea_layer(), land, build_arc_layer(arcs), build_place_layer(places), build_label_layer(shown)]
     return build_deck(layers, view, build_flow_tooltip(footer))
 
 

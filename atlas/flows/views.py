@@ -74,7 +74,9 @@ def build_flow_map(view: FlowView, flows: pd.DataFrame, focused: pd.DataFrame, p
     arcs = build_arc_records(selection.drawn, points, scale, arc_tips)
     shown = set(selection.drawn["origin"]) | set(selection.drawn["destination"]) | ({focus} if focus else set())
     places = build_place_records(totals[totals["place"].isin(shown)], points, focus or None, place_tips)
-    labels = [{"pos": p["pos"], "text": _name(names, p["code"])} for p in places]
+    volume = totals.set_index("place")[["incoming", "outgoing"]].abs().max(axis=1).fillna(0).to_dict()
+    ranked = sorted(places, key=lambda p: (p["code"] != focus, -volume.get(p["code"], 0.0), p["code"]))
+    labels = [{"pos": p["pos"], "text": _name(names, p["code"])} for p in ranked]   # most important first
     footer = f"{view.name(lang)} · {t('flows.tip_source', lang, source=source)}"
     deck = build_flow_deck(land, arcs, places, labels, REGION_BOUNDS, footer)
     return FlowMap(deck, selection, totals, compute_summary(selection), scale, unit_name,

@@ -222,3 +222,23 @@ def test_a_click_on_a_place_picks_its_code(selection, code):
     from atlas.flows.params import compute_picked_place
 
     assert compute_picked_place(selection) == code
+
+
+def test_labels_never_overlap_and_the_most_important_are_kept():
+    from layers.flows import _pixel, compute_label_placement
+
+    labels = [{"pos": [-86.2, 15.2], "text": "Honduras"}, {"pos": [-88.9, 13.8], "text": "El Salvador"},
+              {"pos": [-90.3, 15.7], "text": "Guatemala"}, {"pos": [-85.0, 12.8], "text": "Nicaragua"},
+              {"pos": [-102.0, 23.0], "text": "México"}]
+    kept = compute_label_placement(labels, zoom=3.0)
+    assert kept[0]["text"] == "Honduras"            # first in importance, always kept
+    assert "México" in [k["text"] for k in kept]    # far from the others: kept
+    assert len(kept) < len(labels)                  # Central America at zoom 3 cannot hold every name
+    boxes = []
+    for k in kept:
+        x, y = _pixel(*k["pos"], 3.0)
+        half = len(k["text"]) * 7.2 / 2
+        boxes.append((x - half, y - 20, x + half, y - 8))
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                   for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert len(compute_label_placement(labels, zoom=7.0)) == len(labels)   # zoomed in, all fit
