@@ -21,6 +21,7 @@ import yaml
 
 import geodata
 from etl.submissions.spec import Kind, Spec, load_spec
+from etl.textsafe import safe_row, write_xlsx_row
 
 TEXTS_FILE = Path(__file__).resolve().parent / "template_texts.yaml"
 FORMATS = ("xlsx", "csv")
@@ -104,9 +105,9 @@ def build_csv(kind: Kind, lang: str, meta: Mapping[str, str], rows: pd.DataFrame
     buf.write(newline.join(lines) + newline)
     writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline)
     columns = list(rows.columns) if rows is not None else [c.id for c in kind.columns]
-    writer.writerow([kind.column(cid).header(lang) for cid in columns])
+    writer.writerow(safe_row(kind.column(cid).header(lang) for cid in columns))
     if rows is not None:
-        writer.writerows(rows.itertuples(index=False, name=None))
+        writer.writerows(safe_row(r) for r in rows.itertuples(index=False, name=None))
     return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
@@ -161,7 +162,7 @@ def _metadata_sheet(ws, spec: Spec, lang: str, meta: Mapping[str, str]) -> None:
     ws.append([_t("meta_field", lang), _t("meta_value", lang), _t("meta_help", lang)])
     _bold_row(ws, 1)
     for fid, field in spec.metadata.items():
-        ws.append([field.label(lang), meta.get(fid, ""), field.help(lang)])
+        write_xlsx_row(ws, [field.label(lang), meta.get(fid, ""), field.help(lang)])
         ws.cell(ws.max_row, 2).number_format = "@"
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 60
@@ -173,12 +174,13 @@ def _data_sheet(ws, kind: Kind, spec: Spec, lang: str, rows: pd.DataFrame | None
     from openpyxl.worksheet.datavalidation import DataValidation
 
     columns = list(rows.columns) if rows is not None else [c.id for c in kind.columns]
-    ws.append([kind.column(cid).header(lang) for cid in columns])
+    write_xlsx_row(ws, [kind.column(cid).header(lang) for cid in columns])
     _bold_row(ws, 1)
     ws.freeze_panes = "A2"
     if rows is not None:
         for record in rows.itertuples(index=False, name=None):
-            ws.append([None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else v for v in record])
+            write_xlsx_row(ws, [None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else v
+                                for v in record])
     last = max(ws.max_row, 1000)
     for i, cid in enumerate(columns, start=1):
         col = kind.column(cid)
