@@ -46,6 +46,8 @@ def format_number(value: float, lang: str, decimals: int = 1) -> str:
     """A number in the conventions of ``lang`` (``1,234.5`` in English, ``1234,5`` in Spanish)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if not math.isfinite(float(value)) or abs(float(value)) >= 1e15:   # past what Babel's 28 digits can show
+        return f"{float(value):.3g}"
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     return format_decimal(round(float(value), decimals) + 0.0, format=pattern, locale=lang)
 
