@@ -31,6 +31,7 @@ import geodata
 from etl.submissions import parse
 from etl.submissions.limits import Limits, check_upload, load_limits
 from etl.submissions.parse import Failure, FuzzyBudget, Period
+from etl.submissions.plausibility import check_plausibility
 from etl.submissions.reading import UNDECODED, RawTable, read_table, show_undecoded
 from etl.submissions.report import MAX_PER_CHECK, InputError, Problem, Report
 from etl.submissions.spec import TOTAL, Kind, Spec, header_lookup, kind_lookup, load_spec, metadata_lookup
@@ -128,6 +129,9 @@ def validate_submission(data: bytes, filename: str, country: str, kind: str | No
     # comparing rows (duplicates, totals) would then report false problems, so it waits for the fix.
     progress("rows")
     check_rows(rows, chosen, headers, raw.sheet, report, compare_keys=headers_sound)
+    if VALUE in rows and "value" in positions:
+        check_plausibility(rows[VALUE], chosen.id, country, headers.get(VALUE), raw.sheet, report,
+                           texts=raw.cells[positions["value"]].str.strip())
     if reference is not None:
         check_reference_period(rows, reference, headers.get("period"), raw.sheet, report)
     progress("totals")
