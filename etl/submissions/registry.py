@@ -821,6 +821,22 @@ class Registry:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
         return pq.read_table(self.path / row[0]).to_pandas()
 
+    def version_metadata(self, submission_id: str, version: int) -> dict[str, str]:
+        """The metadata a version was submitted with (field id -> value, as read from the file)."""
+        with self._read() as con:
+            row = None if con is None else con.execute(
+                "SELECT metadata_json FROM versions WHERE submission_id = ? AND version = ?",
+                (submission_id, version)).fetchone()
+        if row is None:
+            raise VersionNotFound("version_unknown", submission=submission_id, version=version)
+        return {str(k): str(v) for k, v in json.loads(row[0] or "{}").items()}
+
+    def review(self, submission_id: str, version: int, sample_rows: int = 20, tolerance: float = 0.1):
+        """``etl.submissions.review.Review`` of a version: metadata, sample, totals against the last published."""
+        from etl.submissions.review import load_review
+
+        return load_review(self, submission_id, version, sample_rows, tolerance)
+
     def audit_log(self) -> pd.DataFrame:
         with self._read() as con:
             if con is None:
