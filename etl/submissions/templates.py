@@ -40,6 +40,16 @@ def _t(key: str, lang: str, **values: object) -> str | list[str]:
     return text.format(**values) if values and isinstance(text, str) else text
 
 
+def limits_text(lang: str) -> str:
+    """The limits of ``limits.yaml`` in words, as every template states them."""
+    from etl.submissions.limits import format_bytes, load_limits
+
+    lim = load_limits()
+    number = (lambda n: f"{n:,}".replace(",", ".")) if lang == "es" else (lambda n: f"{n:,}")
+    return _t("limits", lang, upload=format_bytes(lim.upload_bytes), rows=number(lim.rows),
+              columns=number(lim.columns), cell=number(lim.cell_characters), metadata=number(lim.metadata_characters))
+
+
 def template_filename(kind_id: str, lang: str, fmt: str, country: str | None = None) -> str:
     """``pvigm_<kind>_<lang>[_<country>].<fmt>``."""
     return f"pvigm_{kind_id}_{lang}{'_' + country if country else ''}.{fmt}"
@@ -98,7 +108,7 @@ def build_csv(kind: Kind, lang: str, meta: Mapping[str, str], rows: pd.DataFrame
     spec = load_spec()
     buf = io.StringIO()
     lines = [f"## {_t('heading', lang, title=kind.title(lang))}", f"## {_t('csv_note', lang)}",
-             *(f"## {step}" for step in _t("steps", lang)),
+             *(f"## {step}" for step in _t("steps", lang)), f"## {limits_text(lang)}",
              *(f"## {col.header(lang)}: {col.help(lang)}" for col in kind.columns),
              *(f"# {field.label(lang)}: {' '.join(str(meta.get(fid, '')).split())}"
                for fid, field in spec.metadata.items())]
@@ -146,6 +156,7 @@ def _instructions_sheet(ws, kind: Kind, lang: str) -> None:
     ws.append([])
     for step in _t("steps", lang):
         ws.append([step])
+    ws.append([limits_text(lang)])
     ws.append([])
     ws.append([_t("columns_heading", lang)])
     ws.append([_t("col_header", lang), _t("col_required", lang), _t("col_help", lang)])
