@@ -38,7 +38,8 @@ BREAK_MESSAGES = {   # what is wrong (es, en) and how to fix it, for the map pag
                          "'{value}' is outside the range allowed (±{limit})."),
     "breaks_not_increasing": ("Los límites deben crecer: «{value}» no es mayor que el anterior.",
                               "Breaks must increase: '{value}' is not greater than the one before."),
-    "breaks_too_many": ("Hay {count} límites; el máximo es {limit}.", "There are {count} breaks; the maximum is {limit}."),
+    "breaks_too_many": ("Hay {count} límites; el máximo es {limit}.",
+                        "There are {count} breaks; the maximum is {limit}."),
 }
 BREAK_FIX = ("Escriba números crecientes separados por comas, por ejemplo 10, 100, 1000.",
              "Type increasing numbers separated by commas, for example 10, 100, 1000.")
@@ -119,7 +120,7 @@ class Classification:
 
 
 def validate_breaks(breaks: Sequence[float]) -> list[float]:
-    """Manual breaks as floats, strictly increasing, within ±``MAX_BREAK``; raises ``BreaksError`` (a ``ValueError``)."""
+    """Manual breaks as floats, increasing, within ±``MAX_BREAK``; raises ``BreaksError`` (a ``ValueError``)."""
     return parse_manual_breaks(list(breaks))
 
 

@@ -173,7 +173,8 @@ def build_xlsx(result: CrosstabResult, lang: str, data_version: str) -> bytes:
     ws = wb.create_sheet(message("sheet_sources", lang))
     write_xlsx_row(ws, message("source_columns", lang).split("|"))
     for d in (result.catalogue.datasets[d] for d in result.datasets if d in result.catalogue.datasets):
-        write_xlsx_row(ws, [d.dataset_id, d.title(lang), d.publisher, d.licence, d.licence_url, d.attribution, d.retrieved,
+        write_xlsx_row(ws, [d.dataset_id, d.title(lang), d.publisher, d.licence, d.licence_url, d.attribution,
+                            d.retrieved,
                    d.version, d.confidential, d.synthetic])
     buf = io.BytesIO()
     wb.save(buf)

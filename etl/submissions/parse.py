@@ -8,8 +8,8 @@ validator maps the results back onto rows and turns failures into report problem
 from __future__ import annotations
 
 import calendar
-import functools
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 

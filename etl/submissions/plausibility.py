@@ -58,7 +58,7 @@ def load_country_population(country: str, dataset: str) -> tuple[float, str] | N
     except (StoreNotBuiltError, OSError) as err:
         del err
         return None
-    except Exception as err:   # noqa: BLE001 — duckdb's own error classes; a broken store must not stop validation
+    except Exception as err:   # duckdb's own error classes: a broken store must not stop validation
         if type(err).__module__.startswith("duckdb") or type(err).__module__.startswith("_duckdb"):
             return None
         raise

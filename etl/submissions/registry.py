@@ -52,8 +52,13 @@ from etl.store import registry_dir
 from etl.submissions import auth
 from etl.submissions.auth import Account, SignIn
 from etl.submissions.observations import (
-    DATASET_SCHEMA, DIMENSION_SCHEMA, OBSERVATION_SCHEMA, build_dataset_row, build_dimension_rows,
-    build_observations, observations_table,
+    DATASET_SCHEMA,
+    DIMENSION_SCHEMA,
+    OBSERVATION_SCHEMA,
+    build_dataset_row,
+    build_dimension_rows,
+    build_observations,
+    observations_table,
 )
 from etl.submissions.report import InputError, MessageError, Problem
 from etl.submissions.spec import load_spec
@@ -483,7 +488,7 @@ class Registry:
                 con.execute("UPDATE accounts SET locked = 1 WHERE username = ?", (username,))
                 self._audit(con, "system", "account_locked", detail=f"{username} after {failures} failed sign-ins")
                 return SignIn(None, "account_locked")
-            return SignIn(None, "sign_in_failed", int(round(auth.backoff_seconds(failures))))
+            return SignIn(None, "sign_in_failed", round(auth.backoff_seconds(failures)))
 
     def _wait(self, con: sqlite3.Connection, scope: str, key: str, moment: float) -> int:
         row = con.execute("SELECT failures, last_failure_at FROM sign_in_failures WHERE scope = ? AND key = ?",
@@ -491,7 +496,7 @@ class Registry:
         if row is None:
             return 0
         last = dt.datetime.fromisoformat(row["last_failure_at"]).timestamp()
-        return max(int(round(last + auth.backoff_seconds(row["failures"]) - moment)), 0)
+        return max(round(last + auth.backoff_seconds(row["failures"]) - moment), 0)
 
     def _count_failure(self, con: sqlite3.Connection, scope: str, key: str, moment: float) -> int:
         stamp = dt.datetime.fromtimestamp(moment, dt.UTC).isoformat(timespec="microseconds")
@@ -881,6 +886,13 @@ def _read_published(path: str | Path | None, name: str, schema: pa.Schema) -> pd
     file = registry.published_path(name)
     table = pq.read_table(file) if file.exists() else schema.empty_table()
     return table.to_pandas()
+
+
+def build_published_csv(path: str | Path | None = None) -> bytes:
+    """The published observations as a download: UTF-8 CSV with BOM, every text cell formula-safe."""
+    from etl.textsafe import build_csv_bytes
+
+    return build_csv_bytes(load_public_state(path).observations)
 
 
 @dataclass(frozen=True)

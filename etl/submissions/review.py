@@ -99,7 +99,8 @@ def compute_review(submission_id: str, version: int, metadata: dict[str, str], o
     summary = compare_totals(now, before, tolerance)
     totals = {f"{m}": float(v) for m, v in now.groupby("measure")["value"].sum().items()}
     if before is not None:
-        totals.update({f"{m} (v{previous_version})": float(v) for m, v in before.groupby("measure")["value"].sum().items()})
+        totals.update({f"{m} (v{previous_version})": float(v)
+                       for m, v in before.groupby("measure")["value"].sum().items()})
     return Review(submission_id, version, dict(metadata), observations[sample_columns].head(sample_rows).reset_index(
         drop=True), summary, len(observations), previous_version, totals)
 

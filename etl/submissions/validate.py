@@ -167,7 +167,7 @@ def check_table_size(raw: RawTable, limits: Limits, report: Report) -> bool:
         texts = raw.cells[pos][over.index]
         column = raw.headers[pos][:80] if pos < len(raw.headers) else f"#{pos + 1}"
         _add_cells(report, "limit_cell_characters", over.index, [t[:80] + "…" for t in texts], column, raw.sheet,
-                   lambda r, _v: {"found": f"{int(lengths[r]):,}", "limit": f"{cap:,}"})
+                   lambda r, _v, n=lengths: {"found": f"{int(n[r]):,}", "limit": f"{cap:,}"})
     return ok
 
 

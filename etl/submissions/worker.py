@@ -56,7 +56,7 @@ def progress_fraction(stage: str) -> float:
 
 
 def should_isolate(data: bytes, filename: str, limits: Limits) -> bool:
-    """Every workbook (compressed: its size says nothing of its content) and every text file over ``in_process_bytes``."""
+    """Every workbook (its size says nothing of its content) and every text file over ``in_process_bytes``."""
     return data.startswith(b"PK\x03\x04") or Path(filename).suffix.lower() in (".xlsx", ".xlsm") \
         or len(data) > limits.in_process_bytes
 
@@ -112,7 +112,8 @@ def _run_worker(data: bytes, filename: str, country: str, kind: str | None, tole
         (work / INPUT).write_bytes(data)
         (work / ARGS).write_text(json.dumps({
             "filename": filename, "country": country, "kind": kind, "tolerance": tolerance, "keep_rows": keep_rows,
-            "limits": limits.__dict__, "memory": limits.worker_memory_bytes, "cpu_seconds": int(limits.worker_timeout_seconds) + 5}))
+            "limits": limits.__dict__, "memory": limits.worker_memory_bytes,
+            "cpu_seconds": int(limits.worker_timeout_seconds) + 5}))
         env = {**os.environ, **CHILD_ENV,
                "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
         child = subprocess.Popen([sys.executable, "-m", "etl.submissions.worker", str(work)], cwd=PROJECT_ROOT,

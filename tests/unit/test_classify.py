@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from layers.classify import (
-    SCHEMES, UnknownSchemeError, assign_classes, compute_classification, validate_breaks,
+    SCHEMES,
+    UnknownSchemeError,
+    assign_classes,
+    compute_classification,
+    validate_breaks,
 )
 
 ONE_TO_TEN = list(range(1, 11))
@@ -110,7 +114,8 @@ def test_classification_is_deterministic():
 
 @pytest.mark.parametrize("raw,code", [
     ("0,1e27", "breaks_too_large"), ("0,inf", "breaks_not_finite"), ("nan", "breaks_not_finite"),
-    ("1e400", "breaks_not_finite"), ("abc", "breaks_not_number"), ("", "breaks_empty"), ("5,1", "breaks_not_increasing"),
+    ("1e400", "breaks_not_finite"), ("abc", "breaks_not_number"), ("", "breaks_empty"),
+    ("5,1", "breaks_not_increasing"),
     (",".join(str(i) for i in range(30)), "breaks_too_many"), ("-1e16,0", "breaks_too_large"),
 ])
 def test_manual_breaks_out_of_range_give_a_bilingual_message(raw, code):

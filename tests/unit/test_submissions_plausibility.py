@@ -13,7 +13,7 @@ from tests.hostile_files import build_csv_rows
 
 def _with_value(text: str, rows: int = 3) -> bytes:
     data = build_csv_rows(rows).decode()
-    head, _, tail = data.rpartition(",")
+    head, _, _last = data.rpartition(",")
     return (head + "," + text + "\n").encode()
 
 

@@ -23,7 +23,12 @@ from etl.crosstab.export import build_csv, build_long_csv, build_xlsx
 from etl.submissions.report import Problem, Report
 from etl.submissions.templates import build_template
 from etl.textsafe import (
-    FORMULA_TRIGGERS, build_csv_bytes, escape_markdown, find_unsafe_characters, is_formula_like, plain_text,
+    FORMULA_TRIGGERS,
+    build_csv_bytes,
+    escape_markdown,
+    find_unsafe_characters,
+    is_formula_like,
+    plain_text,
     safe_cell,
 )
 from layers import exports, flow_exports
