@@ -246,3 +246,20 @@ def test_an_older_registry_is_migrated_in_place(reg):
         columns = {r[1] for r in con.execute("PRAGMA table_info(accounts)")}
     con.close()
     assert {"password_version", "locked"} <= columns
+
+
+# --- ingest of a file validated in the worker ---------------------------------------------------------
+
+def test_an_ingest_reuses_the_worker_validation_of_the_same_bytes(reg):
+    from etl.submissions.worker import validate_isolated
+
+    data = V1.read_bytes().replace(b"2020-01,", b"2020-01,", 1) + b"\n"   # another checksum, same content
+    ana = reg.account("ana.gtm")
+    checked = validate_isolated(data, "again.csv", "GTM", isolate=True)
+    stored = reg.ingest(data, "again.csv", "GTM", ana, validation=checked)
+    assert stored.stored and stored.validation is checked and stored.version == 1
+    with pytest.raises(ValueError, match="another file"):
+        reg.ingest(data + b"\n", "again.csv", "GTM", ana, validation=checked)
+    report_only = validate_isolated(data + b"\n\n", "again.csv", "GTM", isolate=True, keep_rows=False)
+    with pytest.raises(ValueError, match="lacks its rows"):
+        reg.ingest(data + b"\n\n", "again.csv", "GTM", ana, validation=report_only)
