@@ -27,6 +27,7 @@ LIMITS_FILE = Path(__file__).resolve().parent / "limits.yaml"
 ZIP_MAGIC = b"PK\x03\x04"
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
 SHEET_HEAD_BYTES = 4096
+METADATA_LINES = 200   # a CSV's lines may exceed its rows by its header, metadata and instruction lines
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,18 @@ def format_bytes(n: float) -> str:
     return f"{int(n)} B"
 
 
+def number_text(n: float) -> dict[str, str]:
+    """A whole number as each language writes it: ``{"es": "1.100.000", "en": "1,100,000"}``."""
+    en = f"{n:,.0f}"
+    return {"es": en.replace(",", "."), "en": en}
+
+
+def bytes_text(n: float) -> dict[str, str]:
+    """A size in each language: ``{"es": "5,1 GB", "en": "5.1 GB"}``."""
+    en = format_bytes(n)
+    return {"es": en.replace(",", " ").replace(".", ","), "en": en}
+
+
 def _over(code: str, found: object, limit: object, **where: object) -> Problem:
     return Problem(code, params={"found": found, "limit": limit}, **where)
 
@@ -85,7 +98,7 @@ def check_upload(data: bytes, filename: str, limits: Limits | None = None) -> li
     """The limits ``data`` breaks, found without parsing it (empty when it may be read)."""
     limits = limits or load_limits()
     if len(data) > limits.upload_bytes:
-        return [_over("limit_upload_bytes", format_bytes(len(data)), format_bytes(limits.upload_bytes))]
+        return [_over("limit_upload_bytes", bytes_text(len(data)), bytes_text(limits.upload_bytes))]
     if data.startswith(ZIP_MAGIC):
         return check_zip(data, limits)
     return check_text(data, limits)
@@ -104,15 +117,16 @@ def check_zip(data: bytes, limits: Limits) -> list[Problem]:
     with archive:
         entries = archive.infolist()
         if len(entries) > limits.xlsx_entries:
-            return [_over("limit_xlsx_entries", f"{len(entries):,}", f"{limits.xlsx_entries:,}")]
+            return [_over("limit_xlsx_entries", number_text(len(entries)), number_text(limits.xlsx_entries))]
         uncompressed = sum(e.file_size for e in entries)
         compressed = max(sum(e.compress_size for e in entries), 1)
         if uncompressed > limits.xlsx_uncompressed_bytes:
-            return [_over("limit_xlsx_uncompressed_bytes", format_bytes(uncompressed),
-                          format_bytes(limits.xlsx_uncompressed_bytes))]
+            return [_over("limit_xlsx_uncompressed_bytes", bytes_text(uncompressed),
+                          bytes_text(limits.xlsx_uncompressed_bytes))]
         ratio = uncompressed / compressed
         if ratio > limits.xlsx_compression_ratio:
-            return [_over("limit_xlsx_compression_ratio", f"{ratio:,.0f}", f"{limits.xlsx_compression_ratio:,.0f}")]
+            return [_over("limit_xlsx_compression_ratio", number_text(ratio),
+                          number_text(limits.xlsx_compression_ratio))]
         return _check_sheet_dimensions(archive, entries, limits)
 
 
@@ -140,9 +154,9 @@ def _check_sheet_dimensions(archive: zipfile.ZipFile, entries: list[zipfile.ZipI
         rows = int(m.group(4) or m.group(2) or 0)
         columns = _column_number((m.group(3) or m.group(1) or b"A").decode("ascii"))
         if rows > limits.rows + 1:
-            return [_over("limit_rows", f"{rows - 1:,}", f"{limits.rows:,}")]
+            return [_over("limit_rows", number_text(rows - 1), number_text(limits.rows))]
         if columns > limits.columns:
-            return [_over("limit_columns", f"{columns:,}", f"{limits.columns:,}")]
+            return [_over("limit_columns", number_text(columns), number_text(limits.columns))]
     return []
 
 
@@ -151,8 +165,8 @@ def check_text(data: bytes, limits: Limits) -> list[Problem]:
     codes = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(codes == 10)
     lines = len(newlines) + (1 if len(data) and data[-1:] != b"\n" else 0)
-    if lines > limits.rows + 1:
-        return [_over("limit_rows", f"{lines - 1:,}", f"{limits.rows:,}")]
+    if lines > limits.rows + 1 + METADATA_LINES:   # lines, not rows: room for the header, # and ## lines
+        return [_over("limit_rows", number_text(lines - 1), number_text(limits.rows))]
     ends = np.concatenate((newlines, [len(data)]))
     starts = np.concatenate(([0], newlines + 1))
     lengths = ends - starts
@@ -161,5 +175,6 @@ def check_text(data: bytes, limits: Limits) -> list[Problem]:
         line = data[starts[longest]:ends[longest]]
         chars = len(line.decode("utf-8", errors="replace"))
         if chars > limits.line_characters:
-            return [_over("limit_line_characters", f"{chars:,}", f"{limits.line_characters:,}", row=longest + 1)]
+            return [_over("limit_line_characters", number_text(chars), number_text(limits.line_characters),
+                          row=longest + 1)]
     return []

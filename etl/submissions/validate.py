@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 import geodata
 from etl.submissions import parse
-from etl.submissions.limits import Limits, check_upload, load_limits
+from etl.submissions.limits import Limits, check_upload, load_limits, number_text
 from etl.submissions.parse import Failure, FuzzyBudget, Period
 from etl.submissions.plausibility import check_plausibility
 from etl.submissions.reading import UNDECODED, RawTable, read_table, show_undecoded
@@ -97,8 +97,9 @@ def validate_submission(data: bytes, filename: str, country: str, kind: str | No
     try:
         raw = read_table(data, filename, report)
     except csv.Error as err:   # a quoted cell spanning lines past the csv module's field limit
-        report.add(Problem("limit_cell_characters", params={"found": f"> {csv.field_size_limit():,}",
-                                                            "limit": f"{limits.cell_characters:,}"},
+        found = number_text(csv.field_size_limit())
+        report.add(Problem("limit_cell_characters", params={"found": {k: "> " + v for k, v in found.items()},
+                                                            "limit": number_text(limits.cell_characters)},
                            value=str(err)[:120]))
         return Validation(report)
     if raw is None:
@@ -149,14 +150,15 @@ def check_table_size(raw: RawTable, limits: Limits, report: Report) -> bool:
     """
     if len(raw.headers) > limits.columns:
         report.add(Problem("limit_columns", sheet=raw.sheet, row=raw.header_row,
-                           params={"found": f"{len(raw.headers):,}", "limit": f"{limits.columns:,}"}))
+                           params={"found": number_text(len(raw.headers)), "limit": number_text(limits.columns)}))
         return False
     ok = True
     cap = limits.cell_characters
     for pos, header in enumerate(raw.headers):
         if len(header) > cap:
             report.add(Problem("limit_cell_characters", sheet=raw.sheet, row=raw.header_row, column=f"#{pos + 1}",
-                               value=header[:80] + "…", params={"found": f"{len(header):,}", "limit": f"{cap:,}"}))
+                               value=header[:80] + "…",
+                               params={"found": number_text(len(header)), "limit": number_text(cap)}))
             ok = False
     for pos in raw.cells.columns:
         lengths = raw.cells[pos].str.len()
@@ -167,7 +169,7 @@ def check_table_size(raw: RawTable, limits: Limits, report: Report) -> bool:
         texts = raw.cells[pos][over.index]
         column = raw.headers[pos][:80] if pos < len(raw.headers) else f"#{pos + 1}"
         _add_cells(report, "limit_cell_characters", over.index, [t[:80] + "…" for t in texts], column, raw.sheet,
-                   lambda r, _v, n=lengths: {"found": f"{int(n[r]):,}", "limit": f"{cap:,}"})
+                   lambda r, _v, n=lengths: {"found": number_text(int(n[r])), "limit": number_text(cap)})
     return ok
 
 
@@ -201,7 +203,7 @@ def read_metadata(raw: RawTable, spec: Spec, report: Report, limits: Limits | No
             longest = max(len(label), len(value))
             report.add(Problem("limit_metadata_characters", "error", raw.metadata_sheet, row, label[:80],
                                (value if len(value) > cap else label)[:80] + "…",
-                               {"found": f"{longest:,}", "limit": f"{cap:,}"}))
+                               {"found": number_text(longest), "limit": number_text(cap)}))
             continue
         unsafe = [ch for ch in find_unsafe_characters(label + value) if not UNDECODED.match(ch)]
         if unsafe:
@@ -460,7 +462,7 @@ def parse_rows(raw: RawTable, kind: Kind, positions: dict[str, int], country: st
                                    flagged, budget)
         if budget.exhausted:
             report.add(Problem("fuzzy_limit_reached", "warning", raw.sheet, raw.header_row, header, None,
-                               {"found": f"{budget.unknown:,}", "limit": f"{budget.limit:,}"}))
+                               {"found": number_text(budget.unknown), "limit": number_text(budget.limit)}))
         if col.type == "period":
             out = _add_period_dates(out, texts, uniques)
     return out

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from etl.submissions.limits import Limits, check_upload, format_bytes, load_limits
+from etl.submissions.limits import Limits, bytes_text, check_upload, load_limits
 from etl.submissions.report import Problem, Report
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ def _run_worker(data: bytes, filename: str, country: str, kind: str | None, tole
                 return pickle.load(fh)   # written by our own child, in our own private directory
         if child.returncode in (MEMORY_EXIT, -signal.SIGKILL, -signal.SIGABRT, -signal.SIGSEGV, -signal.SIGXCPU,
                                 -signal.SIGBUS):
-            return _failure(filename, country, "validation_memory", limit=format_bytes(limits.worker_memory_bytes))
+            return _failure(filename, country, "validation_memory", limit=bytes_text(limits.worker_memory_bytes))
         last = (stderr.strip().splitlines() or [f"exit status {child.returncode}"])[-1]
         return _failure(filename, country, "validation_failed", detail=last[:160])
 
