@@ -446,9 +446,6 @@ class Registry:
 
         Goes through ``sign_in`` (counted, backed off, audited); pages call ``sign_in`` to show why.
         """
-        if not self.exists:
-            auth.verify_password(_dummy_hash(), password)  # same work whether or not the user exists
-            return None
         return self.sign_in(username, password, address).account
 
     def sign_in(self, username: str, password: str, address: str | None, at: float | None = None) -> SignIn:
@@ -463,6 +460,26 @@ class Registry:
         username = username.strip()[:200]
         address = address[:200] if address else None
         moment = time.time() if at is None else at
+        if not self.exists:   # never create a registry for a sign-in; same work as a real check
+            auth.verify_password(_dummy_hash(), password)
+            return SignIn(None, "sign_in_failed")
+        try:
+            return self._sign_in(username, password, address, moment)
+        except OSError as err:
+            if err.errno not in READ_ONLY_ERRNOS:
+                raise
+            log.warning("registry %s is read-only: sign-in of %s checked but not counted", self.path, username)
+            account = self._verify_only(username, password)
+            return SignIn(account) if account else SignIn(None, "sign_in_failed")
+
+    def _verify_only(self, username: str, password: str) -> Account | None:
+        with self._read() as con:
+            row = con.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+        good = auth.verify_password(row["password_hash"] if row is not None else _dummy_hash(), password)
+        account = _account(row) if row is not None else None
+        return account if good and account is not None and account.active and not account.locked else None
+
+    def _sign_in(self, username: str, password: str, address: str | None, moment: float) -> SignIn:
         with self._writing() as con, self._transaction(con):
             wait = self._wait(con, "account", username, moment)
             if address:

@@ -13,9 +13,12 @@ changed by more than ``tolerance`` (share of the previous), appeared or disappea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from etl.textsafe import escape_markdown, plain_text
 
 BREAKDOWN = ("counterpart_area", "sex", "age", "dim_1", "dim_2", "dim_3", "dim_4", "dim_5")
 TOTAL_CODE = "_T"
@@ -115,3 +118,21 @@ def load_review(registry, submission_id: str, version: int, sample_rows: int = 2
     previous = registry.load_version(submission_id, previous_version) if previous_version is not None else None
     return compute_review(submission_id, version, registry.version_metadata(submission_id, version), observations,
                           previous, previous_version, sample_rows, tolerance)
+
+
+def describe_metadata(metadata: Mapping[str, str], lang: str, markdown: bool = False,
+                      max_length: int | None = 4000) -> list[tuple[str, str]]:
+    """``(label in lang, value)`` for each metadata field, in the template's order, safe to show.
+
+    Values are untrusted (they come from a focal point's file): controls and bidi overrides are
+    dropped (``plain_text``); ``markdown=True`` also escapes them for widgets that render Markdown
+    (``st.markdown``, ``st.caption``, ``st.info``), so a link or an image in a title stays text.
+    Fields the spec does not know are listed last under their own id.
+    """
+    from etl.submissions.spec import load_spec
+
+    fields = load_spec().metadata
+    show = (lambda v: escape_markdown(v, max_length)) if markdown else (lambda v: plain_text(v, max_length))
+    out = [(f.label(lang), show(metadata[fid])) for fid, f in fields.items() if fid in metadata]
+    out += [(show(k), show(v)) for k, v in metadata.items() if k not in fields]
+    return out

@@ -263,3 +263,15 @@ def test_an_ingest_reuses_the_worker_validation_of_the_same_bytes(reg):
     report_only = validate_isolated(data + b"\n\n", "again.csv", "GTM", isolate=True, keep_rows=False)
     with pytest.raises(ValueError, match="lacks its rows"):
         reg.ingest(data + b"\n\n", "again.csv", "GTM", ana, validation=report_only)
+
+
+def test_a_sign_in_never_creates_a_registry_and_works_on_a_read_only_one(reg, tmp_path, monkeypatch):
+    empty = Registry(tmp_path / "nothing")
+    assert empty.sign_in("admin", PASSWORD, "10.7.0.1").code == "sign_in_failed" and not empty.path.exists()
+
+    def read_only(self, wait):
+        raise OSError(errno.EROFS, "Read-only file system", str(self.path / ".lock"))
+
+    monkeypatch.setattr(Registry, "_lock", read_only)
+    assert Registry(reg.path).sign_in("admin", PASSWORD, "10.7.0.1").ok
+    assert Registry(reg.path).sign_in("admin", "wrong", "10.7.0.1").code == "sign_in_failed"

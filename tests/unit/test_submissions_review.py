@@ -62,3 +62,17 @@ def test_the_registry_reviews_a_version_against_the_latest_published_one(tmp_pat
     new = review.summary[review.summary.status == "new"]
     assert set(new.time_period) == {f"2024-{m:02d}" for m in range(1, 13)} | {f"2025-0{m}" for m in range(1, 5)}
     assert (review.summary[review.summary.time_period < "2024"].status != "missing").all()
+
+
+def test_metadata_is_described_as_plain_text_for_pages():
+    from markdown_it import MarkdownIt
+
+    from etl.submissions.review import describe_metadata
+
+    meta = {"title": "Entradas ![x](https://evil.example/p.png) [aquí](https://evil.example)\u202e", "country": "GTM",
+            "odd_field": "<b>x</b>"}
+    plain = dict(describe_metadata(meta, "es"))
+    assert plain["Título"] == "Entradas ![x](https://evil.example/p.png) [aquí](https://evil.example)"
+    assert list(plain)[:2] == ["País", "Título"] and plain["odd_field"] == "<b>x</b>"
+    html = MarkdownIt("commonmark").render(" ".join(v for _, v in describe_metadata(meta, "en", markdown=True)))
+    assert "<a " not in html and "<img" not in html and "<b>" not in html
