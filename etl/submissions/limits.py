@@ -173,7 +173,8 @@ def check_text(data: bytes, limits: Limits) -> list[Problem]:
     longest = int(np.argmax(lengths)) if len(lengths) else 0
     if len(lengths) and lengths[longest] > limits.line_characters:
         line = data[starts[longest]:ends[longest]]
-        chars = len(line.decode("utf-8", errors="replace"))
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")   # two bytes per character
+        chars = len(line) // 2 if utf16 else len(line.decode("utf-8", errors="replace"))
         if chars > limits.line_characters:
             return [_over("limit_line_characters", number_text(chars), number_text(limits.line_characters),
                           row=longest + 1)]

@@ -219,3 +219,10 @@ def test_a_missing_optional_column_is_a_warning_naming_it_and_its_default():
     sex = next(p for p in warnings if p.params["expected"]["en"] == "Sex")
     assert "Sexo" in sex.message("es") and "«_T»" in sex.message("es") and "'_T'" in sex.message("en")
     assert sex.severity == "warning" and v.valid and set(v.rows["sex"]) == {"_T"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_line_length_is_counted_in_characters_whatever_the_encoding(encoding):
+    ok = build_csv_rows(3, cell="x" * 15_000).decode().encode(encoding)
+    long = build_csv_rows(3, cell="x" * 25_000).decode().encode(encoding)
+    assert check_upload(ok, "a.csv") == [] and [p.code for p in check_upload(long, "a.csv")] == ["limit_line_characters"]
