@@ -51,6 +51,8 @@ def format_number(value: object, lang: str, decimals: int = 0, *, trim: bool = F
     number = float(value)
     if math.isinf(number):
         return "∞" if number > 0 else "-∞"
+    if abs(number) >= 1e15:   # past what Babel's 28 significant digits can show exactly
+        return format_decimal(number, format="0.###E0", locale=_locale(lang))
     pattern = ("#,##0." + "#" * decimals if decimals > 0 else "#,##0") if trim else _pattern(decimals)
     return format_decimal(round(number, decimals) + 0.0, format=pattern, locale=_locale(lang))
 

@@ -232,14 +232,15 @@ def _suggest(text: str, country: str | None, limit: int = 3) -> list[tuple[str, 
     return [(c, *idx.names[c]) for c in out[:limit]]
 
 
-def resolve(text: str, country: str | None = None, level: str | None = None) -> str:
+def resolve(text: str, country: str | None = None, level: str | None = None, suggest: bool = True) -> str:
     """The ``geo_code`` for a code, old code or name in Spanish or English.
 
     Case, accents, punctuation and spacing are ignored. ``country`` (ISO3) narrows the
     search to that country and its admin-1 units, and lets bare unit codes such as
     ``"SON"`` or ``"TX"`` match. ``level`` is ``"country"``, ``"admin1"`` or ``"special"``.
     A country name beats an admin-1 unit of the same name ("Guatemala" is GTM unless
-    ``country="GTM"``). Raises ``UnknownTerritoryError`` naming the closest valid territories.
+    ``country="GTM"``). Raises ``UnknownTerritoryError`` naming the closest valid territories
+    (fuzzy matching; ``suggest=False`` skips it and names none, for callers past a budget of unknowns).
     """
     if not isinstance(text, str) or not text.strip():
         raise UnknownTerritoryError(str(text), [], country)
@@ -271,7 +272,7 @@ def resolve(text: str, country: str | None = None, level: str | None = None) -> 
         return next(iter(found))
     if len(found) > 1:
         raise UnknownTerritoryError(text, [(c, *idx.names[c]) for c in sorted(found)], country, "ambiguous")
-    raise UnknownTerritoryError(text, _suggest(text, country), country)
+    raise UnknownTerritoryError(text, _suggest(text, country) if suggest else [], country)
 
 
 def name(geo_code: str, lang: str) -> str:

@@ -25,10 +25,72 @@ SCHEMES = {
     "manual": "UserDefined",
 }
 K_MIN, K_MAX = 2, 9
+# Largest break a legend can show exactly: past 2**53 a float no longer holds every whole number, and
+# number formatting (Babel, 28 significant digits) fails on values such as 1e27.
+MAX_BREAK = 1e15
+MAX_BREAKS = 20
+BREAK_MESSAGES = {   # what is wrong (es, en) and how to fix it, for the map page's notice
+    "breaks_empty": ("No se indicó ningún límite de clase: hace falta al menos uno.",
+                     "No class break was given: at least one is needed."),
+    "breaks_not_number": ("«{value}» no es un número.", "'{value}' is not a number."),
+    "breaks_not_finite": ("«{value}» no es un número finito.", "'{value}' is not a finite number."),
+    "breaks_too_large": ("«{value}» está fuera del rango admitido (±{limit}).",
+                         "'{value}' is outside the range allowed (±{limit})."),
+    "breaks_not_increasing": ("Los límites deben crecer: «{value}» no es mayor que el anterior.",
+                              "Breaks must increase: '{value}' is not greater than the one before."),
+    "breaks_too_many": ("Hay {count} límites; el máximo es {limit}.",
+                        "There are {count} breaks; the maximum is {limit}."),
+}
+BREAK_FIX = ("Escriba números crecientes separados por comas, por ejemplo 10, 100, 1000.",
+             "Type increasing numbers separated by commas, for example 10, 100, 1000.")
 
 
 class UnknownSchemeError(ValueError):
     """A classification scheme that is not in ``SCHEMES``."""
+
+
+class BreaksError(ValueError):
+    """Manual breaks that cannot be used; ``message(lang)`` and ``fix(lang)`` are for the page (es/en)."""
+
+    def __init__(self, code: str, **params: object):
+        self.code, self.params = code, params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        es, en = BREAK_MESSAGES[self.code]
+        return (es if lang == "es" else en).format(**self.params)
+
+    def fix(self, lang: str) -> str:
+        return BREAK_FIX[0] if lang == "es" else BREAK_FIX[1]
+
+
+def parse_manual_breaks(raw: str | Sequence[object]) -> list[float]:
+    """Manual breaks from text (``"10, 100; 1000"``) or a sequence; ``BreaksError`` says what is wrong.
+
+    Pure: what the map page calls on a URL or a text box before classifying, so that ``0,1e27``,
+    ``inf``, ``nan`` or ``abc`` give a notice instead of a traceback.
+    """
+    parts = [p.strip() for p in raw.replace(";", ",").split(",")] if isinstance(raw, str) else list(raw)
+    parts = [p for p in parts if not (isinstance(p, str) and not p)]
+    if not parts:
+        raise BreaksError("breaks_empty")
+    if len(parts) > MAX_BREAKS:
+        raise BreaksError("breaks_too_many", count=len(parts), limit=MAX_BREAKS)
+    out: list[float] = []
+    for part in parts:
+        shown = str(part)[:40]
+        try:
+            value = float(part)
+        except (TypeError, ValueError, OverflowError):
+            raise BreaksError("breaks_not_number", value=shown) from None
+        if not np.isfinite(value):
+            raise BreaksError("breaks_not_finite", value=shown)
+        if abs(value) > MAX_BREAK:
+            raise BreaksError("breaks_too_large", value=shown, limit=f"{MAX_BREAK:.0e}")
+        if out and value <= out[-1]:
+            raise BreaksError("breaks_not_increasing", value=shown)
+        out.append(value)
+    return out
 
 
 @dataclass(frozen=True)
@@ -58,15 +120,8 @@ class Classification:
 
 
 def validate_breaks(breaks: Sequence[float]) -> list[float]:
-    """Manual breaks as floats, strictly increasing; raises ``ValueError`` saying what is wrong."""
-    out = [float(b) for b in breaks]
-    if not out:
-        raise ValueError("manual classification needs at least one break, e.g. [1, 5, 10]")
-    if any(not np.isfinite(b) for b in out):
-        raise ValueError(f"breaks must be finite numbers, got {list(breaks)}")
-    if any(b >= c for b, c in zip(out, out[1:])):
-        raise ValueError(f"breaks must increase strictly, got {list(breaks)}")
-    return out
+    """Manual breaks as floats, increasing, within ±``MAX_BREAK``; raises ``BreaksError`` (a ``ValueError``)."""
+    return parse_manual_breaks(list(breaks))
 
 
 def compute_classification(values: Sequence[float] | pd.Series, scheme: str, k: int = 5,

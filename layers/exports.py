@@ -15,6 +15,9 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from etl import textsafe
+from etl.textsafe import safe_frame
+
 FORMATS = {
     "csv": ("text/csv", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -43,29 +46,27 @@ def _check(frame: pd.DataFrame) -> None:
 
 
 def build_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM, so spreadsheet programs read accents) without geometry."""
+    """UTF-8 CSV (with BOM, so spreadsheet programs read accents) without geometry; no cell is a formula."""
     _check(frame)
-    table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    return table.to_csv(index=False).encode("utf-8-sig")
+    return textsafe.build_csv_bytes(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
 
 
 def build_xlsx(frame: pd.DataFrame, about: Mapping[str, str] | None = None) -> bytes:
-    """An XLSX workbook: sheet ``data`` (values and sources) and sheet ``about`` (definition, citation)."""
+    """An XLSX workbook: sheet ``data`` (values and sources) and sheet ``about`` (definition, citation).
+
+    Every string is a text cell (``etl.textsafe``): a name or a caveat beginning with ``=`` is never a formula.
+    """
     _check(frame)
     table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="data", index=False)
-        meta = pd.DataFrame(list((about or {}).items()), columns=["field", "value"])
-        meta.to_excel(writer, sheet_name="about", index=False)
-    return out.getvalue()
+    meta = pd.DataFrame(list((about or {}).items()), columns=["field", "value"])
+    return textsafe.build_xlsx({"data": table, "about": meta})
 
 
 def build_geojson(frame: gpd.GeoDataFrame) -> bytes:
     """GeoJSON (EPSG:4326) with every column as a property."""
     _check(frame)
     _check_geo(frame)
-    return frame.to_crs(4326).to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+    return _safe_geo(frame).to_crs(4326).to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
 
 
 def build_gpkg(frame: gpd.GeoDataFrame, layer: str = "atlas") -> bytes:
@@ -75,8 +76,14 @@ def build_gpkg(frame: gpd.GeoDataFrame, layer: str = "atlas") -> bytes:
     out = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes the in-memory file has no .gpkg name
-        frame.to_crs(4326).to_file(out, driver="GPKG", layer=layer, engine="pyogrio")
+        _safe_geo(frame).to_crs(4326).to_file(out, driver="GPKG", layer=layer, engine="pyogrio")
     return out.getvalue()
+
+
+def _safe_geo(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The attributes made formula-safe (GIS programs export them to spreadsheets), the geometry kept."""
+    attributes = safe_frame(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
+    return gpd.GeoDataFrame(attributes, geometry=frame.geometry.values, crs=frame.crs)
 
 
 def _check_geo(frame: pd.DataFrame) -> None:

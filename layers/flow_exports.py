@@ -8,11 +8,11 @@ in the XLSX, so that a downloaded number stays traceable on its own. The XLSX ad
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from etl.textsafe import build_csv_bytes, build_xlsx
 from layers.exports import SOURCE_COLUMNS
 
 FORMATS = {
@@ -74,9 +74,5 @@ def build_table_download(frame: pd.DataFrame, fmt: str, about: Sequence[Mapping[
         raise ValueError(f"a download needs a dataset_id column to stay traceable; got {list(frame.columns)}")
     table = build_traceable_frame(frame, about, lang)
     if fmt == "csv":
-        return table.to_csv(index=False).encode("utf-8-sig")
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="data", index=False)
-        pd.DataFrame(list(about)).to_excel(writer, sheet_name="about", index=False)
-    return buffer.getvalue()
+        return build_csv_bytes(table)   # every text cell formula-safe (etl.textsafe)
+    return build_xlsx({"data": table, "about": pd.DataFrame(list(about))})

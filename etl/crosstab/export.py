@@ -21,6 +21,7 @@ from etl.crosstab.engine import CrosstabResult
 from etl.crosstab.messages import message
 from etl.crosstab.pivot import OWN_FLAGS, build_long_table, build_pivot, result_statistics, statistic_title
 from etl.crosstab.spec import query_string
+from etl.textsafe import safe_row, write_xlsx_row
 
 
 def describe_query(result: CrosstabResult, lang: str) -> list[tuple[str, str]]:
@@ -114,15 +115,15 @@ def build_csv(result: CrosstabResult, lang: str, data_version: str, header: bool
     writer = csv.writer(buf, lineterminator="\n")
     if header:
         for label, text in build_header_block(result, lang, data_version):
-            writer.writerow([label, text])
+            writer.writerow(safe_row([label, text]))
     for i, stat in enumerate(result_statistics(result)):
         if header or i:
             writer.writerow([])
-        writer.writerow([message("header_statistic", lang), statistic_title(result, stat, lang)])
+        writer.writerow(safe_row([message("header_statistic", lang), statistic_title(result, stat, lang)]))
         table = build_pivot(result, stat, lang, numeric=True)
-        writer.writerow(list(table.columns))
+        writer.writerow(safe_row(table.columns))
         for row in table.itertuples(index=False):
-            writer.writerow([_csv_cell(v, stat) for v in row])
+            writer.writerow(safe_row(_csv_cell(v, stat) for v in row))
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -135,13 +136,13 @@ def build_long_csv(result: CrosstabResult, lang: str, data_version: str, header:
     writer = csv.writer(buf, lineterminator="\n")
     if header:
         for label, text in build_header_block(result, lang, data_version):
-            writer.writerow([label, text])
+            writer.writerow(safe_row([label, text]))
         writer.writerow([])
     table = build_long_table(result, lang)
-    writer.writerow(list(table.columns))
+    writer.writerow(safe_row(table.columns))
     for row in table.itertuples(index=False):
-        writer.writerow(["" if v is None or (isinstance(v, float) and v != v) else _csv_cell(v, "value")
-                         for v in row])
+        writer.writerow(safe_row("" if v is None or (isinstance(v, float) and v != v) else _csv_cell(v, "value")
+                                 for v in row))
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -163,16 +164,17 @@ def build_xlsx(result: CrosstabResult, lang: str, data_version: str) -> bytes:
         ws = wb.create_sheet(title[:31])
         _write_header(ws, header)
         ws.append([])
-        ws.append([message("header_statistic", lang), statistic_title(result, stat, lang)])
+        write_xlsx_row(ws, [message("header_statistic", lang), statistic_title(result, stat, lang)])
         _write_frame(ws, build_pivot(result, stat, lang, numeric=True))
     ws = wb.create_sheet(message("sheet_data", lang))
     _write_header(ws, header)
     ws.append([])
     _write_frame(ws, build_long_table(result, lang))
     ws = wb.create_sheet(message("sheet_sources", lang))
-    ws.append(message("source_columns", lang).split("|"))
+    write_xlsx_row(ws, message("source_columns", lang).split("|"))
     for d in (result.catalogue.datasets[d] for d in result.datasets if d in result.catalogue.datasets):
-        ws.append([d.dataset_id, d.title(lang), d.publisher, d.licence, d.licence_url, d.attribution, d.retrieved,
+        write_xlsx_row(ws, [d.dataset_id, d.title(lang), d.publisher, d.licence, d.licence_url, d.attribution,
+                            d.retrieved,
                    d.version, d.confidential, d.synthetic])
     buf = io.BytesIO()
     wb.save(buf)
@@ -181,16 +183,16 @@ def build_xlsx(result: CrosstabResult, lang: str, data_version: str) -> bytes:
 
 def _write_header(ws, header: Sequence[tuple[str, str]]) -> None:
     for label, text in header:
-        ws.append([label, text])
+        write_xlsx_row(ws, [label, text])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
 
 
 def _write_frame(ws, frame: pd.DataFrame) -> None:
-    ws.append([str(c) for c in frame.columns])
+    write_xlsx_row(ws, [str(c) for c in frame.columns])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):
-        ws.append([None if v is None or (isinstance(v, float) and v != v) else v for v in row])
+        write_xlsx_row(ws, [None if v is None or (isinstance(v, float) and v != v) else v for v in row])
 
 
 def file_stem(result: CrosstabResult) -> str:

@@ -18,6 +18,22 @@ from etl.submissions.report import InputError, MessageError, render_text
 ROLES = ("focal_point", "regional_admin")
 MIN_PASSWORD_LENGTH = 12
 MIN_DISTINCT_CHARACTERS = 4
+# Sign-in limits, counted in the registry (not per browser session), per account and per client address:
+# after FREE_ATTEMPTS failures each further attempt waits BACKOFF_BASE_SECONDS * 2**(n - FREE_ATTEMPTS),
+# at most BACKOFF_MAX_SECONDS; an account with LOCK_AFTER failures in a row is locked until an
+# administrator lifts it (``python -m etl users unlock NAME``). An address is slowed, never locked out
+# (an office shares one address).
+FREE_ATTEMPTS = 3
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 900.0
+LOCK_AFTER = 10
+
+
+def backoff_seconds(failures: int) -> float:
+    """How long to wait after ``failures`` failed sign-ins in a row (0 for the first few)."""
+    if failures < FREE_ATTEMPTS:
+        return 0.0
+    return min(BACKOFF_BASE_SECONDS * 2 ** min(failures - FREE_ATTEMPTS, 30), BACKOFF_MAX_SECONDS)
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,6 +85,27 @@ class Account:
     full_name: str = ""
     email: str = ""
     active: bool = True
+    password_version: int = 1    # raised by every password change: a session holding an older one has ended
+    locked: bool = False         # too many failed sign-ins; an administrator unlocks it
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of one sign-in attempt: the account, or why not (``code`` in messages.yaml) and the wait."""
+
+    account: Account | None
+    code: str = "signed_in"          # signed_in | sign_in_failed | sign_in_wait | account_locked
+    wait_seconds: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.account is not None
+
+    def message(self, lang: str) -> str:
+        return render_text(self.code, "message", lang, {"seconds": self.wait_seconds})
+
+    def fix(self, lang: str) -> str:
+        return render_text(self.code, "fix", lang, {"seconds": self.wait_seconds})
 
 
 class PermissionRefused(MessageError, PermissionError):

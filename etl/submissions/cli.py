@@ -25,7 +25,7 @@ from pathlib import Path
 from etl.cli import Command
 from etl.store import registry_dir
 from etl.submissions.auth import ROLES, PermissionRefused
-from etl.submissions.registry import Registry, VersionNotFound
+from etl.submissions.registry import PublishFailed, Registry, VersionNotFound
 from etl.submissions.report import InputError, MessageError, Problem, Report, format_report
 from etl.submissions.spec import load_spec
 from etl.submissions.templates import FORMATS, write_template
@@ -110,6 +110,15 @@ def _configure_users(p: argparse.ArgumentParser) -> None:
     passwd.add_argument("--password-stdin", action="store_true")
     _common(passwd)
     passwd.set_defaults(users_handler=cmd_users_passwd)
+    for name, help_text, handler in (
+            ("unlock", "lift the lockout after too many failed sign-ins", cmd_users_unlock),
+            ("deactivate", "deactivate an account (its open sessions end at their next action)", cmd_users_deactivate),
+            ("activate", "reactivate an account", cmd_users_activate)):
+        sub = users.add_parser(name, help=help_text)
+        _one_line_errors(sub)
+        sub.add_argument("username")
+        _common(sub)
+        sub.set_defaults(users_handler=handler)
 
 
 def _configure_status_change(p: argparse.ArgumentParser) -> None:
@@ -240,12 +249,30 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_unlock(args: argparse.Namespace) -> int:
+    open_registry(args.registry).unlock(args.username)
+    print(f"{args.username}: unlocked (failed sign-ins forgotten)")
+    return 0
+
+
+def cmd_users_deactivate(args: argparse.Namespace) -> int:
+    open_registry(args.registry).set_active(args.username, False)
+    print(f"{args.username}: deactivated")
+    return 0
+
+
+def cmd_users_activate(args: argparse.Namespace) -> int:
+    open_registry(args.registry).set_active(args.username, True)
+    print(f"{args.username}: activated")
+    return 0
+
+
 def _status_change(args: argparse.Namespace, action: str) -> int:
     registry = open_registry(args.registry)
     try:
         account = registry.account(args.user)
         getattr(registry, action)(args.submission, args.version, account)
-    except (PermissionRefused, VersionNotFound) as err:
+    except (PermissionRefused, VersionNotFound, PublishFailed) as err:
         print(f"{err.message(args.lang)}\n    {err.fix(args.lang)}", file=sys.stderr)
         return EXIT_REFUSED
     print(f"{args.submission} v{args.version}: {'published' if action == 'publish' else 'withdrawn'}")
@@ -322,7 +349,8 @@ COMMANDS = [
             _configure_ingest),
     Command("template", "write an empty submission template (CSV or XLSX, es or en)", guarded(cmd_template),
             _configure_template),
-    Command("users", "manage submission accounts: add, list, passwd", guarded(cmd_users), _configure_users),
+    Command("users", "manage submission accounts: add, list, passwd, unlock, deactivate, activate",
+            guarded(cmd_users), _configure_users),
     Command("publish", "make a submission version public", guarded(cmd_publish), _configure_status_change),
     Command("withdraw", "take a submission version out of the public atlas", guarded(cmd_withdraw),
             _configure_status_change),

@@ -8,8 +8,8 @@ validator maps the results back onto rows and turns failures into report problem
 from __future__ import annotations
 
 import calendar
-import functools
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -97,10 +97,13 @@ def _suggestion_text(suggestions: list[tuple[str, str, str]], lang_pair: bool = 
                      for code, es, en in suggestions)
 
 
-def parse_territory(text: str, country: str) -> str | Failure:
-    """The ``geo_code`` of the submitter's country or one of its admin-1 units, or why not."""
+def parse_territory(text: str, country: str, suggest: bool = True) -> str | Failure:
+    """The ``geo_code`` of the submitter's country or one of its admin-1 units, or why not.
+
+    ``suggest=False`` skips the fuzzy search for the nearest valid names (past the cap of unknowns).
+    """
     try:
-        code = geodata.resolve(text, country=country)
+        code = geodata.resolve(text, country=country, suggest=suggest)
     except UnknownTerritoryError as err:
         if err.reason == "other_country":
             owners = sorted({_country_of(c) for c, _, _ in err.suggestions})
@@ -129,9 +132,48 @@ def _both_names(code: str) -> str:
     return f"{es} ({code})" if es == en else f"{es} / {en} ({code})"
 
 
-def parse_territories(values: pd.Index, country: str) -> dict[str, str | Failure]:
-    """Each distinct territory text -> code or failure (scoped to ``country``)."""
-    return {v: parse_territory(v, country) for v in values}
+FUZZY_CODES = ("territory_unknown", "counterpart_unknown", "category_unknown")
+
+
+class FuzzyBudget:
+    """How many distinct unknown values of one column may still be fuzzy-matched to the nearest valid ones.
+
+    Fuzzy matching costs milliseconds per value: 50,000 distinct unknown nationalities would take
+    minutes. Past ``limit`` unknowns, values are still looked up exactly but without suggestions,
+    and ``unknown`` keeps counting so the report can say how many there were.
+    """
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.unknown = 0
+        self.matched = 0   # fuzzy searches run
+
+    @property
+    def exhausted(self) -> bool:
+        return self.limit is not None and self.unknown > self.limit
+
+    def allow(self) -> bool:
+        """Count one more unknown value; whether its nearest valid ones may still be searched."""
+        self.unknown += 1
+        if self.exhausted:
+            return False
+        self.matched += 1
+        return True
+
+
+def _with_budget(parse_one, v: str, budget: FuzzyBudget | None):
+    """``parse_one(v, suggest)``: exact first; a fuzzy search only for an unknown value within the budget."""
+    first = parse_one(v, False)
+    if not isinstance(first, Failure) or first.code not in FUZZY_CODES or first.params.get("suggestions") != "—":
+        return first
+    return parse_one(v, True) if budget.allow() else first
+
+
+def parse_territories(values: pd.Index, country: str, budget: FuzzyBudget | None = None) -> dict[str, str | Failure]:
+    """Each distinct territory text -> code or failure (scoped to ``country``); fuzzy suggestions within ``budget``."""
+    if budget is None:
+        return {v: parse_territory(v, country) for v in values}
+    return {v: _with_budget(lambda t, s: parse_territory(t, country, s), v, budget) for v in values}
 
 
 def is_country_name_read_as_unit(text: str, code: str, country: str) -> bool:
@@ -142,12 +184,12 @@ def is_country_name_read_as_unit(text: str, code: str, country: str) -> bool:
     return key in {normalise(geodata.name(country, "es")), normalise(geodata.name(country, "en"))}
 
 
-def parse_counterpart(text: str) -> str | Failure:
+def parse_counterpart(text: str, suggest: bool = True) -> str | Failure:
     """A partner country (ISO3), ``_X`` unknown/other, ``XXA`` stateless or ``_T`` all; or why not."""
     if normalise(text) in TOTAL_WORDS:
         return TOTAL
     try:
-        code = geodata.resolve(text)
+        code = geodata.resolve(text, suggest=suggest)
     except UnknownTerritoryError as err:
         return Failure("counterpart_unknown", {"suggestions": _suggestion_text(
             [s for s in err.suggestions if not s[0].count("-")] or err.suggestions)})
@@ -159,11 +201,14 @@ def parse_counterpart(text: str) -> str | Failure:
     return code
 
 
-def parse_counterparts(values: pd.Index) -> dict[str, str | Failure]:
-    return {v: parse_counterpart(v) for v in values}
+def parse_counterparts(values: pd.Index, budget: FuzzyBudget | None = None) -> dict[str, str | Failure]:
+    if budget is None:
+        return {v: parse_counterpart(v) for v in values}
+    return {v: _with_budget(parse_counterpart, v, budget) for v in values}
 
 
-def parse_categories(values: pd.Index, categories: dict[str, Category], lang: str = "es") -> dict[str, str | Failure]:
+def parse_categories(values: pd.Index, categories: dict[str, Category], lang: str = "es",
+                     budget: FuzzyBudget | None = None) -> dict[str, str | Failure]:
     """Each distinct text -> category code (code, label or alias, es/en), or ``category_unknown``."""
     lookup = build_lookup(categories)
     valid = ", ".join(f"{c.code} ({c.label_es} / {c.label_en})" for c in categories.values())
@@ -174,7 +219,8 @@ def parse_categories(values: pd.Index, categories: dict[str, Category], lang: st
         if code is not None:
             out[v] = code
             continue
-        near = process.extract(normalise(v), choices, scorer=fuzz.WRatio, limit=6)
+        near = process.extract(normalise(v), choices, scorer=fuzz.WRatio, limit=6) \
+            if budget is None or budget.allow() else []
         codes = list(dict.fromkeys(lookup[k] for k, _score, _i in near))[:3]
         out[v] = Failure("category_unknown", {"valid": valid, "suggestions": ", ".join(codes) or "—"})
     return out
@@ -206,5 +252,6 @@ def parse_counts(texts: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.S
 
 
 def find_control_characters(texts: pd.Series) -> pd.Series:
-    """The first control character, or undecoded byte (U+F780-U+F7FF), in each cell; NaN where none."""
-    return texts.str.extract("([\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\uf780-\uf7ff])", expand=False)
+    """The first control or bidi-override character, or undecoded byte (U+F780-U+F7FF), per cell; NaN where none."""
+    return texts.str.extract("([\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                             "\u2066-\u2069\uf780-\uf7ff])", expand=False)

@@ -50,16 +50,29 @@ import pyarrow.parquet as pq
 
 from etl.store import registry_dir
 from etl.submissions import auth
-from etl.submissions.auth import Account
+from etl.submissions.auth import Account, SignIn
 from etl.submissions.observations import (
-    DATASET_SCHEMA, DIMENSION_SCHEMA, OBSERVATION_SCHEMA, build_dataset_row, build_dimension_rows,
-    build_observations, observations_table,
+    DATASET_SCHEMA,
+    DIMENSION_SCHEMA,
+    OBSERVATION_SCHEMA,
+    build_dataset_row,
+    build_dimension_rows,
+    build_observations,
+    observations_table,
 )
 from etl.submissions.report import InputError, MessageError, Problem
 from etl.submissions.spec import load_spec
 from etl.submissions.validate import TOTALS_TOLERANCE, Validation, check_country_code, validate_submission
 
 STATUSES = ("draft", "published", "withdrawn")
+SCHEMA_VERSION = "2"
+# Columns added to ``accounts`` by schema version 2 (sign-in limits, sessions): ALTERed into older registries.
+ACCOUNT_COLUMNS_V2 = (("password_version", "INTEGER NOT NULL DEFAULT 1"), ("locked", "INTEGER NOT NULL DEFAULT 0"))
+# Versions are SQLite integers; anything past this is no version (and would overflow SQLite's INTEGER).
+MAX_VERSION = 2**31 - 1
+DIR_MODE, FILE_MODE = 0o700, 0o600
+# Errors that make the registry unreadable or unwritable; public pages keep the last good public files.
+REGISTRY_ERRORS = (OSError, sqlite3.Error)
 # Test hook: the named point makes a write pause (touching $ATLAS_TEST_PAUSE_FILE) so a test can
 # SIGKILL the process there and check that nothing half-written is visible.
 PAUSE_ENV, PAUSE_FILE_ENV = "ATLAS_TEST_PAUSE_AT", "ATLAS_TEST_PAUSE_FILE"
@@ -115,6 +128,13 @@ CREATE TABLE IF NOT EXISTS versions (
     status_changed_at   TEXT,
     PRIMARY KEY (submission_id, version)
 );
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+    scope           TEXT NOT NULL CHECK (scope IN ('account', 'address')),
+    key             TEXT NOT NULL,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    last_failure_at TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
 CREATE TABLE IF NOT EXISTS audit (
     event_id      INTEGER PRIMARY KEY AUTOINCREMENT,
     at            TEXT NOT NULL,
@@ -125,6 +145,37 @@ CREATE TABLE IF NOT EXISTS audit (
     detail        TEXT NOT NULL DEFAULT ''
 );
 """
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Every registry Parquet file is written here (zstd); tests make it fail to simulate a full disk."""
+    pq.write_table(table, path, compression="zstd")
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Give ``path`` owner-only permissions when this process owns it (a registry made before did not)."""
+    try:
+        if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    except OSError as err:
+        if err.errno not in READ_ONLY_ERRNOS:
+            raise
+
+
+def migrate_schema(con: sqlite3.Connection) -> None:
+    """Bring a registry made by an older version up to ``SCHEMA_VERSION`` (idempotent, in one transaction)."""
+    have = {r[1] for r in con.execute("PRAGMA table_info(accounts)")}
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for column, decl in ACCOUNT_COLUMNS_V2:
+            if column not in have:
+                con.execute(f"ALTER TABLE accounts ADD COLUMN {column} {decl}")
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
+                    (SCHEMA_VERSION, int(SCHEMA_VERSION)))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def now() -> str:
@@ -153,11 +204,18 @@ def pause_point(name: str) -> None:
 
 
 def _account(row: sqlite3.Row) -> Account:
-    return Account(row["username"], row["role"], row["country"], row["full_name"], row["email"], bool(row["active"]))
+    keys = row.keys()
+    return Account(row["username"], row["role"], row["country"], row["full_name"], row["email"], bool(row["active"]),
+                   row["password_version"] if "password_version" in keys else 1,
+                   bool(row["locked"]) if "locked" in keys else False)
 
 
 class VersionNotFound(MessageError, LookupError):
     """A submission version that the registry does not hold."""
+
+
+class PublishFailed(MessageError, OSError):
+    """A publish or withdraw whose public files could not be written; the registry is as it was before."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -185,6 +243,7 @@ class Registry:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else registry_dir()
         self.db = self.path / "registry.sqlite"
+        self.last_error: Exception | None = None   # why the last ``recover`` could not run (for a notice)
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -193,13 +252,24 @@ class Registry:
         return self.db.exists()
 
     def init(self) -> None:
-        """Create the directories and tables (idempotent)."""
+        """Create the directories (owner-only, 0o700) and tables (idempotent), migrating an older schema.
+
+        The database is created owner-only (0o600) before SQLite opens it; SQLite gives its WAL and
+        shared-memory files the database file's permissions.
+        """
+        self.path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        _owner_only(self.path, DIR_MODE)
         for sub in ("files", "versions", "published", "tmp"):
-            (self.path / sub).mkdir(parents=True, exist_ok=True)
+            (self.path / sub).mkdir(exist_ok=True, mode=DIR_MODE)
+            _owner_only(self.path / sub, DIR_MODE)
+        if not self.db.exists():
+            os.close(os.open(self.db, os.O_CREAT | os.O_WRONLY, FILE_MODE))
+        _owner_only(self.db, FILE_MODE)
         with contextlib.closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(SCHEMA)
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')")
+            migrate_schema(con)
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db, timeout=30, isolation_level=None)
@@ -224,7 +294,7 @@ class Registry:
     @contextlib.contextmanager
     def _lock(self, wait: bool) -> Iterator[bool]:
         """The exclusive registry lock; yields ``False`` when ``wait`` is off and a writer holds it."""
-        with open(self.path / ".lock", "a+") as lock:
+        with open(os.open(self.path / ".lock", os.O_CREAT | os.O_RDWR, FILE_MODE), "a+") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -264,9 +334,15 @@ class Registry:
                 with contextlib.closing(self._connect()) as con:
                     self._recover_locked(con)
         except OSError as err:
-            if err.errno not in READ_ONLY_ERRNOS:
-                raise
-            log.warning("registry %s is read-only here (%s): not recovered", self.path, err)
+            if err.errno in READ_ONLY_ERRNOS:
+                log.warning("registry %s is read-only here (%s): not recovered", self.path, err)
+            else:   # a full disk, an I/O error: the public files stay as they are (never ahead of the database)
+                log.error("registry %s could not be recovered (%s): public files left as they are", self.path, err)
+                self.last_error = err
+            return False
+        except sqlite3.Error as err:
+            log.error("registry %s database unreadable (%s): public files left as they are", self.path, err)
+            self.last_error = err
             return False
         return True
 
@@ -291,9 +367,14 @@ class Registry:
     def _write_temp(self, name: str, write) -> Path:
         """Write a file under tmp/ with ``write(path)`` and fsync it."""
         tmp = self._tmp_path(name)
-        write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        try:
+            write(tmp)
+            os.chmod(tmp, FILE_MODE)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return tmp
 
     def _replace(self, tmp: Path, final: Path) -> None:
@@ -333,7 +414,8 @@ class Registry:
         with self._writing() as con, self._transaction(con):
             if con.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
                 raise InputError("account_exists", user=username)
-            con.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+            con.execute("INSERT INTO accounts (username, password_hash, role, country, full_name, email, active, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
                         (username, auth.hash_password(password), role, country or None, full_name, email, now()))
             self._audit(con, actor, "account_added", detail=f"{username} {role} {country or ''}".strip())
         return Account(username, role, country or None, full_name, email)
@@ -341,8 +423,8 @@ class Registry:
     def set_password(self, username: str, password: str, actor: str = "cli") -> None:
         auth.check_password(password, username)
         with self._writing() as con, self._transaction(con):
-            cur = con.execute("UPDATE accounts SET password_hash = ? WHERE username = ?",
-                              (auth.hash_password(password), username))
+            cur = con.execute("UPDATE accounts SET password_hash = ?, password_version = password_version + 1 "
+                              "WHERE username = ?", (auth.hash_password(password), username))
             if cur.rowcount == 0:
                 raise InputError("account_unknown", user=username)
             self._audit(con, actor, "password_changed", detail=username)
@@ -359,17 +441,141 @@ class Registry:
         with self._read() as con:
             return 0 if con is None else con.execute("SELECT count(*) FROM accounts").fetchone()[0]
 
-    def authenticate(self, username: str, password: str) -> Account | None:
-        """The account when the password matches (and the account is active), else ``None``."""
+    def authenticate(self, username: str, password: str, address: str | None = None) -> Account | None:
+        """The account when the password matches (and the account is active and not locked), else ``None``.
+
+        Goes through ``sign_in`` (counted, backed off, audited); pages call ``sign_in`` to show why.
+        """
+        return self.sign_in(username, password, address).account
+
+    def sign_in(self, username: str, password: str, address: str | None, at: float | None = None) -> SignIn:
+        """One sign-in attempt, limited per account and per client ``address`` in the registry.
+
+        Refused without checking the password while the account or the address must wait
+        (``sign_in_wait``, with the seconds left) or the account is locked (``account_locked``).
+        Every attempt is audited (``signed_in``, ``sign_in_failed``, ``account_locked``). A name that
+        is no account is counted like one, so the answers never tell which names exist. ``address``
+        ``None`` (command line, unknown client) counts per account only. ``at`` (epoch seconds) is for tests.
+        """
+        username = username.strip()[:200]
+        address = address[:200] if address else None
+        moment = time.time() if at is None else at
+        if not self.exists:   # never create a registry for a sign-in; same work as a real check
+            auth.verify_password(_dummy_hash(), password)
+            return SignIn(None, "sign_in_failed")
+        try:
+            return self._sign_in(username, password, address, moment)
+        except OSError as err:
+            if err.errno not in READ_ONLY_ERRNOS:
+                raise
+            log.warning("registry %s is read-only: sign-in of %s checked but not counted", self.path, username)
+            account = self._verify_only(username, password)
+            return SignIn(account) if account else SignIn(None, "sign_in_failed")
+
+    def _verify_only(self, username: str, password: str) -> Account | None:
         with self._read() as con:
-            row = None if con is None else con.execute(
-                "SELECT * FROM accounts WHERE username = ?", (username.strip(),)).fetchone()
+            row = con.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+        good = auth.verify_password(row["password_hash"] if row is not None else _dummy_hash(), password)
+        account = _account(row) if row is not None else None
+        return account if good and account is not None and account.active and not account.locked else None
+
+    def _sign_in(self, username: str, password: str, address: str | None, moment: float) -> SignIn:
+        with self._writing() as con, self._transaction(con):
+            wait = self._wait(con, "account", username, moment)
+            if address:
+                wait = max(wait, self._wait(con, "address", address, moment))
+            row = con.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+            if row is not None and row["locked"]:
+                self._audit(con, username, "sign_in_refused", detail=f"locked; address={address}")
+                return SignIn(None, "account_locked")
+            if wait > 0:
+                self._audit(con, username, "sign_in_refused", detail=f"wait {wait}s; address={address}")
+                return SignIn(None, "sign_in_wait", wait)
+            good = auth.verify_password(row["password_hash"] if row is not None else _dummy_hash(), password)
+            if good and row is not None and row["active"]:
+                con.execute("DELETE FROM sign_in_failures WHERE (scope = 'account' AND key = ?) "
+                            "OR (scope = 'address' AND key = ?)", (username, address or ""))
+                self._audit(con, username, "signed_in", detail=f"address={address}")
+                return SignIn(_account(row))
+            failures = self._count_failure(con, "account", username, moment)
+            if address:
+                self._count_failure(con, "address", address, moment)
+            self._audit(con, username, "sign_in_failed", detail=f"address={address}; failures={failures}")
+            if row is not None and failures >= auth.LOCK_AFTER:
+                con.execute("UPDATE accounts SET locked = 1 WHERE username = ?", (username,))
+                self._audit(con, "system", "account_locked", detail=f"{username} after {failures} failed sign-ins")
+                return SignIn(None, "account_locked")
+            return SignIn(None, "sign_in_failed", round(auth.backoff_seconds(failures)))
+
+    def _wait(self, con: sqlite3.Connection, scope: str, key: str, moment: float) -> int:
+        row = con.execute("SELECT failures, last_failure_at FROM sign_in_failures WHERE scope = ? AND key = ?",
+                          (scope, key)).fetchone()
         if row is None:
-            auth.verify_password(_dummy_hash(), password)  # same work whether or not the user exists
-            return None
-        if not auth.verify_password(row["password_hash"], password) or not row["active"]:
-            return None
-        return _account(row)
+            return 0
+        last = dt.datetime.fromisoformat(row["last_failure_at"]).timestamp()
+        return max(round(last + auth.backoff_seconds(row["failures"]) - moment), 0)
+
+    def _count_failure(self, con: sqlite3.Connection, scope: str, key: str, moment: float) -> int:
+        stamp = dt.datetime.fromtimestamp(moment, dt.UTC).isoformat(timespec="microseconds")
+        con.execute("INSERT INTO sign_in_failures VALUES (?, ?, 1, ?) ON CONFLICT (scope, key) DO UPDATE SET "
+                    "failures = failures + 1, last_failure_at = excluded.last_failure_at", (scope, key, stamp))
+        return con.execute("SELECT failures FROM sign_in_failures WHERE scope = ? AND key = ?",
+                           (scope, key)).fetchone()[0]
+
+    def unlock(self, username: str, actor: str = "cli") -> None:
+        """Lift an account's lockout and forget its failed sign-ins (an administrator's action, audited)."""
+        with self._writing() as con, self._transaction(con):
+            cur = con.execute("UPDATE accounts SET locked = 0 WHERE username = ?", (username,))
+            if cur.rowcount == 0:
+                raise InputError("account_unknown", user=username)
+            con.execute("DELETE FROM sign_in_failures WHERE scope = 'account' AND key = ?", (username,))
+            self._audit(con, actor, "account_unlocked", detail=username)
+
+    def set_active(self, username: str, active: bool, actor: str = "cli") -> None:
+        """Deactivate (or reactivate) an account; a deactivated account's sessions end at their next action."""
+        with self._writing() as con, self._transaction(con):
+            cur = con.execute("UPDATE accounts SET active = ? WHERE username = ?", (int(active), username))
+            if cur.rowcount == 0:
+                raise InputError("account_unknown", user=username)
+            self._audit(con, actor, "account_activated" if active else "account_deactivated", detail=username)
+
+    def check_session(self, account: Account) -> Account:
+        """The account as the registry holds it now, or ``PermissionRefused("session_ended")``.
+
+        Called by every privileged action (ingest, publish, withdraw) with the ``Account`` the
+        session got at sign-in: a deactivated or locked account, or a password changed since
+        (``password_version``), ends the session.
+        """
+        with self._read() as con:
+            row = None if con is None else con.execute("SELECT * FROM accounts WHERE username = ?",
+                                                       (account.username,)).fetchone()
+        current = None if row is None else _account(row)
+        if current is None or not current.active or current.locked \
+                or current.password_version != account.password_version or current.role != account.role \
+                or current.country != account.country:
+            raise auth.PermissionRefused("session_ended", user=account.username)
+        return current
+
+    def audit_events(self, limit: int = 200, actions: tuple[str, ...] | None = None,
+                     actor: str | None = None) -> pd.DataFrame:
+        """The newest ``limit`` audit events (sign-ins, uploads, publishes, withdrawals...), for the admin view.
+
+        Columns: ``at, actor, action, submission_id, version, detail``; ``actions`` and ``actor`` filter.
+        """
+        cols = ["event_id", "at", "actor", "action", "submission_id", "version", "detail"]
+        with self._read() as con:
+            if con is None:
+                return pd.DataFrame(columns=cols)
+            where, args = [], []
+            if actions:
+                where.append(f"action IN ({', '.join('?' * len(actions))})")
+                args += list(actions)
+            if actor:
+                where.append("actor = ?")
+                args.append(actor)
+            sql = f"SELECT {', '.join(cols)} FROM audit {'WHERE ' + ' AND '.join(where) if where else ''} " \
+                  "ORDER BY event_id DESC LIMIT ?"
+            return pd.read_sql_query(sql, con, params=[*args, int(limit)]).astype({"version": "Int64"})
 
     def account(self, username: str) -> Account:
         with self._read() as con:
@@ -387,16 +593,23 @@ class Registry:
     # --- ingest ---------------------------------------------------------------------------------
 
     def ingest(self, data: bytes, filename: str, country: str, account: Account, submission_id: str | None = None,
-               kind: str | None = None, tolerance: float = TOTALS_TOLERANCE) -> IngestResult:
+               kind: str | None = None, tolerance: float = TOTALS_TOLERANCE,
+               validation: Validation | None = None) -> IngestResult:
         """Validate ``data`` whole and, if valid, store it whole as a new draft version.
 
         ``submission_id`` adds a version to an existing submission of the same country and kind
         (a corrected resubmission); without it a new submission is created. Raises
-        ``PermissionRefused`` when ``account`` may not submit for ``country``.
+        ``PermissionRefused`` when ``account`` may not submit for ``country`` or its session has
+        ended (``check_session``). ``validation``: the result of ``worker.validate_isolated`` for
+        these very bytes (with rows), so that a web server never validates a large file itself.
         """
         country = check_country_code(country)
         auth.require_can_submit(account, country)
-        validation = validate_submission(data, filename, country, kind, tolerance)
+        self.check_session(account)
+        if validation is None:
+            validation = validate_submission(data, filename, country, kind, tolerance)
+        else:
+            check_validation_matches(validation, data, country)
         if not validation.valid:
             return IngestResult(validation)
         sha = sha256_bytes(data)
@@ -443,8 +656,7 @@ class Registry:
         table = observations_table(obs)
         obs_rel = f"versions/{sub_id}_v{version}.parquet"
         file_rel = f"files/{sha}{PurePath(filename).suffix.lower()}"
-        tmp_obs = self._write_temp(f"{sub_id}_v{version}.parquet",
-                                   lambda p: pq.write_table(table, p, compression="zstd"))
+        tmp_obs = self._write_temp(f"{sub_id}_v{version}.parquet", lambda p: write_parquet(table, p))
         tmp_file = self._write_temp(sha, lambda p: p.write_bytes(data))
         pause_point("after_temp_write")
         obs_sha = sha256_bytes(tmp_obs.read_bytes())
@@ -467,24 +679,66 @@ class Registry:
     # --- publish / withdraw ---------------------------------------------------------------------
 
     def publish(self, submission_id: str, version: int, account: Account) -> None:
-        """Make a version public: commit the status, then rewrite the public files (they only grow after)."""
+        """Make a version public: commit the status, then rewrite the public files (they only grow after).
+
+        The public files are written to ``tmp/`` whole before any replaces a public one, so a full
+        disk or an I/O error leaves them as they were; the status is then rolled back to what it
+        was (audited as ``publish_failed``) and ``PublishFailed`` says what happened and what to do.
+        A publish KILLED after its commit is finished by the next ``recover`` (it was committed);
+        the public files are never ahead of the database, so no draft is ever public.
+        """
         auth.require_admin(account)
+        self.check_session(account)
         with self._writing() as con:
             with self._transaction(con):
-                self._set_status(con, submission_id, version, "published", account)
+                before = self._set_status(con, submission_id, version, "published", account)
             pause_point("publish_after_commit")
-            self._write_published(con, grow=True)
+            try:
+                self._write_published(con, grow=True)
+            except OSError as err:
+                self._roll_back_status(con, submission_id, version, before, account, err)
+                raise PublishFailed("publish_failed", submission=submission_id, version=version,
+                                    detail=os.strerror(err.errno) if err.errno else str(err)) from err
 
     def withdraw(self, submission_id: str, version: int, account: Account) -> None:
-        """Take a version out of the public files first, then commit the status."""
+        """Take a version out of the public files first, then commit the status.
+
+        A write that fails (full disk) rolls the transaction back: the version stays published and
+        public, exactly as before, and ``PublishFailed`` says so.
+        """
         auth.require_admin(account)
-        with self._writing() as con, self._transaction(con):
-            self._set_status(con, submission_id, version, "withdrawn", account)
-            self._write_published(con, grow=False)
-            pause_point("withdraw_before_commit")
+        self.check_session(account)
+        with self._writing() as con:
+            try:
+                with self._transaction(con):
+                    self._set_status(con, submission_id, version, "withdrawn", account)
+                    self._write_published(con, grow=False)
+                    pause_point("withdraw_before_commit")
+            except OSError as err:
+                with self._transaction(con):
+                    self._audit(con, account.username, "withdraw_failed", submission_id, version, str(err)[:200])
+                raise PublishFailed("withdraw_failed", submission=submission_id, version=version,
+                                    detail=os.strerror(err.errno) if err.errno else str(err)) from err
+
+    def _roll_back_status(self, con: sqlite3.Connection, submission_id: str, version: int, before: str,
+                          account: Account, err: OSError) -> None:
+        """Put a version's status back after its public files could not be written, and audit it."""
+        with self._transaction(con):
+            con.execute("UPDATE versions SET status = ?, status_changed_by = ?, status_changed_at = ? "
+                        "WHERE submission_id = ? AND version = ?", (before, account.username, now(), submission_id,
+                                                                     version))
+            self._audit(con, account.username, "publish_failed", submission_id, version,
+                        f"published -> {before}: {str(err)[:200]}")
+        try:   # a file replaced before the failure (the error came late): shrink back; else nothing to do
+            self._reconcile_published(con)
+        except OSError as again:
+            log.error("registry %s: public files not restored after a failed publish (%s)", self.path, again)
 
     def _set_status(self, con: sqlite3.Connection, submission_id: str, version: int, status: str,
-                    account: Account) -> None:
+                    account: Account) -> str:
+        """Set the status (audited); returns the status it had."""
+        if not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+            raise VersionNotFound("version_unknown", submission=submission_id, version=version)
         row = con.execute("SELECT status FROM versions WHERE submission_id = ? AND version = ?",
                           (submission_id, version)).fetchone()
         if row is None:
@@ -493,6 +747,7 @@ class Registry:
                     "WHERE submission_id = ? AND version = ?",
                     (status, account.username, now(), submission_id, version))
         self._audit(con, account.username, status, submission_id, version, f"{row['status']} -> {status}")
+        return row["status"]
 
     def _published_versions(self, con: sqlite3.Connection) -> list[sqlite3.Row]:
         """The latest published version of every submission, in submission order."""
@@ -523,9 +778,17 @@ class Registry:
             v["submission_id"], spec.kind(v["kind"]))], schema=DIMENSION_SCHEMA)
         state = compute_published_state(versions)
         tables = dict(zip(PUBLIC_FILES, (datasets, dimensions, observations)))
-        for i, name in enumerate(PUBLIC_FILES if grow else PUBLIC_FILES[::-1]):
-            table = tables[name].replace_schema_metadata({**(tables[name].schema.metadata or {}), STATE_KEY: state})
-            tmp = self._write_temp(name, lambda p, t=table: pq.write_table(t, p, compression="zstd"))
+        written: list[tuple[Path, str]] = []
+        try:   # every file whole in tmp/ first: a full disk fails here, before any public file changes
+            for name in PUBLIC_FILES if grow else PUBLIC_FILES[::-1]:
+                table = tables[name].replace_schema_metadata({**(tables[name].schema.metadata or {}),
+                                                              STATE_KEY: state})
+                written.append((self._write_temp(name, lambda p, t=table: write_parquet(t, p)), name))
+        except BaseException:
+            for tmp, _name in written:
+                tmp.unlink(missing_ok=True)
+            raise
+        for i, (tmp, name) in enumerate(written):
             self._replace(tmp, self.path / "published" / name)
             if i == 0:
                 pause_point("public_files_partial")
@@ -580,6 +843,22 @@ class Registry:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
         return pq.read_table(self.path / row[0]).to_pandas()
 
+    def version_metadata(self, submission_id: str, version: int) -> dict[str, str]:
+        """The metadata a version was submitted with (field id -> value, as read from the file)."""
+        with self._read() as con:
+            row = None if con is None else con.execute(
+                "SELECT metadata_json FROM versions WHERE submission_id = ? AND version = ?",
+                (submission_id, version)).fetchone()
+        if row is None:
+            raise VersionNotFound("version_unknown", submission=submission_id, version=version)
+        return {str(k): str(v) for k, v in json.loads(row[0] or "{}").items()}
+
+    def review(self, submission_id: str, version: int, sample_rows: int = 20, tolerance: float = 0.1):
+        """``etl.submissions.review.Review`` of a version: metadata, sample, totals against the last published."""
+        from etl.submissions.review import load_review
+
+        return load_review(self, submission_id, version, sample_rows, tolerance)
+
     def audit_log(self) -> pd.DataFrame:
         with self._read() as con:
             if con is None:
@@ -588,6 +867,16 @@ class Registry:
 
     def published_path(self, name: str) -> Path:
         return self.path / "published" / name
+
+
+def check_validation_matches(validation: Validation, data: bytes, country: str) -> None:
+    """A validation handed to ``ingest`` must be of these bytes, for this country, with every row read."""
+    if validation.source_sha256 is not None and validation.source_sha256 != sha256_bytes(data):
+        raise ValueError("the validation passed to ingest() is of another file; validate these bytes")
+    if validation.report.country != country:
+        raise ValueError(f"the validation passed to ingest() is for {validation.report.country}, not {country}")
+    if validation.valid and (validation.source_sha256 is None or len(validation.rows) != validation.report.rows):
+        raise ValueError("the validation passed to ingest() lacks its rows: call validate_isolated(keep_rows=True)")
 
 
 # --- the public side: only ever the published files --------------------------------------------
@@ -614,3 +903,65 @@ def _read_published(path: str | Path | None, name: str, schema: pa.Schema) -> pd
     file = registry.published_path(name)
     table = pq.read_table(file) if file.exists() else schema.empty_table()
     return table.to_pandas()
+
+
+def build_published_csv(path: str | Path | None = None) -> bytes:
+    """The published observations as a download: UTF-8 CSV with BOM, every text cell formula-safe."""
+    from etl.textsafe import build_csv_bytes
+
+    return build_csv_bytes(load_public_state(path).observations)
+
+
+@dataclass(frozen=True)
+class PublicState:
+    """What the public pages may show of the submissions, and a notice when it may be stale."""
+
+    datasets: pd.DataFrame
+    observations: pd.DataFrame
+    notice: MessageError | None = None   # ``registry_unreadable``: show ``notice.message(lang)`` / ``.fix(lang)``
+
+
+def load_public_state(path: str | Path | None = None) -> PublicState:
+    """The last good published state, never an exception: for every public page.
+
+    Recovery runs first (a killed publish is finished); when the registry cannot be read or
+    written (full disk, permissions, a damaged database), the public files are read as they are
+    (they never hold more than the database calls published) with a ``registry_unreadable``
+    notice; a public file that cannot be read counts as empty, with the same notice.
+    """
+    registry = Registry(path)
+    notice = None
+    try:
+        registry.recover()
+    except REGISTRY_ERRORS as err:   # recover() already catches these; belt and braces for the pages
+        registry.last_error = err
+    if registry.last_error is not None:
+        notice = MessageError("registry_unreadable", detail=_error_detail(registry.last_error))
+    frames = {}
+    for name, schema in (("datasets.parquet", DATASET_SCHEMA), ("observations.parquet", OBSERVATION_SCHEMA)):
+        file = registry.published_path(name)
+        try:
+            frames[name] = (pq.read_table(file) if file.exists() else schema.empty_table()).to_pandas()
+        except (OSError, pa.ArrowException) as err:
+            log.error("public file %s unreadable (%s)", file, err)
+            frames[name] = schema.empty_table().to_pandas()
+            notice = notice or MessageError("registry_unreadable", detail=_error_detail(err))
+    return PublicState(frames["datasets.parquet"], frames["observations.parquet"], notice)
+
+
+def check_registry(path: str | Path | None = None) -> MessageError | None:
+    """``None`` when the registry opens and recovers, else the ``registry_unreadable`` notice (never raises).
+
+    What ``atlas/data.py:refresh_if_data_changed`` should call instead of ``Registry.recover``.
+    """
+    registry = Registry(path)
+    registry.recover()
+    if registry.last_error is None:
+        return None
+    return MessageError("registry_unreadable", detail=_error_detail(registry.last_error))
+
+
+def _error_detail(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.errno:
+        return os.strerror(err.errno)
+    return type(err).__name__

@@ -157,6 +157,22 @@ class Report:
                                             "message", "fix"])
         return frame.astype({"row": "Int64"})
 
+    def to_csv(self, lang: str) -> bytes:
+        """The report as the downloadable CSV (UTF-8 with BOM): no cell a spreadsheet could run as a formula.
+
+        Values echo what the uploaded file held (``=HYPERLINK(...)``, ``+cmd``, ``@SUM``): they are
+        written as text with a leading ``'`` (``etl.textsafe``, OWASP CSV injection).
+        """
+        from etl.textsafe import build_csv_bytes
+
+        return build_csv_bytes(self.to_frame(lang))
+
+    def to_xlsx(self, lang: str) -> bytes:
+        """The report as an XLSX workbook (sheet ``report``), every text a text cell, never a formula."""
+        from etl.textsafe import build_xlsx
+
+        return build_xlsx({"report": self.to_frame(lang)})
+
     def to_json(self) -> str:
         """The report as JSON (stored beside each version, so warnings stay on record)."""
         body = {"file": self.file, "country": self.country, "kind": self.kind, "encoding": self.encoding,

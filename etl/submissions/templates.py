@@ -22,6 +22,7 @@ from common.yamlfile import load_yaml
 
 import geodata
 from etl.submissions.spec import Kind, Spec, load_spec
+from etl.textsafe import safe_row, write_xlsx_row
 
 TEXTS_FILE = Path(__file__).resolve().parent / "template_texts.yaml"
 FORMATS = ("xlsx", "csv")
@@ -37,6 +38,16 @@ def texts() -> dict:
 def _t(key: str, lang: str, **values: object) -> str | list[str]:
     text = texts()[key][lang]
     return text.format(**values) if values and isinstance(text, str) else text
+
+
+def limits_text(lang: str) -> str:
+    """The limits of ``limits.yaml`` in words, as every template states them."""
+    from etl.submissions.limits import format_bytes, load_limits
+
+    lim = load_limits()
+    number = (lambda n: f"{n:,}".replace(",", ".")) if lang == "es" else (lambda n: f"{n:,}")
+    return _t("limits", lang, upload=format_bytes(lim.upload_bytes), rows=number(lim.rows),
+              columns=number(lim.columns), cell=number(lim.cell_characters), metadata=number(lim.metadata_characters))
 
 
 def template_filename(kind_id: str, lang: str, fmt: str, country: str | None = None) -> str:
@@ -97,16 +108,16 @@ def build_csv(kind: Kind, lang: str, meta: Mapping[str, str], rows: pd.DataFrame
     spec = load_spec()
     buf = io.StringIO()
     lines = [f"## {_t('heading', lang, title=kind.title(lang))}", f"## {_t('csv_note', lang)}",
-             *(f"## {step}" for step in _t("steps", lang)),
+             *(f"## {step}" for step in _t("steps", lang)), f"## {limits_text(lang)}",
              *(f"## {col.header(lang)}: {col.help(lang)}" for col in kind.columns),
              *(f"# {field.label(lang)}: {' '.join(str(meta.get(fid, '')).split())}"
                for fid, field in spec.metadata.items())]
     buf.write(newline.join(lines) + newline)
     writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline)
     columns = list(rows.columns) if rows is not None else [c.id for c in kind.columns]
-    writer.writerow([kind.column(cid).header(lang) for cid in columns])
+    writer.writerow(safe_row(kind.column(cid).header(lang) for cid in columns))
     if rows is not None:
-        writer.writerows(rows.itertuples(index=False, name=None))
+        writer.writerows(safe_row(r) for r in rows.itertuples(index=False, name=None))
     return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
@@ -145,6 +156,7 @@ def _instructions_sheet(ws, kind: Kind, lang: str) -> None:
     ws.append([])
     for step in _t("steps", lang):
         ws.append([step])
+    ws.append([limits_text(lang)])
     ws.append([])
     ws.append([_t("columns_heading", lang)])
     ws.append([_t("col_header", lang), _t("col_required", lang), _t("col_help", lang)])
@@ -161,7 +173,7 @@ def _metadata_sheet(ws, spec: Spec, lang: str, meta: Mapping[str, str]) -> None:
     ws.append([_t("meta_field", lang), _t("meta_value", lang), _t("meta_help", lang)])
     _bold_row(ws, 1)
     for fid, field in spec.metadata.items():
-        ws.append([field.label(lang), meta.get(fid, ""), field.help(lang)])
+        write_xlsx_row(ws, [field.label(lang), meta.get(fid, ""), field.help(lang)])
         ws.cell(ws.max_row, 2).number_format = "@"
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 60
@@ -173,12 +185,13 @@ def _data_sheet(ws, kind: Kind, spec: Spec, lang: str, rows: pd.DataFrame | None
     from openpyxl.worksheet.datavalidation import DataValidation
 
     columns = list(rows.columns) if rows is not None else [c.id for c in kind.columns]
-    ws.append([kind.column(cid).header(lang) for cid in columns])
+    write_xlsx_row(ws, [kind.column(cid).header(lang) for cid in columns])
     _bold_row(ws, 1)
     ws.freeze_panes = "A2"
     if rows is not None:
         for record in rows.itertuples(index=False, name=None):
-            ws.append([None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else v for v in record])
+            write_xlsx_row(ws, [None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else v
+                                for v in record])
     last = max(ws.max_row, 1000)
     for i, cid in enumerate(columns, start=1):
         col = kind.column(cid)

@@ -17,6 +17,8 @@ could point at the right cells.
 
 from __future__ import annotations
 
+import csv
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,16 +29,21 @@ from rapidfuzz import fuzz, process
 
 import geodata
 from etl.submissions import parse
-from etl.submissions.parse import Failure, Period
+from etl.submissions.limits import Limits, check_upload, load_limits, number_text
+from etl.submissions.parse import Failure, FuzzyBudget, Period
+from etl.submissions.plausibility import check_plausibility
 from etl.submissions.reading import UNDECODED, RawTable, read_table, show_undecoded
 from etl.submissions.report import MAX_PER_CHECK, InputError, Problem, Report
 from etl.submissions.spec import TOTAL, Kind, Spec, header_lookup, kind_lookup, load_spec, metadata_lookup
+from etl.textsafe import character_name, find_unsafe_characters
 from geodata import UnknownTerritoryError, normalise
 
 # Counts are exact: parts must add up to their total with no difference at all.
 TOTALS_TOLERANCE = 0.0
 VALUE = "value"
 STATUS = "obs_status"
+# The stages ``validate_submission`` reports to its ``progress`` callback, in order.
+STAGES = ("limits", "read", "metadata", "headers", "cells", "rows", "totals", "done")
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Validation:
     kind: Kind | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     rows: pd.DataFrame | None = None   # one column per kind column id + value/obs_status/time_*; index = file row
+    source_sha256: str | None = None   # checksum of the bytes validated (an ingest checks it is the file it stores)
 
     @property
     def valid(self) -> bool:
@@ -60,27 +68,53 @@ def validate_file(path: str | Path, country: str, kind: str | None = None,
     return validate_submission(path.read_bytes(), path.name, country, kind, tolerance)
 
 
+def _no_progress(stage: str) -> None:
+    return None
+
+
 def validate_submission(data: bytes, filename: str, country: str, kind: str | None = None,
-                        tolerance: float = TOTALS_TOLERANCE) -> Validation:
+                        tolerance: float = TOTALS_TOLERANCE, limits: Limits | None = None,
+                        progress: Callable[[str], None] = _no_progress) -> Validation:
     """Every problem in one uploaded file, for a submitter of ``country`` (ISO3).
 
     ``kind`` forces the template (else it comes from the metadata, or the headers).
     ``tolerance`` is the largest difference allowed between a total and the sum of its parts.
+    ``limits`` (default ``limits.yaml``) are checked on the bytes before anything is parsed; a file
+    over one gets a report with that one problem. ``progress(stage)`` is called as each of ``STAGES`` starts.
     Raises ``ValueError`` only for a caller mistake (``country`` is not a country code).
+    This runs in the calling process: a web server calls ``worker.validate_isolated`` instead.
     """
     country = check_country_code(country)
+    limits = limits or load_limits()
     spec = load_spec()
     report = Report(file=filename, country=country)
-    raw = read_table(data, filename, report)
+    progress("limits")
+    over = check_upload(data, filename, limits)
+    if over:
+        report.extend(over)
+        return Validation(report)
+    progress("read")
+    try:
+        raw = read_table(data, filename, report)
+    except csv.Error as err:   # a quoted cell spanning lines past the csv module's field limit
+        found = number_text(csv.field_size_limit())
+        report.add(Problem("limit_cell_characters", params={"found": {k: "> " + v for k, v in found.items()},
+                                                            "limit": number_text(limits.cell_characters)},
+                           value=str(err)[:120]))
+        return Validation(report)
     if raw is None:
         return Validation(report)
     report.sheet = raw.sheet
-    meta = read_metadata(raw, spec, report)
+    if not check_table_size(raw, limits, report):
+        return Validation(report)
+    progress("metadata")
+    meta = read_metadata(raw, spec, report, limits)
     chosen = determine_kind(meta, raw, kind, spec, report)
     if chosen is None:
         return Validation(report, metadata=_meta_values(meta))
     report.kind = chosen.id
     reference = check_metadata(meta, raw, spec, country, report)
+    progress("headers")
     positions = map_headers(raw, chosen, report)
     if positions is None:
         return Validation(report, chosen, _meta_values(meta))
@@ -89,16 +123,54 @@ def validate_submission(data: bytes, filename: str, country: str, kind: str | No
         report.add(Problem("no_rows", sheet=raw.sheet, row=raw.header_row + 1))
         return Validation(report, chosen, _meta_values(meta))
     headers_sound = not any(p.code.startswith("header_") for p in report.errors)
-    rows = parse_rows(raw, chosen, positions, country, spec, report)
+    progress("cells")
+    rows = parse_rows(raw, chosen, positions, country, spec, report, limits.fuzzy_unknown_values)
     headers = {cid: raw.headers[pos] for cid, pos in positions.items()}
     # With an unknown or repeated header, an optional key column may be missing only by mistake:
     # comparing rows (duplicates, totals) would then report false problems, so it waits for the fix.
+    progress("rows")
     check_rows(rows, chosen, headers, raw.sheet, report, compare_keys=headers_sound)
+    if VALUE in rows and "value" in positions:
+        check_plausibility(rows[VALUE], chosen.id, country, headers.get(VALUE), raw.sheet, report,
+                           texts=raw.cells[positions["value"]].str.strip())
     if reference is not None:
         check_reference_period(rows, reference, headers.get("period"), raw.sheet, report)
+    progress("totals")
     if headers_sound:
         check_totals(rows, chosen, country, tolerance, headers, raw.sheet, report)
-    return Validation(report, chosen, _meta_values(meta), rows)
+    progress("done")
+    return Validation(report, chosen, _meta_values(meta), rows, hashlib.sha256(data).hexdigest())
+
+
+def check_table_size(raw: RawTable, limits: Limits, report: Report) -> bool:
+    """Columns, header and cell lengths of the table as read; ``False`` (reported) when over a limit.
+
+    A cell of 131,072 characters would otherwise reach the fuzzy matcher (quadratic in its length)
+    or the csv module's own field limit; each over-long cell is reported with its row and column.
+    """
+    if len(raw.headers) > limits.columns:
+        report.add(Problem("limit_columns", sheet=raw.sheet, row=raw.header_row,
+                           params={"found": number_text(len(raw.headers)), "limit": number_text(limits.columns)}))
+        return False
+    ok = True
+    cap = limits.cell_characters
+    for pos, header in enumerate(raw.headers):
+        if len(header) > cap:
+            report.add(Problem("limit_cell_characters", sheet=raw.sheet, row=raw.header_row, column=f"#{pos + 1}",
+                               value=header[:80] + "…",
+                               params={"found": number_text(len(header)), "limit": number_text(cap)}))
+            ok = False
+    for pos in raw.cells.columns:
+        lengths = raw.cells[pos].str.len()
+        over = lengths[lengths > cap]
+        if over.empty:
+            continue
+        ok = False
+        texts = raw.cells[pos][over.index]
+        column = raw.headers[pos][:80] if pos < len(raw.headers) else f"#{pos + 1}"
+        _add_cells(report, "limit_cell_characters", over.index, [t[:80] + "…" for t in texts], column, raw.sheet,
+                   lambda r, _v, n=lengths: {"found": number_text(int(n[r])), "limit": number_text(cap)})
+    return ok
 
 
 def check_country_code(country: str) -> str:
@@ -113,16 +185,32 @@ def check_country_code(country: str) -> str:
 
 # --- metadata -------------------------------------------------------------------------------------
 
-def read_metadata(raw: RawTable, spec: Spec, report: Report) -> dict[str, tuple[str, int]]:
+def read_metadata(raw: RawTable, spec: Spec, report: Report, limits: Limits | None = None
+                  ) -> dict[str, tuple[str, int]]:
     """Metadata field id -> (value, row); unknown labels are reported and ignored.
 
-    The label as written in the file is kept under ``"<field>:label"`` for the report.
+    The label as written in the file is kept under ``"<field>:label"`` for the report. A value
+    over ``limits.metadata_characters`` or holding a control or bidirectional-override character
+    (which hides or reorders what the public reads) is an error, and the value is not kept.
     """
+    cap = (limits or load_limits()).metadata_characters
     lookup = metadata_lookup(spec)
     valid = {"es": ", ".join(f.label_es for f in spec.metadata.values()),
              "en": ", ".join(f.label_en for f in spec.metadata.values())}
     out: dict[str, tuple[str, int]] = {}
     for label, value, row in raw.metadata:
+        if len(label) > cap or len(value) > cap:
+            longest = max(len(label), len(value))
+            report.add(Problem("limit_metadata_characters", "error", raw.metadata_sheet, row, label[:80],
+                               (value if len(value) > cap else label)[:80] + "…",
+                               {"found": number_text(longest), "limit": number_text(cap)}))
+            continue
+        unsafe = [ch for ch in find_unsafe_characters(label + value) if not UNDECODED.match(ch)]
+        if unsafe:
+            report.add(Problem("metadata_unsafe_character", "error", raw.metadata_sheet, row, label,
+                               "".join(f"[{character_name(ch)}]" if ch in unsafe else ch for ch in value)[:200],
+                               {"character": ", ".join(character_name(ch) for ch in unsafe)}))
+            continue
         fid = lookup.get(normalise(label))
         if fid is None:
             report.add(Problem("metadata_unknown_field", "warning", raw.metadata_sheet, row, label, label,
@@ -337,12 +425,22 @@ def check_characters(texts: pd.Series, header: str, sheet: str | None, report: R
 
 
 def parse_rows(raw: RawTable, kind: Kind, positions: dict[str, int], country: str, spec: Spec,
-               report: Report) -> pd.DataFrame:
-    """The rows as codes: one column per kind column, plus value, obs_status and the period's dates."""
+               report: Report, fuzzy_limit: int | None = None) -> pd.DataFrame:
+    """The rows as codes: one column per kind column, plus value, obs_status and the period's dates.
+
+    An optional column the file lacks takes its default on every row, and the report says so
+    (``column_default_applied``, a warning naming the column and the default). Past ``fuzzy_limit``
+    distinct unknown values in one column, the nearest valid ones are no longer searched
+    (``fuzzy_limit_reached``).
+    """
     out = pd.DataFrame(index=raw.cells.index)
     for col in kind.columns:
         if col.id not in positions:
             out[STATUS if col.type == "status" else col.id] = col.default
+            if not col.required:
+                report.add(Problem("column_default_applied", "warning", raw.sheet, raw.header_row,
+                                   params={"expected": {"es": col.header_es, "en": col.header_en},
+                                           "default": col.default, "help": {"es": col.help_es, "en": col.help_en}}))
             continue
         header = raw.headers[positions[col.id]]
         texts = raw.cells[positions[col.id]].str.strip()
@@ -359,8 +457,12 @@ def parse_rows(raw: RawTable, kind: Kind, positions: dict[str, int], country: st
                    {"help": {"es": col.help_es, "en": col.help_en}})
         texts = texts[~empty]
         uniques = pd.Index(texts.unique())
+        budget = FuzzyBudget(fuzzy_limit)
         out[col.id] = parse_column(col.type, col.categories, uniques, texts, country, spec, header, raw, report,
-                                   flagged)
+                                   flagged, budget)
+        if budget.exhausted:
+            report.add(Problem("fuzzy_limit_reached", "warning", raw.sheet, raw.header_row, header, None,
+                               {"found": number_text(budget.unknown), "limit": number_text(budget.limit)}))
         if col.type == "period":
             out = _add_period_dates(out, texts, uniques)
     return out
@@ -368,12 +470,12 @@ def parse_rows(raw: RawTable, kind: Kind, positions: dict[str, int], country: st
 
 def parse_column(ctype: str, categories: str | None, uniques: pd.Index, texts: pd.Series, country: str,
                  spec: Spec, header: str, raw: RawTable, report: Report,
-                 flagged: frozenset[str] = frozenset()) -> pd.Series:
+                 flagged: frozenset[str] = frozenset(), budget: FuzzyBudget | None = None) -> pd.Series:
     """Codes for one non-empty key column, by its type."""
     if ctype == "period":
         results = {v: (p.time_period if isinstance(p, Period) else p) for v, p in parse.parse_periods(uniques).items()}
     elif ctype == "territory":
-        results = parse.parse_territories(uniques, country)
+        results = parse.parse_territories(uniques, country, budget)
         read_as_unit = [v for v, r in results.items() if isinstance(r, str)
                         and parse.is_country_name_read_as_unit(v, r, country)]
         warn = texts[texts.isin(read_as_unit)]
@@ -381,9 +483,9 @@ def parse_column(ctype: str, categories: str | None, uniques: pd.Index, texts: p
                    lambda _r, v: {"code": results[v], "name": geodata.name(results[v], "es"), "country": country},
                    severity="warning")
     elif ctype == "counterpart":
-        results = parse.parse_counterparts(uniques)
+        results = parse.parse_counterparts(uniques, budget)
     else:
-        results = parse.parse_categories(uniques, spec.categories[categories])
+        results = parse.parse_categories(uniques, spec.categories[categories], budget=budget)
     return _apply(texts, results, header, raw.sheet, report, flagged)
 
 

@@ -108,3 +108,30 @@ def test_k_out_of_range_is_refused():
 def test_classification_is_deterministic():
     values = np.random.default_rng(1).lognormal(size=200)  # synthetic values for this test only
     assert compute_classification(values, "fisher_jenks", 6) == compute_classification(values, "fisher_jenks", 6)
+
+
+# --- manual breaks from a URL or a text box (issue 15): messages, never a traceback ----------------
+
+@pytest.mark.parametrize("raw,code", [
+    ("0,1e27", "breaks_too_large"), ("0,inf", "breaks_not_finite"), ("nan", "breaks_not_finite"),
+    ("1e400", "breaks_not_finite"), ("abc", "breaks_not_number"), ("", "breaks_empty"),
+    ("5,1", "breaks_not_increasing"),
+    (",".join(str(i) for i in range(30)), "breaks_too_many"), ("-1e16,0", "breaks_too_large"),
+])
+def test_manual_breaks_out_of_range_give_a_bilingual_message(raw, code):
+    from layers.classify import BreaksError, parse_manual_breaks
+
+    with pytest.raises(BreaksError) as caught:
+        parse_manual_breaks(raw)
+    assert caught.value.code == code
+    assert caught.value.message("es") != caught.value.message("en") and caught.value.fix("es")
+
+
+def test_breaks_at_the_limit_classify_and_their_legend_formats():
+    from layers.classify import MAX_BREAK, parse_manual_breaks
+    from layers.legend import format_number
+
+    breaks = parse_manual_breaks(f"0, 1000, {MAX_BREAK:g}")
+    c = compute_classification([1, 2, 5000], "manual", breaks=breaks)
+    assert c.counts == (0, 2, 1)
+    assert [format_number(v, "es", 1) for v in (0, 1e15, 1e27, -1e300)] == ["0,0", "1e+15", "1e+27", "-1e+300"]

@@ -86,3 +86,11 @@ def test_observations_have_the_store_columns_and_measures():
     assert set(obs.dim_1) == {"GTM"} and set(obs.dim_3) == {"_Z", "accompanied", "unaccompanied"}
     assert obs.value.notna().all() and (obs.freq == "M").all()
     assert obs.equals(build_observations(v.rows, v.kind, "sub_GTM_returns_1"))  # deterministic
+
+
+@pytest.mark.parametrize("lang,words", [("es", ["50 MB", "1.100.000 filas"]), ("en", ["50 MB", "1,100,000 data rows"])])
+def test_every_template_states_the_limits(lang, words):
+    text = build_template("returns", lang, "csv").decode("utf-8-sig")
+    book = load_workbook(io.BytesIO(build_template("returns", lang, "xlsx")))
+    sheet_text = " ".join(str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value)
+    assert all(w in text and w in sheet_text for w in words)
