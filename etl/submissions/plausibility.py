@@ -47,7 +47,8 @@ def load_plausibility(path: str | Path = PLAUSIBILITY_FILE) -> Plausibility:
 
 def load_country_population(country: str, dataset: str) -> tuple[float, str] | None:
     """``(population, year)`` of ``country`` from the store's latest total figure, or ``None`` (no store, no row)."""
-    from etl.store import StoreNotBuiltError, connect
+    from etl.store import connect
+    from geodata import DataNotBuiltError
 
     try:
         with connect() as con:
@@ -55,7 +56,7 @@ def load_country_population(country: str, dataset: str) -> tuple[float, str] | N
                 "SELECT value, time_period FROM observations WHERE measure = 'population' AND dataset_id = ? "
                 "AND ref_area = ? AND sex = '_T' AND age = '_T' AND value IS NOT NULL "
                 "ORDER BY time_period DESC LIMIT 1", [dataset, country]).fetchone()
-    except (StoreNotBuiltError, OSError) as err:
+    except (DataNotBuiltError, OSError) as err:
         del err
         return None
     except Exception as err:   # duckdb's own error classes: a broken store must not stop validation

@@ -129,9 +129,9 @@ def test_manual_breaks_out_of_range_give_a_bilingual_message(raw, code):
 
 def test_breaks_at_the_limit_classify_and_their_legend_formats():
     from layers.classify import MAX_BREAK, parse_manual_breaks
-    from layers.legend import format_number
+    from etl.formatting import format_number
 
     breaks = parse_manual_breaks(f"0, 1000, {MAX_BREAK:g}")
     c = compute_classification([1, 2, 5000], "manual", breaks=breaks)
     assert c.counts == (0, 2, 1)
-    assert [format_number(v, "es", 1) for v in (0, 1e15, 1e27, -1e300)] == ["0,0", "1e+15", "1e+27", "-1e+300"]
+    assert [format_number(v, "es", 1) for v in (0, 1e15, 1e27, -1e300)] == ["0,0", "1E15", "1E27", "-1E300"]
