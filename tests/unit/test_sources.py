@@ -40,7 +40,8 @@ EXPECTED_ROWS = {
     "pan_darien_transit_nationality": 2_387,       # one per row
     "pan_darien_transit_demography": 160,          # one per row
     "hnd_irregular_arrivals_total": 136,           # one per row
-    "hnd_irregular_arrivals_nationality": 4_163,   # 4,198 rows - 35 rows merged (two labels, one code)
+    "hnd_irregular_arrivals_nationality": 4_167,   # 4,198 rows - 31 rows merged (two labels, one code);
+                                                   # was 4,163 while PR China was coded TWN (issue 12)
     "hnd_irregular_arrivals_demography": 352,      # one per row
     "mex_persons_presented_nationality": 5_708,    # 5,759 rows - 51 rows merged
     "mex_persons_presented_sex_age": 704,          # one per row
