@@ -20,7 +20,8 @@ from etl.sources._monthly import read_by_nationality
 
 DATASET = c.load_metadata(__file__)
 COLUMNS = ["month", "nationality_iso3", "n"]
-LABELS_PATH = c.ROOT / "vendor" / "migration" / "honduras_irregular_arrivals_by_nationality_labelled_annual_2018_2024.csv"
+LABELS_PATH = (c.ROOT / "vendor" / "reference"
+               / "honduras_irregular_arrivals_by_nationality_labelled_annual_2018_2024.csv")
 LABEL_COLUMNS = ["year", "label_source", "iom_name", "iom_code", "n"]
 PRC_LABEL = "REPÚBLICA POPULAR DE CHINA"
 # source label -> the code it really means, where IOM's code is wrong
