@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from etl.crosstab.catalogue import OBSERVATIONS, TOTAL, Catalogue, Dimension
 from etl.crosstab.messages import CrosstabError, Problem, list_choices
 
-GRANULARITIES = ("period", "year", "quarter", "month")
+GRANULARITIES = ("period", "year", "fiscal_year", "quarter", "month")  # fiscal_year: US, Oct-Sep (FY2023)
 MICRODATA_GRANULARITIES = ("year", "quarter", "month")
 AREA_LEVELS = ("country", "admin1")
 TOTALS = ("none", "totals", "subtotals")
@@ -27,6 +27,7 @@ FILTER_PREFIX = "f_"
 OPTION_KEYS = ("source", "measure", "rows", "cols", "granularity", "area_level", "totals", "shares", "per_capita")
 PERIOD_CODE = {
     "year": re.compile(r"^\d{4}$"),
+    "fiscal_year": re.compile(r"^FY\d{4}$"),
     "quarter": re.compile(r"^\d{4}-Q[1-4]$"),
     "month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"),
 }
