@@ -21,6 +21,7 @@ import pandas as pd
 
 import geodata
 from etl import schema
+from etl.pair_scope import build_pair_scope_tables
 from etl.codelist import COMPOUND_SEPARATOR, Codelists, compound_names, load_codelists
 from etl.sources import Source, discover_sources
 from geodata import paths
@@ -187,6 +188,8 @@ def build_tables(sources: list[Source], lists: Codelists) -> tuple[Tables, list[
         "build_notes": (None, build_notes_table(notes)),
         "period_notes": (None, build_period_notes(sources)),
     }
+    tables["pair_scopes"], tables["pair_scope_areas"] = ((None, t) for t in build_pair_scope_tables(
+        [s.meta for s in sources], admin1_parents()))
     for name, frames in extra.items():
         tables[name] = ({"mmp_incidents": schema.INCIDENT_TYPES}.get(name), pd.concat(frames, ignore_index=True))
     return tables, notes
@@ -249,6 +252,13 @@ def compute_used_dimension_codes(obs: pd.DataFrame, dataset_dims: pd.DataFrame) 
         codes = obs.loc[obs["dataset_id"].eq(row.dataset_id), row.column].dropna().unique()
         pairs += [(row.dimension_id, code) for code in codes]
     return pd.DataFrame(sorted(set(pairs)), columns=["dimension_id", "code"])
+
+
+def admin1_parents() -> dict[str, str]:
+    """``{admin-1 code: country code}`` from the gazetteer."""
+    gaz = geodata.gazetteer()
+    a1 = gaz[gaz["level"] == "admin1"]
+    return dict(zip(a1["geo_code"], a1["parent_code"]))
 
 
 PERIOD_NOTE_COLUMNS = ("dataset_id", "time_period", "flag", "note_es", "note_en")

@@ -325,7 +325,7 @@ def compute(indicator_id: str, level: str, period: str | None = None, **filters:
     obs = load_observations(spec)
     parents = admin1_parents() if level == "country" else None
     frame = compute_frame(indicator, level, obs, level_codes(level), parents=parents, **filters)
-    frame = attach_period_status(frame)
+    frame = attach_pair_coverage(attach_period_status(frame))
     if period is not None:
         frame = select_period(frame, indicator, period)
     return attach_sources(frame, load_datasets())
@@ -338,6 +338,19 @@ def attach_period_status(frame: pd.DataFrame, notes: pd.DataFrame | None = None)
 
     notes = load_period_notes() if notes is None else notes
     return frame.assign(period_status=period_status_column(frame, compute_indicator_statuses(frame, notes)))
+
+
+def attach_pair_coverage(frame: pd.DataFrame, scopes: Mapping | None = None) -> pd.DataFrame:
+    """Add ``coverage`` (``complete`` / ``partial_pairs``) and ``coverage_note_es/en`` to every row: a total
+    over partners of a territory outside a dataset's pair scope (UN DESA or UNHCR for Germany: only its
+    American and Spanish partners were vendored) is not the territory's real total (``etl.pair_scope``)."""
+    from etl.pair_scope import compute_total_coverage, load_pair_scopes
+    from etl.store import connect
+
+    if scopes is None:
+        with connect() as con:
+            scopes = load_pair_scopes(con)
+    return compute_total_coverage(frame, scopes)
 
 
 def load_unit_exclusions(indicator_id: str, level: str) -> pd.DataFrame:

@@ -398,6 +398,17 @@ def compute_place_totals(flows: pd.DataFrame) -> pd.DataFrame:
     return totals
 
 
+def compute_place_total_coverage(totals: pd.DataFrame, view: FlowView, scopes: Mapping) -> pd.DataFrame:
+    """``compute_place_totals`` plus ``coverage`` (``complete`` / ``partial_pairs``) and its caveat
+    (``coverage_note_es``, ``coverage_note_en``): a place outside the view's dataset pair scope (UN DESA,
+    UNHCR: Americas and Spain) has totals over its American and Spanish partners only (``etl.pair_scope``).
+    ``scopes``: ``etl.pair_scope.load_pair_scopes(con)``."""
+    from etl.pair_scope import compute_total_coverage
+
+    framed = totals.assign(dataset_id=view.dataset_id)
+    return compute_total_coverage(framed, scopes, area_column="place").drop(columns="dataset_id")
+
+
 def compute_summary(selection: FlowSelection) -> dict[str, float | int]:
     """Counts and volumes of what is drawn, hidden, not drawable and missing (for the page and tests)."""
     return {

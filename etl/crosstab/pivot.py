@@ -25,7 +25,7 @@ from etl.crosstab.messages import message
 MISSING = ".."
 SYMBOLS = {"primary": "C", "complement": "R", "secondary": "D"}
 FORMATS = {"value": "#,##0.##", "share": "#,##0.0", "per_capita": "#,##0.00"}
-OWN_FLAGS = ("p", "a")  # the engine's own flags; observation statuses come from the obs_statuses codelist
+OWN_FLAGS = ("p", "a", "c")  # the engine's own flags; observation statuses come from the obs_statuses codelist
 
 
 def result_statistics(result: CrosstabResult) -> list[str]:
