@@ -120,3 +120,14 @@ def test_code_only_readers_do_not_put_china_under_taiwan(name):
     twn = by_year.get("TWN", pd.Series(0.0, index=by_year.index)).fillna(0)
     chn = by_year.get("CHN", pd.Series(0.0, index=by_year.index)).fillna(0)
     assert (twn <= chn.clip(lower=10)).all(), by_year[["TWN"]].dropna().to_dict()
+
+
+def test_honduras_department_population_carries_the_wpp_caveat():
+    """INE's 2019 projection is about 8 % below UN WPP 2024: said in the dataset and in the indicator."""
+    from etl.sources import hnd_ine_population2019
+    from indicators import load_catalogue
+
+    meta = hnd_ine_population2019.DATASET
+    assert "8 %" in meta["caveats_es"] and "8%" in meta["caveats_en"] and "WPP" in meta["caveats_en"]
+    population = load_catalogue().get("population")
+    assert "8 %" in population.text("comparability", "es") and "8%" in population.text("comparability", "en")
