@@ -51,6 +51,10 @@ EXPECTED_ROWS = {
     "mex_conapo_indicators": 32_058,               # non-empty value cells
     "mex_conapo_migration_quinquennial": 47_808,   # 23,904 rows x 2 columns
     "hnd_ine_population2019": 18,                  # 18 departments
+    "gtm_ine_census2018": 154,                     # 22 departments x 7 counts
+    "slv_bcr_census2024": 99,                      # 14 departments x 7 counts + the national census total
+    "slv_bcr_census2024_emigrants": 25_988,        # 50,714 municipality cells summed to departments
+    "hnd_ine_emr2023": 36,                         # 18 departments x 2 sexes
 }
 
 
@@ -78,7 +82,9 @@ def store_total(path: Path, dataset_id: str, where: str = "TRUE", *params) -> fl
 def test_every_vendored_migration_and_admin1_file_has_a_reader():
     read = {s.path.resolve() for s in discover_sources()}
     vendored = {p.resolve() for p in MIG.iterdir()} | {
-        p.resolve() for p in ADM.glob("*.csv") if "quinquennium_totals" not in p.name}  # derived convenience file
+        p.resolve() for p in ADM.glob("*.csv") if "quinquennium_totals" not in p.name} | {  # derived convenience file
+        p.resolve() for d in ("gtm_census2018", "slv_census2024", "hnd_emr2023") for p in (ADM / d).iterdir()
+        if p.name != "slv_bcr_census2024_by_municipio.csv"}  # read by slv_bcr_census2024 for the national total
     assert vendored == read
 
 
