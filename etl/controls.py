@@ -79,6 +79,10 @@ GTM_FILE = "gtm_census2018/gtm_ine_census2018_by_department.csv"
 SLV_DEPT = "slv_census2024/slv_bcr_census2024_by_department.csv"
 SLV_MUNI = "slv_census2024/slv_bcr_census2024_by_municipio.csv"
 SLV_EMIG = "slv_census2024/slv_bcr_census2024_emigrants_by_municipio_sex_cause_year_age.csv.gz"
+INEC_EML = "INEC Panamá, Encuesta de Mercado Laboral, August 2023 (vendor/PROVENANCE.md section 7)"
+PAN_COLON = "ref_area = 'PA-3' AND time_period = '2023-08' AND sex = '_T' AND dim_1 = '_T'"
+PAN_FILE = "pan_inec_labour_survey/pan_inec_eml_by_province_tidy.csv"
+GDL_FILE = "gdl_subnational/gdl_shdi_v5_central_america_caribbean.csv"
 HND_EMR = "hnd_emr2023/hnd_ine_emr2023_emigrants_by_department_long.csv"
 
 PUBLISHED: tuple[Control, ...] = (
@@ -159,6 +163,14 @@ PUBLISHED: tuple[Control, ...] = (
               _obs("slv_bcr_census2024_emigrants", f"dim_1 = '{cause}'"), SLV_CENSUS, expected=v)
       for cause, v in (("work", 129_172), ("family_reunification", 33_731), ("insecurity_violence", 32_647),
                        ("study", 10_813))),
+    Control("Panama labour force, Colón, August 2023", "pan_inec_labour_survey",
+            _obs("pan_inec_labour_survey", PAN_COLON, "labour_force"), INEC_EML, expected=123_948),
+    Control("Panama unemployed, Colón, August 2023", "pan_inec_labour_survey",
+            _obs("pan_inec_labour_survey", PAN_COLON, "unemployed"), INEC_EML, expected=12_896),
+    Control("Panama unemployment rate, August 2023 (INEC: 7.4 %)", "pan_inec_labour_survey",
+            "SELECT 100 * sum(value) FILTER (WHERE measure = 'unemployed') / sum(value) FILTER (WHERE measure = "
+            "'labour_force') FROM observations WHERE dataset_id = 'pan_inec_labour_survey' AND time_period = '2023-08' "
+            "AND sex = '_T' AND dim_1 = '_T'", INEC_EML, expected=7.43, tolerance=0.01),
     Control("Honduras EMR 2023 emigrants with a department (580,736 minus codes 50 and 99)", "hnd_ine_emr2023",
             _obs("hnd_ine_emr2023"), "vendor/PROVENANCE.md section 7 (total 580,736)", expected=580_736 - 5_366,
             tolerance=1),
@@ -300,6 +312,14 @@ RAW: tuple[Control, ...] = (
             f"vendor/{ADM}{HND_EMR}", raw_sql=_csv(f"{ADM}{HND_EMR}", "SELECT sum(CAST(emigrants AS DOUBLE)) "
                                                                       "FROM {csv} WHERE depto NOT IN ('50', '99')"),
             tolerance=1e-6),
+    *(Control(f"Panama labour survey {column}, every row", "pan_inec_labour_survey",
+              _obs("pan_inec_labour_survey", "TRUE", measure), f"vendor/{ADM}{PAN_FILE}",
+              raw_sql=_csv(f"{ADM}{PAN_FILE}", f"SELECT sum(TRY_CAST({column} AS DOUBLE)) FROM {{csv}}"))
+      for column, measure in (("pea", "labour_force"), ("desocupados", "unemployed"))),
+    Control("GDL subnational HDI, sum over HND, CRI, GUY, PAN regions", "gdl_shdi",
+            _obs("gdl_shdi", "TRUE", "subnational_hdi"), f"vendor/{ADM}{GDL_FILE}",
+            raw_sql=_csv(f"{ADM}{GDL_FILE}", "SELECT sum(TRY_CAST(shdi AS DOUBLE)) FROM {csv} "
+                                             "WHERE iso3 IN ('HND', 'CRI', 'GUY', 'PAN')"), tolerance=1e-6),
     Control("CONAPO births 2030, all states", "mex_conapo_indicators",
             _obs("mex_conapo_indicators", "ref_area <> 'MEX' AND time_period = '2030'", "births"),
             f"vendor/{ADM}mex_conapo2023_state_demographic_indicators_1950_2070.csv",

@@ -55,6 +55,8 @@ EXPECTED_ROWS = {
     "slv_bcr_census2024": 99,                      # 14 departments x 7 counts + the national census total
     "slv_bcr_census2024_emigrants": 25_988,        # 50,714 municipality cells summed to departments
     "hnd_ine_emr2023": 36,                         # 18 departments x 2 sexes
+    "pan_inec_labour_survey": 6_420,               # 1,605 rows x 4 counts, empty cells not stored
+    "gdl_shdi": 4_230,                             # 47 regions of HND, CRI, GUY, PAN x 30 years x 3 measures
 }
 
 
@@ -83,7 +85,8 @@ def test_every_vendored_migration_and_admin1_file_has_a_reader():
     read = {s.path.resolve() for s in discover_sources()}
     vendored = {p.resolve() for p in MIG.iterdir()} | {
         p.resolve() for p in ADM.glob("*.csv") if "quinquennium_totals" not in p.name} | {  # derived convenience file
-        p.resolve() for d in ("gtm_census2018", "slv_census2024", "hnd_emr2023") for p in (ADM / d).iterdir()
+        p.resolve() for d in ("gtm_census2018", "slv_census2024", "hnd_emr2023", "pan_inec_labour_survey",
+                                         "gdl_subnational") for p in (ADM / d).iterdir()
         if p.name != "slv_bcr_census2024_by_municipio.csv"}  # read by slv_bcr_census2024 for the national total
     assert vendored == read
 

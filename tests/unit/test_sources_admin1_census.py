@@ -157,3 +157,48 @@ def test_cross_tab_by_cause_and_department(built_store):
         tidy = run_crosstab(con, spec).tidy
     cell = tidy[(tidy["ref_area"] == "_T") & (tidy["emigration_cause"] == "work")]["value"]
     assert cell.iloc[0] == 129_172
+
+
+PAN = ADM / "pan_inec_labour_survey" / "pan_inec_eml_by_province_tidy.csv"
+GDL = ADM / "gdl_subnational" / "gdl_shdi_v5_central_america_caribbean.csv"
+
+
+def test_panama_labour_survey_colon_august_2023():
+    from etl.sources import pan_inec_labour_survey
+
+    out = pan_inec_labour_survey.read()
+    assert set(out["obs_status"]) == {"E"}
+    colon = out[(out.ref_area == "PA-3") & (out.time_period == "2023-08") & (out.sex == "_T") & (out.dim_1 == "_T")]
+    got = colon.set_index("measure")["value"]
+    assert got["labour_force"] == 123_948 and got["unemployed"] == 12_896
+    raw = [r for r in rows(PAN) if r["provincia"] == "Colón" and r["periodo"] == "2023-08" and r["area"] == "total"
+           and r["sexo"] == "total"][0]
+    assert float(raw["pea"]) == 123_948 and round(float(raw["tasa_desempleo"]), 2) == 10.40
+    assert "PA-10" in set(out["ref_area"])           # Panamá Oeste published apart from 2014
+
+
+def test_gdl_is_stored_only_where_regions_are_admin1_units():
+    from etl.sources import gdl_shdi
+
+    out = gdl_shdi.read()
+    countries = {code.split("-")[0] for code in out["ref_area"]}
+    assert countries == {"HN", "CR", "GY", "PA"}
+    assert out.attrs["notes"]["rows_not_admin1_skipped"] == sum(
+        r["iso3"] not in ("HND", "CRI", "GUY", "PAN") for r in rows(GDL))
+    assert out[out.measure == "subnational_hdi"]["ref_area"].nunique() == 18 + 7 + 10 + 12
+    hn = out[(out.measure == "subnational_hdi") & (out.time_period == "2019")].set_index("ref_area")["value"]
+    raw = {r["region_name"]: float(r["shdi"]) for r in rows(GDL) if r["year"] == "2019" and r["iso3"] == "HND"}
+    assert hn["HN-CR"] == raw["Honduras - Cortes"]
+    assert set(out["obs_status"]) == {"E"}
+
+
+@pytest.mark.parametrize("indicator,period,geo,expected", [
+    ("pan_unemployment_rate", "2023-08", "PA-3", 12_896 / 123_948 * 100),
+    ("subnational_hdi", "2019", "CR-SJ", None),
+])
+def test_context_indicators(built_store, indicator, period, geo, expected):
+    frame = indicators.compute(indicator, "admin1", period).set_index("geo_code")
+    assert frame.loc[geo, "obs_status"] == "E"
+    if expected is not None:
+        assert frame.loc[geo, "value"] == pytest.approx(expected)
+    assert not frame.index.str.startswith(("GT-", "SV-", "NI-", "JM-")).any()   # never drawn where not admin-1
