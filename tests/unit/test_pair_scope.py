@@ -84,3 +84,22 @@ def test_cross_tab_marks_germany_and_says_why(built_store):
     assert "c" in flags["DEU"] and "c" not in flags["MEX"]
     assert any("Germany" in n for n in build_notes(result, "en"))
     assert any("Alemania" in n for n in build_notes(result, "es"))
+
+
+def test_downloads_carry_the_coverage_flag_and_period_status():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from layers.exports import build_export_frame
+
+    values = pd.DataFrame({"geo_code": ["DEU", "MEX"], "indicator_id": "immigrant_stock", "period": "2024",
+                           "value": [319_400.0, 1_726_089.0], "unit": "persons", "obs_status": "A", "months": 12.0,
+                           "dataset_id": "ims", "title_en": "t", "publisher": "p", "licence": "l",
+                           "licence_url": "u", "attribution": "a", "retrieved": "r", "revision": "v",
+                           "period_status": ["complete", "mid_year"]})
+    values = compute_total_coverage(values, SCOPE)
+    geometry = gpd.GeoDataFrame({"geo_code": ["DEU", "MEX"], "name_en": ["Germany", "Mexico"]},
+                                geometry=[Point(10, 51), Point(-102, 23)], crs=4326)
+    out = build_export_frame(values, geometry, "en", "Immigrants", "persons").set_index("geo_code")
+    assert out.loc["DEU", "coverage"] == PARTIAL and out.loc["DEU", "coverage_note"] == "American pairs only"
+    assert out.loc["MEX", "coverage"] == "complete" and out.loc["MEX", "period_status"] == "mid_year"
