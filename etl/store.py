@@ -21,8 +21,8 @@ import pandas as pd
 
 import geodata
 from etl import schema
-from etl.pair_scope import build_pair_scope_tables
 from etl.codelist import COMPOUND_SEPARATOR, Codelists, compound_names, load_codelists
+from etl.pair_scope import build_pair_scope_tables
 from etl.sources import Source, discover_sources
 from geodata import paths
 

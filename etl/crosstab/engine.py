@@ -29,8 +29,8 @@ from etl.crosstab.messages import CrosstabError, Problem, list_choices, message
 from etl.crosstab.spec import (
     FILTER_PREFIX, QuerySpec, check_spec, dimension_additive, validate_confidential_filters, validate_spec,
 )
-from etl.pair_scope import PairScope, is_partial_cell, load_pair_scopes
 from etl.disclosure import DisclosureReport, DisclosureSettings, apply_disclosure_control, load_disclosure_settings
+from etl.pair_scope import PairScope, is_partial_cell, load_pair_scopes
 
 SETTINGS_PATH = Path(__file__).resolve().with_name("settings.yaml")
 AGE_CODE = re.compile(r"^Y(?:(\d+)T(\d+)|_LT(\d+)|_GE(\d+))$")  # Y15T24, Y_LT18, Y_GE65
