@@ -202,3 +202,11 @@ def test_context_indicators(built_store, indicator, period, geo, expected):
     if expected is not None:
         assert frame.loc[geo, "value"] == pytest.approx(expected)
     assert not frame.index.str.startswith(("GT-", "SV-", "NI-", "JM-")).any()   # never drawn where not admin-1
+
+
+def test_every_catalogue_palette_exists():
+    from layers.palettes import load_palettes
+
+    palettes = set(load_palettes())
+    cat = indicators.load_catalogue()
+    assert {i: ind.palette for i, ind in cat.indicators.items() if ind.palette not in palettes} == {}
