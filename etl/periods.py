@@ -110,6 +110,12 @@ def fiscal_year_label(fiscal_year: int) -> str:
     return f"{FISCAL_PREFIX}{int(fiscal_year)}"
 
 
+def compute_fiscal_year_labels(time_start: pd.Series) -> pd.Series:
+    """``FY2024`` for every date from 1 Oct 2023 to 30 Sep 2024 (vectorised ``us_fiscal_year``)."""
+    start = pd.to_datetime(time_start)
+    return FISCAL_PREFIX + (start.dt.year + (start.dt.month >= 10).astype(int)).astype(str)
+
+
 def period_year(label: str) -> int:
     """The first year of a period label: ``"2023"``, ``"FY2023"``, ``"2023-03"`` -> 2023; ``"2015-2019"`` -> 2015."""
     match = _YEAR_IN.search(str(label))

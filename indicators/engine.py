@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from etl.periods import PeriodError, compute_covered_months
+from etl.periods import PeriodError, compute_covered_months, compute_fiscal_year_labels
 from indicators.catalogue import Indicator, LevelSpec, Term, load_catalogue
 from indicators.quality import (
     STATUS_ORDER, coerce_missing, combine_status, fill_nearest, period_year, sort_periods,
@@ -44,7 +44,7 @@ def compute_period_labels(obs: pd.DataFrame, rule: str) -> pd.Series:
     if rule == "calendar_year":
         return start.dt.year.astype(str)
     if rule == "us_fiscal_year":
-        return "FY" + (start + pd.DateOffset(months=3)).dt.year.astype(str)
+        return compute_fiscal_year_labels(start)
     raise ValueError(f"unknown period rule {rule!r}")
 
 

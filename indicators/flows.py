@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from etl.periods import compute_covered_months, compute_expected_months, period_sort_key
+from etl.periods import (
+    compute_covered_months, compute_expected_months, compute_fiscal_year_labels, period_sort_key,
+)
 
 VIEWS_FILE = Path(__file__).resolve().parent / "flows.yaml"
 
@@ -228,8 +230,7 @@ def compute_period_labels(obs: pd.DataFrame, step: str, year_basis: str = "calen
     if step == "month":
         return pd.Series(np.where(monthly, obs["time_period"], None), index=obs.index, dtype=object)
     if year_basis == "us_fiscal":
-        fy = start.dt.year + (start.dt.month >= 10).astype(int)
-        label = "FY" + fy.astype(str)
+        label = compute_fiscal_year_labels(start)
     else:
         label = start.dt.year.astype(str)
     return pd.Series(np.where(monthly, label, obs["time_period"]), index=obs.index, dtype=object)

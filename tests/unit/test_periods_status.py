@@ -165,3 +165,11 @@ def test_compute_marks_every_row_with_its_period_status(built_store):
     assert status["2020"] == "complete" and status["2025"] == "partial"
     from indicators.engine import compute_default_period
     assert compute_default_period(indicators.compute("protection_hosted", "country")) == "2024"
+
+
+def test_fiscal_year_labels_are_derived_in_one_place():
+    from etl.periods import compute_fiscal_year_labels, us_fiscal_year
+
+    dates = pd.Series(pd.to_datetime(["2022-09-30", "2022-10-01", "2023-09-01", "2023-10-31"]))
+    assert compute_fiscal_year_labels(dates).tolist() == ["FY2022", "FY2023", "FY2023", "FY2024"]
+    assert [f"FY{us_fiscal_year(d.date())}" for d in dates] == compute_fiscal_year_labels(dates).tolist()
