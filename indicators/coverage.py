@@ -3,7 +3,8 @@
 One row per network country x level (country, admin-1) x theme (the catalogue's themes) x year. A cell is
 
     exists    at least one indicator of the theme has a value for the country (at admin-1: for every unit of
-              the country that has geometry) in a complete period of that year;
+              the country that has geometry) in a complete period of that year; an indicator mapped by
+              partner (Darién transit by nationality) also counts for the country that reports it (Panama);
     partial   values exist, but only in partial, mid-year or projected periods, or for some of the country's
               units only, or as totals over incomplete pairs (``coverage = partial_pairs``);
     missing   nothing: a gap to show, never to fill. It links to the submission page.
@@ -156,6 +157,31 @@ def label_matrix(matrix: pd.DataFrame, catalogue: Catalogue, names: Mapping[str,
     return out.drop(columns=["reason_es", "reason_en"])
 
 
+def compute_reporter_rows(numerator_rows: pd.DataFrame, labels: pd.Series, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows that make an indicator mapped by partner (nationality, origin) count for the country that *reports*
+    it too: Panama reports Darién transit by nationality, Mexico its deportations. One row per reporter and
+    period with a value, with the period status of the indicator's own frame for that period."""
+    have = numerator_rows["value"].notna()
+    pairs = pd.DataFrame({"geo_code": numerator_rows.loc[have, "ref_area"], "period": labels[have].astype(str)})
+    pairs = pairs.drop_duplicates()
+    status = frame.drop_duplicates("period").set_index("period")["period_status"] \
+        if "period_status" in frame and not frame.empty else pd.Series(dtype=object)
+    pairs = pairs[pairs["period"].isin(status.index)]
+    return pairs.assign(value=1.0, period_status=pairs["period"].map(status), coverage="complete")
+
+
+def load_reporter_rows(indicator, frame: pd.DataFrame) -> pd.DataFrame:
+    """``compute_reporter_rows`` over the store for an indicator whose country-level numerator is by partner."""
+    from indicators.engine import compute_period_labels, select_rows
+    from indicators.store import load_observations
+
+    spec = indicator.levels.get("country")
+    if spec is None or spec.numerator.area != "counterpart_area":
+        return frame.iloc[0:0]
+    rows = select_rows(load_observations(spec), spec.numerator)
+    return compute_reporter_rows(rows, compute_period_labels(rows, spec.numerator.period), frame)
+
+
 def load_coverage_matrix(years: Iterable[int] | None = None, lang: str = "es") -> pd.DataFrame:
     """The matrix over the store (every catalogue indicator at every level), for the 12 network countries."""
     import geodata
@@ -164,6 +190,8 @@ def load_coverage_matrix(years: Iterable[int] | None = None, lang: str = "es") -
 
     catalogue = load_catalogue()
     frames = {(i, lv): compute(i, lv) for i, ind in catalogue.indicators.items() for lv in ind.levels}
+    frames = {key: pd.concat([frame, load_reporter_rows(catalogue.get(key[0]), frame)], ignore_index=True)
+              if key[1] == "country" else frame for key, frame in frames.items()}
     gaz = geodata.gazetteer()
     countries = sorted(gaz.loc[(gaz["level"] == "country") & gaz["in_network"].astype(bool), "geo_code"])
     a1 = gaz[(gaz["level"] == "admin1")]

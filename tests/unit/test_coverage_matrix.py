@@ -126,3 +126,23 @@ def test_the_store_matrix_shows_the_new_admin1_sources_and_the_gaps():
     assert m.loc[("GTM", "country", "irregular", 2025), "status"] == "partial"       # CBP FY2025: 8 of 12 months
     assert m.loc[("GTM", "country", "irregular", 2024), "status"] == "exists"
     assert m.loc[("SUR", "country", "irregular", 2024), "status"] == "missing"
+    assert m.loc[("PAN", "country", "irregular", 2024), "status"] == "exists"        # Panama reports Darién
+    assert m.loc[("PAN", "country", "irregular", 2025), "status"] == "partial"       # 4 of 12 months
+    assert m.loc[("MEX", "country", "returns", 2024), "status"] == "exists"          # Mexico reports deportations
+
+
+def test_reporter_rows_count_for_the_reporting_country():
+    from indicators.coverage import compute_reporter_rows
+
+    numerator = pd.DataFrame({"ref_area": ["PAN", "PAN", "PAN"], "value": [5.0, None, 2.0]})
+    labels = pd.Series(["2024", "2025", "2025"])
+    frame = pd.DataFrame({"geo_code": ["VEN", "VEN"], "period": ["2024", "2025"], "value": [5.0, 2.0],
+                          "period_status": ["complete", "partial"]})
+    rows = compute_reporter_rows(numerator, labels, frame).set_index("period")
+    assert rows.loc["2024", "geo_code"] == "PAN" and rows.loc["2024", "period_status"] == "complete"
+    assert rows.loc["2025", "period_status"] == "partial"
+    frames = {("transit", "country"): rows.reset_index()[["geo_code", "period", "value", "period_status", "coverage"]]}
+    m = build_coverage_matrix(frames, CAT, ["PAN"], PARENTS, UNITS, [2024, 2025], "en").set_index(
+        ["country", "level", "theme", "year"])
+    assert m.loc[("PAN", "country", "irregular", 2024), "status"] == "exists"
+    assert m.loc[("PAN", "country", "irregular", 2025), "status"] == "partial"
