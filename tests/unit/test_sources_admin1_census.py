@@ -210,3 +210,23 @@ def test_every_catalogue_palette_exists():
     palettes = set(load_palettes())
     cat = indicators.load_catalogue()
     assert {i: ind.palette for i, ind in cat.indicators.items() if ind.palette not in palettes} == {}
+
+
+def test_etl_check_runs_the_new_control_totals(built_store):
+    import duckdb
+
+    from etl.controls import run_controls
+
+    with duckdb.connect(str(built_store), read_only=True) as con:
+        results = {r.control.name: r for r in run_controls(con)}
+    for name in ("Guatemala census 2018 population (departments)",
+                 "El Salvador census 2024 population (official total)",
+                 "El Salvador census 2024, departments (total minus 107,055 without department)",
+                 "El Salvador census 2024 emigrants (department file)",
+                 "El Salvador census 2024 emigrants (cross-tab file)",
+                 "El Salvador census 2024 emigrants, cause insecurity_violence",
+                 "El Salvador persons without department (municipality code 15)",
+                 "Honduras EMR 2023 emigrants by department (weighted)",
+                 "Panama unemployment rate, August 2023 (INEC: 7.4 %)"):
+        assert results[name].passed, (name, results[name].expected, results[name].found)
+    assert results["Guatemala census 2018 population (departments)"].expected == 14_901_286
