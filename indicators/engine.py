@@ -325,10 +325,23 @@ def compute(indicator_id: str, level: str, period: str | None = None, **filters:
     obs = load_observations(spec)
     parents = admin1_parents() if level == "country" else None
     frame = compute_frame(indicator, level, obs, level_codes(level), parents=parents, **filters)
-    frame = attach_pair_coverage(attach_period_status(frame))
+    notes, scopes = load_period_metadata()
+    frame = attach_pair_coverage(attach_period_status(frame, notes), scopes)
     if period is not None:
         frame = select_period(frame, indicator, period)
     return attach_sources(frame, load_datasets())
+
+
+def load_period_metadata() -> tuple[pd.DataFrame, dict]:
+    """The store's period notes and pair scopes, read on one connection."""
+    from etl.pair_scope import load_pair_scopes
+    from etl.store import connect
+    from indicators.periods import NOTE_COLUMNS, NOTES_SQL
+
+    with connect() as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        notes = con.execute(NOTES_SQL).df() if "period_notes" in tables else pd.DataFrame(columns=NOTE_COLUMNS)
+        return notes, load_pair_scopes(con)
 
 
 def attach_period_status(frame: pd.DataFrame, notes: pd.DataFrame | None = None) -> pd.DataFrame:

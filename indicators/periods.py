@@ -25,6 +25,7 @@ from etl.periods import (
 )
 
 PROJECTION = "F"
+NOTE_COLUMNS = ["dataset_id", "time_period", "flag", "note_es", "note_en"]
 NOTES_SQL = "SELECT dataset_id, time_period, flag, note_es, note_en FROM period_notes"
 STATUS_COLUMNS = ("period", "status", "complete", "months", "months_expected", "text_es", "text_en")
 
@@ -59,7 +60,7 @@ def load_period_notes() -> pd.DataFrame:
     with connect() as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "period_notes" not in tables:
-            return pd.DataFrame(columns=["dataset_id", "time_period", "flag", "note_es", "note_en"])
+            return pd.DataFrame(columns=NOTE_COLUMNS)
         return con.execute(NOTES_SQL).df()
 
 
