@@ -131,3 +131,31 @@ def test_honduras_department_population_carries_the_wpp_caveat():
     assert "8 %" in meta["caveats_es"] and "8%" in meta["caveats_en"] and "WPP" in meta["caveats_en"]
     population = load_catalogue().get("population")
     assert "8 %" in population.text("comparability", "es") and "8%" in population.text("comparability", "en")
+
+
+# UN-style names of UNHCR's country list that the gazetteer spells otherwise, checked by eye
+UNHCR_VARIANTS = {
+    ("Bonaire, Saint Eustatius and Saba", "BES"), ("Bonaire, Sint Eustatius and Saba", "BES"),
+    ("Central African Rep.", "CAF"), ("Dem. People's Rep. of Korea", "PRK"), ("Dem. Rep. of the Congo", "COD"),
+    ("Dominican Rep.", "DOM"), ("Holy See", "VAT"), ("Holy See (the)", "VAT"), ("Lao People's Dem. Rep.", "LAO"),
+    ("Myanmar", "MMR"), ("Palestinian", "PSE"), ("State of Palestine", "PSE"), ("Rep. of Korea", "KOR"),
+    ("Russian Federation", "RUS"), ("Syrian Arab Rep.", "SYR"), ("Tibetan", "TIB"), ("", "TIB"),
+}
+
+
+def test_unhcr_every_country_name_gets_the_code_it_names():
+    from etl.sources import _unhcr
+
+    pairs = set()
+    for name in ("population", "asylum_applications", "asylum_decisions", "flows", "solutions"):
+        with open(MIG / f"unhcr_{name}_americas_esp.csv", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                pairs |= {(r["coo_name"], r["coo_iso"]), (r["coa_name"], r["coa_iso"])}
+    wrong = []
+    for label, iso in sorted(pairs):
+        code = _unhcr.ALIASES.get(iso) or geodata.resolve(iso, level=None)
+        if code in UNKNOWN or (label, code) in UNHCR_VARIANTS or name_matches(label, code):
+            continue
+        wrong.append((label, iso, code))
+    assert wrong == []
+    assert ("China", "CHN") in pairs and not any(label == "China" and iso == "TWN" for label, iso in pairs)
