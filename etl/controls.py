@@ -72,6 +72,18 @@ MIG = "migration/"
 ADM = "admin1_stats/"
 DARIEN = "SNM Panamá, annual sums in vendor/PROVENANCE.md"
 CONAPO_QQ = "mex_conapo_migration_quinquennial"
+GTM_CENSUS = "INE Guatemala, Censo 2018 (vendor/PROVENANCE.md section 7)"
+UNFPA_IOM = "UNFPA/IOM 2021 analysis of the 2018 census (vendor/PROVENANCE.md section 7)"
+SLV_CENSUS = "BCR/ONEC, Censo 2024 results (vendor/PROVENANCE.md section 7)"
+GTM_FILE = "gtm_census2018/gtm_ine_census2018_by_department.csv"
+SLV_DEPT = "slv_census2024/slv_bcr_census2024_by_department.csv"
+SLV_MUNI = "slv_census2024/slv_bcr_census2024_by_municipio.csv"
+SLV_EMIG = "slv_census2024/slv_bcr_census2024_emigrants_by_municipio_sex_cause_year_age.csv.gz"
+INEC_EML = "INEC Panamá, Encuesta de Mercado Laboral, August 2023 (vendor/PROVENANCE.md section 7)"
+PAN_COLON = "ref_area = 'PA-3' AND time_period = '2023-08' AND sex = '_T' AND dim_1 = '_T'"
+PAN_FILE = "pan_inec_labour_survey/pan_inec_eml_by_province_tidy.csv"
+GDL_FILE = "gdl_subnational/gdl_shdi_v5_central_america_caribbean.csv"
+HND_EMR = "hnd_emr2023/hnd_ine_emr2023_emigrants_by_department_long.csv"
 
 PUBLISHED: tuple[Control, ...] = (
     Control("USA migrant stock 2024 (about 52.4 million)", "undesa_ims2024", _obs("undesa_ims2024",
@@ -122,6 +134,46 @@ PUBLISHED: tuple[Control, ...] = (
             "CONAPO 2023 (vendor/PROVENANCE.md)", expected=128_210_000, tolerance=5_000),
     Control("Honduras departments 2019", "hnd_ine_population2019", _obs("hnd_ine_population2019"),
             "INE Honduras via openhn (vendor/PROVENANCE.md)", expected=9_158_345),
+    # issue 12: admin-1 census and survey sources (figures in vendor/PROVENANCE.md section 7)
+    Control("Guatemala census 2018 population (departments)", "gtm_ine_census2018",
+            _obs("gtm_ine_census2018", "sex = '_T'", "population"), GTM_CENSUS, expected=14_901_286),
+    Control("Guatemala census 2018, Guatemala department", "gtm_ine_census2018",
+            _obs("gtm_ine_census2018", "sex = '_T' AND ref_area = 'GT-01'", "population"), GTM_CENSUS,
+            expected=3_015_081),
+    Control("Guatemala census 2018, Alta Verapaz", "gtm_ine_census2018",
+            _obs("gtm_ine_census2018", "sex = '_T' AND ref_area = 'GT-16'", "population"), GTM_CENSUS,
+            expected=1_215_038),
+    Control("Guatemala census 2018, Huehuetenango emigrants (the most)", "gtm_ine_census2018",
+            _obs("gtm_ine_census2018", "ref_area = 'GT-13'", "emigrants_reported"), UNFPA_IOM, expected=55_851),
+    Control("El Salvador census 2024 population (official total)", "slv_bcr_census2024",
+            _obs("slv_bcr_census2024", "ref_area = 'SLV'", "population"), SLV_CENSUS, expected=6_029_976),
+    Control("El Salvador census 2024, departments (total minus 107,055 without department)", "slv_bcr_census2024",
+            _obs("slv_bcr_census2024", "ref_area <> 'SLV' AND sex = '_T'", "population"), SLV_CENSUS,
+            expected=6_029_976 - 107_055),
+    Control("El Salvador census 2024 households", "slv_bcr_census2024",
+            _obs("slv_bcr_census2024", "TRUE", "households"), SLV_CENSUS, expected=1_920_668),
+    Control("El Salvador census 2024, La Libertad", "slv_bcr_census2024",
+            _obs("slv_bcr_census2024", "ref_area = 'SV-LI' AND sex = '_T'", "population"), SLV_CENSUS,
+            expected=765_879),
+    Control("El Salvador census 2024 emigrants (department file)", "slv_bcr_census2024",
+            _obs("slv_bcr_census2024", "TRUE", "emigrants_reported"), SLV_CENSUS, expected=226_808),
+    Control("El Salvador census 2024 emigrants (cross-tab file)", "slv_bcr_census2024_emigrants",
+            _obs("slv_bcr_census2024_emigrants"), SLV_CENSUS, expected=226_808),
+    *(Control(f"El Salvador census 2024 emigrants, cause {cause}", "slv_bcr_census2024_emigrants",
+              _obs("slv_bcr_census2024_emigrants", f"dim_1 = '{cause}'"), SLV_CENSUS, expected=v)
+      for cause, v in (("work", 129_172), ("family_reunification", 33_731), ("insecurity_violence", 32_647),
+                       ("study", 10_813))),
+    Control("Panama labour force, Colón, August 2023", "pan_inec_labour_survey",
+            _obs("pan_inec_labour_survey", PAN_COLON, "labour_force"), INEC_EML, expected=123_948),
+    Control("Panama unemployed, Colón, August 2023", "pan_inec_labour_survey",
+            _obs("pan_inec_labour_survey", PAN_COLON, "unemployed"), INEC_EML, expected=12_896),
+    Control("Panama unemployment rate, August 2023 (INEC: 7.4 %)", "pan_inec_labour_survey",
+            "SELECT 100 * sum(value) FILTER (WHERE measure = 'unemployed') / sum(value) FILTER (WHERE measure = "
+            "'labour_force') FROM observations WHERE dataset_id = 'pan_inec_labour_survey' AND time_period = '2023-08' "
+            "AND sex = '_T' AND dim_1 = '_T'", INEC_EML, expected=7.43, tolerance=0.01),
+    Control("Honduras EMR 2023 emigrants with a department (580,736 minus codes 50 and 99)", "hnd_ine_emr2023",
+            _obs("hnd_ine_emr2023"), "vendor/PROVENANCE.md section 7 (total 580,736)", expected=580_736 - 5_366,
+            tolerance=1),
 )
 
 RAW: tuple[Control, ...] = (
@@ -217,6 +269,57 @@ RAW: tuple[Control, ...] = (
             raw_sql=_csv(f"{ADM}mex_conapo2023_international_migration_by_state_quinquennium_totals.csv",
                          "SELECT sum(CAST(emigrants_international AS DOUBLE)) FROM {csv} WHERE cve_ent = '0' "
                          "AND period = '2015-2019'")),
+    *(Control(f"Guatemala census 2018 {column}", "gtm_ine_census2018", _obs("gtm_ine_census2018", where, measure),
+              f"vendor/{ADM}{GTM_FILE}", raw_sql=_csv(f"{ADM}{GTM_FILE}", f"SELECT sum(CAST({column} AS DOUBLE)) "
+                                                                         "FROM {csv}"))
+      for column, measure, where in (("poblacion_total", "population", "sex = '_T'"),
+                                     ("poblacion_mujeres", "population", "sex = 'F'"),
+                                     ("total_households", "households", "TRUE"),
+                                     ("households_with_emigrants", "households_with_emigrants", "TRUE"),
+                                     ("total_emigrants_household", "emigrants_reported", "TRUE"),
+                                     ("households_receiving_remittances", "households_receiving_remittances",
+                                      "TRUE"))),
+    *(Control(f"El Salvador census 2024 {column}", "slv_bcr_census2024",
+              _obs("slv_bcr_census2024", f"ref_area <> 'SLV' AND {where}", measure), f"vendor/{ADM}{SLV_DEPT}",
+              raw_sql=_csv(f"{ADM}{SLV_DEPT}", f"SELECT sum(CAST({column} AS DOUBLE)) FROM {{csv}}"))
+      for column, measure, where in (("poblacion_total", "population", "sex = '_T'"),
+                                     ("total_households", "households", "TRUE"),
+                                     ("households_with_emigrants", "households_with_emigrants", "TRUE"),
+                                     ("total_emigrants_household", "emigrants_reported", "TRUE"),
+                                     ("households_receiving_remittances", "households_receiving_remittances",
+                                      "TRUE"))),
+    Control("El Salvador census 2024 national total = every municipality incl. code 15", "slv_bcr_census2024",
+            _obs("slv_bcr_census2024", "ref_area = 'SLV'", "population"), f"vendor/{ADM}{SLV_MUNI}",
+            raw_sql=_csv(f"{ADM}{SLV_MUNI}", "SELECT sum(CAST(poblacion_total AS DOUBLE)) FROM {csv}")),
+    Control("El Salvador persons without department (municipality code 15)", "slv_bcr_census2024",
+            "SELECT value FROM build_notes WHERE dataset_id = 'slv_bcr_census2024' "
+            "AND note = 'persons_without_department'", f"vendor/{ADM}{SLV_MUNI}",
+            raw_sql=_csv(f"{ADM}{SLV_MUNI}", "SELECT sum(CAST(poblacion_total AS DOUBLE)) FROM {csv} "
+                                             "WHERE depto = '15'")),
+    Control("El Salvador emigrants, cross-tab file = department file", "slv_bcr_census2024_emigrants",
+            _obs("slv_bcr_census2024_emigrants"), f"vendor/{ADM}{SLV_DEPT}",
+            raw_sql=_csv(f"{ADM}{SLV_DEPT}", "SELECT sum(CAST(total_emigrants_household AS DOUBLE)) FROM {csv}")),
+    *(Control(f"El Salvador emigrants by cause, {cause}", "slv_bcr_census2024_emigrants",
+              _obs("slv_bcr_census2024_emigrants", f"dim_1 = '{cause}'"), f"vendor/{ADM}{SLV_EMIG}",
+              raw_sql=_csv(f"{ADM}{SLV_EMIG}", f"SELECT sum(CAST(emigrants AS DOUBLE)) FROM {{csv}} "
+                                               f"WHERE cause = '{cause}'"))
+      for cause in ("work", "family_reunification", "insecurity_violence", "study", "other")),
+    Control("El Salvador emigrants women, department 06 (San Salvador)", "slv_bcr_census2024_emigrants",
+            _obs("slv_bcr_census2024_emigrants", "ref_area = 'SV-SS' AND sex = 'F'"), f"vendor/{ADM}{SLV_EMIG}",
+            raw_sql=_csv(f"{ADM}{SLV_EMIG}", "SELECT sum(CAST(emigrants AS DOUBLE)) FROM {csv} "
+                                             "WHERE depto = '06' AND sex = 'female'")),
+    Control("Honduras EMR 2023 emigrants by department (weighted)", "hnd_ine_emr2023", _obs("hnd_ine_emr2023"),
+            f"vendor/{ADM}{HND_EMR}", raw_sql=_csv(f"{ADM}{HND_EMR}", "SELECT sum(CAST(emigrants AS DOUBLE)) "
+                                                                      "FROM {csv} WHERE depto NOT IN ('50', '99')"),
+            tolerance=1e-6),
+    *(Control(f"Panama labour survey {column}, every row", "pan_inec_labour_survey",
+              _obs("pan_inec_labour_survey", "TRUE", measure), f"vendor/{ADM}{PAN_FILE}",
+              raw_sql=_csv(f"{ADM}{PAN_FILE}", f"SELECT sum(TRY_CAST({column} AS DOUBLE)) FROM {{csv}}"))
+      for column, measure in (("pea", "labour_force"), ("desocupados", "unemployed"))),
+    Control("GDL subnational HDI, sum over HND, CRI, GUY, PAN regions", "gdl_shdi",
+            _obs("gdl_shdi", "TRUE", "subnational_hdi"), f"vendor/{ADM}{GDL_FILE}",
+            raw_sql=_csv(f"{ADM}{GDL_FILE}", "SELECT sum(TRY_CAST(shdi AS DOUBLE)) FROM {csv} "
+                                             "WHERE iso3 IN ('HND', 'CRI', 'GUY', 'PAN')"), tolerance=1e-6),
     Control("CONAPO births 2030, all states", "mex_conapo_indicators",
             _obs("mex_conapo_indicators", "ref_area <> 'MEX' AND time_period = '2030'", "births"),
             f"vendor/{ADM}mex_conapo2023_state_demographic_indicators_1950_2070.csv",

@@ -23,6 +23,7 @@ import pandas as pd
 import geodata
 from etl import schema
 from etl.codelist import COMPOUND_SEPARATOR, Codelists, compound_names, load_codelists
+from etl.pair_scope import build_pair_scope_tables
 from etl.sources import Source, discover_sources
 from geodata import paths
 
@@ -183,7 +184,10 @@ def build_tables(sources: list[Source], lists: Codelists) -> tuple[Tables, list[
         "dimensions": (None, lists.dimensions), "dimension_codes": (None, build_dimension_codes(lists, used_dims)),
         "dataset_dimensions": (None, dataset_dims), "territories": (None, build_territories()),
         "build_notes": (None, build_notes_table(notes)),
+        "period_notes": (None, build_period_notes(sources)),
     }
+    tables["pair_scopes"], tables["pair_scope_areas"] = ((None, t) for t in build_pair_scope_tables(
+        [s.meta for s in sources], admin1_parents()))
     for name, frames in extra.items():
         tables[name] = ({"mmp_incidents": schema.INCIDENT_TYPES}.get(name), pd.concat(frames, ignore_index=True))
     return tables, notes
@@ -247,6 +251,30 @@ def compute_used_dimension_codes(obs: pd.DataFrame, dataset_dims: pd.DataFrame) 
         codes = obs.loc[obs["dataset_id"].eq(row.dataset_id), row.column].dropna().unique()
         pairs += [(row.dimension_id, code) for code in codes]
     return pd.DataFrame(sorted(set(pairs)), columns=["dimension_id", "code"])
+
+
+def admin1_parents() -> dict[str, str]:
+    """``{admin-1 code: country code}`` from the gazetteer."""
+    gaz = geodata.gazetteer()
+    a1 = gaz[gaz["level"] == "admin1"]
+    return dict(zip(a1["geo_code"], a1["parent_code"]))
+
+
+PERIOD_NOTE_COLUMNS = ("dataset_id", "time_period", "flag", "note_es", "note_en")
+
+
+def build_period_notes(sources: list[Source]) -> pd.DataFrame:
+    """``period_notes``: what a source says about some of its periods (``period_notes`` in its YAML), e.g.
+    UNHCR 2025 = mid-year. ``flag`` is ``mid_year`` or ``partial`` (see ``etl.periods.build_period_status``)."""
+    rows = []
+    for source in sources:
+        for period, note in (source.meta.get("period_notes") or {}).items():
+            if note.get("flag") not in ("mid_year", "partial"):
+                raise ValueError(f"etl/sources/{source.name}.yaml: period_notes[{period!r}].flag must be mid_year "
+                                 f"or partial, got {note.get('flag')!r}")
+            rows.append({"dataset_id": source.dataset_id, "time_period": str(period), "flag": note["flag"],
+                         "note_es": str(note.get("note_es", "")), "note_en": str(note.get("note_en", ""))})
+    return pd.DataFrame(rows, columns=list(PERIOD_NOTE_COLUMNS)).astype(str)
 
 
 def build_notes_table(notes: list[dict]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from etl.periods import PeriodError, compute_covered_months, compute_fiscal_year_labels
 from indicators.catalogue import Indicator, LevelSpec, Term, load_catalogue
 from indicators.quality import (
     STATUS_ORDER, coerce_missing, combine_status, fill_nearest, period_year, sort_periods,
@@ -43,7 +44,7 @@ def compute_period_labels(obs: pd.DataFrame, rule: str) -> pd.Series:
     if rule == "calendar_year":
         return start.dt.year.astype(str)
     if rule == "us_fiscal_year":
-        return "FY" + (start + pd.DateOffset(months=3)).dt.year.astype(str)
+        return compute_fiscal_year_labels(start)
     raise ValueError(f"unknown period rule {rule!r}")
 
 
@@ -88,7 +89,7 @@ def compute_term(obs: pd.DataFrame, term: Term, codes: Iterable[str] | None = No
     rows = rows.assign(geo_code=rows[term.area], period=compute_period_labels(rows, term.period))
     factor = rows["unit"].map(lambda u: UNIT_FACTORS.get(u, (u, 1.0))[1])
     rows = rows.assign(value=rows["value"] * factor, unit=rows["unit"].map(lambda u: UNIT_FACTORS.get(u, (u,))[0]))
-    months = compute_months(rows)
+    months = compute_months(rows, compute_spans(obs, term))
     keys = ["geo_code", "period"]
     out = rows.groupby(keys, sort=True)["value"].sum(min_count=1).reset_index()
     out["obs_status"] = aggregate_status(rows, keys).reindex(pd.MultiIndex.from_frame(out[keys])).fillna("A").to_numpy()
@@ -118,12 +119,38 @@ def join_distinct(rows: pd.DataFrame, keys: list[str], column: str) -> pd.Series
     return pd.concat([single, several.groupby(keys)[column].agg(";".join)])
 
 
-def compute_months(rows: pd.DataFrame) -> dict[str, float]:
-    """Calendar months each period covers across the whole selection (12 when any row is annual or longer)."""
+def compute_spans(obs: pd.DataFrame, term: Term | None = None) -> dict[str, tuple]:
+    """``{dataset_id: (first month start, last month start)}``: the monthly reporting span of each dataset
+    (of ``term``'s datasets and measures when given), whatever territory, partner or sex is selected."""
+    monthly = obs[obs["freq"].eq("M")]
+    if term is not None:
+        monthly = monthly[monthly["dataset_id"].isin(term.datasets) & monthly["measure"].isin(term.measures)]
+    if monthly.empty:
+        return {}
+    start = pd.to_datetime(monthly["time_start"])
+    spans = start.groupby(monthly["dataset_id"]).agg(["min", "max"])
+    return {d: (r["min"].date(), r["max"].date()) for d, r in spans.iterrows()}
+
+
+def compute_months(rows: pd.DataFrame, spans: Mapping[str, tuple] | None = None) -> dict[str, float]:
+    """Calendar months each period covers (12 when any row is annual or longer).
+
+    With ``spans`` (``compute_spans``), a period made of monthly rows covers the months that lie inside
+    the reporting span of its datasets: a month without a row inside the span had nothing to count
+    (Darién, April–June 2020), it is not missing. Without ``spans``, the distinct months present count.
+    """
     out: dict[str, float] = {}
     for period, group in rows.groupby("period"):
         monthly = group["freq"].eq("M")
-        out[period] = float(group["time_period"].nunique()) if monthly.all() else 12.0
+        if not monthly.all():
+            out[period] = 12.0
+            continue
+        datasets = [d for d in group["dataset_id"].unique() if spans and d in spans]
+        try:
+            out[period] = float(min(compute_covered_months(period, *spans[d]) for d in datasets)) if datasets \
+                else float(group["time_period"].nunique())
+        except PeriodError:
+            out[period] = float(group["time_period"].nunique())
     return out
 
 
@@ -298,9 +325,45 @@ def compute(indicator_id: str, level: str, period: str | None = None, **filters:
     obs = load_observations(spec)
     parents = admin1_parents() if level == "country" else None
     frame = compute_frame(indicator, level, obs, level_codes(level), parents=parents, **filters)
+    notes, scopes = load_period_metadata()
+    frame = attach_pair_coverage(attach_period_status(frame, notes), scopes)
     if period is not None:
         frame = select_period(frame, indicator, period)
     return attach_sources(frame, load_datasets())
+
+
+def load_period_metadata() -> tuple[pd.DataFrame, dict]:
+    """The store's period notes and pair scopes, read on one connection."""
+    from etl.pair_scope import load_pair_scopes
+    from etl.store import connect
+    from indicators.periods import NOTE_COLUMNS, NOTES_SQL
+
+    with connect() as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        notes = con.execute(NOTES_SQL).df() if "period_notes" in tables else pd.DataFrame(columns=NOTE_COLUMNS)
+        return notes, load_pair_scopes(con)
+
+
+def attach_period_status(frame: pd.DataFrame, notes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add ``period_status`` (complete / partial / mid_year / projection, ``indicators.periods``) to every row,
+    so that a map, a table or a download says when a period is partial or mid-year."""
+    from indicators.periods import compute_indicator_statuses, load_period_notes, period_status_column
+
+    notes = load_period_notes() if notes is None else notes
+    return frame.assign(period_status=period_status_column(frame, compute_indicator_statuses(frame, notes)))
+
+
+def attach_pair_coverage(frame: pd.DataFrame, scopes: Mapping | None = None) -> pd.DataFrame:
+    """Add ``coverage`` (``complete`` / ``partial_pairs``) and ``coverage_note_es/en`` to every row: a total
+    over partners of a territory outside a dataset's pair scope (UN DESA or UNHCR for Germany: only its
+    American and Spanish partners were vendored) is not the territory's real total (``etl.pair_scope``)."""
+    from etl.pair_scope import compute_total_coverage, load_pair_scopes
+    from etl.store import connect
+
+    if scopes is None:
+        with connect() as con:
+            scopes = load_pair_scopes(con)
+    return compute_total_coverage(frame, scopes)
 
 
 def load_unit_exclusions(indicator_id: str, level: str) -> pd.DataFrame:
@@ -347,7 +410,9 @@ def compute_periods(frame: pd.DataFrame, codes: Iterable[str] | None = None) -> 
 
 
 def compute_default_period(frame: pd.DataFrame, codes: Iterable[str] | None = None) -> str | None:
-    """The period a view opens on: the latest with a value among ``codes`` that is not a projection.
+    """The period a view opens on: the latest complete one with a value among ``codes``, else the latest
+    that is not a projection. "Complete" comes from the ``period_status`` column that ``compute`` adds
+    (end-of-period, every month reported, not projected; ``indicators.periods``).
 
     Sources such as CONAPO project to 2070: opening on the last year would show a projection
     (or, in a country whose data stop earlier, an empty map). A period counts as observed when
@@ -362,6 +427,11 @@ def compute_default_period(frame: pd.DataFrame, codes: Iterable[str] | None = No
     if codes is not None:
         have &= frame["geo_code"].isin(set(codes))
     observed = set(frame.loc[have, "period"])
+    if "period_status" in frame.columns:   # issue 12: the latest *complete* period (not partial, not mid-year)
+        complete = set(frame.loc[have & frame["period_status"].eq("complete"), "period"])
+        found = next((p for p in reversed(periods) if p in complete), None)
+        if found is not None:
+            return found
     return next((p for p in reversed(periods) if p in observed), periods[-1])
 
 

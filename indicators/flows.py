@@ -23,6 +23,10 @@ import pandas as pd
 
 from common.yamlfile import load_yaml
 
+from etl.periods import (
+    compute_covered_months, compute_expected_months, compute_fiscal_year_labels, period_sort_key,
+)
+
 VIEWS_FILE = Path(__file__).resolve().parent / "flows.yaml"
 
 DIRECTIONS = ("inbound", "outbound")
@@ -226,27 +230,36 @@ def compute_period_labels(obs: pd.DataFrame, step: str, year_basis: str = "calen
     if step == "month":
         return pd.Series(np.where(monthly, obs["time_period"], None), index=obs.index, dtype=object)
     if year_basis == "us_fiscal":
-        fy = start.dt.year + (start.dt.month >= 10).astype(int)
-        label = "FY" + fy.astype(str)
+        label = compute_fiscal_year_labels(start)
     else:
         label = start.dt.year.astype(str)
     return pd.Series(np.where(monthly, label, obs["time_period"]), index=obs.index, dtype=object)
 
 
 def compute_period_coverage(obs: pd.DataFrame, step: str, year_basis: str = "calendar") -> pd.DataFrame:
-    """Per period label: how many distinct months the dataset reports, and whether it is complete.
+    """Per period label: how many months of it the dataset covers, and whether it is complete.
 
-    ``months`` is ``NaN`` for periods made of annual or five-year rows (complete by nature).
-    A year made of monthly rows is complete with 12 months; a partial year is shown as such.
+    ``months`` is ``NaN`` for periods made of annual or five-year rows (complete by nature). For
+    monthly rows, the months of the period inside the dataset's reporting span (its first to its last
+    month) are covered: a month inside the span without a row had nothing to count (Darién, April–June
+    2020), it is not missing. A year is complete with 12 months; Darién 2025 (January–April) is not.
     """
     labels = compute_period_labels(obs, step, year_basis)
-    frame = pd.DataFrame({"period": labels, "freq": obs["freq"], "time_period": obs["time_period"]}).dropna(
-        subset=["period"])
+    frame = pd.DataFrame({"period": labels, "freq": obs["freq"], "time_period": obs["time_period"],
+                          "time_start": obs["time_start"]}).dropna(subset=["period"])
+    monthly_all = frame[frame["freq"].eq("M")]
+    span = None
+    if len(monthly_all):
+        starts = pd.to_datetime(monthly_all["time_start"])
+        span = (starts.min().date(), starts.max().date())
     rows = []
     for period, part in frame.groupby("period", sort=True):
         monthly = part[part["freq"].eq("M")]
-        months = monthly["time_period"].nunique() if len(monthly) else np.nan
-        needed = 12 if step == "year" else 1
+        if len(monthly) and span is not None:
+            months = float(compute_covered_months(period, *span))
+        else:
+            months = np.nan
+        needed = compute_expected_months(period) if len(monthly) else 12
         complete = bool(np.isnan(months) or months >= needed)
         rows.append({"period": period, "months": months, "complete": complete})
     return pd.DataFrame(rows, columns=["period", "months", "complete"])
@@ -259,8 +272,7 @@ def compute_periods(obs: pd.DataFrame, step: str, year_basis: str = "calendar") 
 
 
 def _period_sort_key(label: str) -> tuple:
-    digits = label[2:] if label.startswith("FY") else label
-    return (digits, label)
+    return period_sort_key(label)
 
 
 def compute_flows(obs: pd.DataFrame, view: FlowView, period: str, sex: str, step: str = "year") -> pd.DataFrame:
@@ -385,6 +397,17 @@ def compute_place_totals(flows: pd.DataFrame) -> pd.DataFrame:
     totals["outgoing"] = totals["place"].map(outgoing).astype(float)
     totals["net"] = totals["incoming"] - totals["outgoing"]
     return totals
+
+
+def compute_place_total_coverage(totals: pd.DataFrame, view: FlowView, scopes: Mapping) -> pd.DataFrame:
+    """``compute_place_totals`` plus ``coverage`` (``complete`` / ``partial_pairs``) and its caveat
+    (``coverage_note_es``, ``coverage_note_en``): a place outside the view's dataset pair scope (UN DESA,
+    UNHCR: Americas and Spain) has totals over its American and Spanish partners only (``etl.pair_scope``).
+    ``scopes``: ``etl.pair_scope.load_pair_scopes(con)``."""
+    from etl.pair_scope import compute_total_coverage
+
+    framed = totals.assign(dataset_id=view.dataset_id)
+    return compute_total_coverage(framed, scopes, area_column="place").drop(columns="dataset_id")
 
 
 def compute_summary(selection: FlowSelection) -> dict[str, float | int]:

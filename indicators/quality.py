@@ -9,15 +9,15 @@ within a stated window, and marks the row (``nearest = True``, ``period`` says w
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
+from etl.periods import period_year, sort_periods  # noqa: F401  (the one home of period rules)
+
 STATUS_ORDER = ("A", "P", "E", "F", "I", "B")   # least to most severe; M (missing) never has a value
 MARKED_STATUSES = frozenset(STATUS_ORDER[1:])
-_YEAR = re.compile(r"(\d{4})")
 
 
 def combine_status(statuses: Iterable[str]) -> str:
@@ -28,19 +28,6 @@ def combine_status(statuses: Iterable[str]) -> str:
         if isinstance(s, str) and rank.get(s, -1) > rank[worst]:
             worst = s
     return worst
-
-
-def period_year(period: str) -> int:
-    """The first year of a period label: ``"2023"``, ``"FY2023"`` -> 2023; ``"2015-2019"`` -> 2015."""
-    match = _YEAR.search(str(period))
-    if match is None:
-        raise ValueError(f"period {period!r} has no year in it")
-    return int(match.group(1))
-
-
-def sort_periods(periods: Iterable[str]) -> list[str]:
-    """Distinct periods in time order."""
-    return sorted(set(periods), key=lambda p: (period_year(p), str(p)))
 
 
 def fill_nearest(frame: pd.DataFrame, period: str, window: int) -> pd.DataFrame:

@@ -122,6 +122,10 @@ def build_export_frame(values: pd.DataFrame, geometry: gpd.GeoDataFrame, lang: s
         "value": merged["value"], "unit": merged["unit"], "unit_label": unit_label,
         "obs_status": merged["obs_status"], "nearest_year": merged.get("nearest", False),
         "months_covered": merged.get("months"),
+        # issue 12: partial / mid-year / projected periods and totals over incomplete pairs travel with the number
+        "period_status": merged.get("period_status", pd.Series("", index=merged.index)),
+        "coverage": merged.get("coverage", pd.Series("complete", index=merged.index)),
+        "coverage_note": merged.get(f"coverage_note_{lang}", pd.Series("", index=merged.index)),
         "dataset_id": merged["dataset_id"], "source": merged[f"title_{lang}"], "publisher": merged["publisher"],
         "licence": merged["licence"], "licence_url": merged["licence_url"], "attribution": merged["attribution"],
         "retrieved": merged["retrieved"], "revision": merged["revision"],

@@ -29,7 +29,7 @@ from etl.crosstab.engine import run_crosstab
 from etl.crosstab.export import build_csv, build_long_csv
 from etl.crosstab.messages import LANGS, CrosstabError, Problem
 from etl.crosstab.spec import (
-    AREA_LEVELS, GRANULARITIES, SHARES, TOTALS, QuerySpec, build_spec, parse_query, query_string,
+    AREA_LEVELS, OBSERVATION_GRANULARITIES, SHARES, TOTALS, QuerySpec, build_spec, parse_query, query_string,
 )
 from etl.crosstab.version import load_data_version
 from etl.store import connect, store_path
@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cols", default="", help="dimensions in columns, comma-separated")
     parser.add_argument("--filter", action="append", default=[], metavar="DIM=CODE,CODE",
                         help="keep only these codes of a dimension (repeatable)")
-    parser.add_argument("--granularity", default="year", choices=GRANULARITIES)
+    parser.add_argument("--granularity", default="year", choices=OBSERVATION_GRANULARITIES)
     parser.add_argument("--area-level", default="country", choices=AREA_LEVELS)
     parser.add_argument("--totals", default="totals", choices=TOTALS)
     parser.add_argument("--shares", default="none", choices=SHARES)

@@ -31,6 +31,7 @@ from etl.crosstab.spec import (
     FILTER_PREFIX, QuerySpec, check_spec, dimension_additive, validate_confidential_filters, validate_spec,
 )
 from etl.crosstab.disclosure import DisclosureReport, DisclosureSettings, apply_disclosure_control, load_disclosure_settings
+from etl.pair_scope import PairScope, is_partial_cell, load_pair_scopes
 
 SETTINGS_PATH = Path(__file__).resolve().with_name("settings.yaml")
 AGE_CODE = re.compile(r"^Y(?:(\d+)T(\d+)|_LT(\d+)|_GE(\d+))$")  # Y15T24, Y_LT18, Y_GE65
@@ -169,16 +170,33 @@ def compute_cells(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Ca
     masks = [sqlgen.grouping_mask(spec.dims, s) for s in displayed_sets(spec, additive)]
     tidy["shown"] = tidy["_grouping"].isin(masks)
     tidy["value"] = tidy["value"].astype(float)
-    tidy["flags"] = _cell_flags(tidy, spec, catalogue)
+    tidy["flags"] = _cell_flags(tidy, spec, catalogue, load_pair_scopes(con) if catalogue.kind == "observations"
+                                else {})
     return tidy
 
 
-def _cell_flags(tidy: pd.DataFrame, spec: QuerySpec, catalogue: Catalogue) -> list[str]:
+def _cell_side(tidy: pd.DataFrame, spec: QuerySpec, dim: str) -> list[str | None]:
+    """Per cell, the one territory of ``dim`` it is for, or ``None`` when it sums over several."""
+    if dim in spec.dims:
+        return [None if v == TOTAL else v for v in tidy[dim]]
+    codes = spec.filter_map.get(dim, ())
+    return [codes[0] if len(codes) == 1 else None] * len(tidy)
+
+
+def _cell_flags(tidy: pd.DataFrame, spec: QuerySpec, catalogue: Catalogue,
+                scopes: Mapping[str, PairScope] | None = None) -> list[str]:
     """Per cell: observation statuses other than A, ``p`` for a period only partly covered,
-    ``a`` for a non-additive cell that several observations fall into."""
+    ``a`` for a non-additive cell that several observations fall into, ``c`` for a total over the
+    pairs of a dataset that keeps only pairs touching its scope (UN DESA, UNHCR: Americas and Spain)
+    when the cell's territory is outside that scope (Germany's immigrants: American partners only)."""
     if catalogue.kind != "observations":
         return [""] * len(tidy)
     flags = [set(str(f).split(",")) - {"", "None", "nan"} for f in tidy["flags"].fillna("")]
+    if scopes:
+        refs, partners = _cell_side(tidy, spec, "ref_area"), _cell_side(tidy, spec, "counterpart_area")
+        for i, (ref, partner, datasets) in enumerate(zip(refs, partners, tidy["datasets"])):
+            if is_partial_cell(ref, partner, datasets, scopes):
+                flags[i].add("c")
     if spec.granularity != "period" and "time_period" in spec.dims:
         partial = (tidy["time_period"] != TOTAL) & tidy["partial"].fillna(False).astype(bool)
         for i in np.flatnonzero(partial.to_numpy()):
@@ -198,6 +216,8 @@ def _notes_for(spec: QuerySpec, catalogue: Catalogue, tidy: pd.DataFrame) -> lis
         notes.append("note_zero_cells")
     if tidy.empty:
         notes.append("note_empty")
+    if "flags" in tidy and tidy["flags"].str.contains("c", regex=False).any():
+        notes.append("note_pair_scope")
     return notes
 
 

@@ -26,7 +26,7 @@ from etl.crosstab.messages import message
 MISSING = NO_DATA
 SYMBOLS = {"primary": "C", "complement": "R", "secondary": "D"}
 DECIMALS = {"value": (2, True), "share": (1, False), "per_capita": (2, False)}  # (decimals, drop trailing zeros)
-OWN_FLAGS = ("p", "a")  # the engine's own flags; observation statuses come from the obs_statuses codelist
+OWN_FLAGS = ("p", "a", "c")  # the engine's own flags; observation statuses come from the obs_statuses codelist
 
 
 def result_statistics(result: CrosstabResult) -> list[str]:

@@ -18,6 +18,9 @@ from etl.crosstab.catalogue import OBSERVATIONS, TOTAL, Catalogue, Dimension
 from etl.crosstab.messages import CrosstabError, Problem, list_choices
 
 GRANULARITIES = ("period", "year", "quarter", "month")
+# the engine and `etl query` also accept a US fiscal year (Oct-Sep, FY2023) for observations; the explorer page offers
+# it once atlas/strings has explorer.opt_fiscal_year (then it can use OBSERVATION_GRANULARITIES)
+OBSERVATION_GRANULARITIES = ("period", "year", "fiscal_year", "quarter", "month")
 MICRODATA_GRANULARITIES = ("year", "quarter", "month")
 AREA_LEVELS = ("country", "admin1")
 TOTALS = ("none", "totals", "subtotals")
@@ -27,6 +30,7 @@ FILTER_PREFIX = "f_"
 OPTION_KEYS = ("source", "measure", "rows", "cols", "granularity", "area_level", "totals", "shares", "per_capita")
 PERIOD_CODE = {
     "year": re.compile(r"^\d{4}$"),
+    "fiscal_year": re.compile(r"^FY\d{4}$"),
     "quarter": re.compile(r"^\d{4}-Q[1-4]$"),
     "month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"),
 }
@@ -178,7 +182,7 @@ def validate_confidential_filters(spec: QuerySpec, choices: Mapping[str, Iterabl
 
 
 def _check_options(spec: QuerySpec, catalogue: Catalogue) -> list[Problem]:
-    granularities = MICRODATA_GRANULARITIES if catalogue.kind == "microdata" else GRANULARITIES
+    granularities = MICRODATA_GRANULARITIES if catalogue.kind == "microdata" else OBSERVATION_GRANULARITIES
     out = []
     for key, value, valid in (("granularity", spec.granularity, granularities),
                               ("area_level", spec.area_level, AREA_LEVELS),

@@ -35,6 +35,11 @@ _OBS_PERIOD = {
     "period": ("time_period", "time_start", "time_end", "TRUE"),
     "year": ("strftime(time_start, '%Y')", "make_date(year(time_start), 1, 1)",
              "make_date(year(time_start), 12, 31)", "year(time_start) = year(time_end)"),
+    # US fiscal year (October-September, named by the year it ends: FY2023 = Oct 2022-Sep 2023), from months
+    "fiscal_year": ("'FY' || CAST(year(time_start + INTERVAL 3 MONTH) AS VARCHAR)",
+                    "make_date(CAST(year(time_start + INTERVAL 3 MONTH) AS INTEGER) - 1, 10, 1)",
+                    "make_date(CAST(year(time_start + INTERVAL 3 MONTH) AS INTEGER), 9, 30)",
+                    "year(time_start + INTERVAL 3 MONTH) = year(time_end + INTERVAL 3 MONTH)"),
     "quarter": ("strftime(time_start, '%Y') || '-Q' || quarter(time_start)",
                 "make_date(year(time_start), 3 * quarter(time_start) - 2, 1)",
                 "last_day(make_date(year(time_start), 3 * quarter(time_start), 1))",

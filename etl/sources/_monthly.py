@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -41,19 +42,24 @@ def compute_periods(months: pd.Series, annual_until: int | None, path: Path) -> 
 
 
 def read_by_nationality(path: Path, dataset_id: str, measure: str, unit: str, columns: list[str],
-                        annual_until: int | None = None) -> pd.DataFrame:
+                        annual_until: int | None = None, aliases: dict[str, str] | None = None,
+                        recode: Callable[[pd.DataFrame, Path], pd.DataFrame] | None = None) -> pd.DataFrame:
     """``month, nationality_iso3, n[, quarter_start]`` -> observations with counterpart = nationality.
 
     Rows whose nationality codes become the same ``geo_code`` in the same month are added up
     (IOM coded two source categories with one ISO3 code); the build report counts them.
+    ``aliases`` maps source-specific codes; ``recode(raw, path)`` corrects codes IOM assigned wrongly
+    (it must check its own evidence and raise when the data no longer fit it).
     """
     raw = c.load_table(path, columns)
+    if recode is not None:
+        raw = recode(raw, path)
     c.check_pattern(raw, "month", MONTH, path, "2024-03")
     if "quarter_start" in raw.columns:
         check_quarters(raw, path)
     period, freq = compute_periods(raw["month"], annual_until, path)
     out = pd.DataFrame({
-        "counterpart_area": c.resolve_codes(raw["nationality_iso3"], path, "nationality_iso3"),
+        "counterpart_area": c.resolve_codes(raw["nationality_iso3"], path, "nationality_iso3", aliases),
         "time_period": period, "freq": freq,
         "value": c.parse_numbers(raw, "n", path, allow_empty=False),
     })

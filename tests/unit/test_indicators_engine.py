@@ -117,7 +117,22 @@ def test_fiscal_years_come_from_months_and_divide_by_the_end_years_population(ca
     out = compute_frame(cat.get("fy_rate"), "country", rows, None).set_index("period")
     assert out.at["FY2023", "value"] == pytest.approx(50 / 6000 * 1000)
     assert out.at["FY2022", "value"] == pytest.approx(10 / 5000 * 1000)
-    assert out.at["FY2023", "months"] == 2.0           # two of twelve months: a partial year
+    # the source reports every month from 2022-09 to 2023-09: months in between without a row had nothing
+    # to count, so FY2023 is complete (issue 12: the old rule counted rows and called it 2 of 12)
+    assert out.at["FY2023", "months"] == 12.0
+    short = frame(obs("USA", 10, measure="enc", dataset="cbp", cp="GTM", freq="M", period="2022-09"),
+                  obs("USA", 20, measure="enc", dataset="cbp", cp="GTM", freq="M", period="2022-11"),
+                  obs("GTM", 6000, measure="pop", dataset="wb", period="2023"))
+    out = compute_frame(cat.get("fy_rate"), "country", short, None).set_index("period")
+    assert out.at["FY2023", "months"] == 2.0           # the source stops in November: 2 of 12 months, partial
+
+
+def test_months_without_rows_inside_the_span_are_not_missing_darien_2020():
+    months = [f"2020-{m:02d}" for m in (1, 2, 3, 7, 8, 9, 10, 11, 12)] + ["2025-01", "2025-04"]
+    rows = frame(*[obs("PAN", 5, measure="enc", dataset="cbp", cp="VEN", freq="M", period=m) for m in months])
+    out = compute_term(rows, Term(("enc",), ("cbp",), period="calendar_year")).set_index("period")
+    assert out.at["2020", "months"] == 12.0            # April-June 2020: no crossings, not missing
+    assert out.at["2025", "months"] == 4.0             # the source stops in April 2025
 
 
 def test_person_years_need_every_year_of_the_period():

@@ -40,7 +40,8 @@ EXPECTED_ROWS = {
     "pan_darien_transit_nationality": 2_387,       # one per row
     "pan_darien_transit_demography": 160,          # one per row
     "hnd_irregular_arrivals_total": 136,           # one per row
-    "hnd_irregular_arrivals_nationality": 4_163,   # 4,198 rows - 35 rows merged (two labels, one code)
+    "hnd_irregular_arrivals_nationality": 4_167,   # 4,198 rows - 31 rows merged (two labels, one code);
+                                                   # was 4,163 while PR China was coded TWN (issue 12)
     "hnd_irregular_arrivals_demography": 352,      # one per row
     "mex_persons_presented_nationality": 5_708,    # 5,759 rows - 51 rows merged
     "mex_persons_presented_sex_age": 704,          # one per row
@@ -50,6 +51,12 @@ EXPECTED_ROWS = {
     "mex_conapo_indicators": 32_058,               # non-empty value cells
     "mex_conapo_migration_quinquennial": 47_808,   # 23,904 rows x 2 columns
     "hnd_ine_population2019": 18,                  # 18 departments
+    "gtm_ine_census2018": 154,                     # 22 departments x 7 counts
+    "slv_bcr_census2024": 99,                      # 14 departments x 7 counts + the national census total
+    "slv_bcr_census2024_emigrants": 25_988,        # 50,714 municipality cells summed to departments
+    "hnd_ine_emr2023": 36,                         # 18 departments x 2 sexes
+    "pan_inec_labour_survey": 6_420,               # 1,605 rows x 4 counts, empty cells not stored
+    "gdl_shdi": 4_230,                             # 47 regions of HND, CRI, GUY, PAN x 30 years x 3 measures
 }
 
 
@@ -77,7 +84,10 @@ def store_total(path: Path, dataset_id: str, where: str = "TRUE", *params) -> fl
 def test_every_vendored_migration_and_admin1_file_has_a_reader():
     read = {s.path.resolve() for s in discover_sources()}
     vendored = {p.resolve() for p in MIG.iterdir()} | {
-        p.resolve() for p in ADM.glob("*.csv") if "quinquennium_totals" not in p.name}  # derived convenience file
+        p.resolve() for p in ADM.glob("*.csv") if "quinquennium_totals" not in p.name} | {  # derived convenience file
+        p.resolve() for d in ("gtm_census2018", "slv_census2024", "hnd_emr2023", "pan_inec_labour_survey",
+                                         "gdl_subnational") for p in (ADM / d).iterdir()
+        if p.name != "slv_bcr_census2024_by_municipio.csv"}  # read by slv_bcr_census2024 for the national total
     assert vendored == read
 
 

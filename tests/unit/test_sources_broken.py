@@ -240,11 +240,12 @@ def test_usbp_months_are_calendar_months_of_their_fiscal_year(tmp_path):
 
 
 def test_codes_that_merge_in_one_month_are_added_up_and_counted(tmp_path):
-    # synthetic: two source categories coded OOO and UNK (both "other/unknown") in one month
+    # synthetic: three source categories coded OOO, UNK and STL in one month. Honduras' STL labels are not
+    # statelessness (MENGIN, DAHAR, CACHEMIRA, "REFUGEE, ARTICLE 1"): all three are "other/unknown" (was XXA).
     lines = ["month,nationality_iso3,n", "2023-03,OOO,5.0", "2023-03,UNK,2.0", "2023-03,STL,1.0"]
     out = hnd_irregular_arrivals_nationality.read(write(tmp_path, lines))
-    assert out.set_index("counterpart_area")["value"].to_dict() == {"XXA": 1.0, "_X": 7.0}
-    assert out.attrs["notes"] == {"rows_added_up_same_code_and_month": 1}
+    assert out.set_index("counterpart_area")["value"].to_dict() == {"_X": 8.0}
+    assert out.attrs["notes"] == {"rows_added_up_same_code_and_month": 2}
 
 
 def test_sum_duplicate_keys_keeps_unique_rows():

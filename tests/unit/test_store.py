@@ -109,7 +109,7 @@ def test_connect_is_read_only_and_has_public_views_without_registry(built_store,
     with store.connect(built_store) as con:
         assert con.execute("SELECT count(*) FROM public_observations").fetchone()[0] == \
             con.execute("SELECT count(*) FROM observations").fetchone()[0]
-        assert con.execute("SELECT count(*) FROM public_datasets").fetchone()[0] == 27
+        assert con.execute("SELECT count(*) FROM public_datasets").fetchone()[0] == 33
         with pytest.raises(duckdb.Error, match="read-only"):
             con.execute("DELETE FROM observations")
 
@@ -137,7 +137,7 @@ def test_public_views_union_the_published_parquet_files(built_store, tmp_path, m
         store_rows = con.execute("SELECT count(*) FROM observations WHERE dataset_id = 'sub_test_synthetic'"
                                  ).fetchone()[0]
     assert row == (12.0, pd.Timestamp("2024-01-01").date(), "s1")
-    assert kinds == {"source": 27, "submission": 1}
+    assert kinds == {"source": 33, "submission": 1}
     assert start_type == "DATE"
     assert store_rows == 0
 
@@ -251,7 +251,7 @@ def test_datasets_command_lists_licence_and_rows(built_store, capsys):
     assert main(COMMAND_MODULES, ["datasets", "--store", str(built_store)]) == 0
     out = capsys.readouterr().out
     assert "iom_missing_migrants" in out and "CC BY 4.0" in out and "280,852" in out
-    assert "27 datasets" in out
+    assert "33 datasets" in out
 
 
 def test_check_command_prints_expected_found_and_exits_zero(built_store, capsys):
