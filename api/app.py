@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -119,11 +120,17 @@ def error_response(request: Request, err: ApiError) -> Response:
     return Response(body, status_code=err.status, media_type=PROBLEM_TYPE, headers=headers)
 
 
+def header_version(version: str) -> str:
+    """The data version for an HTTP header: ASCII, with its non-ASCII characters (the ``·``) percent-encoded as
+    UTF-8, so ``urllib.parse.unquote`` gives back the exact string the atlas states."""
+    return quote(version, safe=" :+-T.")
+
+
 def version_headers(info: VersionInfo, request: Request, variant: str) -> dict[str, str]:
     """``X-Atlas-Data-Version``, ``ETag`` (version id + request + representation), ``Vary``, caching."""
     digest = hashlib.sha256(f"{request.url.path}?{sorted(request.query_params.multi_items())}|{variant}".encode())
     pinned = bool(request.query_params.get("version"))
-    return {"X-Atlas-Data-Version": info.version.encode("latin-1", "replace").decode("latin-1"),
+    return {"X-Atlas-Data-Version": header_version(info.version),
             "X-Atlas-Data-Version-Id": info.id, "ETag": f'W/"{info.id}-{digest.hexdigest()[:16]}"',
             "Vary": "Accept, Accept-Language",
             "Cache-Control": "public, max-age=31536000, immutable" if pinned else "public, max-age=60"}
@@ -167,7 +174,7 @@ def create_app(settings: Settings | None = None, versions_root: Path | None = No
         response = await call_next(request)
         current = state.versions.last_known
         if current is not None and "x-atlas-data-version" not in response.headers:
-            response.headers["X-Atlas-Data-Version"] = current.version.encode("latin-1", "replace").decode("latin-1")
+            response.headers["X-Atlas-Data-Version"] = header_version(current.version)
         return response
 
     @app.exception_handler(ApiError)

@@ -15,8 +15,9 @@ exists is complete and never changes afterwards. A copy is taken whenever the se
 a data version it does not keep yet (at start, and at the first request after ``make data``,
 a publication or a withdrawal), or by ``python -m api snapshot``. The newest
 ``settings.keep_versions`` copies are kept; older ones are deleted, and a request pinned to
-one of them gets a problem naming the versions still kept. Drafts and withdrawn versions
-never reach a copy: only the public views are copied.
+one of them gets a problem naming the versions still kept. Drafts never reach a copy (only
+the public views are copied), and when a submission version is withdrawn, every kept copy
+that holds it is deleted (``purge_withdrawn``): withdrawn data are not served even pinned.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from etl import store as etl_store
 from etl.crosstab.version import load_data_version
@@ -149,6 +151,38 @@ def prune_versions(keep: int, protect: str | None = None, root: Path | None = No
     return [v.id for v in excess]
 
 
+def load_withdrawn() -> set[tuple[str, int]]:
+    """``(submission_id, version)`` of every withdrawn submission version in the registry (empty without one)."""
+    from etl.submissions.registry import Registry
+
+    registry = Registry(etl_store.registry_dir())
+    if not registry.exists:
+        return set()
+    frame = registry.versions()
+    frame = frame[frame["status"] == "withdrawn"]
+    return {(str(s), int(v)) for s, v in zip(frame["submission_id"], frame["version"])}
+
+
+def purge_withdrawn(root: Path | None = None, protect: str | None = None) -> list[str]:
+    """Delete every kept version that holds a submission version withdrawn since: withdrawn data are never
+    served, not even pinned. Returns the deleted ids (``protect``, the current version, is never deleted)."""
+    withdrawn = load_withdrawn()
+    if not withdrawn:
+        return []
+    deleted = []
+    for v in list_versions(root):
+        if v.id == protect:
+            continue
+        directory = (root or versions_dir()) / v.id
+        frame = pq.read_table(directory / "public_datasets.parquet", columns=["dataset_id", "kind", "version"])
+        rows = frame.to_pylist()
+        held = {(r["dataset_id"], int(r["version"])) for r in rows if r["kind"] == "submission"}
+        if held & withdrawn:
+            shutil.rmtree(directory, ignore_errors=True)
+            deleted.append(v.id)
+    return deleted
+
+
 def open_version(directory: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with every table of a kept version loaded (the store's names, public views included)."""
     con = duckdb.connect(":memory:")
@@ -193,6 +227,10 @@ class VersionStore:
             if self._current is None or fingerprint != self._fingerprint:
                 info = snapshot_store(self.store, self.directory)
                 prune_versions(self.keep, protect=info.id, root=self.directory)
+                for vid in purge_withdrawn(self.directory, protect=info.id):
+                    old = self._open.pop(vid, None)
+                    if old is not None:
+                        old.close()
                 self._current, self._fingerprint = info, fingerprint
             return self._current
 
