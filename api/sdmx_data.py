@@ -190,8 +190,8 @@ def series_columns(query: DataQuery) -> list[str]:
 def message_header(model: StructureModel, version: str, with_source: bool = True) -> message.Header:
     """The header of every message: who sends it, when, and (structure messages) the data version in ``Source``.
 
-    A data message states its version in an annotation of the data set instead: ``sdmx1``
-    writes ``Source`` before ``Structure`` in the header, an order the 2.1 schema refuses.
+    A data message states its version id in the header's ``ID`` only: ``sdmx1`` writes
+    ``Source`` before ``Structure`` in the header, an order the 2.1 schema refuses.
     """
     source = {"en": f"Atlas PVIGM, data version {version}", "es": f"Atlas PVIGM, versión de los datos {version}"}
     return message.Header(id=f"PVIGM-{version.rsplit('·', 1)[-1].strip()}", test=False,
@@ -235,10 +235,9 @@ def build_data_message(model: StructureModel, query: DataQuery, frame: pd.DataFr
     obs_dim = query.dimension_at_observation
     msg.observation_dimension = m.AllDimensions if obs_dim == ALL_DIMENSIONS else dsd.dimensions.get(obs_dim)
     cls = m.StructureSpecificDataSet if structure_specific else m.DataSet
-    ds = cls(structured_by=dsd, described_by=query.flow.dataflow,
-             annotations=[m.Annotation(id="data_version", title=version, type="ATLAS_DATA_VERSION",
-                                       text={"en": f"Atlas PVIGM, data version {version}",
-                                             "es": f"Atlas PVIGM, versión de los datos {version}"})])
+    # The data version is the header's ID (``PVIGM-<version id>``) and the HTTP headers: an annotation on the
+    # data set would be schema-valid, but sdmx1's reader stops on it ("uncollected items").
+    ds = cls(structured_by=dsd, described_by=query.flow.dataflow)
     msg.data.append(ds)
     measure = dsd.measures.get(OBS_VALUE)
     status_attr = dsd.attributes.get(OBS_STATUS)
