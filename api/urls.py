@@ -23,7 +23,7 @@ FORMATS = ("csv", "json")
 
 def api_base_url(base: str | None = None) -> str:
     """``base``, else ``$ATLAS_API_URL``, else ``http://localhost:8502`` (no trailing slash)."""
-    return (base or os.environ.get("ATLAS_API_URL") or DEFAULT_BASE).rstrip("/")
+    return (base if base is not None else os.environ.get("ATLAS_API_URL") or DEFAULT_BASE).rstrip("/")
 
 
 def _query(params: dict[str, object]) -> str:
@@ -52,11 +52,11 @@ def crosstab_url(query_string: str, *, fmt: str = "csv", lang: str | None = None
                  base: str | None = None) -> str:
     """The explorer's table from its own query string (``?`` optional): ``/api/v1/crosstab?<query>&format=``.
 
-    Keys the API sets itself (``format``, ``lang``, ``version``) are replaced, every other key
-    is passed on unchanged, in order.
+    ``format`` is always the one given here; ``lang`` and ``version`` replace the page's own
+    only when given. Every other key is passed on unchanged, in order.
     """
-    pairs = [(k, v) for k, v in parse_qsl(query_string.lstrip("?"), keep_blank_values=True)
-             if k not in ("format", "lang", "version")]
+    replaced = {"format"} | {k for k, v in (("lang", lang), ("version", version)) if v}
+    pairs = [(k, v) for k, v in parse_qsl(query_string.lstrip("?"), keep_blank_values=True) if k not in replaced]
     pairs += [(k, v) for k, v in (("lang", lang), ("version", version), ("format", _check_format(fmt))) if v]
     return f"{api_base_url(base)}/api/v1/crosstab?{urlencode(pairs, safe=',:+')}"
 
