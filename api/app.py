@@ -58,6 +58,9 @@ class ServiceState:
     limiter: RateLimiter
     _models: OrderedDict = field(default_factory=OrderedDict)
     _cache: OrderedDict = field(default_factory=OrderedDict)
+    _responses: OrderedDict = field(default_factory=OrderedDict)
+    _objects: OrderedDict = field(default_factory=OrderedDict)
+    _response_bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resolve(self, requested: str | None) -> VersionInfo:
@@ -84,6 +87,40 @@ class ServiceState:
             while len(self._models) > max(self.settings.open_versions, 1):
                 self._models.popitem(last=False)
         return built
+
+    def cached_response(self, key: str, make: Callable[[], bytes]) -> bytes:
+        """A response body by its ETag (data version + request + representation): computed once while it fits in
+        ``response_cache_mb`` (least recently used first out; a body over a quarter of it is never kept)."""
+        budget = self.settings.response_cache_mb * 1_000_000
+        if budget <= 0:
+            return make()
+        with self._lock:
+            body = self._responses.get(key)
+            if body is not None:
+                self._responses.move_to_end(key)
+                return body
+        body = make()
+        if len(body) <= budget // 4:
+            with self._lock:
+                self._responses[key] = body
+                self._response_bytes += len(body)
+                while self._response_bytes > budget:
+                    _, old = self._responses.popitem(last=False)
+                    self._response_bytes -= len(old)
+        return body
+
+    def cached_object(self, key: tuple, make: Callable[[], object], size: int = 32) -> object:
+        """A computed object (an indicator's frame for every period) by key, a few kept; never mutate it."""
+        with self._lock:
+            if key in self._objects:
+                self._objects.move_to_end(key)
+                return self._objects[key]
+        value = make()
+        with self._lock:
+            self._objects[key] = value
+            while len(self._objects) > size:
+                self._objects.popitem(last=False)
+        return value
 
     def cached(self, key: tuple, make: Callable[[], bytes], size: int = 128) -> bytes:
         """Bytes of a deterministic response (structure messages), computed once per key."""
@@ -128,7 +165,8 @@ def header_version(version: str) -> str:
 
 def version_headers(info: VersionInfo, request: Request, variant: str) -> dict[str, str]:
     """``X-Atlas-Data-Version``, ``ETag`` (version id + request + representation), ``Vary``, caching."""
-    digest = hashlib.sha256(f"{request.url.path}?{sorted(request.query_params.multi_items())}|{variant}".encode())
+    digest = hashlib.sha256(f"{request.url.path}?{sorted(request.query_params.multi_items())}|{variant}|"
+                            f"{request_lang(request)}".encode())
     pinned = bool(request.query_params.get("version"))
     return {"X-Atlas-Data-Version": header_version(info.version),
             "X-Atlas-Data-Version-Id": info.id, "ETag": f'W/"{info.id}-{digest.hexdigest()[:16]}"',
@@ -144,7 +182,8 @@ def versioned(request: Request, info: VersionInfo, variant: str, media_type: str
         return Response(status_code=304, headers=headers)
     if filename:
         headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(make(), media_type=media_type, headers=headers)
+    body = request.app.state.service.cached_response(headers["ETag"], make)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def create_app(settings: Settings | None = None, versions_root: Path | None = None,

@@ -263,17 +263,9 @@ def indicator_values(request: Request, indicator_id: str,
     if country and country not in set(terr.loc[terr["level"] == "country", "geo_code"]):
         raise ApiError(404, "bad_parameter", where="country", value=country,
                        valid="ISO 3166-1 alpha-3 codes (/api/v1/territories?level=country)")
-    spec = ind.levels[level]
-    terms = [t for t in (spec.numerator, spec.subtract, spec.denominator) if t is not None]
-    cur = state.versions.cursor(info.id)
-    try:
-        obs = cur.execute(OBS_SQL, [sorted({d for t in terms for d in t.datasets}),
-                                    sorted({m for t in terms for m in t.measures})]).df()
-        sources = cur.execute(DATASETS_SQL).df()
-    finally:
-        cur.close()
-    parents = engine.admin1_parents() if level == "country" else None
-    frame = engine.compute_frame(ind, level, obs, engine.level_codes(level), parents=parents, **filters)
+    frame = state.cached_object(("indicator", info.id, ind.id, level, sex, partner),
+                                lambda: _compute_indicator(state, info, ind, level, filters))
+    frame, sources = frame
     if period:
         try:
             frame = engine.select_period(frame, ind, period)
@@ -290,6 +282,22 @@ def indicator_values(request: Request, indicator_id: str,
                            "period": period, "country": country,
                            "definition": ind.texts.get("definition", {}).get(lang_, "")}}
     return _table(request, info, table, about, name=f"atlas_{ind.id}_{level}")
+
+
+def _compute_indicator(state, info, ind, level: str, filters: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The indicator at ``level`` for every period, from the kept version's public observations (as
+    ``indicators.compute`` does from the store), and the version's dataset rows for its sources."""
+    spec = ind.levels[level]
+    terms = [t for t in (spec.numerator, spec.subtract, spec.denominator) if t is not None]
+    cur = state.versions.cursor(info.id)
+    try:
+        obs = cur.execute(OBS_SQL, [sorted({d for t in terms for d in t.datasets}),
+                                    sorted({m for t in terms for m in t.measures})]).df()
+        sources = cur.execute(DATASETS_SQL).df()
+    finally:
+        cur.close()
+    parents = engine.admin1_parents() if level == "country" else None
+    return engine.compute_frame(ind, level, obs, engine.level_codes(level), parents=parents, **filters), sources
 
 
 # --- cross-tabs -------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import yaml
 
 SETTINGS_PATH = Path(__file__).resolve().with_name("settings.yaml")
 ENV = {"keep_versions": "ATLAS_API_KEEP_VERSIONS", "rate_limit_per_minute": "ATLAS_API_RATE_LIMIT",
-       "max_observations": "ATLAS_API_MAX_OBSERVATIONS", "max_rows": "ATLAS_API_MAX_ROWS"}
+       "max_observations": "ATLAS_API_MAX_OBSERVATIONS", "max_rows": "ATLAS_API_MAX_ROWS",
+       "response_cache_mb": "ATLAS_API_RESPONSE_CACHE_MB"}
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Settings:
     max_observations: int = 200_000
     max_rows: int = 200_000
     max_query_length: int = 4096
+    response_cache_mb: int = 64
 
 
 def load_settings(path: Path = SETTINGS_PATH, **overrides: int) -> Settings:
