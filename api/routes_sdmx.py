@@ -10,9 +10,13 @@ SDMX-JSON 1.0 and SDMX-CSV 1.0; structures in SDMX-ML 2.1.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sdmx
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from sdmx import message
+from starlette.responses import Response
 
 from api.errors import ApiError
 from api.sdmx_data import (
@@ -26,7 +30,7 @@ STRUCTURE_RESOURCES = ("dataflow", "datastructure", "codelist", "conceptscheme")
 OTHER_SDMX_RESOURCES = ("categoryscheme", "categorisation", "contentconstraint", "agencyscheme", "dataproviderscheme",
                         "hierarchicalcodelist", "metadataflow", "metadatastructure", "provisionagreement",
                         "structureset", "organisationscheme", "process", "structure", "attachementconstraint",
-                        "actualconstraint", "allowedconstraint", "conceptscheme", "schema", "availableconstraint")
+                        "actualconstraint", "allowedconstraint", "availableconstraint")
 REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all", *STRUCTURE_RESOURCES)
 STRUCTURE_DETAILS = ("full", "allstubs", "referencestubs", "referencepartial", "allcompletestubs",
                      "referencecompletestubs")
@@ -127,7 +131,7 @@ KEY_DOC = ("Dot-separated codes in the order of the data structure's dimensions 
 
 
 @router.get("/data/{flow}", summary="Data of a dataflow (every series)")
-def data_all(request: Request, flow: str = Path(description=FLOW_DOC),
+def data_all(request: Request, flow: str = PathParam(description=FLOW_DOC),
              startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),  # noqa: N803
              lastNObservations: int | None = Query(None, ge=1), firstNObservations: int | None = Query(None, ge=1),  # noqa: N803
              dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),  # noqa: N803
@@ -137,7 +141,7 @@ def data_all(request: Request, flow: str = Path(description=FLOW_DOC),
 
 
 @router.get("/data/{flow}/{key}", summary="Data of a dataflow for a key")
-def data_key(request: Request, flow: str = Path(description=FLOW_DOC), key: str = Path(description=KEY_DOC),
+def data_key(request: Request, flow: str = PathParam(description=FLOW_DOC), key: str = PathParam(description=KEY_DOC),
              startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),  # noqa: N803
              lastNObservations: int | None = Query(None, ge=1), firstNObservations: int | None = Query(None, ge=1),  # noqa: N803
              dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),  # noqa: N803
@@ -153,6 +157,52 @@ def data_key_provider(request: Request, flow: str, key: str, provider: str,
                       dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),  # noqa: N803
                       format: str | None = Query(None), version: str | None = Query(None)):
     return _data(request, flow, key, provider)
+
+
+# --- schemas of structure-specific data ---------------------------------------------------------------
+
+XSD_DIR = Path(__file__).resolve().parents[1] / "vendor" / "reference" / "sdmx_ml_2_1_schemas"
+
+
+@router.get("/xsd/{name}", summary="The official SDMX-ML 2.1 schemas (vendored), for the generated schemas' imports")
+def xsd(name: str):
+    files = {p.name: p for p in XSD_DIR.glob("*.xsd")}
+    if name not in files:
+        raise ApiError(404, "unknown_artefact", resource="schema", value=name, agency="SDMX", version="2.1",
+                       valid=", ".join(sorted(files)[:15]) + " …")
+    return Response(files[name].read_bytes(), media_type="application/xml; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+@router.get("/schema/{context}/{agency}/{rid}/{version}", summary="Schema of a structure's structure-specific data")
+@router.get("/schema/{context}/{agency}/{rid}", include_in_schema=False)
+def schema(request: Request, context: str, agency: str, rid: str, version: str = "latest",
+           dimensionAtObservation: str | None = Query(None)):  # noqa: N803
+    from api.sdmx_data import ALL_DIMENSIONS
+    from api.sdmx_schema import build_structure_schema
+
+    state = request.app.state.service
+    info = state.resolve(_data_version_param(request))
+    model = state.model(info.id)
+    if context not in ("datastructure", "dataflow"):
+        raise ApiError(501, "unknown_resource", value=f"schema/{context}", valid="schema/datastructure, schema/dataflow")
+    key = rid.upper()
+    flows = {f.dsd.id: f for f in model.flows.values()} if context == "datastructure" else model.flows
+    if agency.lower() not in ("all", model.agency.id.lower()) or key not in flows or \
+            version.lower() not in ("latest", "all", "1.0"):
+        raise ApiError(404, "unknown_artefact", resource=context, value=rid, agency=agency, version=version,
+                       valid=", ".join(sorted(flows)[:15]) + " …")
+    flow = flows[key]
+    obs_dim = dimensionAtObservation or "TIME_PERIOD"
+    valid = (*flow.dimension_ids, "TIME_PERIOD", ALL_DIMENSIONS)
+    if obs_dim not in valid:
+        raise ApiError(400, "bad_dimension_at_observation", value=obs_dim, valid=", ".join(valid))
+    base = f"{str(request.base_url).rstrip('/')}/sdmx/v2.1/xsd/"
+    from api.app import versioned
+
+    return versioned(request, info, "xsd", "application/xml; charset=utf-8",
+                     lambda: build_structure_schema(model, flow, obs_dim, base + "SDMXDataStructureSpecific.xsd",
+                                                    base + "SDMXCommon.xsd"))
 
 
 # --- structures ------------------------------------------------------------------------------------

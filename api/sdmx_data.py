@@ -30,6 +30,7 @@ from api.sdmx_structure import OBS_STATUS, OBS_VALUE, TIME, FlowInfo, StructureM
 ALL_DIMENSIONS = "AllDimensions"
 NS_MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+NS_SS = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
 DETAILS = ("full", "dataonly", "serieskeysonly", "nodata")
 PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|S[12]|\d{2})(?:-(\d{2}))?)?$")
 # The SDMX time period of a stored period: as stored, except five-year periods, which become an
@@ -205,8 +206,8 @@ def write_data_xml(msg: message.DataMessage, query: DataQuery, structure_specifi
     ``sdmx1`` 2.28 (i) names the root after the data set class only for structure-specific
     sets (a generic message came out as ``StructureSpecificData``), (ii) states
     ``dimensionAtObservation`` only for a single dimension, not ``AllDimensions``, and (iii)
-    writes no ``namespace`` / ``xsi:type`` for structure-specific data sets. Those three are
-    set here; everything else is ``sdmx1``'s.
+    writes no ``namespace`` / ``xsi:type`` / qualified ``structureRef`` and ``dataScope`` for
+    structure-specific data sets. Those are set here; everything else is ``sdmx1``'s.
     """
     root = sdmx_xml_writer.recurse(msg)
     root.tag = etree.QName(NS_MES, "StructureSpecificData" if structure_specific else "GenericData").text
@@ -218,8 +219,11 @@ def write_data_xml(msg: message.DataMessage, query: DataQuery, structure_specifi
         if structure_specific:
             header_structure.set("namespace", namespace)
     for ds in root.iter(f"{{{NS_MES}}}DataSet"):
-        if structure_specific:
+        if structure_specific:  # the set attributes of structure-specific data are in its namespace
             ds.set(etree.QName(NS_XSI, "type").text, "ns1:DataSetType")
+            ref = ds.attrib.pop("structureRef", dsd.id)
+            ds.set(etree.QName(NS_SS, "structureRef").text, ref)
+            ds.set(etree.QName(NS_SS, "dataScope").text, "DataStructure")
     text = etree.tostring(root, encoding="utf-8", xml_declaration=True)
     if structure_specific:  # declare the DSD-specific namespace the data set type lives in
         text = text.replace(b"<mes:StructureSpecificData ", b'<mes:StructureSpecificData xmlns:ns1="'

@@ -156,3 +156,31 @@ def test_etag_gives_304_for_the_same_version(client):
     other = client.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=jsondata",
                        headers={"If-None-Match": first.headers["ETag"]})
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize("obs_dim", ["TIME_PERIOD", "AllDimensions", "SEX"])
+def test_structure_specific_data_is_valid_against_its_generated_schema(client, tmp_path, obs_dim):
+    """The service's schema of the structure (``/schema/datastructure/…``), its imports pointed at the vendored
+    official schemas, validates the structure-specific message together with SDMXMessage.xsd."""
+    from lxml import etree
+
+    from tests.api.conftest import SCHEMA
+
+    base = "http://testserver/sdmx/v2.1/xsd/"
+    xsd = client.get(f"/sdmx/v2.1/schema/datastructure/PVIGM/DSD_UNDESA_IMS2024/1.0?dimensionAtObservation={obs_dim}")
+    assert xsd.status_code == 200
+    assert client.get(base.replace("http://testserver", "") + "SDMXDataStructureSpecific.xsd").status_code == 200
+    local = SCHEMA.parent.as_uri() + "/"
+    (tmp_path / "dsd.xsd").write_bytes(xsd.content.replace(base.encode(), local.encode()))
+    ns = etree.fromstring(xsd.content).get("targetNamespace")
+    (tmp_path / "all.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        f'<xs:import namespace="{NS["mes"]}" schemaLocation="{SCHEMA.as_uri()}"/>'
+        f'<xs:import namespace="{ns}" schemaLocation="{(tmp_path / "dsd.xsd").as_uri()}"/></xs:schema>')
+    schema = etree.XMLSchema(etree.parse(str(tmp_path / "all.xsd")))
+    r = client.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=structurespecificdata"
+                   f"&dimensionAtObservation={obs_dim}")
+    doc = assert_valid(schema, r.content)
+    assert doc.find("mes:Header/mes:Structure", NS).get("namespace") == ns
+    bad = r.content.replace(b'SEX="F"', b'SEX="X"').replace(b'SEX="M"', b'SEX="X"')
+    assert not schema.validate(etree.fromstring(bad))  # codes outside the codelist are refused
