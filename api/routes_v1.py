@@ -75,20 +75,24 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def _table(request: Request, info, frame: pd.DataFrame, extra: dict | None = None, name: str = "atlas") -> object:
-    """A table answer in the asked format, with the data version column and headers; 413 past ``max_rows``."""
+def _table(request: Request, info, frame, extra: dict | None = None, name: str = "atlas") -> object:
+    """A table answer in the asked format, with the data version column and headers; 413 past ``max_rows``.
+
+    ``frame`` may be a function returning ``(frame, extra)``: it then runs only when the
+    response is not cached yet (a kept version never changes)."""
     from api.app import versioned
 
     state = request.app.state.service
-    if len(frame) > state.settings.max_rows:
-        raise ApiError(413, "too_many_rows", limit=state.settings.max_rows)
     fmt = _fmt(request)
-    frame = frame.assign(data_version=info.version)
 
     def make() -> bytes:
+        table, more = frame() if callable(frame) else (frame, extra)
+        if len(table) > state.settings.max_rows:
+            raise ApiError(413, "too_many_rows", limit=state.settings.max_rows)
+        table = table.assign(data_version=info.version)
         if fmt == "csv":
-            return _csv(frame)
-        doc = {"data_version": info.version, "data_version_id": info.id, **(extra or {}), "rows": _records(frame)}
+            return _csv(table)
+        doc = {"data_version": info.version, "data_version_id": info.id, **(more or {}), "rows": _records(table)}
         return json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
     return versioned(request, info, fmt, MEDIA[fmt], make, filename=f"{name}.{fmt}")
@@ -263,25 +267,27 @@ def indicator_values(request: Request, indicator_id: str,
     if country and country not in set(terr.loc[terr["level"] == "country", "geo_code"]):
         raise ApiError(404, "bad_parameter", where="country", value=country,
                        valid="ISO 3166-1 alpha-3 codes (/api/v1/territories?level=country)")
-    frame = state.cached_object(("indicator", info.id, ind.id, level, sex, partner),
-                                lambda: _compute_indicator(state, info, ind, level, filters))
-    frame, sources = frame
-    if period:
-        try:
-            frame = engine.select_period(frame, ind, period)
-        except engine.ImpossibleCombinationError as err:
-            raise ApiError(404, "impossible_combination", detail=str(err)) from None
-    frame = engine.attach_sources(frame, sources)
-    if country:
-        keep = terr.loc[(terr["geo_code"] == country) | (terr["parent_code"] == country), "geo_code"]
-        frame = frame[frame["geo_code"].isin(set(keep))]
-    geo = gpd.GeoDataFrame(terr[["geo_code", "name_es", "name_en"]], geometry=[None] * len(terr), crs=4326)
-    table = pd.DataFrame(build_export_frame(frame, geo, lang_, ind.name(lang_), ind.unit_label(lang_))
-                         .drop(columns="geometry"))
-    about = {"indicator": {"id": ind.id, "name": ind.name(lang_), "unit": ind.unit_label(lang_), "level": level,
-                           "period": period, "country": country,
-                           "definition": ind.texts.get("definition", {}).get(lang_, "")}}
-    return _table(request, info, table, about, name=f"atlas_{ind.id}_{level}")
+    def build() -> tuple[pd.DataFrame, dict]:
+        frame, sources = state.cached_object(("indicator", info.id, ind.id, level, sex, partner),
+                                             lambda: _compute_indicator(state, info, ind, level, filters))
+        if period:
+            try:
+                frame = engine.select_period(frame, ind, period)
+            except engine.ImpossibleCombinationError as err:
+                raise ApiError(404, "impossible_combination", detail=str(err)) from None
+        frame = engine.attach_sources(frame, sources)
+        if country:
+            keep = terr.loc[(terr["geo_code"] == country) | (terr["parent_code"] == country), "geo_code"]
+            frame = frame[frame["geo_code"].isin(set(keep))]
+        geo = gpd.GeoDataFrame(terr[["geo_code", "name_es", "name_en"]], geometry=[None] * len(terr), crs=4326)
+        table = pd.DataFrame(build_export_frame(frame, geo, lang_, ind.name(lang_), ind.unit_label(lang_))
+                             .drop(columns="geometry"))
+        about = {"indicator": {"id": ind.id, "name": ind.name(lang_), "unit": ind.unit_label(lang_), "level": level,
+                               "period": period, "country": country,
+                               "definition": ind.texts.get("definition", {}).get(lang_, "")}}
+        return table, about
+
+    return _table(request, info, build, name=f"atlas_{ind.id}_{level}")
 
 
 def _compute_indicator(state, info, ind, level: str, filters: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -317,14 +323,11 @@ def crosstab(request: Request, format: str | None = Query(None, description=FORM
     if layout not in ("long", "pivot"):
         raise ApiError(400, "bad_parameter", where="layout", value=layout, valid="long, pivot")
     query = {k: v for k, v in request.query_params.items() if k not in API_KEYS}
-    cur = state.versions.cursor(info.id)
     try:
         spec = parse_query(query)
-        result = run_crosstab(cur, spec)
+        result = state.cached_object(("crosstab", info.id, spec), lambda: _run_crosstab(state, info, spec))
     except CrosstabError as err:
         raise ApiError(400, "crosstab_problem", detail=err.message(lang_)) from None
-    finally:
-        cur.close()
     if len(result.tidy) > state.settings.max_rows:
         raise ApiError(413, "too_many_rows", limit=state.settings.max_rows)
     if fmt == "csv":
@@ -338,6 +341,16 @@ def crosstab(request: Request, format: str | None = Query(None, description=FORM
             "confidential": result.confidential, "synthetic": result.synthetic, "cells": _records(cells)}
     return versioned(request, info, "json", MEDIA["json"],
                      lambda: json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8"))
+
+
+def _run_crosstab(state, info, spec):
+    """``etl.crosstab.run_crosstab`` on the kept version (validation, disclosure control); the result is cached
+    per version and query, and never mutated."""
+    cur = state.versions.cursor(info.id)
+    try:
+        return run_crosstab(cur, spec)
+    finally:
+        cur.close()
 
 
 def _json_default(value):
