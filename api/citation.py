@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 
+from api.sdmx_structure import present
+
 ATLAS = "Atlas PVIGM"
 
 
 def _clean(value: object) -> str:
-    return "" if value is None or value != value else str(value).strip()
+    return str(value).strip() if present(value) else ""
 
 
 def _year(version: str) -> str:
@@ -30,8 +32,8 @@ def build_citation_line(row: dict, version: str, url: str, lang: str = "en") -> 
     licence = "Licencia" if lang == "es" else "Licence"
     retrieved = "obtenido" if lang == "es" else "retrieved"
     parts = [_clean(row.get("publisher")), title,
-             f"{via} {ATLAS}, {data_version} {version} ({row.get('dataset_id')}, v{_clean(row.get('version'))}; "
-             f"{retrieved} {_clean(row.get('retrieved'))})",
+             (f"{via} {ATLAS}, {data_version} {version} ({row.get('dataset_id')}, v{_clean(row.get('version'))}; "
+             f"{retrieved} {_clean(row.get('retrieved'))})"),
              f"{licence}: {_clean(row.get('licence'))}", _clean(row.get("attribution")), f"<{url}>"]
     return ". ".join(p.rstrip(".") for p in parts if p) + "."
 

@@ -20,7 +20,12 @@ from starlette.responses import Response
 
 from api.errors import ApiError
 from api.sdmx_data import (
-    build_data_message, build_query, load_observations, message_header, write_data_xml, write_sdmx_csv,
+    build_data_message,
+    build_query,
+    load_observations,
+    message_header,
+    write_data_xml,
+    write_sdmx_csv,
     write_sdmx_json,
 )
 from api.sdmx_structure import StructureModel
@@ -132,9 +137,9 @@ KEY_DOC = ("Dot-separated codes in the order of the data structure's dimensions 
 
 @router.get("/data/{flow}", summary="Data of a dataflow (every series)")
 def data_all(request: Request, flow: str = PathParam(description=FLOW_DOC),
-             startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),  # noqa: N803
-             lastNObservations: int | None = Query(None, ge=1), firstNObservations: int | None = Query(None, ge=1),  # noqa: N803
-             dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),  # noqa: N803
+             startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),
+             lastNObservations: int | None = Query(None, ge=1), firstNObservations: int | None = Query(None, ge=1),
+             dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),
              format: str | None = Query(None, description="genericdata, structurespecificdata, jsondata, csvdata"),
              version: str | None = Query(None, description="a kept data version id (/api/v1/versions)")):
     return _data(request, flow, None, None)
@@ -142,19 +147,19 @@ def data_all(request: Request, flow: str = PathParam(description=FLOW_DOC),
 
 @router.get("/data/{flow}/{key}", summary="Data of a dataflow for a key")
 def data_key(request: Request, flow: str = PathParam(description=FLOW_DOC), key: str = PathParam(description=KEY_DOC),
-             startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),  # noqa: N803
-             lastNObservations: int | None = Query(None, ge=1), firstNObservations: int | None = Query(None, ge=1),  # noqa: N803
-             dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),  # noqa: N803
+             startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),
+             lastNObservations: int | None = Query(None, ge=1), firstNObservations: int | None = Query(None, ge=1),
+             dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),
              format: str | None = Query(None), version: str | None = Query(None)):
     return _data(request, flow, key, None)
 
 
 @router.get("/data/{flow}/{key}/{provider}", summary="Data of a dataflow for a key and data provider")
 def data_key_provider(request: Request, flow: str, key: str, provider: str,
-                      startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),  # noqa: N803
-                      lastNObservations: int | None = Query(None, ge=1),  # noqa: N803
-                      firstNObservations: int | None = Query(None, ge=1),  # noqa: N803
-                      dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),  # noqa: N803
+                      startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),
+                      lastNObservations: int | None = Query(None, ge=1),
+                      firstNObservations: int | None = Query(None, ge=1),
+                      dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),
                       format: str | None = Query(None), version: str | None = Query(None)):
     return _data(request, flow, key, provider)
 
@@ -177,7 +182,7 @@ def xsd(name: str):
 @router.get("/schema/{context}/{agency}/{rid}/{version}", summary="Schema of a structure's structure-specific data")
 @router.get("/schema/{context}/{agency}/{rid}", include_in_schema=False)
 def schema(request: Request, context: str, agency: str, rid: str, version: str = "latest",
-           dimensionAtObservation: str | None = Query(None)):  # noqa: N803
+           dimensionAtObservation: str | None = Query(None)):
     from api.sdmx_data import ALL_DIMENSIONS
     from api.sdmx_schema import build_structure_schema
 
@@ -233,8 +238,7 @@ def select_structures(model: StructureModel, resource: str, agency: str, rid: st
     if resource in ("dataflow", "datastructure") and (references in ("descendants", "all", "codelist",
                                                                      "conceptscheme") or
                                                       (resource == "datastructure" and references == "children")):
-        dsd_list = picked["datastructure"].values() if resource == "dataflow" else picked["datastructure"].values()
-        for dsd in list(dsd_list):
+        for dsd in list(picked["datastructure"].values()):
             for dim in dsd.dimensions.components:
                 cl = dim.local_representation.enumerated if dim.local_representation else None
                 if cl is not None and references != "conceptscheme":

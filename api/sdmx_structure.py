@@ -26,11 +26,11 @@ of IOM's causes of death (``drowning+violence``) are written ``drowning__violenc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import duckdb
 import sdmx.urn
-
 from sdmx.model import common
 from sdmx.model import v21 as m
 
@@ -81,9 +81,14 @@ def flow_id(dataset_id: str) -> str:
     return dataset_id.upper()
 
 
+def present(value: object) -> bool:
+    """A value worth writing: not None, not empty, not NaN (pandas' missing text)."""
+    return value is not None and value != "" and not (isinstance(value, float) and math.isnan(value))
+
+
 def names(es: object, en: object) -> dict[str, str]:
     """An SDMX international string (``{"en": …, "es": …}``) without empty texts."""
-    return {lang: str(text) for lang, text in (("en", en), ("es", es)) if text not in (None, "") and text == text}
+    return {lang: str(text) for lang, text in (("en", en), ("es", es)) if present(text)}
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ def _codelist(cl_id: str, name: dict, rows: list[tuple[str, object, object]], ag
 def build_structure_model(con: duckdb.DuckDBPyConnection) -> StructureModel:
     """The agency, codelists, concept scheme, data structures and dataflows of the version behind ``con``."""
     agency = common.Agency(id=AGENCY_ID, name=AGENCY_NAME)
-    q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+    q = lambda sql: con.execute(sql).fetchall()
     freqs = [r[0] for r in q("SELECT DISTINCT freq FROM public_observations ORDER BY 1")]
     cls = {
         "CL_FREQ": _codelist("CL_FREQ", names("Frecuencia", "Frequency"),
@@ -180,7 +185,7 @@ def build_flows(con: duckdb.DuckDBPyConnection, agency: common.Agency, cls: dict
             version=ARTEFACT_VERSION, is_final=True, is_external_reference=False, structure=dsd,
             annotations=[m.Annotation(id=key, type=key.upper(), text=str(row[key]))
                          for key in ("licence", "licence_url", "attribution", "publisher", "retrieved", "revision")
-                         if row.get(key) not in (None, "") and row.get(key) == row.get(key)])
+                         if present(row.get(key))])
         flow.urn = sdmx.urn.make(flow)
         flows[flow.id] = FlowInfo(flow.id, did, dimensions, dsd, flow, row)
     return flows
@@ -188,7 +193,7 @@ def build_flows(con: duckdb.DuckDBPyConnection, agency: common.Agency, cls: dict
 
 def _describe(row: dict, lang: str) -> str:
     parts = [row.get("publisher"), row.get("licence"), row.get("attribution"), row.get(f"caveats_{lang}")]
-    return " — ".join(str(p) for p in parts if p not in (None, "") and p == p)
+    return " — ".join(str(p) for p in parts if present(p))
 
 
 def build_dsd(fid: str, row: dict, dimensions, agency: common.Agency, cls: dict[str, common.Codelist],

@@ -96,7 +96,7 @@ def run(base: str, path: str, clients: int, total: int) -> dict:
         list(pool.map(one, range(total)))
     wall = time.perf_counter() - started
     latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
+    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
     return {"rps": total / wall, "p50": statistics.median(latencies) * 1000, "p95": p95 * 1000,
             "errors": errors[0], "bytes": sizes[0]}
 
