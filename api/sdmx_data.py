@@ -25,7 +25,7 @@ from sdmx.model import v21 as m
 from sdmx.writer.xml import writer as sdmx_xml_writer
 
 from api.errors import ApiError
-from api.sdmx_structure import OBS_STATUS, OBS_VALUE, TIME, FlowInfo, StructureModel, decode_code, encode_code
+from api.sdmx_structure import OBS_STATUS, OBS_VALUE, TIME, FlowInfo, StructureModel, decode_code
 
 ALL_DIMENSIONS = "AllDimensions"
 NS_MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
@@ -160,7 +160,9 @@ def load_observations(con: duckdb.DuckDBPyConnection, query: DataQuery, limit: i
         where.append("time_start <= ?")
         args.append(query.end)
     dims = [(d, c) for d, c, _ in flow.dimensions]
-    select = ", ".join(f'coalesce("{c}", \'_Z\') AS "{d}"' for d, c in dims)
+    # source-specific codes as SDMX identifiers (``a+b`` → ``a__b``, see api.sdmx_structure.encode_code)
+    select = ", ".join(f'replace(coalesce("{c}", \'_Z\'), \'+\', \'__\') AS "{d}"' if c.startswith("dim_")
+                       else f'"{c}" AS "{d}"' for d, c in dims)
     series = ", ".join(f'"{c}"' for _, c in dims)
     qualify = []
     if query.last_n:
@@ -174,10 +176,6 @@ def load_observations(con: duckdb.DuckDBPyConnection, query: DataQuery, limit: i
     frame = con.execute(sql, args).df()
     if len(frame) > limit:
         raise ApiError(413, "too_many_observations", limit=limit)
-    if flow.dimensions and any(d[2].startswith("CL_") and d[1].startswith("dim_") for d in flow.dimensions):
-        for d, c, _ in flow.dimensions:
-            if c.startswith("dim_"):
-                frame[d] = frame[d].map(encode_code)
     return frame
 
 
