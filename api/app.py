@@ -186,6 +186,46 @@ def versioned(request: Request, info: VersionInfo, variant: str, media_type: str
     return Response(body, media_type=media_type, headers=headers)
 
 
+UNLIMITED_PATHS = ("/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
+
+
+class LimitsMiddleware:
+    """Pure ASGI middleware (cheaper than ``@app.middleware``): the request-length limit, the per-client rate
+    limit, and the data version header on responses that do not set it (errors)."""
+
+    def __init__(self, app, state: ServiceState):
+        self.app, self.state = app, state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        settings = self.state.settings
+        path, query = scope.get("path", ""), scope.get("query_string", b"")
+        refusal = None
+        if len(path) + len(query) > settings.max_query_length:
+            refusal = ApiError(414, "query_too_long", length=len(path) + len(query), limit=settings.max_query_length)
+        elif path not in UNLIMITED_PATHS and not path.startswith("/static-offline-docs"):
+            client = (scope.get("client") or ("-", 0))[0]
+            allowed, wait = self.state.limiter.allow(client)
+            if not allowed:
+                refusal = ApiError(429, "rate_limited", headers={"Retry-After": str(wait)},
+                                   limit=settings.rate_limit_per_minute, retry=wait)
+        if refusal is not None:
+            response = error_response(Request(scope), refusal)
+            return await response(scope, receive, send)
+
+        async def send_with_version(message):
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                current = self.state.versions.last_known
+                if current is not None and not any(k.lower() == b"x-atlas-data-version" for k, _ in headers):
+                    message = {**message, "headers": [*headers, (b"x-atlas-data-version",
+                                                                 header_version(current.version).encode())]}
+            await send(message)
+
+        return await self.app(scope, receive, send_with_version)
+
+
 def create_app(settings: Settings | None = None, versions_root: Path | None = None,
                store: Path | None = None) -> FastAPI:
     """The service. ``versions_root`` and ``store`` default to ``data/versions`` and the store (tests move them)."""
@@ -196,25 +236,7 @@ def create_app(settings: Settings | None = None, versions_root: Path | None = No
                          docs_url="/docs", redoc_url="/redoc", openapi_url="/openapi.json")
     app.state.service = state
 
-    @app.middleware("http")
-    async def limits(request: Request, call_next):
-        length = len(request.url.path) + len(request.url.query)
-        if length > settings.max_query_length:
-            return error_response(request, ApiError(414, "query_too_long", length=length,
-                                                    limit=settings.max_query_length))
-        if request.url.path not in ("/health", "/docs", "/redoc", "/openapi.json") and \
-                not request.url.path.startswith("/static-offline-docs"):
-            client = request.client.host if request.client else "-"
-            allowed, wait = state.limiter.allow(client)
-            if not allowed:
-                err = ApiError(429, "rate_limited", headers={"Retry-After": str(wait)},
-                               limit=settings.rate_limit_per_minute, retry=wait)
-                return error_response(request, err)
-        response = await call_next(request)
-        current = state.versions.last_known
-        if current is not None and "x-atlas-data-version" not in response.headers:
-            response.headers["X-Atlas-Data-Version"] = header_version(current.version)
-        return response
+    app.add_middleware(LimitsMiddleware, state=state)
 
     @app.exception_handler(ApiError)
     async def on_api_error(request: Request, err: ApiError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -182,3 +183,10 @@ def test_json_has_no_nan(client):
     text = client.get("/api/v1/datasets").text
     json.loads(text)
     assert "NaN" not in text
+
+
+def test_errors_carry_the_data_version_too(client):
+    current = client.get("/health").json()["data_version"]
+    r = client.get("/api/v1/datasets/no_such_dataset")
+    assert r.status_code == 404
+    assert unquote(r.headers["X-Atlas-Data-Version"]) == current
