@@ -109,9 +109,15 @@ def _data(request: Request, flow: str, key: str | None, provider: str | None):
     fmt = negotiate(request, DATA_FORMATS, "generic")
 
     def make() -> bytes:
+        xml = fmt in ("generic", "structurespecific")
+        limit = state.settings.max_observations_xml if xml else state.settings.max_observations
         cur = state.versions.cursor(info.id)
         try:
-            frame = load_observations(cur, query, state.settings.max_observations)
+            frame = load_observations(cur, query, limit)
+        except ApiError as err:
+            if xml and err.status == 413:
+                raise ApiError(413, "too_many_observations_xml", limit=limit) from None
+            raise
         finally:
             cur.close()
         if frame.empty:

@@ -21,6 +21,7 @@ class Settings:
     rate_limit_per_minute: int = 120
     rate_limit_burst: int = 40
     max_observations: int = 200_000
+    max_observations_xml: int = 50_000
     max_rows: int = 200_000
     max_query_length: int = 4096
     response_cache_mb: int = 64

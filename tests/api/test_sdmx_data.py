@@ -140,12 +140,18 @@ def test_response_size_limit(api_env, sdmx_schema):
     from api.app import create_app
     from api.settings import load_settings
 
-    app = create_app(load_settings(rate_limit_per_minute=0, max_observations=10), versions_root=api_env / "versions")
+    app = create_app(load_settings(rate_limit_per_minute=0, max_observations=10, max_observations_xml=5),
+                     versions_root=api_env / "versions")
     with TestClient(app) as c:
-        r = c.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}")
-    assert r.status_code == 413
-    doc = assert_valid(sdmx_schema, r.content)
-    assert doc.find("mes:ErrorMessage", NS).get("code") == "510"
+        xml = c.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}")
+        csv = c.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=csvdata")
+        small = c.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=csvdata&lastNObservations=1")
+    for r in (xml, csv):
+        assert r.status_code == 413
+        doc = assert_valid(sdmx_schema, r.content)
+        assert doc.find("mes:ErrorMessage", NS).get("code") == "510"
+    assert b"csvdata" in xml.content and b"(5 " not in xml.content and b" 5 " in xml.content
+    assert small.status_code == 200
 
 
 def test_etag_gives_304_for_the_same_version(client):
