@@ -74,6 +74,18 @@ def dataset_url(dataset_id: str | None = None, *, fmt: str = "json", base: str |
     return f"{api_base_url(base)}{path}?format={_check_format(fmt)}"
 
 
+CITATION_STYLES = ("text", "bibtex", "csl-json")
+
+
+def citation_url(dataset_id: str, style: str = "bibtex", *, version: str | None = None,
+                 base: str | None = None) -> str:
+    """A dataset's citation at a data version: ``text``, ``bibtex`` or ``csl-json``."""
+    if style not in CITATION_STYLES:
+        raise ValueError(f"style must be one of {CITATION_STYLES}, got {style!r}")
+    query = _query({"style": style, "version": version})
+    return f"{api_base_url(base)}/api/v1/datasets/{quote(dataset_id, safe='')}/citation?{query}"
+
+
 def docs_url(base: str | None = None) -> str:
     """The OpenAPI documentation page served by the service (offline)."""
     return f"{api_base_url(base)}/docs"

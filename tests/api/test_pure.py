@@ -11,7 +11,7 @@ from api.errors import ApiError
 from api.ratelimit import RateLimiter
 from api.sdmx_data import parse_period
 from api.settings import load_settings
-from api.urls import crosstab_url, indicator_url, sdmx_data_url
+from api.urls import citation_url, crosstab_url, indicator_url, sdmx_data_url
 
 ROW = {"dataset_id": "undesa_ims2024", "title_en": "Migrant stock {2024} & 50% more_", "title_es": "Stock",
        "publisher": "UN DESA", "licence": "CC BY 3.0 IGO", "attribution": "United Nations", "retrieved": "2026-11",
@@ -79,3 +79,7 @@ def test_url_builders():
         "/sdmx/v2.1/data/UNDESA_IMS2024/A..persons?startPeriod=2020"
     with pytest.raises(ValueError):
         indicator_url("", "country")
+    assert citation_url("undesa_ims2024", "csl-json", version="8a95936e7aca", base="") == \
+        "/api/v1/datasets/undesa_ims2024/citation?style=csl-json&version=8a95936e7aca"
+    with pytest.raises(ValueError):
+        citation_url("undesa_ims2024", "apa")
