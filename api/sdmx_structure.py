@@ -67,6 +67,25 @@ CONCEPT_NAMES = {
 }
 
 
+TERRITORY_DIMENSIONS = {"nationality": "CL_AREA", "birth_country": "CL_AREA", "returned_from": "CL_AREA"}
+
+
+def dataset_dimensions_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """``dataset_dimensions`` of the store plus, when the version has them, the published submissions' rows."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    sql = 'SELECT dataset_id, "column", dimension_id, name_es, name_en FROM dataset_dimensions'
+    if "submission_dataset_dimensions" in tables:
+        sql += (' UNION ALL SELECT dataset_id, "column", dimension_id, name_es, name_en '
+                'FROM submission_dataset_dimensions')
+    return sql
+
+
+def _column_sql() -> str:
+    """The dim_N column a dataset_dimensions row names, read from the observation (DuckDB: by the column name)."""
+    return "(CASE d.\"column\" WHEN 'dim_1' THEN o.dim_1 WHEN 'dim_2' THEN o.dim_2 WHEN 'dim_3' THEN o.dim_3 " \
+           "WHEN 'dim_4' THEN o.dim_4 ELSE o.dim_5 END)"
+
+
 def encode_code(code: str) -> str:
     """A store code as an SDMX identifier (``a+b`` → ``a__b``)."""
     return code.replace(COMPOUND, COMPOUND_SDMX)
@@ -130,6 +149,7 @@ def build_structure_model(con: duckdb.DuckDBPyConnection) -> StructureModel:
     """The agency, codelists, concept scheme, data structures and dataflows of the version behind ``con``."""
     agency = common.Agency(id=AGENCY_ID, name=AGENCY_NAME)
     q = lambda sql: con.execute(sql).fetchall()
+    dd_sql = dataset_dimensions_sql(con)
     freqs = [r[0] for r in q("SELECT DISTINCT freq FROM public_observations ORDER BY 1")]
     cls = {
         "CL_FREQ": _codelist("CL_FREQ", names("Frecuencia", "Frequency"),
@@ -156,6 +176,20 @@ def build_structure_model(con: duckdb.DuckDBPyConnection) -> StructureModel:
     for dim_id, es, en in dims:
         cl_id = f"CL_{dim_id.upper()}"
         cls[cl_id] = _codelist(cl_id, names(es, en), [(c, ce, cn) for d, c, ce, cn in codes if d == dim_id], agency)
+    # Dimensions that only published submissions name (their dim_N columns): territories use CL_AREA; any
+    # other gets a codelist of the codes its data use, so that no dimension is ever left out of a key.
+    known = {d for d, _, _ in dims}
+    extra = q(f"SELECT dimension_id, first(name_es), first(name_en) FROM ({dd_sql}) "
+              "GROUP BY 1 ORDER BY 1")
+    for dim_id, es, en in extra:
+        if dim_id in known or dim_id in TERRITORY_DIMENSIONS:
+            continue
+        used = q(f"SELECT DISTINCT coalesce({_column_sql()}, '_Z') FROM public_observations o "
+                 f"JOIN ({dd_sql}) d USING (dataset_id) "
+                 "WHERE d.dimension_id = '" + dim_id.replace("'", "''") + "' ORDER BY 1")
+        cls[f"CL_{dim_id.upper()}"] = _codelist(f"CL_{dim_id.upper()}", names(es, en),
+                                                [(c, c, c) for (c,) in used], agency)
+        dims.append((dim_id, es, en))
     concepts = common.ConceptScheme(id="CS_PVIGM", name=names("Conceptos del Atlas PVIGM", "Atlas PVIGM concepts"),
                                     maintainer=agency, version=ARTEFACT_VERSION, is_final=True,
                                     is_external_reference=False)
@@ -163,20 +197,25 @@ def build_structure_model(con: duckdb.DuckDBPyConnection) -> StructureModel:
         concepts.append(common.Concept(id=cid, name=names(es, en)))
     for dim_id, es, en in dims:
         concepts.append(common.Concept(id=dim_id.upper(), name=names(es, en)))
-    flows = build_flows(con, agency, cls, concepts)
+    for dim_id, es, en in extra:
+        if dim_id in TERRITORY_DIMENSIONS and dim_id.upper() not in concepts:
+            concepts.append(common.Concept(id=dim_id.upper(), name=names(es, en)))
+    flows = build_flows(con, agency, cls, concepts, dd_sql)
     return StructureModel(agency, cls, concepts, flows)
 
 
 def build_flows(con: duckdb.DuckDBPyConnection, agency: common.Agency, cls: dict[str, common.Codelist],
-                concepts: common.ConceptScheme) -> dict[str, FlowInfo]:
+                concepts: common.ConceptScheme, dd_sql: str = "SELECT * FROM dataset_dimensions"
+                ) -> dict[str, FlowInfo]:
     """One dataflow and data structure per public dataset."""
     datasets = con.execute("SELECT * FROM public_datasets ORDER BY dataset_id").df()
-    dim_rows = con.execute('SELECT dataset_id, "column", dimension_id FROM dataset_dimensions ORDER BY 1, 2').fetchall()
+    dim_rows = con.execute(f'SELECT dataset_id, "column", dimension_id FROM ({dd_sql}) '
+                           'ORDER BY 1, 2').fetchall()
     flows = {}
     for row in datasets.to_dict("records"):
         did = row["dataset_id"]
-        extra = tuple((d.upper(), col, f"CL_{d.upper()}") for ds, col, d in dim_rows if ds == did
-                      and f"CL_{d.upper()}" in cls)
+        extra = tuple((d.upper(), col, TERRITORY_DIMENSIONS.get(d, f"CL_{d.upper()}")) for ds, col, d in dim_rows
+                      if ds == did and TERRITORY_DIMENSIONS.get(d, f"CL_{d.upper()}") in cls)
         dimensions = COMMON_DIMENSIONS + extra
         dsd = build_dsd(flow_id(did), row, dimensions, agency, cls, concepts)
         flow = m.DataflowDefinition(

@@ -9,6 +9,7 @@ moves it)::
     public_observations.parquet  the store's public_observations view (published data only)
     public_datasets.parquet      the store's public_datasets view
     <table>.parquet              every other store table (codelists, territories, build_info …)
+    submission_dataset_dimensions.parquet   what the published submissions' dim_N columns hold
 
 A copy is written into a temporary directory and renamed into place, so a directory that
 exists is complete and never changes afterwards. A copy is taken whenever the service sees
@@ -40,6 +41,7 @@ from etl.crosstab.version import load_data_version
 from geodata import paths
 
 VERSION_FILE = "version.json"
+SUBMISSION_DIMENSIONS = "submission_dataset_dimensions"  # published/dataset_dimensions.parquet of the registry
 PUBLIC_TABLES = {"public_observations": "observations", "public_datasets": "datasets"}
 # Deterministic row order of the observation copy (also the order the SDMX service reads in).
 OBS_ORDER = "dataset_id, measure, unit, ref_area, counterpart_area, sex, age, dim_1, dim_2, dim_3, dim_4, dim_5, " \
@@ -137,8 +139,15 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
         if name.startswith("microdata_") or name == "mmp_incidents":
             order = ""  # record-level and list columns: kept as stored
         target = str(tmp / f"{name}.parquet").replace("'", "''")
-        con.execute(f'COPY (SELECT * FROM "{source}"{order}) TO \'{target}\' (FORMAT parquet, COMPRESSION zstd)')
-        counts[name] = con.execute(f'SELECT count(*) FROM "{source}"').fetchone()[0]
+        select = f'SELECT * FROM "{source}"'
+        con.execute(f"COPY ({select}{order}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        counts[name] = con.execute(f"SELECT count(*) FROM ({select})").fetchone()[0]
+    published = etl_store.registry_dir() / "published" / "dataset_dimensions.parquet"
+    if published.exists():  # what the published submissions' dim_N columns hold (for the SDMX structures)
+        source = "read_parquet('" + str(published).replace("'", "''") + "')"
+        target = str(tmp / f"{SUBMISSION_DIMENSIONS}.parquet").replace("'", "''")
+        con.execute(f"COPY (SELECT * FROM {source} ORDER BY ALL) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        counts[SUBMISSION_DIMENSIONS] = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
     return counts
 
 

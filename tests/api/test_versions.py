@@ -97,6 +97,14 @@ def test_drafts_never_appear_and_withdrawn_versions_are_never_served(api_env, re
         published_version = published.headers["X-Atlas-Data-Version-Id"]
         assert published_version != draft_version
         assert sub in _dataset_ids(client)
+        # the submission's own dimensions are in its data structure, and every key is unique
+        dsd = client.get(f"/sdmx/v2.1/datastructure/PVIGM/DSD_{sub.upper()}/1.0").text
+        for dim in ("NATIONALITY", "SUBMISSION_RETURN_TYPE", "ACCOMPANIMENT"):
+            assert f'id="{dim}"' in dsd
+        frame = pd.read_csv(io.BytesIO(published.content), dtype=str)
+        keys = [c for c in frame.columns if c not in ("OBS_VALUE", "OBS_STATUS")]
+        assert not frame.duplicated(keys).any()
+        assert len(frame) == len(registry.load_version(sub, stored.version))
         # pinned to the version before publication: exactly as it was, without the submission
         assert sub not in _dataset_ids(client, version=draft_version)
         assert client.get(f"/sdmx/v2.1/data/{sub.upper()}?version={draft_version}").status_code == 404
