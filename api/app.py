@@ -167,7 +167,7 @@ def version_headers(info: VersionInfo, request: Request, variant: str) -> dict[s
     """``X-Atlas-Data-Version``, ``ETag`` (version id + request + representation), ``Vary``, caching."""
     digest = hashlib.sha256(f"{request.url.path}?{sorted(request.query_params.multi_items())}|{variant}|"
                             f"{request_lang(request)}".encode())
-    pinned = bool(request.query_params.get("version"))
+    pinned = info.id in (request.query_params.get("version") or "")  # a data version, not an artefact version
     return {"X-Atlas-Data-Version": header_version(info.version),
             "X-Atlas-Data-Version-Id": info.id, "ETag": f'W/"{info.id}-{digest.hexdigest()[:16]}"',
             "Vary": "Accept, Accept-Language",
