@@ -30,6 +30,7 @@ from etl.submissions import parse
 from etl.submissions.parse import Failure, Period
 from etl.submissions.reading import UNDECODED, RawTable, read_table, show_undecoded
 from etl.submissions.report import MAX_PER_CHECK, InputError, Problem, Report
+from etl.submissions.sdmx_csv import adapt_sdmx_csv
 from etl.submissions.spec import TOTAL, Kind, Spec, header_lookup, kind_lookup, load_spec, metadata_lookup
 from geodata import UnknownTerritoryError, normalise
 
@@ -74,6 +75,7 @@ def validate_submission(data: bytes, filename: str, country: str, kind: str | No
     raw = read_table(data, filename, report)
     if raw is None:
         return Validation(report)
+    raw = adapt_sdmx_csv(raw, spec, kind_lookup(spec).get(normalise(kind)) if kind else None)  # SDMX-CSV: as a template
     report.sheet = raw.sheet
     meta = read_metadata(raw, spec, report)
     chosen = determine_kind(meta, raw, kind, spec, report)
