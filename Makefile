@@ -35,10 +35,13 @@ data: $(BIN)/.installed
 
 ## run: install, build the data if missing or stale, start the atlas on http://localhost:8501
 ## (the server is warmed up once before the first visitor: libraries imported, shared caches filled)
+## and the API service (SDMX 2.1 + JSON/CSV, docs at /docs) on http://localhost:8502, stopped with the atlas
 PORT ?= 8501
+API_PORT ?= 8502
 run: $(DATA_STAMP)
-	@$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.scriptHealthCheckEnabled true & \
-	  server=$$!; trap 'kill $$server 2> /dev/null' INT TERM; \
+	@$(PY) -m api --port $(API_PORT) & api=$$!; \
+	  $(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.scriptHealthCheckEnabled true & \
+	  server=$$!; trap 'kill $$server $$api 2> /dev/null' INT TERM EXIT; \
 	  $(PY) -m atlas.core.prewarm --port $(PORT) || true; wait $$server
 
 ## browser: Debian's chromium for the real-browser tests (installed when missing)

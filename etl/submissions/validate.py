@@ -34,6 +34,7 @@ from etl.submissions.parse import Failure, FuzzyBudget, Period
 from etl.submissions.plausibility import check_plausibility
 from etl.submissions.reading import UNDECODED, RawTable, read_table, show_undecoded
 from etl.submissions.report import MAX_PER_CHECK, InputError, Problem, Report
+from etl.submissions.sdmx_csv import adapt_sdmx_csv
 from etl.submissions.spec import TOTAL, Kind, Spec, header_lookup, kind_lookup, load_spec, metadata_lookup
 from etl.textsafe import character_name, find_unsafe_characters
 from geodata import UnknownTerritoryError, normalise
@@ -104,6 +105,7 @@ def validate_submission(data: bytes, filename: str, country: str, kind: str | No
         return Validation(report)
     if raw is None:
         return Validation(report)
+    raw = adapt_sdmx_csv(raw, spec, kind_lookup(spec).get(normalise(kind)) if kind else None)  # SDMX-CSV: as a template
     report.sheet = raw.sheet
     if not check_table_size(raw, limits, report):
         return Validation(report)
