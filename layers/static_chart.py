@@ -1,0 +1,80 @@
+"""Static charts with Altair rendered offline by vl-convert (PNG at 2x, SVG, PDF).
+
+``build_static_chart`` draws one series over periods as bars (a flow) or a line (a stock
+or rate), with the title and subtitle on top and the source line, data version and view
+URL underneath, all inside the image. Periods without a value are not drawn as zero:
+they are named in the subtitle ("no data: 2019, 2020").
+"""
+
+from __future__ import annotations
+
+import functools
+
+import altair as alt
+import pandas as pd
+
+from layers.static_image import FONT_FAMILY, INK, MUTED, PNG_SCALE, ImageTexts, StaticImage, font_dir, png_size
+from layers.static_image import validate_format
+
+BAR_COLOR = "#1d6fa5"
+NO_DATA_PREFIX = {"es": "Sin datos", "en": "No data"}
+
+
+@functools.lru_cache(maxsize=1)
+def _vl():
+    """vl-convert with the bundled DejaVu fonts registered (once per process)."""
+    import vl_convert as vlc
+
+    vlc.register_font_directory(str(font_dir()))
+    return vlc
+
+
+def build_chart_spec(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_title: str, mark: str = "bar",
+                     width: int = 520, height: int = 220) -> dict:
+    """The Vega-Lite spec (a dict) of the chart: ``frame`` has ``period`` (str, in order) and ``value``."""
+    if mark not in ("bar", "line"):
+        raise ValueError(f"mark must be 'bar' or 'line', got {mark!r}")
+    if frame.empty or frame["value"].notna().sum() == 0:
+        raise ValueError("a chart needs at least one period with a value; say 'no data' instead of drawing it")
+    have = frame[frame["value"].notna()]
+    missing = [str(p) for p in frame.loc[frame["value"].isna(), "period"]]
+    subtitle = [texts.subtitle] if texts.subtitle else []
+    if missing:
+        subtitle.append(f"{NO_DATA_PREFIX[lang]}: {', '.join(missing)}")
+    order = [str(p) for p in frame["period"]]
+    x = alt.X("period:N", sort=order, title=None, axis=alt.Axis(labelAngle=0 if len(order) <= 10 else -45))
+    y = alt.Y("value:Q", title=value_title, axis=alt.Axis(format=",.0f" if have["value"].abs().max() >= 100 else ",.2~f"))
+    base = alt.Chart(have.assign(period=have["period"].astype(str)))
+    if mark == "bar":
+        chart = base.mark_bar(color=BAR_COLOR)
+    else:
+        chart = base.mark_line(color=BAR_COLOR, point=True)
+    chart = chart.encode(x=x, y=y).properties(width=width, height=height)
+    footer = alt.Chart(pd.DataFrame({"line": texts.footer_lines(lang), "i": range(3)})).mark_text(
+        align="left", baseline="top", fontSize=9, color=MUTED, dx=0).encode(
+        y=alt.Y("i:O", axis=None), text="line:N", x=alt.value(0)).properties(width=width, height=36)
+    combined = alt.vconcat(chart, footer, spacing=8).properties(
+        title=alt.TitleParams(texts.title, subtitle=subtitle, anchor="start", fontSize=15, color=INK,
+                              subtitleColor=MUTED, subtitleFontSize=10, font=FONT_FAMILY,
+                              subtitleFont=FONT_FAMILY))
+    combined = combined.configure(font=FONT_FAMILY, background="white").configure_view(stroke=None) \
+        .configure_axis(labelFont=FONT_FAMILY, titleFont=FONT_FAMILY, labelColor=INK, titleColor=MUTED)
+    return combined.to_dict()
+
+
+def build_static_chart(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_title: str, fmt: str = "png",
+                       mark: str = "bar", width: int = 520, height: int = 220) -> StaticImage:
+    """The chart as an image (``png`` at 2x, ``svg`` or ``pdf``), with every text of ``texts`` drawn into it."""
+    fmt = validate_format(fmt)
+    spec = build_chart_spec(frame, texts, lang, value_title, mark, width, height)
+    vlc = _vl()
+    locale = "es-ES" if lang == "es" else "en-US"
+    if fmt == "png":
+        data = vlc.vegalite_to_png(spec, scale=PNG_SCALE, format_locale=locale)
+        w, h = png_size(data)
+        return StaticImage(data, fmt, texts, w, h)
+    if fmt == "svg":
+        data = vlc.vegalite_to_svg(spec, format_locale=locale).encode("utf-8")
+    else:
+        data = vlc.vegalite_to_pdf(spec, format_locale=locale)
+    return StaticImage(data, fmt, texts)

@@ -1,0 +1,116 @@
+"""What every static image shares: the result type, fonts, the frame of texts drawn around a figure.
+
+A static image (map, chart, flow view, fact sheet) is rendered on the server, offline, and
+always carries its title, subtitle, legend, source line, data version and the URL of the
+view it shows. ``StaticImage.texts`` records every text the drawing code put on it, so a
+test can check that the title, legend and source are there without reading pixels.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FORMATS = ("png", "svg", "pdf")
+PNG_SCALE = 2                 # PNGs are drawn at twice the nominal resolution (slides, social media)
+NOMINAL_DPI = 100             # the nominal size of an image is its inches x 100 pixels
+FONT_FAMILY = "DejaVu Sans"   # ships inside matplotlib's wheel (mpl-data/fonts/ttf): covers Spanish, offline
+INK = "#1f2933"
+MUTED = "#5b6770"
+
+
+class UnknownImageFormatError(ValueError):
+    """An image format that is not in ``FORMATS``."""
+
+
+@dataclass(frozen=True)
+class ImageTexts:
+    """The texts drawn into an image (every image has all of them; ``legend`` may list several lines)."""
+
+    title: str
+    subtitle: str
+    source: str
+    data_version: str
+    url: str
+    legend: tuple[str, ...] = ()
+
+    def footer_lines(self, lang: str) -> list[str]:
+        version = "Versión de los datos" if lang == "es" else "Data version"
+        return [self.source, f"{version}: {self.data_version}", self.url]
+
+
+@dataclass(frozen=True)
+class StaticImage:
+    """An image as bytes with its format, pixel size (PNG) and the texts drawn into it."""
+
+    data: bytes
+    fmt: str
+    texts: ImageTexts
+    width_px: int | None = None
+    height_px: int | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def mime(self) -> str:
+        return {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[self.fmt]
+
+
+def validate_format(fmt: str) -> str:
+    """``fmt`` lower-cased, or ``UnknownImageFormatError`` naming the valid formats."""
+    out = str(fmt).lower()
+    if out not in FORMATS:
+        raise UnknownImageFormatError(f"image format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def font_dir() -> Path:
+    """Matplotlib's bundled TrueType fonts (DejaVu Sans and Serif): the same on every machine."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """``(width, height)`` in pixels read from a PNG header."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG file")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def save_figure(fig, fmt: str) -> bytes:
+    """A matplotlib figure as bytes: PNG at ``PNG_SCALE`` x the nominal resolution, SVG or PDF (text as text)."""
+    import matplotlib.pyplot as plt
+
+    fmt = validate_format(fmt)
+    buf = io.BytesIO()
+    meta = {"png": {"Software": "Atlas PVIGM"}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+    fig.savefig(buf, format=fmt, dpi=NOMINAL_DPI * PNG_SCALE if fmt == "png" else NOMINAL_DPI, metadata=meta)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def matplotlib_rc() -> dict:
+    """rc settings for every matplotlib image (applied in a context, never globally)."""
+    return {"font.family": FONT_FAMILY, "svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "atlas-pvigm",
+            "text.color": INK, "axes.edgecolor": MUTED}
+
+
+def draw_frame(fig, texts: ImageTexts, lang: str, top: float = 0.9, bottom: float = 0.12) -> None:
+    """Title and subtitle above, source, data version and URL below (wrapped to the figure's width)."""
+    import textwrap
+
+    width_in = fig.get_size_inches()[0]
+    chars = max(40, int(width_in * 15))
+    fig.text(0.02, 0.975, textwrap.fill(texts.title, int(chars * 0.75)), ha="left", va="top", fontsize=13,
+             fontweight="bold", color=INK)
+    if texts.subtitle:
+        fig.text(0.02, top + 0.005, textwrap.fill(texts.subtitle, chars), ha="left", va="bottom", fontsize=8.5,
+                 color=MUTED)
+    footer = "\n".join(textwrap.fill(line, int(chars * 1.15)) for line in texts.footer_lines(lang))
+    fig.text(0.02, 0.012, footer, ha="left", va="bottom", fontsize=6.5, color=MUTED, linespacing=1.3)
+    del bottom
+
