@@ -9,6 +9,7 @@ they are named in the subtitle ("no data: 2019, 2020").
 from __future__ import annotations
 
 import functools
+import textwrap
 
 import altair as alt
 import pandas as pd
@@ -50,11 +51,13 @@ def build_chart_spec(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_ti
     else:
         chart = base.mark_line(color=BAR_COLOR, point=True)
     chart = chart.encode(x=x, y=y).properties(width=width, height=height)
-    footer = alt.Chart(pd.DataFrame({"line": texts.footer_lines(lang), "i": range(3)})).mark_text(
-        align="left", baseline="top", fontSize=9, color=MUTED, dx=0).encode(
-        y=alt.Y("i:O", axis=None), text="line:N", x=alt.value(0)).properties(width=width, height=36)
+    chars = max(40, int(width / 5.6))  # about 5.6 px per character at 9 px DejaVu Sans
+    lines = [wrapped for line in texts.footer_lines(lang) for wrapped in textwrap.wrap(line, chars, break_long_words=True)]
+    footer = alt.Chart(pd.DataFrame({"line": lines, "i": range(len(lines))})).mark_text(
+        align="left", baseline="top", fontSize=9, color=MUTED, dx=0, limit=width).encode(
+        y=alt.Y("i:O", axis=None), text="line:N", x=alt.value(0)).properties(width=width, height=12 * len(lines))
     combined = alt.vconcat(chart, footer, spacing=8).properties(
-        title=alt.TitleParams(texts.title, subtitle=subtitle, anchor="start", fontSize=15, color=INK,
+        title=alt.TitleParams(texts.title, subtitle=[w for line in subtitle for w in textwrap.wrap(line, int(width / 5.8))], anchor="start", fontSize=15, color=INK,
                               subtitleColor=MUTED, subtitleFontSize=10, font=FONT_FAMILY,
                               subtitleFont=FONT_FAMILY))
     combined = combined.configure(font=FONT_FAMILY, background="white").configure_view(stroke=None) \

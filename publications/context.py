@@ -47,10 +47,24 @@ def choose_period(periods: list[str], year: int, window: int = 0) -> str | None:
 
 
 def previous_period(periods: list[str], period: str) -> str | None:
-    """The period just before ``period`` among ``periods`` (in time order), or ``None``."""
+    """The period just before ``period`` among ``periods`` (in time order), or ``None``.
+
+    In an annual series (one where some two periods are consecutive years) a year only compares
+    with the year just before it: when that year has no value there is no comparable previous
+    period (a gap is not skipped over). Series of sparser estimates (UN DESA: 2020, 2024)
+    compare with the previous estimate.
+    """
     ordered = sorted(set(periods), key=lambda p: (period_span(p), p))
     i = ordered.index(period)
-    return ordered[i - 1] if i > 0 else None
+    if i == 0:
+        return None
+    before = ordered[i - 1]
+    lo, hi = period_span(period)
+    starts = [period_span(p)[0] for p in ordered]
+    annual = any(b - a == 1 for a, b in zip(starts, starts[1:]))
+    if annual and lo == hi and period_span(before)[1] != lo - 1:
+        return None
+    return before
 
 
 @dataclass

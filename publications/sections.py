@@ -38,6 +38,7 @@ class ItemSeries:
     window: int
     url: str
     network_total: int = 0
+    periods: tuple[str, ...] = ()    # every period of the series (any territory): "previous" is taken from these
 
 
 def view_url(page: str, **params: object) -> str:
@@ -66,7 +67,7 @@ def compute_indicator_series(ctx: BuildContext, item: Mapping) -> ItemSeries:
     label = item.get("label", {}).get(ctx.lang) or ind.name(ctx.lang)
     url = view_url("map", lang=ctx.lang, indicator=ind.id, level="country", sel=None if network else ctx.area)
     return ItemSeries(label, _ordered(out), ind.unit_label(ctx.lang), ind.kind, ind.decimals, ind.window, url,
-                      len(codes) if network else 0)
+                      len(codes) if network else 0, tuple(frame.loc[frame["value"].notna(), "period"].unique()))
 
 
 def compute_flow_series(ctx: BuildContext, item: Mapping, periods: list[str] | None = None) -> ItemSeries:
@@ -92,7 +93,8 @@ def compute_flow_series(ctx: BuildContext, item: Mapping, periods: list[str] | N
     unit_label = data.load_unit_names().get(unit, {}).get(ctx.lang, unit or "") if unit else ""
     label = item.get("label", {}).get(ctx.lang) or view.name(ctx.lang)
     url = view_url("flows", lang=ctx.lang, view=view.view_id, focus=None if network else ctx.area)
-    return ItemSeries(label, _ordered(frame), unit_label, view.kind, 0, 0, url, len(codes) if network else 0)
+    return ItemSeries(label, _ordered(frame), unit_label, view.kind, 0, 0, url, len(codes) if network else 0,
+                      tuple(data.load_flow_periods(view.view_id)))
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -124,8 +126,8 @@ def build_figure(ctx: BuildContext, series: ItemSeries, section_title: str) -> F
         ctx.gap(section_title, series.label)
         return Figure(series.label, None, missing, key=series.label)
     row = frame[frame["period"] == period].iloc[0]
-    prev = previous_period(periods, period)
-    prev_value = float(frame.loc[frame["period"] == prev, "value"].iloc[0]) if prev else None
+    prev = previous_period(sorted(set(series.periods) | set(periods)), period)
+    prev_value = float(frame.loc[frame["period"] == prev, "value"].iloc[0]) if prev in set(periods) else None
     value = float(row["value"])
     remarks = []
     if period_span(period)[0] > ctx.year or period_span(period)[1] < ctx.year:
