@@ -92,7 +92,7 @@ def _draw_locator(ax, area: str) -> None:
     (units if not units.empty else mine).plot(ax=ax, color=ACCENT, edgecolor="white", linewidth=0.4)
     ax.set_xlim(cx - side / 2, cx + side / 2)
     ax.set_ylim(cy - side / 2.6, cy + side / 2.6)
-    ax.set_aspect(1 / math.cos(math.radians(cy)), adjustable="datalim")
+    ax.set_aspect(1 / math.cos(math.radians(cy)), adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
