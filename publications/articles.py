@@ -171,6 +171,11 @@ def compute_value(args: Mapping[str, str], period: str) -> tuple[float | None, s
     raise ValueError("a value needs indicator=ID or flow=VIEW")
 
 
+def _no_data(ctx: BuildContext, periods: list[str]) -> str:
+    words = text("no_data_for", ctx.lang, period=", ".join(ctx.period_label(p) for p in periods))
+    return words[0].lower() + words[1:]
+
+
 def compute_tag(kind: str, args: Mapping[str, str], ctx: BuildContext) -> TagValue:
     """The value of one tag; missing data gives ``value=None`` and the words "no data" (never 0)."""
     decimals = int(args.get("decimals", 0))
@@ -178,7 +183,7 @@ def compute_tag(kind: str, args: Mapping[str, str], ctx: BuildContext) -> TagVal
         periods = args["periods"].split(",") if "periods" in args else [args["period"]]
         parts = [compute_value(args, p) for p in periods]
         if any(v is None for v, _ in parts):
-            return TagValue(None, (), text("no_data_for", ctx.lang, period=", ".join(periods)).lower())
+            return TagValue(None, (), _no_data(ctx, periods))
         value = sum(v for v, _ in parts)
         ids = tuple(dict.fromkeys(d for _, ds in parts for d in ds.split(";") if d))
         return TagValue(value, ids, ctx.number(value, decimals))
@@ -200,7 +205,7 @@ def compute_tag(kind: str, args: Mapping[str, str], ctx: BuildContext) -> TagVal
                       "area": args[of]}
         whole, _ = compute_flow_value(whole_args, args["period"])
         if part is None or not whole:
-            return TagValue(None, (), text("no_data_for", ctx.lang, period=args["period"]).lower())
+            return TagValue(None, (), _no_data(ctx, [args["period"]]))
         pct = part / whole * 100
         shown = ctx.number(pct, max(decimals, 1)) + ("\u00a0%" if ctx.lang == "es" else "%")
         return TagValue(pct, (ids,), shown)
@@ -216,7 +221,7 @@ def compute_tag(kind: str, args: Mapping[str, str], ctx: BuildContext) -> TagVal
             ranked, column = flows[flows["origin"] == args["origin"]], "destination"
         rank = int(args.get("rank", 1))
         if len(ranked) < rank:
-            return TagValue(None, (), text("no_data_for", ctx.lang, period=args["period"]).lower())
+            return TagValue(None, (), _no_data(ctx, [args["period"]]))
         row = ranked.iloc[rank - 1]
         show = args.get("show", "name")
         if show == "value":
