@@ -68,16 +68,25 @@ def build_chart_spec(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_ti
 def build_static_chart(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_title: str, fmt: str = "png",
                        mark: str = "bar", width: int = 520, height: int = 220) -> StaticImage:
     """The chart as an image (``png`` at 2x, ``svg`` or ``pdf``), with every text of ``texts`` drawn into it."""
-    fmt = validate_format(fmt)
+    return build_static_chart_images(frame, texts, lang, value_title, (fmt,), mark, width, height)[validate_format(fmt)]
+
+
+def build_static_chart_images(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_title: str,
+                              fmts: tuple[str, ...] = ("png", "svg"), mark: str = "bar", width: int = 520,
+                              height: int = 220) -> dict[str, StaticImage]:
+    """The chart in several formats from one Vega-Lite compilation (the SVG is converted to PNG and PDF)."""
+    fmts = tuple(validate_format(f) for f in fmts)
     spec = build_chart_spec(frame, texts, lang, value_title, mark, width, height)
     vlc = _vl()
-    locale = "es-ES" if lang == "es" else "en-US"
-    if fmt == "png":
-        data = vlc.vegalite_to_png(spec, scale=PNG_SCALE, format_locale=locale)
-        w, h = png_size(data)
-        return StaticImage(data, fmt, texts, w, h)
-    if fmt == "svg":
-        data = vlc.vegalite_to_svg(spec, format_locale=locale).encode("utf-8")
-    else:
-        data = vlc.vegalite_to_pdf(spec, format_locale=locale)
-    return StaticImage(data, fmt, texts)
+    svg = vlc.vegalite_to_svg(spec, format_locale="es-ES" if lang == "es" else "en-US")
+    out = {}
+    for fmt in fmts:
+        if fmt == "png":
+            data = vlc.svg_to_png(svg, scale=PNG_SCALE)
+            w, h = png_size(data)
+            out[fmt] = StaticImage(data, fmt, texts, w, h)
+        elif fmt == "svg":
+            out[fmt] = StaticImage(svg.encode("utf-8"), fmt, texts)
+        else:
+            out[fmt] = StaticImage(vlc.svg_to_pdf(svg), fmt, texts)
+    return out

@@ -83,14 +83,23 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def save_figure(fig, fmt: str) -> bytes:
     """A matplotlib figure as bytes: PNG at ``PNG_SCALE`` x the nominal resolution, SVG or PDF (text as text)."""
+    return save_figure_formats(fig, (fmt,))[validate_format(fmt)]
+
+
+def save_figure_formats(fig, fmts: tuple[str, ...]) -> dict[str, bytes]:
+    """The same drawn figure saved in several formats (drawn once), then closed."""
     import matplotlib.pyplot as plt
 
-    fmt = validate_format(fmt)
-    buf = io.BytesIO()
-    meta = {"png": {"Software": "Atlas PVIGM"}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
-    fig.savefig(buf, format=fmt, dpi=NOMINAL_DPI * PNG_SCALE if fmt == "png" else NOMINAL_DPI, metadata=meta)
-    plt.close(fig)
-    return buf.getvalue()
+    out = {}
+    try:
+        for fmt in (validate_format(f) for f in fmts):
+            buf = io.BytesIO()
+            meta = {"png": {"Software": "Atlas PVIGM"}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+            fig.savefig(buf, format=fmt, dpi=NOMINAL_DPI * PNG_SCALE if fmt == "png" else NOMINAL_DPI, metadata=meta)
+            out[fmt] = buf.getvalue()
+    finally:
+        plt.close(fig)
+    return out
 
 
 def matplotlib_rc() -> dict:

@@ -19,8 +19,8 @@ import pandas as pd
 from layers.classify import Classification, assign_classes
 from layers.legend import build_legend, format_range, rgb_hex
 from layers.palettes import NO_DATA, NO_DATA_LINE, Palette
-from layers.static_image import INK, MUTED, ImageTexts, StaticImage, draw_frame, matplotlib_rc, png_size, save_figure
-from layers.static_image import validate_format
+from layers.static_image import INK, MUTED, ImageTexts, StaticImage, draw_frame, matplotlib_rc, png_size
+from layers.static_image import save_figure_formats, validate_format
 
 CONTEXT_FILL = "#eef0f2"
 CONTEXT_LINE = "#b8c0c6"
@@ -83,6 +83,15 @@ def build_static_map(units: gpd.GeoDataFrame, values: Mapping[str, float], class
                      palette: Palette, texts: ImageTexts, lang: str, fmt: str = "png", decimals: int = 0,
                      legend_title: str = "", context: gpd.GeoDataFrame | None = None,
                      size: tuple[float, float] = (8.0, 6.0)) -> StaticImage:
+    """One format of ``build_static_map_images`` (``png`` at 2x, ``svg`` or ``pdf``)."""
+    return build_static_map_images(units, values, classification, palette, texts, lang, (fmt,), decimals,
+                                   legend_title, context, size)[validate_format(fmt)]
+
+
+def build_static_map_images(units: gpd.GeoDataFrame, values: Mapping[str, float], classification: Classification,
+                            palette: Palette, texts: ImageTexts, lang: str, fmts: tuple[str, ...] = ("png", "svg"),
+                            decimals: int = 0, legend_title: str = "", context: gpd.GeoDataFrame | None = None,
+                            size: tuple[float, float] = (8.0, 6.0)) -> dict[str, StaticImage]:
     """A choropleth of ``units`` (GeoDataFrame with ``geo_code``) coloured by ``values`` ({geo_code: value}).
 
     ``context`` (e.g. neighbouring countries) is drawn underneath in a pale colour. Units
@@ -93,7 +102,7 @@ def build_static_map(units: gpd.GeoDataFrame, values: Mapping[str, float], class
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    fmt = validate_format(fmt)
+    fmts = tuple(validate_format(f) for f in fmts)
     if "geo_code" not in units.columns:
         raise ValueError(f"units need a 'geo_code' column, got columns {list(units.columns)}")
     codes = list(units["geo_code"])
@@ -119,8 +128,8 @@ def build_static_map(units: gpd.GeoDataFrame, values: Mapping[str, float], class
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.74, 0.83), frameon=False, fontsize=8,
                    title=legend_title, title_fontsize=8.5, alignment="left")
         draw_frame(fig, texts, lang)
-        data = save_figure(fig, fmt)
-    return _image(data, fmt, texts)
+        saved = save_figure_formats(fig, fmts)
+    return {fmt: _image(data, fmt, texts) for fmt, data in saved.items()}
 
 
 def _image(data: bytes, fmt: str, texts: ImageTexts) -> StaticImage:
@@ -142,6 +151,16 @@ def compute_arc(start: tuple[float, float], end: tuple[float, float], bend: floa
 def build_static_flow_map(countries: gpd.GeoDataFrame, flows: pd.DataFrame, points: Mapping[str, tuple[float, float]],
                           texts: ImageTexts, lang: str, fmt: str = "png", unit_label: str = "",
                           highlight: Sequence[str] = (), size: tuple[float, float] = (8.0, 6.0)) -> StaticImage:
+    """One format of ``build_static_flow_map_images``."""
+    return build_static_flow_map_images(countries, flows, points, texts, lang, (fmt,), unit_label, highlight,
+                                        size)[validate_format(fmt)]
+
+
+def build_static_flow_map_images(countries: gpd.GeoDataFrame, flows: pd.DataFrame,
+                                 points: Mapping[str, tuple[float, float]], texts: ImageTexts, lang: str,
+                                 fmts: tuple[str, ...] = ("png", "svg"), unit_label: str = "",
+                                 highlight: Sequence[str] = (),
+                                 size: tuple[float, float] = (8.0, 6.0)) -> dict[str, StaticImage]:
     """The flows in ``flows`` (``origin, destination, value``; already the top N) as arrows scaled by value.
 
     ``points``: ``{geo_code: (lon, lat)}`` label points. Flows whose ends have no point or
@@ -154,7 +173,7 @@ def build_static_flow_map(countries: gpd.GeoDataFrame, flows: pd.DataFrame, poin
 
     from layers.legend import format_number
 
-    fmt = validate_format(fmt)
+    fmts = tuple(validate_format(f) for f in fmts)
     drawable = flows[flows["origin"].isin(points) & flows["destination"].isin(points) & flows["value"].notna()
                      & flows["origin"].ne(flows["destination"])]
     if drawable.empty:
@@ -194,5 +213,5 @@ def build_static_flow_map(countries: gpd.GeoDataFrame, flows: pd.DataFrame, poin
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.74, 0.83), frameon=False, fontsize=8,
                    title=unit_label, title_fontsize=8.5, alignment="left")
         draw_frame(fig, texts, lang)
-        data = save_figure(fig, fmt)
-    return _image(data, fmt, texts)
+        saved = save_figure_formats(fig, fmts)
+    return {fmt: _image(data, fmt, texts) for fmt, data in saved.items()}

@@ -269,9 +269,9 @@ def build_view_picture(page: str, params: Mapping[str, str], caption: str, ctx: 
     """The image of an atlas view (map, flows or chart) with its link; raises ``ValueError`` when it has no data."""
     from layers.classify import compute_classification
     from layers.palettes import get_palette
-    from layers.static_chart import build_static_chart
+    from layers.static_chart import build_static_chart_images
     from layers.static_image import ImageTexts
-    from layers.static_map import build_static_flow_map, build_static_map
+    from layers.static_map import build_static_flow_map_images, build_static_map_images
     from publications.sections import view_url
 
     version = data.load_data_version()
@@ -296,9 +296,9 @@ def build_view_picture(page: str, params: Mapping[str, str], caption: str, ctx: 
         texts = ImageTexts(caption or ind.name(ctx.lang), f"{ind.name(ctx.lang)} · {year}", ctx.source_line(notes),
                            version, url)
         cls = compute_classification(list(values.values()), ind.scheme, ind.k, centre=ind.centre)
-        images = {f: build_static_map(units, values, cls, get_palette(ind.palette), texts, ctx.lang, fmt=f,
-                                      decimals=ind.decimals, legend_title=ind.unit_label(ctx.lang),
-                                      context=data.load_geometry("country", "region")) for f in ("png", "svg")}
+        images = build_static_map_images(units, values, cls, get_palette(ind.palette), texts, ctx.lang,
+                                         decimals=ind.decimals, legend_title=ind.unit_label(ctx.lang),
+                                         context=data.load_geometry("country", "region"))
         alt = "; ".join(f"{ctx.name(c)}: {ctx.number(v, ind.decimals)}" for c, v in sorted(values.items()))
         return Picture("map", caption, alt, images["png"].data, images["svg"].data, notes, url)
     if page == "flows":
@@ -317,9 +317,9 @@ def build_view_picture(page: str, params: Mapping[str, str], caption: str, ctx: 
         texts = ImageTexts(caption or view.name(ctx.lang), f"{view.name(ctx.lang)} · {ctx.period_label(params['period'])}",
                            ctx.source_line(notes), version, url)
         focus = (params["focus"],) if params.get("focus") else ()
-        images = {f: build_static_flow_map(data.load_geometry("country", "region"), flows, data.load_label_points(),
-                                           texts, ctx.lang, fmt=f, unit_label=unit, highlight=focus)
-                  for f in ("png", "svg")}
+        images = build_static_flow_map_images(data.load_geometry("country", "region"), flows,
+                                              data.load_label_points(), texts, ctx.lang, unit_label=unit,
+                                              highlight=focus)
         alt = "; ".join(f"{ctx.name(r.origin)} → {ctx.name(r.destination)}: {ctx.number(r.value)}"
                         for r in flows.itertuples())
         return Picture("flows", caption, alt, images["png"].data, images["svg"].data, notes, url)
@@ -355,7 +355,7 @@ def build_view_picture(page: str, params: Mapping[str, str], caption: str, ctx: 
     shown = pd.DataFrame({"period": [ctx.period_label(p) for p in series["period"]],
                           "value": series["value"].astype(float)})
     mark = "bar" if kind == "flow" else "line"
-    images = {f: build_static_chart(shown, texts, ctx.lang, unit, fmt=f, mark=mark) for f in ("png", "svg")}
+    images = build_static_chart_images(shown, texts, ctx.lang, unit, mark=mark)
     alt = "; ".join(f"{p}: {ctx.number(v)}" for p, v in zip(shown["period"], shown["value"]))
     return Picture("chart", caption, alt, images["png"].data, images["svg"].data, notes, url)
 

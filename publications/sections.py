@@ -16,9 +16,9 @@ import pandas as pd
 
 from layers.classify import compute_classification
 from layers.palettes import get_palette
-from layers.static_chart import build_static_chart
+from layers.static_chart import build_static_chart_images
 from layers.static_image import ImageTexts
-from layers.static_map import build_static_flow_map, build_static_map
+from layers.static_map import build_static_flow_map_images, build_static_map_images
 from publications import data
 from publications.context import BuildContext, choose_period, period_span, previous_period
 from publications.model import Figure, Picture, Section, Table
@@ -185,9 +185,9 @@ def build_map_section(ctx: BuildContext, spec: Mapping) -> Section:
         texts = ImageTexts(ind.name(ctx.lang), f"{ctx.area_name} · {ctx.period_label(period)}",
                            ctx.source_line(notes), data.load_data_version(), url)
         context = data.load_geometry("country", "region")
-        images = {fmt: build_static_map(units, values, classification, get_palette(ind.palette), texts, ctx.lang,
-                                        fmt=fmt, decimals=ind.decimals, legend_title=ind.unit_label(ctx.lang),
-                                        context=context) for fmt in ("png", "svg")}
+        images = build_static_map_images(units, values, classification, get_palette(ind.palette), texts, ctx.lang,
+                                         decimals=ind.decimals, legend_title=ind.unit_label(ctx.lang),
+                                         context=context)
         picture = Picture("map", caption, _alt_table(ctx, values, ind.decimals), images["png"].data,
                           images["svg"].data, notes, url)
         paragraphs = (ind.text("definition", ctx.lang),)
@@ -266,9 +266,9 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
             texts = ImageTexts(view.name(ctx.lang), f"{ctx.area_name} · {ctx.period_label(period)}",
                                ctx.source_line(notes), data.load_data_version(), url)
             try:
-                images = {fmt: build_static_flow_map(data.load_geometry("country", "region"), chosen,
-                                                     data.load_label_points(), texts, ctx.lang, fmt=fmt,
-                                                     unit_label=unit, highlight=tuple(codes)) for fmt in ("png", "svg")}
+                images = build_static_flow_map_images(data.load_geometry("country", "region"), chosen,
+                                                      data.load_label_points(), texts, ctx.lang,
+                                                      unit_label=unit, highlight=tuple(codes))
                 pictures.append(Picture("flows", caption, "; ".join(" → ".join(r[:2]) + f": {r[2]}" for r in rows),
                                         images["png"].data, images["svg"].data, notes, url))
             except ValueError:
@@ -396,8 +396,7 @@ def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
         shown = pd.DataFrame({"period": [ctx.period_label(p) for p in inside["period"]],
                               "value": inside["value"].astype(float)})
         mark = "bar" if series.kind == "flow" else "line"
-        images = {fmt: build_static_chart(shown, texts, ctx.lang, series.unit_label, fmt=fmt, mark=mark)
-                  for fmt in ("png", "svg")}
+        images = build_static_chart_images(shown, texts, ctx.lang, series.unit_label, mark=mark)
         alt = "; ".join(f"{p}: {ctx.number(v, series.decimals)}" for p, v in zip(shown["period"], shown["value"]))
         pictures.append(Picture("chart", caption, alt, images["png"].data, images["svg"].data, notes, series.url))
     figures = [f for f in figures if f.value is not None]
