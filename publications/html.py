@@ -32,7 +32,7 @@ def _runs(value: str) -> str:
     out = []
     for run in build_runs(value):
         if "n" in run:
-            out.append("".join(f'<sup><a href="#src-{n}">{n}</a></sup>' for n in run["n"]))
+            out.append(_sup(run["n"]))
         elif "b" in run:
             out.append(f"<strong>{html.escape(run['b'])}</strong>")
         elif "i" in run:
@@ -46,7 +46,7 @@ def _runs(value: str) -> str:
 
 
 def _sup(notes) -> str:
-    return "".join(f'<sup><a href="#src-{n}">{n}</a></sup>' for n in notes)
+    return "<sup>" + ",".join(f'<a href="#src-{n}">{n}</a>' for n in notes) + "</sup>" if notes else ""
 
 
 def _picture(p, lang: str) -> str:
@@ -81,7 +81,9 @@ def _section(s: Section, lang: str) -> str:
             parts += [_picture(p, lang) for p in s.pictures]
         for t in s.tables:
             col = NOTE_COLUMN.get(s.kind, len(t.columns) - 1)
-            head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
+            cn = t.column_notes
+            head = "".join(f"<th>{html.escape(c)}{_sup(cn[j]) if j < len(cn) else ''}</th>"
+                           for j, c in enumerate(t.columns))
             rows = []
             for i, row in enumerate(t.rows):
                 notes = t.notes[i] if i < len(t.notes) else ()

@@ -63,6 +63,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[tuple[int, ...], ...] = ()
     caption: str = ""
+    column_notes: tuple[tuple[int, ...], ...] = ()   # source notes of a whole column (one indicator per column)
 
 
 @dataclass(frozen=True)

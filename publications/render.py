@@ -20,8 +20,9 @@ from publications.templates import text
 
 LAYOUT = Path(__file__).resolve().parent / "typst" / "publication.typ"
 _INLINE = re.compile(r"(\[\^\d+(?:,\d+)*\]|\*\*[^*]+\*\*|\*[^*\s][^*]*\*|\[[^\]]+\]\([^)\s]+\))")
-PICTURE_WIDTH = {"map": 88, "flows": 88, "chart": 78, "view": 88}  # percent of the text width
-NOTE_COLUMN = {"flows": 2, "corridors": 3, "country_table": 0}
+PICTURE_WIDTH = {"map": 88, "flows": 88, "chart": 72, "view": 88}  # percent of the text width
+NOTE_COLUMN = {"flows": 2, "corridors": 3, "country_table": -1}   # -1: the table's notes are per column
+FLOATING = ("map", "flows")   # large pictures float to where they fit; charts stay in reading order
 
 
 def build_runs(value: str) -> list[dict]:
@@ -48,7 +49,7 @@ def _picture(picture, index: str, files: dict[str, bytes]) -> dict:
     name = f"img-{index}.svg" if picture.svg else f"img-{index}.png"
     files[name] = picture.svg or picture.png
     return {"type": "picture", "file": name, "title": picture.title, "notes": list(picture.notes),
-            "url": picture.url, "width": PICTURE_WIDTH.get(picture.kind, 85)}
+            "url": picture.url, "width": PICTURE_WIDTH.get(picture.kind, 85), "float": picture.kind in FLOATING}
 
 
 def build_section_payload(section: Section, index: int, lang: str, files: dict[str, bytes]) -> dict:
@@ -68,6 +69,7 @@ def build_section_payload(section: Section, index: int, lang: str, files: dict[s
         for t in section.tables:
             blocks.append({"type": "table", "columns": list(t.columns), "rows": [list(r) for r in t.rows],
                            "notes": [list(n) for n in t.notes], "caption": t.caption, "kind": section.kind,
+                           "column_notes": [list(n) for n in t.column_notes],
                            "note_column": NOTE_COLUMN.get(section.kind, len(t.columns) - 1), "foot": ""})
         pictures = [_picture(p, f"{index}-{i}", files) for i, p in enumerate(section.pictures)]
         blocks = pictures + blocks if section.kind == "map" else blocks + pictures
@@ -79,6 +81,7 @@ def build_section_payload(section: Section, index: int, lang: str, files: dict[s
         "blocks": blocks,
         "missing": list(section.missing),
         "missing_title": None if section.kind == "gaps" else text("no_data_title", lang),
+        "flush": section.kind == "gaps",
     }
 
 

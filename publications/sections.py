@@ -53,8 +53,9 @@ def compute_indicator_series(ctx: BuildContext, item: Mapping) -> ItemSeries:
 
     ind = indicators.load_catalogue().get(item["indicator"])
     frame = data.load_indicator(ind.id, "country")
-    network = item.get("area") == "network" or ctx.area is None
-    codes = data.load_network() if network else (ctx.area,)
+    fixed = item.get("area") if item.get("area") not in (None, "country", "network") else None
+    network = fixed is None and (item.get("area") == "network" or ctx.area is None)
+    codes = data.load_network() if network else ((fixed or ctx.area),)
     rows = frame[frame["geo_code"].isin(codes) & frame["value"].notna()]
     if network:
         grouped = rows.groupby("period", sort=False)
@@ -65,7 +66,7 @@ def compute_indicator_series(ctx: BuildContext, item: Mapping) -> ItemSeries:
     else:
         out = rows[["period", "value", "dataset_id", "months"]].assign(n=1)
     label = item.get("label", {}).get(ctx.lang) or ind.name(ctx.lang)
-    url = view_url("map", lang=ctx.lang, indicator=ind.id, level="country", sel=None if network else ctx.area)
+    url = view_url("map", lang=ctx.lang, indicator=ind.id, level="country", sel=None if network else codes[0])
     return ItemSeries(label, _ordered(out), ind.unit_label(ctx.lang), ind.kind, ind.decimals, ind.window, url,
                       len(codes) if network else 0, tuple(frame.loc[frame["value"].notna(), "period"].unique()))
 
@@ -75,8 +76,9 @@ def compute_flow_series(ctx: BuildContext, item: Mapping, periods: list[str] | N
     from indicators.flows import compute_place_totals, load_flow_views
 
     view = load_flow_views()[item["flow"]]
-    network = item.get("area") == "network" or ctx.area is None
-    codes = set(data.load_network() if network else (ctx.area,))
+    fixed = item.get("area") if item.get("area") not in (None, "country", "network") else None
+    network = fixed is None and (item.get("area") == "network" or ctx.area is None)
+    codes = set(data.load_network() if network else ((fixed or ctx.area),))
     coverage = data.load_flow_coverage(view.view_id).set_index("period")["months"]
     rows, unit = [], None
     for period in periods if periods is not None else data.load_flow_periods(view.view_id):
@@ -92,7 +94,7 @@ def compute_flow_series(ctx: BuildContext, item: Mapping, periods: list[str] | N
     frame = pd.DataFrame(rows, columns=["period", "value", "dataset_id", "months", "n"])
     unit_label = data.load_unit_names().get(unit, {}).get(ctx.lang, unit or "") if unit else ""
     label = item.get("label", {}).get(ctx.lang) or view.name(ctx.lang)
-    url = view_url("flows", lang=ctx.lang, view=view.view_id, focus=None if network else ctx.area)
+    url = view_url("flows", lang=ctx.lang, view=view.view_id, focus=None if network else next(iter(codes)))
     return ItemSeries(label, _ordered(frame), unit_label, view.kind, 0, 0, url, len(codes) if network else 0,
                       tuple(data.load_flow_periods(view.view_id)))
 
@@ -414,8 +416,10 @@ def build_country_table_section(ctx: BuildContext, spec: Mapping) -> Section:
     title = spec["title"][ctx.lang]
     catalogue = indicators.load_catalogue()
     inds = [catalogue.get(i) for i in spec["indicators"]]
-    columns = (ctx.t("country"), *(f"{i.name(ctx.lang)} ({i.unit_label(ctx.lang)})" for i in inds))
+    columns = (ctx.t("country"), *(i.name(ctx.lang) if i.unit_label(ctx.lang) in i.name(ctx.lang)
+                                   else f"{i.name(ctx.lang)} ({i.unit_label(ctx.lang)})" for i in inds))
     rows, row_notes = [], []
+    column_notes: list[list[int]] = [[] for _ in columns]
     for code in ctx.codes:
         cells, notes = [ctx.name(code)], []
         for ind in inds:
@@ -429,10 +433,14 @@ def build_country_table_section(ctx: BuildContext, spec: Mapping) -> Section:
             row = mine[mine["period"] == period].iloc[0]
             suffix = "" if period_span(period)[0] == ctx.year else f" ({ctx.period_label(period)})"
             cells.append(ctx.number(float(row["value"]), ind.decimals) + suffix)
-            notes.extend(ctx.note(row["dataset_id"]))
+            found = ctx.note(row["dataset_id"])
+            notes.extend(found)
+            column = column_notes[1 + inds.index(ind)]
+            column.extend(n for n in found if n not in column)
         rows.append(tuple(cells))
         row_notes.append(tuple(dict.fromkeys(notes)))
-    table = Table(columns, tuple(rows), tuple(row_notes), ctx.t("country_table_note"))
+    table = Table(columns, tuple(rows), tuple(row_notes), ctx.t("country_table_note"),
+                  tuple(tuple(sorted(c)) for c in column_notes))
     return Section(spec["id"], "country_table", title, tables=(table,),
                    notes=tuple(dict.fromkeys(n for ns in row_notes for n in ns)))
 
@@ -444,7 +452,7 @@ def build_gaps_section(ctx: BuildContext, spec: Mapping) -> Section:
     title = spec["title"][ctx.lang]
     if not ctx.gaps:
         return Section(spec["id"], "gaps", title, paragraphs=(ctx.t("no_gaps", area=ctx.area_name, period=ctx.year),))
-    lines = tuple(f"{section}: {what}" for section, what in ctx.gaps)
+    lines = tuple(what if what.startswith(section) else f"{section}: {what}" for section, what in ctx.gaps)
     return Section(spec["id"], "gaps", title, paragraphs=(ctx.t("gaps_intro", area=ctx.area_name, period=ctx.year),),
                    missing=lines)
 

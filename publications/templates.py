@@ -85,8 +85,9 @@ def validate_item(where: str, item: object, problems: list[str]) -> None:
             problems.append(f"{where}: unknown flow view {item['flow']!r}; valid: {', '.join(views)}")
         if item.get("side") not in SIDES:
             problems.append(f"{where}: 'side' must be one of {SIDES}, got {item.get('side')!r}")
-    if item.get("area", "country") not in AREAS:
-        problems.append(f"{where}: 'area' must be one of {AREAS}, got {item.get('area')!r}")
+    area = item.get("area", "country")
+    if area not in AREAS and not (isinstance(area, str) and len(area) == 3 and area.isupper()):
+        problems.append(f"{where}: 'area' must be one of {AREAS} or an ISO3 code, got {area!r}")
     if "label" in item:
         _bilingual(f"{where}.label", item["label"], problems)
     countries = item.get("countries", [])
