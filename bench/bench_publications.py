@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         for area in bulletin_areas():
             for lang in ("es", "en"):
-                pub, build_s = timed(lambda: build_bulletin(area, args.year, lang))
-                pdf, render_s = timed(lambda: render_pdf(pub))
+                pub, build_s = timed(lambda a=area, lg=lang: build_bulletin(a, args.year, lg))
+                pdf, render_s = timed(lambda p=pub: render_pdf(p))
                 (out / f"{bulletin_slug(area, args.year, lang)}.pdf").write_bytes(pdf)
                 rows.append((area, lang, build_s + render_s, len(pdf), render_s))
         total = time.perf_counter() - started
@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
               f"max {max(times):.2f} s; sizes median {statistics.median(sizes) / 1024:.0f} KB, "
               f"max {max(sizes) / 1024:.0f} KB, total {sum(sizes) / 1e6:.1f} MB")
         image, seconds = timed(lambda: build_factsheet("PAN", args.year, "en"))
-        print(f"fact sheet PAN en: {seconds:.2f} s, {len(image.data) / 1024:.0f} KB PNG {image.width_px}x{image.height_px}")
+        print(f"fact sheet PAN en: {seconds:.2f} s, {len(image.data) / 1024:.0f} KB PNG "
+              f"{image.width_px}x{image.height_px}")
         article, seconds = timed(lambda: build_article("darien-2021-2024", "es"))
         pdf, render_s = timed(lambda: render_pdf(article))
         print(f"article darien-2021-2024 es: build {seconds:.2f} s + PDF {render_s:.2f} s, {len(pdf) / 1024:.0f} KB")

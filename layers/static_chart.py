@@ -14,8 +14,17 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from layers.static_image import FONT_FAMILY, INK, MUTED, PNG_SCALE, ImageTexts, StaticImage, font_dir, png_size
-from layers.static_image import validate_format
+from layers.static_image import (
+    FONT_FAMILY,
+    INK,
+    MUTED,
+    PNG_SCALE,
+    ImageTexts,
+    StaticImage,
+    font_dir,
+    png_size,
+    validate_format,
+)
 
 BAR_COLOR = "#1d6fa5"
 NO_DATA_PREFIX = {"es": "Sin datos", "en": "No data"}
@@ -44,7 +53,8 @@ def build_chart_spec(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_ti
         subtitle.append(f"{NO_DATA_PREFIX[lang]}: {', '.join(missing)}")
     order = [str(p) for p in frame["period"]]
     x = alt.X("period:N", sort=order, title=None, axis=alt.Axis(labelAngle=0 if len(order) <= 10 else -45))
-    y = alt.Y("value:Q", title=value_title, axis=alt.Axis(format=",.0f" if have["value"].abs().max() >= 100 else ",.2~f"))
+    number_format = ",.0f" if have["value"].abs().max() >= 100 else ",.2~f"
+    y = alt.Y("value:Q", title=value_title, axis=alt.Axis(format=number_format))
     base = alt.Chart(have.assign(period=have["period"].astype(str)))
     if mark == "bar":
         chart = base.mark_bar(color=BAR_COLOR)
@@ -52,12 +62,14 @@ def build_chart_spec(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_ti
         chart = base.mark_line(color=BAR_COLOR, point=True)
     chart = chart.encode(x=x, y=y).properties(width=width, height=height)
     chars = max(40, int(width / 5.6))  # about 5.6 px per character at 9 px DejaVu Sans
-    lines = [wrapped for line in texts.footer_lines(lang) for wrapped in textwrap.wrap(line, chars, break_long_words=True)]
+    lines = [wrapped for line in texts.footer_lines(lang)
+             for wrapped in textwrap.wrap(line, chars, break_long_words=True)]
     footer = alt.Chart(pd.DataFrame({"line": lines, "i": range(len(lines))})).mark_text(
         align="left", baseline="top", fontSize=9, color=MUTED, dx=0, limit=width).encode(
         y=alt.Y("i:O", axis=None), text="line:N", x=alt.value(0)).properties(width=width, height=12 * len(lines))
+    subtitle = [w for line in subtitle for w in textwrap.wrap(line, int(width / 5.8))]
     combined = alt.vconcat(chart, footer, spacing=8).properties(
-        title=alt.TitleParams(texts.title, subtitle=[w for line in subtitle for w in textwrap.wrap(line, int(width / 5.8))], anchor="start", fontSize=15, color=INK,
+        title=alt.TitleParams(texts.title, subtitle=subtitle, anchor="start", fontSize=15, color=INK,
                               subtitleColor=MUTED, subtitleFontSize=10, font=FONT_FAMILY,
                               subtitleFont=FONT_FAMILY))
     combined = combined.configure(font=FONT_FAMILY, background="white").configure_view(stroke=None) \

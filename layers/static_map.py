@@ -19,8 +19,17 @@ import pandas as pd
 from layers.classify import Classification, assign_classes
 from layers.legend import build_legend, format_range, rgb_hex
 from layers.palettes import NO_DATA, NO_DATA_LINE, Palette
-from layers.static_image import INK, MUTED, ImageTexts, StaticImage, draw_frame, matplotlib_rc, png_size
-from layers.static_image import save_figure_formats, validate_format
+from layers.static_image import (
+    INK,
+    MUTED,
+    ImageTexts,
+    StaticImage,
+    draw_frame,
+    matplotlib_rc,
+    png_size,
+    save_figure_formats,
+    validate_format,
+)
 
 CONTEXT_FILL = "#eef0f2"
 CONTEXT_LINE = "#b8c0c6"
@@ -185,7 +194,10 @@ def build_static_flow_map_images(countries: gpd.GeoDataFrame, flows: pd.DataFram
     extent = compute_extent(frame, pad=0.12)
     vmax = float(drawable["value"].max())
     vmin = float(drawable["value"].min())
-    width = lambda v: 0.8 + 5.2 * math.sqrt(v / vmax)  # noqa: E731 - area-like scaling of line width
+
+    def width(v: float) -> float:  # line width grows with the square root of the value (area-like)
+        return 0.8 + 5.2 * math.sqrt(v / vmax)
+
     legend_lines = (unit_label, format_number(vmax, lang, 0), format_number(vmin, lang, 0))
     texts = ImageTexts(texts.title, texts.subtitle, texts.source, texts.data_version, texts.url, legend_lines)
     with matplotlib.rc_context(matplotlib_rc()):

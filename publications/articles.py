@@ -287,7 +287,8 @@ def build_view_picture(page: str, params: Mapping[str, str], caption: str, ctx: 
         else:
             units = data.load_geometry("country", "region")
             units = units[units["geo_code"].isin(data.load_network())]
-        rows = frame[(frame["period"] == year) & frame["geo_code"].isin(set(units["geo_code"])) & frame["value"].notna()]
+        inside = frame["geo_code"].isin(set(units["geo_code"]))
+        rows = frame[(frame["period"] == year) & inside & frame["value"].notna()]
         if rows.empty:
             raise ValueError(f"view {page}?{params}: no data to draw")
         values = dict(zip(rows["geo_code"], rows["value"].astype(float)))
@@ -314,8 +315,8 @@ def build_view_picture(page: str, params: Mapping[str, str], caption: str, ctx: 
         notes = ctx.note(view.dataset_id)
         unit = data.load_unit_names().get(str(flows["unit"].iloc[0]), {}).get(ctx.lang, "")
         url = view_url("flows", lang=ctx.lang, **params)
-        texts = ImageTexts(caption or view.name(ctx.lang), f"{view.name(ctx.lang)} · {ctx.period_label(params['period'])}",
-                           ctx.source_line(notes), version, url)
+        subtitle = f"{view.name(ctx.lang)} · {ctx.period_label(params['period'])}"
+        texts = ImageTexts(caption or view.name(ctx.lang), subtitle, ctx.source_line(notes), version, url)
         focus = (params["focus"],) if params.get("focus") else ()
         images = build_static_flow_map_images(data.load_geometry("country", "region"), flows,
                                               data.load_label_points(), texts, ctx.lang, unit_label=unit,

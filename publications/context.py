@@ -9,6 +9,7 @@ series (``2023``, ``FY2023``, ``2020-2024`` ...) and the one before it.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ def previous_period(periods: list[str], period: str) -> str | None:
     before = ordered[i - 1]
     lo, hi = period_span(period)
     starts = [period_span(p)[0] for p in ordered]
-    annual = any(b - a == 1 for a, b in zip(starts, starts[1:]))
+    annual = any(b - a == 1 for a, b in itertools.pairwise(starts))
     if annual and lo == hi and period_span(before)[1] != lo - 1:
         return None
     return before

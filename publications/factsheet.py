@@ -16,8 +16,16 @@ import textwrap
 
 import yaml
 
-from layers.static_image import INK, MUTED, ImageTexts, StaticImage, matplotlib_rc, png_size, save_figure
-from layers.static_image import validate_format
+from layers.static_image import (
+    INK,
+    MUTED,
+    ImageTexts,
+    StaticImage,
+    matplotlib_rc,
+    png_size,
+    save_figure,
+    validate_format,
+)
 from layers.static_map import CONTEXT_FILL, CONTEXT_LINE, SEA
 from publications import data
 from publications.bulletin import BulletinRequestError, validate_request

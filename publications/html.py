@@ -18,7 +18,8 @@ from publications.templates import text
 STYLE = """
 .pub{font-family:'DejaVu Sans',system-ui,sans-serif;color:#1f2933;max-width:60rem;line-height:1.45}
 .pub h1{color:#1d6fa5;margin:.2em 0}.pub h2{color:#1d6fa5;border-bottom:1px solid #1d6fa5;margin-top:1.4em}
-.pub .meta{color:#5b6770;font-size:.85em}.pub .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.5rem}
+.pub .meta{color:#5b6770;font-size:.85em}
+.pub .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.5rem}
 .pub .card{background:#eef3f7;border-radius:4px;padding:.5rem .7rem}.pub .card b{font-size:1.3em;display:block}
 .pub .card small{color:#5b6770}.pub table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
 .pub td,.pub th{border-bottom:1px solid #d0d7dd;padding:.15em .5em;text-align:left}
@@ -87,7 +88,8 @@ def _section(s: Section, lang: str) -> str:
             rows = []
             for i, row in enumerate(t.rows):
                 notes = t.notes[i] if i < len(t.notes) else ()
-                cells = "".join(f"<td>{html.escape(c)}{_sup(notes) if j == col else ''}</td>" for j, c in enumerate(row))
+                cells = "".join(f"<td>{html.escape(c)}{_sup(notes) if j == col else ''}</td>"
+                                for j, c in enumerate(row))
                 rows.append(f"<tr>{cells}</tr>")
             caption = f"<caption>{html.escape(t.caption)}</caption>" if t.caption else ""
             parts.append(f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
@@ -112,7 +114,8 @@ def render_html(pub: Publication, standalone: bool = False) -> str:
     if pub.meta.get("lead"):
         body.append(f"<p><strong>{_runs(pub.meta['lead'])}</strong></p>")
     body += [_section(s, lang) for s in pub.sections]
-    sources = "".join(f'<li id="src-{s.number}" value="{s.number}">{html.escape(s.text(lang))}</li>' for s in pub.sources)
+    sources = "".join(f'<li id="src-{s.number}" value="{s.number}">{html.escape(s.text(lang))}</li>'
+                      for s in pub.sources)
     body.append(f'<h2>{html.escape(text("sources_title", lang))}</h2><ol class="sources">{sources}</ol></div>')
     fragment = f"<style>{STYLE}</style>\n" + "\n".join(body)
     if not standalone:

@@ -23,7 +23,6 @@ from publications import data
 from publications.context import BuildContext, choose_period, period_span, previous_period
 from publications.model import Figure, Picture, Section, Table
 
-
 # --------------------------------------------------------------------------- series of one item
 
 @dataclass(frozen=True)
@@ -148,7 +147,8 @@ def build_figure(ctx: BuildContext, series: ItemSeries, section_title: str) -> F
 
 def build_headline_section(ctx: BuildContext, spec: Mapping) -> Section:
     title = spec["title"][ctx.lang]
-    figures = [build_figure(ctx, compute_item_series(ctx, item), title) for item in spec["figures"] if applies(ctx, item)]
+    figures = [build_figure(ctx, compute_item_series(ctx, item), title)
+               for item in spec["figures"] if applies(ctx, item)]
     shown = tuple(f for f in figures if f.value is not None)
     missing = tuple(f"{f.label}: {f.text}" for f in figures if f.value is None)
     return Section(spec["id"], "headline", title, figures=shown, missing=missing)

@@ -75,7 +75,8 @@ def validate_item(where: str, item: object, problems: list[str]) -> None:
         problems.append(f"{where}: give exactly one of 'indicator' or 'flow', got keys {sorted(item)}")
     if "indicator" in item:
         if item["indicator"] not in catalogue.indicators:
-            problems.append(f"{where}: unknown indicator {item['indicator']!r}; valid: {', '.join(catalogue.indicators)}")
+            problems.append(f"{where}: unknown indicator {item['indicator']!r}; "
+                            f"valid: {', '.join(catalogue.indicators)}")
         elif item.get("area") == "network" and catalogue.get(item["indicator"]).kind not in SUMMABLE_KINDS:
             problems.append(f"{where}: indicator {item['indicator']!r} is a {catalogue.get(item['indicator']).kind}, "
                             "it cannot be summed over the network (area: network takes stocks and flows only)")

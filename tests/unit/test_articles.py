@@ -12,8 +12,17 @@ from pypdf import PdfReader
 
 import indicators
 from layers.legend import format_number
-from publications.articles import (CONTENT_DIR, TAG, ArticleError, build_article, compute_tag, list_articles,
-                                   parse_tag, parse_view, substitute_tags)
+from publications.articles import (
+    CONTENT_DIR,
+    TAG,
+    ArticleError,
+    build_article,
+    compute_tag,
+    list_articles,
+    parse_tag,
+    parse_view,
+    substitute_tags,
+)
 from publications.context import BuildContext
 from publications.html import render_html
 from publications.render import render_pdf
@@ -112,7 +121,7 @@ def test_view_blocks_parse_page_query_and_caption():
 def test_shipped_articles_type_no_number_outside_their_tags(slug):
     for lang in ("es", "en"):
         source = (CONTENT_DIR / f"{slug}.{lang}.md").read_text(encoding="utf-8").split("---", 2)[2]
-        prose = re.sub(r"```.*?```", "", TAG.sub("", source), flags=re.S)
+        prose = re.sub(r"```.*?```", "", TAG.sub("", source), flags=re.DOTALL)
         prose = re.sub(r"\b(19|20)\d\d\b", "", prose)              # years name periods, they are not figures
         prose = re.sub(r"T[ií]t(ulo|le) 42", "", prose)            # the name of a legal provision
         assert not re.search(r"\d", prose), re.findall(r".{20}\d.{20}", prose)

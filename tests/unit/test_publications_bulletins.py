@@ -191,3 +191,16 @@ def test_an_editor_adds_a_section_in_the_template_without_python():
     assert any(f.text.startswith(expected) for f in section.figures)
     assert "Protection" in re.sub(r"\s+", " ", " ".join(p.extract_text() for p in
                                                          PdfReader(io.BytesIO(render_pdf(pub))).pages))
+
+
+def test_text_is_data_never_markup_in_the_pdf_and_the_page():
+    from publications.html import render_html
+
+    raw = copy.deepcopy(load_template("country"))
+    hostile = '#panic("boom") ] *x* <script>alert(1)</script> $a$ @ref'
+    raw["sections"][0]["title"] = {"es": hostile, "en": hostile}
+    pub = build_bulletin("BLZ", 2023, "en", template=build_template(raw, "hostile"), generated=WHEN)
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(pub))).pages))
+    assert '#panic("boom") ]' in text and "<script>alert(1)</script>" in text
+    page = render_html(pub)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
