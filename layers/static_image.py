@@ -108,18 +108,18 @@ def matplotlib_rc() -> dict:
             "text.color": INK, "axes.edgecolor": MUTED}
 
 
-def draw_frame(fig, texts: ImageTexts, lang: str, top: float = 0.9, bottom: float = 0.12) -> None:
+def draw_frame(fig, texts: ImageTexts, lang: str) -> None:
     """Title and subtitle above, source, data version and URL below (wrapped to the figure's width)."""
     import textwrap
 
-    width_in = fig.get_size_inches()[0]
+    width_in, height_in = fig.get_size_inches()
     chars = max(40, int(width_in * 15))
-    fig.text(0.02, 0.975, textwrap.fill(texts.title, int(chars * 0.75)), ha="left", va="top", fontsize=13,
-             fontweight="bold", color=INK)
+    title = textwrap.wrap(texts.title, int(chars * 0.62)) or [""]
+    fig.text(0.02, 0.975, "\n".join(title), ha="left", va="top", fontsize=13, fontweight="bold", color=INK,
+             linespacing=1.2)
     if texts.subtitle:
-        fig.text(0.02, top + 0.005, textwrap.fill(texts.subtitle, chars), ha="left", va="bottom", fontsize=8.5,
-                 color=MUTED)
+        below = 0.975 - len(title) * (13 * 1.25 / 72) / height_in - 0.012
+        fig.text(0.02, below, textwrap.fill(texts.subtitle, chars), ha="left", va="top", fontsize=8.5, color=MUTED)
     footer = "\n".join(textwrap.fill(line, int(chars * 1.15)) for line in texts.footer_lines(lang))
     fig.text(0.02, 0.012, footer, ha="left", va="bottom", fontsize=6.5, color=MUTED, linespacing=1.3)
-    del bottom
 
