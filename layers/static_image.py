@@ -8,8 +8,10 @@ test can check that the title, legend and source are there without reading pixel
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,19 +89,29 @@ def save_figure(fig, fmt: str) -> bytes:
 
 
 def save_figure_formats(fig, fmts: tuple[str, ...]) -> dict[str, bytes]:
-    """The same drawn figure saved in several formats (drawn once), then closed."""
-    import matplotlib.pyplot as plt
-
+    """The same drawn figure saved in several formats (drawn once)."""
     out = {}
-    try:
-        for fmt in (validate_format(f) for f in fmts):
-            buf = io.BytesIO()
-            meta = {"png": {"Software": "Atlas PVIGM"}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
-            fig.savefig(buf, format=fmt, dpi=NOMINAL_DPI * PNG_SCALE if fmt == "png" else NOMINAL_DPI, metadata=meta)
-            out[fmt] = buf.getvalue()
-    finally:
-        plt.close(fig)
+    for fmt in (validate_format(f) for f in fmts):
+        buf = io.BytesIO()
+        meta = {"png": {"Software": "Atlas PVIGM"}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+        fig.savefig(buf, format=fmt, dpi=NOMINAL_DPI * PNG_SCALE if fmt == "png" else NOMINAL_DPI, metadata=meta)
+        out[fmt] = buf.getvalue()
     return out
+
+
+@contextlib.contextmanager
+def drawing(size: tuple[float, float]):
+    """A new matplotlib ``Figure`` (no pyplot: nothing global, nothing to close) drawn under the images'
+    rc settings. matplotlib's rcParams are process-wide, so drawings are serialised by one lock: two
+    sessions of the atlas server drawing at once never see each other's settings."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with _DRAWING, matplotlib.rc_context(matplotlib_rc()):
+        yield Figure(figsize=size)
+
+
+_DRAWING = threading.Lock()
 
 
 def matplotlib_rc() -> dict:

@@ -25,7 +25,7 @@ from layers.static_image import (
     ImageTexts,
     StaticImage,
     draw_frame,
-    matplotlib_rc,
+    drawing,
     png_size,
     save_figure_formats,
     validate_format,
@@ -107,8 +107,6 @@ def build_static_map_images(units: gpd.GeoDataFrame, values: Mapping[str, float]
     without a value get the no-data grey and are counted in the legend's "no data" row.
     Raises ``ValueError`` for empty ``units`` or a ``units`` frame without ``geo_code``.
     """
-    import matplotlib
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     fmts = tuple(validate_format(f) for f in fmts)
@@ -120,8 +118,7 @@ def build_static_map_images(units: gpd.GeoDataFrame, values: Mapping[str, float]
     legend_lines = (legend_title, *(label for _, label, _ in rows))
     texts = ImageTexts(texts.title, texts.subtitle, texts.source, texts.data_version, texts.url, legend_lines)
     extent = compute_extent(units)
-    with matplotlib.rc_context(matplotlib_rc()):
-        fig = plt.figure(figsize=size)
+    with drawing(size) as fig:
         ax = _axes(fig, extent, [0.02, 0.17, 0.70, 0.66])
         if context is not None and not context.empty:
             context.plot(ax=ax, color=CONTEXT_FILL, edgecolor=CONTEXT_LINE, linewidth=0.4)
@@ -176,8 +173,6 @@ def build_static_flow_map_images(countries: gpd.GeoDataFrame, flows: pd.DataFram
     whose value is missing are not drawn (the caller says so in the subtitle); the legend
     gives the largest and smallest drawn values. Raises ``ValueError`` when nothing can be drawn.
     """
-    import matplotlib
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     from layers.legend import format_number
@@ -200,8 +195,7 @@ def build_static_flow_map_images(countries: gpd.GeoDataFrame, flows: pd.DataFram
 
     legend_lines = (unit_label, format_number(vmax, lang, 0), format_number(vmin, lang, 0))
     texts = ImageTexts(texts.title, texts.subtitle, texts.source, texts.data_version, texts.url, legend_lines)
-    with matplotlib.rc_context(matplotlib_rc()):
-        fig = plt.figure(figsize=size)
+    with drawing(size) as fig:
         ax = _axes(fig, extent, [0.02, 0.17, 0.70, 0.66])
         lit = countries["geo_code"].isin(set(highlight))
         countries[~lit].plot(ax=ax, color=CONTEXT_FILL, edgecolor=CONTEXT_LINE, linewidth=0.4)

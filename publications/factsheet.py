@@ -21,7 +21,7 @@ from layers.static_image import (
     MUTED,
     ImageTexts,
     StaticImage,
-    matplotlib_rc,
+    drawing,
     png_size,
     save_figure,
     validate_format,
@@ -109,8 +109,8 @@ def _draw_locator(ax, area: str) -> None:
 
 def build_factsheet(area: str, year: int, lang: str, fmt: str = "png") -> StaticImage:
     """The fact sheet of ``area`` (a network country) for ``year`` in ``lang`` as one image."""
-    import matplotlib
-    import matplotlib.pyplot as plt
+    import matplotlib.patches
+    import matplotlib.ticker
 
     fmt = validate_format(fmt)
     content = compute_factsheet(area, year, lang)
@@ -123,8 +123,7 @@ def build_factsheet(area: str, year: int, lang: str, fmt: str = "png") -> Static
     url = view_url("map", lang=lang, country=area, level="admin1")
     texts = ImageTexts(title, subtitle, text("source_line", lang, sources=source), data.load_data_version(), url,
                        legend=tuple(f.label for f in content["figures"]))
-    with matplotlib.rc_context(matplotlib_rc()):
-        fig = plt.figure(figsize=(8.27, 11.69))
+    with drawing((8.27, 11.69)) as fig:
         band = fig.add_axes([0, 0.9, 1, 0.1])
         band.set_axis_off()
         band.add_patch(matplotlib.patches.Rectangle((0, 0), 1, 1, color=ACCENT, transform=band.transAxes))
