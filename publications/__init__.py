@@ -12,6 +12,7 @@ version and carries a source note. What a page or a script calls:
     page = render_html(pub)                                 # HTML fragment, every text escaped, images inline
     sheet = build_factsheet("GTM", 2023, "es", fmt="png")   # layers.static_image.StaticImage (.data, .mime)
     article = load_article("darien-2021-2024", "es")        # Publication, cached per data version
+    image = render_view_image("flows?view=darien_transit&period=2023&focus=PAN", "en", "svg")  # a view's download
 
 Command line: ``python -m publications --help``.
 """
@@ -24,8 +25,9 @@ from publications.html import render_html
 from publications.model import Block, Figure, Picture, Publication, Section, Source, Table
 from publications.render import render_pdf
 from publications.templates import TemplateError, load_template, validate_template
+from publications.views import build_view_images, render_view_image
 
 __all__ = ["ArticleError", "Block", "BulletinRequestError", "Figure", "Picture", "Publication", "PublicationEntry",
            "Section", "Source", "Table", "TemplateError", "build_article", "build_bulletin", "build_factsheet",
            "bulletin_areas", "bulletin_slug", "default_year", "list_articles", "list_publications", "load_article",
-           "load_template", "render_html", "render_pdf", "validate_template"]
+           "load_template", "render_html", "render_pdf", "render_view_image", "build_view_images", "validate_template"]

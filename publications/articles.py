@@ -37,19 +37,17 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 import pandas as pd
 
 from publications import data
-from publications.context import BuildContext, period_span
+from publications.context import BuildContext
 from publications.model import Block, Picture, Publication, Section
 from publications.templates import LANGS, text
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content" / "articles"
 TAG = re.compile(r"\{\{\s*(.+?)\s*\}\}")
 TAG_KINDS = ("value", "change", "share", "top")
-VIEW_PAGES = ("map", "flows", "chart")
 REQUIRED_META = ("title", "date", "authors", "tags", "countries")
 
 
@@ -254,111 +252,23 @@ def substitute_tags(source: str, ctx: BuildContext, where: str, problems: list[s
 
 def parse_view(block: str) -> tuple[str, dict[str, str], str]:
     """``(page, params, caption)`` from an ``atlas`` fenced block (first line: page?query; ``caption:`` line)."""
+    from publications.views import parse_view_query
+
     lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
     if not lines:
         raise ValueError("an atlas block needs a view such as flows?view=darien_transit&period=2023")
-    target = lines[0].lstrip("/")
-    page, _, query = target.partition("?")
-    if page not in VIEW_PAGES:
-        raise ValueError(f"view page must be one of {', '.join(VIEW_PAGES)}, got {page!r}")
+    page, params = parse_view_query(lines[0])
     caption = next((line.split(":", 1)[1].strip() for line in lines[1:] if line.lower().startswith("caption:")), "")
-    return page, dict(parse_qsl(query)), caption
+    return page, params, caption
 
 
 def build_view_picture(page: str, params: Mapping[str, str], caption: str, ctx: BuildContext) -> Picture:
     """The image of an atlas view (map, flows or chart) with its link; raises ``ValueError`` when it has no data."""
-    from layers.classify import compute_classification
-    from layers.palettes import get_palette
-    from layers.static_chart import build_static_chart_images
-    from layers.static_image import ImageTexts
-    from layers.static_map import build_static_flow_map_images, build_static_map_images
-    from publications.sections import view_url
+    from publications.views import build_view_images
 
-    version = data.load_data_version()
-    if page == "map":
-        import indicators
-
-        ind = indicators.load_catalogue().get(params["indicator"])
-        level, country, year = params.get("level", "country"), params.get("country", ""), params["year"]
-        frame = data.load_indicator(ind.id, level)
-        if level == "admin1":
-            units = data.load_geometry("admin1", "country")
-            units = units[units["parent_code"] == country] if country else units[units["in_network"]]
-        else:
-            units = data.load_geometry("country", "region")
-            units = units[units["geo_code"].isin(data.load_network())]
-        inside = frame["geo_code"].isin(set(units["geo_code"]))
-        rows = frame[(frame["period"] == year) & inside & frame["value"].notna()]
-        if rows.empty:
-            raise ValueError(f"view {page}?{params}: no data to draw")
-        values = dict(zip(rows["geo_code"], rows["value"].astype(float)))
-        notes = ctx.note(";".join(sorted(set(rows["dataset_id"]))))
-        url = view_url("map", lang=ctx.lang, **params)
-        texts = ImageTexts(caption or ind.name(ctx.lang), f"{ind.name(ctx.lang)} · {year}", ctx.source_line(notes),
-                           version, url)
-        cls = compute_classification(list(values.values()), ind.scheme, ind.k, centre=ind.centre)
-        images = build_static_map_images(units, values, cls, get_palette(ind.palette), texts, ctx.lang,
-                                         decimals=ind.decimals, legend_title=ind.unit_label(ctx.lang),
-                                         context=data.load_geometry("country", "region"))
-        alt = "; ".join(f"{ctx.name(c)}: {ctx.number(v, ind.decimals)}" for c, v in sorted(values.items()))
-        return Picture("map", caption, alt, images["png"].data, images["svg"].data, notes, url)
-    if page == "flows":
-        from indicators.flows import compute_focus, load_flow_views
-
-        view = load_flow_views()[params["view"]]
-        flows = data.load_flows(view.view_id, params["period"])
-        flows = compute_focus(flows, params.get("focus") or None, params.get("mode", "both"))
-        flows = flows[flows["value"].notna() & ~flows["origin"].isin(["_X"]) & ~flows["destination"].isin(["_X"])]
-        flows = flows.head(int(params.get("top", 10)))
-        if flows.empty:
-            raise ValueError(f"view {page}?{params}: no flows to draw")
-        notes = ctx.note(view.dataset_id)
-        unit = data.load_unit_names().get(str(flows["unit"].iloc[0]), {}).get(ctx.lang, "")
-        url = view_url("flows", lang=ctx.lang, **params)
-        subtitle = f"{view.name(ctx.lang)} · {ctx.period_label(params['period'])}"
-        texts = ImageTexts(caption or view.name(ctx.lang), subtitle, ctx.source_line(notes), version, url)
-        focus = (params["focus"],) if params.get("focus") else ()
-        images = build_static_flow_map_images(data.load_geometry("country", "region"), flows,
-                                              data.load_label_points(), texts, ctx.lang, unit_label=unit,
-                                              highlight=focus)
-        alt = "; ".join(f"{ctx.name(r.origin)} → {ctx.name(r.destination)}: {ctx.number(r.value)}"
-                        for r in flows.itertuples())
-        return Picture("flows", caption, alt, images["png"].data, images["svg"].data, notes, url)
-    # chart: one series over years
-    first, last = int(params["from"]), int(params["to"])
-    if "indicator" in params:
-        import indicators
-
-        ind = indicators.load_catalogue().get(params["indicator"])
-        frame = data.load_indicator(ind.id, params.get("level", "country"))
-        rows = frame[(frame["geo_code"] == params["area"]) & frame["value"].notna()]
-        label, unit, kind = ind.name(ctx.lang), ind.unit_label(ctx.lang), ind.kind
-        url = view_url("map", lang=ctx.lang, indicator=ind.id, level=params.get("level", "country"), sel=params["area"])
-        ids = ";".join(sorted(set(rows["dataset_id"])))
-        series = rows[["period", "value"]]
-    else:
-        from indicators.flows import load_flow_views
-
-        view = load_flow_views()[params["flow"]]
-        periods = [p for p in data.load_flow_periods(view.view_id) if first <= period_span(p)[0] <= last]
-        values = [compute_flow_value({**params, "flow": view.view_id}, p)[0] for p in periods]
-        series = pd.DataFrame({"period": periods, "value": values})
-        label, kind, ids = view.name(ctx.lang), view.kind, view.dataset_id
-        flows = data.load_flows(view.view_id, periods[-1]) if periods else pd.DataFrame({"unit": []})
-        unit = data.load_unit_names().get(str(flows["unit"].iloc[0]), {}).get(ctx.lang, "") if len(flows) else ""
-        url = view_url("flows", lang=ctx.lang, view=view.view_id, focus=params.get("area"))
-    series = series[series["period"].map(lambda p: first <= period_span(p)[0] <= last)]
-    if series["value"].notna().sum() == 0:
-        raise ValueError(f"view chart?{params}: no data to draw")
-    notes = ctx.note(ids)
-    texts = ImageTexts(caption or label, f"{ctx.name(params['area'])} · {first}–{last} ({unit})",
-                       ctx.source_line(notes), version, url)
-    shown = pd.DataFrame({"period": [ctx.period_label(p) for p in series["period"]],
-                          "value": series["value"].astype(float)})
-    mark = "bar" if kind == "flow" else "line"
-    images = build_static_chart_images(shown, texts, ctx.lang, unit, mark=mark)
-    alt = "; ".join(f"{p}: {ctx.number(v)}" for p, v in zip(shown["period"], shown["value"]))
-    return Picture("chart", caption, alt, images["png"].data, images["svg"].data, notes, url)
+    view = build_view_images(page, params, ctx, caption, ("png", "svg"))
+    return Picture(view.kind, caption, view.alt, view.images["png"].data, view.images["svg"].data, view.notes,
+                   view.url)
 
 
 # --------------------------------------------------------------------------- building

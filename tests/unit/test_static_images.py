@@ -104,3 +104,34 @@ def test_factsheet_has_five_key_figures_a_map_a_trend_and_its_sources(area, lang
     svg = build_factsheet(area, 2023, lang, fmt="svg").data.decode("utf-8")
     assert content["figures"][0].text.split(" ")[0] in svg and image.texts.data_version.split(" ")[0] in svg
 
+
+
+@pytest.mark.usefixtures("built_store")
+@pytest.mark.parametrize("query,fmt", [
+    ("map?indicator=dead_missing&level=admin1&country=MEX&year=2023&scheme=equal_interval&k=4", "png"),
+    ("flows?view=darien_transit&period=2023&focus=PAN&mode=in&top=5", "svg"),
+    ("chart?indicator=returned_nationals&area=GTM&from=2020&to=2024", "pdf"),
+])
+def test_any_view_url_renders_to_an_image_with_its_texts(query, fmt):
+    from publications.views import render_view_image
+
+    image = render_view_image(query, "en", fmt)
+    assert image.fmt == fmt
+    page = query.split("?", 1)[0]
+    assert image.texts.url.startswith(f"http://localhost:8501/{page}?lang=en")
+    assert image.texts.source.startswith("Source: ") and image.texts.data_version
+    if fmt == "png":
+        assert image.width_px == 1600 and image.texts.legend[-1].startswith("No data")
+        assert len(image.texts.legend) == 1 + 4 + 1
+    elif fmt == "svg":
+        assert b"Source: " in image.data and image.texts.legend[0] == "persons"
+    else:
+        assert image.data[:5] == b"%PDF-"
+
+
+@pytest.mark.usefixtures("built_store")
+def test_a_view_without_data_is_refused_rather_than_drawn_empty():
+    from publications.views import render_view_image
+
+    with pytest.raises(ValueError, match="no data"):
+        render_view_image("map?indicator=dead_missing&level=admin1&country=LCA&year=2023", "es")
