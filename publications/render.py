@@ -22,6 +22,7 @@ LAYOUT = Path(__file__).resolve().parent / "typst" / "publication.typ"
 _INLINE = re.compile(r"(\[\^\d+(?:,\d+)*\]|\*\*[^*]+\*\*|\*[^*\s][^*]*\*|\[[^\]]+\]\([^)\s]+\))")
 PICTURE_WIDTH = {"map": 88, "flows": 88, "chart": 72, "view": 88}  # percent of the text width
 NOTE_COLUMN = {"flows": 2, "corridors": 3, "country_table": -1}   # -1: the table's notes are per column
+NUMERIC_FROM = {"flows": 2, "corridors": 3, "country_table": 1}   # first right-aligned (numeric) column
 FLOATING = ("map", "flows")   # large pictures float to where they fit; charts stay in reading order
 
 
@@ -70,6 +71,7 @@ def build_section_payload(section: Section, index: int, lang: str, files: dict[s
             blocks.append({"type": "table", "columns": list(t.columns), "rows": [list(r) for r in t.rows],
                            "notes": [list(n) for n in t.notes], "caption": t.caption, "kind": section.kind,
                            "column_notes": [list(n) for n in t.column_notes],
+                           "numeric_from": NUMERIC_FROM.get(section.kind, len(t.columns) - 1),
                            "note_column": NOTE_COLUMN.get(section.kind, len(t.columns) - 1), "foot": ""})
         pictures = [_picture(p, f"{index}-{i}", files) for i, p in enumerate(section.pictures)]
         blocks = pictures + blocks if section.kind == "map" else blocks + pictures
