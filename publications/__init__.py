@@ -27,7 +27,31 @@ from publications.render import render_pdf
 from publications.templates import TemplateError, load_template, validate_template
 from publications.views import build_view_images, render_view_image
 
-__all__ = ["ArticleError", "Block", "BulletinRequestError", "Figure", "Picture", "Publication", "PublicationEntry",
-           "Section", "Source", "Table", "TemplateError", "build_article", "build_bulletin", "build_factsheet",
-           "bulletin_areas", "bulletin_slug", "default_year", "list_articles", "list_publications", "load_article",
-           "load_template", "render_html", "render_pdf", "render_view_image", "build_view_images", "validate_template"]
+__all__ = [
+           "ArticleError",
+           "Block",
+           "BulletinRequestError",
+           "Figure",
+           "Picture",
+           "Publication",
+           "PublicationEntry",
+           "Section",
+           "Source",
+           "Table",
+           "TemplateError",
+           "build_article",
+           "build_bulletin",
+           "build_factsheet",
+           "build_view_images",
+           "bulletin_areas",
+           "bulletin_slug",
+           "default_year",
+           "list_articles",
+           "list_publications",
+           "load_article",
+           "load_template",
+           "render_html",
+           "render_pdf",
+           "render_view_image",
+           "validate_template",
+]

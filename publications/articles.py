@@ -347,13 +347,15 @@ def build_article(slug: str, lang: str, content_dir: Path | None = None,
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_article(slug: str, lang: str, _fp: str) -> Publication:
+def _cached_article(slug: str, lang: str, _fp: str, _mtime: int) -> Publication:
     return build_article(slug, lang)
 
 
 def load_article(slug: str, lang: str) -> Publication:
-    """``build_article`` cached per data version (for the atlas page)."""
-    return _cached_article(slug, lang, data.fingerprint())
+    """``build_article`` cached per data version and article file (an edited article is built again)."""
+    path = article_path(slug, lang)
+    mtime = path.stat().st_mtime_ns if path.exists() else 0
+    return _cached_article(slug, lang, data.fingerprint(), mtime)
 
 
 def render_article_html(pub: Publication) -> str:

@@ -136,9 +136,13 @@ def _datasets(_fp: str) -> pd.DataFrame:
     return load().set_index("dataset_id")
 
 
-@functools.lru_cache(maxsize=4)
 def load_unit_names() -> dict[str, dict[str, str]]:
     """``{unit: {"es": name, "en": name}}`` from the store's codelist."""
+    return _unit_names(fingerprint())
+
+
+@functools.lru_cache(maxsize=4)
+def _unit_names(_fp: str) -> dict[str, dict[str, str]]:
     from indicators.store import load_unit_names as load
 
     return load()
@@ -168,17 +172,25 @@ def load_network() -> tuple[str, ...]:
     return tuple(network_countries())
 
 
-@functools.lru_cache(maxsize=4)
 def load_geometry(level: str, detail: str):
     """Built boundaries (``geodata.load_boundaries``): GeoDataFrame with ``geo_code``, ``parent_code``, names."""
+    return _geometry(level, detail, fingerprint())
+
+
+@functools.lru_cache(maxsize=8)
+def _geometry(level: str, detail: str, _fp: str):
     import geodata
 
     return geodata.load_boundaries(level, detail)
 
 
-@functools.lru_cache(maxsize=1)
 def load_label_points() -> dict[str, tuple[float, float]]:
     """``{geo_code: (lon, lat)}``: a label point per country (flow ends)."""
-    countries = load_geometry("country", "region")
+    return _label_points(fingerprint())
+
+
+@functools.lru_cache(maxsize=4)
+def _label_points(fp: str) -> dict[str, tuple[float, float]]:
+    countries = _geometry("country", "region", fp)
     return {c: (float(x), float(y)) for c, x, y in zip(countries["geo_code"], countries["label_lon"],
                                                        countries["label_lat"])}
