@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8502, help="port (default 8502)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
     args = parser.parse_args(argv)
-    from etl.store import StoreNotBuiltError
+    from geodata import DataNotBuiltError
 
     try:
         if args.command == "snapshot":
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         from api.versions import VersionStore
 
         VersionStore().current()  # keep the current version before the first request (and fail early)
-    except StoreNotBuiltError as err:
+    except DataNotBuiltError as err:
         print(f"{err}", file=sys.stderr)
         return 1
     import uvicorn

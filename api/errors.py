@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import functools
 import json
+from common.yamlfile import load_yaml
 from pathlib import Path
 
-import yaml
 from lxml import etree
 
 MESSAGES_PATH = Path(__file__).resolve().with_name("messages.yaml")
@@ -33,8 +33,7 @@ PROBLEM_TYPE = "https://github.com/pvigm/atlas/blob/main/docs/API.md#errors"
 
 @functools.lru_cache(maxsize=1)
 def load_messages() -> dict[str, dict[str, str]]:
-    with open(MESSAGES_PATH, encoding="utf-8") as fh:
-        entries = yaml.load(fh, Loader=yaml.CSafeLoader) or {}
+    entries = load_yaml(MESSAGES_PATH) or {}
     for key, texts in entries.items():
         if set(texts) != set(LANGS):
             raise ValueError(f"{MESSAGES_PATH}: {key!r} needs exactly es and en, got {sorted(texts)}")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+from common.yamlfile import load_yaml
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-import yaml
 
 SETTINGS_PATH = Path(__file__).resolve().with_name("settings.yaml")
 ENV = {"keep_versions": "ATLAS_API_KEEP_VERSIONS", "rate_limit_per_minute": "ATLAS_API_RATE_LIMIT",
@@ -29,8 +29,7 @@ class Settings:
 
 def load_settings(path: Path = SETTINGS_PATH, **overrides: int) -> Settings:
     """The settings file, then ``ATLAS_API_*`` variables, then ``overrides``; every value a whole number >= 0."""
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
+    raw = load_yaml(path) or {}
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(raw) - known)
     if unknown:

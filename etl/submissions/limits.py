@@ -15,11 +15,11 @@ import functools
 import io
 import re
 import zipfile
+from common.yamlfile import load_yaml
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from etl.submissions.report import Problem
 
@@ -54,8 +54,7 @@ def load_limits(path: str | Path = LIMITS_FILE, **overrides: object) -> Limits:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str) -> Limits:
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = load_yaml(path)
     names = {f.name for f in fields(Limits)}
     if set(raw) != names:
         raise ValueError(f"{path}: limits must be exactly {sorted(names)}; missing {sorted(names - set(raw))}, "

@@ -9,11 +9,11 @@ built store, the population check is skipped and the report says so (info).
 from __future__ import annotations
 
 import functools
+from common.yamlfile import load_yaml
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from etl.submissions.report import Problem, Report
 
@@ -35,8 +35,7 @@ class Plausibility:
 
 @functools.lru_cache(maxsize=2)
 def load_plausibility(path: str | Path = PLAUSIBILITY_FILE) -> Plausibility:
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = load_yaml(path)
     ceilings = {}
     for kind, spec in raw["population_ceiling"].items():
         if spec.get("severity") not in ("error", "warning"):

@@ -1,0 +1,7 @@
+"""``python -m publications``: see ``publications/cli.py``."""
+
+import sys
+
+from publications.cli import main
+
+sys.exit(main())
