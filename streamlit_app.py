@@ -10,7 +10,7 @@ import streamlit as st  # noqa: E402
 from atlas.core.freshness import refresh_if_data_changed  # noqa: E402
 from atlas.core.navigation import build_pages  # noqa: E402
 from atlas.core.timing import timed_run  # noqa: E402
-from atlas.core.ui import render_page_style, setup_language  # noqa: E402
+from atlas.core.ui import render_page_style, render_registry_notice, setup_language  # noqa: E402
 from atlas.core.warmup import run_once as warm_up  # noqa: E402
 
 st.set_page_config(page_title="Atlas PVIGM", page_icon=str(Path(__file__).parent / "atlas" / "static" / "favicon.png"),
@@ -18,6 +18,7 @@ st.set_page_config(page_title="Atlas PVIGM", page_icon=str(Path(__file__).parent
 refresh_if_data_changed()
 lang = setup_language()
 render_page_style()
+render_registry_notice(lang)
 page = st.navigation(build_pages(lang))
 try:
     with timed_run(page, _STARTED):

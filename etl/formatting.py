@@ -113,3 +113,15 @@ def _locale(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     return lang
+
+
+def format_columns(frame, lang: str, decimals: dict[str, int], trim: bool = False):
+    """A copy of ``frame`` for people: the columns named in ``decimals`` written as numbers of ``lang``
+    (``NO_DATA`` where missing), every other missing cell written ``NO_DATA`` too (never ``None``/``nan``)."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in decimals:
+            out[column] = [format_number(v, lang, decimals[column], trim=trim) for v in out[column]]
+        elif out[column].dtype == object or str(out[column].dtype).startswith(("string", "str")):
+            out[column] = [NO_DATA if is_missing(v) else v for v in out[column]]
+    return out

@@ -8,6 +8,8 @@ import streamlit as st
 
 from atlas.core import urlstate
 from atlas.core.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
+from etl.formatting import format_columns, vega_locale
+from etl.textsafe import escape_markdown
 
 LANG_PARAM = urlstate.choice("lang", LANGS, DEFAULT_LANG, label=LANG_NAMES.get)
 
@@ -49,6 +51,16 @@ h1 { font-size: 1.9rem !important; padding-top: 0 !important; padding-bottom: 0.
 """
 
 
+def render_registry_notice(lang: str) -> None:
+    """Say, on every page, that published submissions may be out of date when the registry cannot be read."""
+    from atlas.core.freshness import registry_notice
+
+    notice = registry_notice()
+    if notice is not None:
+        st.warning(f"{escape_markdown(notice.message(lang))} {escape_markdown(notice.fix(lang))}",
+                   icon=":material/database_off:")
+
+
 def render_page_style() -> None:
     """The atlas's own page style (compact header; readable sidebar labels), the same on every page."""
     st.html(PAGE_STYLE)
@@ -58,6 +70,28 @@ def render_header(title: str, caption: str | None = None) -> None:
     st.title(title)
     if caption:
         st.caption(caption)
+
+
+def render_altair(chart, lang: str, alt_text: str, **options) -> None:
+    """An Altair chart with the language's number marks and month names (``etl.formatting.vega_locale``) and a
+    text alternative for screen readers; ``options`` go to ``st.altair_chart`` (key, width, height)."""
+    st.altair_chart(chart.configure(locale=vega_locale(lang)), alt=alt_text, **options)
+
+
+def render_table(frame, lang: str, key: str, numbers: dict[str, int] | None = None, **options) -> None:
+    """A table for people: numbers in the language's marks (right-aligned), ``—`` for what is missing, never
+    ``None``; ``numbers`` maps column -> decimals. Column names are the caller's, already in ``lang``."""
+    numbers = numbers or {}
+    shown = format_columns(frame, lang, numbers)
+    config = {c: st.column_config.TextColumn(alignment="right") for c in numbers if c in shown.columns}
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config, **options)
+
+
+def render_api_link(url: str, lang: str) -> None:
+    """"Get this through the API": the exact URL of the view's numbers on the atlas's own API service."""
+    with st.expander(t("common.api_heading", lang), icon=":material/api:"):
+        st.caption(t("common.api_help", lang))
+        st.code(url, language=None, wrap_lines=True)
 
 
 def render_footer(lang: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from atlas.core.i18n import t
+from etl.textsafe import escape_markdown
 
 
 class ParamError(ValueError):
@@ -47,9 +48,14 @@ class Problem:
     values: Mapping[str, object]
     fallback: str
 
+    def reason_text(self, lang: str) -> str:
+        """Why the value was ignored, in ``lang`` (subclasses read their reasons from their own strings)."""
+        return t(f"common.{self.reason}", lang, **self.values)
+
     def message(self, lang: str) -> str:
-        reason = t(f"common.{self.reason}", lang, **self.values)
-        return t("common.url_notice", lang, param=self.key, value=self.value, reason=reason, fallback=self.fallback)
+        """The notice: parameter, value and fallback are text from a URL, shown as plain text (never Markdown)."""
+        return t("common.url_notice", lang, param=escape_markdown(self.key, 60), value=escape_markdown(self.value, 120),
+                 reason=self.reason_text(lang), fallback=escape_markdown(self.fallback, 120))
 
 
 def choice(key: str, options: Sequence[str], default: str | None, label: Callable[[Any], str] = str) -> Param:

@@ -16,6 +16,7 @@ import streamlit as st
 
 from atlas.core.downloads import render_traced_downloads
 from atlas.core.i18n import t
+from atlas.core.ui import render_altair
 from atlas.core.loaders import label_points, land_layer, place_names
 from atlas.corridors.loaders import corridor_incidents, corridors, series
 from etl.formatting import format_count
@@ -81,7 +82,8 @@ def render_series_chart(frame: pd.DataFrame, lang: str, key: str, height: int = 
         tooltip=["series:N", "period:N", alt.Tooltip("value:Q", format=",.0f"), "unit:N", "dataset_id:N"],
     ).properties(height=height)
     legend_px = 30 + 26 * chart_frame["series"].nunique()
-    st.altair_chart(chart, width="stretch", height=height + legend_px + 50, key=key)
+    render_altair(chart, lang, t("corridors.segments_heading", lang), width="stretch", height=height + legend_px + 50,
+                 key=key)
 
 
 def render_ratio_chart(ratios: pd.DataFrame, lang: str) -> None:
@@ -92,7 +94,7 @@ def render_ratio_chart(ratios: pd.DataFrame, lang: str) -> None:
         color=alt.Color("pair:N", title=""),
         tooltip=["pair:N", "month:N", "downstream_month:N", alt.Tooltip("ratio:Q", format=".2f")],
     ).properties(height=220)
-    st.altair_chart(chart, width="stretch", key="corridor_ratio_chart")
+    render_altair(chart, lang, t("corridors.attrition_heading", lang), width="stretch", key="corridor_ratio_chart")
 
 
 def render_caveats(corridor: Corridor, lang: str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from atlas.core import urlstate
 from atlas.core.i18n import t
 from etl.crosstab.catalogue import OBSERVATIONS, Catalogue, Source
-from etl.crosstab.spec import AREA_LEVELS, FILTER_PREFIX, GRANULARITIES, MICRODATA_GRANULARITIES, SHARES, TOTALS
+from etl.crosstab.spec import AREA_LEVELS, FILTER_PREFIX, OBSERVATION_GRANULARITIES, MICRODATA_GRANULARITIES, SHARES, TOTALS
 
 STATS = ("value", "share", "per_capita")
 CHART_CATEGORIES = 25
@@ -34,9 +34,8 @@ LIST_KEYS = ("measure", "rows", "cols")
 class LinkProblem(urlstate.Problem):
     """A link parameter the explorer corrected; its reason is an ``explorer.`` strings key."""
 
-    def message(self, lang: str) -> str:
-        reason = t(f"explorer.{self.reason}", lang, **self.values)
-        return t("common.url_notice", lang, param=self.key, value=self.value, reason=reason, fallback=self.fallback)
+    def reason_text(self, lang: str) -> str:
+        return t(f"explorer.{self.reason}", lang, **self.values)
 
 
 def _parts(raw: str) -> list[str]:
@@ -117,7 +116,7 @@ def _codes_param(key: str, default: Sequence[str]) -> urlstate.Param:
 def build_params(cat: Catalogue) -> list[urlstate.Param]:
     """The query parameters of the explorer for one source, with neutral defaults (no filter):
     a link means exactly what it says, as ``python -m etl query --url`` reads it."""
-    granularities = MICRODATA_GRANULARITIES if cat.kind == "microdata" else GRANULARITIES
+    granularities = MICRODATA_GRANULARITIES if cat.kind == "microdata" else OBSERVATION_GRANULARITIES
     params = [
         urlstate.multi_choice("measure", sorted(cat.measures)),
         urlstate.multi_choice("rows", sorted(cat.dimensions)),

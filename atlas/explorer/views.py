@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
+from api.urls import crosstab_url
 from atlas.core import urlstate
+from atlas.core.ui import render_altair, render_api_link
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
 from atlas.explorer import loaders
@@ -33,7 +35,7 @@ from etl.crosstab.messages import Problem
 from etl.crosstab.pivot import build_chart_frame, build_pivot, is_time_axis, result_statistics, statistic_title
 from etl.crosstab.spec import (
     AREA_LEVELS,
-    GRANULARITIES,
+    OBSERVATION_GRANULARITIES,
     MICRODATA_GRANULARITIES,
     SHARES,
     TOTALS,
@@ -42,6 +44,7 @@ from etl.crosstab.spec import (
     query_string,
 )
 from etl.formatting import format_count
+from etl.textsafe import escape_markdown
 from layers.crosstab_chart import build_crosstab_chart
 
 
@@ -127,7 +130,7 @@ def render_query_form(cat: Catalogue, stamp: str, lang: str) -> QuerySpec:
     cols = c_cols.multiselect(_("cols"), list(dims), key="cols", format_func=name)
     o1, o2, o3, o4, o5 = st.columns([1, 1.3, 1.2, 1, 1])
     microdata = cat.kind == "microdata"
-    granularities = MICRODATA_GRANULARITIES if microdata else GRANULARITIES
+    granularities = MICRODATA_GRANULARITIES if microdata else OBSERVATION_GRANULARITIES
     granularity = o1.selectbox(_("granularity"), granularities, key="granularity",
                                format_func=_option_label(lang))
     area_level = o2.selectbox(_("area_level"), AREA_LEVELS, key="area_level", disabled=microdata,
@@ -224,7 +227,8 @@ def render_result(result: CrosstabResult, stamp: str, lang: str) -> None:
         render_chart(result, stat, lang)
     with tab_about:
         block = build_header_block(result, lang, loaders.data_version(stamp))
-        st.markdown("\n".join(f"- **{label}** {text}" for label, text in block if text))
+        # dataset titles, publishers and caveats may come from submissions: plain text, never Markdown
+        st.markdown("\n".join(f"- **{label}** {escape_markdown(text)}" for label, text in block if text))
 
 
 def render_table(result: CrosstabResult, stat: str, stamp: str, lang: str) -> None:
@@ -243,6 +247,7 @@ def render_table(result: CrosstabResult, stat: str, stamp: str, lang: str) -> No
                                f"{stem}.csv"),
                       Download(t("explorer.download_xlsx", lang), lambda: loaders.downloads(query, lang, stamp)[1],
                                f"{stem}.xlsx")], "download")
+    render_api_link(crosstab_url(query, lang=lang), lang)
 
 
 def render_chart(result: CrosstabResult, stat: str, lang: str) -> None:
@@ -255,5 +260,5 @@ def render_chart(result: CrosstabResult, stat: str, lang: str) -> None:
     series_dims = result.spec.cols if result.spec.rows else result.spec.cols[1:]
     chart = build_crosstab_chart(frame, statistic_title(result, stat, lang), " · ".join(map(name, x_dims)) or " ",
                                  " · ".join(map(name, series_dims)) or " ", is_time_axis(result))
-    st.altair_chart(chart, width="stretch")
+    render_altair(chart, lang, statistic_title(result, stat, lang), width="stretch")
     st.caption(t("explorer.chart_note", lang, count=CHART_CATEGORIES))

@@ -67,3 +67,11 @@ def flow_places(view_id: str) -> list[str]:
     return sorted(codes - {flow_model.UNKNOWN, flow_model.NOT_APPLICABLE})
 
 
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def flow_period_report(view_id: str, unit: str):
+    """The flow view's default period (latest complete) and the status of each of its periods."""
+    from indicators.periods import flow_period_status
+
+    return flow_period_status(view_id, unit, obs=flow_observations(view_id))

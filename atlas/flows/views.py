@@ -104,6 +104,16 @@ def build_flow_table(selection: FlowSelection, names: Mapping[str, str], lang: s
                   "obs_status", "on_map", "dataset_id", "measure", "reporter"]]
 
 
+def build_flow_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The flow table as people read it: names, value, unit, period, status, where it is on the map, source;
+    column names in ``lang`` (the downloads keep the codes and every provenance column)."""
+    units = unit_names(lang)
+    columns = {"origin_name": "origin", "destination_name": "destination", "value": "value", "unit": "unit",
+               "period": "period", "obs_status": "status", "on_map": "on_map", "dataset_id": "source"}
+    shown = table[list(columns)].assign(unit=table["unit"].map(lambda u: units.get(u, u)))
+    return shown.rename(columns={c: t(f"flows.col_{name}", lang) for c, name in columns.items()})
+
+
 def build_totals_table(totals: pd.DataFrame, names: Mapping[str, str], lang: str) -> pd.DataFrame:
     """Place totals with names, largest absolute volume first, for the screen."""
     table = totals.assign(name=totals["place"].map(lambda c: _name(names, c)))

@@ -12,8 +12,8 @@ import streamlit as st
 from atlas.core.loaders import boundaries, catalogue, network
 from common.text import Bilingual
 from common.yamlfile import load_yaml
-from indicators.engine import PROJECTION
 from indicators.engine import compute as compute_indicator
+from indicators.periods import indicator_period_status
 from layers.choropleth import REGION_BOUNDS, build_base_features, build_choropleth_deck, compute_fills, compute_tips
 from layers.classify import compute_focused_classification
 from layers.palettes import get_palette
@@ -36,16 +36,10 @@ class Headline:
     licences: tuple[str, ...]
 
 
-def latest_complete_period(frame: pd.DataFrame, codes: set[str]) -> str | None:
-    """The latest period with a value among ``codes`` that covers its whole length (12 months) and is not
-    a projection: a headline never opens on a partial year or a forecast."""
-    have = frame[frame["geo_code"].isin(codes) & frame["value"].notna() & frame["obs_status"].ne(PROJECTION)
-                 & frame["months"].fillna(12).ge(12)]
-    if have.empty:
-        return None
-    from indicators.quality import sort_periods
-
-    return sort_periods(have["period"].unique())[-1]
+def latest_complete_period(indicator_id: str, frame: pd.DataFrame, codes: set[str]) -> str | None:
+    """The latest complete, end-of-period, observed period among ``codes`` (``indicators.periods``): a headline
+    never opens on a partial year, mid-year figures or a projection."""
+    return indicator_period_status(indicator_id, "country", codes=codes, frame=frame).default
 
 
 @st.cache_data(show_spinner=False)
@@ -55,7 +49,7 @@ def headlines() -> list[Headline]:
     out = []
     for i, raw in enumerate(load_yaml(HEADLINES_FILE)["figures"]):
         frame = compute_indicator(raw["indicator"], "country")
-        period = latest_complete_period(frame, codes)
+        period = latest_complete_period(raw["indicator"], frame, codes)
         rows = frame[(frame["period"] == period) & frame["geo_code"].isin(codes) & frame["value"].notna()]
         datasets = rows.drop_duplicates("dataset_id")
         out.append(Headline(
@@ -75,7 +69,7 @@ def overview_deck(lang: str) -> tuple[pdk.Deck, str | None]:
     units = boundaries("country", "region").sort_values("geo_code").reset_index(drop=True)
     codes = list(units["geo_code"])
     frame = compute_indicator(OVERVIEW_INDICATOR, "country")
-    period = latest_complete_period(frame, set(network()))
+    period = latest_complete_period(OVERVIEW_INDICATOR, frame, set(network()))
     view = frame[(frame["period"] == period) & frame["geo_code"].isin(codes)]
     classes = compute_focused_classification(view["value"], view["geo_code"].isin(set(network())), ind.scheme, ind.k)
     fills = compute_fills(dict(zip(view["geo_code"], view["value"])), codes, classes, get_palette(ind.palette))

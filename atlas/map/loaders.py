@@ -154,3 +154,12 @@ def geodata_prefix(country: str) -> str:
     return f"{pycountry.countries.get(alpha_3=country).alpha_2}-"
 
 
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def view_period_report(indicator_id: str, level: str, country: str, sex: str | None = None):
+    """The view's default period and the status of each period (complete, partial, mid-year, projection)."""
+    from indicators.periods import indicator_period_status
+
+    return indicator_period_status(indicator_id, level, codes=view_codes(level, country), sex=sex,
+                                   frame=indicator_series(indicator_id, level, sex))

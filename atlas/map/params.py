@@ -15,26 +15,28 @@ from atlas.core import urlstate
 from atlas.core.i18n import t
 from indicators.catalogue import Indicator
 from indicators.quality import period_year, sort_periods
-from layers.classify import SCHEMES
+from layers.classify import SCHEMES, BreaksError, parse_manual_breaks
 from layers.palettes import load_palettes
 
 BREAKS_REASON = "map.reason_breaks"
 
 
 def parse_breaks(raw: str) -> tuple[float, ...]:
-    """``"1, 5,10"`` -> ``(1.0, 5.0, 10.0)``; raises ``ValueError`` unless numbers increase strictly."""
-    parts = [p.strip() for p in str(raw).replace(";", ",").split(",") if p.strip()]
-    if not parts:
-        raise ValueError("no numbers")
+    """``"1, 5,10"`` -> ``(1.0, 5.0, 10.0)``; raises ``BreaksError`` (a ``ValueError``) saying what is wrong.
+
+    The one parser of manual breaks is ``layers.classify.parse_manual_breaks`` (numbers within
+    ±10¹⁵, increasing, at most 20): a URL like ``breaks=0,1e27`` gets a notice, never a traceback.
+    """
+    return tuple(parse_manual_breaks(str(raw)))
+
+
+def breaks_problem(raw: str, lang: str) -> str | None:
+    """What is wrong with typed breaks, in ``lang``, or None when they are valid."""
     try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        raise ValueError("not a number") from None
-    if any(v != v or v in (float("inf"), float("-inf")) for v in values):
-        raise ValueError("not a finite number")
-    if any(a >= b for a, b in zip(values, values[1:])):
-        raise ValueError("not increasing")
-    return values
+        parse_manual_breaks(str(raw))
+    except BreaksError as err:
+        return f"{err.message(lang)} {err.fix(lang)}".strip()
+    return None
 
 
 def dump_breaks(values: Sequence[float] | str) -> str:
@@ -60,9 +62,8 @@ def breaks_param(key: str = "breaks") -> urlstate.Param:
 class MapProblem(urlstate.Problem):
     """A problem whose reason is a full strings key (``map.…``) rather than a ``common.`` one."""
 
-    def message(self, lang: str) -> str:
-        reason = t(self.reason, lang, **self.values)
-        return t("common.url_notice", lang, param=self.key, value=self.value, reason=reason, fallback=self.fallback)
+    def reason_text(self, lang: str) -> str:
+        return t(self.reason, lang, **self.values)
 
 
 def localise_problems(problems: Sequence[urlstate.Problem]) -> list[urlstate.Problem]:

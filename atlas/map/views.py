@@ -16,6 +16,7 @@ import streamlit as st
 
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
+from atlas.core.ui import render_altair, render_table
 from atlas.core.loaders import catalogue, dataset_lookup, network, place_names, unit_names
 from atlas.map import loaders
 from atlas.map.params import keeps_one_unit
@@ -70,6 +71,18 @@ def indicator_deck(indicator_id: str, level: str, country: str, period: str, sex
 
 def status_labels(lang: str) -> dict[str, str]:
     return {s: t(f"map.status_{s}", lang) for s in STATUSES}
+
+
+def render_coverage_note(view: pd.DataFrame | None, lang: str) -> None:
+    """Say which totals add up only part of the partners (e.g. UN DESA pairs vendored for the Americas and
+    Spain only): the caveat of each such total, on the page, not only in downloads."""
+    if view is None or "coverage" not in view or not view["coverage"].eq("partial_pairs").any():
+        return
+    partial = view[view["coverage"].eq("partial_pairs")]
+    names = place_names(lang)
+    notes = sorted(set(partial[f"coverage_note_{lang}"].dropna()))
+    st.warning(t("map.coverage_partial", lang, territories=", ".join(sorted(names.get(c, c) for c in partial["geo_code"])),
+                 note=" ".join(notes)), icon=":material/rule:")
 
 
 # ----------------------------------------------------------------------------- legend
@@ -322,7 +335,8 @@ def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
     if not parts:
         st.caption(t("map.panel_headline_none", lang))
         return used
-    st.altair_chart(build_sparklines(pd.concat(parts, ignore_index=True)), key="panel_headline")
+    render_altair(build_sparklines(pd.concat(parts, ignore_index=True)), lang, t("map.panel_headline", lang),
+                 key="panel_headline")
     return used
 
 
@@ -335,8 +349,8 @@ def render_partners(geo_code: str, lang: str) -> list[str]:
         if year is None:
             continue
         st.markdown(f"**{t(f'map.panel_top_{direction}', lang, year=year)}**")
-        st.dataframe(pd.DataFrame({t("map.col_partner", lang): top["partner"].map(names).fillna(top["partner"]),
-                                   t("map.col_persons", lang): top["value"].round(0).astype("int64")}),
-                     hide_index=True, width="stretch", key=f"panel_{direction}")
+        render_table(pd.DataFrame({t("map.col_partner", lang): top["partner"].map(names).fillna(top["partner"]),
+                                   t("map.col_persons", lang): top["value"]}), lang, f"panel_{direction}",
+                     {t("map.col_persons", lang): 0})
         used.append("undesa_ims2024")
     return used

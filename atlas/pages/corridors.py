@@ -85,7 +85,8 @@ st.caption(_("corridors.attrition_note"))
 if attrition.empty:
     st.info(_("corridors.no_attrition"))
 else:
-    st.dataframe(attrition, hide_index=True, width="stretch", key="corridor_attrition")
+    ui.render_table(attrition, lang, "corridor_attrition",
+                    {_("corridors.col_correlation"): 3, _("corridors.col_ratio"): 3})
     if len(ratios) and ratios["ratio"].notna().any():
         views.render_ratio_chart(ratios, lang)
 
@@ -101,7 +102,9 @@ for mirror, table, long in mirrors:
     st.caption(f"**B — {mirror.right.label(lang)}**: {mirror.right.caveat(lang)}")
     table = table.set_axis([_("corridors.col_time"), _("corridors.col_left"), _("corridors.col_right"),
                             _("corridors.col_difference"), _("corridors.col_mirror_ratio")], axis=1)
-    st.dataframe(table, hide_index=True, width="stretch", key=f"mirror_table_{mirror.mirror_id}")
+    ui.render_table(table, lang, f"mirror_table_{mirror.mirror_id}",
+                    {_("corridors.col_left"): 0, _("corridors.col_right"): 0, _("corridors.col_difference"): 0,
+                     _("corridors.col_mirror_ratio"): 3})
     shown.append(long)
 
 everything = pd.concat([f for f in shown if len(f)], ignore_index=True) if any(len(f) for f in shown) else segments

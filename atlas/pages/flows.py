@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from api.urls import sdmx_data_url
 from atlas.core import play, ui, urlstate
 from atlas.core import projector as workshop
 from atlas.core.i18n import translator
@@ -31,13 +32,14 @@ UNIT = urlstate.choice("unit", units, units[0])
 problems += urlstate.sync_from_url([UNIT], "flows_unit")
 st.session_state["unit"] = settle_choice(st.session_state.get("unit"), units, units[0])
 periods = loaders.flow_periods(view.view_id, st.session_state["unit"])
+period_report = loaders.flow_period_report(view.view_id, st.session_state["unit"])
+default_period = period_report.default or (periods[-1] if periods else None)   # latest complete period
 sexes = loaders.flow_sexes(view.view_id)
 places = sorted(loaders.flow_places(view.view_id))
-SPECS = build_flow_specs(list(flow_views), next(iter(flow_views)), periods, periods[-1] if periods else None, units,
-                         sexes, places)
+SPECS = build_flow_specs(list(flow_views), next(iter(flow_views)), periods, default_period, units, sexes, places)
 OTHER_SPECS = [s for s in SPECS if s.key not in OWN_SPECS]
 problems += play.sync_from_url(OTHER_SPECS, "flows")
-for key, options, fallback in (("period", periods, periods[-1] if periods else None),
+for key, options, fallback in (("period", periods, default_period),
                                ("sex", sexes, "_T"), ("focus", ["", *places], "")):
     st.session_state[key] = settle_choice(st.session_state.get(key), options, fallback)
 ui.render_problems(problems, lang)
@@ -77,36 +79,42 @@ def render_panel(tick: bool) -> None:
     if not periods:
         st.info(_("flows.no_flows", period="—"))
         return
-    st.select_slider(_("flows.period"), periods, key="period", on_change=play.touched("flows"))
-    st.selectbox(_("flows.focus"), ["", *places], key="focus", on_change=play.touched("flows"),
-                 format_func=lambda c: f"{names.get(c, c)} ({c})" if c else _("flows.focus_none"))
+    period_col, focus_col = st.columns([3, 2], vertical_alignment="bottom")
+    period_col.select_slider(_("flows.period"), periods, key="period", on_change=play.touched("flows"))
+    focus_col.selectbox(_("flows.focus"), ["", *places], key="focus", on_change=play.touched("flows"),
+                        format_func=lambda c: f"{names.get(c, c)} ({c})" if c else _("flows.focus_none"))
     urlstate.write_to_url([VIEW], "flows_view")
     urlstate.write_to_url([UNIT], "flows_unit")
     urlstate.write_to_url(OTHER_SPECS, "flows")
     workshop.write_workshop_url()
     period, sex, focus = state["period"], state["sex"], state["focus"]
-    coverage = loaders.flow_coverage(view.view_id, state["unit"]).set_index("period")
-    if period in coverage.index and not coverage.loc[period, "complete"]:
-        st.caption(_("flows.partial", period=period, months=int(coverage.loc[period, "months"])))
+    if period_report.notice(period, lang):   # partial or mid-year: said on the page, not only in tooltips
+        st.info(period_report.notice(period, lang), icon=":material/schedule:")
     flow_map = views.cached_flow_map(view.view_id, state["unit"], period, sex, focus, state["mode"], state["top"],
                                      int(state["min"]), lang)
-    st.pydeck_chart(flow_map.deck, on_select=_on_pick, selection_mode="single-object", key="flow_pick",
-                    height=680 if state.get("workshop") else 540)
-    st.caption(_("flows.map_help"))
-    legend, counts = st.columns([1, 2])
-    legend.html(views.build_legend_svg(flow_map, lang))
-    legend.caption(_("flows.legend_places"))
-    with counts:
+    map_col, legend_col = st.columns([3, 1.05], gap="medium")
+    with map_col:
+        st.pydeck_chart(flow_map.deck, on_select=_on_pick, selection_mode="single-object", key="flow_pick",
+                        height=680 if state.get("workshop") else 540,
+                        alt=_("flows.map_alt", view=view.name(lang), period=period))
+        st.caption(_("flows.map_help"))
+    with legend_col:
+        st.markdown(f"**{_('flows.legend_heading')}**")
+        st.image(views.build_legend_svg(flow_map, lang), width="stretch", alt=_("flows.legend_alt"))
+        st.caption(_("flows.legend_places"))
         views.render_counts(flow_map, lang)
     if flow_map.summary["drawn_count"] == 0 and flow_map.summary["hidden_count"] == 0:
         st.info(_("flows.no_flows", period=period))
     st.subheader(_("flows.places_heading"))
     st.caption(_("flows.places_note"))
-    st.dataframe(flow_map.totals_table, hide_index=True, width="stretch", key="flows_totals")
+    ui.render_table(flow_map.totals_table, lang, "flows_totals",
+                    {_(f"flows.col_{c}"): 0 for c in ("incoming", "outgoing", "net")})
     st.subheader(_("flows.flows_heading"))
-    st.dataframe(flow_map.table, hide_index=True, width="stretch", key="flows_table")
+    ui.render_table(views.build_flow_display(flow_map.table, lang), lang, "flows_table", {_("flows.col_value"): 0})
     info = dataset_info(view.dataset_id)
     views.render_downloads(flow_map.table, info, f"flows_{view.view_id}_{period}_{sex}", lang)
+    years = {"startPeriod": period, "endPeriod": period} if str(period).isdigit() else {}
+    ui.render_api_link(sdmx_data_url(view.dataset_id, "all", format="csvdata", **years), lang)
     views.render_source(view, info, lang)
 
 

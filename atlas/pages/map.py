@@ -3,11 +3,13 @@ by a harmonised indicator for a year; click a territory for its profile; chart, 
 
 import streamlit as st
 
+from api.urls import indicator_url
 from atlas.core import play, ui, urlstate
 from atlas.core.i18n import translator
 from atlas.core.loaders import catalogue, country_choices, place_names
 from atlas.map import loaders, params, views
 from etl.formatting import format_number
+from etl.textsafe import escape_markdown
 from geodata import DataNotBuiltError
 from indicators.profile import compute_rank
 from layers.classify import SCHEMES
@@ -92,6 +94,7 @@ st.session_state["palette"] = params.settle_palette(st.session_state.get("palett
 ui.render_problems(problems, lang)
 for notice in notices:
     st.info(notice, icon=":material/info:")
+period_report = loaders.view_period_report(ind.id, level, country, sex) if has_level else None
 
 y1, y2, y3 = st.columns([5.4, 1.4, 1.6], vertical_alignment="bottom")
 year_options = params.slider_periods(periods, shown)
@@ -132,14 +135,17 @@ scheme, k, breaks = params.effective_classification(ind, st.session_state.get("s
                                                 st.session_state.get("breaks", ""))
 if st.session_state.get("scheme") == "manual" and scheme != "manual":
     typed = st.session_state.get("breaks", "")
-    st.warning(_("map.breaks_invalid", value=typed, reason=_("map.reason_breaks")) if typed else
-               _("map.breaks_missing"), icon=":material/warning:")
+    st.warning(_("map.breaks_invalid", value=escape_markdown(typed, 120), reason=params.breaks_problem(typed, lang))
+               if typed else _("map.breaks_missing"), icon=":material/warning:")
 palette_id = st.session_state.get("palette") or ind.palette or DEFAULT_PALETTE[palette_kind]
 selected = st.session_state.get("sel", "")
 
 view = loaders.indicator_view(ind.id, level, period, codes, sex) if period and admin1_here else None
 view_name = choices.get(country, _("map.region"))
 st.caption(views.reading_line(ind, period, view_name, level, lang))
+if period_report is not None and period and period_report.notice(period, lang):   # partial, mid-year, projection
+    st.info(period_report.notice(period, lang), icon=":material/schedule:")
+views.render_coverage_note(view, lang)
 left, right = st.columns([3, 1.25], gap="medium")
 with left:
     tab_map, tab_chart, tab_table = st.tabs([_("map.tab_map"), _("map.tab_chart"), _("map.tab_table")], key="tab",
@@ -170,15 +176,16 @@ with left:
             if ranking is None:
                 st.caption(_("map.chart_none"))
             else:
-                st.altair_chart(ranking, key="chart_ranking")
+                ui.render_altair(ranking, lang, _("map.chart_ranking", indicator=ind.name(lang), period=period),
+                                key="chart_ranking")
             series = loaders.indicator_series(ind.id, level, sex)
             trend_codes = [selected] if selected in codes else list(view.nlargest(5, "value")["geo_code"])
             trend = views.build_trend_chart(series, trend_codes, ind, lang)
             if trend is not None:
-                st.altair_chart(trend, key="chart_trend")
+                ui.render_altair(trend, lang, _("map.chart_trend", indicator=ind.name(lang)), key="chart_trend")
     with tab_table:
         if tab_table.open and view is not None:
-            st.dataframe(views.build_table(view, ind, lang), hide_index=True, width="stretch", key="view_table")
+            ui.render_table(views.build_table(view, ind, lang), lang, "view_table", {_("map.col_value"): ind.decimals})
     with st.expander(_("map.about_indicator")):
         spec = ind.levels.get(level)
         st.markdown(f"**{_('map.definition')}.** {ind.text('definition', lang)}")
@@ -195,6 +202,7 @@ with left:
                                     make_html=lambda: views.build_html_download(
                                         ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
                                         view_name))
+        ui.render_api_link(indicator_url(ind.id, level, period, country or None, sex=sex, lang=lang), lang)
 
 with right:
     if view is not None and (tab_map.open is not False):
@@ -257,6 +265,6 @@ if country:
         on_map=units.has_geometry.map({True: _("map.on_map_yes"), False: _("map.on_map_no")}),
     )[["geo_code", f"name_{lang}", f"unit_type_{lang}", "on_map", f"note_{lang}"]]
     table.columns = [_("map.col_code"), _("map.col_name"), _("map.col_type"), _("map.col_geometry"), _("map.col_note")]
-    st.dataframe(table, hide_index=True, width="stretch", key="units_table")
+    ui.render_table(table, lang, "units_table")
 
 ui.render_footer(lang)

@@ -103,13 +103,11 @@ def test_home_is_a_way_in_with_a_map_headline_figures_from_the_store_and_a_card_
     assert len(links) >= 5 + 4                                                 # one per user, one per figure
 
 
-def test_no_headline_figure_opens_on_a_partial_year():
-    from atlas.home.loaders import latest_complete_period
+def test_no_headline_figure_opens_on_a_partial_or_mid_year_period():
+    """UNHCR 2025 is mid-year, CBP FY2025 has 8 months, IGM 2025 4 months: the home page shows none of them."""
+    from atlas.home.loaders import headlines
 
-    import pandas as pd
-
-    frame = pd.DataFrame({"geo_code": ["GTM", "GTM", "GTM"], "period": ["2023", "2024", "2025"],
-                          "value": [1.0, 2.0, 3.0], "obs_status": ["A", "A", "A"], "months": [12, 12, 4]})
-    assert latest_complete_period(frame, {"GTM"}) == "2024"
-    projected = frame.assign(obs_status=["A", "F", "F"], months=12)
-    assert latest_complete_period(projected, {"GTM"}) == "2023"
+    periods = {h.indicator_id: h.period for h in headlines()}
+    assert periods["protection_hosted"] == "2024"
+    assert periods["cbp_encounters"] == "FY2024"
+    assert periods["returned_nationals"] == "2024"

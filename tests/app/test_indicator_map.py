@@ -104,8 +104,16 @@ def test_manual_breaks_from_the_url_make_the_legend():
 def test_broken_url_shows_a_notice_and_falls_back(query, param):
     at = open_page("map.py", **query)
     assert not at.exception
-    assert any(param in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any(param in w.value.replace("\\", "") for w in at.warning), [w.value for w in at.warning]
     assert units_of(at)
+
+
+def test_a_link_value_is_shown_as_plain_text_never_as_markdown():
+    """``?indicator=[Sign in here](https://…)`` must not put a link on the page."""
+    at = open_page("map.py", lang="en", indicator="[Sign in here](https://example.org/x)")
+    assert not at.exception
+    notice = next(w.value for w in at.warning if "indicator=" in w.value)
+    assert "](" not in notice and "\\[Sign in here\\]" in notice
 
 
 def test_changing_indicator_to_one_without_the_chosen_year_says_so():
@@ -160,12 +168,27 @@ def test_chart_and_table_tabs_show_the_same_indicator():
     at.run()
     assert not at.exception
     table = next(d.value for d in at.dataframe if "Code" in d.value.columns)
-    assert table.iloc[0]["Code"] == "VEN" and table.iloc[0]["Value"] == pytest.approx(328650)
+    assert table.iloc[0]["Code"] == "VEN" and table.iloc[0]["Value"] == "328,650"   # written for people, in English
     assert table["Source"].str.contains("Darién").all() and table["Licence"].notna().all()
     at.session_state["tab"] = "Chart"
     at.run()
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 2 and not at.get("help_info")
+
+
+@pytest.mark.parametrize("lang,text", [("es", "328.650"), ("en", "328,650")])
+def test_tables_and_charts_write_numbers_in_the_language_and_no_data_as_the_symbol(lang, text):
+    at = open_page("map.py", lang=lang, indicator="darien_transit", year="2023")
+    at.session_state["tab"] = "Tabla" if lang == "es" else "Table"
+    at.run()
+    table = next(d.value for d in at.dataframe if len(d.value))
+    assert text in set(table.iloc[:, 2])
+    assert not table.isin(["None", "nan", "NaN"]).any().any() and not table.isna().any().any()
+    assert not any(c in table.columns for c in ("geo_code", "obs_status", "dataset_id", "value"))
+    at.session_state["tab"] = "Gráfico" if lang == "es" else "Chart"
+    at.run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["config"]["locale"]["number"]["thousands"] == ("." if lang == "es" else ",")
 
 
 def test_switching_language_changes_labels_and_keeps_the_view():
