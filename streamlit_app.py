@@ -17,7 +17,7 @@ st.set_page_config(page_title="Atlas PVIGM", page_icon=str(Path(__file__).parent
                    layout="wide")
 refresh_if_data_changed()
 lang = setup_language()
-render_page_style()
+render_page_style(lang)
 render_registry_notice(lang)
 page = st.navigation(build_pages(lang))
 try:

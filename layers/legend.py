@@ -57,10 +57,12 @@ def build_legend_html(entries: list[LegendEntry], lang: str, decimals: int, titl
         label = no_data_label if e.no_data else format_range(e, lang, decimals)
         border = f"1.5px solid {outline}" if e.no_data else "1px solid rgba(0,0,0,.25)"
         rows.append(
-            f'<div class="atlas-legend-row" style="display:flex;align-items:center;gap:.5em;margin:.1em 0">'
-            f'<span style="display:inline-block;width:1.6em;height:1em;background:{e.color};border:{border}"></span>'
+            f'<div class="atlas-legend-row" role="listitem" style="display:flex;align-items:center;gap:.5em;margin:.1em 0">'
+            f'<span aria-hidden="true" style="display:inline-block;width:1.6em;height:1em;background:{e.color};'
+            f'border:{border}"></span>'
             f'<span style="flex:1">{html.escape(label)}</span>'
-            f'<span style="color:#555;font-size:.85em">{html.escape(count_label(e.count))}</span></div>'
+            f'<span style="color:#4a4a4a;font-size:.85em">{html.escape(count_label(e.count))}</span></div>'
         )
-    return (f'<div class="atlas-legend" role="list" aria-label="{html.escape(title)}" style="font-size:.9em">'
-            f'<div style="font-weight:600;margin-bottom:.2em">{html.escape(title)}</div>{"".join(rows)}</div>')
+    return (f'<div class="atlas-legend" style="font-size:.9em">'
+            f'<div style="font-weight:600;margin-bottom:.2em">{html.escape(title)}</div>'
+            f'<div role="list" aria-label="{html.escape(title)}">{"".join(rows)}</div></div>')

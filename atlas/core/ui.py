@@ -45,6 +45,8 @@ PAGE_STYLE = """
   padding-right: 2rem !important; max-width: 100% !important; }
 h1 { font-size: 1.9rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important; }
 [data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { white-space: normal; }
+/* WCAG 2.1 AA contrast (4.5:1) for small text: Streamlit's grey captions are lighter than that */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4b4e59 !important; opacity: 1 !important; }
 @media (max-width: 640px) { .block-container { padding-left: 0.8rem !important; padding-right: 0.8rem !important; }
   h1 { font-size: 1.5rem !important; } }
 </style>
@@ -61,9 +63,11 @@ def render_registry_notice(lang: str) -> None:
                    icon=":material/database_off:")
 
 
-def render_page_style() -> None:
-    """The atlas's own page style (compact header; readable sidebar labels), the same on every page."""
+def render_page_style(lang: str) -> None:
+    """The atlas's own page style (compact header; readable sidebar labels; caption contrast), the same on every
+    page, and the page's language for screen readers (``<html lang>``, which Streamlit leaves at ``en``)."""
     st.html(PAGE_STYLE)
+    st.html(f"<script>document.documentElement.lang = {lang!r};</script>", unsafe_allow_javascript=True)
 
 
 def render_header(title: str, caption: str | None = None) -> None:

@@ -1,0 +1,63 @@
+"""Every page in a real browser, in both languages and at desktop and phone sizes: axe-core (vendored, offline)
+finds no serious or critical WCAG 2.1 A/AA violation, the page states its language, and the map pages keep the
+map wide and its legend on the first screen.
+
+Streamlit's own sidebar navigation (a ``<ul>`` whose sections are ``<div>``s) is excluded from the axe run:
+it is Streamlit's component, not the atlas's, and cannot be changed from the app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.helpers import DECK, wait_canvas_drawn, wait_idle
+
+AXE = (Path(__file__).resolve().parents[2] / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+PAGES = ("", "map", "flows", "corridors", "explorer", "workshop", "submit", "sources")
+DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
+RUN_AXE = """async () => {
+  const result = await axe.run({exclude: [['[data-testid="stSidebarNav"]']]},
+                               {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                          .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target).join(' | ')}`);
+}"""
+
+
+def _open(page, path: str, lang: str, viewport: dict) -> None:
+    page.set_viewport_size(viewport)
+    page.goto(f"{page.base_url}/{path}?lang={lang}")
+    wait_idle(page)
+    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=30_000)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("path", PAGES)
+def test_no_serious_accessibility_violation_and_the_language_is_stated(page, path, lang):
+    _open(page, path, lang, DESKTOP)
+    page.add_script_tag(content=AXE)
+    violations = page.evaluate(RUN_AXE)
+    assert violations == [], "\n".join(violations)
+
+
+@pytest.mark.parametrize("path", ["map", "flows"])
+def test_the_map_is_wide_and_its_legend_is_on_the_first_screen(page, path):
+    _open(page, path, "en", DESKTOP)
+    wait_canvas_drawn(page)
+    box = page.locator(f"{DECK} canvas").first.bounding_box()
+    assert box["width"] >= 0.6 * DESKTOP["width"] * 0.75   # of the content area beside the sidebar (at least 60 %)
+    assert box["y"] < DESKTOP["height"] * 0.45              # the map starts in the upper half of the first screen
+    legend = page.locator(".atlas-legend" if path == "map" else '[data-testid="stImage"]').first
+    legend.wait_for(state="visible", timeout=30_000)
+    lbox = legend.bounding_box()
+    assert lbox["y"] + lbox["height"] <= DESKTOP["height"], "the legend is below the fold"
+
+
+@pytest.mark.parametrize("path", ["", "map", "flows", "corridors"])
+def test_every_map_fits_a_phone_screen(page, path):
+    _open(page, path, "es", PHONE)
+    canvas = page.locator(f"{DECK} canvas").first
+    canvas.wait_for(state="visible", timeout=60_000)
+    box = canvas.bounding_box()
+    assert box["x"] >= -1 and box["x"] + box["width"] <= PHONE["width"] + 1
