@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 DATA_INPUTS := $(shell find vendor geodata etl indicators -type f ! -name '*.pyc' ! -path '*/__pycache__/*' 2>/dev/null)
 DATA_STAMP := data/.built
 
-.PHONY: run test data bench browser clean
+.PHONY: run test data bench browser screenshots clean
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -57,6 +57,10 @@ test: $(BIN)/.installed-dev $(DATA_STAMP) browser
 ## bench: print the performance figures (deck bytes, rerun times, build time, cross-tab time)
 bench: $(BIN)/.installed-dev $(DATA_STAMP) browser
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+## screenshots: every page at desktop and phone sizes, in both languages, into docs/screenshots/
+screenshots: $(BIN)/.installed-dev $(DATA_STAMP) browser
+	$(PY) docs/make_screenshots.py
 
 clean:
 	rm -rf data $(VENV)

@@ -1,0 +1,97 @@
+"""Screenshots of every page at desktop (1440×900) and phone (390×844) sizes, in Spanish and English.
+
+``make screenshots`` runs this: it starts the atlas on a free local port, opens each page in Debian's chromium
+(Playwright), waits for the app's own signals (the script finished, the map canvas drawn and still) and writes
+``docs/screenshots/<page>_<lang>_<size>.png``. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from PIL import Image, ImageChops
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic", "--use-gl=angle", "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader"]
+PAGES = {"home": "", "map": "map", "flows": "flows", "corridors": "corridors", "explorer": "explorer",
+         "workshop": "workshop", "submit": "submit", "sources": "sources", "publications": "publications"}
+SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_health(base: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("the atlas did not answer /_stcore/health")
+
+
+def _settle(page, deadline_s: float = 20) -> None:
+    """Wait for the script to finish, then for the first map canvas (if any) to stop changing."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=90_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    if not canvas.count():
+        return
+    deadline = time.monotonic() + deadline_s
+    shot = lambda: Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")  # noqa: E731
+    previous = shot()
+    while time.monotonic() < deadline:
+        current = shot()
+        if len(set(current.get_flattened_data())) > 1 and ImageChops.difference(previous, current).getbbox() is None:
+            return
+        previous = current
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless",
+                               "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+                               "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.STDOUT)
+    try:
+        _wait_health(base)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            for size, (width, height) in SIZES.items():
+                context = browser.new_context(viewport={"width": width, "height": height})
+                page = context.new_page()
+                for name, path in PAGES.items():
+                    for lang in ("es", "en"):
+                        page.goto(f"{base}/{path}?lang={lang}")
+                        _settle(page)
+                        target = OUT / f"{name}_{lang}_{size}.png"
+                        page.screenshot(path=str(target))
+                        print(target.relative_to(ROOT))
+                context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
