@@ -23,11 +23,11 @@ PAGE_FILES = {"flows": "atlas/pages/flows.py", "corridors": "atlas/pages/corrido
 MY_STEPS = "_workshop_my_steps"
 PROJECTOR_CSS = """
 <style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 [data-testid="stAppViewContainer"], [data-testid="stHeader"] { background: #ffffff; color: #000000; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"], label, li { font-size: 1.1rem !important;
   color: #000000 !important; }
-h1 { font-size: 2.6rem !important; color: #000000 !important; }
+h1 { font-size: 2.1rem !important; color: #000000 !important; }
 h2, h3 { font-size: 1.9rem !important; color: #000000 !important; }
 [data-testid="stCaptionContainer"] { color: #111111 !important; }
 button p { font-size: 1.2rem !important; font-weight: 700; }
@@ -98,17 +98,21 @@ def render_story_bar(lang: str, page: str) -> None:
     title = (story_model.load_stories()[story_id].title(lang) if story_id != story_model.MY_STORY
              else t("workshop.my_story", lang))
     with st.container(border=True, key="story_bar"):
-        st.markdown(f"**{title}** · {t('workshop.step_of', lang, n=number, count=len(steps))}")
+        text, prev_col, next_col = st.columns([5, 1.7, 1.7], vertical_alignment="center")
         caption = steps[number - 1].caption(lang)
-        if caption:
-            st.markdown(caption)
-        prev_col, next_col, _ = st.columns([2, 2, 5])
+        text.markdown(f"**{title}** · {t('workshop.step_of', lang, n=number, count=len(steps))}"
+                      + (f"  \n{caption}" if caption else ""))
         if prev_col.button(t("workshop.previous", lang), key="story_prev", disabled=number <= 1,
-                           icon=":material/arrow_back:"):
+                           icon=":material/arrow_back:", width="stretch"):
             _go(story_id, number - 1, lang)
         if next_col.button(t("workshop.next", lang), key="story_next", disabled=number >= len(steps),
-                           icon=":material/arrow_forward:"):
+                           icon=":material/arrow_forward:", width="stretch"):
             _go(story_id, number + 1, lang)
+
+
+def projecting() -> bool:
+    """Whether the projector theme is on (``?workshop=1``)."""
+    return bool(st.session_state.get("workshop"))
 
 
 def render_add_view(lang: str, page: str, query: dict[str, str]) -> None:

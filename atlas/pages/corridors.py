@@ -16,7 +16,7 @@ from indicators.corridors import CorridorError
 lang = ui.current_lang()
 _ = translator(lang)
 problems = workshop.setup_workshop(lang)
-ui.render_header(_("corridors.title"), _("corridors.caption"))
+ui.render_header(_("corridors.title"), None if workshop.projecting() else _("corridors.caption"))
 corridors = loaders.corridors()
 CORRIDOR = urlstate.choice("corridor", list(corridors), next(iter(corridors)))
 problems += urlstate.sync_from_url([CORRIDOR], "corridor_id")
@@ -60,7 +60,7 @@ except CorridorError as err:
 
 map_col, chart_col = st.columns([1, 1])
 with map_col:
-    st.pydeck_chart(deck, key="corridor_map", height=640 if st.session_state.get("workshop") else 520)
+    st.pydeck_chart(deck, key="corridor_map", height=520)
     st.caption(_("corridors.map_help"))
     st.markdown(f"**{_('corridors.incidents_heading')}**")
     routes = (_("corridors.incidents_routes", routes=", ".join(corridor.incident_routes))

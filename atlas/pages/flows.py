@@ -14,7 +14,7 @@ from geodata import DataNotBuiltError
 lang = ui.current_lang()
 _ = translator(lang)
 problems = workshop.setup_workshop(lang)
-ui.render_header(_("flows.title"), _("flows.caption"))
+ui.render_header(_("flows.title"), None if workshop.projecting() else _("flows.caption"))
 try:
     flow_views = loaders.flow_views_available()
     names = place_names(lang)
@@ -95,7 +95,7 @@ def render_panel(tick: bool) -> None:
     map_col, legend_col = st.columns([3, 1.05], gap="medium")
     with map_col:
         st.pydeck_chart(flow_map.deck, on_select=_on_pick, selection_mode="single-object", key="flow_pick",
-                        height=680 if state.get("workshop") else 540,
+                        height=520,
                         alt=_("flows.map_alt", view=view.name(lang), period=period))
         st.caption(_("flows.map_help"))
     with legend_col:

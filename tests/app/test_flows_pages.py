@@ -98,7 +98,7 @@ def test_a_story_step_shows_its_caption_and_next_opens_the_next_view():
 def test_workshop_mode_injects_the_projector_theme():
     at = open_page("flows.py", lang="es", workshop="1")
     assert not at.exception
-    assert any("font-size: 22px" in h.proto.body for h in at.get("html"))
+    assert any("font-size: 20px" in h.proto.body for h in at.get("html"))
     assert at.toggle(key="workshop").value is True
 
 
