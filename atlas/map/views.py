@@ -14,14 +14,16 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from api.urls import indicator_url
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
-from atlas.core.ui import render_altair, render_table
-from atlas.core.loaders import catalogue, dataset_lookup, network, place_names, unit_names
+from atlas.core.ui import render_altair, render_api_link, render_table
+from atlas.core.loaders import catalogue, country_choices, dataset_lookup, network, place_names, unit_names
 from atlas.map import loaders
 from atlas.map.params import keeps_one_unit
 from etl.formatting import format_number
 from indicators.catalogue import Indicator
+from indicators.profile import compute_rank
 from indicators.quality import period_year, sort_periods
 from layers.choropleth import build_choropleth_deck, compute_fills, compute_tips
 from layers.classify import Classification, compute_classification, compute_focused_classification
@@ -354,3 +356,141 @@ def render_partners(geo_code: str, lang: str) -> list[str]:
                      {t("map.col_persons", lang): 0})
         used.append("undesa_ims2024")
     return used
+
+
+# ----------------------------------------------------------------------------- profile panel
+def render_profile(selected: str, ind: Indicator, level: str, country: str, period: str | None, sex: str | None,
+                   view: pd.DataFrame | None, has_level: bool, choices: dict[str, str], lang: str,
+                   on_close: Callable[[], None], on_go_country: Callable[[str], None]) -> None:
+    """The territory profile beside the map: its value with year, unit and series, rank, headline indicators,
+    partners, downloads and every source; projections and partial periods labelled as such."""
+    def t_(key: str, **values: object) -> str:
+        return t(key, lang, **values)
+
+    names = place_names(lang)
+    if not selected:
+        st.caption(t_("map.panel_hint"))
+        return
+    st.subheader(names.get(selected, selected))
+    st.button(t_("map.panel_close"), on_click=on_close, key="panel_close", icon=":material/close:")
+    sel_level = "country" if len(selected) == 3 else "admin1"
+    if not country and selected in choices:
+        st.button(t_("map.panel_go_country", country=choices[selected]), on_click=on_go_country, args=(selected,),
+                  key="panel_go_country", icon=":material/zoom_in:")
+    row = view[view["geo_code"] == selected] if view is not None else view
+    if row is not None and not row.empty:
+        r = row.iloc[0]
+        own_series = loaders.indicator_series(ind.id, level, sex)
+        own_series = own_series[(own_series["geo_code"] == selected) & own_series["value"].notna()]
+        label = t_("map.panel_value", indicator=indicator_title(ind, lang), period=r["period"])
+        if r["obs_status"] == "F":
+            label += f" · {t_('map.status_F')}"
+        st.metric(label, format_number(r["value"], lang, ind.decimals),
+                  chart_data=list(own_series["value"]) if len(own_series) > 1 else None, chart_type="line",
+                  help=t_("map.panel_value_help", first=own_series["period"].iloc[0],
+                                last=own_series["period"].iloc[-1]) if len(own_series) > 1 else None)
+        rank = compute_rank(view, selected)
+        if rank:
+            st.caption(t_("map.panel_rank", rank=rank[0], total=rank[1]))
+    elif period:
+        st.caption(t_("map.panel_no_value", indicator=ind.name(lang), period=period))
+        unit_note = unit_note_for(selected, ind, level, period, lang) if sel_level == level else None
+        if unit_note:
+            st.caption(unit_note)
+    used = render_headline(selected, sel_level, lang)
+    if sel_level == "country":
+        used += render_partners(selected, lang)
+    else:
+        st.caption(t_("map.panel_bilateral_none"))
+    if has_level and sel_level == level:
+        series = loaders.indicator_series(ind.id, level, sex)
+        own = series[series["geo_code"] == selected]
+        if not own.empty:
+            st.markdown(f"**{t_('map.downloads_selection', name=names.get(selected, selected))}**")
+            render_view_downloads(lambda: export_frame(ind, level, country, own, lang),
+                                  about_indicator(ind, level, period or "", lang), f"atlas_{ind.id}_{selected}",
+                                  "dl_sel", lang)
+            used += [d for ids in own["dataset_id"].dropna().unique() for d in str(ids).split(";")]
+    with st.expander(t_("map.panel_sources"), expanded=True):
+        render_sources(used, lang)
+
+
+def render_units_table(country: str, country_name: str, lang: str) -> None:
+    """The country's first-level units: code, name, type, whether they are on the map, and the gazetteer's note."""
+    units = loaders.admin1_table(country)
+    st.subheader(t("map.units_heading", lang, country=country_name, count=int(units.has_geometry.sum())))
+    table = units.assign(
+        on_map=units.has_geometry.map({True: t("map.on_map_yes", lang), False: t("map.on_map_no", lang)}),
+    )[["geo_code", f"name_{lang}", f"unit_type_{lang}", "on_map", f"note_{lang}"]]
+    table.columns = [t(f"map.col_{c}", lang) for c in ("code", "name", "type", "geometry", "note")]
+    render_table(table, lang, "units_table")
+
+
+# ----------------------------------------------------------------------------- the view: map, chart, table
+def render_view_column(ind: Indicator, level: str, country: str, period: str | None, sex: str | None,
+                       codes: tuple[str, ...], view: pd.DataFrame | None, view_name: str, selected: str,
+                       drawing: tuple[str, int, tuple, str], lang: str, on_pick: Callable[[], None]) -> bool:
+    """The map, chart and table tabs of a view, what the indicator is, its downloads and its API link;
+    returns whether the map tab is open (the legend beside it is drawn only then)."""
+    def t_(key: str, **values: object) -> str:
+        return t(key, lang, **values)
+
+    scheme, k, breaks, palette_id = drawing
+    cat, choices = catalogue(), country_choices(lang)
+    tab_map, tab_chart, tab_table = st.tabs([t_("map.tab_map"), t_("map.tab_chart"), t_("map.tab_table")], key="tab",
+                                            on_change="rerun")
+    with tab_map:
+        if tab_map.open is not False:
+            if view is None:
+                others = [cat.get(i).name(lang) for i in loaders.indicators_with_admin1(country)] if country else []
+                st.info(t_("map.no_admin1_for_country", indicator=ind.name(lang), country=choices.get(country, country),
+                          others=", ".join(others) or t_("map.none_available")), icon=":material/map:")
+                deck = loaders.country_boundary_deck(country, lang) if country else loaders.region_boundary_deck(lang)
+            else:
+                deck = indicator_deck(ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang,
+                                            selected)
+            st.pydeck_chart(deck, on_select=on_pick, selection_mode="single-object", key="map_pick", height=540,
+                            alt=reading_line(ind, period, view_name, level, lang) + " " + t_("map.alt_table"))
+            if view is not None:
+                if view["value"].notna().sum() == 0:
+                    st.warning(t_("map.no_values", indicator=ind.name(lang), period=period))
+                render_unit_note(ind, level, period, codes, lang)
+                marked = int(view["nearest"].sum() + view["obs_status"].isin(STATUSES).sum())
+                if marked:
+                    st.caption(t_("map.marks_note", count=marked, window=ind.window))
+            st.caption(t_("map.map_help"))
+    with tab_chart:
+        if tab_chart.open and view is not None:
+            ranking = build_ranking_chart(view, ind, lang, period)
+            if ranking is None:
+                st.caption(t_("map.chart_none"))
+            else:
+                render_altair(ranking, lang, t_("map.chart_ranking", indicator=ind.name(lang), period=period),
+                                key="chart_ranking")
+            series = loaders.indicator_series(ind.id, level, sex)
+            trend_codes = [selected] if selected in codes else list(view.nlargest(5, "value")["geo_code"])
+            trend = build_trend_chart(series, trend_codes, ind, lang)
+            if trend is not None:
+                render_altair(trend, lang, t_("map.chart_trend", indicator=ind.name(lang)), key="chart_trend")
+    with tab_table:
+        if tab_table.open and view is not None:
+            render_table(build_table(view, ind, lang), lang, "view_table", {t_("map.col_value"): ind.decimals})
+    with st.expander(t_("map.about_indicator")):
+        spec = ind.levels.get(level)
+        st.markdown(f"**{t_('map.definition')}.** {ind.text('definition', lang)}")
+        st.markdown(f"**{t_('map.comparability')}.** {ind.text('comparability', lang)}")
+        if spec is not None and (spec.population_es or spec.population_en):
+            st.markdown(f"**{t_('map.population_used')}.** {spec.population_es if lang == 'es' else spec.population_en}")
+        if spec is not None:
+            render_sources(spec.datasets, lang)
+    if view is not None:
+        st.markdown(f"**{t_('map.downloads_view', period=period)}**")
+        render_view_downloads(lambda: export_frame(ind, level, country, view, lang, codes),
+                                    about_indicator(ind, level, period, lang),
+                                    f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_view", lang,
+                                    make_html=lambda: build_html_download(
+                                        ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
+                                        view_name))
+        render_api_link(indicator_url(ind.id, level, period, country or None, sex=sex, lang=lang), lang)
+
+    return tab_map.open is not False

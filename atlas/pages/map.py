@@ -3,15 +3,12 @@ by a harmonised indicator for a year; click a territory for its profile; chart, 
 
 import streamlit as st
 
-from api.urls import indicator_url
 from atlas.core import play, ui, urlstate
 from atlas.core.i18n import translator
 from atlas.core.loaders import catalogue, country_choices, place_names
 from atlas.map import loaders, params, views
-from etl.formatting import format_number
 from etl.textsafe import escape_markdown
 from geodata import DataNotBuiltError
-from indicators.profile import compute_rank
 from layers.classify import SCHEMES
 from layers.palettes import DEFAULT_PALETTE, get_palette, palettes_of_kind
 
@@ -148,123 +145,21 @@ if period_report is not None and period and period_report.notice(period, lang): 
 views.render_coverage_note(view, lang)
 left, right = st.columns([3, 1.25], gap="medium")
 with left:
-    tab_map, tab_chart, tab_table = st.tabs([_("map.tab_map"), _("map.tab_chart"), _("map.tab_table")], key="tab",
-                                            on_change="rerun")
-    with tab_map:
-        if tab_map.open is not False:
-            if view is None:
-                others = [cat.get(i).name(lang) for i in loaders.indicators_with_admin1(country)] if country else []
-                st.info(_("map.no_admin1_for_country", indicator=ind.name(lang), country=choices.get(country, country),
-                          others=", ".join(others) or _("map.none_available")), icon=":material/map:")
-                deck = loaders.country_boundary_deck(country, lang) if country else loaders.region_boundary_deck(lang)
-            else:
-                deck = views.indicator_deck(ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang,
-                                            selected)
-            st.pydeck_chart(deck, on_select=_on_pick, selection_mode="single-object", key="map_pick", height=540,
-                            alt=views.reading_line(ind, period, view_name, level, lang) + " " + _("map.alt_table"))
-            if view is not None:
-                if view["value"].notna().sum() == 0:
-                    st.warning(_("map.no_values", indicator=ind.name(lang), period=period))
-                views.render_unit_note(ind, level, period, codes, lang)
-                marked = int(view["nearest"].sum() + view["obs_status"].isin(views.STATUSES).sum())
-                if marked:
-                    st.caption(_("map.marks_note", count=marked, window=ind.window))
-            st.caption(_("map.map_help"))
-    with tab_chart:
-        if tab_chart.open and view is not None:
-            ranking = views.build_ranking_chart(view, ind, lang, period)
-            if ranking is None:
-                st.caption(_("map.chart_none"))
-            else:
-                ui.render_altair(ranking, lang, _("map.chart_ranking", indicator=ind.name(lang), period=period),
-                                key="chart_ranking")
-            series = loaders.indicator_series(ind.id, level, sex)
-            trend_codes = [selected] if selected in codes else list(view.nlargest(5, "value")["geo_code"])
-            trend = views.build_trend_chart(series, trend_codes, ind, lang)
-            if trend is not None:
-                ui.render_altair(trend, lang, _("map.chart_trend", indicator=ind.name(lang)), key="chart_trend")
-    with tab_table:
-        if tab_table.open and view is not None:
-            ui.render_table(views.build_table(view, ind, lang), lang, "view_table", {_("map.col_value"): ind.decimals})
-    with st.expander(_("map.about_indicator")):
-        spec = ind.levels.get(level)
-        st.markdown(f"**{_('map.definition')}.** {ind.text('definition', lang)}")
-        st.markdown(f"**{_('map.comparability')}.** {ind.text('comparability', lang)}")
-        if spec is not None and (spec.population_es or spec.population_en):
-            st.markdown(f"**{_('map.population_used')}.** {spec.population_es if lang == 'es' else spec.population_en}")
-        if spec is not None:
-            views.render_sources(spec.datasets, lang)
-    if view is not None:
-        st.markdown(f"**{_('map.downloads_view', period=period)}**")
-        views.render_view_downloads(lambda: views.export_frame(ind, level, country, view, lang, codes),
-                                    views.about_indicator(ind, level, period, lang),
-                                    f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_view", lang,
-                                    make_html=lambda: views.build_html_download(
-                                        ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
-                                        view_name))
-        ui.render_api_link(indicator_url(ind.id, level, period, country or None, sex=sex, lang=lang), lang)
+    map_tab_open = views.render_view_column(ind, level, country, period, sex, codes, view, view_name, selected,
+                                            (scheme, k, breaks, palette_id), lang, on_pick=_on_pick)
 
 with right:
-    if view is not None and (tab_map.open is not False):
+    if view is not None and map_tab_open:
         classes = views.classify_view(ind.id, level, country, period, sex, scheme, k, breaks)
         views.render_legend(classes, palette_id, ind, len(codes) - int(view["value"].notna().sum()), lang,
                             focused=views.focuses_network(level, country, scheme))
     names = place_names(lang)
     st.selectbox(_("map.territory"), ["", *sorted([*codes, *([country] if country else [])], key=names.get)],
                  format_func=lambda c: names.get(c, c) if c else "—", key="sel", help=_("map.territory_help"))
-    if not selected:
-        st.caption(_("map.panel_hint"))
-    else:
-        st.subheader(names.get(selected, selected))
-        st.button(_("map.panel_close"), on_click=_close_panel, key="panel_close", icon=":material/close:")
-        sel_level = "country" if len(selected) == 3 else "admin1"
-        if not country and selected in choices:
-            st.button(_("map.panel_go_country", country=choices[selected]), on_click=_go_country, args=(selected,),
-                      key="panel_go_country", icon=":material/zoom_in:")
-        row = view[view["geo_code"] == selected] if view is not None else view
-        if row is not None and not row.empty:
-            r = row.iloc[0]
-            own_series = loaders.indicator_series(ind.id, level, sex)
-            own_series = own_series[(own_series["geo_code"] == selected) & own_series["value"].notna()]
-            label = _("map.panel_value", indicator=views.indicator_title(ind, lang), period=r["period"])
-            if r["obs_status"] == "F":
-                label += f" · {_('map.status_F')}"
-            st.metric(label, format_number(r["value"], lang, ind.decimals),
-                      chart_data=list(own_series["value"]) if len(own_series) > 1 else None, chart_type="line",
-                      help=_("map.panel_value_help", first=own_series["period"].iloc[0], last=own_series["period"].iloc[-1])
-                      if len(own_series) > 1 else None)
-            rank = compute_rank(view, selected)
-            if rank:
-                st.caption(_("map.panel_rank", rank=rank[0], total=rank[1]))
-        elif period:
-            st.caption(_("map.panel_no_value", indicator=ind.name(lang), period=period))
-            unit_note = views.unit_note_for(selected, ind, level, period, lang) if sel_level == level else None
-            if unit_note:
-                st.caption(unit_note)
-        used = views.render_headline(selected, sel_level, lang)
-        if sel_level == "country":
-            used += views.render_partners(selected, lang)
-        else:
-            st.caption(_("map.panel_bilateral_none"))
-        if has_level and sel_level == level:
-            series = loaders.indicator_series(ind.id, level, sex)
-            own = series[series["geo_code"] == selected]
-            if not own.empty:
-                st.markdown(f"**{_('map.downloads_selection', name=names.get(selected, selected))}**")
-                views.render_view_downloads(lambda: views.export_frame(ind, level, country, own, lang),
-                                    views.about_indicator(ind, level, period or "", lang),
-                                    f"atlas_{ind.id}_{selected}", "dl_sel", lang)
-                used += [d for ids in own["dataset_id"].dropna().unique() for d in str(ids).split(";")]
-        with st.expander(_("map.panel_sources"), expanded=True):
-            views.render_sources(used, lang)
+    views.render_profile(selected, ind, level, country, period, sex, view, has_level, choices, lang,
+                         on_close=_close_panel, on_go_country=_go_country)
 
 if country:
-    units = loaders.admin1_table(country)
-    st.subheader(_("map.units_heading", country=choices[country], count=int(units.has_geometry.sum())))
-    table = units.assign(
-        on_map=units.has_geometry.map({True: _("map.on_map_yes"), False: _("map.on_map_no")}),
-    )[["geo_code", f"name_{lang}", f"unit_type_{lang}", "on_map", f"note_{lang}"]]
-    table.columns = [_("map.col_code"), _("map.col_name"), _("map.col_type"), _("map.col_geometry"), _("map.col_note")]
-    ui.render_table(table, lang, "units_table")
+    views.render_units_table(country, choices[country], lang)
 
 ui.render_footer(lang)
