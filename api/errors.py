@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
-from common.yamlfile import load_yaml
+from common.text import load_texts
 from pathlib import Path
 
 from lxml import etree
@@ -33,11 +33,7 @@ PROBLEM_TYPE = "https://github.com/pvigm/atlas/blob/main/docs/API.md#errors"
 
 @functools.lru_cache(maxsize=1)
 def load_messages() -> dict[str, dict[str, str]]:
-    entries = load_yaml(MESSAGES_PATH) or {}
-    for key, texts in entries.items():
-        if set(texts) != set(LANGS):
-            raise ValueError(f"{MESSAGES_PATH}: {key!r} needs exactly es and en, got {sorted(texts)}")
-    return entries
+    return load_texts(MESSAGES_PATH)
 
 
 class ApiError(Exception):

@@ -42,3 +42,19 @@ class Bilingual:
         if missing:
             raise ValueError(f"{where}: the text in {' and '.join(missing)} is missing; every text needs es and en")
         return cls(str(raw.get("es") or ""), str(raw.get("en") or ""))
+
+
+def load_texts(path) -> dict[str, dict[str, str]]:
+    """A file of bilingual texts, ``key: {es: ..., en: ...}``, checked: every key has exactly es and en.
+
+    The one loader of the project's message and string files (the atlas's strings, the cross-tab and API
+    messages); errors name the file and the key.
+    """
+    from common.yamlfile import YamlFileError, load_yaml
+
+    entries = load_yaml(path) or {}
+    for key, texts in entries.items():
+        if not isinstance(texts, Mapping) or set(texts) != set(LANGS):
+            got = sorted(texts) if isinstance(texts, Mapping) else type(texts).__name__
+            raise YamlFileError(f"{path}: {key!r} needs exactly es and en, got {got}")
+    return entries

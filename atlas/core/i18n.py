@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from common.yamlfile import load_yaml
+from common.text import load_texts
 
 LANGS = ("es", "en")
 DEFAULT_LANG = "es"
@@ -27,7 +27,7 @@ def catalogue() -> dict[str, dict[str, str]]:
     """``{"namespace.key": {"es": ..., "en": ...}}`` from every strings file."""
     out: dict[str, dict[str, str]] = {}
     for path in sorted(STRINGS_DIR.glob("*.yaml")):
-        entries = load_yaml(path) or {}
+        entries = load_texts(path)
         for key, texts in entries.items():
             out[f"{path.stem}.{key}"] = texts
     return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from common.yamlfile import load_yaml
+from common.text import load_texts
 
 LANGS = ("es", "en")
 MESSAGES_PATH = Path(__file__).resolve().with_name("messages.yaml")
@@ -24,11 +24,7 @@ SHOWN_CHOICES = 15  # how many valid choices a message lists before "…"
 @functools.lru_cache(maxsize=1)
 def load_messages() -> dict[str, dict[str, str]]:
     """``{key: {"es": ..., "en": ...}}`` from ``messages.yaml`` (read once per process)."""
-    entries = load_yaml(MESSAGES_PATH) or {}
-    for key, texts in entries.items():
-        if set(texts) != set(LANGS):
-            raise ValueError(f"{MESSAGES_PATH}: {key!r} needs exactly es and en, got {sorted(texts)}")
-    return entries
+    return load_texts(MESSAGES_PATH)
 
 
 def message(key: str, lang: str, **values: object) -> str:
