@@ -63,6 +63,12 @@ def render_registry_notice(lang: str) -> None:
                    icon=":material/database_off:")
 
 
+def scroll_into_view(key: str) -> None:
+    """Scroll the container ``key`` into view (on a phone the profile opens below the map: a tap must show it)."""
+    st.html(f"<script>setTimeout(() => document.querySelector('.st-key-{key}')?.scrollIntoView("
+            "{behavior: 'smooth', block: 'nearest'}), 300);</script>", unsafe_allow_javascript=True)
+
+
 def render_page_style(lang: str) -> None:
     """The atlas's own page style (compact header; readable sidebar labels; caption contrast), the same on every
     page, and the page's language for screen readers (``<html lang>``, which Streamlit leaves at ``en``)."""
@@ -93,9 +99,17 @@ def render_table(frame, lang: str, key: str, numbers: dict[str, int] | None = No
 
 def render_api_link(url: str, lang: str) -> None:
     """"Get this through the API": the exact URL of the view's numbers on the atlas's own API service."""
+    render_api_links([("", url)], lang)
+
+
+def render_api_links(items: Sequence[tuple[str, str]], lang: str) -> None:
+    """Several API URLs, each under its label (e.g. one per corridor segment), in one expander."""
     with st.expander(t("common.api_heading", lang), icon=":material/api:"):
         st.caption(t("common.api_help", lang))
-        st.code(url, language=None, wrap_lines=True)
+        for label, url in items:
+            if label:
+                st.markdown(f"**{escape_markdown(label)}**")
+            st.code(url, language=None, wrap_lines=True)
 
 
 def render_footer(lang: str) -> None:

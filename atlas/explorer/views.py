@@ -120,14 +120,17 @@ def render_query_form(cat: Catalogue, stamp: str, lang: str) -> QuerySpec:
     _ = lambda key, **v: t(f"explorer.{key}", lang, **v)  # noqa: E731
     measures = st.multiselect(
         _("measures"), sorted(cat.measures), key="measure", help=_("measures_help"),
+        placeholder=t("common.choose_options", lang),
         format_func=lambda m: f"{cat.measures[m].name(lang)} ({cat.unit_name(cat.measures[m].unit, lang)})")
     dims = cat.dimensions_for(measures) if measures else {d: v for d, v in cat.dimensions.items() if not v.by_dataset}
     for key in ("rows", "cols"):
         keep_available(key, cat, dims, lang)
     c_rows, c_cols = st.columns(2)
     name = lambda d: cat.dimension_name(d, measures, lang)  # noqa: E731
-    rows = c_rows.multiselect(_("rows"), list(dims), key="rows", format_func=name)
-    cols = c_cols.multiselect(_("cols"), list(dims), key="cols", format_func=name)
+    rows = c_rows.multiselect(_("rows"), list(dims), key="rows", format_func=name,
+                              placeholder=t("common.choose_options", lang))
+    cols = c_cols.multiselect(_("cols"), list(dims), key="cols", format_func=name,
+                              placeholder=t("common.choose_options", lang))
     o1, o2, o3, o4, o5 = st.columns([1, 1.3, 1.2, 1, 1])
     microdata = cat.kind == "microdata"
     granularities = MICRODATA_GRANULARITIES if microdata else OBSERVATION_GRANULARITIES
@@ -169,7 +172,8 @@ def render_filters(cat: Catalogue, measures: tuple[str, ...], dims: dict, granul
                          codes=", ".join(current)), icon=":material/filter_alt_off:")
     with st.expander(t("explorer.filters", lang), expanded=bool(active)):
         name = lambda d: cat.dimension_name(d, measures, lang)  # noqa: E731
-        picked = st.multiselect(t("explorer.filter_on", lang), list(dims), key="filter_dims", format_func=name)
+        picked = st.multiselect(t("explorer.filter_on", lang), list(dims), key="filter_dims", format_func=name,
+                                placeholder=t("common.choose_options", lang))
         out = {}
         for d in picked:
             key = f"{FILTER_PREFIX}{d}"
@@ -182,6 +186,7 @@ def render_filters(cat: Catalogue, measures: tuple[str, ...], dims: dict, granul
                 st.session_state[key] = tuple(c for c in current if c in codes)
             names = {c: es if lang == "es" else en for c, (es, en, _) in codes.items()}
             out[d] = tuple(st.multiselect(name(d), list(codes), key=key, help=t("explorer.filter_help", lang),
+                                          placeholder=t("common.choose_options", lang),
                                           format_func=lambda c, names=names: c if names[c] == c else
                                           f"{names[c]} ({c})"))
     for d in cat.dimensions:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from atlas.core import projector as workshop
+from api.urls import sdmx_data_url
 from atlas.core import ui, urlstate
 from atlas.core.i18n import translator
 from atlas.core.loaders import dataset_info, label_points, place_names
@@ -111,5 +112,8 @@ everything = pd.concat([f for f in shown if len(f)], ignore_index=True) if any(l
 about = [dataset_info(d) for d in sorted(set(everything["dataset_id"]))]
 views.render_downloads(everything, [a for a in about if a],
                               f"corridor_{corridor.corridor_id}_{nationality}_{years[0]}_{years[1]}", lang)
+ui.render_api_links([(s.series.label(lang), sdmx_data_url(s.series.dataset_id, "all", format="csvdata",
+                                                           startPeriod=str(years[0]), endPeriod=str(years[1])))
+                     for s in corridor.segments], lang)   # each segment's own series (never added up)
 workshop.render_add_view(lang, "corridors", {s.key: s.dump(st.session_state.get(s.key, s.default)) for s in SPECS})
 ui.render_footer(lang)

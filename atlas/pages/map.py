@@ -156,8 +156,12 @@ with right:
     names = place_names(lang)
     st.selectbox(_("map.territory"), ["", *sorted([*codes, *([country] if country else [])], key=names.get)],
                  format_func=lambda c: names.get(c, c) if c else "—", key="sel", help=_("map.territory_help"))
-    views.render_profile(selected, ind, level, country, period, sex, view, has_level, choices, lang,
-                         on_close=_close_panel, on_go_country=_go_country)
+    with st.container(key="map_profile"):
+        views.render_profile(selected, ind, level, country, period, sex, view, has_level, choices, lang,
+                             on_close=_close_panel, on_go_country=_go_country)
+    if selected and st.session_state.get("_map_profile_shown") != selected:   # a new pick: bring its profile in view
+        ui.scroll_into_view("map_profile")
+    st.session_state["_map_profile_shown"] = selected
 
 if country:
     views.render_units_table(country, choices[country], lang)

@@ -86,3 +86,30 @@ def test_slider_periods_always_hold_the_current_year(periods, current, expected)
 ])
 def test_settle_palette(value, kind, expected):
     assert settle_palette(value, kind) == expected
+
+
+@pytest.mark.parametrize("asked,levels,expected", [("admin1", ["country", "admin1"], ("admin1", False)),
+                                                   ("admin1", ["country"], ("country", True)),
+                                                   (None, ["admin1"], ("admin1", True))])
+def test_the_level_falls_back_to_one_the_indicator_has(asked, levels, expected):
+    from atlas.map.params import settle_level
+
+    assert settle_level(asked, levels) == expected
+
+
+def test_a_selection_outside_the_view_is_dropped():
+    from atlas.map.params import settle_selection
+
+    assert settle_selection("GT-01", ["GT-01", "GT-02"], "GTM") == "GT-01"
+    assert settle_selection("GTM", ["GT-01"], "GTM") == "GTM"
+    assert settle_selection("MX-SON", ["GT-01"], "GTM") == ""
+    assert settle_selection(None, ["GT-01"], "") == ""
+
+
+def test_flow_and_corridor_choices_left_over_from_another_view_fall_back():
+    from atlas.corridors.params import settle_nationality
+    from atlas.flows.params import settle_choice
+
+    assert settle_choice("2023", ["2022", "2023"], "2022") == "2023"
+    assert settle_choice("FY2023", ["2022", "2023"], "2022") == "2022"
+    assert settle_nationality("VEN", ["NIC"]) == "NIC" and settle_nationality("NIC", ["HTI", "NIC"]) == "NIC"
