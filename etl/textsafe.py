@@ -164,6 +164,12 @@ def plain_text(text: object, max_length: int | None = None) -> str:
     return text
 
 
+# GFM turns "https://…", "www.…" and "name@host" into links even when their punctuation is escaped: a word
+# joiner (invisible) inside each such pattern keeps them plain text.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*:/|\bwww\.|@(?=[a-z0-9]))")
+
+
 def escape_markdown(text: object, max_length: int | None = None) -> str:
     """Untrusted text as literal Markdown: shown exactly as typed, never a link, an image, HTML or a directive.
 
@@ -171,7 +177,7 @@ def escape_markdown(text: object, max_length: int | None = None) -> str:
     Markdown, GFM autolinks (``www.``, ``https:``), HTML, LaTeX or Streamlit directives read as syntax
     gets a backslash; newlines become hard breaks inside the same paragraph (no headings or lists).
     """
-    text = plain_text(text, max_length)
+    text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + m.group(0)[-1], plain_text(text, max_length))
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return "  \n".join(line.strip() for line in escaped.splitlines()) if "\n" in escaped or "\r" in escaped \
         else escaped

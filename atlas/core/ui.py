@@ -47,7 +47,8 @@ h1 { font-size: 1.9rem !important; padding-top: 0 !important; padding-bottom: 0.
 [data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { white-space: normal; }
 /* WCAG 2.1 AA contrast (4.5:1) for small text: Streamlit's grey captions are lighter than that */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4b4e59 !important; opacity: 1 !important; }
-@media (max-width: 640px) { .block-container { padding-left: 0.8rem !important; padding-right: 0.8rem !important; }
+@media (max-width: 640px) { .block-container { padding-left: 0.8rem !important; padding-right: 0.8rem !important;
+  padding-top: 3.6rem !important; }
   h1 { font-size: 1.5rem !important; } }
 </style>
 """

@@ -76,7 +76,7 @@ def hover_then_click(page, canvas, x: float, y: float, name: str, expected: str,
 
 def test_pick_an_indicator_click_a_territory_and_see_its_value_in_the_panel(page):
     population = indicators.compute("population", "admin1", "2019").set_index("geo_code")
-    expected = f"{format_number(population.loc['HN-OL', 'value'], 'en', 0)} persons"
+    expected = format_number(population.loc['HN-OL', 'value'], 'en', 0)
     page.goto(f"{page.base_url}/map?lang=en&country=HND")
     wait_idle(page)
     page.get_by_role("heading", name="Map of the region").wait_for()
@@ -94,14 +94,46 @@ def test_pick_an_indicator_click_a_territory_and_see_its_value_in_the_panel(page
     wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.get_by_role("heading", name="Olancho").wait_for(timeout=90_000)
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Population (2019)")
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="(2019)")
     metric.wait_for(timeout=90_000)
-    assert expected in metric.inner_text()
+    assert expected in metric.inner_text() and "persons" in metric.inner_text()
     page.get_by_text("Rank ").first.wait_for()
     page.locator("text=Retrieved: >> visible=true").first.wait_for()
     assert page.get_by_role("button", name="Close the profile").count() == 1
     page.get_by_role("button", name="Close the profile").click()
     page.wait_for_function("() => !window.location.search.includes('sel=')", timeout=30_000)
+
+
+def test_on_a_phone_a_tap_on_a_territory_opens_its_profile_in_view(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.base_url}/map?lang=en&country=HND&indicator=population&year=2019")
+    wait_idle(page)
+    canvas = page.locator(f"{DECK} canvas").first
+    canvas.scroll_into_view_if_needed()
+    wait_canvas_drawn(page)
+    x, y = pixel_of("HN-OL", "HND", canvas.bounding_box())
+    hover_then_click(page, canvas, x, y, "Olancho", "sel=HN-OL")
+    wait_idle(page)
+    heading = page.get_by_role("heading", name="Olancho")
+    heading.wait_for(timeout=90_000)
+    page.wait_for_function("""() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
+        if (!h) return false; const r = h.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+                           timeout=30_000)
+
+
+def test_an_indicator_picked_right_after_a_country_stays_picked(page):
+    page.goto(f"{page.base_url}/map?lang=en")
+    wait_idle(page)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="View").click()
+    page.keyboard.type("Guatemala")
+    page.keyboard.press("Enter")
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Indicator").click()   # at once, no wait
+    page.keyboard.type("Population")
+    page.get_by_role("option", name="Net migration and population › Population", exact=True).click()
+    page.wait_for_function("() => location.search.includes('country=GTM') && location.search.includes('indicator=population')",
+                           timeout=60_000)
+    wait_idle(page)
+    assert "indicator=population" in page.url and "country=GTM" in page.url
 
 
 def test_choose_a_territory_from_the_list_in_the_region_view(page):

@@ -172,7 +172,7 @@ def test_escaped_markdown_renders_as_the_same_plain_text(text):
     unescaped = md.render(text)
     assert ("<a " in unescaped or "<img" in unescaped or "<h1" in unescaped or "<strong" in unescaped
             or "&lt;img" in unescaped)   # the attack does something when not escaped (raw HTML is escaped by md)
-    inline = md.renderInline(escape_markdown(text.replace("\n", " ")))
+    inline = md.renderInline(escape_markdown(text.replace("\n", " "))).replace("\u2060", "")   # word joiners: invisible
     assert inline.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&quot;", '"') == \
         " ".join(text.replace("\n", " ").split(" "))
 
@@ -192,3 +192,16 @@ def test_unsafe_characters_are_found(char):
 def test_ordinary_text_has_no_unsafe_characters():
     assert find_unsafe_characters("Instituto Guatemalteco de Migración — «IGM» ñ ü 中文 عربى") == []
     assert find_unsafe_characters("a\tb\nc", allow_newlines=True) == []
+
+
+@pytest.mark.parametrize("text", ["see https://evil.example/x", "www.evil.org/login", "write to a@b.com",
+                                  "[Sign in](https://x.y)", "ftp://files.example"])
+def test_addresses_in_untrusted_text_can_never_become_links(text):
+    """GFM autolinks addresses even when their punctuation is escaped; a word joiner inside them stops it."""
+    from etl.textsafe import WORD_JOINER, escape_markdown
+
+    shown = escape_markdown(text)
+    visible = shown.replace(WORD_JOINER, "").replace("\\", "")
+    assert visible == text                                     # a person reads exactly what was typed
+    assert "://" not in shown and "www." not in shown.replace("\\", "")
+    assert "@" not in shown or shown[shown.index("@") - 1] == WORD_JOINER
