@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -202,3 +204,195 @@ def test_a_publish_whose_public_files_were_never_written_shows_once_the_page_ope
     assert not at.exception
     assert frame(at, "Licence").iloc[:, 0].tolist() == ["sub_GTM_returns_1"]
     assert data_submissions.published_observations_csv().count(b"sub_GTM_returns_1") == 560
+
+
+# --- issue 15: the hardened submission path as a person meets it ---------------------------------
+
+LINK = "[Sign in here](https://evil.example)"
+ESCAPED_LINK = r"\[Sign in here\]\(https\://evil\.example\)"
+
+
+def v1_text(title: str | None = None, first_value: str | None = None, territory: str | None = None) -> bytes:
+    """The valid fixture with its title, its first count or its first territory replaced."""
+    text = V1.read_text(encoding="utf-8")
+    first = "2020-01,GTM,México,GTM,Total,Mujeres,18 años y más,No aplica,502,"
+    if title is not None:
+        text = re.sub(r"# Título: .*", lambda _: f"# Título: {title}", text, count=1)
+    if first_value is not None:
+        text = text.replace(first, first.replace(",502,", f",{first_value},"), 1)
+    if territory is not None:
+        text = text.replace(first, first.replace("2020-01,GTM,", f"2020-01,{territory},", 1), 1)
+    return text.encode("utf-8")
+
+
+def upload_bytes(at, name: str, content: bytes, store: bool = True):
+    at.file_uploader(key="submit_file").set_value((name, content, "text/csv"))
+    at.button(key="submit_store" if store else "submit_check").click().run()
+    assert not at.exception
+    return at
+
+
+def no_missing_cells(at) -> bool:
+    """No table cell is empty (a missing value is shown as "—", never as "None")."""
+    return all(not df.value.isna().any().any() for df in at.dataframe)
+
+
+def signed_in(at) -> bool:
+    return "submit_sign_out" in [b.key for b in at.button]
+
+
+@pytest.mark.parametrize("lang,size,rows", [("es", "50 MB", "1.100.000"), ("en", "50 MB", "1,100,000")])
+def test_the_upload_limits_are_stated_next_to_the_uploader(registry, lang, size, rows):
+    at = sign_in(open_page("submit.py", lang=lang), "ana.gtm")
+    limits = texts(at.caption)
+    assert size in limits and rows in limits and {"es": "divídalo", "en": "split it"}[lang] in limits
+
+
+def test_uploads_are_validated_in_the_worker_with_a_progress_bar(registry, monkeypatch):
+    from etl.submissions import worker
+
+    calls = []
+    real = worker.validate_isolated
+
+    def recording(data, name, country, kind=None, *args, progress, keep_rows, **kw):
+        stages = []
+        calls.append({"keep_rows": keep_rows, "stages": stages})
+        return real(data, name, country, kind, *args, progress=lambda s, f: (stages.append(s), progress(s, f)),
+                    keep_rows=keep_rows, **kw)
+
+    monkeypatch.setattr(worker, "validate_isolated", recording)
+    at = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    upload(at, V1, store=False)
+    assert "The file is valid: 560 rows" in texts(at.success) and registry.versions().empty
+    upload(at, V2, store=True)   # a workbook: validated in the worker process
+    assert "Stored as sub_GTM_returns_1 version 1" in texts(at.success)
+    assert [c["keep_rows"] for c in calls] == [False, True]
+    assert calls[1]["stages"][0] == "start" and "done" in calls[1]["stages"] and "cells" in calls[1]["stages"]
+
+
+def test_a_file_over_a_limit_gets_a_report_naming_the_limit(registry):
+    at = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    upload_bytes(at, "long.csv", v1_text(title="x" * 30_000))
+    report = frame(at, "Check")
+    assert report.iloc[:, -1].tolist() == ["limit_line_characters"] and registry.versions().empty
+
+
+def test_a_failed_sign_in_says_what_and_how_to_fix_it(registry):
+    at = sign_in(open_page("submit.py", lang="es"), "ana.gtm", "not the password")
+    shown = texts(at.error)
+    assert "Usuario o contraseña incorrectos." in shown and "Revise el usuario y la contraseña" in shown
+    assert not signed_in(at) and at.session_state["submit_password"] == ""
+
+
+def test_failed_sign_ins_are_counted_by_the_registry_so_a_new_session_must_still_wait(registry, monkeypatch):
+    from etl.submissions import auth
+
+    monkeypatch.setattr(auth, "BACKOFF_BASE_SECONDS", 600.0)   # the wait outlasts the test
+    first = open_page("submit.py", lang="en")
+    for _ in range(auth.FREE_ATTEMPTS):
+        sign_in(first, "ana.gtm", "wrong password")
+    fresh = sign_in(open_page("submit.py", lang="en"), "ana.gtm")   # a new browser session, the right password
+    assert "Too many failed attempts: wait" in texts(fresh.error) and not signed_in(fresh)
+    assert set(registry.audit_events().action) >= {"sign_in_failed", "sign_in_refused"}
+
+
+def test_a_locked_account_stays_locked_in_a_new_session_without_showing_operator_commands(registry):
+    from etl.submissions.auth import LOCK_AFTER, backoff_seconds
+
+    moment = 1_000_000.0
+    for i in range(LOCK_AFTER):
+        moment += backoff_seconds(i) + 1
+        Registry(registry.path).sign_in("ana.gtm", "wrong", f"10.1.0.{i}", at=moment)
+    at = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    shown = texts(at.error)
+    assert "The account is locked" in shown and "Ask the regional administration to unlock" in shown
+    assert "users unlock" not in page_text(at) and not signed_in(at)
+
+
+def test_a_password_changed_elsewhere_ends_the_session_at_the_next_rerun(registry):
+    at = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    assert signed_in(at)
+    registry.set_password("ana.gtm", PASSWORD + " changed")
+    at.run()
+    assert not at.exception and not signed_in(at) and "submit_account" not in at.session_state
+    assert "The session of 'ana\\.gtm' has ended" in texts(at.warning)   # the name as literal Markdown
+
+
+def test_the_administrator_reviews_metadata_totals_and_a_sample_before_publishing(registry):
+    ana, admin = registry.account("ana.gtm"), registry.account("admin")
+    first = registry.ingest(V1.read_bytes(), V1.name, "GTM", ana)
+    at = sign_in(open_page("submit.py", lang="en"), "admin")
+    assert "First publication: there is no previously published version" in texts(at.info)
+    registry.publish(first.submission_id, 1, admin)
+    registry.ingest(v1_text(title=f"Returns {LINK} ![x](https://evil.example/p.png)", first_value="5020"),
+                    "v2.csv", "GTM", ana, submission_id=first.submission_id)
+    at.run()
+    at.selectbox(key="submit_manage").set_value(f"{first.submission_id}|2").run()
+    assert "Review before publishing: sub\\_GTM\\_returns\\_1 version 2" in texts(at.markdown)
+    assert "1 total differs from the published version" in texts(at.warning)
+    summary = frame(at, "Comparison")
+    top = summary.iloc[0]
+    assert (top["Period"], top["Territory"], top["Comparison"]) == ("2020-01", "GTM", "large change")
+    assert top["This version"] != top["Published version"] and top["Change"].startswith("+")
+    assert (summary["Comparison"] == "same").sum() == len(summary) - 1
+    metadata = texts(at.markdown)
+    assert ESCAPED_LINK in metadata and "](https://" not in metadata and "![x]" not in metadata
+    assert frame(at, "Observation status").shape[0] == 20
+    assert no_missing_cells(at)
+    at.button(key="submit_publish").click().run()
+    assert "sub_GTM_returns_1 version 2 published." in texts(at.success)
+
+
+def test_the_audit_log_is_shown_to_administrators_and_not_to_focal_points(registry):
+    registry.ingest(V1.read_bytes(), V1.name, "GTM", registry.account("ana.gtm"))
+    focal = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    assert "Activity log" not in [tab.label for tab in focal.tabs]
+    assert not any("Action" in df.value.columns for df in focal.dataframe)
+    admin = sign_in(open_page("submit.py", lang="es"), "admin")
+    assert "Registro de actividad" in [tab.label for tab in admin.tabs]
+    log = frame(admin, "Acción")
+    assert list(log.columns) == ["Fecha y hora (UTC)", "Usuario", "Acción", "Envío", "Versión", "Detalle"]
+    assert log["Acción"].tolist()[:2] == ["Inicio de sesión", "Inicio de sesión"]   # newest first
+    assert "Versión guardada" in log["Acción"].tolist() and no_missing_cells(admin)
+
+
+def test_operator_commands_are_shown_to_a_regional_administrator_only(registry):
+    visitor = open_page("submit.py", lang="en")
+    focal = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    assert "users add" not in page_text(visitor) and "users add" not in page_text(focal)
+    admin = sign_in(open_page("submit.py", lang="en"), "admin")
+    assert "python -m etl users add" in page_text(admin)
+
+
+def test_a_file_name_with_markdown_link_syntax_is_shown_as_plain_text(registry):
+    at = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    upload_bytes(at, f"{LINK}.csv", V1.read_bytes(), store=False)
+    shown = texts(at.success)
+    assert ESCAPED_LINK in shown and LINK not in shown
+
+
+def test_a_url_value_in_the_parameter_notice_is_plain_text(registry):
+    at = open_page("submit.py", lang="en", template=LINK)
+    notice = texts(at.warning)
+    assert ESCAPED_LINK in notice and LINK not in notice
+
+
+def test_the_report_download_writes_formula_like_cells_as_text(registry, monkeypatch):
+    offered = {}
+    real = submit_ui.render_downloads
+
+    def keep(downloads, key, **kw):
+        offered[key] = downloads
+        return real(downloads, key, **kw)
+
+    monkeypatch.setattr(submit_ui, "render_downloads", keep)
+    at = sign_in(open_page("submit.py", lang="en"), "ana.gtm")
+    upload_bytes(at, "=cmd.csv", v1_text(territory='=HYPERLINK("https://evil.example")'), store=False)
+    csv, xlsx = offered["submit_report"]
+    assert (csv.file_name, xlsx.file_name) == ("report_cmd.csv", "report_cmd.xlsx")
+    body = csv.build().decode("utf-8-sig")
+    assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
+    from openpyxl import load_workbook
+    import io
+    cells = [c for row in load_workbook(io.BytesIO(xlsx.build())).active.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells) and any("=HYPERLINK" in str(c.value) for c in cells)
