@@ -35,8 +35,8 @@ from etl.submissions.review import describe_metadata
 from etl.textsafe import escape_markdown, plain_text
 
 ACCOUNT = "submit_account"
-SIGN_IN = "_submit_sign_in"        # the last refused SignIn, shown above the form
-ENDED = "_submit_session_ended"    # why the session was ended (user name), shown above the form
+SIGN_IN = "_submit_sign_in"  # the last refused SignIn, shown above the form
+ENDED = "_submit_session_ended"  # why the session was ended (user name), shown above the form
 NOTICE = "_submit_notice"
 LAST = "_submit_last"
 AUDIT_LIMIT = 200
@@ -51,12 +51,16 @@ def _country_label(code: str, lang: str) -> str:
 
 # --- shared -------------------------------------------------------------------------------------
 
+
 def render_url_problems(problems: Sequence[urlstate.Problem], lang: str) -> None:
     """The "parameter not valid" notices, with what the URL sent shown as literal text (never Markdown)."""
     for problem in problems:
-        safe = dataclasses.replace(problem, key=escape_markdown(problem.key, 60),
-                                   value=escape_markdown(problem.value, 200),
-                                   fallback=escape_markdown(problem.fallback, 200))
+        safe = dataclasses.replace(
+            problem,
+            key=escape_markdown(problem.key, 60),
+            value=escape_markdown(problem.value, 200),
+            fallback=escape_markdown(problem.fallback, 200),
+        )
         st.warning(safe.message(lang), icon=":material/link_off:")
 
 
@@ -67,7 +71,7 @@ def build_table(frame: pd.DataFrame, names: dict[str, str], lang: str) -> pd.Dat
     for column, label in names.items():
         values = frame[column]
         if pd.api.types.is_integer_dtype(values) and not values.isna().any():
-            out[label] = values.astype("int64")   # whole numbers stay numbers (they sort as numbers)
+            out[label] = values.astype("int64")  # whole numbers stay numbers (they sort as numbers)
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             out[label] = values.map(lambda v: format_count(v, lang))
         else:
@@ -92,6 +96,7 @@ def safe_file_stem(name: str) -> str:
 
 # --- public -----------------------------------------------------------------------------------
 
+
 def render_published(lang: str) -> None:
     """The published submissions (never drafts nor withdrawn versions) and their observations."""
     st.subheader(t("submit.published_heading", lang))
@@ -99,16 +104,29 @@ def render_published(lang: str) -> None:
     if published.empty:
         st.info(t("submit.published_none", lang))
         return
-    table = build_table(published, {"dataset_id": t("submit.col_dataset", lang),
-                                    f"title_{lang}": t("submit.col_title", lang),
-                                    "version": t("submit.col_version", lang), "row_count": t("submit.col_rows", lang),
-                                    "publisher": t("submit.col_source", lang),
-                                    "licence": t("submit.col_licence", lang),
-                                    "retrieved": t("submit.col_date", lang)}, lang)
+    table = build_table(
+        published,
+        {
+            "dataset_id": t("submit.col_dataset", lang),
+            f"title_{lang}": t("submit.col_title", lang),
+            "version": t("submit.col_version", lang),
+            "row_count": t("submit.col_rows", lang),
+            "publisher": t("submit.col_source", lang),
+            "licence": t("submit.col_licence", lang),
+            "retrieved": t("submit.col_date", lang),
+        },
+        lang,
+    )
     st.dataframe(table, hide_index=True, width="stretch", key="submit_published_table")
     st.caption(t("submit.published_help", lang))
-    render_downloads([Download(t("submit.published_download", lang), data.published_observations_csv,
-                               "pvigm_published_submissions.csv")], "submit_published")
+    render_downloads(
+        [
+            Download(
+                t("submit.published_download", lang), data.published_observations_csv, "pvigm_published_submissions.csv"
+            )
+        ],
+        "submit_published",
+    )
 
 
 def render_templates(lang: str, country: str | None) -> None:
@@ -118,23 +136,43 @@ def render_templates(lang: str, country: str | None) -> None:
     titles = data.kind_titles(lang)
     left, right = st.columns([3, 1])
     kind = left.selectbox(t("submit.template_kind", lang), list(titles), format_func=titles.get, key="template")
-    header_lang = right.segmented_control(t("submit.template_lang", lang), ["es", "en"], key="submit_template_lang",
-                                          format_func={"es": "Español", "en": "English"}.get, default=lang,
-                                          required=True)
+    header_lang = right.segmented_control(
+        t("submit.template_lang", lang),
+        ["es", "en"],
+        key="submit_template_lang",
+        format_func={"es": "Español", "en": "English"}.get,
+        default=lang,
+        required=True,
+    )
     stem = f"pvigm_{kind}_{header_lang}{'_' + country if country else ''}"
-    render_downloads([Download(t(f"submit.download_{fmt}", lang),
-                               lambda fmt=fmt: data.template_bytes(kind, header_lang, fmt, country), f"{stem}.{fmt}")
-                      for fmt in ("xlsx", "csv")], "submit_template")
+    render_downloads(
+        [
+            Download(
+                t(f"submit.download_{fmt}", lang),
+                lambda fmt=fmt: data.template_bytes(kind, header_lang, fmt, country),
+                f"{stem}.{fmt}",
+            )
+            for fmt in ("xlsx", "csv")
+        ],
+        "submit_template",
+    )
 
 
 def build_limits_text(lang: str) -> str:
     """The limits of one upload (``etl/submissions/limits.yaml``) in one sentence, in ``lang``."""
     limits = load_limits()
-    return t("submit.limits_text", lang, size=bytes_text(limits.upload_bytes)[lang],
-             rows=format_count(limits.rows, lang), columns=format_count(limits.columns, lang),
-             cell=format_count(limits.cell_characters, lang), metadata=format_count(limits.metadata_characters, lang),
-             xlsx=bytes_text(limits.xlsx_uncompressed_bytes)[lang], in_process=bytes_text(limits.in_process_bytes)[lang],
-             minutes=format_number(limits.worker_timeout_seconds / 60, lang, 1, trim=True))
+    return t(
+        "submit.limits_text",
+        lang,
+        size=bytes_text(limits.upload_bytes)[lang],
+        rows=format_count(limits.rows, lang),
+        columns=format_count(limits.columns, lang),
+        cell=format_count(limits.cell_characters, lang),
+        metadata=format_count(limits.metadata_characters, lang),
+        xlsx=bytes_text(limits.xlsx_uncompressed_bytes)[lang],
+        in_process=bytes_text(limits.in_process_bytes)[lang],
+        minutes=format_number(limits.worker_timeout_seconds / 60, lang, 1, trim=True),
+    )
 
 
 def render_limits(lang: str) -> None:
@@ -142,6 +180,7 @@ def render_limits(lang: str) -> None:
 
 
 # --- sign-in --------------------------------------------------------------------------------------
+
 
 def signed_in_account() -> Account | None:
     return st.session_state.get(ACCOUNT)
@@ -190,7 +229,7 @@ def check_session(registry: Registry) -> Account | None:
         _end_session(err)
         return None
     except REGISTRY_ERRORS:
-        return account   # the registry cannot be read now: every privileged action checks again
+        return account  # the registry cannot be read now: every privileged action checks again
     st.session_state[ACCOUNT] = current
     return current
 
@@ -249,7 +288,7 @@ def _render_notice(lang: str) -> None:
     if not notice:
         return
     kind, key, params = notice
-    if kind == "message":     # a registry error: (code, params) of messages.yaml, message and fix
+    if kind == "message":  # a registry error: (code, params) of messages.yaml, message and fix
         err = PublishFailed(key, **params)
         st.error(f"{err.message(lang)} {err.fix(lang)}")
     elif kind == "success":
@@ -260,6 +299,7 @@ def _render_notice(lang: str) -> None:
 
 # --- upload and report --------------------------------------------------------------------------
 
+
 def render_upload(registry: Registry, account: Account, lang: str) -> None:
     """Upload a file for the account's own country: validate only, or validate and store."""
     if account.role != "focal_point":
@@ -269,9 +309,12 @@ def render_upload(registry: Registry, account: Account, lang: str) -> None:
     targets = ["", *sorted(own.submission_id.unique())]
     if st.session_state.get("submit_target") not in targets:
         st.session_state["submit_target"] = ""
-    st.selectbox(t("submit.upload_target", lang), targets, key="submit_target",
-                 format_func=lambda s: (t("submit.target_version", lang, submission=s) if s
-                                        else t("submit.target_new", lang)))
+    st.selectbox(
+        t("submit.upload_target", lang),
+        targets,
+        key="submit_target",
+        format_func=lambda s: t("submit.target_version", lang, submission=s) if s else t("submit.target_new", lang),
+    )
     st.file_uploader(t("submit.upload_file", lang), type=UPLOAD_TYPES, key="submit_file")
     render_limits(lang)
     a, b = st.columns(2)
@@ -285,7 +328,7 @@ def render_upload(registry: Registry, account: Account, lang: str) -> None:
 
         run_upload(registry, bool(store), lang, progress)
         bar.empty()
-        if store or signed_in_account() is None:   # a new version (or an ended session): redraw the lists
+        if store or signed_in_account() is None:  # a new version (or an ended session): redraw the lists
             st.rerun()
     render_last_upload(lang)
 
@@ -305,10 +348,19 @@ def run_upload(registry: Registry, store: bool, lang: str, progress=worker._no_p
             st.session_state[LAST] = {"report": validation.report}
             return
         progress("storing", 1.0)
-        result = registry.ingest(content, name, account.country, account,
-                                 submission_id=st.session_state.get("submit_target") or None, validation=validation)
-        st.session_state[LAST] = {"report": result.validation.report, "submission_id": result.submission_id,
-                                  "version": result.version}
+        result = registry.ingest(
+            content,
+            name,
+            account.country,
+            account,
+            submission_id=st.session_state.get("submit_target") or None,
+            validation=validation,
+        )
+        st.session_state[LAST] = {
+            "report": result.validation.report,
+            "submission_id": result.submission_id,
+            "version": result.version,
+        }
     except PermissionRefused as err:
         if err.code == "session_ended":
             _end_session(err)
@@ -334,8 +386,10 @@ def render_last_upload(lang: str) -> None:
         return
     render_report(last["report"], lang)
     if last.get("version"):
-        st.success(t("submit.stored", lang, submission=last["submission_id"], version=last["version"]),
-                   icon=":material/task_alt:")
+        st.success(
+            t("submit.stored", lang, submission=last["submission_id"], version=last["version"]),
+            icon=":material/task_alt:",
+        )
 
 
 def report_table(report: Report, lang: str) -> pd.DataFrame:
@@ -361,7 +415,8 @@ def build_report_summary(report: Report, lang: str) -> str:
 
 def build_report_heading(report: Report, lang: str) -> str:
     """The file's name (as literal text) and the summary, for a Markdown notice."""
-    return f"{t('submit.file_checked', lang, file=escape_markdown(report.file, 200))}: {build_report_summary(report, lang)}"
+    name = t("submit.file_checked", lang, file=escape_markdown(report.file, 200))
+    return f"{name}: {build_report_summary(report, lang)}"
 
 
 def render_report(report: Report, lang: str) -> None:
@@ -371,12 +426,17 @@ def render_report(report: Report, lang: str) -> None:
     for code, n in sorted(report.omitted.items()):
         st.warning(count_text("report_omitted", n, lang, code=code))
     stem = f"report_{safe_file_stem(report.file)}"
-    render_downloads([Download(t("submit.report_download", lang), lambda: report.to_csv(lang), f"{stem}.csv"),
-                      Download(t("submit.report_download_xlsx", lang), lambda: report.to_xlsx(lang), f"{stem}.xlsx")],
-                     "submit_report")
+    render_downloads(
+        [
+            Download(t("submit.report_download", lang), lambda: report.to_csv(lang), f"{stem}.csv"),
+            Download(t("submit.report_download_xlsx", lang), lambda: report.to_xlsx(lang), f"{stem}.xlsx"),
+        ],
+        "submit_report",
+    )
 
 
 # --- versions, review, publish ------------------------------------------------------------------
+
 
 def _change_status(action: str) -> None:
     """Button callback (administrators): publish or withdraw the chosen version."""
@@ -411,9 +471,22 @@ def render_submissions(registry: Registry, account: Account, lang: str) -> None:
         return
     shown = versions.copy()
     shown["status"] = shown["status"].map(lambda s: t(f"submit.status_{s}", lang))
-    table = build_table(shown, _labels(lang, submission_id="dataset", country="country", version="version",
-                                       status="status", row_count="rows", file_name="file", submitted_by="by",
-                                       submitted_at="date", status_changed_at="changed"), lang)
+    table = build_table(
+        shown,
+        _labels(
+            lang,
+            submission_id="dataset",
+            country="country",
+            version="version",
+            status="status",
+            row_count="rows",
+            file_name="file",
+            submitted_by="by",
+            submitted_at="date",
+            status_changed_at="changed",
+        ),
+        lang,
+    )
     st.dataframe(table, hide_index=True, width="stretch", key="submit_versions_table")
     if account.role == "regional_admin":
         _render_manage(registry, versions, lang)
@@ -421,40 +494,53 @@ def render_submissions(registry: Registry, account: Account, lang: str) -> None:
 
 def _render_manage(registry: Registry, versions: pd.DataFrame, lang: str) -> None:
     options = [f"{r.submission_id}|{r.version}" for r in versions.itertuples(index=False)]
-    labels = {f"{r.submission_id}|{r.version}":
-              f"{r.submission_id} v{r.version} — {t(f'submit.status_{r.status}', lang)}"
-              for r in versions.itertuples(index=False)}
+    labels = {
+        f"{r.submission_id}|{r.version}": f"{r.submission_id} v{r.version} — {t(f'submit.status_{r.status}', lang)}"
+        for r in versions.itertuples(index=False)
+    }
     choice = st.selectbox(t("submit.manage_version", lang), options, format_func=labels.get, key="submit_manage")
     if choice:
         submission_id, version = choice.rsplit("|", 1)
         render_review(registry, submission_id, int(version), lang)
     a, b = st.columns(2)
-    a.button(t("submit.publish", lang), key="submit_publish", on_click=_change_status, args=("publish",),
-             type="primary")
+    a.button(
+        t("submit.publish", lang), key="submit_publish", on_click=_change_status, args=("publish",), type="primary"
+    )
     b.button(t("submit.withdraw", lang), key="submit_withdraw", on_click=_change_status, args=("withdraw",))
 
 
 def review_summary_table(rv, lang: str) -> pd.DataFrame:
     """The review's totals (flagged first) with headers, statuses and numbers in ``lang``; missing as ``NO_DATA``."""
     summary = rv.summary
-    out = pd.DataFrame({
-        t("submit.col_measure", lang): summary["measure"].map(plain_text),
-        t("submit.col_period", lang): summary["time_period"].map(plain_text),
-        t("submit.col_territory", lang): summary["ref_area"].map(plain_text),
-        t("submit.col_this_version", lang): summary["value"].map(lambda v: format_count(v, lang)),
-        t("submit.col_previous", lang): summary["previous"].map(lambda v: format_count(v, lang)),
-        t("submit.col_difference", lang): summary["difference"].map(lambda v: format_count(v, lang)),
-        t("submit.col_change", lang): summary["change"].map(lambda v: format_signed_percent(v * 100, lang)
-                                                             if not _missing(v) else NO_DATA),
-        t("submit.col_review_status", lang): summary["status"].map(lambda s: rv.status_label(s, lang)),
-    })
+    out = pd.DataFrame(
+        {
+            t("submit.col_measure", lang): summary["measure"].map(plain_text),
+            t("submit.col_period", lang): summary["time_period"].map(plain_text),
+            t("submit.col_territory", lang): summary["ref_area"].map(plain_text),
+            t("submit.col_this_version", lang): summary["value"].map(lambda v: format_count(v, lang)),
+            t("submit.col_previous", lang): summary["previous"].map(lambda v: format_count(v, lang)),
+            t("submit.col_difference", lang): summary["difference"].map(lambda v: format_count(v, lang)),
+            t("submit.col_change", lang): summary["change"].map(
+                lambda v: format_signed_percent(v * 100, lang) if not _missing(v) else NO_DATA
+            ),
+            t("submit.col_review_status", lang): summary["status"].map(lambda s: rv.status_label(s, lang)),
+        }
+    )
     return out.reset_index(drop=True)
 
 
 def review_sample_table(rv, lang: str) -> pd.DataFrame:
-    names = {"measure": "measure", "ref_area": "territory", "counterpart_area": "counterpart",
-             "time_period": "period", "sex": "sex", "age": "age", "value": "obs_value", "unit": "unit",
-             "obs_status": "obs_status"}
+    names = {
+        "measure": "measure",
+        "ref_area": "territory",
+        "counterpart_area": "counterpart",
+        "time_period": "period",
+        "sex": "sex",
+        "age": "age",
+        "value": "obs_value",
+        "unit": "unit",
+        "obs_status": "obs_status",
+    }
     labels = {}
     for column in rv.sample.columns:
         if column.startswith("dim_"):
@@ -468,8 +554,14 @@ def build_grand_totals(rv, lang: str) -> pd.DataFrame:
     """Grand total per measure, now and in the published version compared with."""
     now = {k: v for k, v in rv.totals.items() if " (v" not in k}
     before = {k.split(" (v")[0]: v for k, v in rv.totals.items() if " (v" in k}
-    rows = [{t("submit.col_measure", lang): plain_text(m), t("submit.col_this_version", lang): format_count(v, lang),
-             t("submit.col_previous", lang): format_count(before.get(m), lang)} for m, v in sorted(now.items())]
+    rows = [
+        {
+            t("submit.col_measure", lang): plain_text(m),
+            t("submit.col_this_version", lang): format_count(v, lang),
+            t("submit.col_previous", lang): format_count(before.get(m), lang),
+        }
+        for m, v in sorted(now.items())
+    ]
     return pd.DataFrame(rows)
 
 
@@ -481,7 +573,9 @@ def render_review(registry: Registry, submission_id: str, version: int, lang: st
         st.warning(t("submit.review_unavailable", lang, detail=type(err).__name__))
         return
     with st.container(border=True, key="submit_review"):
-        st.markdown(f"#### {t('submit.review_heading', lang, submission=escape_markdown(submission_id), version=version)}")
+        st.markdown(
+            f"#### {t('submit.review_heading', lang, submission=escape_markdown(submission_id), version=version)}"
+        )
         if rv.previous_version is None:
             st.info(t("submit.review_first", lang), icon=":material/fiber_new:")
         else:
@@ -493,15 +587,19 @@ def render_review(registry: Registry, submission_id: str, version: int, lang: st
                 st.success(t("submit.review_unchanged", lang))
         st.markdown(f"**{t('submit.review_metadata', lang)}**")
         described = describe_metadata(rv.metadata, lang, markdown=True)
-        st.markdown("  \n".join(f"**{label}:** {value}" for label, value in described) if described
-                    else t("submit.review_metadata_none", lang))
+        st.markdown(
+            "  \n".join(f"**{label}:** {value}" for label, value in described)
+            if described
+            else t("submit.review_metadata_none", lang)
+        )
         st.markdown(f"**{t('submit.review_grand_totals', lang)}**")
         st.dataframe(build_grand_totals(rv, lang), hide_index=True, width="stretch", key="submit_review_totals")
         st.markdown(f"**{t('submit.review_totals', lang)}**")
         summary = review_summary_table(rv, lang)
         flags = rv.summary["flagged"].reset_index(drop=True)
-        styled = summary.style.apply(lambda row: ["background-color: #fde2c4; font-weight: 600" if flags[row.name]
-                                                  else "" for _ in row], axis=1)
+        styled = summary.style.apply(
+            lambda row: ["background-color: #fde2c4; font-weight: 600" if flags[row.name] else "" for _ in row], axis=1
+        )
         st.dataframe(styled, hide_index=True, width="stretch", key="submit_review_summary")
         st.markdown(f"**{t('submit.review_sample', lang, n=len(rv.sample), rows=format_count(rv.rows, lang))}**")
         st.dataframe(review_sample_table(rv, lang), hide_index=True, width="stretch", key="submit_review_sample")
@@ -509,12 +607,18 @@ def render_review(registry: Registry, submission_id: str, version: int, lang: st
 
 # --- audit --------------------------------------------------------------------------------------
 
+
 def audit_table(events: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The audit events (newest first) with headers and action names in ``lang``."""
     shown = events.copy()
     shown["action"] = shown["action"].map(lambda a: _action_label(a, lang))
-    return build_table(shown, _labels(lang, at="at", actor="actor", action="action", submission_id="dataset",
-                                      version="version", detail="detail"), lang)
+    return build_table(
+        shown,
+        _labels(
+            lang, at="at", actor="actor", action="action", submission_id="dataset", version="version", detail="detail"
+        ),
+        lang,
+    )
 
 
 def _action_label(action: str, lang: str) -> str:

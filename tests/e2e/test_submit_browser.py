@@ -24,5 +24,5 @@ def test_submit_page_template_link_in_spanish(page):
     wait_idle(page)
     page.get_by_role("heading", name="Envío de datos de los puntos focales").wait_for()
     page.get_by_role("heading", name="Plantillas").wait_for()
-    assert "template=foreign_born" in page.url   # the chosen template stays in the link
+    assert "template=foreign_born" in page.url  # the chosen template stays in the link
     page.get_by_text("Descargar plantilla CSV").wait_for()
