@@ -261,9 +261,12 @@ def render_sign_in(registry: Registry, lang: str) -> None:
     if refused is not None:
         message, fix = sign_in_text(refused, lang)
         st.error(f"{message} {fix}".strip(), icon=":material/lock:")
-    st.text_input(t("submit.username", lang), key="submit_user", autocomplete="username")
-    st.text_input(t("submit.password", lang), key="submit_password", type="password", autocomplete="current-password")
-    st.button(t("submit.sign_in", lang), key="submit_sign_in", on_click=_sign_in, type="primary")
+    with st.form("submit_sign_in_form", border=False, enter_to_submit=True):  # both fields sent at once
+        st.text_input(t("submit.username", lang), key="submit_user", autocomplete="username")
+        st.text_input(
+            t("submit.password", lang), key="submit_password", type="password", autocomplete="current-password"
+        )
+        st.form_submit_button(t("submit.sign_in", lang), key="submit_sign_in", on_click=_sign_in, type="primary")
 
 
 def render_account(account: Account, lang: str) -> None:
