@@ -1,4 +1,4 @@
-"""Rendering for the submit page: published list, templates, sign-in, upload and report, versions,
+r"""Rendering for the submit page: published list, templates, sign-in, upload and report, versions,
 the administrator's review before publishing and the audit log.
 
 Sign-in state lives in ``st.session_state`` only (``submit_account``: the ``Account`` the registry
@@ -6,7 +6,8 @@ gave at sign-in); the password never stays in session state after the sign-in at
 sign-ins are counted by the registry per account and per client address (not here), and every
 rerun of a signed-in page re-checks the account (``Registry.check_session``). The public parts read
 only the published files. Text that comes from a submission or a URL is shown through
-``etl.textsafe`` (``escape_markdown`` where Markdown is rendered, ``plain_text`` in tables).
+``etl.textsafe`` (``plain_text`` in tables and ``st.text``; in a Markdown notice as ``literal``, a code span,
+because Streamlit still turns an escaped ``https\://host`` into a link).
 """
 
 from __future__ import annotations
@@ -58,10 +59,25 @@ def render_url_problems(problems: Sequence[urlstate.Problem], lang: str) -> None
         safe = dataclasses.replace(
             problem,
             key=escape_markdown(problem.key, 60),
-            value=escape_markdown(problem.value, 200),
+            value=literal(problem.value, 200),
             fallback=escape_markdown(problem.fallback, 200),
         )
         st.warning(safe.message(lang), icon=":material/link_off:")
+
+
+def literal(text: object, max_length: int = 200) -> str:
+    r"""Untrusted text for a Markdown widget, as an inline code span: shown exactly as sent, on one line.
+
+    Inside a code span nothing is Markdown, HTML, a directive or a link, not even an autolink
+    (``escape_markdown`` leaves ``https\://host``, which Streamlit's renderer still links). The fence is
+    one backtick longer than the longest run of backticks in the text (CommonMark).
+    """
+    body = " ".join(plain_text(text, max_length).split())
+    if not body:
+        return NO_DATA
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def build_table(frame: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
@@ -418,7 +434,7 @@ def build_report_summary(report: Report, lang: str) -> str:
 
 def build_report_heading(report: Report, lang: str) -> str:
     """The file's name (as literal text) and the summary, for a Markdown notice."""
-    name = t("submit.file_checked", lang, file=escape_markdown(report.file, 200))
+    name = t("submit.file_checked", lang, file=literal(report.file, 200))
     return f"{name}: {build_report_summary(report, lang)}"
 
 
@@ -513,23 +529,26 @@ def _render_manage(registry: Registry, versions: pd.DataFrame, lang: str) -> Non
 
 
 def review_summary_table(rv, lang: str) -> pd.DataFrame:
-    """The review's totals (flagged first) with headers, statuses and numbers in ``lang``; missing as ``NO_DATA``."""
+    """The review's totals (flagged first) with headers, statuses and numbers in ``lang``; missing as ``NO_DATA``.
+
+    Where and what first (period, territory, comparison), so a narrow screen shows the verdict; the
+    measure only when the version holds more than one (the grand totals name it).
+    """
     summary = rv.summary
-    out = pd.DataFrame(
-        {
-            t("submit.col_measure", lang): summary["measure"].map(plain_text),
-            t("submit.col_period", lang): summary["time_period"].map(plain_text),
-            t("submit.col_territory", lang): summary["ref_area"].map(plain_text),
-            t("submit.col_this_version", lang): summary["value"].map(lambda v: format_count(v, lang)),
-            t("submit.col_previous", lang): summary["previous"].map(lambda v: format_count(v, lang)),
-            t("submit.col_difference", lang): summary["difference"].map(lambda v: format_count(v, lang)),
-            t("submit.col_change", lang): summary["change"].map(
-                lambda v: format_signed_percent(v * 100, lang) if not _missing(v) else NO_DATA
-            ),
-            t("submit.col_review_status", lang): summary["status"].map(lambda s: rv.status_label(s, lang)),
-        }
-    )
-    return out.reset_index(drop=True)
+    columns = {
+        t("submit.col_period", lang): summary["time_period"].map(plain_text),
+        t("submit.col_territory", lang): summary["ref_area"].map(plain_text),
+        t("submit.col_review_status", lang): summary["status"].map(lambda s: rv.status_label(s, lang)),
+        t("submit.col_this_version", lang): summary["value"].map(lambda v: format_count(v, lang)),
+        t("submit.col_previous", lang): summary["previous"].map(lambda v: format_count(v, lang)),
+        t("submit.col_difference", lang): summary["difference"].map(lambda v: format_count(v, lang)),
+        t("submit.col_change", lang): summary["change"].map(
+            lambda v: format_signed_percent(v * 100, lang) if not _missing(v) else NO_DATA
+        ),
+    }
+    if summary["measure"].nunique() > 1:
+        columns = {t("submit.col_measure", lang): summary["measure"].map(plain_text), **columns}
+    return pd.DataFrame(columns).reset_index(drop=True)
 
 
 def review_sample_table(rv, lang: str) -> pd.DataFrame:
@@ -589,11 +608,12 @@ def render_review(registry: Registry, submission_id: str, version: int, lang: st
             else:
                 st.success(t("submit.review_unchanged", lang))
         st.markdown(f"**{t('submit.review_metadata', lang)}**")
-        described = describe_metadata(rv.metadata, lang, markdown=True)
-        st.markdown(
-            "  \n".join(f"**{label}:** {value}" for label, value in described)
+        described = describe_metadata(rv.metadata, lang)  # plain text: never Markdown, never a link
+        st.text(
+            "\n".join(f"{label}: {value}" for label, value in described)
             if described
-            else t("submit.review_metadata_none", lang)
+            else t("submit.review_metadata_none", lang),
+            width="stretch",
         )
         st.markdown(f"**{t('submit.review_grand_totals', lang)}**")
         st.dataframe(build_grand_totals(rv, lang), hide_index=True, width="stretch", key="submit_review_totals")

@@ -112,11 +112,35 @@ def open_review(page, lang: str) -> None:
     wait_idle(page)
 
 
+def settle(page) -> None:
+    """Wait until the script is done and no element is still a loading placeholder."""
+    from tests.e2e.helpers import wait_idle
+
+    wait_idle(page)
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')""", timeout=60_000)
+    page.wait_for_timeout(800)  # the tables' canvases draw after they mount
+
+
+def shoot(page, selector: str, path: Path, nth: int = 0, offset: int = 72) -> None:
+    """Scroll the ``nth`` element matching ``selector`` to the top of the view, let it draw, save the viewport."""
+    page.locator(selector).nth(nth).evaluate(
+        """(e, offset) => {
+        let box = e.parentElement;   // the page's scrolling container
+        while (box && !(['auto', 'scroll'].includes(getComputedStyle(box).overflowY)
+                        && box.scrollHeight > box.clientHeight + 1)) box = box.parentElement;
+        box = box || document.scrollingElement;
+        box.scrollTop += e.getBoundingClientRect().top - box.getBoundingClientRect().top - offset;
+    }""",
+        offset,
+    )
+    page.wait_for_timeout(600)
+    page.screenshot(path=path)
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-    from tests.e2e.helpers import wait_idle
 
     out = ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
@@ -130,17 +154,21 @@ def main() -> None:
             lang = "en" if name == "desktop" else "es"
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(f"{base}/submit?lang={lang}")
-            wait_idle(page)
-            page.get_by_role("heading", name=re.compile("Sign in|Iniciar sesión")).wait_for()
+            page.get_by_role("heading", name=re.compile("Sign in|Iniciar sesión")).wait_for(timeout=60_000)
+            settle(page)
             page.screenshot(path=out / f"submit_signed_out_{name}.png")
-            page.get_by_role("heading", name=re.compile("Sign in|Iniciar sesión")).scroll_into_view_if_needed()
-            page.screenshot(path=out / f"submit_signed_out_form_{name}.png")
+            shoot(page, ".st-key-submit_template_downloads", out / f"submit_sign_in_{name}.png")
             sign_in(page, "admin")
             open_review(page, lang)
-            review = page.locator(".st-key-submit_review")
-            review.scroll_into_view_if_needed()
-            page.screenshot(path=out / f"submit_admin_review_{name}.png")
-            review.screenshot(path=out / f"submit_admin_review_whole_{name}.png")
+            settle(page)
+            shoot(page, ".st-key-submit_review", out / f"submit_admin_review_{name}.png")
+            shoot(
+                page,
+                '.st-key-submit_review [data-testid="stDataFrame"]',
+                out / f"submit_admin_review_totals_{name}.png",
+                nth=1,
+                offset=120,
+            )
             page.close()
         browser.close()
 
