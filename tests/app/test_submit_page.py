@@ -436,3 +436,48 @@ def test_the_report_download_writes_formula_like_cells_as_text(registry, monkeyp
 
     cells = [c for row in load_workbook(io.BytesIO(xlsx.build())).active.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells) and any("=HYPERLINK" in str(c.value) for c in cells)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (LINK, f"`{LINK}`"),
+        ("a `b` c", "``a `b` c``"),
+        ("`x`", "`` `x` ``"),
+        ("line\nbreak \u202eevil", "`line break evil`"),
+        ("", "—"),
+    ],
+)
+def test_literal_puts_untrusted_text_in_a_code_span_it_cannot_leave(text, expected):
+    assert submit_ui.literal(text) == expected
+
+
+def test_tables_show_no_data_for_missing_values_and_plain_text_for_the_rest():
+    import pandas as pd
+
+    table = submit_ui.build_table(
+        pd.DataFrame({"a": ["x\u202ey", None], "n": pd.array([1, None], "Int64"), "m": [1, 2]}),
+        {"a": "A", "n": "N", "m": "M"},
+        "es",
+    )
+    assert table["A"].tolist() == ["xy", "—"] and table["N"].tolist() == ["1", "—"] and table["M"].tolist() == [1, 2]
+    assert submit_ui.safe_file_stem("../../[a](b) c.csv") == "a_b_c"
+
+
+def test_a_publish_that_cannot_write_the_public_files_says_so_and_how_to_fix_it(registry, monkeypatch):
+    import errno
+
+    from etl.submissions import registry as registry_module
+
+    def full(table, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    first = registry.ingest(V1.read_bytes(), V1.name, "GTM", registry.account("ana.gtm"))
+    at = sign_in(open_page("submit.py", lang="en"), "admin")
+    monkeypatch.setattr(registry_module, "write_parquet", full)
+    at.selectbox(key="submit_manage").set_value(f"{first.submission_id}|1")
+    at.button(key="submit_publish").click().run()
+    assert not at.exception
+    shown = texts(at.error)
+    assert "could not be published" in shown and "Free disk space on the server" in shown
+    assert registry.versions().status.tolist() == ["draft"]
