@@ -336,9 +336,9 @@ def render_upload(registry: Registry, account: Account, lang: str) -> None:
     )
     st.file_uploader(t("submit.upload_file", lang), type=UPLOAD_TYPES, key="submit_file")
     render_limits(lang)
-    a, b = st.columns(2)
-    check = a.button(t("submit.check_only", lang), key="submit_check")
-    store = b.button(t("submit.check_and_store", lang), key="submit_store", type="primary")
+    with st.container(horizontal=True, gap="small", key="submit_upload_buttons"):
+        check = st.button(t("submit.check_only", lang), key="submit_check")
+        store = st.button(t("submit.check_and_store", lang), key="submit_store", type="primary")
     if check or store:
         bar = st.progress(0.0, text=t("submit.progress_start", lang))
 
@@ -521,11 +521,11 @@ def _render_manage(registry: Registry, versions: pd.DataFrame, lang: str) -> Non
     if choice:
         submission_id, version = choice.rsplit("|", 1)
         render_review(registry, submission_id, int(version), lang)
-    a, b = st.columns(2)
-    a.button(
-        t("submit.publish", lang), key="submit_publish", on_click=_change_status, args=("publish",), type="primary"
-    )
-    b.button(t("submit.withdraw", lang), key="submit_withdraw", on_click=_change_status, args=("withdraw",))
+    with st.container(horizontal=True, gap="small", key="submit_manage_buttons"):
+        st.button(
+            t("submit.publish", lang), key="submit_publish", on_click=_change_status, args=("publish",), type="primary"
+        )
+        st.button(t("submit.withdraw", lang), key="submit_withdraw", on_click=_change_status, args=("withdraw",))
 
 
 def review_summary_table(rv, lang: str) -> pd.DataFrame:

@@ -137,6 +137,21 @@ def shoot(page, selector: str, path: Path, nth: int = 0, offset: int = 72) -> No
     page.screenshot(path=path)
 
 
+def check_a_hostile_file(page, lang: str) -> None:
+    """Upload a file whose name is Markdown link syntax and whose first territory is a formula; "validate only"."""
+    from tests.e2e.helpers import wait_idle
+
+    text = VALID.read_text(encoding="utf-8").replace(
+        "2020-01,GTM,México", '2020-01,=HYPERLINK("https://evil.example"),México', 1
+    )
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        {"name": "[Sign in here](https://evil.example).csv", "mimeType": "text/csv", "buffer": text.encode("utf-8")}
+    )
+    page.get_by_role("button", name={"en": "Validate only", "es": "Solo validar"}[lang]).click()
+    page.locator('[data-testid="stAlert"]').filter(has_text=re.compile("File|Archivo")).wait_for(timeout=120_000)
+    wait_idle(page)
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -169,6 +184,12 @@ def main() -> None:
                 nth=1,
                 offset=120,
             )
+            page.get_by_role("button", name=re.compile("^(Sign out|Cerrar sesión)$")).click()
+            page.get_by_role("heading", name=re.compile("Sign in|Iniciar sesión")).wait_for(timeout=60_000)
+            sign_in(page, "ana.gtm")
+            check_a_hostile_file(page, lang)
+            settle(page)
+            shoot(page, '[data-testid="stFileUploader"]', out / f"submit_focal_upload_{name}.png", offset=140)
             page.close()
         browser.close()
 
