@@ -33,6 +33,7 @@ from etl.submissions.limits import bytes_text, load_limits
 from etl.submissions.registry import PublishFailed, Registry, VersionNotFound
 from etl.submissions.report import InputError, Report, plural_form
 from etl.submissions.review import describe_metadata
+from etl.submissions.spec import load_spec
 from etl.textsafe import escape_markdown, plain_text
 
 ACCOUNT = "submit_account"
@@ -569,7 +570,21 @@ def review_sample_table(rv, lang: str) -> pd.DataFrame:
             labels[column] = t("submit.col_dim", lang, n=column.removeprefix("dim_"))
         else:
             labels[column] = t(f"submit.col_{names.get(column, column)}", lang)
-    return build_table(rv.sample, labels, lang)
+    sample = rv.sample.copy()
+    spec = load_spec()
+    kind = spec.kinds.get(str(rv.metadata.get("kind", "")))
+    for col in kind.columns if kind else ():  # the template's own headers and category labels, in lang
+        if col.target in sample.columns and col.target not in ("value", "time_period"):
+            labels[col.target] = col.header(lang)
+            codes = spec.categories.get(col.categories or "", {})
+            if col.target == "obs_status":
+                codes = spec.statuses
+            if codes:
+                sample[col.target] = sample[col.target].map(lambda v, c=codes: c[v].label(lang) if v in c else v)
+    order = [c for c in ("time_period", *labels) if c in labels]  # period first; one measure is named above
+    if "measure" in sample.columns and sample["measure"].nunique() <= 1:
+        order.remove("measure")
+    return build_table(sample, {c: labels[c] for c in dict.fromkeys(order)}, lang)
 
 
 def build_grand_totals(rv, lang: str) -> pd.DataFrame:
