@@ -14,9 +14,9 @@ TEMPLATE = urlstate.choice("template", list(titles), next(iter(titles)), label=t
 
 problems = urlstate.sync_from_url([TEMPLATE], "submit")
 ui.render_header(_("submit.title"), _("submit.caption"))
-ui.render_problems(problems, lang)
+submit_ui.render_url_problems(problems, lang)
 registry = data.registry()
-account = submit_ui.signed_in_account()
+account = submit_ui.check_session(registry)
 
 submit_ui.render_published(lang)
 st.divider()
@@ -27,9 +27,15 @@ if account is None:
     submit_ui.render_sign_in(registry, lang)
 else:
     submit_ui.render_account(account, lang)
-    upload, versions = st.tabs([_("submit.tab_upload"), _("submit.tab_submissions")])
-    with upload:
+    admin = account.role == "regional_admin"
+    names = [_("submit.tab_upload"), _("submit.tab_submissions")] + ([_("submit.tab_audit")] if admin else [])
+    tabs = st.tabs(names)
+    with tabs[0]:
         submit_ui.render_upload(registry, account, lang)
-    with versions:
+    with tabs[1]:
         submit_ui.render_submissions(registry, account, lang)
+    if admin:
+        with tabs[2]:
+            submit_ui.render_audit(registry, account, lang)
+    submit_ui.render_operator_help(account, lang)
 ui.render_footer(lang)

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from etl.store import registry_dir
-from etl.submissions.registry import Registry, load_published_datasets, load_published_observations
+from etl.submissions.registry import Registry, build_published_csv, load_published_datasets
 from etl.submissions.spec import load_spec
 from etl.submissions.templates import build_template
 
@@ -44,14 +44,15 @@ def _published_datasets(path: str, stamp: int) -> pd.DataFrame:
 
 
 def published_observations_csv() -> bytes:
-    """Published observations as CSV (UTF-8 with BOM, for Excel), with each row's dataset_id."""
+    """Published observations as CSV (UTF-8 with BOM, for Excel), with each row's dataset_id; no text cell
+    a spreadsheet could run as a formula (``build_published_csv``)."""
     reg = registry()
     return _published_csv(str(reg.path), _stamp(reg.published_path("observations.parquet")))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _published_csv(path: str, stamp: int) -> bytes:
-    return load_published_observations(path).to_csv(index=False).encode("utf-8-sig")
+    return build_published_csv(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
