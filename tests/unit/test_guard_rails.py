@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("atlas", "layers", "indicators", "etl", "geodata", "common")
+PACKAGES = ("atlas", "api", "publications", "layers", "indicators", "etl", "geodata", "common")
 BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.integration
