@@ -28,7 +28,8 @@ countries = [a for a in areas if a != "region"]
 SPECS = params.build_specs(areas, latest, slugs, countries, tags)
 problems = urlstate.sync_from_url(SPECS, "publications")
 state = st.session_state
-VALID = {"country": ["", *countries], "tag": ["", *tags], "year": params.year_options(latest), "type": ["", *params.KINDS]}
+VALID = {"country": ["", *countries], "tag": ["", *tags], "year": params.year_options(latest),
+         "type": ["", *params.KINDS]}
 for key, valid in VALID.items():   # a value left by another page (the map's country and year) or language (a tag)
     state[key] = params.settle(state.get(key), valid, next(s.default for s in SPECS if s.key == key))
 ui.render_problems(problems, lang)

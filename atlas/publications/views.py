@@ -14,9 +14,7 @@ import streamlit as st
 
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
-from atlas.publications import loaders
-from atlas.publications.params import (build_markdown, build_table_frame, escape_markdown, file_stem, note_marks,
-                                       parse_view_link)
+from atlas.publications import loaders, params
 from publications import Publication, PublicationEntry, Section
 
 NOTE_COLUMN = {"flows": 2, "corridors": 3, "country_table": -1}   # where a table row's source markers go
@@ -27,7 +25,7 @@ KIND_ICONS = {"bulletin": ":material/article:", "factsheet": ":material/image:",
 
 def build_downloads(kind: str, area: str, year: int | None, slug: str, lang: str) -> list[Download]:
     """The files of one publication, each built only when its button is clicked."""
-    stem = file_stem(kind, area, year, slug, lang)
+    stem = params.file_stem(kind, area, year, slug, lang)
     if kind == "bulletin":
         return [Download(t("publications.download_bulletin_pdf", lang),
                          functools.partial(loaders.build_bulletin_pdf, area, year, lang), f"{stem}.pdf")]
@@ -53,9 +51,9 @@ def render_entry(entry: PublicationEntry, lang: str, names: Mapping[str, str],
     """One publication of the list: kind, title, what it covers, its data version, open and download buttons."""
     with st.container(border=True, key=f"entry_{entry.slug}"):
         st.caption(t(f"publications.kind_{entry.kind}", lang) + (f" · {entry.date}" if entry.date else ""))
-        st.markdown(f"**{escape_markdown(entry.title)}**")
+        st.markdown(f"**{params.escape_markdown(entry.title)}**")
         if entry.summary:
-            st.markdown(escape_markdown(entry.summary))
+            st.markdown(params.escape_markdown(entry.summary))
         if entry.kind == "article":
             st.caption(t("publications.countries", lang,
                          countries=", ".join(names.get(c, c) for c in entry.countries)) + " · "
@@ -84,16 +82,16 @@ def render_list(entries: list[PublicationEntry], lang: str, names: Mapping[str, 
 
 def render_cover(pub: Publication, lang: str) -> None:
     """Title, subtitle, data version, generation date and the citation line."""
-    st.header(escape_markdown(pub.title), anchor=False)
+    st.header(params.escape_markdown(pub.title), anchor=False)
     if pub.subtitle:
-        st.markdown(escape_markdown(pub.subtitle))
+        st.markdown(params.escape_markdown(pub.subtitle))
     lines = []
     if pub.meta.get("authors"):
         lines.append(t("publications.authors", lang, authors=", ".join(pub.meta["authors"])))
     lines += [t("publications.data_version", lang, version=pub.data_version),
               t("publications.generated", lang, date=pub.generated)]
-    st.caption(escape_markdown(" · ".join(lines)))
-    st.caption(f"*{t('publications.cite_as', lang)}:* {escape_markdown(pub.citation)}")
+    st.caption(params.escape_markdown(" · ".join(lines)))
+    st.caption(f"*{t('publications.cite_as', lang)}:* {params.escape_markdown(pub.citation)}")
 
 
 def render_figures(section: Section, lang: str) -> None:
@@ -101,24 +99,24 @@ def render_figures(section: Section, lang: str) -> None:
     cols = st.columns(min(4, len(section.figures)))
     for i, fig in enumerate(section.figures):
         with cols[i % len(cols)]:
-            label = f"{fig.label} {note_marks(fig.notes)}".strip()
+            label = f"{fig.label} {params.note_marks(fig.notes)}".strip()
             helps = [t("publications.period", lang, period=fig.period)] if fig.period else []
             if fig.remark:
                 helps.append(fig.remark)
             st.metric(label, fig.text, delta=fig.change or None, delta_color="off",
                       delta_arrow="auto" if fig.change[:1] in "+-−" and fig.change else "off",
-                      help=escape_markdown(" · ".join(helps)) if helps else None, border=True)
+                      help=params.escape_markdown(" · ".join(helps)) if helps else None, border=True)
             if fig.remark:
-                st.caption(escape_markdown(fig.remark))
+                st.caption(params.escape_markdown(fig.remark))
 
 
 def render_picture(section: Section, index: int, lang: str) -> None:
     """A picture (PNG at 2x) with its title and source markers, its text alternative as caption, and a link to
     the interactive view."""
     picture = section.pictures[index]
-    st.markdown(f"**{escape_markdown(picture.title)}** {note_marks(picture.notes)}")
-    st.image(picture.png, caption=escape_markdown(picture.alt), alt=picture.alt, width="stretch")
-    link = parse_view_link(picture.url) if picture.url else None
+    st.markdown(f"**{params.escape_markdown(picture.title)}** {params.note_marks(picture.notes)}")
+    st.image(picture.png, caption=params.escape_markdown(picture.alt), alt=picture.alt, width="stretch")
+    link = params.parse_view_link(picture.url) if picture.url else None
     if link:
         page, query = link
         st.page_link(page, label=t("publications.picture_open", lang), icon=":material/open_in_new:",
@@ -127,7 +125,7 @@ def render_picture(section: Section, index: int, lang: str) -> None:
 
 def render_missing(section: Section, lang: str) -> None:
     """What the section has no data for, in words (never an empty chart)."""
-    items = "\n".join(f"- {escape_markdown(m)}" for m in section.missing)
+    items = "\n".join(f"- {params.escape_markdown(m)}" for m in section.missing)
     title = "" if section.kind == "gaps" else f"**{t('publications.no_data_title', lang)}**\n\n"
     st.info(title + items, icon=":material/info:")
 
@@ -135,9 +133,9 @@ def render_missing(section: Section, lang: str) -> None:
 def render_section(section: Section, lang: str, trusted: bool, key: str) -> None:
     """One section: heading, text, figures, tables, pictures (or body blocks in order), then its gaps."""
     if section.title:
-        st.subheader(escape_markdown(section.title), anchor=False)
+        st.subheader(params.escape_markdown(section.title), anchor=False)
     for paragraph in section.paragraphs:
-        st.markdown(build_markdown(paragraph, trusted))
+        st.markdown(params.build_markdown(paragraph, trusted))
     if section.figures:
         render_figures(section, lang)
     if section.body:
@@ -145,11 +143,11 @@ def render_section(section: Section, lang: str, trusted: bool, key: str) -> None
             if block.type == "picture" and 0 <= block.picture < len(section.pictures):
                 render_picture(section, block.picture, lang)
             elif block.type == "heading":
-                st.markdown(f"#### {build_markdown(block.text, trusted)}")
+                st.markdown(f"#### {params.build_markdown(block.text, trusted)}")
             elif block.type == "list":
-                st.markdown("\n".join(f"- {build_markdown(item, trusted)}" for item in block.items))
+                st.markdown("\n".join(f"- {params.build_markdown(item, trusted)}" for item in block.items))
             else:
-                st.markdown(build_markdown(block.text, trusted))
+                st.markdown(params.build_markdown(block.text, trusted))
     else:
         pictures = list(range(len(section.pictures)))
         if section.kind == "map":
@@ -157,11 +155,11 @@ def render_section(section: Section, lang: str, trusted: bool, key: str) -> None
                 render_picture(section, i, lang)
         for j, table in enumerate(section.tables):
             col = NOTE_COLUMN.get(section.kind, len(table.columns) - 1)
-            columns = [f"{c} {note_marks(table.column_notes[i])}".strip() if i < len(table.column_notes) else c
+            columns = [f"{c} {params.note_marks(table.column_notes[i])}".strip() if i < len(table.column_notes) else c
                        for i, c in enumerate(table.columns)]
             if table.caption:
-                st.markdown(f"**{escape_markdown(table.caption)}**")
-            frame = build_table_frame(columns, table.rows, table.notes, col if col >= 0 else len(columns))
+                st.markdown(f"**{params.escape_markdown(table.caption)}**")
+            frame = params.build_table_frame(columns, table.rows, table.notes, col if col >= 0 else len(columns))
             st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}_table_{j}")
         if section.kind != "map":
             for i in pictures:
@@ -177,7 +175,7 @@ def render_sources(pub: Publication, lang: str) -> None:
     if not pub.sources:
         return
     st.subheader(t("publications.sources_title", lang), anchor=False)
-    st.markdown("\n".join(f"{s.number}. {escape_markdown(s.text(lang))}" for s in pub.sources))
+    st.markdown("\n".join(f"{s.number}. {params.escape_markdown(s.text(lang))}" for s in pub.sources))
 
 
 def render_publication(pub: Publication, lang: str) -> None:
@@ -186,7 +184,7 @@ def render_publication(pub: Publication, lang: str) -> None:
     trusted = pub.kind == "article"
     render_cover(pub, lang)
     if pub.meta.get("lead"):
-        st.markdown(f"**{build_markdown(pub.meta['lead'], trusted)}**")
+        st.markdown(f"**{params.build_markdown(pub.meta['lead'], trusted)}**")
     for i, section in enumerate(pub.sections):
         render_section(section, lang, trusted, f"pub_s{i}")
     render_sources(pub, lang)
@@ -195,5 +193,5 @@ def render_publication(pub: Publication, lang: str) -> None:
 def render_factsheet(area: str, year: int, lang: str, area_name: str) -> None:
     """The fact sheet image of ``area``, drawn once and cached."""
     st.image(loaders.build_factsheet(area, year, lang, "png"), width="content",
-             caption=escape_markdown(t("publications.factsheet_alt", lang, area=area_name, year=year)),
+             caption=params.escape_markdown(t("publications.factsheet_alt", lang, area=area_name, year=year)),
              alt=t("publications.factsheet_alt", lang, area=area_name, year=year))
