@@ -195,6 +195,10 @@ with left:
                                     make_html=lambda: views.build_html_download(
                                         ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
                                         view_name))
+        if view["value"].notna().any() and not sex:   # the image reader draws totals (no sex filter)
+            st.markdown(f"**{_('publications.download_view_heading')}**")
+            views.render_image_downloads(views.build_image_query(ind.id, level, country, period, scheme, k, palette_id),
+                                         f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_image", lang)
 
 with right:
     if view is not None and (tab_map.open is not False):

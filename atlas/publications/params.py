@@ -157,13 +157,6 @@ def parse_view_link(url: str) -> tuple[str, dict[str, str]] | None:
     return VIEW_PAGES[page], dict(parse_qsl(parts.query))
 
 
-def view_image_query(state: Mapping[str, object]) -> str:
-    """The map page's current view as the URL state ``publications.render_view_image`` reads."""
-    keys = ("indicator", "level", "country", "year", "scheme", "k", "palette")
-    query = "&".join(f"{k}={state[k]}" for k in keys if state.get(k) not in (None, ""))
-    return f"map?{query}"
-
-
 def file_stem(kind: str, area: str, year: int | None, slug: str, lang: str) -> str:
     """The downloaded file's name without extension."""
     if kind == "article":
