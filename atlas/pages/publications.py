@@ -11,6 +11,7 @@ from geodata import DataNotBuiltError
 
 lang = ui.current_lang()
 _ = translator(lang)
+views.render_page_style()
 ui.render_header(_("publications.title"), _("publications.caption"))
 try:
     latest = loaders.latest_year()

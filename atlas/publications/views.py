@@ -16,8 +16,25 @@ from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
 from atlas.publications import loaders, params
 from publications import Publication, PublicationEntry, Section
+from publications.render import NOTE_COLUMN, NUMERIC_FROM
 
-NOTE_COLUMN = {"flows": 2, "corridors": 3, "country_table": -1}   # where a table row's source markers go
+PICTURE_WIDTH = {"map": 880, "flows": 880, "chart": 760}   # px on a wide screen (the image is 2x: sharp)
+PAGE_STYLE = """
+<style>
+/* headline figures: the whole number and label, wrapped, never cut with an ellipsis */
+[class*="st-key-pub_figures"] [data-testid="stMetricValue"], [class*="st-key-pub_figures"] [data-testid="stMetricValue"] *,
+[class*="st-key-pub_figures"] [data-testid="stMetricLabel"], [class*="st-key-pub_figures"] [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[class*="st-key-pub_figures"] [data-testid="stMetricValue"] { font-size: 1.7rem !important; line-height: 1.15; }
+/* on a phone the app's header bar covers the page title: leave it room */
+@media (max-width: 640px) { .block-container { padding-top: 3.6rem !important; } }
+</style>
+"""
+
+
+def render_page_style() -> None:
+    """The page's own small style (wrapped headline figures; room for the title on a phone)."""
+    st.html(PAGE_STYLE)
 KIND_ICONS = {"bulletin": ":material/article:", "factsheet": ":material/image:", "article": ":material/edit_note:"}
 
 
@@ -39,9 +56,10 @@ def build_downloads(kind: str, area: str, year: int | None, slug: str, lang: str
 
 def render_publication_downloads(kind: str, area: str, year: int | None, slug: str, lang: str) -> None:
     """The open publication's download buttons."""
-    render_downloads(build_downloads(kind, area, year, slug, lang), "dl_open", primary=True)
-    if kind == "bulletin":   # its fact sheet, one click away
-        render_downloads(build_downloads("factsheet", area, year, slug, lang), "dl_open_sheet")
+    with st.container(horizontal=True, gap="small", key="pub_open_downloads"):
+        render_downloads(build_downloads(kind, area, year, slug, lang), "dl_open", primary=True)
+        if kind == "bulletin":   # its fact sheet, one click away
+            render_downloads(build_downloads("factsheet", area, year, slug, lang), "dl_open_sheet")
 
 
 # --------------------------------------------------------------------------- the list
@@ -59,9 +77,11 @@ def render_entry(entry: PublicationEntry, lang: str, names: Mapping[str, str],
                          countries=", ".join(names.get(c, c) for c in entry.countries)) + " · "
                        + " · ".join(entry.tags))
         st.caption(t("publications.data_version", lang, version=entry.data_version))
-        st.button(t(f"publications.open_{entry.kind}", lang), key=f"open_{entry.slug}", on_click=on_open,
-                  args=(entry,), icon=KIND_ICONS.get(entry.kind), type="primary")
-        render_downloads(build_downloads(entry.kind, entry.area, entry.year, entry.slug, lang), f"dl_{entry.slug}")
+        with st.container(horizontal=True, gap="small"):
+            st.button(t(f"publications.open_{entry.kind}", lang), key=f"open_{entry.slug}", on_click=on_open,
+                      args=(entry,), icon=KIND_ICONS.get(entry.kind), type="primary")
+            render_downloads(build_downloads(entry.kind, entry.area, entry.year, entry.slug, lang),
+                             f"dl_{entry.slug}")
 
 
 def render_list(entries: list[PublicationEntry], lang: str, names: Mapping[str, str],
@@ -94,20 +114,23 @@ def render_cover(pub: Publication, lang: str) -> None:
     st.caption(f"*{t('publications.cite_as', lang)}:* {params.escape_markdown(pub.citation)}")
 
 
-def render_figures(section: Section, lang: str) -> None:
+def render_figures(section: Section, lang: str, key: str) -> None:
     """Headline figures as metrics: the formatted number with its source markers, the change, the period."""
-    cols = st.columns(min(4, len(section.figures)))
-    for i, fig in enumerate(section.figures):
-        with cols[i % len(cols)]:
-            label = f"{fig.label} {params.note_marks(fig.notes)}".strip()
-            helps = [t("publications.period", lang, period=fig.period)] if fig.period else []
-            if fig.remark:
-                helps.append(fig.remark)
-            st.metric(label, fig.text, delta=fig.change or None, delta_color="off",
-                      delta_arrow="auto" if fig.change[:1] in "+-−" and fig.change else "off",
-                      help=params.escape_markdown(" · ".join(helps)) if helps else None, border=True)
-            if fig.remark:
-                st.caption(params.escape_markdown(fig.remark))
+    with st.container(key=f"pub_figures_{key}"):
+        cols = st.columns(min(3, len(section.figures)))
+        for i, fig in enumerate(section.figures):
+            with cols[i % len(cols)]:
+                label = f"{fig.label} {params.note_marks(fig.notes)}".strip()
+                helps = [t("publications.period", lang, period=fig.period)] if fig.period else []
+                if fig.remark:
+                    helps.append(fig.remark)
+                signed = fig.change[:1] in ("+", "-", "−")
+                st.metric(label, fig.text, delta=fig.change or None, delta_color="off",
+                          delta_arrow="auto" if signed else "off",
+                          delta_description=(fig.remark or None) if fig.change else None,
+                          help=params.escape_markdown(" · ".join(helps)) if helps else None, border=True)
+                if fig.remark and not fig.change:
+                    st.caption(params.escape_markdown(fig.remark))
 
 
 def render_picture(section: Section, index: int, lang: str) -> None:
@@ -115,7 +138,8 @@ def render_picture(section: Section, index: int, lang: str) -> None:
     the interactive view."""
     picture = section.pictures[index]
     st.markdown(f"**{params.escape_markdown(picture.title)}** {params.note_marks(picture.notes)}")
-    st.image(picture.png, caption=params.escape_markdown(picture.alt), alt=picture.alt, width="stretch")
+    st.image(picture.png, caption=params.escape_markdown(picture.alt), alt=picture.alt,
+             width=PICTURE_WIDTH.get(picture.kind, 760))
     link = params.parse_view_link(picture.url) if picture.url else None
     if link:
         page, query = link
@@ -137,7 +161,7 @@ def render_section(section: Section, lang: str, trusted: bool, key: str) -> None
     for paragraph in section.paragraphs:
         st.markdown(params.build_markdown(paragraph, trusted))
     if section.figures:
-        render_figures(section, lang)
+        render_figures(section, lang, key)
     if section.body:
         for block in section.body:
             if block.type == "picture" and 0 <= block.picture < len(section.pictures):
@@ -160,7 +184,9 @@ def render_section(section: Section, lang: str, trusted: bool, key: str) -> None
             if table.caption:
                 st.markdown(f"**{params.escape_markdown(table.caption)}**")
             frame = params.build_table_frame(columns, table.rows, table.notes, col if col >= 0 else len(columns))
-            st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}_table_{j}")
+            numeric = NUMERIC_FROM.get(section.kind, len(columns) - 1)
+            config = {c: st.column_config.TextColumn(alignment="right") for c in list(frame.columns)[numeric:]}
+            st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}_table_{j}", column_config=config)
         if section.kind != "map":
             for i in pictures:
                 render_picture(section, i, lang)
