@@ -22,8 +22,10 @@ PICTURE_WIDTH = {"map": 880, "flows": 880, "chart": 760}   # px on a wide screen
 PAGE_STYLE = """
 <style>
 /* headline figures: the whole number and label, wrapped, never cut with an ellipsis */
-[class*="st-key-pub_figures"] [data-testid="stMetricValue"], [class*="st-key-pub_figures"] [data-testid="stMetricValue"] *,
-[class*="st-key-pub_figures"] [data-testid="stMetricLabel"], [class*="st-key-pub_figures"] [data-testid="stMetricLabel"] * {
+[class*="st-key-pub_figures"] [data-testid="stMetricValue"],
+[class*="st-key-pub_figures"] [data-testid="stMetricValue"] *,
+[class*="st-key-pub_figures"] [data-testid="stMetricLabel"],
+[class*="st-key-pub_figures"] [data-testid="stMetricLabel"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [class*="st-key-pub_figures"] [data-testid="stMetricValue"] { font-size: 1.7rem !important; line-height: 1.15; }
 /* on a phone the app's header bar covers the page title: leave it room */
