@@ -22,10 +22,7 @@ PICTURE_WIDTH = {"map": 880, "flows": 880, "chart": 760}   # px on a wide screen
 PAGE_STYLE = """
 <style>
 /* headline figures: the whole number and label, wrapped, never cut with an ellipsis */
-[class*="st-key-pub_figures"] [data-testid="stMetricValue"],
-[class*="st-key-pub_figures"] [data-testid="stMetricValue"] *,
-[class*="st-key-pub_figures"] [data-testid="stMetricLabel"],
-[class*="st-key-pub_figures"] [data-testid="stMetricLabel"] * {
+[class*="st-key-pub_figures"] [data-testid="stMetric"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [class*="st-key-pub_figures"] [data-testid="stMetricValue"] { font-size: 1.7rem !important; line-height: 1.15; }
 /* on a phone the app's header bar covers the page title: leave it room */
@@ -58,10 +55,9 @@ def build_downloads(kind: str, area: str, year: int | None, slug: str, lang: str
 
 def render_publication_downloads(kind: str, area: str, year: int | None, slug: str, lang: str) -> None:
     """The open publication's download buttons."""
-    with st.container(horizontal=True, gap="small", key="pub_open_downloads"):
-        render_downloads(build_downloads(kind, area, year, slug, lang), "dl_open", primary=True)
-        if kind == "bulletin":   # its fact sheet, one click away
-            render_downloads(build_downloads("factsheet", area, year, slug, lang), "dl_open_sheet")
+    render_downloads(build_downloads(kind, area, year, slug, lang), "dl_open", primary=True)
+    if kind == "bulletin":   # its fact sheet, one click away
+        render_downloads(build_downloads("factsheet", area, year, slug, lang), "dl_open_sheet")
 
 
 # --------------------------------------------------------------------------- the list
@@ -79,11 +75,9 @@ def render_entry(entry: PublicationEntry, lang: str, names: Mapping[str, str],
                          countries=", ".join(names.get(c, c) for c in entry.countries)) + " · "
                        + " · ".join(entry.tags))
         st.caption(t("publications.data_version", lang, version=entry.data_version))
-        with st.container(horizontal=True, gap="small"):
-            st.button(t(f"publications.open_{entry.kind}", lang), key=f"open_{entry.slug}", on_click=on_open,
-                      args=(entry,), icon=KIND_ICONS.get(entry.kind), type="primary")
-            render_downloads(build_downloads(entry.kind, entry.area, entry.year, entry.slug, lang),
-                             f"dl_{entry.slug}")
+        st.button(t(f"publications.open_{entry.kind}", lang), key=f"open_{entry.slug}", on_click=on_open,
+                  args=(entry,), icon=KIND_ICONS.get(entry.kind), type="primary")
+        render_downloads(build_downloads(entry.kind, entry.area, entry.year, entry.slug, lang), f"dl_{entry.slug}")
 
 
 def render_list(entries: list[PublicationEntry], lang: str, names: Mapping[str, str],
@@ -119,10 +113,12 @@ def render_cover(pub: Publication, lang: str) -> None:
 def render_figures(section: Section, lang: str, key: str) -> None:
     """Headline figures as metrics: the formatted number with its source markers, the change, the period."""
     with st.container(key=f"pub_figures_{key}"):
-        cols = st.columns(min(3, len(section.figures)))
+        per_row = min(3, len(section.figures))
         for i, fig in enumerate(section.figures):
-            with cols[i % len(cols)]:
-                label = f"{fig.label} {params.note_marks(fig.notes)}".strip()
+            if i % per_row == 0:   # one row of columns at a time: a phone stacks them in reading order
+                cols = st.columns(per_row)
+            with cols[i % per_row]:
+                label = f"{fig.label}\u00a0{params.note_marks(fig.notes)}" if fig.notes else fig.label
                 helps = [t("publications.period", lang, period=fig.period)] if fig.period else []
                 if fig.remark:
                     helps.append(fig.remark)
