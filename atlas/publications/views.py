@@ -25,8 +25,11 @@ PAGE_STYLE = """
 [class*="st-key-pub_figures"] [data-testid="stMetric"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [class*="st-key-pub_figures"] [data-testid="stMetricValue"] { font-size: 1.7rem !important; line-height: 1.15; }
-/* on a phone the app's header bar covers the page title: leave it room */
-@media (max-width: 640px) { .block-container { padding-top: 3.6rem !important; } }
+/* pictures never wider than the screen (they are drawn at 2x, so they stay sharp when scaled down) */
+[data-testid="stImageContainer"], [data-testid="stImage"] img { max-width: 100% !important; height: auto !important; }
+/* on a phone the app's header bar covers the page title: leave it room; a publication's title stays modest */
+@media (max-width: 640px) { .block-container { padding-top: 3.6rem !important; }
+  h2 { font-size: 1.5rem !important; } }
 </style>
 """
 
