@@ -184,3 +184,12 @@ def test_the_map_page_offers_png_svg_and_pdf_of_the_view(lang):
     labels = download_labels(at)
     for fmt in ("png", "svg", "pdf"):
         assert t(f"publications.download_view_{fmt}", lang) in labels
+
+
+def test_a_fact_sheet_opens_as_its_image_with_its_downloads():
+    at = open_page("publications.py", timeout=180, lang="es", kind="factsheet", area="GTM", year="2023")
+    assert not at.exception
+    assert len(at.get("image")) == 1
+    labels = download_labels(at)
+    for fmt in ("png", "svg", "pdf"):
+        assert t(f"publications.download_factsheet_{fmt}", "es") in labels
