@@ -29,6 +29,7 @@ PAGES = [
     PageSpec("explorer.py", "explorer", "explorer.nav", ":material/table_chart:", "common.nav_section_explore"),
     PageSpec("workshop.py", "workshop", "workshop.nav", ":material/co_present:", "common.nav_section_explore"),
     PageSpec("submit.py", "submit", "submit.nav", ":material/upload_file:", "submit.nav_section"),
+    PageSpec("publications.py", "publications", "publications.nav", ":material/article:", "common.nav_section_about"),
     PageSpec("sources.py", "sources", "sources.nav", ":material/menu_book:", "common.nav_section_about"),
 ]
 

@@ -192,6 +192,28 @@ def render_view_downloads(make_frame: Callable[[], pd.DataFrame], about: dict[st
         st.caption(t("map.download_html_note", lang))
 
 
+IMAGE_FORMATS = ("png", "svg", "pdf")
+
+
+def build_image_query(indicator_id: str, level: str, country: str, period: str, scheme: str, k: int,
+                      palette_id: str) -> str:
+    """The view's URL state as ``publications.render_view_image`` reads it (manual breaks are drawn as the
+    indicator's default classes: the image reader takes a scheme, not breaks)."""
+    query = {"indicator": indicator_id, "level": "admin1" if country else level, "country": country, "year": period,
+             "scheme": "" if scheme == "manual" else scheme, "k": str(k), "palette": palette_id}
+    return "map?" + "&".join(f"{key}={value}" for key, value in query.items() if value)
+
+
+def render_image_downloads(query: str, stem: str, key: str, lang: str) -> None:
+    """PNG (2x, for slides), SVG and PDF (for print) of the map view, with its title, legend, source line,
+    data version and address drawn in; each file is drawn only when its button is clicked."""
+    from publications import render_view_image
+
+    render_downloads([Download(t(f"publications.download_view_{fmt}", lang),
+                               lambda fmt=fmt: render_view_image(query, lang, fmt).data, f"{stem}.{fmt}")
+                      for fmt in IMAGE_FORMATS], key)
+
+
 def export_frame(indicator: Indicator, level: str, country: str, frame: pd.DataFrame, lang: str,
                  all_codes: Sequence[str] | None = None) -> pd.DataFrame:
     """Values with geometry and every source column; with ``all_codes`` territories without data are kept."""
@@ -491,6 +513,10 @@ def render_view_column(ind: Indicator, level: str, country: str, period: str | N
                                     make_html=lambda: build_html_download(
                                         ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
                                         view_name))
+        if view["value"].notna().any() and not sex:   # the image reader draws totals (no sex filter)
+            st.markdown(f"**{t_('publications.download_view_heading')}**")
+            render_image_downloads(build_image_query(ind.id, level, country, period, scheme, k, palette_id),
+                                   f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_image", lang)
         render_api_link(indicator_url(ind.id, level, period, country or None, sex=sex, lang=lang), lang)
 
     return tab_map.open is not False
