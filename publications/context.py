@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from etl.formatting import format_number
+from etl.formatting import NO_DATA, format_number
 from publications import data
 from publications.model import Source
 from publications.templates import text
@@ -133,7 +133,7 @@ class BuildContext:
     def number(self, value: float | None, decimals: int = 0) -> str:
         """A number in the conventions of the language; missing stays a dash (never 0)."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "–"
+            return NO_DATA
         return format_number(value, self.lang, decimals)
 
     def period_label(self, period: str) -> str:

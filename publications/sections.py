@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from etl.formatting import NO_DATA
 from layers.classify import compute_classification
 from layers.palettes import get_palette
 from layers.static_chart import build_static_chart_images
@@ -351,7 +352,7 @@ def build_corridors_section(ctx: BuildContext, spec: Mapping) -> Section:
                     continue
                 prev, _ = compute_year_value(series, y0)
                 notes = ctx.note(s.dataset_id)
-                rows.append((f"{corridor.name(ctx.lang)} · {ctx.t('mirror')}", s.label(ctx.lang), "–",
+                rows.append((f"{corridor.name(ctx.lang)} · {ctx.t('mirror')}", s.label(ctx.lang), NO_DATA,
                              ctx.number(value), ctx.number(prev)))
                 row_notes.append(notes)
                 corridor_rows += 1
@@ -427,7 +428,7 @@ def build_country_table_section(ctx: BuildContext, spec: Mapping) -> Section:
             mine = frame[frame["geo_code"].eq(code) & frame["value"].notna()]
             period = choose_period(list(mine["period"]), ctx.year, ind.window)
             if period is None:
-                cells.append("–")
+                cells.append(NO_DATA)
                 ctx.gap(title, f"{ctx.name(code)}: {ind.name(ctx.lang)}")
                 continue
             row = mine[mine["period"] == period].iloc[0]
