@@ -12,17 +12,14 @@ because Streamlit still turns an escaped ``https\://host`` into a link).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sqlite3
-from collections.abc import Sequence
 from pathlib import PurePath
 
 import pandas as pd
 import streamlit as st
 
 import geodata
-from atlas.core import urlstate
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
 from atlas.submit import loaders as data
@@ -52,18 +49,6 @@ def _country_label(code: str, lang: str) -> str:
 
 
 # --- shared -------------------------------------------------------------------------------------
-
-
-def render_url_problems(problems: Sequence[urlstate.Problem], lang: str) -> None:
-    """The "parameter not valid" notices, with what the URL sent shown as literal text (never Markdown)."""
-    for problem in problems:
-        safe = dataclasses.replace(
-            problem,
-            key=escape_markdown(problem.key, 60),
-            value=literal(problem.value, 200),
-            fallback=escape_markdown(problem.fallback, 200),
-        )
-        st.warning(safe.message(lang), icon=":material/link_off:")
 
 
 def literal(text: object, max_length: int = 200) -> str:

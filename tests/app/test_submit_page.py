@@ -212,7 +212,7 @@ def test_the_template_choice_comes_from_the_url(registry, query, expected, notic
     at = open_page("submit.py", lang="en", **query)
     assert not at.exception
     assert at.selectbox(key="template").value == expected
-    assert any("template=`bogus`" in w.value for w in at.warning) == notice
+    assert any("template=bogus" in w.value for w in at.warning) == notice
 
 
 def test_a_publish_whose_public_files_were_never_written_shows_once_the_page_opens_the_registry(registry):
@@ -414,7 +414,8 @@ def test_a_file_name_with_markdown_link_syntax_is_shown_as_plain_text(registry):
 def test_a_url_value_in_the_parameter_notice_is_plain_text(registry):
     at = open_page("submit.py", lang="en", template=LINK)
     notice = texts(at.warning)
-    assert shown_literally(notice, LINK)
+    assert "](" not in notice and "://" not in notice        # no link can form: escaped, addresses broken
+    assert LINK in notice.replace("\\", "").replace("\u2060", "")   # and a person reads exactly what was sent
 
 
 def test_the_report_download_writes_formula_like_cells_as_text(registry, monkeypatch):
