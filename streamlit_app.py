@@ -13,8 +13,9 @@ from atlas.core.timing import timed_run  # noqa: E402
 from atlas.core.ui import render_page_style, render_registry_notice, setup_language  # noqa: E402
 from atlas.core.warmup import run_once as warm_up  # noqa: E402
 
-st.set_page_config(page_title="Atlas PVIGM", page_icon=str(Path(__file__).parent / "atlas" / "static" / "favicon.png"),
-                   layout="wide")
+st.set_page_config(
+    page_title="Atlas PVIGM", page_icon=str(Path(__file__).parent / "atlas" / "static" / "favicon.png"), layout="wide"
+)
 refresh_if_data_changed()
 lang = setup_language()
 render_page_style(lang)

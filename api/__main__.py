@@ -1,8 +1,8 @@
 """``python -m api``: serve the API (default), keep a copy of the current data version, or list kept versions.
 
-    python -m api --port 8502 [--host 127.0.0.1]
-    python -m api snapshot        # keep the current data version under data/versions/ now
-    python -m api versions        # list the kept versions
+python -m api --port 8502 [--host 127.0.0.1]
+python -m api snapshot        # keep the current data version under data/versions/ now
+python -m api versions        # list the kept versions
 """
 
 from __future__ import annotations
@@ -41,8 +41,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning", proxy_headers=False)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        proxy_headers=False,
+    )
     return 0
 
 

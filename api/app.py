@@ -68,8 +68,9 @@ class ServiceState:
             return self.versions.resolve(requested)
         except VersionNotKeptError as err:
             gone = bool(VERSION_ID.match(version_id(err.requested) if "·" in err.requested else err.requested))
-            raise ApiError(410 if gone else 404, "version_not_kept",
-                           value=err.requested, valid=", ".join(err.kept) or "-") from None
+            raise ApiError(
+                410 if gone else 404, "version_not_kept", value=err.requested, valid=", ".join(err.kept) or "-"
+            ) from None
 
     def model(self, vid: str) -> StructureModel:
         """The SDMX artefacts of kept version ``vid`` (built once, a few kept in memory)."""
@@ -165,17 +166,27 @@ def header_version(version: str) -> str:
 
 def version_headers(info: VersionInfo, request: Request, variant: str) -> dict[str, str]:
     """``X-Atlas-Data-Version``, ``ETag`` (version id + request + representation), ``Vary``, caching."""
-    digest = hashlib.sha256(f"{request.url.path}?{sorted(request.query_params.multi_items())}|{variant}|"
-                            f"{request_lang(request)}".encode())
+    digest = hashlib.sha256(
+        f"{request.url.path}?{sorted(request.query_params.multi_items())}|{variant}|{request_lang(request)}".encode()
+    )
     pinned = info.id in (request.query_params.get("version") or "")  # a data version, not an artefact version
-    return {"X-Atlas-Data-Version": header_version(info.version),
-            "X-Atlas-Data-Version-Id": info.id, "ETag": f'W/"{info.id}-{digest.hexdigest()[:16]}"',
-            "Vary": "Accept, Accept-Language",
-            "Cache-Control": "public, max-age=31536000, immutable" if pinned else "public, max-age=60"}
+    return {
+        "X-Atlas-Data-Version": header_version(info.version),
+        "X-Atlas-Data-Version-Id": info.id,
+        "ETag": f'W/"{info.id}-{digest.hexdigest()[:16]}"',
+        "Vary": "Accept, Accept-Language",
+        "Cache-Control": "public, max-age=31536000, immutable" if pinned else "public, max-age=60",
+    }
 
 
-def versioned(request: Request, info: VersionInfo, variant: str, media_type: str,
-              make: Callable[[], bytes], filename: str | None = None) -> Response:
+def versioned(
+    request: Request,
+    info: VersionInfo,
+    variant: str,
+    media_type: str,
+    make: Callable[[], bytes],
+    filename: str | None = None,
+) -> Response:
     """A 304 when the client holds this version of this response already, else the body with version headers."""
     headers = version_headers(info, request, variant)
     if headers["ETag"] in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
@@ -208,8 +219,13 @@ class LimitsMiddleware:
             client = (scope.get("client") or ("-", 0))[0]
             allowed, wait = self.state.limiter.allow(client)
             if not allowed:
-                refusal = ApiError(429, "rate_limited", headers={"Retry-After": str(wait)},
-                                   limit=settings.rate_limit_per_minute, retry=wait)
+                refusal = ApiError(
+                    429,
+                    "rate_limited",
+                    headers={"Retry-After": str(wait)},
+                    limit=settings.rate_limit_per_minute,
+                    retry=wait,
+                )
         if refusal is not None:
             response = error_response(Request(scope), refusal)
             return await response(scope, receive, send)
@@ -219,21 +235,33 @@ class LimitsMiddleware:
                 headers = message.get("headers", [])
                 current = self.state.versions.last_known
                 if current is not None and not any(k.lower() == b"x-atlas-data-version" for k, _ in headers):
-                    message = {**message, "headers": [*headers, (b"x-atlas-data-version",
-                                                                 header_version(current.version).encode())]}
+                    message = {
+                        **message,
+                        "headers": [*headers, (b"x-atlas-data-version", header_version(current.version).encode())],
+                    }
             await send(message)
 
         return await self.app(scope, receive, send_with_version)
 
 
-def create_app(settings: Settings | None = None, versions_root: Path | None = None,
-               store: Path | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, versions_root: Path | None = None, store: Path | None = None
+) -> FastAPI:
     """The service. ``versions_root`` and ``store`` default to ``data/versions`` and the store (tests move them)."""
     settings = settings or load_settings()
-    state = ServiceState(settings, VersionStore(versions_root, settings.keep_versions, settings.open_versions, store),
-                         RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
-    app = FastAPIOffline(title="Atlas PVIGM API", version="1.0", description=DESCRIPTION,
-                         docs_url="/docs", redoc_url="/redoc", openapi_url="/openapi.json")
+    state = ServiceState(
+        settings,
+        VersionStore(versions_root, settings.keep_versions, settings.open_versions, store),
+        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+    )
+    app = FastAPIOffline(
+        title="Atlas PVIGM API",
+        version="1.0",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url="/redoc",
+        openapi_url="/openapi.json",
+    )
     app.state.service = state
 
     app.add_middleware(LimitsMiddleware, state=state)
@@ -246,15 +274,18 @@ def create_app(settings: Settings | None = None, versions_root: Path | None = No
     async def on_http_error(request: Request, err: StarletteHTTPException):
         if err.status_code == 405:
             return error_response(request, ApiError(405, "method_not_allowed", value=request.method))
-        return error_response(request, ApiError(err.status_code if err.status_code >= 400 else 404, "not_found",
-                                                value=request.url.path))
+        return error_response(
+            request, ApiError(err.status_code if err.status_code >= 400 else 404, "not_found", value=request.url.path)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, err: RequestValidationError):
         first = (err.errors() or [{}])[0]
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
-        return error_response(request, ApiError(400, "bad_parameter", where=where, value=first.get("input", ""),
-                                                valid=first.get("msg", "")))
+        return error_response(
+            request,
+            ApiError(400, "bad_parameter", where=where, value=first.get("input", ""), valid=first.get("msg", "")),
+        )
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, err: Exception):

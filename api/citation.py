@@ -31,10 +31,17 @@ def build_citation_line(row: dict, version: str, url: str, lang: str = "en") -> 
     data_version = "versión de los datos" if lang == "es" else "data version"
     licence = "Licencia" if lang == "es" else "Licence"
     retrieved = "obtenido" if lang == "es" else "retrieved"
-    parts = [_clean(row.get("publisher")), title,
-             (f"{via} {ATLAS}, {data_version} {version} ({row.get('dataset_id')}, v{_clean(row.get('version'))}; "
-             f"{retrieved} {_clean(row.get('retrieved'))})"),
-             f"{licence}: {_clean(row.get('licence'))}", _clean(row.get("attribution")), f"<{url}>"]
+    parts = [
+        _clean(row.get("publisher")),
+        title,
+        (
+            f"{via} {ATLAS}, {data_version} {version} ({row.get('dataset_id')}, v{_clean(row.get('version'))}; "
+            f"{retrieved} {_clean(row.get('retrieved'))})"
+        ),
+        f"{licence}: {_clean(row.get('licence'))}",
+        _clean(row.get("attribution")),
+        f"<{url}>",
+    ]
     return ". ".join(p.rstrip(".") for p in parts if p) + "."
 
 
@@ -58,8 +65,17 @@ def build_bibtex(row: dict, version: str, url: str) -> str:
         "year": _year(version),
         "howpublished": _bib(f"{ATLAS}, data version {version}"),
         "version": _bib(version),
-        "note": _bib("; ".join(p for p in (f"Licence: {_clean(row.get('licence'))}", _clean(row.get("attribution")),
-                                           f"retrieved {_clean(row.get('retrieved'))}") if p)),
+        "note": _bib(
+            "; ".join(
+                p
+                for p in (
+                    f"Licence: {_clean(row.get('licence'))}",
+                    _clean(row.get("attribution")),
+                    f"retrieved {_clean(row.get('retrieved'))}",
+                )
+                if p
+            )
+        ),
         "url": url,
     }
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
@@ -70,9 +86,15 @@ def build_csl_json(row: dict, version: str, url: str) -> str:
     """A CSL-JSON list with one ``dataset`` item (Zotero, Pandoc and citation.js read it)."""
     year = _year(version)
     item = {
-        "id": citation_key(row, version), "type": "dataset", "title": _clean(row.get("title_en")),
-        "title-short": row.get("dataset_id"), "author": [{"literal": _clean(row.get("publisher"))}],
-        "publisher": ATLAS, "version": version, "URL": url, "license": _clean(row.get("licence")),
+        "id": citation_key(row, version),
+        "type": "dataset",
+        "title": _clean(row.get("title_en")),
+        "title-short": row.get("dataset_id"),
+        "author": [{"literal": _clean(row.get("publisher"))}],
+        "publisher": ATLAS,
+        "version": version,
+        "URL": url,
+        "license": _clean(row.get("licence")),
         "note": _clean(row.get("attribution")),
         **({"issued": {"date-parts": [[int(year)]]}} if year else {}),
     }

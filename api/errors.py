@@ -15,16 +15,28 @@ from __future__ import annotations
 
 import functools
 import json
-from common.text import load_texts
 from pathlib import Path
 
 from lxml import etree
 
+from common.text import load_texts
+
 MESSAGES_PATH = Path(__file__).resolve().with_name("messages.yaml")
 LANGS = ("es", "en")
 # HTTP status -> SDMX REST (v1.5, SDMX 2.1) error code.
-SDMX_CODES = {400: 140, 404: 100, 406: 406, 410: 100, 413: 510, 414: 140, 429: 1429, 500: 500, 501: 501, 503: 503,
-              405: 140}
+SDMX_CODES = {
+    400: 140,
+    404: 100,
+    406: 406,
+    410: 100,
+    413: 510,
+    414: 140,
+    429: 1429,
+    500: 500,
+    501: 501,
+    503: 503,
+    405: 140,
+}
 NS_MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 NS_COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
 NS_XML = "http://www.w3.org/XML/1998/namespace"
@@ -58,9 +70,15 @@ class ApiError(Exception):
 
 def build_problem(err: ApiError, instance: str, lang: str) -> bytes:
     """``application/problem+json``: type, title, status, detail (in ``lang``), instance, code and both texts."""
-    doc = {"type": f"{PROBLEM_TYPE}-{err.key}", "title": err.key, "status": err.status,
-           "detail": err.text(lang if lang in LANGS else "en"), "instance": instance,
-           "detail_es": err.text("es"), "detail_en": err.text("en")}
+    doc = {
+        "type": f"{PROBLEM_TYPE}-{err.key}",
+        "title": err.key,
+        "status": err.status,
+        "detail": err.text(lang if lang in LANGS else "en"),
+        "instance": instance,
+        "detail_es": err.text("es"),
+        "detail_en": err.text("en"),
+    }
     if err.key == "version_not_kept":
         doc["kept_versions"] = [v for v in str(err.values.get("valid", "")).split(", ") if v]
     return json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")

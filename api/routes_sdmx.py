@@ -32,13 +32,34 @@ from api.sdmx_structure import StructureModel
 
 router = APIRouter(prefix="/sdmx/v2.1", tags=["SDMX 2.1 REST"])
 STRUCTURE_RESOURCES = ("dataflow", "datastructure", "codelist", "conceptscheme")
-OTHER_SDMX_RESOURCES = ("categoryscheme", "categorisation", "contentconstraint", "agencyscheme", "dataproviderscheme",
-                        "hierarchicalcodelist", "metadataflow", "metadatastructure", "provisionagreement",
-                        "structureset", "organisationscheme", "process", "structure", "attachementconstraint",
-                        "actualconstraint", "allowedconstraint", "availableconstraint")
+OTHER_SDMX_RESOURCES = (
+    "categoryscheme",
+    "categorisation",
+    "contentconstraint",
+    "agencyscheme",
+    "dataproviderscheme",
+    "hierarchicalcodelist",
+    "metadataflow",
+    "metadatastructure",
+    "provisionagreement",
+    "structureset",
+    "organisationscheme",
+    "process",
+    "structure",
+    "attachementconstraint",
+    "actualconstraint",
+    "allowedconstraint",
+    "availableconstraint",
+)
 REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all", *STRUCTURE_RESOURCES)
-STRUCTURE_DETAILS = ("full", "allstubs", "referencestubs", "referencepartial", "allcompletestubs",
-                     "referencecompletestubs")
+STRUCTURE_DETAILS = (
+    "full",
+    "allstubs",
+    "referencestubs",
+    "referencepartial",
+    "allcompletestubs",
+    "referencecompletestubs",
+)
 MEDIA = {
     "generic": "application/vnd.sdmx.genericdata+xml; version=2.1; charset=utf-8",
     "structurespecific": "application/vnd.sdmx.structurespecificdata+xml; version=2.1; charset=utf-8",
@@ -47,20 +68,37 @@ MEDIA = {
     "structure": "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8",
 }
 FORMAT_NAMES = {
-    "genericdata": "generic", "generic": "generic", "xml": "generic", "sdmx-ml": "generic",
-    "structurespecificdata": "structurespecific", "structurespecific": "structurespecific",
-    "jsondata": "json", "sdmx-json": "json", "json": "json",
-    "csvdata": "csv", "csvfile": "csv", "sdmx-csv": "csv", "csv": "csv",
+    "genericdata": "generic",
+    "generic": "generic",
+    "xml": "generic",
+    "sdmx-ml": "generic",
+    "structurespecificdata": "structurespecific",
+    "structurespecific": "structurespecific",
+    "jsondata": "json",
+    "sdmx-json": "json",
+    "json": "json",
+    "csvdata": "csv",
+    "csvfile": "csv",
+    "sdmx-csv": "csv",
+    "csv": "csv",
     "structure": "structure",
 }
 ACCEPT_TYPES = {
-    "application/vnd.sdmx.genericdata+xml": "generic", "application/vnd.sdmx.generictimeseriesdata+xml": "generic",
+    "application/vnd.sdmx.genericdata+xml": "generic",
+    "application/vnd.sdmx.generictimeseriesdata+xml": "generic",
     "application/vnd.sdmx.structurespecificdata+xml": "structurespecific",
     "application/vnd.sdmx.structurespecifictimeseriesdata+xml": "structurespecific",
-    "application/vnd.sdmx.data+json": "json", "application/json": "json", "text/json": "json",
-    "application/vnd.sdmx.data+csv": "csv", "text/csv": "csv",
+    "application/vnd.sdmx.data+json": "json",
+    "application/json": "json",
+    "text/json": "json",
+    "application/vnd.sdmx.data+csv": "csv",
+    "text/csv": "csv",
     "application/vnd.sdmx.structure+xml": "structure",
-    "application/xml": "*", "text/xml": "*", "*/*": "*", "application/*": "*", "text/*": "*",
+    "application/xml": "*",
+    "text/xml": "*",
+    "*/*": "*",
+    "application/*": "*",
+    "text/*": "*",
 }
 DATA_FORMATS = ("generic", "structurespecific", "json", "csv")
 
@@ -98,6 +136,7 @@ def negotiate(request: Request, allowed: tuple[str, ...], default: str) -> str:
 
 
 # --- data ----------------------------------------------------------------------------------------
+
 
 def _data(request: Request, flow: str, key: str | None, provider: str | None):
     state = request.app.state.service
@@ -137,36 +176,60 @@ def _data(request: Request, flow: str, key: str | None, provider: str | None):
 
 
 FLOW_DOC = "Dataflow: ID (UNDESA_IMS2024), AGENCY,ID or AGENCY,ID,VERSION. List: /sdmx/v2.1/dataflow"
-KEY_DOC = ("Dot-separated codes in the order of the data structure's dimensions (FREQ.MEASURE.UNIT_MEASURE.REF_AREA."
-           "COUNTERPART_AREA.SEX.AGE.<source dimensions>); empty = any code, '+' joins codes, 'all' = everything")
+KEY_DOC = (
+    "Dot-separated codes in the order of the data structure's dimensions (FREQ.MEASURE.UNIT_MEASURE.REF_AREA."
+    "COUNTERPART_AREA.SEX.AGE.<source dimensions>); empty = any code, '+' joins codes, 'all' = everything"
+)
 
 
 @router.get("/data/{flow}", summary="Data of a dataflow (every series)")
-def data_all(request: Request, flow: str = PathParam(description=FLOW_DOC),
-             startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),
-             lastNObservations: int | None = Query(None, ge=1), firstNObservations: int | None = Query(None, ge=1),
-             dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),
-             format: str | None = Query(None, description="genericdata, structurespecificdata, jsondata, csvdata"),
-             version: str | None = Query(None, description="a kept data version id (/api/v1/versions)")):
+def data_all(
+    request: Request,
+    flow: str = PathParam(description=FLOW_DOC),
+    startPeriod: str | None = Query(None),
+    endPeriod: str | None = Query(None),
+    lastNObservations: int | None = Query(None, ge=1),
+    firstNObservations: int | None = Query(None, ge=1),
+    dimensionAtObservation: str | None = Query(None),
+    detail: str | None = Query(None),
+    format: str | None = Query(None, description="genericdata, structurespecificdata, jsondata, csvdata"),
+    version: str | None = Query(None, description="a kept data version id (/api/v1/versions)"),
+):
     return _data(request, flow, None, None)
 
 
 @router.get("/data/{flow}/{key}", summary="Data of a dataflow for a key")
-def data_key(request: Request, flow: str = PathParam(description=FLOW_DOC), key: str = PathParam(description=KEY_DOC),
-             startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),
-             lastNObservations: int | None = Query(None, ge=1), firstNObservations: int | None = Query(None, ge=1),
-             dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),
-             format: str | None = Query(None), version: str | None = Query(None)):
+def data_key(
+    request: Request,
+    flow: str = PathParam(description=FLOW_DOC),
+    key: str = PathParam(description=KEY_DOC),
+    startPeriod: str | None = Query(None),
+    endPeriod: str | None = Query(None),
+    lastNObservations: int | None = Query(None, ge=1),
+    firstNObservations: int | None = Query(None, ge=1),
+    dimensionAtObservation: str | None = Query(None),
+    detail: str | None = Query(None),
+    format: str | None = Query(None),
+    version: str | None = Query(None),
+):
     return _data(request, flow, key, None)
 
 
 @router.get("/data/{flow}/{key}/{provider}", summary="Data of a dataflow for a key and data provider")
-def data_key_provider(request: Request, flow: str, key: str, provider: str,
-                      startPeriod: str | None = Query(None), endPeriod: str | None = Query(None),
-                      lastNObservations: int | None = Query(None, ge=1),
-                      firstNObservations: int | None = Query(None, ge=1),
-                      dimensionAtObservation: str | None = Query(None), detail: str | None = Query(None),
-                      format: str | None = Query(None), version: str | None = Query(None)):
+def data_key_provider(
+    request: Request,
+    flow: str,
+    key: str,
+    provider: str,
+    startPeriod: str | None = Query(None),
+    endPeriod: str | None = Query(None),
+    lastNObservations: int | None = Query(None, ge=1),
+    firstNObservations: int | None = Query(None, ge=1),
+    dimensionAtObservation: str | None = Query(None),
+    detail: str | None = Query(None),
+    format: str | None = Query(None),
+    version: str | None = Query(None),
+):
     return _data(request, flow, key, provider)
 
 
@@ -179,16 +242,32 @@ XSD_DIR = Path(__file__).resolve().parents[1] / "vendor" / "reference" / "sdmx_m
 def xsd(name: str):
     files = {p.name: p for p in XSD_DIR.glob("*.xsd")}
     if name not in files:
-        raise ApiError(404, "unknown_artefact", resource="schema", value=name, agency="SDMX", version="2.1",
-                       valid=", ".join(sorted(files)[:15]) + " …")
-    return Response(files[name].read_bytes(), media_type="application/xml; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+        raise ApiError(
+            404,
+            "unknown_artefact",
+            resource="schema",
+            value=name,
+            agency="SDMX",
+            version="2.1",
+            valid=", ".join(sorted(files)[:15]) + " …",
+        )
+    return Response(
+        files[name].read_bytes(),
+        media_type="application/xml; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
 
 
 @router.get("/schema/{context}/{agency}/{rid}/{version}", summary="Schema of a structure's structure-specific data")
 @router.get("/schema/{context}/{agency}/{rid}", include_in_schema=False)
-def schema(request: Request, context: str, agency: str, rid: str, version: str = "latest",
-           dimensionAtObservation: str | None = Query(None)):
+def schema(
+    request: Request,
+    context: str,
+    agency: str,
+    rid: str,
+    version: str = "latest",
+    dimensionAtObservation: str | None = Query(None),
+):
     from api.sdmx_data import ALL_DIMENSIONS
     from api.sdmx_schema import build_structure_schema
 
@@ -196,13 +275,25 @@ def schema(request: Request, context: str, agency: str, rid: str, version: str =
     info = state.resolve(_data_version_param(request))
     model = state.model(info.id)
     if context not in ("datastructure", "dataflow"):
-        raise ApiError(501, "unknown_resource", value=f"schema/{context}", valid="schema/datastructure, schema/dataflow")
+        raise ApiError(
+            501, "unknown_resource", value=f"schema/{context}", valid="schema/datastructure, schema/dataflow"
+        )
     key = rid.upper()
     flows = {f.dsd.id: f for f in model.flows.values()} if context == "datastructure" else model.flows
-    if agency.lower() not in ("all", model.agency.id.lower()) or key not in flows or \
-            version.lower() not in ("latest", "all", "1.0"):
-        raise ApiError(404, "unknown_artefact", resource=context, value=rid, agency=agency, version=version,
-                       valid=", ".join(sorted(flows)[:15]) + " …")
+    if (
+        agency.lower() not in ("all", model.agency.id.lower())
+        or key not in flows
+        or version.lower() not in ("latest", "all", "1.0")
+    ):
+        raise ApiError(
+            404,
+            "unknown_artefact",
+            resource=context,
+            value=rid,
+            agency=agency,
+            version=version,
+            valid=", ".join(sorted(flows)[:15]) + " …",
+        )
     flow = flows[key]
     obs_dim = dimensionAtObservation or "TIME_PERIOD"
     valid = (*flow.dimension_ids, "TIME_PERIOD", ALL_DIMENSIONS)
@@ -211,39 +302,67 @@ def schema(request: Request, context: str, agency: str, rid: str, version: str =
     base = f"{str(request.base_url).rstrip('/')}/sdmx/v2.1/xsd/"
     from api.app import versioned
 
-    return versioned(request, info, "xsd", "application/xml; charset=utf-8",
-                     lambda: build_structure_schema(model, flow, obs_dim, base + "SDMXDataStructureSpecific.xsd",
-                                                    base + "SDMXCommon.xsd"))
+    return versioned(
+        request,
+        info,
+        "xsd",
+        "application/xml; charset=utf-8",
+        lambda: build_structure_schema(
+            model, flow, obs_dim, base + "SDMXDataStructureSpecific.xsd", base + "SDMXCommon.xsd"
+        ),
+    )
 
 
 # --- structures ------------------------------------------------------------------------------------
 
-def select_structures(model: StructureModel, resource: str, agency: str, rid: str, version: str,
-                      references: str) -> message.StructureMessage:
+
+def select_structures(
+    model: StructureModel, resource: str, agency: str, rid: str, version: str, references: str
+) -> message.StructureMessage:
     """The artefacts a structure query asks for, with their references; ``ApiError`` when none match."""
     if agency.lower() not in ("all", model.agency.id.lower()) or version.lower() not in ("all", "latest", "1.0"):
-        raise ApiError(404, "unknown_artefact", resource=resource, value=rid, agency=agency, version=version,
-                       valid=f"agency {model.agency.id}, version 1.0")
+        raise ApiError(
+            404,
+            "unknown_artefact",
+            resource=resource,
+            value=rid,
+            agency=agency,
+            version=version,
+            valid=f"agency {model.agency.id}, version 1.0",
+        )
     flows = {f.flow_id: f for f in model.flows.values()}
     dsds = {f.dsd.id: f for f in model.flows.values()}
-    pool = {"dataflow": {k: f.dataflow for k, f in flows.items()}, "datastructure": {k: f.dsd for k, f in dsds.items()},
-            "codelist": dict(model.codelists), "conceptscheme": {model.concept_scheme.id: model.concept_scheme}}[resource]
+    pool = {
+        "dataflow": {k: f.dataflow for k, f in flows.items()},
+        "datastructure": {k: f.dsd for k, f in dsds.items()},
+        "codelist": dict(model.codelists),
+        "conceptscheme": {model.concept_scheme.id: model.concept_scheme},
+    }[resource]
     wanted = list(pool) if rid.lower() == "all" else [i for i in rid.split("+") if i in pool or i.upper() in pool]
     wanted = [i if i in pool else i.upper() for i in wanted]
     if not wanted:
-        raise ApiError(404, "unknown_artefact", resource=resource, value=rid, agency=agency, version=version,
-                       valid=", ".join(list(pool)[:15]) + (" …" if len(pool) > 15 else ""))
+        raise ApiError(
+            404,
+            "unknown_artefact",
+            resource=resource,
+            value=rid,
+            agency=agency,
+            version=version,
+            valid=", ".join(list(pool)[:15]) + (" …" if len(pool) > 15 else ""),
+        )
     picked: dict[str, dict] = {r: {} for r in STRUCTURE_RESOURCES}
     picked[resource] = {i: pool[i] for i in wanted}
     down = references in ("children", "descendants", "all")
     up = references in ("parents", "parentsandsiblings", "all")
-    if resource == "dataflow" and (down or references == "datastructure" or references in ("codelist",
-                                                                                            "conceptscheme")):
+    if resource == "dataflow" and (
+        down or references == "datastructure" or references in ("codelist", "conceptscheme")
+    ):
         for i in wanted:
             picked["datastructure"][flows[i].dsd.id] = flows[i].dsd
-    if resource in ("dataflow", "datastructure") and (references in ("descendants", "all", "codelist",
-                                                                     "conceptscheme") or
-                                                      (resource == "datastructure" and references == "children")):
+    if resource in ("dataflow", "datastructure") and (
+        references in ("descendants", "all", "codelist", "conceptscheme")
+        or (resource == "datastructure" and references == "children")
+    ):
         for dsd in list(picked["datastructure"].values()):
             for dim in dsd.dimensions.components:
                 cl = dim.local_representation.enumerated if dim.local_representation else None
@@ -260,16 +379,23 @@ def select_structures(model: StructureModel, resource: str, agency: str, rid: st
             picked["dataflow"][dsds[i].flow_id] = dsds[i].dataflow
     if resource in ("codelist", "conceptscheme") and (up or references in ("datastructure", "dataflow")):
         for f in model.flows.values():
-            used = {d.local_representation.enumerated.id for d in f.dsd.dimensions.components
-                    if d.local_representation and d.local_representation.enumerated is not None} | {"CL_OBS_STATUS"}
+            used = {
+                d.local_representation.enumerated.id
+                for d in f.dsd.dimensions.components
+                if d.local_representation and d.local_representation.enumerated is not None
+            } | {"CL_OBS_STATUS"}
             if resource == "conceptscheme" or used & set(wanted):
                 if references != "dataflow":
                     picked["datastructure"][f.dsd.id] = f.dsd
                 if references in ("all", "dataflow"):
                     picked["dataflow"][f.flow_id] = f.dataflow
     msg = message.StructureMessage()
-    for r, attr in (("dataflow", "dataflow"), ("datastructure", "structure"), ("codelist", "codelist"),
-                    ("conceptscheme", "concept_scheme")):
+    for r, attr in (
+        ("dataflow", "dataflow"),
+        ("datastructure", "structure"),
+        ("codelist", "codelist"),
+        ("conceptscheme", "concept_scheme"),
+    ):
         for k, v in picked[r].items():
             getattr(msg, attr)[k] = v
     return msg
@@ -299,6 +425,7 @@ def _structure(request: Request, resource: str, agency: str = "all", rid: str = 
         def write() -> bytes:
             msg.header = message_header(model, info.version)
             return sdmx.to_xml(msg)
+
         return state.cached((info.id, resource, agency.lower(), rid, version.lower(), references), write)
 
     from api.app import versioned
@@ -317,24 +444,42 @@ REF_DOC = "none (default), parents, parentsandsiblings, children, descendants, a
 
 
 @router.get("/{resource}", summary="Structure query (dataflow, datastructure, codelist, conceptscheme)")
-def structure_all(request: Request, resource: str, references: str | None = Query(None, description=REF_DOC),
-                  detail: str | None = Query(None)):
+def structure_all(
+    request: Request,
+    resource: str,
+    references: str | None = Query(None, description=REF_DOC),
+    detail: str | None = Query(None),
+):
     return _structure(request, resource)
 
 
 @router.get("/{resource}/{agency}", summary="Structure query by agency")
-def structure_agency(request: Request, resource: str, agency: str, references: str | None = Query(None),
-                     detail: str | None = Query(None)):
+def structure_agency(
+    request: Request, resource: str, agency: str, references: str | None = Query(None), detail: str | None = Query(None)
+):
     return _structure(request, resource, agency)
 
 
 @router.get("/{resource}/{agency}/{rid}", summary="Structure query by agency and id")
-def structure_id(request: Request, resource: str, agency: str, rid: str,
-                 references: str | None = Query(None, description=REF_DOC), detail: str | None = Query(None)):
+def structure_id(
+    request: Request,
+    resource: str,
+    agency: str,
+    rid: str,
+    references: str | None = Query(None, description=REF_DOC),
+    detail: str | None = Query(None),
+):
     return _structure(request, resource, agency, rid)
 
 
 @router.get("/{resource}/{agency}/{rid}/{version}", summary="Structure query by agency, id and version")
-def structure_version(request: Request, resource: str, agency: str, rid: str, version: str,
-                      references: str | None = Query(None, description=REF_DOC), detail: str | None = Query(None)):
+def structure_version(
+    request: Request,
+    resource: str,
+    agency: str,
+    rid: str,
+    version: str,
+    references: str | None = Query(None, description=REF_DOC),
+    detail: str | None = Query(None),
+):
     return _structure(request, resource, agency, rid, version)

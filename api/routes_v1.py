@@ -62,8 +62,9 @@ def _csv(frame: pd.DataFrame) -> bytes:
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object:
-            safe[col] = safe[col].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@")
-                                      and not _is_number(v) else v)
+            safe[col] = safe[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and not _is_number(v) else v
+            )
     return safe.to_csv(index=False).encode("utf-8-sig")
 
 
@@ -105,14 +106,18 @@ def _state_info(request: Request):
 
 # --- versions -----------------------------------------------------------------------------------------
 
+
 @router.get("/versions", summary="Kept data versions (current first)")
 def versions(request: Request):
     state, info = _state_info(request)
     kept = [v.as_dict() for v in reversed(state.versions.kept())]
-    body = {"current": info.as_dict(), "kept": kept,
-            "note_en": "Pass ?version=<id> to any endpoint to read the data as published at that version.",
-            "note_es": "Use ?version=<id> en cualquier dirección para leer los datos tal como se publicaron en esa "
-                       "versión."}
+    body = {
+        "current": info.as_dict(),
+        "kept": kept,
+        "note_en": "Pass ?version=<id> to any endpoint to read the data as published at that version.",
+        "note_es": "Use ?version=<id> en cualquier dirección para leer los datos tal como se publicaron en esa "
+        "versión.",
+    }
     from api.app import versioned
 
     return versioned(request, info, "json", MEDIA["json"], lambda: json.dumps(body, ensure_ascii=False).encode())
@@ -120,9 +125,24 @@ def versions(request: Request):
 
 # --- datasets -------------------------------------------------------------------------------------------
 
-DATASET_COLUMNS = ["dataset_id", "title_es", "title_en", "publisher", "licence", "licence_url", "attribution",
-                   "origin", "retrieved", "revision", "coverage", "caveats_es", "caveats_en", "kind", "version",
-                   "row_count"]
+DATASET_COLUMNS = [
+    "dataset_id",
+    "title_es",
+    "title_en",
+    "publisher",
+    "licence",
+    "licence_url",
+    "attribution",
+    "origin",
+    "retrieved",
+    "revision",
+    "coverage",
+    "caveats_es",
+    "caveats_en",
+    "kind",
+    "version",
+    "row_count",
+]
 
 
 def _datasets(request: Request, info) -> pd.DataFrame:
@@ -135,20 +155,27 @@ def _datasets(request: Request, info) -> pd.DataFrame:
     frame = frame[[c for c in DATASET_COLUMNS if c in frame.columns]].copy()
     base = str(request.base_url).rstrip("/")
     lang = _lang(request)
-    frame["citation"] = [build_citation_line(r, info.version, f"{base}/api/v1/datasets/{r['dataset_id']}", lang)
-                         for r in frame.to_dict("records")]
+    frame["citation"] = [
+        build_citation_line(r, info.version, f"{base}/api/v1/datasets/{r['dataset_id']}", lang)
+        for r in frame.to_dict("records")
+    ]
     frame["sdmx_dataflow"] = [f"{base}/sdmx/v2.1/dataflow/PVIGM/{d.upper()}/1.0" for d in frame["dataset_id"]]
-    frame["bibtex_url"] = [f"{base}/api/v1/datasets/{d}/citation?style=bibtex&version={info.id}"
-                           for d in frame["dataset_id"]]
-    frame["csl_json_url"] = [f"{base}/api/v1/datasets/{d}/citation?style=csl-json&version={info.id}"
-                             for d in frame["dataset_id"]]
+    frame["bibtex_url"] = [
+        f"{base}/api/v1/datasets/{d}/citation?style=bibtex&version={info.id}" for d in frame["dataset_id"]
+    ]
+    frame["csl_json_url"] = [
+        f"{base}/api/v1/datasets/{d}/citation?style=csl-json&version={info.id}" for d in frame["dataset_id"]
+    ]
     return frame
 
 
 @router.get("/datasets", summary="Public datasets with licences and citations")
-def datasets(request: Request, format: str | None = Query(None, description=FORMAT_DOC),
-             lang: str | None = Query(None, description=LANG_DOC), version: str | None = Query(None,
-                                                                                               description=VERSION_DOC)):
+def datasets(
+    request: Request,
+    format: str | None = Query(None, description=FORMAT_DOC),
+    lang: str | None = Query(None, description=LANG_DOC),
+    version: str | None = Query(None, description=VERSION_DOC),
+):
     _, info = _state_info(request)
     return _table(request, info, _datasets(request, info), name="atlas_datasets")
 
@@ -162,8 +189,13 @@ def _one_dataset(request: Request, info, dataset_id: str) -> dict:
 
 
 @router.get("/datasets/{dataset_id}", summary="One public dataset")
-def dataset(request: Request, dataset_id: str, format: str | None = Query(None, description=FORMAT_DOC),
-            lang: str | None = Query(None), version: str | None = Query(None, description=VERSION_DOC)):
+def dataset(
+    request: Request,
+    dataset_id: str,
+    format: str | None = Query(None, description=FORMAT_DOC),
+    lang: str | None = Query(None),
+    version: str | None = Query(None, description=VERSION_DOC),
+):
     _, info = _state_info(request)
     row = _one_dataset(request, info, dataset_id)
     return _table(request, info, pd.DataFrame([row]), name=f"atlas_dataset_{dataset_id}")
@@ -173,9 +205,13 @@ CITATION_STYLES = ("text", "bibtex", "csl-json")
 
 
 @router.get("/datasets/{dataset_id}/citation", summary="Citation of a dataset at a data version")
-def citation(request: Request, dataset_id: str,
-             style: str = Query("text", description="text, bibtex or csl-json"),
-             lang: str | None = Query(None), version: str | None = Query(None, description=VERSION_DOC)):
+def citation(
+    request: Request,
+    dataset_id: str,
+    style: str = Query("text", description="text, bibtex or csl-json"),
+    lang: str | None = Query(None),
+    version: str | None = Query(None, description=VERSION_DOC),
+):
     from api.app import versioned
 
     _, info = _state_info(request)
@@ -184,13 +220,30 @@ def citation(request: Request, dataset_id: str,
     row = _one_dataset(request, info, dataset_id)
     url = f"{str(request.base_url).rstrip('/')}/api/v1/datasets/{dataset_id}?version={info.id}"
     if style == "bibtex":
-        return versioned(request, info, style, "application/x-bibtex; charset=utf-8",
-                         lambda: build_bibtex(row, info.version, url).encode(), filename=f"{dataset_id}.bib")
+        return versioned(
+            request,
+            info,
+            style,
+            "application/x-bibtex; charset=utf-8",
+            lambda: build_bibtex(row, info.version, url).encode(),
+            filename=f"{dataset_id}.bib",
+        )
     if style == "csl-json":
-        return versioned(request, info, style, "application/vnd.citationstyles.csl+json; charset=utf-8",
-                         lambda: build_csl_json(row, info.version, url).encode(), filename=f"{dataset_id}.json")
-    return versioned(request, info, style, "text/plain; charset=utf-8",
-                     lambda: build_citation_line(row, info.version, url, _lang(request)).encode())
+        return versioned(
+            request,
+            info,
+            style,
+            "application/vnd.citationstyles.csl+json; charset=utf-8",
+            lambda: build_csl_json(row, info.version, url).encode(),
+            filename=f"{dataset_id}.json",
+        )
+    return versioned(
+        request,
+        info,
+        style,
+        "text/plain; charset=utf-8",
+        lambda: build_citation_line(row, info.version, url, _lang(request)).encode(),
+    )
 
 
 # --- territories ----------------------------------------------------------------------------------------
@@ -199,9 +252,13 @@ LEVELS = ("country", "admin1", "special")
 
 
 @router.get("/territories", summary="Territories of the gazetteer (codes, names, parents)")
-def territories(request: Request, level: str | None = Query(None, description="country, admin1 or special"),
-                parent: str | None = Query(None, description="ISO3 of a country: its admin-1 units"),
-                format: str | None = Query(None, description=FORMAT_DOC), version: str | None = Query(None)):
+def territories(
+    request: Request,
+    level: str | None = Query(None, description="country, admin1 or special"),
+    parent: str | None = Query(None, description="ISO3 of a country: its admin-1 units"),
+    format: str | None = Query(None, description=FORMAT_DOC),
+    version: str | None = Query(None),
+):
     state, info = _state_info(request)
     if level and level not in LEVELS:
         raise ApiError(400, "bad_parameter", where="level", value=level, valid=", ".join(LEVELS))
@@ -225,33 +282,50 @@ def _territories(state, info) -> pd.DataFrame:
 
 # --- indicators -----------------------------------------------------------------------------------------
 
+
 @router.get("/indicators", summary="The harmonised indicator catalogue")
-def indicator_list(request: Request, format: str | None = Query(None, description=FORMAT_DOC),
-                   version: str | None = Query(None)):
+def indicator_list(
+    request: Request, format: str | None = Query(None, description=FORMAT_DOC), version: str | None = Query(None)
+):
     _, info = _state_info(request)
     cat = indicators.load_catalogue()
     base = str(request.base_url).rstrip("/")
     rows = []
     for ind in cat.indicators.values():
-        rows.append({"indicator_id": ind.id, "theme": ind.theme, "name_es": ind.name("es"), "name_en": ind.name("en"),
-                     "definition_es": ind.texts.get("definition", {}).get("es", ""),
-                     "definition_en": ind.texts.get("definition", {}).get("en", ""),
-                     "unit": ind.unit, "unit_es": ind.unit_es, "unit_en": ind.unit_en, "kind": ind.kind,
-                     "levels": ",".join(ind.levels), "disaggregations": ",".join(ind.disaggregations),
-                     "datasets": ",".join(ind.datasets),
-                     "url": f"{base}/api/v1/indicators/{ind.id}?level={next(iter(ind.levels))}"})
+        rows.append(
+            {
+                "indicator_id": ind.id,
+                "theme": ind.theme,
+                "name_es": ind.name("es"),
+                "name_en": ind.name("en"),
+                "definition_es": ind.texts.get("definition", {}).get("es", ""),
+                "definition_en": ind.texts.get("definition", {}).get("en", ""),
+                "unit": ind.unit,
+                "unit_es": ind.unit_es,
+                "unit_en": ind.unit_en,
+                "kind": ind.kind,
+                "levels": ",".join(ind.levels),
+                "disaggregations": ",".join(ind.disaggregations),
+                "datasets": ",".join(ind.datasets),
+                "url": f"{base}/api/v1/indicators/{ind.id}?level={next(iter(ind.levels))}",
+            }
+        )
     return _table(request, info, pd.DataFrame(rows), name="atlas_indicators")
 
 
 @router.get("/indicators/{indicator_id}", summary="An indicator's values, as the map shows and downloads them")
-def indicator_values(request: Request, indicator_id: str,
-                     level: str = Query("country", description="country or admin1"),
-                     period: str | None = Query(None, description="e.g. 2024 or FY2023; default: every period"),
-                     country: str | None = Query(None, description="ISO3: that country (admin1: its units)"),
-                     sex: str | None = Query(None, description="_T, F or M, when the indicator has it"),
-                     partner: str | None = Query(None, description="ISO3 of the other side of a bilateral measure"),
-                     lang: str | None = Query(None, description=LANG_DOC),
-                     format: str | None = Query(None, description=FORMAT_DOC), version: str | None = Query(None)):
+def indicator_values(
+    request: Request,
+    indicator_id: str,
+    level: str = Query("country", description="country or admin1"),
+    period: str | None = Query(None, description="e.g. 2024 or FY2023; default: every period"),
+    country: str | None = Query(None, description="ISO3: that country (admin1: its units)"),
+    sex: str | None = Query(None, description="_T, F or M, when the indicator has it"),
+    partner: str | None = Query(None, description="ISO3 of the other side of a bilateral measure"),
+    lang: str | None = Query(None, description=LANG_DOC),
+    format: str | None = Query(None, description=FORMAT_DOC),
+    version: str | None = Query(None),
+):
     state, info = _state_info(request)
     lang_ = _lang(request)
     try:
@@ -265,11 +339,19 @@ def indicator_values(request: Request, indicator_id: str,
         raise ApiError(400, "impossible_combination", detail=str(err)) from None
     terr = _territories(state, info)
     if country and country not in set(terr.loc[terr["level"] == "country", "geo_code"]):
-        raise ApiError(404, "bad_parameter", where="country", value=country,
-                       valid="ISO 3166-1 alpha-3 codes (/api/v1/territories?level=country)")
+        raise ApiError(
+            404,
+            "bad_parameter",
+            where="country",
+            value=country,
+            valid="ISO 3166-1 alpha-3 codes (/api/v1/territories?level=country)",
+        )
+
     def build() -> tuple[pd.DataFrame, dict]:
-        frame, sources = state.cached_object(("indicator", info.id, ind.id, level, sex, partner),
-                                             lambda: _compute_indicator(state, info, ind, level, filters))
+        frame, sources = state.cached_object(
+            ("indicator", info.id, ind.id, level, sex, partner),
+            lambda: _compute_indicator(state, info, ind, level, filters),
+        )
         if period:
             try:
                 frame = engine.select_period(frame, ind, period)
@@ -280,11 +362,20 @@ def indicator_values(request: Request, indicator_id: str,
             keep = terr.loc[(terr["geo_code"] == country) | (terr["parent_code"] == country), "geo_code"]
             frame = frame[frame["geo_code"].isin(set(keep))]
         geo = gpd.GeoDataFrame(terr[["geo_code", "name_es", "name_en"]], geometry=[None] * len(terr), crs=4326)
-        table = pd.DataFrame(build_export_frame(frame, geo, lang_, ind.name(lang_), ind.unit_label(lang_))
-                             .drop(columns="geometry"))
-        about = {"indicator": {"id": ind.id, "name": ind.name(lang_), "unit": ind.unit_label(lang_), "level": level,
-                               "period": period, "country": country,
-                               "definition": ind.texts.get("definition", {}).get(lang_, "")}}
+        table = pd.DataFrame(
+            build_export_frame(frame, geo, lang_, ind.name(lang_), ind.unit_label(lang_)).drop(columns="geometry")
+        )
+        about = {
+            "indicator": {
+                "id": ind.id,
+                "name": ind.name(lang_),
+                "unit": ind.unit_label(lang_),
+                "level": level,
+                "period": period,
+                "country": country,
+                "definition": ind.texts.get("definition", {}).get(lang_, ""),
+            }
+        }
         return table, about
 
     return _table(request, info, build, name=f"atlas_{ind.id}_{level}")
@@ -297,8 +388,9 @@ def _compute_indicator(state, info, ind, level: str, filters: dict) -> tuple[pd.
     terms = [t for t in (spec.numerator, spec.subtract, spec.denominator) if t is not None]
     cur = state.versions.cursor(info.id)
     try:
-        obs = cur.execute(OBS_SQL, [sorted({d for t in terms for d in t.datasets}),
-                                    sorted({m for t in terms for m in t.measures})]).df()
+        obs = cur.execute(
+            OBS_SQL, [sorted({d for t in terms for d in t.datasets}), sorted({m for t in terms for m in t.measures})]
+        ).df()
         sources = cur.execute(DATASETS_SQL).df()
     finally:
         cur.close()
@@ -308,10 +400,15 @@ def _compute_indicator(state, info, ind, level: str, filters: dict) -> tuple[pd.
 
 # --- cross-tabs -------------------------------------------------------------------------------------------
 
+
 @router.get("/crosstab", summary="The explorer's cross-tabulation from its own query string")
-def crosstab(request: Request, format: str | None = Query(None, description=FORMAT_DOC),
-             layout: str | None = Query(None, description="long (default: one row per cell) or pivot (CSV only)"),
-             lang: str | None = Query(None, description=LANG_DOC), version: str | None = Query(None)):
+def crosstab(
+    request: Request,
+    format: str | None = Query(None, description=FORMAT_DOC),
+    layout: str | None = Query(None, description="long (default: one row per cell) or pivot (CSV only)"),
+    lang: str | None = Query(None, description=LANG_DOC),
+    version: str | None = Query(None),
+):
     """Pass the explorer page's query string as it is (``measure=entries&rows=ref_area&cols=time_period&…``);
     the table goes through the same validation and disclosure control as the explorer and its downloads."""
     from api.app import versioned
@@ -332,15 +429,33 @@ def crosstab(request: Request, format: str | None = Query(None, description=FORM
         raise ApiError(413, "too_many_rows", limit=state.settings.max_rows)
     if fmt == "csv":
         writer = build_crosstab_csv if layout == "pivot" else build_long_csv
-        return versioned(request, info, f"csv-{layout}", MEDIA["csv"], lambda: writer(result, lang_, info.version),
-                         filename="atlas_crosstab.csv")
+        return versioned(
+            request,
+            info,
+            f"csv-{layout}",
+            MEDIA["csv"],
+            lambda: writer(result, lang_, info.version),
+            filename="atlas_crosstab.csv",
+        )
     header = [{"label": label, "text": text} for label, text in build_header_block(result, lang_, info.version)]
     cells = build_long_table(result, lang_)
-    body = {"data_version": info.version, "data_version_id": info.id, "header": header,
-            "query": {k: v for k, v in query.items()}, "datasets": list(result.datasets),
-            "confidential": result.confidential, "synthetic": result.synthetic, "cells": _records(cells)}
-    return versioned(request, info, "json", MEDIA["json"],
-                     lambda: json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8"))
+    body = {
+        "data_version": info.version,
+        "data_version_id": info.id,
+        "header": header,
+        "query": {k: v for k, v in query.items()},
+        "datasets": list(result.datasets),
+        "confidential": result.confidential,
+        "synthetic": result.synthetic,
+        "cells": _records(cells),
+    }
+    return versioned(
+        request,
+        info,
+        "json",
+        MEDIA["json"],
+        lambda: json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8"),
+    )
 
 
 def _run_crosstab(state, info, spec):

@@ -35,8 +35,10 @@ DETAILS = ("full", "dataonly", "serieskeysonly", "nodata")
 PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|S[12]|\d{2})(?:-(\d{2}))?)?$")
 # The SDMX time period of a stored period: as stored, except five-year periods, which become an
 # ISO 8601 interval (``1950-1954`` → ``1950-01-01/P5Y``), the SDMX way to write a period with no code.
-SDMX_TIME_SQL = ("CASE WHEN freq = 'P5' THEN strftime(time_start, '%Y-%m-%d') || '/P' || "
-                 "CAST(year(time_end) - year(time_start) + 1 AS VARCHAR) || 'Y' ELSE time_period END")
+SDMX_TIME_SQL = (
+    "CASE WHEN freq = 'P5' THEN strftime(time_start, '%Y-%m-%d') || '/P' || "
+    "CAST(year(time_end) - year(time_start) + 1 AS VARCHAR) || 'Y' ELSE time_period END"
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,11 @@ def resolve_flow(model: StructureModel, flow_ref: str) -> FlowInfo:
     if len(parts) == 1:
         parts = ["all", parts[0]]
     agency, fid, version = parts[0], parts[1].upper(), (parts[2] if len(parts) == 3 else "latest")
-    if agency.lower() not in ("all", model.agency.id.lower()) or fid not in model.flows or \
-            version.lower() not in ("latest", "all", "1.0"):
+    if (
+        agency.lower() not in ("all", model.agency.id.lower())
+        or fid not in model.flows
+        or version.lower() not in ("latest", "all", "1.0")
+    ):
         raise ApiError(404, "unknown_flow", value=flow_ref, valid=", ".join(sorted(model.flows)))
     return model.flows[fid]
 
@@ -73,8 +78,14 @@ def parse_key(model: StructureModel, flow: FlowInfo, key: str | None) -> dict[st
         return {}
     parts = key.split(".")
     if len(parts) != len(flow.dimensions):
-        raise ApiError(400, "bad_key_length", value=key, count=len(parts), expected=len(flow.dimensions),
-                       dims=".".join(flow.dimension_ids))
+        raise ApiError(
+            400,
+            "bad_key_length",
+            value=key,
+            count=len(parts),
+            expected=len(flow.dimensions),
+            dims=".".join(flow.dimension_ids),
+        )
     filters = {}
     for (dim_id, column, cl_id), part in zip(flow.dimensions, parts):
         if not part:
@@ -103,7 +114,7 @@ def parse_period(text: str | None, where: str, end: bool) -> dt.date | None:
         elif part.startswith("Q"):
             q = int(part[1])
             first = dt.date(year, 3 * q - 2, 1)
-            last = (dt.date(year + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1))
+            last = dt.date(year + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1)
         elif part.startswith("S"):
             s = int(part[1])
             first, last = dt.date(year, 6 * s - 5, 1), dt.date(year, 6 * s, 30 if s == 1 else 31)
@@ -141,8 +152,16 @@ def build_query(model: StructureModel, flow_ref: str, key: str | None, params: d
     detail = params.get("detail") or "full"
     if detail not in DETAILS:
         raise ApiError(400, "bad_detail", value=detail, valid=", ".join(DETAILS))
-    return DataQuery(flow, filters, start, end, parse_positive(params.get("firstNObservations"), "firstNObservations"),
-                     parse_positive(params.get("lastNObservations"), "lastNObservations"), obs_dim, detail)
+    return DataQuery(
+        flow,
+        filters,
+        start,
+        end,
+        parse_positive(params.get("firstNObservations"), "firstNObservations"),
+        parse_positive(params.get("lastNObservations"), "lastNObservations"),
+        obs_dim,
+        detail,
+    )
 
 
 def load_observations(con: duckdb.DuckDBPyConnection, query: DataQuery, limit: int) -> pd.DataFrame:
@@ -161,18 +180,22 @@ def load_observations(con: duckdb.DuckDBPyConnection, query: DataQuery, limit: i
         args.append(query.end)
     dims = [(d, c) for d, c, _ in flow.dimensions]
     # source-specific codes as SDMX identifiers (``a+b`` → ``a__b``, see api.sdmx_structure.encode_code)
-    select = ", ".join(f'replace(coalesce("{c}", \'_Z\'), \'+\', \'__\') AS "{d}"' if c.startswith("dim_")
-                       else f'"{c}" AS "{d}"' for d, c in dims)
+    select = ", ".join(
+        f"replace(coalesce(\"{c}\", '_Z'), '+', '__') AS \"{d}\"" if c.startswith("dim_") else f'"{c}" AS "{d}"'
+        for d, c in dims
+    )
     series = ", ".join(f'"{c}"' for _, c in dims)
     qualify = []
     if query.last_n:
         qualify.append(f"row_number() OVER (PARTITION BY {series} ORDER BY time_start DESC) <= {query.last_n}")
     if query.first_n:
         qualify.append(f"row_number() OVER (PARTITION BY {series} ORDER BY time_start) <= {query.first_n}")
-    sql = (f"SELECT {select}, {SDMX_TIME_SQL} AS {TIME}, value AS {OBS_VALUE}, obs_status AS {OBS_STATUS} "
-           f"FROM public_observations WHERE {' AND '.join(where)}"
-           + (f" QUALIFY {' AND '.join(qualify)}" if qualify else "")
-           + f" ORDER BY {series}, time_start, time_period LIMIT {limit + 1}")
+    sql = (
+        f"SELECT {select}, {SDMX_TIME_SQL} AS {TIME}, value AS {OBS_VALUE}, obs_status AS {OBS_STATUS} "
+        f"FROM public_observations WHERE {' AND '.join(where)}"
+        + (f" QUALIFY {' AND '.join(qualify)}" if qualify else "")
+        + f" ORDER BY {series}, time_start, time_period LIMIT {limit + 1}"
+    )
     frame = con.execute(sql, args).df()
     if len(frame) > limit:
         raise ApiError(413, "too_many_observations", limit=limit)
@@ -193,9 +216,13 @@ def message_header(model: StructureModel, version: str, with_source: bool = True
     ``Source`` before ``Structure`` in the header, an order the 2.1 schema refuses.
     """
     source = {"en": f"Atlas PVIGM, data version {version}", "es": f"Atlas PVIGM, versión de los datos {version}"}
-    return message.Header(id=f"PVIGM-{version.rsplit('·', 1)[-1].strip()}", test=False,
-                          prepared=dt.datetime.now(dt.UTC).replace(microsecond=0), sender=model.agency,
-                          source=source if with_source else None)
+    return message.Header(
+        id=f"PVIGM-{version.rsplit('·', 1)[-1].strip()}",
+        test=False,
+        prepared=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        sender=model.agency,
+        source=source if with_source else None,
+    )
 
 
 def write_data_xml(msg: message.DataMessage, query: DataQuery, structure_specific: bool) -> bytes:
@@ -224,13 +251,15 @@ def write_data_xml(msg: message.DataMessage, query: DataQuery, structure_specifi
             ds.set(etree.QName(NS_SS, "dataScope").text, "DataStructure")
     text = etree.tostring(root, encoding="utf-8", xml_declaration=True)
     if structure_specific:  # declare the DSD-specific namespace the data set type lives in
-        text = text.replace(b"<mes:StructureSpecificData ", b'<mes:StructureSpecificData xmlns:ns1="'
-                            + namespace.encode() + b'" ', 1)
+        text = text.replace(
+            b"<mes:StructureSpecificData ", b'<mes:StructureSpecificData xmlns:ns1="' + namespace.encode() + b'" ', 1
+        )
     return text
 
 
-def build_data_message(model: StructureModel, query: DataQuery, frame: pd.DataFrame, version: str,
-                       structure_specific: bool) -> message.DataMessage:
+def build_data_message(
+    model: StructureModel, query: DataQuery, frame: pd.DataFrame, version: str, structure_specific: bool
+) -> message.DataMessage:
     """An ``sdmx1`` DataMessage of ``frame`` (series by the dimension at observation), for ``sdmx.to_xml``."""
     dsd = query.flow.dsd
     msg = message.DataMessage(header=message_header(model, version, with_source=False), dataflow=query.flow.dataflow)
@@ -259,8 +288,9 @@ def build_data_message(model: StructureModel, query: DataQuery, frame: pd.DataFr
         attrs = {}
         if with_attrs:
             attrs[OBS_STATUS] = common.AttributeValue(value=row[spos], value_for=status_attr)
-        return m.Observation(dimension=key, value=None if pd.isna(value) else _number(value),
-                             attached_attribute=attrs, value_for=measure)
+        return m.Observation(
+            dimension=key, value=None if pd.isna(value) else _number(value), attached_attribute=attrs, value_for=measure
+        )
 
     rows = frame.itertuples(index=False, name=None)
     if not keys:
@@ -276,7 +306,8 @@ def build_data_message(model: StructureModel, query: DataQuery, frame: pd.DataFr
             current, batch = sk, []
             series_key = common.SeriesKey(  # a dataclass: ``values`` maps ids to KeyValues
                 values={k: common.KeyValue(id=k, value=v, value_for=dims[k]) for k, v in zip(keys, sk)},
-                described_by=dsd.dimensions)
+                described_by=dsd.dimensions,
+            )
         if with_obs:
             batch.append(make_obs(row))
     if series_key is not None:
@@ -293,8 +324,9 @@ def _json_value(value) -> float | int | None:
     return None if pd.isna(value) else _number(value)
 
 
-def write_sdmx_json(model: StructureModel, query: DataQuery, frame: pd.DataFrame, version: str,
-                    lang: str = "en") -> bytes:
+def write_sdmx_json(
+    model: StructureModel, query: DataQuery, frame: pd.DataFrame, version: str, lang: str = "en"
+) -> bytes:
     """SDMX-JSON 1.0 data message (``application/vnd.sdmx.data+json;version=1.0.0``).
 
     Dimension values are listed in ``structure.dimensions`` and referred to by index: a series
@@ -318,8 +350,12 @@ def write_sdmx_json(model: StructureModel, query: DataQuery, frame: pd.DataFrame
 
     def describe(dim: str, pos: int) -> dict:
         component = dsd.dimensions.get(dim)
-        out = {"id": dim, "name": _text(component.concept_identity.name, lang), "keyPosition": pos,
-               "values": [_value_entry(model, dsd, dim, v, lang) for v in index[dim]]}
+        out = {
+            "id": dim,
+            "name": _text(component.concept_identity.name, lang),
+            "keyPosition": pos,
+            "values": [_value_entry(model, dsd, dim, v, lang) for v in index[dim]],
+        }
         if dim == TIME:
             out["role"] = "time"
         return out
@@ -349,23 +385,48 @@ def write_sdmx_json(model: StructureModel, query: DataQuery, frame: pd.DataFrame
                 entry["observations"][ok] = obs_entry(row)
         data_set["series"] = series
     else:
-        data_set["observations"] = {
-            ":".join(str(index[d][row[p]]) for d, p in zip(obs_dims, opos)): obs_entry(row)
-            for row in frame.itertuples(index=False, name=None)} if with_obs else {}
+        data_set["observations"] = (
+            {
+                ":".join(str(index[d][row[p]]) for d, p in zip(obs_dims, opos)): obs_entry(row)
+                for row in frame.itertuples(index=False, name=None)
+            }
+            if with_obs
+            else {}
+        )
     status_cl = model.codelists["CL_OBS_STATUS"]
-    attributes = {"dataSet": [], "series": [], "observation": [
-        {"id": OBS_STATUS, "name": _text(dsd.attributes.get(OBS_STATUS).concept_identity.name, lang),
-         "values": [{"id": s, "name": _text(status_cl[s].name, lang) if s in status_cl else s} for s in statuses]}
-    ] if with_attrs and statuses else []}
+    attributes = {
+        "dataSet": [],
+        "series": [],
+        "observation": [
+            {
+                "id": OBS_STATUS,
+                "name": _text(dsd.attributes.get(OBS_STATUS).concept_identity.name, lang),
+                "values": [
+                    {"id": s, "name": _text(status_cl[s].name, lang) if s in status_cl else s} for s in statuses
+                ],
+            }
+        ]
+        if with_attrs and statuses
+        else [],
+    }
     header = message_header(model, version)
     doc = {
-        "header": {"id": header.id, "test": False, "prepared": header.prepared.isoformat(),
-                   "sender": {"id": model.agency.id, "name": _text(model.agency.name, lang)}},
+        "header": {
+            "id": header.id,
+            "test": False,
+            "prepared": header.prepared.isoformat(),
+            "sender": {"id": model.agency.id, "name": _text(model.agency.name, lang)},
+        },
         "dataSets": [data_set],
         "structure": {
             "name": _text(flow.dataflow.name, lang),
-            "links": [{"rel": "dataflow", "urn": flow.dataflow.urn or "", "href": f"dataflow/{model.agency.id}/"
-                       f"{flow.flow_id}/1.0"}],
+            "links": [
+                {
+                    "rel": "dataflow",
+                    "urn": flow.dataflow.urn or "",
+                    "href": f"dataflow/{model.agency.id}/{flow.flow_id}/1.0",
+                }
+            ],
             "dimensions": {"dataSet": [], "series": series_dims, "observation": observation_dims},
             "attributes": attributes,
             "annotations": [{"title": "data_version", "text": version}],

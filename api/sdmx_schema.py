@@ -25,12 +25,18 @@ def schema_namespace(flow: FlowInfo, obs_dim: str) -> str:
 
 def _enumeration(name: str, codes) -> str:
     values = "".join(f"<xs:enumeration value={quoteattr(c)}/>" for c in codes)
-    return f'<xs:simpleType name="{name}"><xs:restriction base="common:IDType">{values}</xs:restriction></xs:simpleType>'
+    return (
+        f'<xs:simpleType name="{name}"><xs:restriction base="common:IDType">{values}</xs:restriction></xs:simpleType>'
+    )
 
 
-def build_structure_schema(model: StructureModel, flow: FlowInfo, obs_dim: str = TIME,
-                           base_location: str = "SDMXDataStructureSpecific.xsd",
-                           common_location: str = "SDMXCommon.xsd") -> bytes:
+def build_structure_schema(
+    model: StructureModel,
+    flow: FlowInfo,
+    obs_dim: str = TIME,
+    base_location: str = "SDMXDataStructureSpecific.xsd",
+    common_location: str = "SDMXCommon.xsd",
+) -> bytes:
     """The schema of ``flow``'s structure-specific data with ``obs_dim`` at the observation level."""
     dims = [(d, cl) for d, _, cl in flow.dimensions]
     types = {cl: f"{cl}_Type" for _, cl in dims}
@@ -43,10 +49,12 @@ def build_structure_schema(model: StructureModel, flow: FlowInfo, obs_dim: str =
         cl = dict(dims)[dim]
         return f'<xs:attribute name="{dim}" type="{types[cl]}" use="{use}"/>'
 
-    obs_attrs = ['<xs:attribute name="type" type="common:IDType" use="prohibited"/>',
-                 '<xs:attribute name="REPORTING_YEAR_START_DAY" use="prohibited"/>',
-                 f'<xs:attribute name="{OBS_VALUE}" type="xs:double" use="optional"/>',
-                 f'<xs:attribute name="{OBS_STATUS}" type="CL_OBS_STATUS_Type" use="optional"/>']
+    obs_attrs = [
+        '<xs:attribute name="type" type="common:IDType" use="prohibited"/>',
+        '<xs:attribute name="REPORTING_YEAR_START_DAY" use="prohibited"/>',
+        f'<xs:attribute name="{OBS_VALUE}" type="xs:double" use="optional"/>',
+        f'<xs:attribute name="{OBS_STATUS}" type="CL_OBS_STATUS_Type" use="optional"/>',
+    ]
     if obs_dim == ALL_DIMENSIONS:
         obs_attrs += [attr(d) for d, _ in dims] + [attr(TIME)]
         content = '<xs:element name="Obs" type="ObsType" form="unqualified" maxOccurs="unbounded"/>'
@@ -59,10 +67,12 @@ def build_structure_schema(model: StructureModel, flow: FlowInfo, obs_dim: str =
         series_attrs = ['<xs:attribute name="REPORTING_YEAR_START_DAY" use="prohibited"/>']
         series_attrs += [attr(d) for d, _ in dims if d != obs_dim]
         series_attrs.append(attr(TIME) if obs_dim != TIME else '<xs:attribute name="TIME_PERIOD" use="prohibited"/>')
-        series = ('<xs:complexType name="SeriesType"><xs:complexContent><xs:restriction base="dsd:SeriesType">'
-                  '<xs:sequence><xs:element ref="common:Annotations" minOccurs="0"/>'
-                  '<xs:element name="Obs" type="ObsType" form="unqualified" minOccurs="0" maxOccurs="unbounded"/>'
-                  f'</xs:sequence>{"".join(series_attrs)}</xs:restriction></xs:complexContent></xs:complexType>')
+        series = (
+            '<xs:complexType name="SeriesType"><xs:complexContent><xs:restriction base="dsd:SeriesType">'
+            '<xs:sequence><xs:element ref="common:Annotations" minOccurs="0"/>'
+            '<xs:element name="Obs" type="ObsType" form="unqualified" minOccurs="0" maxOccurs="unbounded"/>'
+            f"</xs:sequence>{''.join(series_attrs)}</xs:restriction></xs:complexContent></xs:complexType>"
+        )
     ns = schema_namespace(flow, obs_dim)
     text = (
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -71,14 +81,15 @@ def build_structure_schema(model: StructureModel, flow: FlowInfo, obs_dim: str =
         'attributeFormDefault="unqualified">'
         f'<xs:import namespace="{NS_DSD}" schemaLocation={quoteattr(base_location)}/>'
         f'<xs:import namespace="{NS_COMMON}" schemaLocation={quoteattr(common_location)}/>'
-        + "".join(simple) +
-        '<xs:complexType name="DataSetType"><xs:complexContent><xs:restriction base="dsd:DataSetType">'
+        + "".join(simple)
+        + '<xs:complexType name="DataSetType"><xs:complexContent><xs:restriction base="dsd:DataSetType">'
         '<xs:sequence><xs:element ref="common:Annotations" minOccurs="0"/>'
         '<xs:element name="DataProvider" type="common:DataProviderReferenceType" form="unqualified" minOccurs="0"/>'
-        f'{content}</xs:sequence></xs:restriction></xs:complexContent></xs:complexType>'
-        + series +
-        '<xs:complexType name="ObsType"><xs:complexContent><xs:restriction base="dsd:ObsType">'
+        f"{content}</xs:sequence></xs:restriction></xs:complexContent></xs:complexType>"
+        + series
+        + '<xs:complexType name="ObsType"><xs:complexContent><xs:restriction base="dsd:ObsType">'
         '<xs:sequence><xs:element ref="common:Annotations" minOccurs="0"/></xs:sequence>'
-        f'{"".join(obs_attrs)}</xs:restriction></xs:complexContent></xs:complexType>'
-        '</xs:schema>')
+        f"{''.join(obs_attrs)}</xs:restriction></xs:complexContent></xs:complexType>"
+        "</xs:schema>"
+    )
     return text.encode("utf-8")

@@ -35,8 +35,10 @@ from sdmx.model import common
 from sdmx.model import v21 as m
 
 AGENCY_ID = "PVIGM"
-AGENCY_NAME = {"en": "Atlas PVIGM (regional virtual information platform for migration governance)",
-               "es": "Atlas PVIGM (plataforma virtual de información para la gobernanza migratoria)"}
+AGENCY_NAME = {
+    "en": "Atlas PVIGM (regional virtual information platform for migration governance)",
+    "es": "Atlas PVIGM (plataforma virtual de información para la gobernanza migratoria)",
+}
 ARTEFACT_VERSION = "1.0"
 COMPOUND = "+"
 COMPOUND_SDMX = "__"
@@ -53,15 +55,27 @@ COMMON_DIMENSIONS = (
     ("SEX", "sex", "CL_SEX"),
     ("AGE", "age", "CL_AGE"),
 )
-FREQ_NAMES = {"A": ("Anual", "Annual"), "Q": ("Trimestral", "Quarterly"), "M": ("Mensual", "Monthly"),
-              "P5": ("Quinquenal (código del atlas; no está en la lista transversal CL_FREQ de SDMX)",
-                     "Five-year period (atlas code; not in the SDMX cross-domain CL_FREQ)")}
+FREQ_NAMES = {
+    "A": ("Anual", "Annual"),
+    "Q": ("Trimestral", "Quarterly"),
+    "M": ("Mensual", "Monthly"),
+    "P5": (
+        "Quinquenal (código del atlas; no está en la lista transversal CL_FREQ de SDMX)",
+        "Five-year period (atlas code; not in the SDMX cross-domain CL_FREQ)",
+    ),
+}
 CONCEPT_NAMES = {
-    "FREQ": ("Frecuencia", "Frequency"), "MEASURE": ("Medida", "Measure"),
-    "UNIT_MEASURE": ("Unidad de medida", "Unit of measure"), "REF_AREA": ("Territorio de referencia", "Reference area"),
-    "COUNTERPART_AREA": ("Territorio contraparte (origen, nacionalidad o destino, según la medida)",
-                         "Counterpart area (origin, nationality or destination, as the measure says)"),
-    "SEX": ("Sexo", "Sex"), "AGE": ("Edad", "Age"), TIME: ("Período", "Time period"),
+    "FREQ": ("Frecuencia", "Frequency"),
+    "MEASURE": ("Medida", "Measure"),
+    "UNIT_MEASURE": ("Unidad de medida", "Unit of measure"),
+    "REF_AREA": ("Territorio de referencia", "Reference area"),
+    "COUNTERPART_AREA": (
+        "Territorio contraparte (origen, nacionalidad o destino, según la medida)",
+        "Counterpart area (origin, nationality or destination, as the measure says)",
+    ),
+    "SEX": ("Sexo", "Sex"),
+    "AGE": ("Edad", "Age"),
+    TIME: ("Período", "Time period"),
     OBS_VALUE: ("Valor de la observación", "Observation value"),
     OBS_STATUS: ("Estado de la observación", "Observation status"),
 }
@@ -75,15 +89,18 @@ def dataset_dimensions_sql(con: duckdb.DuckDBPyConnection) -> str:
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     sql = 'SELECT dataset_id, "column", dimension_id, name_es, name_en FROM dataset_dimensions'
     if "submission_dataset_dimensions" in tables:
-        sql += (' UNION ALL SELECT dataset_id, "column", dimension_id, name_es, name_en '
-                'FROM submission_dataset_dimensions')
+        sql += (
+            ' UNION ALL SELECT dataset_id, "column", dimension_id, name_es, name_en FROM submission_dataset_dimensions'
+        )
     return sql
 
 
 def _column_sql() -> str:
     """The dim_N column a dataset_dimensions row names, read from the observation (DuckDB: by the column name)."""
-    return "(CASE d.\"column\" WHEN 'dim_1' THEN o.dim_1 WHEN 'dim_2' THEN o.dim_2 WHEN 'dim_3' THEN o.dim_3 " \
-           "WHEN 'dim_4' THEN o.dim_4 ELSE o.dim_5 END)"
+    return (
+        "(CASE d.\"column\" WHEN 'dim_1' THEN o.dim_1 WHEN 'dim_2' THEN o.dim_2 WHEN 'dim_3' THEN o.dim_3 "
+        "WHEN 'dim_4' THEN o.dim_4 ELSE o.dim_5 END)"
+    )
 
 
 def encode_code(code: str) -> str:
@@ -136,10 +153,22 @@ class StructureModel:
     flows: dict[str, FlowInfo]
 
 
-def _codelist(cl_id: str, name: dict, rows: list[tuple[str, object, object]], agency: common.Agency,
-              description: dict | None = None) -> common.Codelist:
-    cl = common.Codelist(id=cl_id, name=name, description=description or {}, maintainer=agency,
-                         version=ARTEFACT_VERSION, is_final=True, is_external_reference=False)
+def _codelist(
+    cl_id: str,
+    name: dict,
+    rows: list[tuple[str, object, object]],
+    agency: common.Agency,
+    description: dict | None = None,
+) -> common.Codelist:
+    cl = common.Codelist(
+        id=cl_id,
+        name=name,
+        description=description or {},
+        maintainer=agency,
+        version=ARTEFACT_VERSION,
+        is_final=True,
+        is_external_reference=False,
+    )
     for code, es, en in rows:
         cl.append(common.Code(id=encode_code(str(code)), name=names(es, en) or {"en": str(code)}))
     return cl
@@ -148,28 +177,55 @@ def _codelist(cl_id: str, name: dict, rows: list[tuple[str, object, object]], ag
 def build_structure_model(con: duckdb.DuckDBPyConnection) -> StructureModel:
     """The agency, codelists, concept scheme, data structures and dataflows of the version behind ``con``."""
     agency = common.Agency(id=AGENCY_ID, name=AGENCY_NAME)
-    q = lambda sql: con.execute(sql).fetchall()
+
+    def q(sql: str) -> list[tuple]:
+        return con.execute(sql).fetchall()
+
     dd_sql = dataset_dimensions_sql(con)
     freqs = [r[0] for r in q("SELECT DISTINCT freq FROM public_observations ORDER BY 1")]
     cls = {
-        "CL_FREQ": _codelist("CL_FREQ", names("Frecuencia", "Frequency"),
-                             [(f, *FREQ_NAMES.get(f, (f, f))) for f in sorted(set(freqs) | {"A", "Q", "M"})], agency),
-        "CL_MEASURE": _codelist("CL_MEASURE", names("Medidas", "Measures"),
-                                q("SELECT measure, name_es, name_en FROM measures ORDER BY 1"), agency),
-        "CL_UNIT": _codelist("CL_UNIT", names("Unidades", "Units"),
-                             q("SELECT unit, name_es, name_en FROM units ORDER BY 1"), agency),
-        "CL_AREA": _codelist("CL_AREA", names("Territorios (nomenclátor del atlas)", "Territories (atlas gazetteer)"),
-                             q("SELECT geo_code, name_es, name_en FROM territories ORDER BY 1"), agency,
-                             names("ISO 3166-1 alfa-3 para países, ISO 3166-2 para el nivel 1; _Z no aplica, "
-                                   "_X desconocido u otro, XXA apátrida",
-                                   "ISO 3166-1 alpha-3 for countries, ISO 3166-2 for admin-1; _Z not applicable, "
-                                   "_X unknown or other, XXA stateless")),
-        "CL_SEX": _codelist("CL_SEX", names("Sexo", "Sex"), q("SELECT sex, name_es, name_en FROM sexes ORDER BY 1"),
-                            agency),
-        "CL_AGE": _codelist("CL_AGE", names("Grupos de edad", "Age groups"),
-                            q("SELECT age, name_es, name_en FROM ages ORDER BY 1"), agency),
-        "CL_OBS_STATUS": _codelist("CL_OBS_STATUS", names("Estado de la observación", "Observation status"),
-                                   q("SELECT obs_status, name_es, name_en FROM obs_statuses ORDER BY 1"), agency),
+        "CL_FREQ": _codelist(
+            "CL_FREQ",
+            names("Frecuencia", "Frequency"),
+            [(f, *FREQ_NAMES.get(f, (f, f))) for f in sorted(set(freqs) | {"A", "Q", "M"})],
+            agency,
+        ),
+        "CL_MEASURE": _codelist(
+            "CL_MEASURE",
+            names("Medidas", "Measures"),
+            q("SELECT measure, name_es, name_en FROM measures ORDER BY 1"),
+            agency,
+        ),
+        "CL_UNIT": _codelist(
+            "CL_UNIT", names("Unidades", "Units"), q("SELECT unit, name_es, name_en FROM units ORDER BY 1"), agency
+        ),
+        "CL_AREA": _codelist(
+            "CL_AREA",
+            names("Territorios (nomenclátor del atlas)", "Territories (atlas gazetteer)"),
+            q("SELECT geo_code, name_es, name_en FROM territories ORDER BY 1"),
+            agency,
+            names(
+                "ISO 3166-1 alfa-3 para países, ISO 3166-2 para el nivel 1; _Z no aplica, "
+                "_X desconocido u otro, XXA apátrida",
+                "ISO 3166-1 alpha-3 for countries, ISO 3166-2 for admin-1; _Z not applicable, "
+                "_X unknown or other, XXA stateless",
+            ),
+        ),
+        "CL_SEX": _codelist(
+            "CL_SEX", names("Sexo", "Sex"), q("SELECT sex, name_es, name_en FROM sexes ORDER BY 1"), agency
+        ),
+        "CL_AGE": _codelist(
+            "CL_AGE",
+            names("Grupos de edad", "Age groups"),
+            q("SELECT age, name_es, name_en FROM ages ORDER BY 1"),
+            agency,
+        ),
+        "CL_OBS_STATUS": _codelist(
+            "CL_OBS_STATUS",
+            names("Estado de la observación", "Observation status"),
+            q("SELECT obs_status, name_es, name_en FROM obs_statuses ORDER BY 1"),
+            agency,
+        ),
     }
     dims = q("SELECT dimension_id, name_es, name_en FROM dimensions ORDER BY 1")
     codes = q("SELECT dimension_id, code, name_es, name_en FROM dimension_codes ORDER BY 1, 2")
@@ -179,20 +235,27 @@ def build_structure_model(con: duckdb.DuckDBPyConnection) -> StructureModel:
     # Dimensions that only published submissions name (their dim_N columns): territories use CL_AREA; any
     # other gets a codelist of the codes its data use, so that no dimension is ever left out of a key.
     known = {d for d, _, _ in dims}
-    extra = q(f"SELECT dimension_id, first(name_es), first(name_en) FROM ({dd_sql}) "
-              "GROUP BY 1 ORDER BY 1")
+    extra = q(f"SELECT dimension_id, first(name_es), first(name_en) FROM ({dd_sql}) GROUP BY 1 ORDER BY 1")
     for dim_id, es, en in extra:
         if dim_id in known or dim_id in TERRITORY_DIMENSIONS:
             continue
-        used = q(f"SELECT DISTINCT coalesce({_column_sql()}, '_Z') FROM public_observations o "
-                 f"JOIN ({dd_sql}) d USING (dataset_id) "
-                 "WHERE d.dimension_id = '" + dim_id.replace("'", "''") + "' ORDER BY 1")
-        cls[f"CL_{dim_id.upper()}"] = _codelist(f"CL_{dim_id.upper()}", names(es, en),
-                                                [(c, c, c) for (c,) in used], agency)
+        used = q(
+            f"SELECT DISTINCT coalesce({_column_sql()}, '_Z') FROM public_observations o "
+            f"JOIN ({dd_sql}) d USING (dataset_id) "
+            "WHERE d.dimension_id = '" + dim_id.replace("'", "''") + "' ORDER BY 1"
+        )
+        cls[f"CL_{dim_id.upper()}"] = _codelist(
+            f"CL_{dim_id.upper()}", names(es, en), [(c, c, c) for (c,) in used], agency
+        )
         dims.append((dim_id, es, en))
-    concepts = common.ConceptScheme(id="CS_PVIGM", name=names("Conceptos del Atlas PVIGM", "Atlas PVIGM concepts"),
-                                    maintainer=agency, version=ARTEFACT_VERSION, is_final=True,
-                                    is_external_reference=False)
+    concepts = common.ConceptScheme(
+        id="CS_PVIGM",
+        name=names("Conceptos del Atlas PVIGM", "Atlas PVIGM concepts"),
+        maintainer=agency,
+        version=ARTEFACT_VERSION,
+        is_final=True,
+        is_external_reference=False,
+    )
     for cid, (es, en) in CONCEPT_NAMES.items():
         concepts.append(common.Concept(id=cid, name=names(es, en)))
     for dim_id, es, en in dims:
@@ -204,27 +267,41 @@ def build_structure_model(con: duckdb.DuckDBPyConnection) -> StructureModel:
     return StructureModel(agency, cls, concepts, flows)
 
 
-def build_flows(con: duckdb.DuckDBPyConnection, agency: common.Agency, cls: dict[str, common.Codelist],
-                concepts: common.ConceptScheme, dd_sql: str = "SELECT * FROM dataset_dimensions"
-                ) -> dict[str, FlowInfo]:
+def build_flows(
+    con: duckdb.DuckDBPyConnection,
+    agency: common.Agency,
+    cls: dict[str, common.Codelist],
+    concepts: common.ConceptScheme,
+    dd_sql: str = "SELECT * FROM dataset_dimensions",
+) -> dict[str, FlowInfo]:
     """One dataflow and data structure per public dataset."""
     datasets = con.execute("SELECT * FROM public_datasets ORDER BY dataset_id").df()
-    dim_rows = con.execute(f'SELECT dataset_id, "column", dimension_id FROM ({dd_sql}) '
-                           'ORDER BY 1, 2').fetchall()
+    dim_rows = con.execute(f'SELECT dataset_id, "column", dimension_id FROM ({dd_sql}) ORDER BY 1, 2').fetchall()
     flows = {}
     for row in datasets.to_dict("records"):
         did = row["dataset_id"]
-        extra = tuple((d.upper(), col, TERRITORY_DIMENSIONS.get(d, f"CL_{d.upper()}")) for ds, col, d in dim_rows
-                      if ds == did and TERRITORY_DIMENSIONS.get(d, f"CL_{d.upper()}") in cls)
+        extra = tuple(
+            (d.upper(), col, TERRITORY_DIMENSIONS.get(d, f"CL_{d.upper()}"))
+            for ds, col, d in dim_rows
+            if ds == did and TERRITORY_DIMENSIONS.get(d, f"CL_{d.upper()}") in cls
+        )
         dimensions = COMMON_DIMENSIONS + extra
         dsd = build_dsd(flow_id(did), row, dimensions, agency, cls, concepts)
         flow = m.DataflowDefinition(
-            id=flow_id(did), name=names(row.get("title_es"), row.get("title_en")),
-            description=names(_describe(row, "es"), _describe(row, "en")), maintainer=agency,
-            version=ARTEFACT_VERSION, is_final=True, is_external_reference=False, structure=dsd,
-            annotations=[m.Annotation(id=key, type=key.upper(), text=str(row[key]))
-                         for key in ("licence", "licence_url", "attribution", "publisher", "retrieved", "revision")
-                         if present(row.get(key))])
+            id=flow_id(did),
+            name=names(row.get("title_es"), row.get("title_en")),
+            description=names(_describe(row, "es"), _describe(row, "en")),
+            maintainer=agency,
+            version=ARTEFACT_VERSION,
+            is_final=True,
+            is_external_reference=False,
+            structure=dsd,
+            annotations=[
+                m.Annotation(id=key, type=key.upper(), text=str(row[key]))
+                for key in ("licence", "licence_url", "attribution", "publisher", "retrieved", "revision")
+                if present(row.get(key))
+            ],
+        )
         flow.urn = sdmx.urn.make(flow)
         flows[flow.id] = FlowInfo(flow.id, did, dimensions, dsd, flow, row)
     return flows
@@ -235,26 +312,54 @@ def _describe(row: dict, lang: str) -> str:
     return " — ".join(str(p) for p in parts if present(p))
 
 
-def build_dsd(fid: str, row: dict, dimensions, agency: common.Agency, cls: dict[str, common.Codelist],
-              concepts: common.ConceptScheme) -> m.DataStructureDefinition:
+def build_dsd(
+    fid: str,
+    row: dict,
+    dimensions,
+    agency: common.Agency,
+    cls: dict[str, common.Codelist],
+    concepts: common.ConceptScheme,
+) -> m.DataStructureDefinition:
     """A data structure: the key dimensions, TIME_PERIOD, OBS_VALUE and the OBS_STATUS attribute."""
-    dsd = m.DataStructureDefinition(id=f"DSD_{fid}", name=names(f"Estructura de {row.get('title_es')}",
-                                                                 f"Structure of {row.get('title_en')}"),
-                                    maintainer=agency, version=ARTEFACT_VERSION, is_final=True,
-                                    is_external_reference=False)
-    dsd.dimensions.id, dsd.attributes.id, dsd.measures.id = "DimensionDescriptor", "AttributeDescriptor", \
-        "MeasureDescriptor"
+    dsd = m.DataStructureDefinition(
+        id=f"DSD_{fid}",
+        name=names(f"Estructura de {row.get('title_es')}", f"Structure of {row.get('title_en')}"),
+        maintainer=agency,
+        version=ARTEFACT_VERSION,
+        is_final=True,
+        is_external_reference=False,
+    )
+    dsd.dimensions.id, dsd.attributes.id, dsd.measures.id = (
+        "DimensionDescriptor",
+        "AttributeDescriptor",
+        "MeasureDescriptor",
+    )
     for order, (dim_id, _, cl_id) in enumerate(dimensions, start=1):
-        dsd.dimensions.append(m.Dimension(
-            id=dim_id, order=order, concept_identity=concepts[dim_id],
-            local_representation=common.Representation(enumerated=cls[cl_id])))
-    time_rep = common.Representation(non_enumerated=[common.Facet(value_type=common.FacetValueType.observationalTimePeriod)])
-    dsd.dimensions.append(m.TimeDimension(id=TIME, order=len(dimensions) + 1, concept_identity=concepts[TIME],
-                                          local_representation=time_rep))
+        dsd.dimensions.append(
+            m.Dimension(
+                id=dim_id,
+                order=order,
+                concept_identity=concepts[dim_id],
+                local_representation=common.Representation(enumerated=cls[cl_id]),
+            )
+        )
+    time_rep = common.Representation(
+        non_enumerated=[common.Facet(value_type=common.FacetValueType.observationalTimePeriod)]
+    )
+    dsd.dimensions.append(
+        m.TimeDimension(
+            id=TIME, order=len(dimensions) + 1, concept_identity=concepts[TIME], local_representation=time_rep
+        )
+    )
     dsd.measures.append(m.PrimaryMeasure(id=OBS_VALUE, concept_identity=concepts[OBS_VALUE]))
-    dsd.attributes.append(m.DataAttribute(
-        id=OBS_STATUS, concept_identity=concepts[OBS_STATUS], usage_status=common.UsageStatus.mandatory,
-        related_to=m.PrimaryMeasureRelationship(),
-        local_representation=common.Representation(enumerated=cls["CL_OBS_STATUS"])))
+    dsd.attributes.append(
+        m.DataAttribute(
+            id=OBS_STATUS,
+            concept_identity=concepts[OBS_STATUS],
+            usage_status=common.UsageStatus.mandatory,
+            related_to=m.PrimaryMeasureRelationship(),
+            local_representation=common.Representation(enumerated=cls["CL_OBS_STATUS"]),
+        )
+    )
     dsd.urn = sdmx.urn.make(dsd)
     return dsd

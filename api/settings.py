@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
-from common.yamlfile import load_yaml
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from common.yamlfile import load_yaml
 
 SETTINGS_PATH = Path(__file__).resolve().with_name("settings.yaml")
-ENV = {"keep_versions": "ATLAS_API_KEEP_VERSIONS", "rate_limit_per_minute": "ATLAS_API_RATE_LIMIT",
-       "max_observations": "ATLAS_API_MAX_OBSERVATIONS", "max_rows": "ATLAS_API_MAX_ROWS",
-       "response_cache_mb": "ATLAS_API_RESPONSE_CACHE_MB"}
+ENV = {
+    "keep_versions": "ATLAS_API_KEEP_VERSIONS",
+    "rate_limit_per_minute": "ATLAS_API_RATE_LIMIT",
+    "max_observations": "ATLAS_API_MAX_OBSERVATIONS",
+    "max_rows": "ATLAS_API_MAX_ROWS",
+    "response_cache_mb": "ATLAS_API_RESPONSE_CACHE_MB",
+}
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,9 @@ def load_settings(path: Path = SETTINGS_PATH, **overrides: int) -> Settings:
         try:
             values[name] = int(value)
         except (TypeError, ValueError):
-            raise ValueError(f"setting {name} must be a whole number, got {value!r} (from {path} or "
-                             f"${ENV.get(name, '')})") from None
+            raise ValueError(
+                f"setting {name} must be a whole number, got {value!r} (from {path} or ${ENV.get(name, '')})"
+            ) from None
         if values[name] < 0:
             raise ValueError(f"setting {name} must be >= 0, got {value!r}")
     return replace(Settings(), **values)

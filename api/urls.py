@@ -37,19 +37,40 @@ def _check_format(fmt: str) -> str:
     return fmt
 
 
-def indicator_url(indicator_id: str, level: str, period: str | None = None, country: str | None = None, *,
-                  fmt: str = "csv", lang: str | None = None, sex: str | None = None, partner: str | None = None,
-                  version: str | None = None, base: str | None = None) -> str:
+def indicator_url(
+    indicator_id: str,
+    level: str,
+    period: str | None = None,
+    country: str | None = None,
+    *,
+    fmt: str = "csv",
+    lang: str | None = None,
+    sex: str | None = None,
+    partner: str | None = None,
+    version: str | None = None,
+    base: str | None = None,
+) -> str:
     """The indicator as the map shows it: ``/api/v1/indicators/{id}?level=&period=&country=&format=``."""
     if not indicator_id or not level:
         raise ValueError(f"indicator_url needs an indicator id and a level, got {indicator_id!r}, {level!r}")
-    query = _query({"level": level, "period": period, "country": country, "sex": sex, "partner": partner,
-                    "lang": lang, "version": version, "format": _check_format(fmt)})
+    query = _query(
+        {
+            "level": level,
+            "period": period,
+            "country": country,
+            "sex": sex,
+            "partner": partner,
+            "lang": lang,
+            "version": version,
+            "format": _check_format(fmt),
+        }
+    )
     return f"{api_base_url(base)}/api/v1/indicators/{quote(indicator_id, safe='')}?{query}"
 
 
-def crosstab_url(query_string: str, *, fmt: str = "csv", lang: str | None = None, version: str | None = None,
-                 base: str | None = None) -> str:
+def crosstab_url(
+    query_string: str, *, fmt: str = "csv", lang: str | None = None, version: str | None = None, base: str | None = None
+) -> str:
     """The explorer's table from its own query string (``?`` optional): ``/api/v1/crosstab?<query>&format=``.
 
     ``format`` is always the one given here; ``lang`` and ``version`` replace the page's own
@@ -77,8 +98,7 @@ def dataset_url(dataset_id: str | None = None, *, fmt: str = "json", base: str |
 CITATION_STYLES = ("text", "bibtex", "csl-json")
 
 
-def citation_url(dataset_id: str, style: str = "bibtex", *, version: str | None = None,
-                 base: str | None = None) -> str:
+def citation_url(dataset_id: str, style: str = "bibtex", *, version: str | None = None, base: str | None = None) -> str:
     """A dataset's citation at a data version: ``text``, ``bibtex`` or ``csl-json``."""
     if style not in CITATION_STYLES:
         raise ValueError(f"style must be one of {CITATION_STYLES}, got {style!r}")

@@ -44,8 +44,10 @@ VERSION_FILE = "version.json"
 SUBMISSION_DIMENSIONS = "submission_dataset_dimensions"  # published/dataset_dimensions.parquet of the registry
 PUBLIC_TABLES = {"public_observations": "observations", "public_datasets": "datasets"}
 # Deterministic row order of the observation copy (also the order the SDMX service reads in).
-OBS_ORDER = "dataset_id, measure, unit, ref_area, counterpart_area, sex, age, dim_1, dim_2, dim_3, dim_4, dim_5, " \
-            "time_start, time_period"
+OBS_ORDER = (
+    "dataset_id, measure, unit, ref_area, counterpart_area, sex, age, dim_1, dim_2, dim_3, dim_4, dim_5, "
+    "time_start, time_period"
+)
 VERSION_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
@@ -67,8 +69,12 @@ class VersionInfo:
     tables: dict
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "version": self.version, "kept_at_utc": self.kept_at_utc,
-                "observations": self.tables.get("public_observations", 0)}
+        return {
+            "id": self.id,
+            "version": self.version,
+            "kept_at_utc": self.kept_at_utc,
+            "observations": self.tables.get("public_observations", 0),
+        }
 
 
 def versions_dir() -> Path:
@@ -93,8 +99,9 @@ def list_versions(root: Path | None = None) -> list[VersionInfo]:
     root = root or versions_dir()
     if not root.is_dir():
         return []
-    out = [read_info(d) for d in root.iterdir() if d.is_dir() and VERSION_ID.match(d.name)
-           and (d / VERSION_FILE).exists()]
+    out = [
+        read_info(d) for d in root.iterdir() if d.is_dir() and VERSION_ID.match(d.name) and (d / VERSION_FILE).exists()
+    ]
     return sorted(out, key=lambda v: (v.kept_at_utc, v.id))
 
 
@@ -114,9 +121,14 @@ def snapshot_store(store: Path | None = None, root: Path | None = None) -> Versi
         try:
             tables = _copy_tables(con, tmp)
             info = VersionInfo(vid, full, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), tables)
-            (tmp / VERSION_FILE).write_text(json.dumps(
-                {"id": vid, "version": full, "kept_at_utc": info.kept_at_utc, "tables": tables}, indent=1,
-                sort_keys=True), encoding="utf-8")
+            (tmp / VERSION_FILE).write_text(
+                json.dumps(
+                    {"id": vid, "version": full, "kept_at_utc": info.kept_at_utc, "tables": tables},
+                    indent=1,
+                    sort_keys=True,
+                ),
+                encoding="utf-8",
+            )
             try:
                 os.rename(tmp, target)
             except OSError:  # another process kept the same version first: theirs is identical
@@ -129,8 +141,12 @@ def snapshot_store(store: Path | None = None, root: Path | None = None) -> Versi
 
 def _copy_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
     """Write the public views and every other store table as Parquet; returns the row counts."""
-    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
-                                       "ORDER BY table_name").fetchall()]
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
+        ).fetchall()
+    ]
     sources = {view: view for view in PUBLIC_TABLES}
     sources.update({n: n for n in names if n not in PUBLIC_TABLES.values()})
     counts = {}
@@ -198,7 +214,7 @@ def open_version(directory: Path) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = false")
     for file in sorted(directory.glob("*.parquet")):
         literal = str(file).replace("'", "''")
-        con.execute(f'CREATE TABLE "{file.stem}" AS SELECT * FROM read_parquet(\'{literal}\')')
+        con.execute(f"CREATE TABLE \"{file.stem}\" AS SELECT * FROM read_parquet('{literal}')")
     con.execute("CREATE OR REPLACE MACRO us_fiscal_year(d) AS year(CAST(d AS DATE) + INTERVAL 3 MONTH)")
     return con
 
@@ -275,8 +291,11 @@ class VersionStore:
 def _file_fingerprint(path: Path) -> str:
     """Modification time, size and inode of a store file plus the published registry files."""
     parts = []
-    for f in (path, etl_store.registry_dir() / "published" / "observations.parquet",
-              etl_store.registry_dir() / "published" / "datasets.parquet"):
+    for f in (
+        path,
+        etl_store.registry_dir() / "published" / "observations.parquet",
+        etl_store.registry_dir() / "published" / "datasets.parquet",
+    ):
         try:
             st = f.stat()
             parts.append(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")

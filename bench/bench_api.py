@@ -36,13 +36,25 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = [  # (name, path, requests with 1 client, requests with 20 clients)
     ("typical data, SDMX-ML generic", "/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....", 100, 400),
-    ("typical data, SDMX-JSON", "/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?format=jsondata",
-     100, 400),
+    (
+        "typical data, SDMX-JSON",
+        "/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?format=jsondata",
+        100,
+        400,
+    ),
     ("indicator, JSON API", "/api/v1/indicators/immigrant_share?level=country&period=2024&country=GTM", 50, 200),
-    ("large data, SDMX-CSV (10k obs)",
-     "/sdmx/v2.1/data/CBP_SOUTHWEST_ENCOUNTERS?startPeriod=2022-10&endPeriod=2024-09&format=csvdata", 10, 40),
-    ("large data, SDMX-ML generic (10k obs)",
-     "/sdmx/v2.1/data/CBP_SOUTHWEST_ENCOUNTERS?startPeriod=2022-10&endPeriod=2024-09", 5, 20),
+    (
+        "large data, SDMX-CSV (10k obs)",
+        "/sdmx/v2.1/data/CBP_SOUTHWEST_ENCOUNTERS?startPeriod=2022-10&endPeriod=2024-09&format=csvdata",
+        10,
+        40,
+    ),
+    (
+        "large data, SDMX-ML generic (10k obs)",
+        "/sdmx/v2.1/data/CBP_SOUTHWEST_ENCOUNTERS?startPeriod=2022-10&endPeriod=2024-09",
+        5,
+        20,
+    ),
     ("structure, DSD + codelists", "/sdmx/v2.1/datastructure/PVIGM/DSD_UNDESA_IMS2024/1.0?references=all", 100, 400),
 ]
 
@@ -55,10 +67,15 @@ def free_port() -> int:
 
 def start_server(workers: int, versions: str, cache: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "ATLAS_API_RATE_LIMIT": "0", "ATLAS_API_VERSIONS": versions,
-           "ATLAS_API_RESPONSE_CACHE_MB": "64" if cache else "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port), "--workers", str(workers)], cwd=ROOT,
-                            env=env)
+    env = {
+        **os.environ,
+        "ATLAS_API_RATE_LIMIT": "0",
+        "ATLAS_API_VERSIONS": versions,
+        "ATLAS_API_RESPONSE_CACHE_MB": "64" if cache else "0",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api", "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=env
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -97,30 +114,44 @@ def run(base: str, path: str, clients: int, total: int) -> dict:
     wall = time.perf_counter() - started
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
-    return {"rps": total / wall, "p50": statistics.median(latencies) * 1000, "p95": p95 * 1000,
-            "errors": errors[0], "bytes": sizes[0]}
+    return {
+        "rps": total / wall,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": p95 * 1000,
+        "errors": errors[0],
+        "bytes": sizes[0],
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
-    parser.add_argument("--cache", action="store_true",
-                        help="keep the response cache on (default off: every request computes its answer)")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="keep the response cache on (default off: every request computes its answer)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as versions:
         proc, base = start_server(args.workers, versions, args.cache)
         try:
-            print(f"API service at {base}, {args.workers} worker(s), response cache {'on' if args.cache else 'off'}, "
-                  f"{os.cpu_count()} CPU cores; "
-                  f"data version {requests.get(base + '/health').json()['data_version']}")
-            print(f"{'scenario':42} {'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-                  f"{'errors':>6} {'bytes':>9}")
+            print(
+                f"API service at {base}, {args.workers} worker(s), response cache {'on' if args.cache else 'off'}, "
+                f"{os.cpu_count()} CPU cores; "
+                f"data version {requests.get(base + '/health').json()['data_version']}"
+            )
+            print(
+                f"{'scenario':42} {'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+                f"{'errors':>6} {'bytes':>9}"
+            )
             for name, path, n1, n20 in SCENARIOS:
                 requests.get(base + path, timeout=120)  # warm: version copy opened, structures built
                 for clients, total in ((1, n1), (20, n20)):
                     f = run(base, path, clients, total)
-                    print(f"{name:42} {clients:>7} {total:>8} {f['rps']:>8.1f} {f['p50']:>8.1f} {f['p95']:>8.1f} "
-                          f"{f['errors']:>6} {f['bytes']:>9,}")
+                    print(
+                        f"{name:42} {clients:>7} {total:>8} {f['rps']:>8.1f} {f['p50']:>8.1f} {f['p95']:>8.1f} "
+                        f"{f['errors']:>6} {f['bytes']:>9,}"
+                    )
             print("budget: an API data query, p95 < 200 ms with 20 concurrent clients (typical data query rows)")
         finally:
             proc.terminate()

@@ -84,13 +84,19 @@ def time_runs(fn, runs: int = RUNS) -> tuple[float, object]:
 
 def time_engine(con: duckdb.DuckDBPyConnection, catalogue) -> dict[str, object]:
     """(a): nationality × month × port over every record through ``compute_cells``, without and with totals."""
-    three = build_spec(["movements"], ["nationality", "time_period"], ["port"], source=SOURCE, granularity="month",
-                       totals="none")
+    three = build_spec(
+        ["movements"], ["nationality", "time_period"], ["port"], source=SOURCE, granularity="month", totals="none"
+    )
     duck, cells = time_runs(lambda: compute_cells(con, three, catalogue, 10**8))
     with_totals = QuerySpec(**{**three.__dict__, "totals": "totals"})
     duck_totals, cells_totals = time_runs(lambda: compute_cells(con, with_totals, catalogue, 10**8))
-    return {"spec": with_totals, "time": duck, "cells": cells, "time_totals": duck_totals,
-            "cells_totals": len(cells_totals)}
+    return {
+        "spec": with_totals,
+        "time": duck,
+        "cells": cells,
+        "time_totals": duck_totals,
+        "cells_totals": len(cells_totals),
+    }
 
 
 def largest_page_specs(con: duckdb.DuckDBPyConnection, catalogue) -> list[tuple[str, QuerySpec]]:
@@ -98,18 +104,37 @@ def largest_page_specs(con: duckdb.DuckDBPyConnection, catalogue) -> list[tuple[
     quarter of that year, its busiest month (largest first)."""
     country, year = con.execute(
         f"SELECT country, max({MONTH_KEY} // 100) FROM {quote(catalogue.table)} GROUP BY country "
-        "ORDER BY count(*) DESC, country LIMIT 1").fetchone()
-    months = dict(con.execute(f"SELECT {MONTH_KEY} % 100, count(*) FROM {quote(catalogue.table)} "
-                              f"WHERE country = $c AND {MONTH_KEY} // 100 = $y GROUP BY 1",
-                              {"c": country, "y": year}).fetchall())
+        "ORDER BY count(*) DESC, country LIMIT 1"
+    ).fetchone()
+    months = dict(
+        con.execute(
+            f"SELECT {MONTH_KEY} % 100, count(*) FROM {quote(catalogue.table)} "
+            f"WHERE country = $c AND {MONTH_KEY} // 100 = $y GROUP BY 1",
+            {"c": country, "y": year},
+        ).fetchall()
+    )
     quarter = max(range(1, 5), key=lambda q: (sum(months.get(m, 0) for m in range(3 * q - 2, 3 * q + 1)), -q))
     month = max(sorted(months), key=lambda m: months[m])
-    periods = [(f"{country} {year}", list(range(1, 13))), (f"{country} {year}-Q{quarter}",
-                                                          list(range(3 * quarter - 2, 3 * quarter + 1))),
-               (f"{country} {year}-{month:02d}", [month])]
-    return [(label, build_spec(["movements"], ["nationality", "time_period"], ["port"],
-                               {"country": [country], "time_period": [f"{year}-{m:02d}" for m in ms]},
-                               source=SOURCE, granularity="month", totals="totals")) for label, ms in periods]
+    periods = [
+        (f"{country} {year}", list(range(1, 13))),
+        (f"{country} {year}-Q{quarter}", list(range(3 * quarter - 2, 3 * quarter + 1))),
+        (f"{country} {year}-{month:02d}", [month]),
+    ]
+    return [
+        (
+            label,
+            build_spec(
+                ["movements"],
+                ["nationality", "time_period"],
+                ["port"],
+                {"country": [country], "time_period": [f"{year}-{m:02d}" for m in ms]},
+                source=SOURCE,
+                granularity="month",
+                totals="totals",
+            ),
+        )
+        for label, ms in periods
+    ]
 
 
 def time_full_path(con: duckdb.DuckDBPyConnection, catalogue, spec: QuerySpec) -> dict[str, object]:
@@ -118,11 +143,18 @@ def time_full_path(con: duckdb.DuckDBPyConnection, catalogue, spec: QuerySpec) -
     whole, result = time_runs(lambda: run_crosstab(con, spec), runs=3)
     t_choices, choices = time_runs(lambda: load_filter_choices(con, spec, catalogue), runs=3)
     t_cells, tidy = time_runs(lambda: compute_cells(con, spec, catalogue, settings.max_cells), runs=3)
-    t_complement, protect = time_runs(lambda: compute_complement_mask(con, spec, catalogue, tidy, choices,
-                                                                      settings.threshold, 10**6), runs=3)
+    t_complement, protect = time_runs(
+        lambda: compute_complement_mask(con, spec, catalogue, tidy, choices, settings.threshold, 10**6), runs=3
+    )
     t_suppression, _ = time_runs(lambda: apply_disclosure_control(tidy, spec.dims, settings, "n", protect), runs=3)
-    return {"whole": whole, "result": result, "choices": t_choices, "cells": t_cells, "complement": t_complement,
-            "suppression": t_suppression}
+    return {
+        "whole": whole,
+        "result": result,
+        "choices": t_choices,
+        "cells": t_cells,
+        "complement": t_complement,
+        "suppression": t_suppression,
+    }
 
 
 def time_pandas(parquet: Path) -> dict[str, object]:
@@ -148,23 +180,30 @@ def main(argv: list[str] | None = None) -> int:
     parquet, store = build_bench_store(args.dir, args.records)
     con = duckdb.connect(str(store), read_only=True)
     catalogue = load_catalogue(con, SOURCE)
-    print(f"records: {args.records:,} SYNTHETIC entry/exit records ({parquet.name}); confidential: "
-          f"{catalogue.is_confidential(['movements'])}; machine: {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.2f} at start (a shared machine: figures rise with the load)")
+    print(
+        f"records: {args.records:,} SYNTHETIC entry/exit records ({parquet.name}); confidential: "
+        f"{catalogue.is_confidential(['movements'])}; machine: {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.2f} at start (a shared machine: figures rise with the load)"
+    )
 
     engine = time_engine(con, catalogue)
-    print(f"(a) engine only (compute_cells: SQL in DuckDB + fetch; no validation, labels or disclosure control), "
-          f"nationality × month × port over all records: {engine['time']:.3f} s median of {RUNS} warm runs "
-          f"({len(engine['cells']):,} cells); with row and column totals (GROUPING SETS): "
-          f"{engine['time_totals']:.3f} s ({engine['cells_totals']:,} cells)")
+    print(
+        f"(a) engine only (compute_cells: SQL in DuckDB + fetch; no validation, labels or disclosure control), "
+        f"nationality × month × port over all records: {engine['time']:.3f} s median of {RUNS} warm runs "
+        f"({len(engine['cells']):,} cells); with row and column totals (GROUPING SETS): "
+        f"{engine['time_totals']:.3f} s ({engine['cells_totals']:,} cells)"
+    )
 
     try:
         run_crosstab(con, engine["spec"])
         print("(b) explorer full path (run_crosstab), the same query: accepted")
     except CrosstabError as err:
-        print(f"(b) explorer full path (run_crosstab), the same query with totals: REFUSED ({', '.join(err.keys)}): "
-              f"{err.message('en')} (a confidential source: disclosure control takes at most max_cells = "
-              f"{load_disclosure_settings().max_cells:,} cells, etl/crosstab/disclosure.yaml; the page has the same limit)")
+        print(
+            f"(b) explorer full path (run_crosstab), the same query with totals: REFUSED ({', '.join(err.keys)}): "
+            f"{err.message('en')} (a confidential source: disclosure control takes at most max_cells = "
+            f"{load_disclosure_settings().max_cells:,} cells, etl/crosstab/disclosure.yaml; "
+            "the page has the same limit)"
+        )
     full = None
     for label, spec in largest_page_specs(con, catalogue):
         try:
@@ -173,30 +212,42 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {label}: refused ({err.message('en')})")
             continue
         result = full["result"]
-        print(f"    largest table the page accepts, {label}, nationality × month × port with totals, end to end "
-              f"(validation, labels, disclosure control): {full['whole']:.3f} s median of 3 "
-              f"({len(result.tidy):,} cells; {result.disclosure.primary} primary, {result.disclosure.complement} "
-              f"complement, {result.disclosure.secondary} secondary suppressions)")
-        print(f"    its steps (median of 3 each): filter codes {full['choices']:.3f} s, "
-              f"cells (SQL) {full['cells']:.3f} s, complement check (SQL, one scan of every record) "
-              f"{full['complement']:.3f} s, primary, complement and secondary suppression with the audit "
-              f"(linear programmes) {full['suppression']:.3f} s")
+        print(
+            f"    largest table the page accepts, {label}, nationality × month × port with totals, end to end "
+            f"(validation, labels, disclosure control): {full['whole']:.3f} s median of 3 "
+            f"({len(result.tidy):,} cells; {result.disclosure.primary} primary, {result.disclosure.complement} "
+            f"complement, {result.disclosure.secondary} secondary suppressions)"
+        )
+        print(
+            f"    its steps (median of 3 each): filter codes {full['choices']:.3f} s, "
+            f"cells (SQL) {full['cells']:.3f} s, complement check (SQL, one scan of every record) "
+            f"{full['complement']:.3f} s, primary, complement and secondary suppression with the audit "
+            f"(linear programmes) {full['suppression']:.3f} s"
+        )
         break
 
     plain = time_pandas(parquet)
     cells = engine["cells"]
     same = len(plain["counts"]) == len(cells) and int(plain["counts"].sum()) == int(cells["n"].sum())
-    print(f"(c) the same count in plain pandas (frame in memory): {plain['time']:.3f} s ({len(plain['counts']):,} "
-          f"cells; {'same cells and total as (a)' if same else 'DIFFERENT result from (a)'}); reading the frame took "
-          f"{plain['load']:.1f} s")
+    print(
+        f"(c) the same count in plain pandas (frame in memory): {plain['time']:.3f} s ({len(plain['counts']):,} "
+        f"cells; {'same cells and total as (a)' if same else 'DIFFERENT result from (a)'}); reading the frame took "
+        f"{plain['load']:.1f} s"
+    )
 
-    print(f"budget {BUDGET_S:.1f} s (DESIGN.md: a cross-tabulation over 10 million records); load average "
-          f"{os.getloadavg()[0]:.2f} at the end:")
-    print(f"  (a) engine only, nationality × month × port over all records: {engine['time']:.3f} s -> "
-          f"{_verdict(engine['time'])}")
+    print(
+        f"budget {BUDGET_S:.1f} s (DESIGN.md: a cross-tabulation over 10 million records); load average "
+        f"{os.getloadavg()[0]:.2f} at the end:"
+    )
+    print(
+        f"  (a) engine only, nationality × month × port over all records: {engine['time']:.3f} s -> "
+        f"{_verdict(engine['time'])}"
+    )
     if full is not None:
-        print(f"  (b) explorer full path with disclosure control, largest table the page accepts: "
-              f"{full['whole']:.3f} s -> {_verdict(full['whole'])}")
+        print(
+            f"  (b) explorer full path with disclosure control, largest table the page accepts: "
+            f"{full['whole']:.3f} s -> {_verdict(full['whole'])}"
+        )
     con.close()
     return 0
 

@@ -38,13 +38,34 @@ def _port() -> int:
 def _serve(log: Path, prewarm: bool = False) -> tuple[subprocess.Popen, str]:
     port = _port()
     env = {**os.environ, "ATLAS_TIMING_LOG": str(log)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--server.scriptHealthCheckEnabled", str(prewarm).lower()],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.scriptHealthCheckEnabled",
+            str(prewarm).lower(),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     if prewarm:  # what `make run` does before the first visitor
-        subprocess.run([sys.executable, "-m", "atlas.core.prewarm", "--port", str(port)], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "atlas.core.prewarm", "--port", str(port)],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -83,7 +104,7 @@ def _first_load(browser, tmp: Path, page: str, via_home: bool = False, prewarm: 
         count = len(_runs(log, page)) + 1
         _visit(browser, url, log, page, count)
         _visit(browser, url, log, page, count + 1)
-        runs = _runs(log, page)[count - 1:]
+        runs = _runs(log, page)[count - 1 :]
         return runs[0], runs[1] if len(runs) > 1 else float("nan")
     finally:
         proc.terminate()
@@ -93,8 +114,10 @@ def _first_load(browser, tmp: Path, page: str, via_home: bool = False, prewarm: 
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    print(f"{'page':<10} {'cold server (ms)':>17} {'after home (ms)':>16} {'make run (ms)':>14} "
-          f"{'second visit (ms)':>18}  budget {BUDGET_MS} ms")
+    print(
+        f"{'page':<10} {'cold server (ms)':>17} {'after home (ms)':>16} {'make run (ms)':>14} "
+        f"{'second visit (ms)':>18}  budget {BUDGET_MS} ms"
+    )
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for page in PAGES:

@@ -33,8 +33,10 @@ CASES = [  # (label, query)
     ("UN DESA 2024 stocks, default top 25", {"view": "undesa_ims2024", "period": "2024", "top": "25"}),
     ("UN DESA 2024 stocks, all flows of the year", {"view": "undesa_ims2024", "period": "2024", "top": "all"}),
     ("CBP encounters FY2023, default top 25", {"view": "cbp_encounters", "unit": "year", "period": "FY2023"}),
-    ("Darién transit 2023, all flows of the year", {"view": "darien_transit", "unit": "year", "period": "2023",
-                                                    "top": "all"}),
+    (
+        "Darién transit 2023, all flows of the year",
+        {"view": "darien_transit", "unit": "year", "period": "2023", "top": "all"},
+    ),
 ]
 
 
@@ -53,8 +55,13 @@ def measure_page(query: dict[str, str]) -> tuple[int, int, float, float, float]:
         times.append((time.perf_counter() - started) * 1000)
     spec = json.loads(deck_json(at))
     arcs = next(len(layer["data"]) for layer in spec["layers"] if layer["id"] == "flows")
-    return len(deck_json(at).encode("utf-8")), arcs, first, statistics.median(times), \
-        statistics.quantiles(times, n=10)[-1]
+    return (
+        len(deck_json(at).encode("utf-8")),
+        arcs,
+        first,
+        statistics.median(times),
+        statistics.quantiles(times, n=10)[-1],
+    )
 
 
 def measure_year_switch(view: str, periods: tuple[str, str]) -> float:
@@ -99,13 +106,17 @@ def main() -> None:
         kb = size / 1000
         size_verdict = "within" if kb <= BUDGET_KB else "OVER"
         time_verdict = "within" if median <= BUDGET_MS else "OVER"
-        print(f"  {label}: {arcs} arcs, deck JSON {kb:.1f} KB ({size_verdict} {BUDGET_KB} KB); first run "
-              f"{first:.2f} s; rerun median {median:.0f} ms ({time_verdict} {BUDGET_MS} ms), p90 {p90:.0f} ms")
+        print(
+            f"  {label}: {arcs} arcs, deck JSON {kb:.1f} KB ({size_verdict} {BUDGET_KB} KB); first run "
+            f"{first:.2f} s; rerun median {median:.0f} ms ({time_verdict} {BUDGET_MS} ms), p90 {p90:.0f} ms"
+        )
     switch = measure_year_switch("undesa_ims2024", ("2020", "2024"))
     print(f"  changing the year (2020 <-> 2024, both cached), rerun median: {switch:.0f} ms")
     seconds, all_bytes, top_bytes = measure_cold_build("undesa_ims2024", "2024")
-    print(f"cold build of one year's map (UN DESA 2024, no cache): {seconds * 1000:.0f} ms; "
-          f"deck JSON all flows {all_bytes / 1000:.1f} KB, top 25 {top_bytes / 1000:.1f} KB")
+    print(
+        f"cold build of one year's map (UN DESA 2024, no cache): {seconds * 1000:.0f} ms; "
+        f"deck JSON all flows {all_bytes / 1000:.1f} KB, top 25 {top_bytes / 1000:.1f} KB"
+    )
 
 
 if __name__ == "__main__":

@@ -92,19 +92,30 @@ def serve_one(path: str, lift_zip_limits: bool) -> None:
     from etl.submissions.limits import load_limits
     from etl.submissions.worker import validate_isolated
 
-    limits = load_limits(xlsx_uncompressed_bytes=10**13, xlsx_compression_ratio=10**7) if lift_zip_limits \
-        else load_limits()
+    limits = (
+        load_limits(xlsx_uncompressed_bytes=10**13, xlsx_compression_ratio=10**7) if lift_zip_limits else load_limits()
+    )
     data = Path(path).read_bytes()
     stages = []
     t = time.perf_counter()
-    v = validate_isolated(data, Path(path).name, "GTM", progress=lambda s, f: stages.append(s), keep_rows=False,
-                          limits=limits)
+    v = validate_isolated(
+        data, Path(path).name, "GTM", progress=lambda s, f: stages.append(s), keep_rows=False, limits=limits
+    )
     elapsed = time.perf_counter() - t
     errors = sorted({p.code for p in v.report.problems if p.severity == "error"})
-    print(json.dumps({
-        "seconds": elapsed, "server_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        "rows": v.report.rows, "valid": v.valid, "errors": errors, "stages": stages}))
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "server_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                "rows": v.report.rows,
+                "valid": v.valid,
+                "errors": errors,
+                "stages": stages,
+            }
+        )
+    )
 
 
 def main() -> int:
@@ -123,9 +134,11 @@ def main() -> int:
     cache = Path(tempfile.gettempdir()) / "atlas-bench-hardening"
     cache.mkdir(exist_ok=True)
     print("SYNTHETIC hostile uploads, validated as the Submit page does (etl.submissions.worker.validate_isolated)")
-    print(f"limits: upload {limits.upload_bytes / 1e6:.0f} MB, "
-          f"worker memory {limits.worker_memory_bytes / 1e9:.1f} GB, "
-          f"worker timeout {limits.worker_timeout_seconds:.0f} s; server ceiling {args.ceiling_mb:.0f} MB")
+    print(
+        f"limits: upload {limits.upload_bytes / 1e6:.0f} MB, "
+        f"worker memory {limits.worker_memory_bytes / 1e9:.1f} GB, "
+        f"worker timeout {limits.worker_timeout_seconds:.0f} s; server ceiling {args.ceiling_mb:.0f} MB"
+    )
     with tempfile.TemporaryDirectory(prefix="atlas-bench-hardening-") as tmp:
         files = build_files(Path(tmp), cache, args.xlsx_rows)
         print(f"\n{'case':<26} {'time':>8} {'server peak':>12} {'worker peak':>12}  outcome")
@@ -133,15 +146,23 @@ def main() -> int:
         cases = [(name, path, []) for name, path in files.items()]
         cases.insert(1, ("zip bomb, ZIP checks off", files["zip bomb 5 MB (XLSX)"], ["--lift-zip-limits"]))
         for name, path, extra in cases:
-            out = subprocess.run([sys.executable, __file__, "--serve", str(path), *extra], capture_output=True,
-                                 text=True, cwd=ROOT, check=False)
+            out = subprocess.run(
+                [sys.executable, __file__, "--serve", str(path), *extra],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                check=False,
+            )
             if out.returncode != 0:
                 print(f"{name:<26} FAILED: {out.stderr.strip().splitlines()[-1:]}")
                 over = True
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            outcome = ("valid, " if r["valid"] else "") + (", ".join(r["errors"]) or "no error") + \
-                f" ({r['rows']:,} rows read)"
+            outcome = (
+                ("valid, " if r["valid"] else "")
+                + (", ".join(r["errors"]) or "no error")
+                + f" ({r['rows']:,} rows read)"
+            )
             worker = f"{r['worker_peak_mb']:,.0f} MB" if r["worker_peak_mb"] > 1 else "no worker"
             print(f"{name:<26} {r['seconds']:>7.2f}s {r['server_peak_mb']:>9,.0f} MB {worker:>12}  {outcome}")
             over |= r["server_peak_mb"] > args.ceiling_mb

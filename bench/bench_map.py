@@ -64,8 +64,10 @@ def time_changes(at: AppTest, change, values: list) -> list[float]:
 def report(label: str, times: list[float]) -> None:
     median = statistics.median(times)
     verdict = "within" if median <= BUDGET_MS else "OVER"
-    print(f"{label}: median {median:.1f} ms, p90 {sorted(times)[int(0.9 * len(times))]:.1f} ms over {len(times)} "
-          f"reruns ({verdict} the {BUDGET_MS} ms budget)")
+    print(
+        f"{label}: median {median:.1f} ms, p90 {sorted(times)[int(0.9 * len(times))]:.1f} ms over {len(times)} "
+        f"reruns ({verdict} the {BUDGET_MS} ms budget)"
+    )
 
 
 def set_indicator(at, value):
@@ -111,12 +113,17 @@ def main() -> None:
         at.run()
         times.append((time.perf_counter() - started) * 1000)
     report("\nregion, countries | change year to a year not shown before (view, classes and deck built)", times)
-    kb = max(deck_kb(open_map(lang=lang, indicator=i, level="admin1")) for lang in ("es", "en")
-             for i in [i for i, ind in cat.indicators.items() if "admin1" in ind.levels])
+    kb = max(
+        deck_kb(open_map(lang=lang, indicator=i, level="admin1"))
+        for lang in ("es", "en")
+        for i in [i for i, ind in cat.indicators.items() if "admin1" in ind.levels]
+    )
     print(f"\nlargest region admin-1 deck over every admin-1 indicator and both languages: {kb:.1f} KB")
     for code in ("BLZ", "CRI", "GTM", "GUY", "HND", "JAM", "LCA", "MEX", "NIC", "PAN", "SLV", "SUR"):
-        print(f"deck JSON, country view {code} (dead and missing migrants): "
-              f"{deck_kb(open_map(lang='es', indicator='dead_missing', country=code)):.1f} KB")
+        print(
+            f"deck JSON, country view {code} (dead and missing migrants): "
+            f"{deck_kb(open_map(lang='es', indicator='dead_missing', country=code)):.1f} KB"
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         pub, build_s = timed(lambda: build_bulletin("GTM", args.year, "es"))
         pdf, render_s = timed(lambda: render_pdf(pub))
-        print(f"one bulletin, first in the process (GTM es {args.year}): build {build_s:.2f} s + PDF {render_s:.2f} s"
-              f" = {build_s + render_s:.2f} s, {len(pdf) / 1024:.0f} KB, {len(pub.sections)} sections")
+        print(
+            f"one bulletin, first in the process (GTM es {args.year}): build {build_s:.2f} s + PDF {render_s:.2f} s"
+            f" = {build_s + render_s:.2f} s, {len(pdf) / 1024:.0f} KB, {len(pub.sections)} sections"
+        )
         rows = []
         started = time.perf_counter()
         for area in bulletin_areas():
@@ -57,18 +59,24 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((area, lang, build_s + render_s, len(pdf), render_s, cpu + CPU[0]))
         total = time.perf_counter() - started
         for area, lang, seconds, size, render_s, cpu in rows:
-            print(f"  {area:6} {lang}  {seconds:5.2f} s wall, {cpu:5.2f} s CPU (PDF {render_s:.2f} s)  "
-                  f"{size / 1024:6.0f} KB")
+            print(
+                f"  {area:6} {lang}  {seconds:5.2f} s wall, {cpu:5.2f} s CPU (PDF {render_s:.2f} s)  "
+                f"{size / 1024:6.0f} KB"
+            )
         times = [r[2] for r in rows]
         cpus = [r[5] for r in rows]
         sizes = [r[3] for r in rows]
-        print(f"all {len(rows)} bulletins: {total:.1f} s wall, {sum(cpus):.1f} s CPU; per bulletin median "
-              f"{statistics.median(times):.2f} s wall ({statistics.median(cpus):.2f} s CPU), "
-              f"max {max(times):.2f} s; sizes median {statistics.median(sizes) / 1024:.0f} KB, "
-              f"max {max(sizes) / 1024:.0f} KB, total {sum(sizes) / 1e6:.1f} MB")
+        print(
+            f"all {len(rows)} bulletins: {total:.1f} s wall, {sum(cpus):.1f} s CPU; per bulletin median "
+            f"{statistics.median(times):.2f} s wall ({statistics.median(cpus):.2f} s CPU), "
+            f"max {max(times):.2f} s; sizes median {statistics.median(sizes) / 1024:.0f} KB, "
+            f"max {max(sizes) / 1024:.0f} KB, total {sum(sizes) / 1e6:.1f} MB"
+        )
         image, seconds = timed(lambda: build_factsheet("PAN", args.year, "en"))
-        print(f"fact sheet PAN en: {seconds:.2f} s, {len(image.data) / 1024:.0f} KB PNG "
-              f"{image.width_px}x{image.height_px}")
+        print(
+            f"fact sheet PAN en: {seconds:.2f} s, {len(image.data) / 1024:.0f} KB PNG "
+            f"{image.width_px}x{image.height_px}"
+        )
         article, seconds = timed(lambda: build_article("darien-2021-2024", "es"))
         pdf, render_s = timed(lambda: render_pdf(article))
         print(f"article darien-2021-2024 es: build {seconds:.2f} s + PDF {render_s:.2f} s, {len(pdf) / 1024:.0f} KB")

@@ -26,8 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENT = Path(__file__).resolve().with_name("streamlit_load_client.py")
 CONFIGS = {
     "atlas config (postScriptGC off, no watcher)": {},
-    "Streamlit defaults (postScriptGC on, watcher on)": {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true",
-                                                        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "auto"},
+    "Streamlit defaults (postScriptGC on, watcher on)": {
+        "STREAMLIT_RUNNER_POST_SCRIPT_GC": "true",
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "auto",
+    },
 }
 
 
@@ -52,28 +54,76 @@ def _wait_health(port: int, seconds: float = 120) -> None:
 def run(label: str, env_over: dict[str, str], levels: str, steps: int) -> list[dict]:
     port = _free_port()
     env = {**os.environ, **env_over}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless",
-                               "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-                               "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_health(port)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "load.json"
-            subprocess.run([sys.executable, str(CLIENT), "--port", str(port), "--pid", str(server.pid),
-                            "--levels", levels, "--steps", str(steps), "--page", "map", "--query", "lang=en",
-                            "--indicators", "immigrant_share,immigrant_stock,population", "--app-root", str(ROOT),
-                            "--out", str(out)], cwd=ROOT, check=True, timeout=3600, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(CLIENT),
+                    "--port",
+                    str(port),
+                    "--pid",
+                    str(server.pid),
+                    "--levels",
+                    levels,
+                    "--steps",
+                    str(steps),
+                    "--page",
+                    "map",
+                    "--query",
+                    "lang=en",
+                    "--indicators",
+                    "immigrant_share,immigrant_stock,population",
+                    "--app-root",
+                    str(ROOT),
+                    "--out",
+                    str(out),
+                ],
+                cwd=ROOT,
+                check=True,
+                timeout=3600,
+                stdout=subprocess.DEVNULL,
+            )
             result = json.loads(out.read_text())
     finally:
         server.terminate()
         server.wait(timeout=30)
     rows = []
     for level in result["levels"]:
-        rows.append({"config": label, "visitors": level["n_users"],
-                     "p50": level["latency_ms"]["p50"], "p95": level["latency_ms"]["p95"],
-                     "per_s": level["throughput_interactions_per_s"], "rss_peak_mb": level["rss_kb"]["peak"] / 1024,
-                     "errors": level.get("errors", 0)})
+        rows.append(
+            {
+                "config": label,
+                "visitors": level["n_users"],
+                "p50": level["latency_ms"]["p50"],
+                "p95": level["latency_ms"]["p95"],
+                "per_s": level["throughput_interactions_per_s"],
+                "rss_peak_mb": level["rss_kb"]["peak"] / 1024,
+                "errors": level.get("errors", 0),
+            }
+        )
     return rows
 
 
@@ -85,8 +135,11 @@ def main() -> int:
     print(f"{'configuration':52} {'visitors':>8} {'p50 ms':>8} {'p95 ms':>8} {'changes/s':>10} {'peak MB':>8} errors")
     for label, env_over in CONFIGS.items():
         for r in run(label, env_over, args.levels, args.steps):
-            print(f"{r['config']:52} {r['visitors']!s:>8} {r['p50'] or 0:8.0f} {r['p95'] or 0:8.0f} "
-                  f"{r['per_s'] or 0:10.2f} {r['rss_peak_mb']:8.0f} {r['errors']}", flush=True)
+            print(
+                f"{r['config']:52} {r['visitors']!s:>8} {r['p50'] or 0:8.0f} {r['p95'] or 0:8.0f} "
+                f"{r['per_s'] or 0:10.2f} {r['rss_peak_mb']:8.0f} {r['errors']}",
+                flush=True,
+            )
     return 0
 
 

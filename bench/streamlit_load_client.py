@@ -13,14 +13,25 @@ writes back). Per level: server RSS (ps) sampled every 0.25 s, server CPU second
 Usage: python perf_stload.py --port 8621 --pid PID --levels 1,5,10,20,40 --out result.json [--assets assets.json]
 Only talks to 127.0.0.1. Bounded: every wait has a timeout, every loop a count.
 """
+
 from __future__ import annotations
 
-import argparse, asyncio, json, os, random, resource, statistics, subprocess, threading, time, urllib.parse
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import threading
+import time
+import urllib.parse
 
-from websockets.asyncio.client import connect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
 
 HOST = "127.0.0.1"
 RUN_TIMEOUT_S = 180
@@ -44,9 +55,9 @@ class User:
     def __init__(self, port: int, uid: int, rng: random.Random, page: str, query: str):
         self.port, self.uid, self.rng, self.page = port, uid, rng, page
         self.query = query
-        self.widgets: dict[str, object] = {}   # user key -> latest widget proto
+        self.widgets: dict[str, object] = {}  # user key -> latest widget proto
         self.widget_ids: dict[str, str] = {}
-        self.cached: dict[str, int] = {}       # message hash -> run number last seen (frontend ages them out)
+        self.cached: dict[str, int] = {}  # message hash -> run number last seen (frontend ages them out)
         self.page_hash = ""
         self.runs = 0
         self.ws = None
@@ -54,9 +65,14 @@ class User:
         self.reader_task = None
 
     async def connect(self):
-        self.ws = await connect(f"ws://{HOST}:{self.port}/_stcore/stream", subprotocols=["streamlit"],
-                                origin=f"http://{HOST}:{self.port}", max_size=None, open_timeout=60,
-                                ping_interval=None)
+        self.ws = await connect(
+            f"ws://{HOST}:{self.port}/_stcore/stream",
+            subprotocols=["streamlit"],
+            origin=f"http://{HOST}:{self.port}",
+            max_size=None,
+            open_timeout=60,
+            ping_interval=None,
+        )
         self.reader_task = asyncio.create_task(self._reader())
 
     async def _reader(self):
@@ -93,7 +109,8 @@ class User:
         for w in changes or []:
             cs.widget_states.widgets.append(w)
         cs.cached_message_hashes.extend(self.cached)
-        cs.context_info.timezone = "UTC"; cs.context_info.locale = "en-US"
+        cs.context_info.timezone = "UTC"
+        cs.context_info.locale = "en-US"
         cs.context_info.url = f"http://{HOST}:{self.port}/{self.page}"
         cs.context_info.color_scheme = "light"
         t0 = time.perf_counter()
@@ -103,12 +120,13 @@ class User:
         while True:
             try:
                 t, raw = await asyncio.wait_for(self.queue.get(), max(0.1, deadline - time.perf_counter()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return {"error": "timeout", "t": time.perf_counter() - t0}
             if raw is None or isinstance(raw, Exception):
                 return {"error": f"disconnected: {raw!r}", "t": t - t0}
             nbytes += len(raw)
-            fm = ForwardMsg(); fm.ParseFromString(raw)
+            fm = ForwardMsg()
+            fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")
             if fm.metadata.cacheable and fm.hash:
                 self.cached[fm.hash] = self.runs
@@ -124,7 +142,8 @@ class User:
                 el = fm.delta.new_element
                 et = el.WhichOneof("type")
                 if et == "deck_gl_json_chart":
-                    t_deck = t - t0; deck_bytes = len(raw)
+                    t_deck = t - t0
+                    deck_bytes = len(raw)
                 elif et == "exception":
                     exc += 1
                 elif et in WIDGET_TYPES:
@@ -132,18 +151,26 @@ class User:
                     wid = getattr(p, "id", "")
                     if wid.startswith("$$ID-"):
                         key = wid.rsplit("-", 1)[-1]
-                        self.widgets[key] = p; self.widget_ids[key] = wid
+                        self.widgets[key] = p
+                        self.widget_ids[key] = wid
             elif kind == "script_finished":
                 status = fm.script_finished
                 if status in (0, 3):  # FINISHED_SUCCESSFULLY, FINISHED_FRAGMENT_RUN_SUCCESSFULLY
-                    return {"t": t - t0, "t_deck": t_deck, "bytes": nbytes, "deck_bytes": deck_bytes,
-                            "exceptions": exc, "status": status, "refs": refs}
+                    return {
+                        "t": t - t0,
+                        "t_deck": t_deck,
+                        "bytes": nbytes,
+                        "deck_bytes": deck_bytes,
+                        "exceptions": exc,
+                        "status": status,
+                        "refs": refs,
+                    }
                 if status == 1:
                     return {"error": "compile error", "t": t - t0}
                 # 2 = finished early for a rerun: keep reading
 
-    allowed_labels: list[str] | None = None   # restrict indicator choices (labels as the selectbox shows them)
-    years_last: int = 0                        # restrict year choices to the last K options (0: all)
+    allowed_labels: list[str] | None = None  # restrict indicator choices (labels as the selectbox shows them)
+    years_last: int = 0  # restrict year choices to the last K options (0: all)
 
     def choose_indicator(self, label: str | None = None) -> tuple[WidgetState, str] | None:
         p = self.widgets.get("indicator")
@@ -160,7 +187,7 @@ class User:
         if p is None or len(p.options) < 2:
             return None
         current = urllib.parse.parse_qs(self.query).get("year", [""])[0]
-        pool = list(p.options)[-self.years_last:] if self.years_last else list(p.options)
+        pool = list(p.options)[-self.years_last :] if self.years_last else list(p.options)
         opts = [o for o in pool if o != current] or pool
         label = self.rng.choice(opts)
         w = WidgetState(id=self.widget_ids["year"])
@@ -168,8 +195,17 @@ class User:
         return w, label
 
 
-async def user_session(u: User, steps: int, think: tuple[float, float], assets: list[str], start_jitter: float,
-                       results: list, hold: asyncio.Event, seen: set, lock: asyncio.Lock):
+async def user_session(
+    u: User,
+    steps: int,
+    think: tuple[float, float],
+    assets: list[str],
+    start_jitter: float,
+    results: list,
+    hold: asyncio.Event,
+    seen: set,
+    lock: asyncio.Lock,
+):
     rec = {"uid": u.uid, "interactions": [], "errors": []}
     await asyncio.sleep(u.rng.uniform(0, start_jitter))
     t0 = time.perf_counter()
@@ -198,7 +234,8 @@ async def user_session(u: User, steps: int, think: tuple[float, float], assets: 
                     kind = "indicator" if kind == "year" else "year"
                     ch = u.choose_indicator() if kind == "indicator" else u.choose_year()
                 if ch is None:
-                    rec["errors"].append("no widget to change"); break
+                    rec["errors"].append("no widget to change")
+                    break
                 w, target = ch
                 before = urllib.parse.parse_qs(u.query)
                 key = None
@@ -225,7 +262,7 @@ async def user_session(u: User, steps: int, think: tuple[float, float], assets: 
         rec["errors"].append(f"exception: {e!r}")
     rec["done_s"] = time.perf_counter() - t0
     results.append(rec)
-    await hold.wait()     # keep the session open until every user of the level is done (memory sampled then)
+    await hold.wait()  # keep the session open until every user of the level is done (memory sampled then)
     await u.close()
 
 
@@ -256,7 +293,8 @@ def pct(xs, q):
     if not s:
         return None
     k = (len(s) - 1) * q
-    lo = int(k); hi = min(lo + 1, len(s) - 1)
+    lo = int(k)
+    hi = min(lo + 1, len(s) - 1)
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
@@ -267,16 +305,23 @@ async def run_level(args, n: int, seed: int, seen: set, lock: asyncio.Lock, asse
     rss_before = rss_kb(args.pid)
     cpu_before = cpu_s(args.pid)
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    sampler = Sampler(args.pid); sampler.start()
+    sampler = Sampler(args.pid)
+    sampler.start()
     t0 = time.perf_counter()
-    tasks = [asyncio.create_task(user_session(u, args.steps, (args.think_min, args.think_max), assets,
-                                              args.start_jitter, results, hold, seen, lock)) for u in users]
+    tasks = [
+        asyncio.create_task(
+            user_session(
+                u, args.steps, (args.think_min, args.think_max), assets, args.start_jitter, results, hold, seen, lock
+            )
+        )
+        for u in users
+    ]
     deadline = time.perf_counter() + args.level_timeout
     while len(results) < n and time.perf_counter() < deadline:
         await asyncio.sleep(0.2)
     wall = time.perf_counter() - t0
     await asyncio.sleep(1.0)
-    rss_connected = rss_kb(args.pid)       # every session of the level still open, idle
+    rss_connected = rss_kb(args.pid)  # every session of the level still open, idle
     cpu_after = cpu_s(args.pid)
     hold.set()
     await asyncio.wait(tasks, timeout=60)
@@ -284,7 +329,8 @@ async def run_level(args, n: int, seed: int, seen: set, lock: asyncio.Lock, asse
         if not t.done():
             t.cancel()
     await asyncio.sleep(args.settle)
-    sampler.stop_flag.set(); sampler.join()
+    sampler.stop_flag.set()
+    sampler.join()
     rss_after_close = rss_kb(args.pid)
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     inter = [r for rec in results for r in rec["interactions"] if "error" not in r]
@@ -297,15 +343,19 @@ async def run_level(args, n: int, seed: int, seen: set, lock: asyncio.Lock, asse
     cold = [r["t"] * 1000 for r in inter if r.get("first_seen")]
     peak = max((s[1] for s in sampler.samples), default=0)
     summary = {
-        "n_users": n, "finished_users": len(results), "wall_s": wall,
-        "interactions_ok": len(inter), "errors": len(errors), "error_samples": errors[:10],
+        "n_users": n,
+        "finished_users": len(results),
+        "wall_s": wall,
+        "interactions_ok": len(inter),
+        "errors": len(errors),
+        "error_samples": errors[:10],
         "not_applied": sum(1 for r in inter if not r.get("applied", True)),
-        "latency_ms": {"p50": pct(lat, .5), "p95": pct(lat, .95), "max": max(lat) if lat else None},
-        "latency_to_deck_ms": {"p50": pct(lat_deck, .5), "p95": pct(lat_deck, .95)},
-        "latency_warm_ms": {"n": len(warm), "p50": pct(warm, .5), "p95": pct(warm, .95)},
-        "latency_first_seen_ms": {"n": len(cold), "p50": pct(cold, .5), "p95": pct(cold, .95)},
-        "page_load_script_ms": {"p50": pct(loads, .5), "p95": pct(loads, .95), "max": max(loads) if loads else None},
-        "page_load_total_ms": {"p50": pct(load_total, .5), "p95": pct(load_total, .95)},
+        "latency_ms": {"p50": pct(lat, 0.5), "p95": pct(lat, 0.95), "max": max(lat) if lat else None},
+        "latency_to_deck_ms": {"p50": pct(lat_deck, 0.5), "p95": pct(lat_deck, 0.95)},
+        "latency_warm_ms": {"n": len(warm), "p50": pct(warm, 0.5), "p95": pct(warm, 0.95)},
+        "latency_first_seen_ms": {"n": len(cold), "p50": pct(cold, 0.5), "p95": pct(cold, 0.95)},
+        "page_load_script_ms": {"p50": pct(loads, 0.5), "p95": pct(loads, 0.95), "max": max(loads) if loads else None},
+        "page_load_total_ms": {"p50": pct(load_total, 0.5), "p95": pct(load_total, 0.95)},
         "throughput_interactions_per_s": len(inter) / wall if wall else None,
         "bytes_per_interaction_median": statistics.median([r["bytes"] for r in inter]) if inter else None,
         "rss_kb": {"before": rss_before, "peak": peak, "all_connected": rss_connected, "after_close": rss_after_close},
@@ -320,8 +370,10 @@ async def run_level(args, n: int, seed: int, seen: set, lock: asyncio.Lock, asse
 
 def indicator_labels(app_root: str, ids: list[str], lang: str = "en") -> list[str]:
     import sys
+
     sys.path.insert(0, app_root)
     from indicators import load_catalogue
+
     cat = load_catalogue()
     return [f"{cat.themes[cat.get(i).theme][lang]} \u203a {cat.get(i).name(lang)}" for i in ids]
 
@@ -332,15 +384,24 @@ async def warm_pass(args, labels: list[str], seen: set) -> list[dict]:
     u = User(args.port, -1, random.Random(0), args.page, args.query)
     await u.connect()
     rows = []
-    r = await u.rerun(); r["kind"] = "load"; rows.append(r)
+    r = await u.rerun()
+    r["kind"] = "load"
+    rows.append(r)
     for label in labels:
         w, _ = u.choose_indicator(label)
-        r = await u.rerun([w]); r["kind"] = "indicator"; r["label"] = label; rows.append(r)
+        r = await u.rerun([w])
+        r["kind"] = "indicator"
+        r["label"] = label
+        rows.append(r)
         p = u.widgets.get("year")
-        years = list(p.options)[-args.years_last:] if p is not None else []
+        years = list(p.options)[-args.years_last :] if p is not None else []
         for y in years:
-            w = WidgetState(id=u.widget_ids["year"]); w.string_array_value.data.append(y)
-            r = await u.rerun([w]); r["kind"] = "year"; r["label"] = y; rows.append(r)
+            w = WidgetState(id=u.widget_ids["year"])
+            w.string_array_value.data.append(y)
+            r = await u.rerun([w])
+            r["kind"] = "year"
+            r["label"] = y
+            rows.append(r)
             q = urllib.parse.parse_qs(u.query)
             seen.add((q.get("indicator", [""])[0], q.get("level", [""])[0], q.get("year", [""])[0]))
     await u.close()
@@ -360,21 +421,44 @@ async def main_async(args):
         rss0 = rss_kb(args.pid)
         t = time.perf_counter()
         rows = await warm_pass(args, User.allowed_labels, seen)
-        out["warm_pass"] = {"rows": rows, "wall_s": time.perf_counter() - t, "rss_before": rss0,
-                            "rss_after": rss_kb(args.pid)}
+        out["warm_pass"] = {
+            "rows": rows,
+            "wall_s": time.perf_counter() - t,
+            "rss_before": rss0,
+            "rss_after": rss_kb(args.pid),
+        }
         ok = [r for r in rows if "error" not in r]
         for kind in ("indicator", "year"):
             ts = [r["t"] * 1000 for r in ok if r["kind"] == kind]
-            print("warm pass", kind, "n", len(ts), "p50", pct(ts, .5), "p95", pct(ts, .95), flush=True)
+            print("warm pass", kind, "n", len(ts), "p50", pct(ts, 0.5), "p95", pct(ts, 0.95), flush=True)
         await asyncio.sleep(args.pause)
     for i, n in enumerate(int(x) for x in args.levels.split(",")):
         res = await run_level(args, n, seed=args.seed + i, seen=seen, lock=lock, assets=assets)
         out["levels"].append(res)
         s = res["summary"]
-        print(json.dumps({k: s[k] for k in ("n_users", "finished_users", "interactions_ok", "errors", "not_applied",
-                                            "latency_ms", "latency_warm_ms", "page_load_script_ms", "rss_kb",
-                                            "rss_per_session_kb", "server_cpu_ms_per_run", "wall_s", "loadavg")}),
-              flush=True)
+        print(
+            json.dumps(
+                {
+                    k: s[k]
+                    for k in (
+                        "n_users",
+                        "finished_users",
+                        "interactions_ok",
+                        "errors",
+                        "not_applied",
+                        "latency_ms",
+                        "latency_warm_ms",
+                        "page_load_script_ms",
+                        "rss_kb",
+                        "rss_per_session_kb",
+                        "server_cpu_ms_per_run",
+                        "wall_s",
+                        "loadavg",
+                    )
+                }
+            ),
+            flush=True,
+        )
         with open(args.out, "w") as f:
             json.dump(out, f, indent=1, default=str)
         await asyncio.sleep(args.pause)

@@ -31,8 +31,10 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if key in seen:
-            raise YamlFileError(f"line {line}: the key {key!r} is written twice in the same mapping "
-                                f"(first on line {seen[key]}); keep one")
+            raise YamlFileError(
+                f"line {line}: the key {key!r} is written twice in the same mapping "
+                f"(first on line {seen[key]}); keep one"
+            )
         seen[key] = line
     return loader.construct_mapping(node, deep=deep)
 

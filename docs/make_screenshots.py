@@ -20,11 +20,29 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic", "--use-gl=angle", "--use-angle=swiftshader",
-        "--enable-unsafe-swiftshader"]
-PAGES = {"home": "", "map": "map", "flows": "flows", "corridors": "corridors", "explorer": "explorer",
-         "workshop": "workshop", "submit": "submit", "sources": "sources", "publications": "publications"}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--use-gl=angle",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+PAGES = {
+    "home": "",
+    "map": "map",
+    "flows": "flows",
+    "corridors": "corridors",
+    "explorer": "explorer",
+    "workshop": "workshop",
+    "submit": "submit",
+    "sources": "sources",
+    "publications": "publications",
+}
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
@@ -67,10 +85,26 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless",
-                               "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-                               "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_health(base)
         with sync_playwright() as pw:

@@ -56,7 +56,7 @@ class Codelists:
     sexes: pd.DataFrame
     ages: pd.DataFrame
     obs_statuses: pd.DataFrame
-    dimensions: pd.DataFrame       # dimension_id, name_es, name_en, compound
+    dimensions: pd.DataFrame  # dimension_id, name_es, name_en, compound
     dimension_codes: pd.DataFrame  # dimension_id, code, name_es, name_en
 
     def codes(self, table: str) -> frozenset[str]:
@@ -88,14 +88,17 @@ def load_codelist_files(directory: Path = CODELIST_DIR) -> list[tuple[Path, dict
 
 def _entry(path: Path, table: str, code: object, fields: object, required: tuple[str, ...]) -> dict:
     if not isinstance(code, str):
-        raise CodelistError(f"{path}: {table} code {code!r} is not a string (quote it: YAML 1.1 reads "
-                            f"yes/no/on/off as booleans)")
+        raise CodelistError(
+            f"{path}: {table} code {code!r} is not a string (quote it: YAML 1.1 reads yes/no/on/off as booleans)"
+        )
     if not isinstance(fields, dict):
         raise CodelistError(f"{path}: {table}.{code} must be a mapping with {list(NAMES + required)}")
     split = [k for k, v in fields.items() if v is None]
     if split:
-        raise CodelistError(f"{path}: {table}.{code} has keys without a value {split}: a comma in an unquoted "
-                            f"value split it; put the value in double quotes")
+        raise CodelistError(
+            f"{path}: {table}.{code} has keys without a value {split}: a comma in an unquoted "
+            f"value split it; put the value in double quotes"
+        )
     missing = [f for f in (*NAMES, *required) if not isinstance(fields.get(f), str) or not fields[f].strip()]
     if missing:
         raise CodelistError(f"{path}: {table}.{code} is missing {missing}")
@@ -115,10 +118,13 @@ def build_codelists(files: list[tuple[Path, dict]]) -> Codelists:
                 rows[table][code] = (path, fields)
     frames = {}
     for table, (column, required) in TABLES.items():
-        records = [{column: code, **_entry(path, table, code, fields, required)}
-                   for code, (path, fields) in rows[table].items()]
+        records = [
+            {column: code, **_entry(path, table, code, fields, required)}
+            for code, (path, fields) in rows[table].items()
+        ]
         frames[table] = pd.DataFrame(records, columns=[column, *NAMES, *required]).sort_values(
-            column, ignore_index=True)
+            column, ignore_index=True
+        )
     dims, dim_codes = _build_dimensions(rows["dimensions"])
     lists = Codelists(**frames, dimensions=dims, dimension_codes=dim_codes)
     _check_measures(lists, {code: path for code, (path, _) in rows["measures"].items()})
@@ -133,12 +139,15 @@ def _build_dimensions(entries: dict[str, tuple[Path, dict]]) -> tuple[pd.DataFra
         if not isinstance(fields.get("codes"), dict) or not fields["codes"]:
             raise CodelistError(f"{path}: dimensions.{dim_id} needs a non-empty `codes` mapping")
         for code, names in fields["codes"].items():
-            codes.append({"dimension_id": dim_id, "code": code,
-                          **_entry(path, f"dimensions.{dim_id}.codes", code, names, ())})
+            codes.append(
+                {"dimension_id": dim_id, "code": code, **_entry(path, f"dimensions.{dim_id}.codes", code, names, ())}
+            )
     dims_df = pd.DataFrame(dims, columns=["dimension_id", *NAMES, "compound"]).sort_values(
-        "dimension_id", ignore_index=True)
+        "dimension_id", ignore_index=True
+    )
     codes_df = pd.DataFrame(codes, columns=["dimension_id", "code", *NAMES]).sort_values(
-        ["dimension_id", "code"], ignore_index=True)
+        ["dimension_id", "code"], ignore_index=True
+    )
     return dims_df, codes_df
 
 
@@ -148,8 +157,10 @@ def _check_measures(lists: Codelists, where: dict[str, Path]) -> None:
         if m.kind not in KINDS:
             raise CodelistError(f"{where[m.measure]}: measures.{m.measure}.kind {m.kind!r} not in {KINDS}")
         if m.counterpart_role not in COUNTERPART_ROLES:
-            raise CodelistError(f"{where[m.measure]}: measures.{m.measure}.counterpart_role "
-                                f"{m.counterpart_role!r} not in {COUNTERPART_ROLES}")
+            raise CodelistError(
+                f"{where[m.measure]}: measures.{m.measure}.counterpart_role "
+                f"{m.counterpart_role!r} not in {COUNTERPART_ROLES}"
+            )
         if m.unit not in units:
             raise CodelistError(f"{where[m.measure]}: measures.{m.measure}.unit {m.unit!r} is not in units")
 

@@ -14,8 +14,9 @@ from geodata import DataNotBuiltError
 
 
 def _store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", type=Path, default=None,
-                        help="store file (default: $ATLAS_STORE or data/atlas.duckdb)")
+    parser.add_argument(
+        "--store", type=Path, default=None, help="store file (default: $ATLAS_STORE or data/atlas.duckdb)"
+    )
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -32,9 +33,13 @@ def run_build(args: argparse.Namespace) -> int:
 def _build_options(parser: argparse.ArgumentParser) -> None:
     _store_option(parser)
     parser.add_argument("--json", action="store_true", help="print the build report as JSON")
-    parser.add_argument("--synthetic-records", type=_non_negative, default=_env_records(),
-                        help="add N SYNTHETIC entry/exit records (for demonstrating the explorer; default "
-                             "$ATLAS_SYNTHETIC_RECORDS or 0: real data only)")
+    parser.add_argument(
+        "--synthetic-records",
+        type=_non_negative,
+        default=_env_records(),
+        help="add N SYNTHETIC entry/exit records (for demonstrating the explorer; default "
+        "$ATLAS_SYNTHETIC_RECORDS or 0: real data only)",
+    )
 
 
 def _non_negative(text: str) -> int:
@@ -83,8 +88,10 @@ def run_check(args: argparse.Namespace) -> int:
         failed += not r.passed
         expected = "n/a" if r.expected is None else f"{r.expected:,.6g}" if r.expected % 1 else f"{r.expected:,.0f}"
         found = "n/a" if r.found is None else f"{r.found:,.6g}" if r.found % 1 else f"{r.found:,.0f}"
-        print(f"{'PASS' if r.passed else 'FAIL'}  {r.control.dataset_id:<34} {r.control.name}: expected {expected}, "
-              f"found {found}  [{r.control.where}]")
+        print(
+            f"{'PASS' if r.passed else 'FAIL'}  {r.control.dataset_id:<34} {r.control.name}: expected {expected}, "
+            f"found {found}  [{r.control.where}]"
+        )
     for name, offending in structural:
         failed += offending > 0
         print(f"{'PASS' if offending == 0 else 'FAIL'}  {'structure':<34} {name}: {offending} offending row(s)")
@@ -94,8 +101,12 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("build", "build the store from the vendored sources (into a temp file, then swapped in)", run_build,
-            _build_options),
+    Command(
+        "build",
+        "build the store from the vendored sources (into a temp file, then swapped in)",
+        run_build,
+        _build_options,
+    ),
     Command("datasets", "list every dataset with its licence and row count", run_datasets, _store_option),
     Command("check", "verify control totals (expected vs found) and the store's structure", run_check, _store_option),
 ]

@@ -18,7 +18,7 @@ from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
-NO_DATA = "—"          # the one "no data" symbol: pages, legends, tooltips, tables and downloads
+NO_DATA = "—"  # the one "no data" symbol: pages, legends, tooltips, tables and downloads
 LANGS = ("es", "en")
 
 
@@ -51,7 +51,7 @@ def format_number(value: object, lang: str, decimals: int = 0, *, trim: bool = F
     number = float(value)
     if math.isinf(number):
         return "∞" if number > 0 else "-∞"
-    if abs(number) >= 1e15:   # past what Babel's 28 significant digits can show exactly
+    if abs(number) >= 1e15:  # past what Babel's 28 significant digits can show exactly
         return format_decimal(number, format="0.###E0", locale=_locale(lang))
     pattern = ("#,##0." + "#" * decimals if decimals > 0 else "#,##0") if trim else _pattern(decimals)
     return format_decimal(round(number, decimals) + 0.0, format=pattern, locale=_locale(lang))
@@ -97,12 +97,14 @@ def vega_locale(lang: str) -> dict:
     days = loc.days["stand-alone"]
     order = [6, 0, 1, 2, 3, 4, 5]  # Vega starts the week on Sunday; CLDR numbers Monday 0
     return {
-        "number": {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3],
-                   "currency": ["", ""]},
+        "number": {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3], "currency": ["", ""]},
         "time": {
-            "dateTime": "%x, %X", "date": "%d/%m/%Y" if lang == "es" else "%m/%d/%Y", "time": "%H:%M:%S",
+            "dateTime": "%x, %X",
+            "date": "%d/%m/%Y" if lang == "es" else "%m/%d/%Y",
+            "time": "%H:%M:%S",
             "periods": ["AM", "PM"],
-            "days": [days["wide"][i] for i in order], "shortDays": [days["abbreviated"][i] for i in order],
+            "days": [days["wide"][i] for i in order],
+            "shortDays": [days["abbreviated"][i] for i in order],
             "months": [months["wide"][m] for m in range(1, 13)],
             "shortMonths": [months["abbreviated"][m] for m in range(1, 13)],
         },

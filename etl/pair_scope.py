@@ -53,8 +53,7 @@ def load_scope_codes(scope: str, parents: Mapping[str, str] | None = None) -> fr
     return frozenset(codes)
 
 
-def build_pair_scope_tables(metas: Iterable[Mapping], parents: Mapping[str, str]) -> tuple[pd.DataFrame,
-                                                                                         pd.DataFrame]:
+def build_pair_scope_tables(metas: Iterable[Mapping], parents: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``pair_scopes`` and ``pair_scope_areas`` from the datasets' metadata (``pair_scope`` in their YAML)."""
     scopes, used = [], set()
     for meta in metas:
@@ -63,14 +62,24 @@ def build_pair_scope_tables(metas: Iterable[Mapping], parents: Mapping[str, str]
             continue
         missing = [k for k in ("scope", "caveat_es", "caveat_en") if not block.get(k)]
         if missing or block["scope"] not in SCOPES:
-            raise ValueError(f"dataset {meta['dataset_id']}: pair_scope needs scope (one of {SCOPES}), caveat_es "
-                             f"and caveat_en; missing or wrong: {missing or [block.get('scope')]}")
-        scopes.append({"dataset_id": meta["dataset_id"], "scope": block["scope"],
-                       "caveat_es": str(block["caveat_es"]), "caveat_en": str(block["caveat_en"])})
+            raise ValueError(
+                f"dataset {meta['dataset_id']}: pair_scope needs scope (one of {SCOPES}), caveat_es "
+                f"and caveat_en; missing or wrong: {missing or [block.get('scope')]}"
+            )
+        scopes.append(
+            {
+                "dataset_id": meta["dataset_id"],
+                "scope": block["scope"],
+                "caveat_es": str(block["caveat_es"]),
+                "caveat_en": str(block["caveat_en"]),
+            }
+        )
         used.add(block["scope"])
     areas = [{"scope": s, "geo_code": code} for s in sorted(used) for code in sorted(load_scope_codes(s, parents))]
-    return (pd.DataFrame(scopes, columns=["dataset_id", "scope", "caveat_es", "caveat_en"]),
-            pd.DataFrame(areas, columns=["scope", "geo_code"]))
+    return (
+        pd.DataFrame(scopes, columns=["dataset_id", "scope", "caveat_es", "caveat_en"]),
+        pd.DataFrame(areas, columns=["scope", "geo_code"]),
+    )
 
 
 def load_pair_scopes(con) -> dict[str, PairScope]:
@@ -91,8 +100,13 @@ def _scoped(datasets: object, scopes: Mapping[str, PairScope], sep: str) -> list
     return [scopes[d] for d in str(datasets).split(sep) if d in scopes]
 
 
-def compute_total_coverage(frame: pd.DataFrame, scopes: Mapping[str, PairScope], area_column: str = "geo_code",
-                           dataset_column: str = "dataset_id", sep: str = ";") -> pd.DataFrame:
+def compute_total_coverage(
+    frame: pd.DataFrame,
+    scopes: Mapping[str, PairScope],
+    area_column: str = "geo_code",
+    dataset_column: str = "dataset_id",
+    sep: str = ";",
+) -> pd.DataFrame:
     """Add ``coverage`` (``complete`` / ``partial_pairs``) and its bilingual caveat to rows that are totals over
     partners of ``area_column`` (an indicator by territory, a place's total in or out on the flow map).
 
@@ -107,8 +121,9 @@ def compute_total_coverage(frame: pd.DataFrame, scopes: Mapping[str, PairScope],
     return frame.assign(coverage=coverage, coverage_note_es=es, coverage_note_en=en)
 
 
-def is_partial_cell(ref: str | None, partner: str | None, datasets: object, scopes: Mapping[str, PairScope],
-                    sep: str = ",") -> bool:
+def is_partial_cell(
+    ref: str | None, partner: str | None, datasets: object, scopes: Mapping[str, PairScope], sep: str = ","
+) -> bool:
     """Whether a cross-tab cell sums pairs outside a dataset's scope.
 
     ``ref``/``partner``: the territory the cell is for on each side, or ``None`` when the cell sums over

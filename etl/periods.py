@@ -44,8 +44,7 @@ def compute_period_bounds(time_period: str, freq: str) -> tuple[dt.date, dt.date
     if freq == "Q":
         quarter = int(match.group(2))
         last_month = quarter * 3
-        return (dt.date(year, last_month - 2, 1),
-                dt.date(year, last_month, calendar.monthrange(year, last_month)[1]))
+        return (dt.date(year, last_month - 2, 1), dt.date(year, last_month, calendar.monthrange(year, last_month)[1]))
     last_year = int(match.group(2))
     if last_year - year != 4:
         raise PeriodError(f"time_period {time_period!r} is not a five-year period (freq P5)")
@@ -128,13 +127,14 @@ def compute_label_bounds(label: str) -> tuple[dt.date, dt.date]:
     """First and last day of any period label, fiscal years included (``FY2023``: 1 Oct 2022 – 30 Sep 2023)."""
     text = str(label)
     if text.startswith(FISCAL_PREFIX):
-        year = int(text[len(FISCAL_PREFIX):])
+        year = int(text[len(FISCAL_PREFIX) :])
         return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
     for freq, pattern in _PATTERNS.items():
         if pattern.match(text):
             return compute_period_bounds(text, freq)
-    raise PeriodError(f"period {label!r} is not a known label; write it like 2023, FY2023, 2023-03, 2023-Q1 "
-                      "or 2015-2019")
+    raise PeriodError(
+        f"period {label!r} is not a known label; write it like 2023, FY2023, 2023-03, 2023-Q1 or 2015-2019"
+    )
 
 
 def period_sort_key(label: str) -> tuple:
@@ -177,10 +177,10 @@ class PeriodStatus:
     """Whether a view may open on a period, and what to announce when it shows it."""
 
     period: str
-    status: str                        # one of PERIOD_STATUSES
-    months: int | None = None          # months covered (monthly sources), else None
+    status: str  # one of PERIOD_STATUSES
+    months: int | None = None  # months covered (monthly sources), else None
     months_expected: int | None = None
-    note_es: str = ""                  # the source's own words about the period, when it has some
+    note_es: str = ""  # the source's own words about the period, when it has some
     note_en: str = ""
 
     @property
@@ -201,12 +201,25 @@ class PeriodStatus:
         return f"{base} ({note})" if note and not self.complete else base
 
     def as_dict(self) -> dict:
-        return {"period": self.period, "status": self.status, "complete": self.complete, "months": self.months,
-                "months_expected": self.months_expected, "text_es": self.text("es"), "text_en": self.text("en")}
+        return {
+            "period": self.period,
+            "status": self.status,
+            "complete": self.complete,
+            "months": self.months,
+            "months_expected": self.months_expected,
+            "text_es": self.text("es"),
+            "text_en": self.text("en"),
+        }
 
 
-def build_period_status(label: str, *, spans: list[tuple[dt.date, dt.date]] = (), flags: list[str] = (),
-                        projection: bool = False, notes: tuple[str, str] = ("", "")) -> PeriodStatus:
+def build_period_status(
+    label: str,
+    *,
+    spans: list[tuple[dt.date, dt.date]] = (),
+    flags: list[str] = (),
+    projection: bool = False,
+    notes: tuple[str, str] = ("", ""),
+) -> PeriodStatus:
     """The status of one period label.
 
     ``spans``: the monthly reporting span of every monthly source behind the period (the least covered

@@ -31,12 +31,23 @@ OBS_COLUMNS: tuple[str, ...] = tuple(OBS_TYPES)
 DIM_COLUMNS: tuple[str, ...] = ("dim_1", "dim_2", "dim_3", "dim_4", "dim_5")
 # The columns that identify one number: no two observations may share them.
 OBS_KEY: tuple[str, ...] = (
-    "dataset_id", "measure", "ref_area", "counterpart_area", "time_period", "sex", "age", *DIM_COLUMNS, "unit",
+    "dataset_id",
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "time_period",
+    "sex",
+    "age",
+    *DIM_COLUMNS,
+    "unit",
 )
 # Defaults a reader may leave out: a partner that does not apply, totals over sex and age, no
 # source-specific dimension, a normal observation.
 OBS_DEFAULTS: dict[str, object] = {
-    "counterpart_area": "_Z", "sex": "_T", "age": "_T", "obs_status": "A",
+    "counterpart_area": "_Z",
+    "sex": "_T",
+    "age": "_T",
+    "obs_status": "A",
     **{c: None for c in DIM_COLUMNS},
 }
 FREQS: tuple[str, ...] = ("A", "M", "Q", "P5")

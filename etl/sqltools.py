@@ -11,7 +11,7 @@ import re
 import duckdb
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-MONTH_KEY = "_period_month"   # a record-level table's month key (yyyymm), derived from its date at load
+MONTH_KEY = "_period_month"  # a record-level table's month key (yyyymm), derived from its date at load
 
 
 def validate_identifier(name: str, what: str) -> str:
@@ -30,7 +30,8 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether a table or view ``name`` is visible on ``con`` (temporary views included)."""
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = $n "
-        "UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = $n", {"n": name},
+        "UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = $n",
+        {"n": name},
     ).fetchall()
     return sum(r[0] for r in found) > 0
 
@@ -38,5 +39,3 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """Column names of a table or view, in order."""
     return [r[0] for r in con.execute(f"DESCRIBE {quote(name)}").fetchall()]
-
-

@@ -27,8 +27,21 @@ from etl.pair_scope import build_pair_scope_tables
 from etl.sources import Source, discover_sources
 from geodata import paths
 
-TERRITORY_COLUMNS = ["geo_code", "level", "parent_code", "name_es", "name_en", "iso2", "iso_numeric", "subregion",
-                     "in_network", "has_geometry", "status", "note_es", "note_en"]
+TERRITORY_COLUMNS = [
+    "geo_code",
+    "level",
+    "parent_code",
+    "name_es",
+    "name_en",
+    "iso2",
+    "iso_numeric",
+    "subregion",
+    "in_network",
+    "has_geometry",
+    "status",
+    "note_es",
+    "note_en",
+]
 # Casts applied to the published parquet files so that the public views keep the store's types.
 _CONTRACT_TYPES = {**schema.OBS_TYPES, **schema.DATASET_TYPES}
 Tables = dict[str, tuple[dict[str, str] | None, pd.DataFrame]]  # name -> (declared column types or None, rows)
@@ -55,8 +68,12 @@ def data_version() -> str:
     """A cheap fingerprint of everything public pages read: the store file, the published
     submissions and the built geometry. It changes when ``make data`` rebuilds them or when
     a submission is published or withdrawn (files are replaced, never edited in place)."""
-    files = [store_path(), registry_dir() / "published" / "observations.parquet",
-             registry_dir() / "published" / "datasets.parquet", paths.geo_dir() / "build.json"]
+    files = [
+        store_path(),
+        registry_dir() / "published" / "observations.parquet",
+        registry_dir() / "published" / "datasets.parquet",
+        paths.geo_dir() / "build.json",
+    ]
     parts = []
     for f in files:
         try:
@@ -69,6 +86,7 @@ def data_version() -> str:
 
 
 # --- build -------------------------------------------------------------------------------------
+
 
 @dataclass
 class BuildReport:
@@ -108,8 +126,14 @@ def build_dataset_row(source: Source, row_count: int) -> dict:
     """One row of ``datasets`` from a source's metadata, its file checksum and its row count."""
     meta = source.meta
     row = {col: str(meta[col]) for col in schema.DATASET_COLUMNS if col in meta}
-    row.update(sha256=compute_sha256(source.path), kind="source", status="published", version=1,
-               confidential=False, row_count=row_count)
+    row.update(
+        sha256=compute_sha256(source.path),
+        kind="source",
+        status="published",
+        version=1,
+        confidential=False,
+        row_count=row_count,
+    )
     return {col: row.get(col) for col in schema.DATASET_COLUMNS}
 
 
@@ -120,13 +144,22 @@ def build_dataset_dimensions(sources: list[Source], lists: Codelists) -> pd.Data
     for source in sources:
         for column, dim_id in sorted(source.meta.get("dimensions", {}).items()):
             if column not in schema.DIM_COLUMNS:
-                raise StoreBuildError(f"{source.name}.yaml: dimensions key {column!r} is not one of "
-                                      f"{schema.DIM_COLUMNS}")
+                raise StoreBuildError(
+                    f"{source.name}.yaml: dimensions key {column!r} is not one of {schema.DIM_COLUMNS}"
+                )
             if dim_id not in names.index:
-                raise StoreBuildError(f"{source.name}.yaml: dimension {dim_id!r} is not in etl/codelists "
-                                      f"(known: {sorted(names.index)})")
-            rows.append({"dataset_id": source.dataset_id, "column": column, "dimension_id": dim_id,
-                         "name_es": names.at[dim_id, "name_es"], "name_en": names.at[dim_id, "name_en"]})
+                raise StoreBuildError(
+                    f"{source.name}.yaml: dimension {dim_id!r} is not in etl/codelists (known: {sorted(names.index)})"
+                )
+            rows.append(
+                {
+                    "dataset_id": source.dataset_id,
+                    "column": column,
+                    "dimension_id": dim_id,
+                    "name_es": names.at[dim_id, "name_es"],
+                    "name_en": names.at[dim_id, "name_en"],
+                }
+            )
     return pd.DataFrame(rows, columns=["dataset_id", "column", "dimension_id", "name_es", "name_en"])
 
 
@@ -138,8 +171,9 @@ def build_dimension_codes(lists: Codelists, used: pd.DataFrame) -> pd.DataFrame:
         if (dim_id, code) not in known and COMPOUND_SEPARATOR in code and lists.is_compound(dim_id):
             es, en = compound_names(lists, dim_id, code)
             extra.append({"dimension_id": dim_id, "code": code, "name_es": es, "name_en": en})
-    out = pd.concat([lists.dimension_codes, pd.DataFrame(extra, columns=lists.dimension_codes.columns)],
-                    ignore_index=True)
+    out = pd.concat(
+        [lists.dimension_codes, pd.DataFrame(extra, columns=lists.dimension_codes.columns)], ignore_index=True
+    )
     return out.sort_values(["dimension_id", "code"], ignore_index=True)
 
 
@@ -179,15 +213,21 @@ def build_tables(sources: list[Source], lists: Codelists) -> tuple[Tables, list[
     tables: Tables = {
         "observations": (schema.OBS_TYPES, obs),
         "datasets": (schema.DATASET_TYPES, datasets),
-        "measures": (None, lists.measures), "units": (None, lists.units), "sexes": (None, lists.sexes),
-        "ages": (None, lists.ages), "obs_statuses": (None, lists.obs_statuses),
-        "dimensions": (None, lists.dimensions), "dimension_codes": (None, build_dimension_codes(lists, used_dims)),
-        "dataset_dimensions": (None, dataset_dims), "territories": (None, build_territories()),
+        "measures": (None, lists.measures),
+        "units": (None, lists.units),
+        "sexes": (None, lists.sexes),
+        "ages": (None, lists.ages),
+        "obs_statuses": (None, lists.obs_statuses),
+        "dimensions": (None, lists.dimensions),
+        "dimension_codes": (None, build_dimension_codes(lists, used_dims)),
+        "dataset_dimensions": (None, dataset_dims),
+        "territories": (None, build_territories()),
         "build_notes": (None, build_notes_table(notes)),
         "period_notes": (None, build_period_notes(sources)),
     }
-    tables["pair_scopes"], tables["pair_scope_areas"] = ((None, t) for t in build_pair_scope_tables(
-        [s.meta for s in sources], admin1_parents()))
+    tables["pair_scopes"], tables["pair_scope_areas"] = (
+        (None, t) for t in build_pair_scope_tables([s.meta for s in sources], admin1_parents())
+    )
     for name, frames in extra.items():
         tables[name] = ({"mmp_incidents": schema.INCIDENT_TYPES}.get(name), pd.concat(frames, ignore_index=True))
     return tables, notes
@@ -234,8 +274,13 @@ def build(path: Path | str | None = None, steps: Sequence[BuildStep] = ()) -> Bu
         os.replace(tmp, target)
     finally:
         _remove(tmp)
-    return BuildReport(path=target, seconds=time.perf_counter() - started, size_bytes=target.stat().st_size,
-                       datasets=notes, tables=sizes)
+    return BuildReport(
+        path=target,
+        seconds=time.perf_counter() - started,
+        size_bytes=target.stat().st_size,
+        datasets=notes,
+        tables=sizes,
+    )
 
 
 def _remove(tmp: Path) -> None:
@@ -270,10 +315,19 @@ def build_period_notes(sources: list[Source]) -> pd.DataFrame:
     for source in sources:
         for period, note in (source.meta.get("period_notes") or {}).items():
             if note.get("flag") not in ("mid_year", "partial"):
-                raise ValueError(f"etl/sources/{source.name}.yaml: period_notes[{period!r}].flag must be mid_year "
-                                 f"or partial, got {note.get('flag')!r}")
-            rows.append({"dataset_id": source.dataset_id, "time_period": str(period), "flag": note["flag"],
-                         "note_es": str(note.get("note_es", "")), "note_en": str(note.get("note_en", ""))})
+                raise ValueError(
+                    f"etl/sources/{source.name}.yaml: period_notes[{period!r}].flag must be mid_year "
+                    f"or partial, got {note.get('flag')!r}"
+                )
+            rows.append(
+                {
+                    "dataset_id": source.dataset_id,
+                    "time_period": str(period),
+                    "flag": note["flag"],
+                    "note_es": str(note.get("note_es", "")),
+                    "note_en": str(note.get("note_en", "")),
+                }
+            )
     return pd.DataFrame(rows, columns=list(PERIOD_NOTE_COLUMNS)).astype(str)
 
 
@@ -285,8 +339,11 @@ def build_notes_table(notes: list[dict]) -> pd.DataFrame:
 
 def write_build_info(con: duckdb.DuckDBPyConnection, started: float) -> None:
     """``build_info``: when and how long the build ran."""
-    info = {"built_at_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "build_seconds": f"{time.perf_counter() - started:.2f}", "duckdb": duckdb.__version__}
+    info = {
+        "built_at_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "build_seconds": f"{time.perf_counter() - started:.2f}",
+        "duckdb": duckdb.__version__,
+    }
     frame = pd.DataFrame(sorted(info.items()), columns=["key", "value"])
     write_tables(con, {"build_info": (None, frame)})
 
@@ -294,9 +351,14 @@ def write_build_info(con: duckdb.DuckDBPyConnection, started: float) -> None:
 # --- validation of the written store (SQL, on the temporary file) -----------------------------
 
 _CODE_CHECKS = [  # (observations column, codelist table, code column)
-    ("measure", "measures", "measure"), ("unit", "units", "unit"), ("sex", "sexes", "sex"), ("age", "ages", "age"),
-    ("obs_status", "obs_statuses", "obs_status"), ("ref_area", "territories", "geo_code"),
-    ("counterpart_area", "territories", "geo_code"), ("freq", None, None),
+    ("measure", "measures", "measure"),
+    ("unit", "units", "unit"),
+    ("sex", "sexes", "sex"),
+    ("age", "ages", "age"),
+    ("obs_status", "obs_statuses", "obs_status"),
+    ("ref_area", "territories", "geo_code"),
+    ("counterpart_area", "territories", "geo_code"),
+    ("freq", None, None),
 ]
 
 
@@ -308,13 +370,17 @@ def validate_store(con: duckdb.DuckDBPyConnection) -> list[str]:
             allowed = ", ".join(f"'{f}'" for f in schema.FREQS)
             sql = f"SELECT DISTINCT {column}, dataset_id FROM observations WHERE {column} NOT IN ({allowed})"
         else:
-            sql = (f"SELECT DISTINCT o.{column}, o.dataset_id FROM observations o ANTI JOIN {table} t "
-                   f"ON o.{column} = t.{code}")
+            sql = (
+                f"SELECT DISTINCT o.{column}, o.dataset_id FROM observations o ANTI JOIN {table} t "
+                f"ON o.{column} = t.{code}"
+            )
         bad = con.execute(sql + " ORDER BY 1, 2 LIMIT 10").fetchall()
         if bad:
             problems.append(f"observations.{column} has codes missing from {table or 'the freq list'}: {bad}")
-    bad = con.execute("SELECT dataset_id, count(*) FROM observations WHERE (value IS NULL) <> (obs_status = 'M') "
-                      "OR isnan(value) GROUP BY ALL ORDER BY 1").fetchall()
+    bad = con.execute(
+        "SELECT dataset_id, count(*) FROM observations WHERE (value IS NULL) <> (obs_status = 'M') "
+        "OR isnan(value) GROUP BY ALL ORDER BY 1"
+    ).fetchall()
     if bad:
         problems.append(f"value must be NULL exactly when obs_status = 'M': {bad}")
     key = ", ".join(schema.OBS_KEY)
@@ -351,6 +417,7 @@ def _validate_dimensions(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 # --- reading -----------------------------------------------------------------------------------
 
+
 def connect(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection with the TEMP views ``public_observations`` and ``public_datasets``.
 
@@ -361,7 +428,9 @@ def connect(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """
     target = Path(path) if path else store_path()
     if not target.exists():
-        raise paths.DataNotBuiltError(f"{target} does not exist. Build the store with `make data` or `python -m etl build`.")
+        raise paths.DataNotBuiltError(
+            f"{target} does not exist. Build the store with `make data` or `python -m etl build`."
+        )
     con = duckdb.connect(str(target), read_only=True)
     published = registry_dir() / "published"
     create_public_view(con, "public_observations", "observations", published / "observations.parquet")
@@ -376,8 +445,9 @@ def create_public_view(con: duckdb.DuckDBPyConnection, view: str, table: str, pa
     if parquet.exists():
         literal = "'" + str(parquet).replace("'", "''") + "'"
         columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal})").fetchall()]
-        select = ", ".join(f'CAST("{c}" AS {_CONTRACT_TYPES[c]}) AS "{c}"' if c in _CONTRACT_TYPES else f'"{c}"'
-                           for c in columns)
+        select = ", ".join(
+            f'CAST("{c}" AS {_CONTRACT_TYPES[c]}) AS "{c}"' if c in _CONTRACT_TYPES else f'"{c}"' for c in columns
+        )
         sql += f" UNION ALL BY NAME SELECT {select} FROM read_parquet({literal})"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {sql}")
 
@@ -390,5 +460,14 @@ def load_datasets(path: Path | str | None = None) -> pd.DataFrame:
 
 def dump_report(report: BuildReport) -> str:
     """The report as JSON (for scripts)."""
-    return json.dumps({"path": str(report.path), "seconds": round(report.seconds, 2), "size_bytes": report.size_bytes,
-                       "tables": report.tables, "datasets": report.datasets}, indent=2, sort_keys=True)
+    return json.dumps(
+        {
+            "path": str(report.path),
+            "seconds": round(report.seconds, 2),
+            "size_bytes": report.size_bytes,
+            "tables": report.tables,
+            "datasets": report.datasets,
+        },
+        indent=2,
+        sort_keys=True,
+    )

@@ -129,6 +129,7 @@ def build_xlsx(sheets: Mapping[str, object]) -> bytes:
 
 # --- characters and Markdown --------------------------------------------------------------------
 
+
 def character_name(ch: str) -> str:
     """``U+202E RIGHT-TO-LEFT OVERRIDE`` (or the code point alone for unnamed controls)."""
     name = unicodedata.name(ch, "")
@@ -160,7 +161,7 @@ def plain_text(text: object, max_length: int | None = None) -> str:
     if bad:
         text = "".join(ch for ch in text if ch not in bad)
     if max_length is not None and len(text) > max_length:
-        text = text[:max(max_length - 1, 0)] + "…"
+        text = text[: max(max_length - 1, 0)] + "…"
     return text
 
 
@@ -179,5 +180,4 @@ def escape_markdown(text: object, max_length: int | None = None) -> str:
     """
     text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + m.group(0)[-1], plain_text(text, max_length))
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return "  \n".join(line.strip() for line in escaped.splitlines()) if "\n" in escaped or "\r" in escaped \
-        else escaped
+    return "  \n".join(line.strip() for line in escaped.splitlines()) if "\n" in escaped or "\r" in escaped else escaped

@@ -8,10 +8,19 @@ Public entry points::
 """
 
 from geodata.boundaries import DETAILS, LEVELS, label_points, load_boundaries
-from geodata.paths import DataNotBuiltError
 from geodata.gazetteer import UnknownTerritoryError, gazetteer, name, network_countries, normalise, resolve
+from geodata.paths import DataNotBuiltError
 
 __all__ = [
-    "DETAILS", "LEVELS", "DataNotBuiltError", "UnknownTerritoryError", "gazetteer", "label_points", "load_boundaries", "name",
-    "network_countries", "normalise", "resolve",
+    "DETAILS",
+    "LEVELS",
+    "DataNotBuiltError",
+    "UnknownTerritoryError",
+    "gazetteer",
+    "label_points",
+    "load_boundaries",
+    "name",
+    "network_countries",
+    "normalise",
+    "resolve",
 ]

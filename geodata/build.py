@@ -46,8 +46,8 @@ class Detail:
     """One level of detail: simplification tolerance and quantisation grid."""
 
     tolerance: float  # Douglas–Peucker tolerance, degrees
-    quantize: float   # topojson quantisation: grid cells across the bounding box
-    decimals: int     # decimals kept when sent to the browser
+    quantize: float  # topojson quantisation: grid cells across the bounding box
+    decimals: int  # decimals kept when sent to the browser
 
 
 DETAILS = {
@@ -103,23 +103,31 @@ def load_atoms() -> gpd.GeoDataFrame:
     network = network_countries()
     admin1 = gpd.read_file(paths.ADMIN1)
     admin1 = admin1[admin1.adm0_a3.isin(network)]
-    a1 = gpd.GeoDataFrame({
-        "geo_code": admin1.iso_3166_2.fillna(admin1.iso_3166_2_ne).replace("", None).fillna(admin1.iso_3166_2_ne),
-        "parent_code": admin1.adm0_a3, "level": "admin1", "geometry": admin1.geometry,
-    }, crs=4326)
+    a1 = gpd.GeoDataFrame(
+        {
+            "geo_code": admin1.iso_3166_2.fillna(admin1.iso_3166_2_ne).replace("", None).fillna(admin1.iso_3166_2_ne),
+            "parent_code": admin1.adm0_a3,
+            "level": "admin1",
+            "geometry": admin1.geometry,
+        },
+        crs=4326,
+    )
     lookup = pd.read_csv(paths.US_STATES_LOOKUP, dtype=str, keep_default_na=False)
     lookup = lookup[lookup.is_state_or_dc == "True"]
     states = gpd.read_file(paths.US_STATES, layer="states").set_crs(4326, allow_override=True)
     states = states.merge(lookup[["fips", "iso_3166_2"]], left_on="id", right_on="fips")
-    us = gpd.GeoDataFrame({"geo_code": states.iso_3166_2, "parent_code": "USA", "level": "admin1",
-                           "geometry": states.geometry}, crs=4326)
+    us = gpd.GeoDataFrame(
+        {"geo_code": states.iso_3166_2, "parent_code": "USA", "level": "admin1", "geometry": states.geometry}, crs=4326
+    )
     world = _read_world_atlas()
     gaz = build_gazetteer()
     drawn = set(gaz.loc[gaz.has_geometry & gaz.level.eq("country"), "geo_code"])
     others = world[world.geo_code.isin(drawn) & ~world.geo_code.isin([*network, "USA"])]
     others = pd.concat([others[["geo_code", "geometry"]], _split_overseas(world)], ignore_index=True)
-    co = gpd.GeoDataFrame({"geo_code": others.geo_code, "parent_code": others.geo_code, "level": "country",
-                           "geometry": others.geometry}, crs=4326)
+    co = gpd.GeoDataFrame(
+        {"geo_code": others.geo_code, "parent_code": others.geo_code, "level": "country", "geometry": others.geometry},
+        crs=4326,
+    )
     atoms = gpd.GeoDataFrame(pd.concat([a1, us, co], ignore_index=True), crs=4326)
     clip = atoms.geo_code != "ESP"
     atoms.loc[clip, "geometry"] = shapely.intersection(atoms.geometry[clip].values, WEST)
@@ -138,8 +146,12 @@ def clean_coverage(atoms: gpd.GeoDataFrame, gap_width: float = GAP_WIDTH) -> gpd
 def simplify(atoms: gpd.GeoDataFrame, detail: Detail) -> gpd.GeoDataFrame:
     """Topology-preserving simplification and quantisation with ``topojson``."""
     topo = topojson.Topology(
-        atoms[["geo_code", "geometry"]], prequantize=False, toposimplify=detail.tolerance,
-        simplify_algorithm="dp", prevent_oversimplify=True, topoquantize=detail.quantize,
+        atoms[["geo_code", "geometry"]],
+        prequantize=False,
+        toposimplify=detail.tolerance,
+        simplify_algorithm="dp",
+        prevent_oversimplify=True,
+        topoquantize=detail.quantize,
     )
     simple = topo.to_gdf()
     simple = simple.set_crs(4326, allow_override=True)
@@ -159,8 +171,10 @@ def simplify(atoms: gpd.GeoDataFrame, detail: Detail) -> gpd.GeoDataFrame:
 
 def dissolve_countries(atoms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One row per country: the exact union of its units (coverage union keeps borders)."""
-    rows = [{"geo_code": code, "geometry": shapely.coverage_union_all(group.geometry.values)}
-            for code, group in atoms.groupby("parent_code", sort=True)]
+    rows = [
+        {"geo_code": code, "geometry": shapely.coverage_union_all(group.geometry.values)}
+        for code, group in atoms.groupby("parent_code", sort=True)
+    ]
     out = gpd.GeoDataFrame(rows, crs=4326)
     out["parent_code"] = ""
     out["level"] = "country"
@@ -188,14 +202,29 @@ def _attach_names(units: gpd.GeoDataFrame, gaz: pd.DataFrame, labels: pd.DataFra
     if missing:
         raise ValueError(f"units missing from the gazetteer: {missing}")
     out = out.merge(labels, on="geo_code", how="left", validate="one_to_one")
-    keep = ["geo_code", "parent_code", "level", "name_es", "name_en", "in_network", "label_lon", "label_lat",
-            "geometry"]
+    keep = [
+        "geo_code",
+        "parent_code",
+        "level",
+        "name_es",
+        "name_en",
+        "in_network",
+        "label_lon",
+        "label_lat",
+        "geometry",
+    ]
     return gpd.GeoDataFrame(out[keep], crs=4326).sort_values("geo_code", ignore_index=True)
 
 
 def _source_digest() -> dict[str, str]:
-    files = [paths.WORLD_ATLAS_50M, paths.ADMIN1, paths.US_STATES, paths.US_STATES_LOOKUP, paths.COUNTRY_NAMES,
-             paths.GAZETTEER_NAMES]
+    files = [
+        paths.WORLD_ATLAS_50M,
+        paths.ADMIN1,
+        paths.US_STATES,
+        paths.US_STATES_LOOKUP,
+        paths.COUNTRY_NAMES,
+        paths.GAZETTEER_NAMES,
+    ]
     return {str(f.relative_to(paths.ROOT)): hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files}
 
 
@@ -204,9 +233,13 @@ def build_geometry() -> dict[str, gpd.GeoDataFrame]:
     gaz = build_gazetteer()
     atoms = clean_coverage(load_atoms())
     fine_countries = dissolve_countries(atoms)
-    labels = pd.concat([
-        compute_label_points(atoms[atoms.level == "admin1"]), compute_label_points(fine_countries),
-    ], ignore_index=True)
+    labels = pd.concat(
+        [
+            compute_label_points(atoms[atoms.level == "admin1"]),
+            compute_label_points(fine_countries),
+        ],
+        ignore_index=True,
+    )
     out = {}
     for name, detail in DETAILS.items():
         simple = simplify(atoms, detail)

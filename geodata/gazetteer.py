@@ -15,17 +15,29 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pycountry
-
-from common.yamlfile import load_yaml
 from babel import Locale
 from rapidfuzz import fuzz, process
 
+from common.yamlfile import load_yaml
 from geodata import paths
 
 COLUMNS = [
-    "geo_code", "level", "parent_code", "name_es", "name_en", "unit_type_es", "unit_type_en",
-    "iso2", "iso_numeric", "subregion", "in_network", "has_geometry", "status",
-    "aliases", "note_es", "note_en",
+    "geo_code",
+    "level",
+    "parent_code",
+    "name_es",
+    "name_en",
+    "unit_type_es",
+    "unit_type_en",
+    "iso2",
+    "iso_numeric",
+    "subregion",
+    "in_network",
+    "has_geometry",
+    "status",
+    "aliases",
+    "note_es",
+    "note_en",
 ]
 LEVELS = ("country", "admin1", "special")
 
@@ -33,8 +45,9 @@ LEVELS = ("country", "admin1", "special")
 class UnknownTerritoryError(LookupError):
     """A code or name that matches no territory; ``suggestions`` holds the closest codes."""
 
-    def __init__(self, text: str, suggestions: list[tuple[str, str, str]], country: str | None = None,
-                 reason: str = "unknown"):
+    def __init__(
+        self, text: str, suggestions: list[tuple[str, str, str]], country: str | None = None, reason: str = "unknown"
+    ):
         self.text = text
         self.country = country
         self.suggestions = suggestions  # [(geo_code, name_es, name_en), ...]
@@ -103,14 +116,26 @@ def _country_rows(cur: dict) -> list[dict]:
             aliases |= {getattr(iso, a, "") for a in ("name", "official_name", "common_name")}
         aliases |= set(cur["country_aliases"].get(iso3, []))
         note = cur["notes"].get(iso3, {})
-        rows.append({
-            "geo_code": iso3, "level": "country", "parent_code": "", "name_es": name_es, "name_en": name_en,
-            "unit_type_es": "País", "unit_type_en": "Country", "iso2": iso2, "iso_numeric": numeric,
-            "subregion": r.intregion or r.subregion, "in_network": iso3 in network, "has_geometry": False,
-            "status": "current" if iso is not None else ("historic" if iso3 == "ANT" else "non_iso"),
-            "aliases": tuple(sorted(a for a in aliases if a)),
-            "note_es": note.get("es", ""), "note_en": note.get("en", ""),
-        })
+        rows.append(
+            {
+                "geo_code": iso3,
+                "level": "country",
+                "parent_code": "",
+                "name_es": name_es,
+                "name_en": name_en,
+                "unit_type_es": "País",
+                "unit_type_en": "Country",
+                "iso2": iso2,
+                "iso_numeric": numeric,
+                "subregion": r.intregion or r.subregion,
+                "in_network": iso3 in network,
+                "has_geometry": False,
+                "status": "current" if iso is not None else ("historic" if iso3 == "ANT" else "non_iso"),
+                "aliases": tuple(sorted(a for a in aliases if a)),
+                "note_es": note.get("es", ""),
+                "note_en": note.get("en", ""),
+            }
+        )
     return rows
 
 
@@ -127,8 +152,10 @@ def _admin1_rows(cur: dict) -> list[dict]:
     for r in us.itertuples(index=False):
         extra_names[r.iso_3166_2] |= {r.name, f"US-{r.usps}"}
         with_geometry.add(r.iso_3166_2)
-    country_of = {pycountry.countries.get(alpha_2=a2).alpha_2: pycountry.countries.get(alpha_2=a2).alpha_3
-                  for a2 in {"US"} | {pycountry.countries.get(alpha_3=c).alpha_2 for c in cur["network"]}}
+    country_of = {
+        pycountry.countries.get(alpha_2=a2).alpha_2: pycountry.countries.get(alpha_2=a2).alpha_3
+        for a2 in {"US"} | {pycountry.countries.get(alpha_3=c).alpha_2 for c in cur["network"]}
+    }
     rows = []
     for iso2, iso3 in sorted(country_of.items()):
         subs = [s for s in pycountry.subdivisions.get(country_code=iso2) if s.parent_code is None]
@@ -142,24 +169,51 @@ def _admin1_rows(cur: dict) -> list[dict]:
             note = cur["notes"].get(code, {})
             aliases = {code, name, name_en, name_es} | extra_names.get(code, set())
             aliases |= set(cur["admin1_aliases"].get(code, []))
-            rows.append({
-                "geo_code": code, "level": "admin1", "parent_code": iso3, "name_es": name_es, "name_en": name_en,
-                "unit_type_es": cur["unit_types_es"].get(unit_type, unit_type), "unit_type_en": unit_type,
-                "iso2": "", "iso_numeric": "", "subregion": "", "in_network": iso3 in cur["network"],
-                "has_geometry": code in with_geometry, "status": "historic" if code in historic else "current",
-                "aliases": tuple(sorted(a for a in aliases if a)),
-                "note_es": note.get("es", ""), "note_en": note.get("en", ""),
-            })
+            rows.append(
+                {
+                    "geo_code": code,
+                    "level": "admin1",
+                    "parent_code": iso3,
+                    "name_es": name_es,
+                    "name_en": name_en,
+                    "unit_type_es": cur["unit_types_es"].get(unit_type, unit_type),
+                    "unit_type_en": unit_type,
+                    "iso2": "",
+                    "iso_numeric": "",
+                    "subregion": "",
+                    "in_network": iso3 in cur["network"],
+                    "has_geometry": code in with_geometry,
+                    "status": "historic" if code in historic else "current",
+                    "aliases": tuple(sorted(a for a in aliases if a)),
+                    "note_es": note.get("es", ""),
+                    "note_en": note.get("en", ""),
+                }
+            )
     return rows
 
 
 def _special_rows(cur: dict) -> list[dict]:
-    return [{
-        "geo_code": code, "level": "special", "parent_code": "", "name_es": s["name_es"], "name_en": s["name_en"],
-        "unit_type_es": "", "unit_type_en": "", "iso2": "", "iso_numeric": "", "subregion": "",
-        "in_network": False, "has_geometry": False, "status": "special",
-        "aliases": tuple(sorted({code, s["name_es"], s["name_en"], *s["aliases"]})), "note_es": "", "note_en": "",
-    } for code, s in cur["special"].items()]
+    return [
+        {
+            "geo_code": code,
+            "level": "special",
+            "parent_code": "",
+            "name_es": s["name_es"],
+            "name_en": s["name_en"],
+            "unit_type_es": "",
+            "unit_type_en": "",
+            "iso2": "",
+            "iso_numeric": "",
+            "subregion": "",
+            "in_network": False,
+            "has_geometry": False,
+            "status": "special",
+            "aliases": tuple(sorted({code, s["name_es"], s["name_en"], *s["aliases"]})),
+            "note_es": "",
+            "note_en": "",
+        }
+        for code, s in cur["special"].items()
+    ]
 
 
 def build_gazetteer() -> pd.DataFrame:
@@ -173,8 +227,9 @@ def build_gazetteer() -> pd.DataFrame:
     if len(dupes):
         raise ValueError(f"gazetteer has duplicate geo_code values: {sorted(set(dupes))}")
     order = {lvl: i for i, lvl in enumerate(LEVELS)}
-    return gaz.sort_values(["level", "geo_code"], key=lambda s: s.map(order) if s.name == "level" else s,
-                           ignore_index=True)
+    return gaz.sort_values(
+        ["level", "geo_code"], key=lambda s: s.map(order) if s.name == "level" else s, ignore_index=True
+    )
 
 
 def _geometry_countries() -> list[str]:

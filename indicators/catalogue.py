@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from common.yamlfile import load_yaml
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yaml"
@@ -165,7 +164,7 @@ def validate_term(where: str, raw: object) -> list[str]:
     if raw.get("period", "as_stored") not in PERIOD_RULES:
         problems.append(f"{where}: period must be one of {PERIOD_RULES}, got {raw.get('period')!r}")
     for block in ("where", "exclude"):
-        for column in (raw.get(block) or {}):
+        for column in raw.get(block) or {}:
             if column not in WHERE_COLUMNS:
                 problems.append(f"{where}.{block}: unknown column {column!r}; valid: {', '.join(WHERE_COLUMNS)}")
     return problems
@@ -179,8 +178,10 @@ def validate_keys(where: str, block: object, allowed: tuple[str, ...]) -> list[s
     extra = [str(k) for k in block if k not in allowed]
     if not extra:
         return []
-    return [f"{where} has unexpected keys {extra} (allowed: {', '.join(allowed)}); "
-            f"quote a text that contains a comma, e.g. en: \"per 1,000 people\""]
+    return [
+        f"{where} has unexpected keys {extra} (allowed: {', '.join(allowed)}); "
+        f'quote a text that contains a comma, e.g. en: "per 1,000 people"'
+    ]
 
 
 def validate_indicator(indicator_id: str, raw: object, themes: Mapping) -> list[str]:
@@ -229,8 +230,11 @@ def validate_indicator(indicator_id: str, raw: object, themes: Mapping) -> list[
 def validate_catalogue(raw: Mapping) -> list[str]:
     """Every problem in the catalogue (themes, indicators, levels, terms), gathered, not raised."""
     themes = raw.get("themes") or {}
-    problems = [f"themes.{t}: needs es and en" for t, names in themes.items() if not (names or {}).get("es")
-                or not (names or {}).get("en")]
+    problems = [
+        f"themes.{t}: needs es and en"
+        for t, names in themes.items()
+        if not (names or {}).get("es") or not (names or {}).get("en")
+    ]
     indicators = raw.get("indicators") or {}
     if not indicators:
         problems.append("no indicators defined")
@@ -241,21 +245,27 @@ def validate_catalogue(raw: Mapping) -> list[str]:
 
 def build_term(raw: Mapping) -> Term:
     return Term(
-        measures=_tuple(raw["measure"]), datasets=_tuple(raw["datasets"]), area=raw.get("area", "ref_area"),
+        measures=_tuple(raw["measure"]),
+        datasets=_tuple(raw["datasets"]),
+        area=raw.get("area", "ref_area"),
         where={k: _tuple(v) for k, v in (raw.get("where") or {}).items()},
         exclude={k: _tuple(v) for k, v in (raw.get("exclude") or {}).items()},
-        period=raw.get("period", "as_stored"), rollup=bool(raw.get("rollup", False)),
+        period=raw.get("period", "as_stored"),
+        rollup=bool(raw.get("rollup", False)),
     )
 
 
 def build_level(raw: Mapping) -> LevelSpec:
     population = raw.get("population") or {}
     return LevelSpec(
-        method=raw.get("method", "sum"), numerator=build_term(raw["numerator"]),
+        method=raw.get("method", "sum"),
+        numerator=build_term(raw["numerator"]),
         denominator=build_term(raw["denominator"]) if raw.get("denominator") else None,
         subtract=build_term(raw["subtract"]) if raw.get("subtract") else None,
-        scale=float(raw.get("scale", 1.0)), denominator_period=raw.get("denominator_period", "same"),
-        population_es=population.get("es", ""), population_en=population.get("en", ""),
+        scale=float(raw.get("scale", 1.0)),
+        denominator_period=raw.get("denominator_period", "same"),
+        population_es=population.get("es", ""),
+        population_en=population.get("en", ""),
     )
 
 
@@ -267,12 +277,21 @@ def build_catalogue(raw: Mapping) -> Catalogue:
     indicators = {}
     for indicator_id, e in raw["indicators"].items():
         indicators[indicator_id] = Indicator(
-            id=indicator_id, theme=e["theme"], texts={k: dict(e[k]) for k in TEXT_FIELDS},
-            unit=e["unit"]["code"], unit_es=e["unit"]["es"], unit_en=e["unit"]["en"],
-            decimals=int(e.get("decimals", 0)), kind=e.get("kind", "stock"),
+            id=indicator_id,
+            theme=e["theme"],
+            texts={k: dict(e[k]) for k in TEXT_FIELDS},
+            unit=e["unit"]["code"],
+            unit_es=e["unit"]["es"],
+            unit_en=e["unit"]["en"],
+            decimals=int(e.get("decimals", 0)),
+            kind=e.get("kind", "stock"),
             levels={lvl: build_level(spec) for lvl, spec in e["levels"].items()},
-            palette=e.get("palette", "YlGnBu"), scheme=e.get("scheme", "quantiles"), k=int(e.get("k", 5)),
-            centre=e.get("centre"), window=int(e.get("window", 0)), headline=bool(e.get("headline", False)),
+            palette=e.get("palette", "YlGnBu"),
+            scheme=e.get("scheme", "quantiles"),
+            k=int(e.get("k", 5)),
+            centre=e.get("centre"),
+            window=int(e.get("window", 0)),
+            headline=bool(e.get("headline", False)),
             disaggregations=_tuple(e.get("disaggregations")),
         )
     return Catalogue(themes={t: dict(v) for t, v in raw["themes"].items()}, indicators=indicators)

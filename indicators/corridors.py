@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from common.yamlfile import load_yaml
-
 from indicators.flows import DIM_COLUMNS, OBS_COLUMNS, aggregate_groups, compute_sex, select_totals
 
 CORRIDORS_FILE = Path(__file__).resolve().parent / "corridors.yaml"
@@ -74,7 +73,7 @@ class Node:
     name_en: str | None = None
     lon: float | None = None
     lat: float | None = None
-    country: str | None = None     # ISO3 of the country the node lies in (incidents on the route)
+    country: str | None = None  # ISO3 of the country the node lies in (incidents on the route)
 
 
 @dataclass(frozen=True)
@@ -126,10 +125,22 @@ class Corridor:
 
     def resolved_chain(self, nationality: str) -> tuple[Node, ...]:
         """The chain with ``{nationality}`` replaced by the chosen nationality (ISO3)."""
+
         def fill(code: str | None) -> str | None:
             return nationality if code == NATIONALITY else code
-        return tuple(Node(nationality if n.node_id == NATIONALITY else n.node_id, fill(n.geo_code), n.name_es,
-                          n.name_en, n.lon, n.lat, fill(n.country)) for n in self.chain)
+
+        return tuple(
+            Node(
+                nationality if n.node_id == NATIONALITY else n.node_id,
+                fill(n.geo_code),
+                n.name_es,
+                n.name_en,
+                n.lon,
+                n.lat,
+                fill(n.country),
+            )
+            for n in self.chain
+        )
 
 
 def _texts(raw: Mapping, key: str, where: str, problems: list[str], required: bool = True) -> tuple[str, str]:
@@ -157,8 +168,17 @@ def build_series_spec(raw: Mapping, where: str, problems: list[str]) -> SeriesSp
         problems.append(f"{where}: filters may only use {FILTER_COLUMNS}, got {bad}")
     label = _texts(raw, "label", where, problems)
     caveat = _texts(raw, "caveat", where, problems)
-    return SeriesSpec(raw["dataset_id"], raw["measure"], raw["ref_area"], raw["counterpart"], filters,
-                      label[0], label[1], caveat[0], caveat[1])
+    return SeriesSpec(
+        raw["dataset_id"],
+        raw["measure"],
+        raw["ref_area"],
+        raw["counterpart"],
+        filters,
+        label[0],
+        label[1],
+        caveat[0],
+        caveat[1],
+    )
 
 
 def _build_node(raw: Mapping, where: str, problems: list[str]) -> Node | None:
@@ -168,8 +188,7 @@ def _build_node(raw: Mapping, where: str, problems: list[str]) -> Node | None:
     point = raw.get("point")
     lon = lat = None
     if point is not None:
-        if not (isinstance(point, Sequence) and len(point) == 2 and -180 <= point[0] <= 180
-                and -90 <= point[1] <= 90):
+        if not (isinstance(point, Sequence) and len(point) == 2 and -180 <= point[0] <= 180 and -90 <= point[1] <= 90):
             problems.append(f"{where}: point must be [lon, lat] in degrees, got {point!r}")
             return None
         lon, lat = float(point[0]), float(point[1])
@@ -222,8 +241,15 @@ def build_corridor(cid: str, raw: Mapping) -> tuple[Corridor | None, list[str]]:
     if problems:
         return None, problems
     corridor = Corridor(
-        cid, *name, *description, nationalities, tuple(chain), tuple(segments), tuple(mirrors),
-        lag_window=(int(window[0]), int(window[1])), fixed_lag=raw.get("fixed_lag_months"),
+        cid,
+        *name,
+        *description,
+        nationalities,
+        tuple(chain),
+        tuple(segments),
+        tuple(mirrors),
+        lag_window=(int(window[0]), int(window[1])),
+        fixed_lag=raw.get("fixed_lag_months"),
         buffer_km=float(raw.get("incident_buffer_km", 100.0)),
         incident_routes=tuple(raw.get("incident_routes") or ()),
     )
@@ -259,8 +285,10 @@ def load_series_observations(spec: SeriesSpec, nationality: str, con) -> pd.Data
     for column, value in sorted(spec.filters.items()):
         where.append(f"{column} = ?")
         params.append(value)
-    sql = (f"SELECT {', '.join(OBS_COLUMNS)} FROM public_observations WHERE {' AND '.join(where)} "
-           "ORDER BY time_start, sex, age")
+    sql = (
+        f"SELECT {', '.join(OBS_COLUMNS)} FROM public_observations WHERE {' AND '.join(where)} "
+        "ORDER BY time_start, sex, age"
+    )
     return con.execute(sql, params).df()
 
 
@@ -310,7 +338,8 @@ def compute_attrition(upstream: pd.Series, downstream: pd.Series, lag_months: in
     frame.index.name = "month"
     frame["downstream_month"] = [str(p + lag_months) for p in frame.index]
     return frame.reset_index().assign(month=lambda f: f["month"].astype(str))[
-        ["month", "upstream", "downstream_month", "downstream", "ratio"]]
+        ["month", "upstream", "downstream_month", "downstream", "ratio"]
+    ]
 
 
 def compute_overall_attrition(attrition: pd.DataFrame) -> float:
@@ -327,11 +356,12 @@ class LagResult:
     lag: int | None
     correlation: float
     months: int
-    by_lag: Mapping[int, tuple[float, int]]   # lag -> (correlation, months compared)
+    by_lag: Mapping[int, tuple[float, int]]  # lag -> (correlation, months compared)
 
 
-def compute_best_lag(upstream: pd.Series, downstream: pd.Series, window: tuple[int, int] = (0, 3),
-                     min_months: int = 6) -> LagResult:
+def compute_best_lag(
+    upstream: pd.Series, downstream: pd.Series, window: tuple[int, int] = (0, 3), min_months: int = 6
+) -> LagResult:
     """The lag in ``window`` (months) maximising the Pearson correlation of upstream(t) and downstream(t + lag).
 
     Only months where both are known count; a lag compared on fewer than ``min_months``
@@ -388,8 +418,10 @@ def compute_chain_points(corridor: Corridor, label_points: pd.DataFrame, nationa
         else:
             missing.append(node.geo_code)
     if missing:
-        raise CorridorError(f"corridor {corridor.corridor_id!r}: no label point for {missing}; "
-                            "give these nodes a point: [lon, lat] in corridors.yaml")
+        raise CorridorError(
+            f"corridor {corridor.corridor_id!r}: no label point for {missing}; "
+            "give these nodes a point: [lon, lat] in corridors.yaml"
+        )
     return pd.DataFrame(rows, columns=["node_id", "geo_code", "lon", "lat"])
 
 
@@ -411,8 +443,9 @@ def compute_path_densified(points: pd.DataFrame, step_km: float = 10.0) -> np.nd
     if not parts:
         parts = [xyz]
     allxyz = np.vstack(parts)
-    return np.column_stack([np.degrees(np.arctan2(allxyz[:, 1], allxyz[:, 0])),
-                            np.degrees(np.arcsin(np.clip(allxyz[:, 2], -1, 1)))])
+    return np.column_stack(
+        [np.degrees(np.arctan2(allxyz[:, 1], allxyz[:, 0])), np.degrees(np.arcsin(np.clip(allxyz[:, 2], -1, 1)))]
+    )
 
 
 def compute_distance_km(lon: np.ndarray, lat: np.ndarray, path: np.ndarray) -> np.ndarray:
@@ -420,8 +453,11 @@ def compute_distance_km(lon: np.ndarray, lat: np.ndarray, path: np.ndarray) -> n
     lon1, lat1 = np.radians(np.asarray(lon, float))[:, None], np.radians(np.asarray(lat, float))[:, None]
     lon2, lat2 = np.radians(path[:, 0])[None, :], np.radians(path[:, 1])[None, :]
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return (2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))).min(axis=1) if len(path) else \
-        np.full(len(lon1), np.inf)
+    return (
+        (2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))).min(axis=1)
+        if len(path)
+        else np.full(len(lon1), np.inf)
+    )
 
 
 def compute_incidents_near(incidents: pd.DataFrame, points: pd.DataFrame, buffer_km: float) -> pd.DataFrame:
@@ -437,17 +473,18 @@ def compute_incidents_near(incidents: pd.DataFrame, points: pd.DataFrame, buffer
         return located.assign(distance_km=pd.Series(dtype=float))
     path = compute_path_densified(points, step_km=min(10.0, buffer_km / 4))
     distance = np.empty(len(located))
-    for start in range(0, len(located), 2000):   # bounded memory: 2000 points x path samples at a time
-        chunk = located.iloc[start:start + 2000]
-        distance[start:start + 2000] = compute_distance_km(chunk["lon"].to_numpy(), chunk["lat"].to_numpy(), path)
+    for start in range(0, len(located), 2000):  # bounded memory: 2000 points x path samples at a time
+        chunk = located.iloc[start : start + 2000]
+        distance[start : start + 2000] = compute_distance_km(chunk["lon"].to_numpy(), chunk["lat"].to_numpy(), path)
     near = located.assign(distance_km=distance)
     near = near[near["distance_km"] <= buffer_km]
     order = [c for c in ("date", "incident_id") if c in near.columns]
     return near.sort_values(order, kind="mergesort", ignore_index=True) if order else near.reset_index(drop=True)
 
 
-def compute_corridor_incidents(incidents: pd.DataFrame, corridor: Corridor, points: pd.DataFrame,
-                               nationality: str) -> pd.DataFrame:
+def compute_corridor_incidents(
+    incidents: pd.DataFrame, corridor: Corridor, points: pd.DataFrame, nationality: str
+) -> pd.DataFrame:
     """Incidents along a corridor: within its buffer of the chain, or on one of its routes in a chain country.
 
     Adds ``distance_km`` and ``why`` (``buffer`` or ``route``) so that the page can say
@@ -457,13 +494,20 @@ def compute_corridor_incidents(incidents: pd.DataFrame, corridor: Corridor, poin
     if "incident_id" not in incidents.columns:
         raise CorridorError(f"incidents need an incident_id column, got {list(incidents.columns)}")
     countries = {n.country for n in corridor.resolved_chain(nationality)}
-    on_route = incidents[incidents["route"].isin(corridor.incident_routes) & incidents["country"].isin(countries)
-                         & incidents["lon"].notna() & incidents["lat"].notna()]
+    on_route = incidents[
+        incidents["route"].isin(corridor.incident_routes)
+        & incidents["country"].isin(countries)
+        & incidents["lon"].notna()
+        & incidents["lat"].notna()
+    ]
     on_route = on_route[~on_route["incident_id"].isin(near["incident_id"])]
     if len(on_route):
         on_route = on_route.assign(
-            distance_km=compute_distance_km(on_route["lon"].to_numpy(), on_route["lat"].to_numpy(),
-                                            compute_path_densified(points)), why="route")
+            distance_km=compute_distance_km(
+                on_route["lon"].to_numpy(), on_route["lat"].to_numpy(), compute_path_densified(points)
+            ),
+            why="route",
+        )
         near = pd.concat([near, on_route], ignore_index=True)
     order = [c for c in ("date", "incident_id") if c in near.columns]
     return near.sort_values(order, kind="mergesort", ignore_index=True) if order else near.reset_index(drop=True)
@@ -471,9 +515,21 @@ def compute_corridor_incidents(incidents: pd.DataFrame, corridor: Corridor, poin
 
 # --- a corridor's segments side by side: windowing, attrition between neighbours, mirrors -------------------
 
-SeriesLoader = Callable[[str, str, str, str, str], pd.DataFrame]   # (corridor, kind, item, side, nationality)
-SERIES_COLUMNS = ["series_id", "series", "dataset_id", "measure", "ref_area", "counterpart_area", "period", "freq",
-                  "time_start", "value", "unit", "obs_status"]
+SeriesLoader = Callable[[str, str, str, str, str], pd.DataFrame]  # (corridor, kind, item, side, nationality)
+SERIES_COLUMNS = [
+    "series_id",
+    "series",
+    "dataset_id",
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "period",
+    "freq",
+    "time_start",
+    "value",
+    "unit",
+    "obs_status",
+]
 
 
 def compute_in_years(series: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
@@ -490,16 +546,30 @@ def compute_in_years(series: pd.DataFrame, years: tuple[int, int]) -> pd.DataFra
 
 
 def _tagged(series: pd.DataFrame, series_id: str, spec: SeriesSpec, nationality: str, lang: str) -> pd.DataFrame:
-    return series.assign(series_id=series_id, series=spec.label(lang), dataset_id=spec.dataset_id,
-                         measure=spec.measure, ref_area=spec.ref_area,
-                         counterpart_area=spec.resolved_counterpart(nationality))[SERIES_COLUMNS]
+    return series.assign(
+        series_id=series_id,
+        series=spec.label(lang),
+        dataset_id=spec.dataset_id,
+        measure=spec.measure,
+        ref_area=spec.ref_area,
+        counterpart_area=spec.resolved_counterpart(nationality),
+    )[SERIES_COLUMNS]
 
 
-def compute_segment_frame(corridor: Corridor, nationality: str, years: tuple[int, int], load: SeriesLoader,
-                          lang: str) -> pd.DataFrame:
+def compute_segment_frame(
+    corridor: Corridor, nationality: str, years: tuple[int, int], load: SeriesLoader, lang: str
+) -> pd.DataFrame:
     """Every segment's series for one nationality within ``years``, long format, in chain order."""
-    parts = [_tagged(compute_in_years(load(corridor.corridor_id, "segment", s.segment_id, "", nationality), years),
-                     s.segment_id, s.series, nationality, lang) for s in corridor.segments]
+    parts = [
+        _tagged(
+            compute_in_years(load(corridor.corridor_id, "segment", s.segment_id, "", nationality), years),
+            s.segment_id,
+            s.series,
+            nationality,
+            lang,
+        )
+        for s in corridor.segments
+    ]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SERIES_COLUMNS)
 
@@ -511,10 +581,10 @@ class AttritionStep:
     upstream: Segment
     downstream: Segment
     lag: int
-    fixed: bool                    # the corridor fixes the lag; else the best lag in ``corridor.lag_window``
-    correlation: float             # NaN with a fixed lag
-    months: int                    # months compared
-    ratio: float                   # downstream / upstream over the months both have
+    fixed: bool  # the corridor fixes the lag; else the best lag in ``corridor.lag_window``
+    correlation: float  # NaN with a fixed lag
+    months: int  # months compared
+    ratio: float  # downstream / upstream over the months both have
 
 
 def compute_attrition_steps(corridor: Corridor, segments: pd.DataFrame) -> tuple[list[AttritionStep], pd.DataFrame]:
@@ -535,22 +605,38 @@ def compute_attrition_steps(corridor: Corridor, segments: pd.DataFrame) -> tuple
             corr, months, fixed = result.correlation, result.months, False
         attrition = compute_attrition(up, down, lag)
         both = attrition.dropna(subset=["upstream", "downstream"])
-        steps.append(AttritionStep(up_seg, down_seg, lag, fixed, corr, months if months is not None else len(both),
-                                   compute_overall_attrition(attrition)))
+        steps.append(
+            AttritionStep(
+                up_seg,
+                down_seg,
+                lag,
+                fixed,
+                corr,
+                months if months is not None else len(both),
+                compute_overall_attrition(attrition),
+            )
+        )
         ratios.append(attrition.assign(pair=f"{up_seg.segment_id} → {down_seg.segment_id}"))
     return steps, (pd.concat(ratios, ignore_index=True) if ratios else pd.DataFrame())
 
 
-def compute_mirror_frames(corridor: Corridor, nationality: str, years: tuple[int, int], load: SeriesLoader,
-                          lang: str) -> list[tuple[Mirror, pd.DataFrame, pd.DataFrame]]:
+def compute_mirror_frames(
+    corridor: Corridor, nationality: str, years: tuple[int, int], load: SeriesLoader, lang: str
+) -> list[tuple[Mirror, pd.DataFrame, pd.DataFrame]]:
     """For each mirror: the comparison table (A, B, difference, ratio) and both series in long format."""
     out = []
     for mirror in corridor.mirrors:
-        sides = {side: compute_in_years(load(corridor.corridor_id, "mirror", mirror.mirror_id, side, nationality),
-                                        years) for side in ("left", "right")}
-        long = pd.concat([_tagged(sides["left"], f"{mirror.mirror_id}_a", mirror.left, nationality, lang),
-                          _tagged(sides["right"], f"{mirror.mirror_id}_b", mirror.right, nationality, lang)],
-                         ignore_index=True)
+        sides = {
+            side: compute_in_years(load(corridor.corridor_id, "mirror", mirror.mirror_id, side, nationality), years)
+            for side in ("left", "right")
+        }
+        long = pd.concat(
+            [
+                _tagged(sides["left"], f"{mirror.mirror_id}_a", mirror.left, nationality, lang),
+                _tagged(sides["right"], f"{mirror.mirror_id}_b", mirror.right, nationality, lang),
+            ],
+            ignore_index=True,
+        )
         table = compute_mirror(sides["left"].set_index("period")["value"], sides["right"].set_index("period")["value"])
         out.append((mirror, table, long))
     return out

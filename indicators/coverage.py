@@ -26,16 +26,33 @@ from indicators.catalogue import Catalogue
 
 STATUSES = ("exists", "partial", "missing")
 LEVELS = ("country", "admin1")
-MATRIX_COLUMNS = ("country", "level", "theme", "year", "status", "indicators", "periods", "n_indicators",
-                  "units_with_data", "units", "link", "reason_es", "reason_en")
+MATRIX_COLUMNS = (
+    "country",
+    "level",
+    "theme",
+    "year",
+    "status",
+    "indicators",
+    "periods",
+    "n_indicators",
+    "units_with_data",
+    "units",
+    "link",
+    "reason_es",
+    "reason_en",
+)
 _REASONS = {
     "exists": ("Hay datos completos.", "Complete data exist."),
-    "partial_period": ("Solo periodos parciales, de mitad de año o proyectados.",
-                       "Only partial, mid-year or projected periods."),
+    "partial_period": (
+        "Solo periodos parciales, de mitad de año o proyectados.",
+        "Only partial, mid-year or projected periods.",
+    ),
     "partial_units": ("Solo algunas unidades administrativas tienen datos.", "Only some admin-1 units have data."),
     "partial_pairs": ("Total sobre pares incompletos de la fuente.", "Total over incomplete pairs of the source."),
-    "missing": ("Sin datos: envíe los suyos desde la página de envío.",
-                "No data: send yours from the submission page."),
+    "missing": (
+        "Sin datos: envíe los suyos desde la página de envío.",
+        "No data: send yours from the submission page.",
+    ),
 }
 
 
@@ -54,8 +71,12 @@ def build_submit_link(country: str, lang: str = "es") -> str:
     return "/submit?" + urlencode({"lang": lang, "country": country})
 
 
-def compute_cells(frames: Mapping[tuple[str, str], pd.DataFrame], catalogue: Catalogue,
-                  parents: Mapping[str, str], units: Mapping[str, int]) -> pd.DataFrame:
+def compute_cells(
+    frames: Mapping[tuple[str, str], pd.DataFrame],
+    catalogue: Catalogue,
+    parents: Mapping[str, str],
+    units: Mapping[str, int],
+) -> pd.DataFrame:
     """Per (indicator, level, country, period): how many units have a value, and whether it is complete.
 
     ``frames``: ``{(indicator_id, level): indicators.compute output}`` (every period, with
@@ -72,26 +93,52 @@ def compute_cells(frames: Mapping[tuple[str, str], pd.DataFrame], catalogue: Cat
         country = have["geo_code"].map(parents) if level == "admin1" else have["geo_code"]
         complete = have["period_status"].eq("complete") if "period_status" in have else True
         pairs_ok = ~have["coverage"].eq("partial_pairs") if "coverage" in have else True
-        part = pd.DataFrame({"indicator_id": indicator_id, "level": level, "country": country,
-                             "period": have["period"].astype(str), "complete": complete & pairs_ok,
-                             "pairs_partial": ~pairs_ok if "coverage" in have else False,
-                             "geo_code": have["geo_code"]})
+        part = pd.DataFrame(
+            {
+                "indicator_id": indicator_id,
+                "level": level,
+                "country": country,
+                "period": have["period"].astype(str),
+                "complete": complete & pairs_ok,
+                "pairs_partial": ~pairs_ok if "coverage" in have else False,
+                "geo_code": have["geo_code"],
+            }
+        )
         parts.append(part[part["country"].notna()])
     if not parts:
-        return pd.DataFrame(columns=["indicator_id", "level", "country", "period", "year", "theme", "complete",
-                                     "pairs_partial", "units_with_data", "units"])
+        return pd.DataFrame(
+            columns=[
+                "indicator_id",
+                "level",
+                "country",
+                "period",
+                "year",
+                "theme",
+                "complete",
+                "pairs_partial",
+                "units_with_data",
+                "units",
+            ]
+        )
     cells = pd.concat(parts, ignore_index=True)
     cells["theme"] = cells["indicator_id"].map(lambda i: catalogue.get(i).theme)
     cells["year"] = cells["period"].map(period_year)
     grouped = cells.groupby(["indicator_id", "level", "country", "period", "year", "theme"], as_index=False).agg(
-        complete=("complete", "all"), pairs_partial=("pairs_partial", "any"), units_with_data=("geo_code", "nunique"))
+        complete=("complete", "all"), pairs_partial=("pairs_partial", "any"), units_with_data=("geo_code", "nunique")
+    )
     grouped["units"] = [units.get(c, 0) if lv == "admin1" else 1 for c, lv in zip(grouped["country"], grouped["level"])]
     return grouped
 
 
-def build_coverage_matrix(frames: Mapping[tuple[str, str], pd.DataFrame], catalogue: Catalogue,
-                          countries: Iterable[str], parents: Mapping[str, str], units: Mapping[str, int],
-                          years: Iterable[int], lang: str = "es") -> pd.DataFrame:
+def build_coverage_matrix(
+    frames: Mapping[tuple[str, str], pd.DataFrame],
+    catalogue: Catalogue,
+    countries: Iterable[str],
+    parents: Mapping[str, str],
+    units: Mapping[str, int],
+    years: Iterable[int],
+    lang: str = "es",
+) -> pd.DataFrame:
     """The full matrix: every country x level x theme x year, with a status, the indicators and a link.
 
     ``years`` are the matrix columns (e.g. 2000–2025); a period counts in the year it is named by
@@ -113,9 +160,21 @@ def build_coverage_matrix(frames: Mapping[tuple[str, str], pd.DataFrame], catalo
 def _cell_row(country: str, level: str, theme: str, year: int, group: pd.DataFrame | None, lang: str) -> dict:
     if group is None or group.empty:
         es, en = _REASONS["missing"]
-        return {"country": country, "level": level, "theme": theme, "year": year, "status": "missing",
-                "indicators": "", "periods": "", "n_indicators": 0, "units_with_data": 0,
-                "units": 0, "link": build_submit_link(country, lang), "reason_es": es, "reason_en": en}
+        return {
+            "country": country,
+            "level": level,
+            "theme": theme,
+            "year": year,
+            "status": "missing",
+            "indicators": "",
+            "periods": "",
+            "n_indicators": 0,
+            "units_with_data": 0,
+            "units": 0,
+            "link": build_submit_link(country, lang),
+            "reason_es": es,
+            "reason_en": en,
+        }
     full_units = group["units_with_data"] >= group["units"]
     good = group[group["complete"] & full_units]
     if not good.empty:
@@ -130,12 +189,21 @@ def _cell_row(country: str, level: str, theme: str, year: int, group: pd.DataFra
             reason = "partial_period"
     best = pick.sort_values(["units_with_data", "indicator_id"], ascending=[False, True]).iloc[0]
     es, en = _REASONS[reason]
-    return {"country": country, "level": level, "theme": theme, "year": year, "status": status,
-            "indicators": ";".join(sorted(set(group["indicator_id"]))),
-            "periods": ";".join(sorted(set(group["period"]))), "n_indicators": int(group["indicator_id"].nunique()),
-            "units_with_data": int(group["units_with_data"].max()), "units": int(group["units"].max()),
-            "link": build_view_link(best["indicator_id"], level, country, best["period"], lang),
-            "reason_es": es, "reason_en": en}
+    return {
+        "country": country,
+        "level": level,
+        "theme": theme,
+        "year": year,
+        "status": status,
+        "indicators": ";".join(sorted(set(group["indicator_id"]))),
+        "periods": ";".join(sorted(set(group["period"]))),
+        "n_indicators": int(group["indicator_id"].nunique()),
+        "units_with_data": int(group["units_with_data"].max()),
+        "units": int(group["units"].max()),
+        "link": build_view_link(best["indicator_id"], level, country, best["period"], lang),
+        "reason_es": es,
+        "reason_en": en,
+    }
 
 
 def build_coverage_pivot(matrix: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -144,11 +212,14 @@ def build_coverage_pivot(matrix: pd.DataFrame, level: str) -> pd.DataFrame:
     return part.pivot_table(index=["country", "theme"], columns="year", values="status", aggfunc="first")
 
 
-def label_matrix(matrix: pd.DataFrame, catalogue: Catalogue, names: Mapping[str, Mapping[str, str]],
-                 lang: str) -> pd.DataFrame:
+def label_matrix(
+    matrix: pd.DataFrame, catalogue: Catalogue, names: Mapping[str, Mapping[str, str]], lang: str
+) -> pd.DataFrame:
     """The download form: country and theme names in ``lang`` beside the codes, statuses in words."""
-    words = {"es": {"exists": "existe", "partial": "parcial", "missing": "falta"},
-             "en": {"exists": "exists", "partial": "partial", "missing": "missing"}}[lang]
+    words = {
+        "es": {"exists": "existe", "partial": "parcial", "missing": "falta"},
+        "en": {"exists": "exists", "partial": "partial", "missing": "missing"},
+    }[lang]
     out = matrix.copy()
     out.insert(1, "country_name", out["country"].map(lambda c: names.get(c, {}).get(lang, c)))
     out.insert(4, "theme_name", out["theme"].map(lambda t: catalogue.themes[t][lang]))
@@ -164,8 +235,11 @@ def compute_reporter_rows(numerator_rows: pd.DataFrame, labels: pd.Series, frame
     have = numerator_rows["value"].notna()
     pairs = pd.DataFrame({"geo_code": numerator_rows.loc[have, "ref_area"], "period": labels[have].astype(str)})
     pairs = pairs.drop_duplicates()
-    status = frame.drop_duplicates("period").set_index("period")["period_status"] \
-        if "period_status" in frame and not frame.empty else pd.Series(dtype=object)
+    status = (
+        frame.drop_duplicates("period").set_index("period")["period_status"]
+        if "period_status" in frame and not frame.empty
+        else pd.Series(dtype=object)
+    )
     pairs = pairs[pairs["period"].isin(status.index)]
     return pairs.assign(value=1.0, period_status=pairs["period"].map(status), coverage="complete")
 
@@ -190,8 +264,12 @@ def load_coverage_matrix(years: Iterable[int] | None = None, lang: str = "es") -
 
     catalogue = load_catalogue()
     frames = {(i, lv): compute(i, lv) for i, ind in catalogue.indicators.items() for lv in ind.levels}
-    frames = {key: pd.concat([frame, load_reporter_rows(catalogue.get(key[0]), frame)], ignore_index=True)
-              if key[1] == "country" else frame for key, frame in frames.items()}
+    frames = {
+        key: pd.concat([frame, load_reporter_rows(catalogue.get(key[0]), frame)], ignore_index=True)
+        if key[1] == "country"
+        else frame
+        for key, frame in frames.items()
+    }
     gaz = geodata.gazetteer()
     countries = sorted(gaz.loc[(gaz["level"] == "country") & gaz["in_network"].astype(bool), "geo_code"])
     a1 = gaz[(gaz["level"] == "admin1")]

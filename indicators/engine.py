@@ -20,16 +20,38 @@ import pandas as pd
 from etl.periods import PeriodError, compute_covered_months, compute_fiscal_year_labels
 from indicators.catalogue import Indicator, LevelSpec, Term, load_catalogue
 from indicators.quality import (
-    STATUS_ORDER, coerce_missing, combine_status, fill_nearest, period_year, sort_periods,
+    STATUS_ORDER,
+    coerce_missing,
+    combine_status,
+    fill_nearest,
+    period_year,
+    sort_periods,
 )
 
 OUTPUT_COLUMNS = ("indicator_id", "geo_code", "period", "value", "unit", "obs_status", "months", "dataset_id")
 UNIT_FACTORS = {"thousand_persons": ("persons", 1000.0)}
 SEX_CODES = ("_T", "F", "M")
-PROJECTION = "F"   # SDMX status of a forecast: never the year a view opens on when observed years exist
+PROJECTION = "F"  # SDMX status of a forecast: never the year a view opens on when observed years exist
 ANY = ("*",)  # a ``where`` value that keeps every code of the column (e.g. all age groups)
-OBS_READ_COLUMNS = ("dataset_id", "measure", "ref_area", "counterpart_area", "time_period", "freq", "time_start",
-                    "sex", "age", "dim_1", "dim_2", "dim_3", "dim_4", "dim_5", "value", "unit", "obs_status")
+OBS_READ_COLUMNS = (
+    "dataset_id",
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "time_period",
+    "freq",
+    "time_start",
+    "sex",
+    "age",
+    "dim_1",
+    "dim_2",
+    "dim_3",
+    "dim_4",
+    "dim_5",
+    "value",
+    "unit",
+    "obs_status",
+)
 
 
 class ImpossibleCombinationError(ValueError):
@@ -72,8 +94,13 @@ def select_rows(obs: pd.DataFrame, term: Term, sex: str | None = None, partner: 
     return obs[keep]
 
 
-def compute_term(obs: pd.DataFrame, term: Term, codes: Iterable[str] | None = None, sex: str | None = None,
-                 partner: str | None = None) -> pd.DataFrame:
+def compute_term(
+    obs: pd.DataFrame,
+    term: Term,
+    codes: Iterable[str] | None = None,
+    sex: str | None = None,
+    partner: str | None = None,
+) -> pd.DataFrame:
     """``geo_code, period, value, obs_status, months, dataset_id``: ``term`` summed by territory and period.
 
     Missing values (``NULL``) are left out of sums; a territory and period whose rows are
@@ -147,8 +174,11 @@ def compute_months(rows: pd.DataFrame, spans: Mapping[str, tuple] | None = None)
             continue
         datasets = [d for d in group["dataset_id"].unique() if spans and d in spans]
         try:
-            out[period] = float(min(compute_covered_months(period, *spans[d]) for d in datasets)) if datasets \
+            out[period] = (
+                float(min(compute_covered_months(period, *spans[d]) for d in datasets))
+                if datasets
                 else float(group["time_period"].nunique())
+            )
         except PeriodError:
             out[period] = float(group["time_period"].nunique())
     return out
@@ -179,15 +209,17 @@ def compute_ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float, rule: str)
     pairs["den_period"] = [denominator_periods(p, rule) for p in pairs["period"]]
     pairs["needed"] = pairs["den_period"].map(len)
     pairs = pairs.explode("den_period")
-    d = den.rename(columns={"period": "den_period", "value": "den_value", "obs_status": "den_status",
-                            "dataset_id": "den_dataset"})[["geo_code", "den_period", "den_value", "den_status",
-                                                           "den_dataset"]]
+    d = den.rename(
+        columns={"period": "den_period", "value": "den_value", "obs_status": "den_status", "dataset_id": "den_dataset"}
+    )[["geo_code", "den_period", "den_value", "den_status", "den_dataset"]]
     joined = pairs.merge(d, on=["geo_code", "den_period"], how="left")
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     joined["den_rank"] = joined["den_status"].map(rank).fillna(0).astype(int)
     per = joined.groupby(["geo_code", "period"], sort=False).agg(
         den_total=("den_value", "sum"),
-        found=("den_value", "count"), needed=("needed", "first"), den_rank=("den_rank", "max"),
+        found=("den_value", "count"),
+        needed=("needed", "first"),
+        den_rank=("den_rank", "max"),
         den_dataset=("den_dataset", "first"),
     )
     per.loc[per["found"] < per["needed"], "den_total"] = np.nan
@@ -195,12 +227,17 @@ def compute_ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float, rule: str)
     total = merged["den_total"].where(merged["den_total"] != 0)
     value = merged["value"] / total * scale
     ok = total.notna()
-    status = [combine_status([s, STATUS_ORDER[r]]) if k else s
-              for s, r, k in zip(merged["obs_status"], merged["den_rank"].fillna(0).astype(int), ok)]
-    datasets = [";".join(sorted({*a.split(";"), *str(b).split(";")})) if k else a
-                for a, b, k in zip(merged["dataset_id"], merged["den_dataset"], ok)]
-    out = num.assign(value=coerce_missing(pd.Series(value.to_numpy(), index=num.index)), obs_status=status,
-                     dataset_id=datasets)
+    status = [
+        combine_status([s, STATUS_ORDER[r]]) if k else s
+        for s, r, k in zip(merged["obs_status"], merged["den_rank"].fillna(0).astype(int), ok)
+    ]
+    datasets = [
+        ";".join(sorted({*a.split(";"), *str(b).split(";")})) if k else a
+        for a, b, k in zip(merged["dataset_id"], merged["den_dataset"], ok)
+    ]
+    out = num.assign(
+        value=coerce_missing(pd.Series(value.to_numpy(), index=num.index)), obs_status=status, dataset_id=datasets
+    )
     return out
 
 
@@ -216,15 +253,23 @@ def compute_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFram
     out = merged[["geo_code", "period"]].copy()
     out["value"] = merged["value"] - merged["value_2"]
     out["obs_status"] = [combine_status([a, b]) for a, b in zip(merged["obs_status"], merged["obs_status_2"])]
-    out["dataset_id"] = [";".join(sorted({*str(a).split(";"), *str(b).split(";")} - {"nan"}))
-                         for a, b in zip(merged["dataset_id"], merged["dataset_id_2"])]
+    out["dataset_id"] = [
+        ";".join(sorted({*str(a).split(";"), *str(b).split(";")} - {"nan"}))
+        for a, b in zip(merged["dataset_id"], merged["dataset_id_2"])
+    ]
     out["unit"] = merged["unit"].fillna(merged["unit_2"])
     out["months"] = merged[["months", "months_2"]].min(axis=1)
     return out.sort_values(["geo_code", "period"], ignore_index=True)
 
 
-def compute_level(spec: LevelSpec, obs: pd.DataFrame, codes: Iterable[str] | None, sex: str | None = None,
-                  partner: str | None = None, parents: Mapping[str, str] | None = None) -> pd.DataFrame:
+def compute_level(
+    spec: LevelSpec,
+    obs: pd.DataFrame,
+    codes: Iterable[str] | None,
+    sex: str | None = None,
+    partner: str | None = None,
+    parents: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """An indicator at one level, every period: sum, or ratio with its denominator.
 
     A numerator with ``rollup`` adds admin-1 observations into their country (``parents``).
@@ -247,8 +292,9 @@ def finish_frame(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """The output columns, in order, sorted by territory and period."""
     out = frame.assign(indicator_id=indicator.id, unit=indicator.unit)
     if out.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "months") else object)
-                             for c in OUTPUT_COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="float64" if c in ("value", "months") else object) for c in OUTPUT_COLUMNS}
+        )
     out["value"] = coerce_missing(out["value"])
     out = out[list(OUTPUT_COLUMNS)]
     order = out["period"].map(period_year)
@@ -259,21 +305,29 @@ def validate_request(indicator: Indicator, level: str, filters: Mapping[str, obj
     """Raise ``ImpossibleCombinationError`` for a level or filter the indicator does not have."""
     if level not in indicator.levels:
         raise ImpossibleCombinationError(
-            f"indicator {indicator.id!r} has no data at level {level!r}; its levels: {', '.join(indicator.levels)}")
+            f"indicator {indicator.id!r} has no data at level {level!r}; its levels: {', '.join(indicator.levels)}"
+        )
     for name, value in filters.items():
         if value is None:
             continue
         if name not in indicator.disaggregations:
             valid = ", ".join(indicator.disaggregations) or "none"
             raise ImpossibleCombinationError(
-                f"indicator {indicator.id!r} cannot be broken down by {name!r}; its disaggregations: {valid}")
+                f"indicator {indicator.id!r} cannot be broken down by {name!r}; its disaggregations: {valid}"
+            )
         if name == "sex" and value not in SEX_CODES:
             raise ImpossibleCombinationError(f"sex must be one of {SEX_CODES}, got {value!r}")
 
 
-def compute_frame(indicator: Indicator, level: str, obs: pd.DataFrame, codes: Iterable[str] | None,
-                  sex: str | None = None, partner: str | None = None,
-                  parents: Mapping[str, str] | None = None) -> pd.DataFrame:
+def compute_frame(
+    indicator: Indicator,
+    level: str,
+    obs: pd.DataFrame,
+    codes: Iterable[str] | None,
+    sex: str | None = None,
+    partner: str | None = None,
+    parents: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Pure: the indicator's tidy frame at ``level`` for every period from ``obs`` (store-shaped rows)."""
     validate_request(indicator, level, {"sex": sex, "partner": partner})
     return finish_frame(compute_level(indicator.levels[level], obs, codes, sex, partner, parents), indicator)
@@ -375,8 +429,7 @@ def load_unit_exclusions(indicator_id: str, level: str) -> pd.DataFrame:
     return compute_unit_exclusions(indicator, level, load_observations(indicator.levels[level]), level_codes(level))
 
 
-SOURCE_COLUMNS = ("title_es", "title_en", "publisher", "licence", "licence_url", "attribution", "retrieved",
-                  "revision")
+SOURCE_COLUMNS = ("title_es", "title_en", "publisher", "licence", "licence_url", "attribution", "retrieved", "revision")
 
 
 def attach_sources(frame: pd.DataFrame, datasets: pd.DataFrame) -> pd.DataFrame:
@@ -388,10 +441,12 @@ def attach_sources(frame: pd.DataFrame, datasets: pd.DataFrame) -> pd.DataFrame:
     lookup: dict[str, dict[str, str]] = {}
     for ids in frame["dataset_id"].dropna().unique():
         parts = [d for d in str(ids).split(";") if d in meta.index]
-        lookup[ids] = {c: "; ".join(dict.fromkeys(str(meta.at[d, c]) for d in parts if pd.notna(meta.at[d, c])))
-                       for c in columns}
-    extra = pd.DataFrame([lookup.get(i, {c: "" for c in columns}) for i in frame["dataset_id"]],
-                         columns=columns, index=frame.index)
+        lookup[ids] = {
+            c: "; ".join(dict.fromkeys(str(meta.at[d, c]) for d in parts if pd.notna(meta.at[d, c]))) for c in columns
+        }
+    extra = pd.DataFrame(
+        [lookup.get(i, {c: "" for c in columns}) for i in frame["dataset_id"]], columns=columns, index=frame.index
+    )
     return pd.concat([frame, extra], axis=1)
 
 
@@ -427,7 +482,7 @@ def compute_default_period(frame: pd.DataFrame, codes: Iterable[str] | None = No
     if codes is not None:
         have &= frame["geo_code"].isin(set(codes))
     observed = set(frame.loc[have, "period"])
-    if "period_status" in frame.columns:   # issue 12: the latest *complete* period (not partial, not mid-year)
+    if "period_status" in frame.columns:  # issue 12: the latest *complete* period (not partial, not mid-year)
         complete = set(frame.loc[have & frame["period_status"].eq("complete"), "period"])
         found = next((p for p in reversed(periods) if p in complete), None)
         if found is not None:
@@ -435,8 +490,9 @@ def compute_default_period(frame: pd.DataFrame, codes: Iterable[str] | None = No
     return next((p for p in reversed(periods) if p in observed), periods[-1])
 
 
-def compute_unit_exclusions(indicator: Indicator, level: str, obs: pd.DataFrame,
-                            codes: Iterable[str] | None = None) -> pd.DataFrame:
+def compute_unit_exclusions(
+    indicator: Indicator, level: str, obs: pd.DataFrame, codes: Iterable[str] | None = None
+) -> pd.DataFrame:
     """What an indicator leaves out because of its unit, by territory and period.
 
     An indicator whose numerator keeps one unit (``where: {unit: persons}``) drops the rows
@@ -452,8 +508,11 @@ def compute_unit_exclusions(indicator: Indicator, level: str, obs: pd.DataFrame,
     kept = spec.numerator.where.get("unit")
     if not kept:
         return none
-    other = replace(spec.numerator, where={k: v for k, v in spec.numerator.where.items() if k != "unit"},
-                    exclude={**spec.numerator.exclude, "unit": kept})
+    other = replace(
+        spec.numerator,
+        where={k: v for k, v in spec.numerator.where.items() if k != "unit"},
+        exclude={**spec.numerator.exclude, "unit": kept},
+    )
     left_out = compute_term(obs, other, codes)
     left_out = left_out[left_out["value"].notna()] if not left_out.empty else left_out
     if left_out.empty:

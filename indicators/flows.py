@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from common.yamlfile import load_yaml
-
 from etl.periods import (
-    compute_covered_months, compute_expected_months, compute_fiscal_year_labels, period_sort_key,
+    compute_covered_months,
+    compute_expected_months,
+    compute_fiscal_year_labels,
+    period_sort_key,
 )
 
 VIEWS_FILE = Path(__file__).resolve().parent / "flows.yaml"
@@ -37,10 +39,23 @@ SEXES = ("_T", "F", "M")
 UNKNOWN = "_X"
 NOT_APPLICABLE = "_Z"
 DIM_COLUMNS = ("dim_1", "dim_2", "dim_3", "dim_4", "dim_5")
-OBS_COLUMNS = ("dataset_id", "measure", "ref_area", "counterpart_area", "time_period", "freq", "time_start",
-               "time_end", "sex", "age", *DIM_COLUMNS, "value", "unit", "obs_status")
-FLOW_COLUMNS = ("origin", "destination", "reporter", "value", "unit", "dataset_id", "measure", "period",
-                "obs_status")
+OBS_COLUMNS = (
+    "dataset_id",
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "time_period",
+    "freq",
+    "time_start",
+    "time_end",
+    "sex",
+    "age",
+    *DIM_COLUMNS,
+    "value",
+    "unit",
+    "obs_status",
+)
+FLOW_COLUMNS = ("origin", "destination", "reporter", "value", "unit", "dataset_id", "measure", "period", "obs_status")
 
 
 class FlowViewError(ValueError):
@@ -57,11 +72,11 @@ class FlowView:
     direction: str
     name_es: str
     name_en: str
-    kind: str                      # "stock" or "flow": the legend and hover say which
+    kind: str  # "stock" or "flow": the legend and hover say which
     steps: tuple[str, ...] = ("year",)
     year_basis: str = "calendar"
     filters: Mapping[str, str] = field(default_factory=dict)
-    unit: str | None = None        # keep only observations in this unit (a source that mixes units)
+    unit: str | None = None  # keep only observations in this unit (a source that mixes units)
     note_es: str = ""
     note_en: str = ""
 
@@ -80,16 +95,18 @@ def validate_flow_view(view_id: str, raw: Mapping) -> list[str]:
         if key not in raw:
             problems.append(f"flows.yaml, view {view_id!r}: missing {key!r} (required: {', '.join(required)})")
     if raw.get("direction") not in DIRECTIONS:
-        problems.append(f"flows.yaml, view {view_id!r}: direction must be one of {DIRECTIONS}, "
-                        f"got {raw.get('direction')!r}")
+        problems.append(
+            f"flows.yaml, view {view_id!r}: direction must be one of {DIRECTIONS}, got {raw.get('direction')!r}"
+        )
     if raw.get("kind") not in ("stock", "flow"):
         problems.append(f"flows.yaml, view {view_id!r}: kind must be 'stock' or 'flow', got {raw.get('kind')!r}")
     steps = raw.get("steps", ["year"])
     if not steps or any(s not in STEPS for s in steps):
         problems.append(f"flows.yaml, view {view_id!r}: steps must be a list from {STEPS}, got {steps!r}")
     if raw.get("year_basis", "calendar") not in YEAR_BASES:
-        problems.append(f"flows.yaml, view {view_id!r}: year_basis must be one of {YEAR_BASES}, "
-                        f"got {raw.get('year_basis')!r}")
+        problems.append(
+            f"flows.yaml, view {view_id!r}: year_basis must be one of {YEAR_BASES}, got {raw.get('year_basis')!r}"
+        )
     names = raw.get("name", {})
     if not isinstance(names, Mapping) or not {"es", "en"} <= set(names):
         problems.append(f"flows.yaml, view {view_id!r}: name needs both 'es' and 'en'")
@@ -110,11 +127,19 @@ def build_flow_views(raw: Mapping) -> dict[str, FlowView]:
     views = {}
     for vid, e in entries.items():
         views[vid] = FlowView(
-            view_id=vid, dataset_id=e["dataset_id"], measure=e["measure"], direction=e["direction"],
-            name_es=e["name"]["es"], name_en=e["name"]["en"], kind=e["kind"],
-            steps=tuple(e.get("steps", ["year"])), year_basis=e.get("year_basis", "calendar"),
-            filters=dict(e.get("filters", {})), unit=e.get("unit"),
-            note_es=e.get("note", {}).get("es", ""), note_en=e.get("note", {}).get("en", ""),
+            view_id=vid,
+            dataset_id=e["dataset_id"],
+            measure=e["measure"],
+            direction=e["direction"],
+            name_es=e["name"]["es"],
+            name_en=e["name"]["en"],
+            kind=e["kind"],
+            steps=tuple(e.get("steps", ["year"])),
+            year_basis=e.get("year_basis", "calendar"),
+            filters=dict(e.get("filters", {})),
+            unit=e.get("unit"),
+            note_es=e.get("note", {}).get("es", ""),
+            note_en=e.get("note", {}).get("en", ""),
         )
     return views
 
@@ -140,8 +165,10 @@ def load_flow_observations(view: FlowView, con) -> pd.DataFrame:
     if view.unit:
         where.append("unit = ?")
         params.append(view.unit)
-    sql = (f"SELECT {', '.join(OBS_COLUMNS)} FROM public_observations WHERE {' AND '.join(where)} "
-           "ORDER BY time_start, ref_area, counterpart_area, sex, age")
+    sql = (
+        f"SELECT {', '.join(OBS_COLUMNS)} FROM public_observations WHERE {' AND '.join(where)} "
+        "ORDER BY time_start, ref_area, counterpart_area, sex, age"
+    )
     return con.execute(sql, params).df()
 
 
@@ -160,8 +187,12 @@ def select_totals(obs: pd.DataFrame, keep: Iterable[str] = ()) -> pd.DataFrame:
             continue
         others = [c for c in out.columns if c not in (column, "value", "obs_status")]
         is_total = out[column].eq("_T")
-        has_total = is_total.astype("int8").groupby([out[c] for c in others], dropna=False, sort=False) \
-            .transform("max").astype(bool)
+        has_total = (
+            is_total.astype("int8")
+            .groupby([out[c] for c in others], dropna=False, sort=False)
+            .transform("max")
+            .astype(bool)
+        )
         out = out[~has_total | is_total]
     return out
 
@@ -200,15 +231,21 @@ def aggregate_groups(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     total missing, never a smaller number. Vectorised: one pass per status letter.
     """
     grouped = frame.groupby(keys, sort=True, dropna=False)
-    out = pd.DataFrame({"value": grouped["value"].sum(min_count=1), "parts": grouped["value"].size(),
-                        "known": grouped["value"].count()})
+    out = pd.DataFrame(
+        {
+            "value": grouped["value"].sum(min_count=1),
+            "parts": grouped["value"].size(),
+            "known": grouped["value"].count(),
+        }
+    )
     out["value"] = out["value"].where(out["known"] == out["parts"])
     statuses = frame["obs_status"].fillna("A").astype(str)
     letters = sorted({ch for s in statuses.unique() for ch in s} - {"A"})
     combined = pd.Series("", index=out.index, dtype=object)
     for letter in letters:
-        has = statuses.str.contains(letter, regex=False).groupby([frame[k] for k in keys], sort=True,
-                                                                  dropna=False).max()
+        has = (
+            statuses.str.contains(letter, regex=False).groupby([frame[k] for k in keys], sort=True, dropna=False).max()
+        )
         combined = combined + np.where(has.reindex(out.index).fillna(False).astype(bool), letter, "")
     out["obs_status"] = combined.where(combined != "", "A")
     return out.reset_index()
@@ -245,8 +282,9 @@ def compute_period_coverage(obs: pd.DataFrame, step: str, year_basis: str = "cal
     2020), it is not missing. A year is complete with 12 months; Darién 2025 (January–April) is not.
     """
     labels = compute_period_labels(obs, step, year_basis)
-    frame = pd.DataFrame({"period": labels, "freq": obs["freq"], "time_period": obs["time_period"],
-                          "time_start": obs["time_start"]}).dropna(subset=["period"])
+    frame = pd.DataFrame(
+        {"period": labels, "freq": obs["freq"], "time_period": obs["time_period"], "time_start": obs["time_start"]}
+    ).dropna(subset=["period"])
     monthly_all = frame[frame["freq"].eq("M")]
     span = None
     if len(monthly_all):
@@ -293,11 +331,18 @@ def compute_flows(obs: pd.DataFrame, view: FlowView, period: str, sex: str, step
         origin, destination = part["counterpart_area"], part["ref_area"]
     else:
         origin, destination = part["ref_area"], part["counterpart_area"]
-    frame = pd.DataFrame({
-        "origin": origin, "destination": destination, "reporter": part["ref_area"], "value": part["value"],
-        "unit": part["unit"], "dataset_id": part["dataset_id"], "measure": part["measure"],
-        "obs_status": part["obs_status"],
-    })
+    frame = pd.DataFrame(
+        {
+            "origin": origin,
+            "destination": destination,
+            "reporter": part["ref_area"],
+            "value": part["value"],
+            "unit": part["unit"],
+            "dataset_id": part["dataset_id"],
+            "measure": part["measure"],
+            "obs_status": part["obs_status"],
+        }
+    )
     frame = frame[~frame["origin"].eq(NOT_APPLICABLE) & ~frame["destination"].eq(NOT_APPLICABLE)]
     units = sorted(set(frame["unit"].dropna()))
     if len(units) > 1:
@@ -310,15 +355,24 @@ def compute_flows(obs: pd.DataFrame, view: FlowView, period: str, sex: str, step
 
 def sort_flows(flows: pd.DataFrame) -> pd.DataFrame:
     """Largest first (missing last), ties by origin then destination; a fresh index."""
-    return flows.sort_values(["value", "origin", "destination"], ascending=[False, True, True],
-                             na_position="last", kind="mergesort", ignore_index=True)
+    return flows.sort_values(
+        ["value", "origin", "destination"],
+        ascending=[False, True, True],
+        na_position="last",
+        kind="mergesort",
+        ignore_index=True,
+    )
 
 
 def compute_drawable(flows: pd.DataFrame, places: Iterable[str]) -> pd.Series:
     """Whether each flow can be drawn: both ends have a label point, neither is ``_X``, value known."""
     places = set(places) - {UNKNOWN, NOT_APPLICABLE}
-    return flows["origin"].isin(places) & flows["destination"].isin(places) & flows["value"].notna() & \
-        flows["origin"].ne(flows["destination"])
+    return (
+        flows["origin"].isin(places)
+        & flows["destination"].isin(places)
+        & flows["value"].notna()
+        & flows["origin"].ne(flows["destination"])
+    )
 
 
 def compute_focus(flows: pd.DataFrame, place: str | None, mode: str = "both") -> pd.DataFrame:
@@ -336,10 +390,10 @@ def compute_focus(flows: pd.DataFrame, place: str | None, mode: str = "both") ->
 class FlowSelection:
     """What the map draws and what it leaves out, with counts and volumes of both."""
 
-    drawn: pd.DataFrame          # flows on the map
-    hidden: pd.DataFrame         # drawable flows below the top N or the minimum
-    undrawable: pd.DataFrame     # flows with an end without geometry or unknown (_X), or to itself
-    missing: pd.DataFrame        # pairs whose value is missing (never drawn, never zero)
+    drawn: pd.DataFrame  # flows on the map
+    hidden: pd.DataFrame  # drawable flows below the top N or the minimum
+    undrawable: pd.DataFrame  # flows with an end without geometry or unknown (_X), or to itself
+    missing: pd.DataFrame  # pairs whose value is missing (never drawn, never zero)
 
     @property
     def hidden_volume(self) -> float:
@@ -350,8 +404,9 @@ class FlowSelection:
         return float(self.undrawable["value"].sum())
 
 
-def compute_selection(flows: pd.DataFrame, places: Iterable[str], top_n: int | None = None,
-                      min_value: float | None = None) -> FlowSelection:
+def compute_selection(
+    flows: pd.DataFrame, places: Iterable[str], top_n: int | None = None, min_value: float | None = None
+) -> FlowSelection:
     """Split ``flows`` into drawn, hidden (top N / minimum), undrawable and missing.
 
     ``top_n`` keeps the N largest drawable flows (ties broken by origin, destination);
@@ -413,8 +468,11 @@ def compute_place_total_coverage(totals: pd.DataFrame, view: FlowView, scopes: M
 def compute_summary(selection: FlowSelection) -> dict[str, float | int]:
     """Counts and volumes of what is drawn, hidden, not drawable and missing (for the page and tests)."""
     return {
-        "drawn_count": len(selection.drawn), "drawn_volume": float(selection.drawn["value"].sum()),
-        "hidden_count": len(selection.hidden), "hidden_volume": selection.hidden_volume,
-        "undrawable_count": len(selection.undrawable), "undrawable_volume": selection.undrawable_volume,
+        "drawn_count": len(selection.drawn),
+        "drawn_volume": float(selection.drawn["value"].sum()),
+        "hidden_count": len(selection.hidden),
+        "hidden_volume": selection.hidden_volume,
+        "undrawable_count": len(selection.undrawable),
+        "undrawable_volume": selection.undrawable_volume,
         "missing_count": len(selection.missing),
     }

@@ -21,7 +21,11 @@ import numpy as np
 import pandas as pd
 
 from etl.periods import (
-    PeriodError, PeriodStatus, choose_default_period, compute_expected_months, period_sort_key,
+    PeriodError,
+    PeriodStatus,
+    choose_default_period,
+    compute_expected_months,
+    period_sort_key,
 )
 
 PROJECTION = "F"
@@ -72,8 +76,9 @@ def _notes_for(datasets: Iterable[str], period: str, notes: pd.DataFrame) -> tup
     return sorted(set(hits["flag"])), (str(first["note_es"]), str(first["note_en"]))
 
 
-def _status(period: str, months: float | None, flags: list[str], projection: bool,
-            notes: tuple[str, str]) -> PeriodStatus:
+def _status(
+    period: str, months: float | None, flags: list[str], projection: bool, notes: tuple[str, str]
+) -> PeriodStatus:
     es, en = notes
     if projection:
         return PeriodStatus(period, "projection", note_es=es, note_en=en)
@@ -93,8 +98,9 @@ def _status(period: str, months: float | None, flags: list[str], projection: boo
     return PeriodStatus(period, "complete", covered, expected)
 
 
-def compute_indicator_statuses(frame: pd.DataFrame, notes: pd.DataFrame,
-                               codes: Iterable[str] | None = None) -> tuple[PeriodStatus, ...]:
+def compute_indicator_statuses(
+    frame: pd.DataFrame, notes: pd.DataFrame, codes: Iterable[str] | None = None
+) -> tuple[PeriodStatus, ...]:
     """Pure: one status per period with a value in an indicator frame (``indicators.compute`` output).
 
     ``months`` comes from the frame (the reporting span of its monthly sources); flags from ``notes``
@@ -121,8 +127,13 @@ def compute_report(statuses: Iterable[PeriodStatus]) -> PeriodReport:
     return PeriodReport(choose_default_period(statuses), statuses)
 
 
-def indicator_period_status(indicator_id: str, level: str, codes: Iterable[str] | None = None,
-                            sex: str | None = None, frame: pd.DataFrame | None = None) -> PeriodReport:
+def indicator_period_status(
+    indicator_id: str,
+    level: str,
+    codes: Iterable[str] | None = None,
+    sex: str | None = None,
+    frame: pd.DataFrame | None = None,
+) -> PeriodReport:
     """The default period and per-period status of an indicator at ``level`` (among ``codes`` when given:
     the territories a view draws). Pass ``frame`` (``indicators.compute`` output) to avoid recomputing."""
     if frame is None:
@@ -132,20 +143,21 @@ def indicator_period_status(indicator_id: str, level: str, codes: Iterable[str] 
     return compute_report(compute_indicator_statuses(frame, load_period_notes(), codes))
 
 
-def compute_flow_statuses(obs: pd.DataFrame, step: str, year_basis: str, notes: pd.DataFrame,
-                          dataset_id: str) -> tuple[PeriodStatus, ...]:
+def compute_flow_statuses(
+    obs: pd.DataFrame, step: str, year_basis: str, notes: pd.DataFrame, dataset_id: str
+) -> tuple[PeriodStatus, ...]:
     """Pure: one status per period of a flow view's observations (``indicators.flows`` period labels)."""
     from indicators.flows import compute_period_coverage, compute_period_labels
 
     coverage = compute_period_coverage(obs, step, year_basis)
     labels = compute_period_labels(obs, step, year_basis)
-    statuses_by_period = obs["obs_status"].astype(str).groupby(labels).agg(
-        lambda s: bool(s.str.contains(PROJECTION, regex=False).all()))
+    statuses_by_period = (
+        obs["obs_status"].astype(str).groupby(labels).agg(lambda s: bool(s.str.contains(PROJECTION, regex=False).all()))
+    )
     out = []
     for row in coverage.itertuples(index=False):
         flags, texts = _notes_for([dataset_id], row.period, notes)
-        out.append(_status(str(row.period), row.months, flags, bool(statuses_by_period.get(row.period, False)),
-                           texts))
+        out.append(_status(str(row.period), row.months, flags, bool(statuses_by_period.get(row.period, False)), texts))
     return tuple(sorted(out, key=lambda s: period_sort_key(s.period)))
 
 
@@ -162,8 +174,9 @@ def flow_period_status(view_id: str, step: str = "year", obs: pd.DataFrame | Non
     return compute_report(compute_flow_statuses(obs, step, view.year_basis, load_period_notes(), view.dataset_id))
 
 
-def period_status_column(frame: pd.DataFrame,
-                         statuses: Mapping[str, PeriodStatus] | Iterable[PeriodStatus]) -> pd.Series:
+def period_status_column(
+    frame: pd.DataFrame, statuses: Mapping[str, PeriodStatus] | Iterable[PeriodStatus]
+) -> pd.Series:
     """``period_status`` per row of ``frame`` (by its ``period``), for downloads and tables."""
     lookup = statuses if isinstance(statuses, Mapping) else {s.period: s for s in statuses}
     return frame["period"].map(lambda p: lookup[p].status if p in lookup else None)

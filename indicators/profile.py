@@ -18,8 +18,9 @@ WHERE dataset_id = ? AND measure = ? AND (ref_area = ? OR counterpart_area = ?)
 """
 
 
-def compute_top_partners(obs: pd.DataFrame, geo_code: str, direction: str, codes: set[str],
-                         n: int = 5) -> tuple[str | None, pd.DataFrame]:
+def compute_top_partners(
+    obs: pd.DataFrame, geo_code: str, direction: str, codes: set[str], n: int = 5
+) -> tuple[str | None, pd.DataFrame]:
     """The ``n`` largest partners of ``geo_code`` in the latest year: ``(year, frame[partner, value])``.
 
     ``direction`` "origins": where the territory's immigrants come from; "destinations":
@@ -34,8 +35,14 @@ def compute_top_partners(obs: pd.DataFrame, geo_code: str, direction: str, codes
         return None, pd.DataFrame(columns=["partner", "value"])
     year = max(rows["time_period"], key=int)
     latest = rows[rows["time_period"] == year]
-    top = (latest.groupby(other, as_index=False)["value"].sum().rename(columns={other: "partner"})
-           .sort_values(["value", "partner"], ascending=[False, True]).head(n).reset_index(drop=True))
+    top = (
+        latest.groupby(other, as_index=False)["value"]
+        .sum()
+        .rename(columns={other: "partner"})
+        .sort_values(["value", "partner"], ascending=[False, True])
+        .head(n)
+        .reset_index(drop=True)
+    )
     return str(year), top
 
 

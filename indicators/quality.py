@@ -16,7 +16,7 @@ import pandas as pd
 
 from etl.periods import period_year, sort_periods  # noqa: F401  (the one home of period rules)
 
-STATUS_ORDER = ("A", "P", "E", "F", "I", "B")   # least to most severe; M (missing) never has a value
+STATUS_ORDER = ("A", "P", "E", "F", "I", "B")  # least to most severe; M (missing) never has a value
 MARKED_STATUSES = frozenset(STATUS_ORDER[1:])
 
 

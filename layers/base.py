@@ -28,8 +28,12 @@ VIEW_WIDTH_PX = 900
 VIEW_HEIGHT_PX = 520
 
 
-def build_features(gdf: gpd.GeoDataFrame, properties: Sequence[str], decimals: int,
-                   extra: Mapping[str, Mapping[str, object]] | None = None) -> list[dict]:
+def build_features(
+    gdf: gpd.GeoDataFrame,
+    properties: Sequence[str],
+    decimals: int,
+    extra: Mapping[str, Mapping[str, object]] | None = None,
+) -> list[dict]:
     """GeoJSON features with coordinates rounded to ``decimals`` and the listed properties.
 
     ``extra`` maps a ``geo_code`` to more properties for that feature (values, colours).
@@ -90,8 +94,13 @@ def _plain(value: object) -> object:
 def build_sea_layer() -> pdk.Layer:
     """A plain sea rectangle under everything, so the map reads as a map without tiles."""
     return pdk.Layer(
-        "PolygonLayer", id="sea", data=[{"polygon": [[-179.9, -70], [179.9, -70], [179.9, 80], [-179.9, 80]]}],
-        get_polygon="polygon", get_fill_color=SEA, stroked=False, pickable=False,
+        "PolygonLayer",
+        id="sea",
+        data=[{"polygon": [[-179.9, -70], [179.9, -70], [179.9, 80], [-179.9, 80]]}],
+        get_polygon="polygon",
+        get_fill_color=SEA,
+        stroked=False,
+        pickable=False,
     )
 
 
@@ -99,29 +108,58 @@ def build_land_layer(features: list[dict], layer_id: str = "land", highlight: It
     """Grey land with white borders; ``highlight`` codes get a slightly darker grey."""
     highlight = set(highlight)
     data = [
-        {**f, "properties": {**f["properties"], "fill": LAND_NETWORK if f["properties"]["geo_code"] in highlight
-                             else LAND}}
+        {
+            **f,
+            "properties": {
+                **f["properties"],
+                "fill": LAND_NETWORK if f["properties"]["geo_code"] in highlight else LAND,
+            },
+        }
         for f in features
     ]
     return pdk.Layer(
-        "GeoJsonLayer", id=layer_id, data={"type": "FeatureCollection", "features": data},
-        get_fill_color="properties.fill", get_line_color=BORDER, line_width_min_pixels=0.5,
-        stroked=True, filled=True, pickable=False,
+        "GeoJsonLayer",
+        id=layer_id,
+        data={"type": "FeatureCollection", "features": data},
+        get_fill_color="properties.fill",
+        get_line_color=BORDER,
+        line_width_min_pixels=0.5,
+        stroked=True,
+        filled=True,
+        pickable=False,
     )
 
 
-def build_unit_layer(features: list[dict], layer_id: str, fill: Sequence[int] | str = "properties.fill",
-                     line: Sequence[int] = OUTLINE, pickable: bool = True) -> pdk.Layer:
+def build_unit_layer(
+    features: list[dict],
+    layer_id: str,
+    fill: Sequence[int] | str = "properties.fill",
+    line: Sequence[int] = OUTLINE,
+    pickable: bool = True,
+) -> pdk.Layer:
     """Pickable units (countries or admin-1) with a thin outline."""
     return pdk.Layer(
-        "GeoJsonLayer", id=layer_id, data={"type": "FeatureCollection", "features": features},
-        get_fill_color=fill, get_line_color=list(line), line_width_min_pixels=0.6, stroked=True, filled=True,
-        pickable=pickable, auto_highlight=pickable, highlight_color=[255, 200, 0, 120],
+        "GeoJsonLayer",
+        id=layer_id,
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color=fill,
+        get_line_color=list(line),
+        line_width_min_pixels=0.6,
+        stroked=True,
+        filled=True,
+        pickable=pickable,
+        auto_highlight=pickable,
+        highlight_color=[255, 200, 0, 120],
     )
 
 
-def fit_view(bounds: Sequence[float], width: int = VIEW_WIDTH_PX, height: int = VIEW_HEIGHT_PX,
-             padding: float = 0.08, max_zoom: float = 9.0) -> pdk.ViewState:
+def fit_view(
+    bounds: Sequence[float],
+    width: int = VIEW_WIDTH_PX,
+    height: int = VIEW_HEIGHT_PX,
+    padding: float = 0.08,
+    max_zoom: float = 9.0,
+) -> pdk.ViewState:
     """A Web-Mercator view that shows ``bounds`` (minx, miny, maxx, maxy) in a map of that size."""
     minx, miny, maxx, maxy = bounds
     if not (minx <= maxx and miny <= maxy):
@@ -137,8 +175,11 @@ def fit_view(bounds: Sequence[float], width: int = VIEW_WIDTH_PX, height: int = 
     zoom_y = math.log2(height * (1 - 2 * padding) / (512 * span_y))
     centre_y = math.degrees(math.atan(math.sinh((merc(maxy) + merc(miny)) / 2)))
     return pdk.ViewState(
-        longitude=round((minx + maxx) / 2, 4), latitude=round(centre_y, 4),
-        zoom=round(min(zoom_x, zoom_y, max_zoom), 2), pitch=0, bearing=0,
+        longitude=round((minx + maxx) / 2, 4),
+        latitude=round(centre_y, 4),
+        zoom=round(min(zoom_x, zoom_y, max_zoom), 2),
+        pitch=0,
+        bearing=0,
     )
 
 
@@ -156,8 +197,11 @@ class CompactDeck(pdk.Deck):
 def build_deck(layers: Sequence[pdk.Layer], view_state: pdk.ViewState, tooltip: Mapping | bool = False) -> pdk.Deck:
     """The deck, with no basemap provider (nothing is fetched from outside)."""
     return CompactDeck(
-        layers=list(layers), initial_view_state=view_state, map_provider=None,
-        tooltip=tooltip, views=[pdk.View(type="MapView", controller=True)],
+        layers=list(layers),
+        initial_view_state=view_state,
+        map_provider=None,
+        tooltip=tooltip,
+        views=[pdk.View(type="MapView", controller=True)],
     )
 
 

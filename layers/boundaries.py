@@ -8,7 +8,12 @@ import geopandas as gpd
 import pydeck as pdk
 
 from layers.base import (
-    build_deck, build_features, build_land_layer, build_sea_layer, build_unit_layer, fit_view,
+    build_deck,
+    build_features,
+    build_land_layer,
+    build_sea_layer,
+    build_unit_layer,
+    fit_view,
 )
 
 NETWORK_FILL = [31, 78, 121, 150]
@@ -31,23 +36,25 @@ def build_region_deck(countries: gpd.GeoDataFrame, network: Sequence[str], lang:
     return build_deck([build_sea_layer(), land, units], fit_view(REGION_BOUNDS), tooltip)
 
 
-def build_country_deck(admin1: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, country: str, lang: str,
-                       decimals: int = 4) -> pdk.Deck:
+def build_country_deck(
+    admin1: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, country: str, lang: str, decimals: int = 4
+) -> pdk.Deck:
     """One country's admin-1 units over the land of its neighbours."""
     units = _named(admin1[admin1.parent_code == country], lang)
     if units.empty:
         raise ValueError(f"no admin-1 units for {country!r}")
     minx, miny, maxx, maxy = units.total_bounds
     w, h = maxx - minx, maxy - miny
-    near = countries.cx[minx - 2 * w - 2: maxx + 2 * w + 2, miny - 2 * h - 2: maxy + 2 * h + 2]
+    near = countries.cx[minx - 2 * w - 2 : maxx + 2 * w + 2, miny - 2 * h - 2 : maxy + 2 * h + 2]
     land = build_land_layer(build_features(_named(near, lang), ["name"], 2))
     layer = build_unit_layer(build_features(units, ["name"], decimals), "units", fill=UNIT_FILL)
     tooltip = {"html": "<b>{name}</b> · {geo_code}"}
     return build_deck([build_sea_layer(), land, layer], fit_view(units.total_bounds), tooltip)
 
 
-def build_region_admin1_deck(admin1: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, network: Sequence[str],
-                             lang: str, decimals: int = 2) -> pdk.Deck:
+def build_region_admin1_deck(
+    admin1: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, network: Sequence[str], lang: str, decimals: int = 2
+) -> pdk.Deck:
     """The whole region at admin-1: every unit of the twelve countries over the land of the rest."""
     named = _named(countries, lang)
     land = build_land_layer(build_features(named[~named.geo_code.isin(network)], ["name"], decimals))

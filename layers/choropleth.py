@@ -20,7 +20,7 @@ from layers.base import CompactDeck, build_features, build_sea_layer, fit_view
 from layers.classify import Classification, assign_classes
 from layers.palettes import NO_DATA, NO_DATA_LINE, Palette, compute_class_colors, hex_to_rgb
 
-CONTEXT_LAND = [238, 236, 230]   # land around the mapped units: paler than the no-data grey, no outline
+CONTEXT_LAND = [238, 236, 230]  # land around the mapped units: paler than the no-data grey, no outline
 UNIT_LINE = [255, 255, 255]
 SELECTED_LINE = [20, 20, 20]
 FILL_ALPHA = 235
@@ -46,19 +46,22 @@ def build_base_features(gdf: gpd.GeoDataFrame, decimals: int) -> list[dict]:
     return build_features(ordered, ["name_es", "name_en"], decimals)
 
 
-def compute_fills(values: Mapping[str, float], codes: Sequence[str], classification: Classification,
-                  palette: Palette) -> dict[str, list[int]]:
+def compute_fills(
+    values: Mapping[str, float], codes: Sequence[str], classification: Classification, palette: Palette
+) -> dict[str, list[int]]:
     """RGBA fill for every code: its class colour, or the no-data grey when it has no value."""
     series = pd.Series([values.get(c, np.nan) for c in codes], index=list(codes), dtype="float64")
     classes = assign_classes(series, classification)
-    colors = [list(hex_to_rgb(c)) for c in compute_class_colors(palette, list(classification.uppers),
-                                                                 classification.lower)]
+    colors = [
+        list(hex_to_rgb(c)) for c in compute_class_colors(palette, list(classification.uppers), classification.lower)
+    ]
     no_data = [*NO_DATA, FILL_ALPHA]
     return {code: ([*colors[k], FILL_ALPHA] if k >= 0 else no_data) for code, k in zip(series.index, classes)}
 
 
-def build_units_layer(base: Sequence[dict], fills: Mapping[str, list[int]], tips: Mapping[str, str], lang: str,
-                      no_data_tip: str) -> pdk.Layer:
+def build_units_layer(
+    base: Sequence[dict], fills: Mapping[str, list[int]], tips: Mapping[str, str], lang: str, no_data_tip: str
+) -> pdk.Layer:
     """The pickable choropleth layer: every base feature with its fill, name and tooltip text."""
     name_key = f"name_{lang}"
     no_data_fill = [*NO_DATA, FILL_ALPHA]
@@ -66,15 +69,31 @@ def build_units_layer(base: Sequence[dict], fills: Mapping[str, list[int]], tips
     for f in base:
         props = f["properties"]
         code = props["geo_code"]
-        features.append({"type": "Feature", "geometry": f["geometry"], "properties": {
-            "geo_code": code, "name": props[name_key], "tip": tips.get(code, no_data_tip),
-            "fill": fills.get(code, no_data_fill),
-            "line": UNIT_LINE if code in tips else list(NO_DATA_LINE),
-        }})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": f["geometry"],
+                "properties": {
+                    "geo_code": code,
+                    "name": props[name_key],
+                    "tip": tips.get(code, no_data_tip),
+                    "fill": fills.get(code, no_data_fill),
+                    "line": UNIT_LINE if code in tips else list(NO_DATA_LINE),
+                },
+            }
+        )
     return pdk.Layer(
-        "GeoJsonLayer", id=UNITS_LAYER, data={"type": "FeatureCollection", "features": features},
-        get_fill_color="properties.fill", get_line_color="properties.line", line_width_min_pixels=0.6,
-        stroked=True, filled=True, pickable=True, auto_highlight=True, highlight_color=[255, 200, 0, 140],
+        "GeoJsonLayer",
+        id=UNITS_LAYER,
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color="properties.fill",
+        get_line_color="properties.line",
+        line_width_min_pixels=0.6,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 200, 0, 140],
     )
 
 
@@ -82,21 +101,36 @@ def build_context_layer(base: Sequence[dict]) -> pdk.Layer:
     """Pale land around the mapped units (not pickable, no tooltip)."""
     features = [{"type": "Feature", "geometry": f["geometry"], "properties": {}} for f in base]
     return pdk.Layer(
-        "GeoJsonLayer", id="land", data={"type": "FeatureCollection", "features": features},
-        get_fill_color=CONTEXT_LAND, get_line_color=[255, 255, 255], line_width_min_pixels=0.5,
-        stroked=True, filled=True, pickable=False,
+        "GeoJsonLayer",
+        id="land",
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color=CONTEXT_LAND,
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=0.5,
+        stroked=True,
+        filled=True,
+        pickable=False,
     )
 
 
 def build_selected_layer(base: Sequence[dict], selected: str | None) -> pdk.Layer | None:
     """A thick dark outline around the selected unit, or None when nothing is selected."""
-    chosen = [{"type": "Feature", "geometry": f["geometry"], "properties": {}}
-              for f in base if selected and f["properties"]["geo_code"] == selected]
+    chosen = [
+        {"type": "Feature", "geometry": f["geometry"], "properties": {}}
+        for f in base
+        if selected and f["properties"]["geo_code"] == selected
+    ]
     if not chosen:
         return None
     return pdk.Layer(
-        "GeoJsonLayer", id="selected", data={"type": "FeatureCollection", "features": chosen},
-        get_line_color=SELECTED_LINE, line_width_min_pixels=2.5, stroked=True, filled=False, pickable=False,
+        "GeoJsonLayer",
+        id="selected",
+        data={"type": "FeatureCollection", "features": chosen},
+        get_line_color=SELECTED_LINE,
+        line_width_min_pixels=2.5,
+        stroked=True,
+        filled=False,
+        pickable=False,
     )
 
 
@@ -116,9 +150,16 @@ def compute_bounds(base: Sequence[dict]) -> tuple[float, float, float, float]:
     return float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))
 
 
-def build_choropleth_deck(units: Sequence[dict], fills: Mapping[str, list[int]], tips: Mapping[str, str],
-                          lang: str, no_data_tip: str, context: Sequence[dict] = (), selected: str | None = None,
-                          bounds: Sequence[float] | None = None) -> pdk.Deck:
+def build_choropleth_deck(
+    units: Sequence[dict],
+    fills: Mapping[str, list[int]],
+    tips: Mapping[str, str],
+    lang: str,
+    no_data_tip: str,
+    context: Sequence[dict] = (),
+    selected: str | None = None,
+    bounds: Sequence[float] | None = None,
+) -> pdk.Deck:
     """Sea, pale context land, the choropleth units and the selected outline, fitted to ``bounds``."""
     layers = [build_sea_layer()]
     if context:
@@ -128,12 +169,24 @@ def build_choropleth_deck(units: Sequence[dict], fills: Mapping[str, list[int]],
     if outline is not None:
         layers.append(outline)
     view = fit_view(bounds or compute_bounds(units))
-    return FrozenDeck(layers=layers, initial_view_state=view, map_provider=None,
-                      tooltip={"html": "<b>{name}</b><br/>{tip}"}, views=[pdk.View(type="MapView", controller=True)])
+    return FrozenDeck(
+        layers=layers,
+        initial_view_state=view,
+        map_provider=None,
+        tooltip={"html": "<b>{name}</b><br/>{tip}"},
+        views=[pdk.View(type="MapView", controller=True)],
+    )
 
 
-def compute_tips(view: pd.DataFrame, lang: str, decimals: int, unit_label: str, status_labels: Mapping[str, str],
-                 nearest_label: str, partial_label: str) -> dict[str, str]:
+def compute_tips(
+    view: pd.DataFrame,
+    lang: str,
+    decimals: int,
+    unit_label: str,
+    status_labels: Mapping[str, str],
+    nearest_label: str,
+    partial_label: str,
+) -> dict[str, str]:
     """Tooltip text per territory with a value: value and unit, period, and any quality mark.
 
     ``nearest_label`` and ``partial_label`` are templates with ``{period}``/``{requested}``

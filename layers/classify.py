@@ -29,20 +29,30 @@ K_MIN, K_MAX = 2, 9
 # number formatting (Babel, 28 significant digits) fails on values such as 1e27.
 MAX_BREAK = 1e15
 MAX_BREAKS = 20
-BREAK_MESSAGES = {   # what is wrong (es, en) and how to fix it, for the map page's notice
-    "breaks_empty": ("No se indicó ningún límite de clase: hace falta al menos uno.",
-                     "No class break was given: at least one is needed."),
+BREAK_MESSAGES = {  # what is wrong (es, en) and how to fix it, for the map page's notice
+    "breaks_empty": (
+        "No se indicó ningún límite de clase: hace falta al menos uno.",
+        "No class break was given: at least one is needed.",
+    ),
     "breaks_not_number": ("«{value}» no es un número.", "'{value}' is not a number."),
     "breaks_not_finite": ("«{value}» no es un número finito.", "'{value}' is not a finite number."),
-    "breaks_too_large": ("«{value}» está fuera del rango admitido (±{limit}).",
-                         "'{value}' is outside the range allowed (±{limit})."),
-    "breaks_not_increasing": ("Los límites deben crecer: «{value}» no es mayor que el anterior.",
-                              "Breaks must increase: '{value}' is not greater than the one before."),
-    "breaks_too_many": ("Hay {count} límites; el máximo es {limit}.",
-                        "There are {count} breaks; the maximum is {limit}."),
+    "breaks_too_large": (
+        "«{value}» está fuera del rango admitido (±{limit}).",
+        "'{value}' is outside the range allowed (±{limit}).",
+    ),
+    "breaks_not_increasing": (
+        "Los límites deben crecer: «{value}» no es mayor que el anterior.",
+        "Breaks must increase: '{value}' is not greater than the one before.",
+    ),
+    "breaks_too_many": (
+        "Hay {count} límites; el máximo es {limit}.",
+        "There are {count} breaks; the maximum is {limit}.",
+    ),
 }
-BREAK_FIX = ("Escriba números crecientes separados por comas, por ejemplo 10, 100, 1000.",
-             "Type increasing numbers separated by commas, for example 10, 100, 1000.")
+BREAK_FIX = (
+    "Escriba números crecientes separados por comas, por ejemplo 10, 100, 1000.",
+    "Type increasing numbers separated by commas, for example 10, 100, 1000.",
+)
 
 
 class UnknownSchemeError(ValueError):
@@ -124,8 +134,13 @@ def validate_breaks(breaks: Sequence[float]) -> list[float]:
     return parse_manual_breaks(list(breaks))
 
 
-def compute_classification(values: Sequence[float] | pd.Series, scheme: str, k: int = 5,
-                           breaks: Sequence[float] | None = None, centre: float | None = None) -> Classification:
+def compute_classification(
+    values: Sequence[float] | pd.Series,
+    scheme: str,
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    centre: float | None = None,
+) -> Classification:
     """Classes for ``values`` (NaN ignored) with ``scheme`` and ``k`` classes (or manual ``breaks``).
 
     ``centre`` (0 for diverging indicators such as net migration) is added as a break when
@@ -140,8 +155,9 @@ def compute_classification(values: Sequence[float] | pd.Series, scheme: str, k: 
     y = _finite(values)
     idx = np.searchsorted(np.asarray(uppers), y, side="left")
     counts = tuple(int((idx == i).sum()) for i in range(len(uppers)))
-    return Classification(classification.scheme, classification.lower, uppers, counts, classification.k_asked,
-                          classification.k_reduced)
+    return Classification(
+        classification.scheme, classification.lower, uppers, counts, classification.k_asked, classification.k_reduced
+    )
 
 
 def _finite(values: Sequence[float] | pd.Series) -> np.ndarray:
@@ -149,8 +165,9 @@ def _finite(values: Sequence[float] | pd.Series) -> np.ndarray:
     return y[np.isfinite(y)]
 
 
-def _classify(values: Sequence[float] | pd.Series, scheme: str, k: int,
-              breaks: Sequence[float] | None) -> Classification:
+def _classify(
+    values: Sequence[float] | pd.Series, scheme: str, k: int, breaks: Sequence[float] | None
+) -> Classification:
     if scheme not in SCHEMES:
         raise UnknownSchemeError(f"unknown classification scheme {scheme!r}; valid: {', '.join(SCHEMES)}")
     if not K_MIN <= int(k) <= K_MAX and scheme != "manual":
@@ -209,8 +226,9 @@ def assign_classes(values: Sequence[float] | pd.Series, classification: Classifi
     return out
 
 
-def compute_focused_classification(values: Sequence[float] | pd.Series, focus: Sequence[bool], scheme: str,
-                                   k: int = 5, centre: float | None = None) -> Classification:
+def compute_focused_classification(
+    values: Sequence[float] | pd.Series, focus: Sequence[bool], scheme: str, k: int = 5, centre: float | None = None
+) -> Classification:
     """Classes whose breaks separate the ``focus`` values (e.g. the network's twelve countries), drawn over all.
 
     In a view of the whole Americas, quantiles over every territory spend their classes on small

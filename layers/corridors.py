@@ -22,38 +22,61 @@ PLACE = (90, 90, 90)
 INCIDENT = (200, 30, 45)
 COORD_DECIMALS = 3
 MAX_INCIDENT_RADIUS_PX = 18.0
-MAP_WIDTH_PX = 480   # the corridor map shares the row with its charts
+MAP_WIDTH_PX = 480  # the corridor map shares the row with its charts
 
 
 def build_chain_layer(points: pd.DataFrame, layer_id: str = "chain") -> pdk.Layer:
     """The chain as one line through its places, in order."""
     path = [[round(float(x), COORD_DECIMALS), round(float(y), COORD_DECIMALS)] for x, y in zip(points.lon, points.lat)]
     return pdk.Layer(
-        "PathLayer", id=layer_id, data=[{"path": path}], get_path="path", get_color=[*CHAIN, 200],
-        get_width=4, width_units="'pixels'", cap_rounded=True, joint_rounded=True, pickable=False,
+        "PathLayer",
+        id=layer_id,
+        data=[{"path": path}],
+        get_path="path",
+        get_color=[*CHAIN, 200],
+        get_width=4,
+        width_units="'pixels'",
+        cap_rounded=True,
+        joint_rounded=True,
+        pickable=False,
     )
 
 
-def build_node_records(points: pd.DataFrame, counted: Sequence[str], names: Mapping[str, str],
-                       tips: Callable[[str], Sequence[str]]) -> list[dict]:
+def build_node_records(
+    points: pd.DataFrame, counted: Sequence[str], names: Mapping[str, str], tips: Callable[[str], Sequence[str]]
+) -> list[dict]:
     """One marker per place of the chain: larger and orange where a segment is counted."""
     records = []
     for row in points.to_dict("records"):
         node = row["node_id"]
         is_counted = node in counted
-        records.append({
-            "node": node, "pos": [round(row["lon"], COORD_DECIMALS), round(row["lat"], COORD_DECIMALS)],
-            "fill": [*(COUNTED if is_counted else PLACE), 235], "r": 9 if is_counted else 6,
-            "text": names.get(node, node), **dict(zip(TIP_FIELDS, tips(node))),
-        })
+        records.append(
+            {
+                "node": node,
+                "pos": [round(row["lon"], COORD_DECIMALS), round(row["lat"], COORD_DECIMALS)],
+                "fill": [*(COUNTED if is_counted else PLACE), 235],
+                "r": 9 if is_counted else 6,
+                "text": names.get(node, node),
+                **dict(zip(TIP_FIELDS, tips(node))),
+            }
+        )
     return records
 
 
 def build_node_layer(records: list[dict], layer_id: str = "nodes") -> pdk.Layer:
     return pdk.Layer(
-        "ScatterplotLayer", id=layer_id, data=records, get_position="pos", get_fill_color="fill", get_radius="r",
-        radius_units="'pixels'", stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1.5,
-        pickable=True, auto_highlight=True,
+        "ScatterplotLayer",
+        id=layer_id,
+        data=records,
+        get_position="pos",
+        get_fill_color="fill",
+        get_radius="r",
+        radius_units="'pixels'",
+        stroked=True,
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=1.5,
+        pickable=True,
+        auto_highlight=True,
     )
 
 
@@ -69,17 +92,30 @@ def build_incident_records(incidents: pd.DataFrame, tips: Callable[[Mapping], Se
     if incidents.empty:
         return []
     top = float(incidents["dead_and_missing"].max())
-    return [{
-        "pos": [round(float(row["lon"]), COORD_DECIMALS), round(float(row["lat"]), COORD_DECIMALS)],
-        "r": compute_incident_radius(float(row["dead_and_missing"]), top), **dict(zip(TIP_FIELDS, tips(row))),
-    } for row in incidents.to_dict("records")]
+    return [
+        {
+            "pos": [round(float(row["lon"]), COORD_DECIMALS), round(float(row["lat"]), COORD_DECIMALS)],
+            "r": compute_incident_radius(float(row["dead_and_missing"]), top),
+            **dict(zip(TIP_FIELDS, tips(row))),
+        }
+        for row in incidents.to_dict("records")
+    ]
 
 
 def build_incident_layer(records: list[dict], layer_id: str = "incidents") -> pdk.Layer:
     return pdk.Layer(
-        "ScatterplotLayer", id=layer_id, data=records, get_position="pos", get_fill_color=[*INCIDENT, 150],
-        get_radius="r", radius_units="'pixels'", stroked=True, get_line_color=[120, 0, 10, 200],
-        line_width_min_pixels=0.5, pickable=True, auto_highlight=True,
+        "ScatterplotLayer",
+        id=layer_id,
+        data=records,
+        get_position="pos",
+        get_fill_color=[*INCIDENT, 150],
+        get_radius="r",
+        radius_units="'pixels'",
+        stroked=True,
+        get_line_color=[120, 0, 10, 200],
+        line_width_min_pixels=0.5,
+        pickable=True,
+        auto_highlight=True,
     )
 
 
@@ -88,6 +124,12 @@ def build_corridor_deck(land: pdk.Layer, points: pd.DataFrame, nodes: list[dict]
     bounds = compute_view_bounds([[x, y] for x, y in zip(points.lon, points.lat)], (-118.0, 0.5, -52.0, 33.0))
     view = fit_view(bounds, width=MAP_WIDTH_PX)
     labels = compute_label_placement([{"pos": n["pos"], "text": n["text"]} for n in nodes], view.zoom)
-    layers = [build_sea_layer(), land, build_incident_layer(incidents), build_chain_layer(points),
-              build_node_layer(nodes), build_label_layer(labels)]
+    layers = [
+        build_sea_layer(),
+        land,
+        build_incident_layer(incidents),
+        build_chain_layer(points),
+        build_node_layer(nodes),
+        build_label_layer(labels),
+    ]
     return build_deck(layers, view, TOOLTIP)

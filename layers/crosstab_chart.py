@@ -12,8 +12,9 @@ import pandas as pd
 CHART_HEIGHT = 420
 
 
-def build_crosstab_chart(frame: pd.DataFrame, value_title: str, category_title: str, series_title: str,
-                         time_axis: bool = False) -> alt.Chart:
+def build_crosstab_chart(
+    frame: pd.DataFrame, value_title: str, category_title: str, series_title: str, time_axis: bool = False
+) -> alt.Chart:
     """Bars (or lines when ``time_axis``) of ``frame`` (``category``, ``series``, ``value``, ``order``)."""
     required = {"category", "series", "value", "order"}
     if not required <= set(frame.columns):
@@ -22,8 +23,10 @@ def build_crosstab_chart(frame: pd.DataFrame, value_title: str, category_title: 
     has_series = bool(frame["series"].astype(str).str.len().gt(0).any())
     x = alt.X("category:N", sort=order, title=category_title, axis=alt.Axis(labelLimit=220))
     y = alt.Y("value:Q", title=value_title)
-    tooltip = [alt.Tooltip("category:N", title=category_title), alt.Tooltip("value:Q", title=value_title,
-                                                                           format=",.6~g")]
+    tooltip = [
+        alt.Tooltip("category:N", title=category_title),
+        alt.Tooltip("value:Q", title=value_title, format=",.6~g"),
+    ]
     encoding = {"x": x, "y": y}
     if has_series:
         series_order = list(dict.fromkeys(frame.sort_values("order", kind="mergesort")["series"]))

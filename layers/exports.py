@@ -24,8 +24,7 @@ FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
 }
-SOURCE_COLUMNS = ("dataset_id", "source", "publisher", "licence", "licence_url", "attribution", "retrieved",
-                  "revision")
+SOURCE_COLUMNS = ("dataset_id", "source", "publisher", "licence", "licence_url", "attribution", "retrieved", "revision")
 REQUIRED_COLUMNS = ("geo_code", "name", "indicator_id", "period", "value", "unit", "obs_status", *SOURCE_COLUMNS)
 
 
@@ -41,8 +40,9 @@ def validate_export_frame(frame: pd.DataFrame) -> list[str]:
 def _check(frame: pd.DataFrame) -> None:
     missing = validate_export_frame(frame)
     if missing:
-        raise ValueError(f"an export needs the columns {list(REQUIRED_COLUMNS)}; missing {missing}, "
-                         f"got {list(frame.columns)}")
+        raise ValueError(
+            f"an export needs the columns {list(REQUIRED_COLUMNS)}; missing {missing}, got {list(frame.columns)}"
+        )
 
 
 def build_csv(frame: pd.DataFrame) -> bytes:
@@ -104,8 +104,9 @@ def build_export(frame: gpd.GeoDataFrame, fmt: str, about: Mapping[str, str] | N
     raise UnknownFormatError(f"unknown download format {fmt!r}; valid: {', '.join(FORMATS)}")
 
 
-def build_export_frame(values: pd.DataFrame, geometry: gpd.GeoDataFrame, lang: str, indicator_name: str,
-                       unit_label: str) -> gpd.GeoDataFrame:
+def build_export_frame(
+    values: pd.DataFrame, geometry: gpd.GeoDataFrame, lang: str, indicator_name: str, unit_label: str
+) -> gpd.GeoDataFrame:
     """The rows of ``values`` joined on ``geo_code`` to their geometry, with the columns every export carries.
 
     ``values`` is an indicator frame with sources (``indicators.compute`` output). The
@@ -115,19 +116,32 @@ def build_export_frame(values: pd.DataFrame, geometry: gpd.GeoDataFrame, lang: s
     """
     geo = geometry[["geo_code", f"name_{lang}", "geometry"]].rename(columns={f"name_{lang}": "name"})
     merged = values.merge(geo, on="geo_code", how="left")
-    out = pd.DataFrame({
-        "geo_code": merged["geo_code"], "name": merged["name"].fillna(merged["geo_code"]),
-        "indicator_id": merged["indicator_id"], "indicator": indicator_name, "period": merged["period"],
-        "requested_period": merged.get("requested_period", merged["period"]),
-        "value": merged["value"], "unit": merged["unit"], "unit_label": unit_label,
-        "obs_status": merged["obs_status"], "nearest_year": merged.get("nearest", False),
-        "months_covered": merged.get("months"),
-        # issue 12: partial / mid-year / projected periods and totals over incomplete pairs travel with the number
-        "period_status": merged.get("period_status", pd.Series("", index=merged.index)),
-        "coverage": merged.get("coverage", pd.Series("complete", index=merged.index)),
-        "coverage_note": merged.get(f"coverage_note_{lang}", pd.Series("", index=merged.index)),
-        "dataset_id": merged["dataset_id"], "source": merged[f"title_{lang}"], "publisher": merged["publisher"],
-        "licence": merged["licence"], "licence_url": merged["licence_url"], "attribution": merged["attribution"],
-        "retrieved": merged["retrieved"], "revision": merged["revision"],
-    })
+    out = pd.DataFrame(
+        {
+            "geo_code": merged["geo_code"],
+            "name": merged["name"].fillna(merged["geo_code"]),
+            "indicator_id": merged["indicator_id"],
+            "indicator": indicator_name,
+            "period": merged["period"],
+            "requested_period": merged.get("requested_period", merged["period"]),
+            "value": merged["value"],
+            "unit": merged["unit"],
+            "unit_label": unit_label,
+            "obs_status": merged["obs_status"],
+            "nearest_year": merged.get("nearest", False),
+            "months_covered": merged.get("months"),
+            # issue 12: partial / mid-year / projected periods and totals over incomplete pairs travel with the number
+            "period_status": merged.get("period_status", pd.Series("", index=merged.index)),
+            "coverage": merged.get("coverage", pd.Series("complete", index=merged.index)),
+            "coverage_note": merged.get(f"coverage_note_{lang}", pd.Series("", index=merged.index)),
+            "dataset_id": merged["dataset_id"],
+            "source": merged[f"title_{lang}"],
+            "publisher": merged["publisher"],
+            "licence": merged["licence"],
+            "licence_url": merged["licence_url"],
+            "attribution": merged["attribution"],
+            "retrieved": merged["retrieved"],
+            "revision": merged["revision"],
+        }
+    )
     return gpd.GeoDataFrame(out, geometry=merged["geometry"].tolist(), crs=geometry.crs or 4326)

@@ -33,8 +33,14 @@ class MissingProvenanceError(ValueError):
 
 def build_provenance_table(about: Sequence[Mapping[str, str]], lang: str) -> pd.DataFrame:
     """One row per dataset: ``dataset_id`` and the ``PROVENANCE_COLUMNS`` (``source`` = title in ``lang``)."""
-    rows = [{"dataset_id": a["dataset_id"], "source": a.get(f"title_{lang}") or a.get("title", ""),
-             **{c: a.get(c, "") for c in PROVENANCE_COLUMNS if c != "source"}} for a in about]
+    rows = [
+        {
+            "dataset_id": a["dataset_id"],
+            "source": a.get(f"title_{lang}") or a.get("title", ""),
+            **{c: a.get(c, "") for c in PROVENANCE_COLUMNS if c != "source"},
+        }
+        for a in about
+    ]
     return pd.DataFrame(rows, columns=["dataset_id", *PROVENANCE_COLUMNS]).drop_duplicates("dataset_id")
 
 
@@ -51,16 +57,19 @@ def build_traceable_frame(frame: pd.DataFrame, about: Sequence[Mapping[str, str]
     provenance = build_provenance_table(about, lang)
     missing = find_missing_provenance(frame, about)
     if missing:
-        raise MissingProvenanceError(f"no source, licence or date for dataset(s) {missing}: pass one `about` "
-                                     f"mapping per dataset_id (got {sorted(provenance['dataset_id'])})")
+        raise MissingProvenanceError(
+            f"no source, licence or date for dataset(s) {missing}: pass one `about` "
+            f"mapping per dataset_id (got {sorted(provenance['dataset_id'])})"
+        )
     clash = sorted(set(PROVENANCE_COLUMNS) & set(frame.columns))
     if clash:
         raise ValueError(f"the table already has columns named {clash}; rename them before adding provenance")
     return frame.merge(provenance, on="dataset_id", how="left", validate="many_to_one")
 
 
-def build_table_download(frame: pd.DataFrame, fmt: str, about: Sequence[Mapping[str, str]] = (),
-                         lang: str = "en") -> bytes:
+def build_table_download(
+    frame: pd.DataFrame, fmt: str, about: Sequence[Mapping[str, str]] = (), lang: str = "en"
+) -> bytes:
     """``frame`` as CSV (UTF-8 with BOM, so spreadsheets read accents) or XLSX (data + about sheets).
 
     ``frame`` must have a ``dataset_id`` column; ``about`` is one mapping per dataset
@@ -74,5 +83,5 @@ def build_table_download(frame: pd.DataFrame, fmt: str, about: Sequence[Mapping[
         raise ValueError(f"a download needs a dataset_id column to stay traceable; got {list(frame.columns)}")
     table = build_traceable_frame(frame, about, lang)
     if fmt == "csv":
-        return build_csv_bytes(table)   # every text cell formula-safe (etl.textsafe)
+        return build_csv_bytes(table)  # every text cell formula-safe (etl.textsafe)
     return build_xlsx({"data": table, "about": pd.DataFrame(list(about))})

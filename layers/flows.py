@@ -22,17 +22,19 @@ import shapely
 
 from layers.base import build_deck, build_features, build_land_layer, build_sea_layer, fit_view
 
-ORIGIN = (230, 97, 1)          # orange: where a flow starts
-DESTINATION = (94, 60, 153)    # purple: where it ends
+ORIGIN = (230, 97, 1)  # orange: where a flow starts
+DESTINATION = (94, 60, 153)  # purple: where it ends
 NET_UNKNOWN = (150, 150, 150)  # places whose net is not known
 MAX_WIDTH_PX = 14.0
 MIN_WIDTH_PX = 1.0
 MIN_ALPHA, MAX_ALPHA = 110, 235
 COORD_DECIMALS = 3
 TIP_FIELDS = ("tip_title", "tip_1", "tip_2", "tip_3")
-TOOLTIP = {"html": "<b>{tip_title}</b><br/>{tip_1}<br/>{tip_2}<br/>{tip_3}",
-           "style": {"fontSize": "14px", "maxWidth": "360px"}}
-FLOW_TIP_FIELDS = TIP_FIELDS[:3]   # the fourth line of a flow map (measure and source) is the same for all
+TOOLTIP = {
+    "html": "<b>{tip_title}</b><br/>{tip_1}<br/>{tip_2}<br/>{tip_3}",
+    "style": {"fontSize": "14px", "maxWidth": "360px"},
+}
+FLOW_TIP_FIELDS = TIP_FIELDS[:3]  # the fourth line of a flow map (measure and source) is the same for all
 # Flows reach from Canada and Spain to Chile: the view fits the drawn ends, within these bounds.
 WORLD_BOUNDS = (-170.0, -56.0, 10.0, 72.0)
 MIN_SPAN_DEG = 8.0
@@ -62,7 +64,7 @@ def compute_nice_number(value: float) -> float:
     if not value > 0:
         return 0.0
     exponent = math.floor(math.log10(value))
-    base = 10 ** exponent
+    base = 10**exponent
     for step in (5, 2, 1):
         if value >= step * base:
             return float(step * base)
@@ -86,8 +88,9 @@ def _position(points: pd.DataFrame, code: str) -> list[float]:
     return [round(float(p["label_lon"]), COORD_DECIMALS), round(float(p["label_lat"]), COORD_DECIMALS)]
 
 
-def build_arc_records(drawn: pd.DataFrame, points: pd.DataFrame, scale: WidthScale,
-                      tips: Callable[[Mapping], Sequence[str]]) -> list[dict]:
+def build_arc_records(
+    drawn: pd.DataFrame, points: pd.DataFrame, scale: WidthScale, tips: Callable[[Mapping], Sequence[str]]
+) -> list[dict]:
     """One record per drawn flow: ends, width, colours at both ends and hover lines.
 
     ``points`` is indexed by ``geo_code`` (``label_lon``, ``label_lat``); ``tips(row)``
@@ -97,18 +100,26 @@ def build_arc_records(drawn: pd.DataFrame, points: pd.DataFrame, scale: WidthSca
     records = []
     for row in drawn.iloc[::-1].to_dict("records"):
         alpha = scale.alpha(row["value"])
-        lines = list(tips(row))[:len(FLOW_TIP_FIELDS)]
-        records.append({
-            "from": _position(points, row["origin"]), "to": _position(points, row["destination"]),
-            "w": scale.width(row["value"]), "sc": [*ORIGIN, alpha], "tc": [*DESTINATION, alpha],
-            "o": row["origin"], "d": row["destination"], "v": row["value"],
-            **dict(zip(FLOW_TIP_FIELDS, lines)),
-        })
+        lines = list(tips(row))[: len(FLOW_TIP_FIELDS)]
+        records.append(
+            {
+                "from": _position(points, row["origin"]),
+                "to": _position(points, row["destination"]),
+                "w": scale.width(row["value"]),
+                "sc": [*ORIGIN, alpha],
+                "tc": [*DESTINATION, alpha],
+                "o": row["origin"],
+                "d": row["destination"],
+                "v": row["value"],
+                **dict(zip(FLOW_TIP_FIELDS, lines)),
+            }
+        )
     return records
 
 
-def build_place_records(totals: pd.DataFrame, points: pd.DataFrame, focus: str | None,
-                        tips: Callable[[Mapping], Sequence[str]]) -> list[dict]:
+def build_place_records(
+    totals: pd.DataFrame, points: pd.DataFrame, focus: str | None, tips: Callable[[Mapping], Sequence[str]]
+) -> list[dict]:
     """One record per place that has a label point: position, colour by the sign of net, hover lines.
 
     Net inflow is drawn in the destination colour, net outflow in the origin colour,
@@ -117,12 +128,20 @@ def build_place_records(totals: pd.DataFrame, points: pd.DataFrame, focus: str |
     records = []
     for row in totals[totals["place"].isin(points.index)].to_dict("records"):
         net = row["net"]
-        colour = NET_UNKNOWN if net is None or (isinstance(net, float) and math.isnan(net)) else (
-            DESTINATION if net >= 0 else ORIGIN)
-        records.append({
-            "code": row["place"], "pos": _position(points, row["place"]), "fill": [*colour, 230],
-            "r": 9 if row["place"] == focus else 5, **dict(zip(FLOW_TIP_FIELDS, tips(row))),
-        })
+        colour = (
+            NET_UNKNOWN
+            if net is None or (isinstance(net, float) and math.isnan(net))
+            else (DESTINATION if net >= 0 else ORIGIN)
+        )
+        records.append(
+            {
+                "code": row["place"],
+                "pos": _position(points, row["place"]),
+                "fill": [*colour, 230],
+                "r": 9 if row["place"] == focus else 5,
+                **dict(zip(FLOW_TIP_FIELDS, tips(row))),
+            }
+        )
     return records
 
 
@@ -133,29 +152,50 @@ def build_arc_layer(records: list[dict], layer_id: str = "flows") -> pdk.Layer:
     seen from above; A -> B and B -> A bend to opposite sides.
     """
     return pdk.Layer(
-        "ArcLayer", id=layer_id, data=records, get_source_position="from", get_target_position="to",
-        get_source_color="sc", get_target_color="tc", get_width="w", width_units="'pixels'",
-        get_height=0.35, get_tilt=90, pickable=True, auto_highlight=True, highlight_color=[255, 200, 0, 200],
+        "ArcLayer",
+        id=layer_id,
+        data=records,
+        get_source_position="from",
+        get_target_position="to",
+        get_source_color="sc",
+        get_target_color="tc",
+        get_width="w",
+        width_units="'pixels'",
+        get_height=0.35,
+        get_tilt=90,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 200, 0, 200],
     )
 
 
 def build_place_layer(records: list[dict], layer_id: str = "places") -> pdk.Layer:
     """Pickable place markers (a click focuses the place)."""
     return pdk.Layer(
-        "ScatterplotLayer", id=layer_id, data=records, get_position="pos", get_fill_color="fill",
-        get_radius="r", radius_units="'pixels'", stroked=True, get_line_color=[255, 255, 255],
-        line_width_min_pixels=1.5, pickable=True, auto_highlight=True, highlight_color=[255, 200, 0, 220],
+        "ScatterplotLayer",
+        id=layer_id,
+        data=records,
+        get_position="pos",
+        get_fill_color="fill",
+        get_radius="r",
+        radius_units="'pixels'",
+        stroked=True,
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=1.5,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 200, 0, 220],
     )
 
 
 LABEL_SIZE_PX = 13
-LABEL_CHAR_PX = 7.2      # average advance of a character at 13 px, sans-serif, semibold (a little generous)
+LABEL_CHAR_PX = 7.2  # average advance of a character at 13 px, sans-serif, semibold (a little generous)
 LABEL_GAP_PX = 3
 
 
 def _pixel(lon: float, lat: float, zoom: float) -> tuple[float, float]:
     """Web-Mercator world pixel of ``(lon, lat)`` at ``zoom`` (512-pixel tiles, as deck.gl)."""
-    scale = 512 * 2 ** zoom
+    scale = 512 * 2**zoom
     lat = max(min(lat, 85.0), -85.0)
     x = (lon + 180.0) / 360.0 * scale
     y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * scale
@@ -190,9 +230,20 @@ def build_label_layer(labels: list[dict], layer_id: str = "labels", size: int = 
     "Costa Rica") whole at small sizes, where the default atlas dropped them.
     """
     return pdk.Layer(
-        "TextLayer", id=layer_id, data=labels, get_position="pos", get_text="text", get_size=size,
-        size_units="'pixels'", get_color=[30, 30, 30], get_pixel_offset=[0, -14], character_set="'auto'",
-        font_family="'sans-serif'", font_weight=600, outline_width=3, outline_color=[255, 255, 255],
+        "TextLayer",
+        id=layer_id,
+        data=labels,
+        get_position="pos",
+        get_text="text",
+        get_size=size,
+        size_units="'pixels'",
+        get_color=[30, 30, 30],
+        get_pixel_offset=[0, -14],
+        character_set="'auto'",
+        font_family="'sans-serif'",
+        font_weight=600,
+        outline_width=3,
+        outline_color=[255, 255, 255],
         font_settings={"sdf": True, "fontSize": 64, "buffer": 8, "radius": 16, "cutoff": 0.22},
         pickable=False,
     )
@@ -233,22 +284,31 @@ def build_flow_tooltip(footer: str) -> dict:
     Keeping the common line in the template rather than in every arc keeps the deck small
     when every flow of a year is drawn.
     """
-    return {"html": "<b>{tip_title}</b><br/>{tip_1}<br/>{tip_2}<br/><i>" + _escape(footer) + "</i>",
-            "style": TOOLTIP["style"]}
+    return {
+        "html": "<b>{tip_title}</b><br/>{tip_1}<br/>{tip_2}<br/><i>" + _escape(footer) + "</i>",
+        "style": TOOLTIP["style"],
+    }
 
 
-def build_flow_deck(land: pdk.Layer, arcs: list[dict], places: list[dict], labels: list[dict],
-                    default_bounds: Sequence[float], footer: str = "") -> pdk.Deck:
+def build_flow_deck(
+    land: pdk.Layer,
+    arcs: list[dict],
+    places: list[dict],
+    labels: list[dict],
+    default_bounds: Sequence[float],
+    footer: str = "",
+) -> pdk.Deck:
     """Sea, land, arcs, places and labels; the view fits the drawn flows (or ``default_bounds``)."""
     ends = [r["from"] for r in arcs] + [r["to"] for r in arcs]
-    view = fit_view(compute_view_bounds(ends, default_bounds))   # no arcs: the whole region
+    view = fit_view(compute_view_bounds(ends, default_bounds))  # no arcs: the whole region
     shown = compute_label_placement(labels, view.zoom)
     layers = [build_sea_layer(), land, build_arc_layer(arcs), build_place_layer(places), build_label_layer(shown)]
     return build_deck(layers, view, build_flow_tooltip(footer))
 
 
-def build_width_legend_svg(values: Sequence[float], scale: WidthScale, labels: Sequence[str],
-                           origin_label: str, destination_label: str) -> str:
+def build_width_legend_svg(
+    values: Sequence[float], scale: WidthScale, labels: Sequence[str], origin_label: str, destination_label: str
+) -> str:
     """An SVG legend: a gradient bar for direction and one line per reference width, with its label."""
     rows = len(values)
     height = 46 + rows * 30
@@ -257,7 +317,7 @@ def build_width_legend_svg(values: Sequence[float], scale: WidthScale, labels: S
         f'aria-label="{_escape(origin_label)} → {_escape(destination_label)}">',
         '<defs><linearGradient id="flowdir" x1="0" x2="1" y1="0" y2="0">'
         f'<stop offset="0" stop-color="rgb{ORIGIN}"/><stop offset="1" stop-color="rgb{DESTINATION}"/>'
-        '</linearGradient></defs>',
+        "</linearGradient></defs>",
         '<rect x="4" y="8" width="120" height="10" rx="5" fill="url(#flowdir)"/>',
         f'<text x="4" y="34" font-size="13">{_escape(origin_label)}</text>',
         f'<text x="124" y="34" font-size="13" text-anchor="end">{_escape(destination_label)}</text>',
@@ -265,12 +325,14 @@ def build_width_legend_svg(values: Sequence[float], scale: WidthScale, labels: S
     for i, (value, label) in enumerate(zip(values, labels)):
         y = 56 + i * 30
         width = scale.width(value)
-        parts.append(f'<line x1="4" x2="120" y1="{y}" y2="{y}" stroke="rgb{DESTINATION}" '
-                     f'stroke-width="{width}" stroke-linecap="round" stroke-opacity="0.8"/>')
+        parts.append(
+            f'<line x1="4" x2="120" y1="{y}" y2="{y}" stroke="rgb{DESTINATION}" '
+            f'stroke-width="{width}" stroke-linecap="round" stroke-opacity="0.8"/>'
+        )
         parts.append(f'<text x="134" y="{y + 5}" font-size="13">{_escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _escape(text: str) -> str:
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

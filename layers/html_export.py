@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from layers.base import SEA, geojson_geometry
 from etl.formatting import format_number
+from layers.base import SEA, geojson_geometry
 from layers.legend import rgb_hex
 from layers.palettes import NO_DATA, NO_DATA_LINE
 
@@ -95,8 +95,9 @@ def compute_status_text(row: Mapping[str, object], text: HtmlText) -> str:
     return " · ".join(parts)
 
 
-def build_html_features(frame: gpd.GeoDataFrame, fills: Mapping[str, str], text: HtmlText, decimals: int,
-                        coord_decimals: int = 4) -> dict:
+def build_html_features(
+    frame: gpd.GeoDataFrame, fills: Mapping[str, str], text: HtmlText, decimals: int, coord_decimals: int = 4
+) -> dict:
     """A FeatureCollection: one feature per unit with escaped tooltip fields and its Leaflet style.
 
     A unit with a value takes its class colour from ``fills`` (``#rrggbb``); a unit without
@@ -109,12 +110,18 @@ def build_html_features(frame: gpd.GeoDataFrame, fills: Mapping[str, str], text:
             continue
         has_value = pd.notna(row["value"])
         fill = fills.get(row["geo_code"]) if has_value else None
-        style = {"fillColor": fill or rgb_hex(NO_DATA), "color": UNIT_LINE if fill else rgb_hex(NO_DATA_LINE),
-                 "weight": 0.7 if fill else 1.2, "fillOpacity": FILL_OPACITY}
+        style = {
+            "fillColor": fill or rgb_hex(NO_DATA),
+            "color": UNIT_LINE if fill else rgb_hex(NO_DATA_LINE),
+            "weight": 0.7 if fill else 1.2,
+            "fillOpacity": FILL_OPACITY,
+        }
         props = {
-            "geo_code": row["geo_code"], "name": row["name"],
+            "geo_code": row["geo_code"],
+            "name": row["name"],
             "value": format_number(row["value"], text.lang, decimals) if has_value else text.no_data,
-            "unit": row["unit_label"] if has_value else "—", "period": row["period"] if has_value else "—",
+            "unit": row["unit_label"] if has_value else "—",
+            "period": row["period"] if has_value else "—",
             "status": compute_status_text(row, text) if has_value else "—",
         }
         props = {k: _text(v) for k, v in props.items()}
@@ -133,27 +140,39 @@ def build_sources_html(sources: Sequence[SourceNote], text: HtmlText) -> str:
             f"<li><b>{_text(s.title)}</b> — {_text(s.publisher)}. {_text(text.licence)}: "
             f"{licence}. {_text(text.attribution)}: {_text(s.attribution)}. "
             f"{_text(text.retrieved)}: {_text(s.retrieved)}; {_text(text.revision)}: "
-            f"{_text(s.revision)}.</li>")
-    return (f'<div class="atlas-sources"><div style="font-weight:600">{_text(text.sources_heading)}</div>'
-            f'<ul style="margin:.2em 0 0 1em;padding:0">{"".join(items)}</ul></div>')
+            f"{_text(s.revision)}.</li>"
+        )
+    return (
+        f'<div class="atlas-sources"><div style="font-weight:600">{_text(text.sources_heading)}</div>'
+        f'<ul style="margin:.2em 0 0 1em;padding:0">{"".join(items)}</ul></div>'
+    )
 
 
 def build_page_html(text: HtmlText, legend_html: str, sources: Sequence[SourceNote]) -> str:
     """The panels over the map: title and online note (top), legend (right), sources (bottom)."""
-    box = ("position:fixed;z-index:1000;background:rgba(255,255,255,.94);padding:.5em .7em;border-radius:4px;"
-           "box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.35 system-ui,sans-serif")
+    box = (
+        "position:fixed;z-index:1000;background:rgba(255,255,255,.94);padding:.5em .7em;border-radius:4px;"
+        "box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.35 system-ui,sans-serif"
+    )
     return (
         f'<div class="atlas-title" style="{box};top:10px;left:60px;max-width:60%">'
         f'<div style="font-weight:600;font-size:15px">{_text(text.title)}</div>'
         f'<div class="atlas-online-note" style="color:#555">{_text(text.online_note)}</div></div>'
         f'<div style="{box};top:10px;right:10px;max-width:300px">{legend_html}</div>'
         f'<div style="{box};bottom:26px;left:10px;right:10px;max-height:28%;overflow:auto">'
-        f'{build_sources_html(sources, text)}</div>'
+        f"{build_sources_html(sources, text)}</div>"
     )
 
 
-def build_html_map(frame: gpd.GeoDataFrame, fills: Mapping[str, str], text: HtmlText, legend_html: str,
-                   sources: Sequence[SourceNote], decimals: int, bounds: Sequence[float] | None = None) -> bytes:
+def build_html_map(
+    frame: gpd.GeoDataFrame,
+    fills: Mapping[str, str],
+    text: HtmlText,
+    legend_html: str,
+    sources: Sequence[SourceNote],
+    decimals: int,
+    bounds: Sequence[float] | None = None,
+) -> bytes:
     """The standalone HTML map of a view (UTF-8 bytes).
 
     ``frame`` is the view's export frame (``layers.exports.build_export_frame``: every unit,
@@ -163,8 +182,9 @@ def build_html_map(frame: gpd.GeoDataFrame, fills: Mapping[str, str], text: Html
     """
     missing = validate_html_frame(frame)
     if missing:
-        raise ValueError(f"an HTML map needs the columns {list(HTML_COLUMNS)}; missing {missing}, "
-                         f"got {list(frame.columns)}")
+        raise ValueError(
+            f"an HTML map needs the columns {list(HTML_COLUMNS)}; missing {missing}, got {list(frame.columns)}"
+        )
     if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
         raise TypeError(f"an HTML map needs a GeoDataFrame with a CRS, got {type(frame).__name__}")
     import branca.element
@@ -179,13 +199,18 @@ def build_html_map(frame: gpd.GeoDataFrame, fills: Mapping[str, str], text: Html
     fmap.default_js = [(name, url) for name, url in fmap.default_js if name == "leaflet"]
     fmap.default_css = [(name, url) for name, url in fmap.default_css if name == "leaflet_css"]
     attribution = "; ".join(dict.fromkeys(s.attribution for s in sources if s.attribution))
-    tooltip = folium.GeoJsonTooltip(fields=list(TOOLTIP_FIELDS), sticky=True, aliases=[
-        _text(a) for a in (text.name, text.value, text.unit, text.period, text.status)])
+    tooltip = folium.GeoJsonTooltip(
+        fields=list(TOOLTIP_FIELDS),
+        sticky=True,
+        aliases=[_text(a) for a in (text.name, text.value, text.unit, text.period, text.status)],
+    )
     folium.GeoJson(data, name="units", tooltip=tooltip, attribution=_text(attribution)).add_to(fmap)
     minx, miny, maxx, maxy = bounds if bounds is not None else frame.total_bounds
     fmap.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
-    figure.header.add_child(branca.element.Element(
-        f"<style>html body .leaflet-container{{background:{rgb_hex(tuple(SEA))}}}</style>"), name="atlas_style")
+    figure.header.add_child(
+        branca.element.Element(f"<style>html body .leaflet-container{{background:{rgb_hex(tuple(SEA))}}}</style>"),
+        name="atlas_style",
+    )
     figure.html.add_child(branca.element.Element(build_page_html(text, legend_html, sources)), name="atlas_panels")
     return renumber_ids(figure.render()).encode("utf-8")
 

@@ -8,10 +8,8 @@ The no-data swatch is a neutral grey with an outline, never a palette colour.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
-
 
 from etl.formatting import format_number
 from layers.classify import Classification
@@ -36,8 +34,10 @@ def rgb_hex(rgb: tuple[int, int, int]) -> str:
 def build_legend(classification: Classification, palette: Palette, no_data_count: int) -> list[LegendEntry]:
     """Class entries (low to high) followed by the no-data entry (always present, count may be 0)."""
     colors = compute_class_colors(palette, list(classification.uppers), classification.lower)
-    entries = [LegendEntry(color, count, low, high)
-               for color, count, (low, high) in zip(colors, classification.counts, classification.bounds())]
+    entries = [
+        LegendEntry(color, count, low, high)
+        for color, count, (low, high) in zip(colors, classification.counts, classification.bounds())
+    ]
     entries.append(LegendEntry(rgb_hex(NO_DATA), int(no_data_count), no_data=True))
     return entries
 
@@ -48,8 +48,14 @@ def format_range(entry: LegendEntry, lang: str, decimals: int) -> str:
     return low if low == high else f"{low} – {high}"
 
 
-def build_legend_html(entries: list[LegendEntry], lang: str, decimals: int, title: str, no_data_label: str,
-                      count_label: Callable[[int], str]) -> str:
+def build_legend_html(
+    entries: list[LegendEntry],
+    lang: str,
+    decimals: int,
+    title: str,
+    no_data_label: str,
+    count_label: Callable[[int], str],
+) -> str:
     """A compact HTML legend: swatch, range, count; the no-data swatch is outlined and named."""
     rows = []
     outline = rgb_hex(NO_DATA_LINE)
@@ -57,12 +63,15 @@ def build_legend_html(entries: list[LegendEntry], lang: str, decimals: int, titl
         label = no_data_label if e.no_data else format_range(e, lang, decimals)
         border = f"1.5px solid {outline}" if e.no_data else "1px solid rgba(0,0,0,.25)"
         rows.append(
-            f'<div class="atlas-legend-row" role="listitem" style="display:flex;align-items:center;gap:.5em;margin:.1em 0">'
+            f'<div class="atlas-legend-row" role="listitem" '
+            f'style="display:flex;align-items:center;gap:.5em;margin:.1em 0">'
             f'<span aria-hidden="true" style="display:inline-block;width:1.6em;height:1em;background:{e.color};'
             f'border:{border}"></span>'
             f'<span style="flex:1">{html.escape(label)}</span>'
             f'<span style="color:#4a4a4a;font-size:.85em">{html.escape(count_label(e.count))}</span></div>'
         )
-    return (f'<div class="atlas-legend" style="font-size:.9em">'
-            f'<div style="font-weight:600;margin-bottom:.2em">{html.escape(title)}</div>'
-            f'<div role="list" aria-label="{html.escape(title)}">{"".join(rows)}</div></div>')
+    return (
+        f'<div class="atlas-legend" style="font-size:.9em">'
+        f'<div style="font-weight:600;margin-bottom:.2em">{html.escape(title)}</div>'
+        f'<div role="list" aria-label="{html.escape(title)}">{"".join(rows)}</div></div>'
+    )

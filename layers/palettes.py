@@ -12,12 +12,11 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from common.yamlfile import load_yaml
 
 PALETTES_FILE = Path(__file__).resolve().parent / "palettes.yaml"
 KINDS = ("sequential", "diverging")
-NO_DATA = (205, 205, 205)         # neutral light grey; drawn with NO_DATA_LINE and named "No data"
+NO_DATA = (205, 205, 205)  # neutral light grey; drawn with NO_DATA_LINE and named "No data"
 NO_DATA_LINE = (110, 110, 110)
 DEFAULT_PALETTE = {"sequential": "YlGnBu", "diverging": "PuOr"}
 
@@ -99,8 +98,8 @@ def compute_class_colors(palette: Palette, uppers: list[float], lower: float | N
     if palette.kind == "sequential":
         return _spread(palette.colors, len(uppers))
     mid = len(palette.colors) // 2
-    negative_side = tuple(reversed(palette.colors[:mid]))   # lightest first
-    positive_side = palette.colors[mid + 1:]               # lightest first
+    negative_side = tuple(reversed(palette.colors[:mid]))  # lightest first
+    positive_side = palette.colors[mid + 1 :]  # lightest first
     n_neg = sum(1 for u in uppers if u <= 0)
     if n_neg == len(uppers) and lower is not None and lower > 0:
         n_neg = 0

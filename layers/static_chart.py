@@ -39,8 +39,15 @@ def _vl():
     return vlc
 
 
-def build_chart_spec(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_title: str, mark: str = "bar",
-                     width: int = 520, height: int = 220) -> dict:
+def build_chart_spec(
+    frame: pd.DataFrame,
+    texts: ImageTexts,
+    lang: str,
+    value_title: str,
+    mark: str = "bar",
+    width: int = 520,
+    height: int = 220,
+) -> dict:
     """The Vega-Lite spec (a dict) of the chart: ``frame`` has ``period`` (str, in order) and ``value``."""
     if mark not in ("bar", "line"):
         raise ValueError(f"mark must be 'bar' or 'line', got {mark!r}")
@@ -62,30 +69,61 @@ def build_chart_spec(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_ti
         chart = base.mark_line(color=BAR_COLOR, point=True)
     chart = chart.encode(x=x, y=y).properties(width=width, height=height)
     chars = max(40, int(width / 5.6))  # about 5.6 px per character at 9 px DejaVu Sans
-    lines = [wrapped for line in texts.footer_lines(lang)
-             for wrapped in textwrap.wrap(line, chars, break_long_words=True)]
-    footer = alt.Chart(pd.DataFrame({"line": lines, "i": range(len(lines))})).mark_text(
-        align="left", baseline="top", fontSize=9, color=MUTED, dx=0, limit=width).encode(
-        y=alt.Y("i:O", axis=None), text="line:N", x=alt.value(0)).properties(width=width, height=12 * len(lines))
+    lines = [
+        wrapped for line in texts.footer_lines(lang) for wrapped in textwrap.wrap(line, chars, break_long_words=True)
+    ]
+    footer = (
+        alt.Chart(pd.DataFrame({"line": lines, "i": range(len(lines))}))
+        .mark_text(align="left", baseline="top", fontSize=9, color=MUTED, dx=0, limit=width)
+        .encode(y=alt.Y("i:O", axis=None), text="line:N", x=alt.value(0))
+        .properties(width=width, height=12 * len(lines))
+    )
     subtitle = [w for line in subtitle for w in textwrap.wrap(line, int(width / 5.8))]
     combined = alt.vconcat(chart, footer, spacing=8).properties(
-        title=alt.TitleParams(texts.title, subtitle=subtitle, anchor="start", fontSize=15, color=INK,
-                              subtitleColor=MUTED, subtitleFontSize=10, font=FONT_FAMILY,
-                              subtitleFont=FONT_FAMILY))
-    combined = combined.configure(font=FONT_FAMILY, background="white").configure_view(stroke=None) \
+        title=alt.TitleParams(
+            texts.title,
+            subtitle=subtitle,
+            anchor="start",
+            fontSize=15,
+            color=INK,
+            subtitleColor=MUTED,
+            subtitleFontSize=10,
+            font=FONT_FAMILY,
+            subtitleFont=FONT_FAMILY,
+        )
+    )
+    combined = (
+        combined.configure(font=FONT_FAMILY, background="white")
+        .configure_view(stroke=None)
         .configure_axis(labelFont=FONT_FAMILY, titleFont=FONT_FAMILY, labelColor=INK, titleColor=MUTED)
+    )
     return combined.to_dict()
 
 
-def build_static_chart(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_title: str, fmt: str = "png",
-                       mark: str = "bar", width: int = 520, height: int = 220) -> StaticImage:
+def build_static_chart(
+    frame: pd.DataFrame,
+    texts: ImageTexts,
+    lang: str,
+    value_title: str,
+    fmt: str = "png",
+    mark: str = "bar",
+    width: int = 520,
+    height: int = 220,
+) -> StaticImage:
     """The chart as an image (``png`` at 2x, ``svg`` or ``pdf``), with every text of ``texts`` drawn into it."""
     return build_static_chart_images(frame, texts, lang, value_title, (fmt,), mark, width, height)[validate_format(fmt)]
 
 
-def build_static_chart_images(frame: pd.DataFrame, texts: ImageTexts, lang: str, value_title: str,
-                              fmts: tuple[str, ...] = ("png", "svg"), mark: str = "bar", width: int = 520,
-                              height: int = 220) -> dict[str, StaticImage]:
+def build_static_chart_images(
+    frame: pd.DataFrame,
+    texts: ImageTexts,
+    lang: str,
+    value_title: str,
+    fmts: tuple[str, ...] = ("png", "svg"),
+    mark: str = "bar",
+    width: int = 520,
+    height: int = 220,
+) -> dict[str, StaticImage]:
     """The chart in several formats from one Vega-Lite compilation (the SVG is converted to PNG and PDF)."""
     fmts = tuple(validate_format(f) for f in fmts)
     spec = build_chart_spec(frame, texts, lang, value_title, mark, width, height)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FORMATS = ("png", "svg", "pdf")
-PNG_SCALE = 2                 # PNGs are drawn at twice the nominal resolution (slides, social media)
-NOMINAL_DPI = 100             # the nominal size of an image is its inches x 100 pixels
-FONT_FAMILY = "DejaVu Sans"   # ships inside matplotlib's wheel (mpl-data/fonts/ttf): covers Spanish, offline
+PNG_SCALE = 2  # PNGs are drawn at twice the nominal resolution (slides, social media)
+NOMINAL_DPI = 100  # the nominal size of an image is its inches x 100 pixels
+FONT_FAMILY = "DejaVu Sans"  # ships inside matplotlib's wheel (mpl-data/fonts/ttf): covers Spanish, offline
 INK = "#1f2933"
 MUTED = "#5b6770"
 
@@ -116,8 +116,14 @@ _DRAWING = threading.Lock()
 
 def matplotlib_rc() -> dict:
     """rc settings for every matplotlib image (applied in a context, never globally)."""
-    return {"font.family": FONT_FAMILY, "svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "atlas-pvigm",
-            "text.color": INK, "axes.edgecolor": MUTED}
+    return {
+        "font.family": FONT_FAMILY,
+        "svg.fonttype": "none",
+        "pdf.fonttype": 42,
+        "svg.hashsalt": "atlas-pvigm",
+        "text.color": INK,
+        "axes.edgecolor": MUTED,
+    }
 
 
 def draw_frame(fig, texts: ImageTexts, lang: str) -> None:
@@ -127,11 +133,11 @@ def draw_frame(fig, texts: ImageTexts, lang: str) -> None:
     width_in, height_in = fig.get_size_inches()
     chars = max(40, int(width_in * 15))
     title = textwrap.wrap(texts.title, int(chars * 0.62)) or [""]
-    fig.text(0.02, 0.975, "\n".join(title), ha="left", va="top", fontsize=13, fontweight="bold", color=INK,
-             linespacing=1.2)
+    fig.text(
+        0.02, 0.975, "\n".join(title), ha="left", va="top", fontsize=13, fontweight="bold", color=INK, linespacing=1.2
+    )
     if texts.subtitle:
         below = 0.975 - len(title) * (13 * 1.25 / 72) / height_in - 0.012
         fig.text(0.02, below, textwrap.fill(texts.subtitle, chars), ha="left", va="top", fontsize=8.5, color=MUTED)
     footer = "\n".join(textwrap.fill(line, int(chars * 1.15)) for line in texts.footer_lines(lang))
     fig.text(0.02, 0.012, footer, ha="left", va="bottom", fontsize=6.5, color=MUTED, linespacing=1.3)
-

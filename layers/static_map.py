@@ -64,8 +64,9 @@ def _axes(fig, extent: tuple[float, float, float, float], rect: Sequence[float])
     return ax
 
 
-def compute_unit_colors(values: Mapping[str, float], codes: Sequence[str], classification: Classification,
-                        palette: Palette) -> dict[str, str]:
+def compute_unit_colors(
+    values: Mapping[str, float], codes: Sequence[str], classification: Classification, palette: Palette
+) -> dict[str, str]:
     """``{geo_code: #rrggbb}``: class colour where a value is known, the no-data grey otherwise (never a class)."""
     legend = build_legend(classification, palette, 0)
     colors = [e.color for e in legend if not e.no_data]
@@ -77,8 +78,14 @@ def compute_unit_colors(values: Mapping[str, float], codes: Sequence[str], class
     return out
 
 
-def build_legend_lines(classification: Classification, palette: Palette, values: Mapping[str, float],
-                       codes: Sequence[str], lang: str, decimals: int) -> list[tuple[str, str, bool]]:
+def build_legend_lines(
+    classification: Classification,
+    palette: Palette,
+    values: Mapping[str, float],
+    codes: Sequence[str],
+    lang: str,
+    decimals: int,
+) -> list[tuple[str, str, bool]]:
     """``(colour, label, is_no_data)`` per legend row: classes low to high, then "no data" with its count."""
     no_data = sum(1 for c in codes if pd.isna(values.get(c, np.nan)))
     rows = []
@@ -88,19 +95,38 @@ def build_legend_lines(classification: Classification, palette: Palette, values:
     return rows
 
 
-def build_static_map(units: gpd.GeoDataFrame, values: Mapping[str, float], classification: Classification,
-                     palette: Palette, texts: ImageTexts, lang: str, fmt: str = "png", decimals: int = 0,
-                     legend_title: str = "", context: gpd.GeoDataFrame | None = None,
-                     size: tuple[float, float] = (8.0, 6.0)) -> StaticImage:
+def build_static_map(
+    units: gpd.GeoDataFrame,
+    values: Mapping[str, float],
+    classification: Classification,
+    palette: Palette,
+    texts: ImageTexts,
+    lang: str,
+    fmt: str = "png",
+    decimals: int = 0,
+    legend_title: str = "",
+    context: gpd.GeoDataFrame | None = None,
+    size: tuple[float, float] = (8.0, 6.0),
+) -> StaticImage:
     """One format of ``build_static_map_images`` (``png`` at 2x, ``svg`` or ``pdf``)."""
-    return build_static_map_images(units, values, classification, palette, texts, lang, (fmt,), decimals,
-                                   legend_title, context, size)[validate_format(fmt)]
+    return build_static_map_images(
+        units, values, classification, palette, texts, lang, (fmt,), decimals, legend_title, context, size
+    )[validate_format(fmt)]
 
 
-def build_static_map_images(units: gpd.GeoDataFrame, values: Mapping[str, float], classification: Classification,
-                            palette: Palette, texts: ImageTexts, lang: str, fmts: tuple[str, ...] = ("png", "svg"),
-                            decimals: int = 0, legend_title: str = "", context: gpd.GeoDataFrame | None = None,
-                            size: tuple[float, float] = (8.0, 6.0)) -> dict[str, StaticImage]:
+def build_static_map_images(
+    units: gpd.GeoDataFrame,
+    values: Mapping[str, float],
+    classification: Classification,
+    palette: Palette,
+    texts: ImageTexts,
+    lang: str,
+    fmts: tuple[str, ...] = ("png", "svg"),
+    decimals: int = 0,
+    legend_title: str = "",
+    context: gpd.GeoDataFrame | None = None,
+    size: tuple[float, float] = (8.0, 6.0),
+) -> dict[str, StaticImage]:
     """A choropleth of ``units`` (GeoDataFrame with ``geo_code``) coloured by ``values`` ({geo_code: value}).
 
     ``context`` (e.g. neighbouring countries) is drawn underneath in a pale colour. Units
@@ -129,10 +155,25 @@ def build_static_map_images(units: gpd.GeoDataFrame, values: Mapping[str, float]
         ax.set_ylim(extent[1], extent[3])
         ax.set_xlabel("")
         ax.set_ylabel("")
-        handles = [Patch(facecolor=color, edgecolor=rgb_hex(NO_DATA_LINE) if nd else "#00000040",
-                         linewidth=1.2 if nd else 0.5, label=label) for color, label, nd in rows]
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.74, 0.83), frameon=False, fontsize=8,
-                   title=legend_title, title_fontsize=8.5, alignment="left")
+        handles = [
+            Patch(
+                facecolor=color,
+                edgecolor=rgb_hex(NO_DATA_LINE) if nd else "#00000040",
+                linewidth=1.2 if nd else 0.5,
+                label=label,
+            )
+            for color, label, nd in rows
+        ]
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.74, 0.83),
+            frameon=False,
+            fontsize=8,
+            title=legend_title,
+            title_fontsize=8.5,
+            alignment="left",
+        )
         draw_frame(fig, texts, lang)
         saved = save_figure_formats(fig, fmts)
     return {fmt: _image(data, fmt, texts) for fmt, data in saved.items()}
@@ -151,22 +192,37 @@ def compute_arc(start: tuple[float, float], end: tuple[float, float], bend: floa
     cx, cy = mx - dy * bend, my + dx * bend
     t = np.linspace(0, 1, n)[:, None]
     p0, p1, p2 = np.array([x0, y0]), np.array([cx, cy]), np.array([x1, y1])
-    return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t ** 2 * p2
+    return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
 
 
-def build_static_flow_map(countries: gpd.GeoDataFrame, flows: pd.DataFrame, points: Mapping[str, tuple[float, float]],
-                          texts: ImageTexts, lang: str, fmt: str = "png", unit_label: str = "",
-                          highlight: Sequence[str] = (), size: tuple[float, float] = (8.0, 6.0)) -> StaticImage:
+def build_static_flow_map(
+    countries: gpd.GeoDataFrame,
+    flows: pd.DataFrame,
+    points: Mapping[str, tuple[float, float]],
+    texts: ImageTexts,
+    lang: str,
+    fmt: str = "png",
+    unit_label: str = "",
+    highlight: Sequence[str] = (),
+    size: tuple[float, float] = (8.0, 6.0),
+) -> StaticImage:
     """One format of ``build_static_flow_map_images``."""
-    return build_static_flow_map_images(countries, flows, points, texts, lang, (fmt,), unit_label, highlight,
-                                        size)[validate_format(fmt)]
+    return build_static_flow_map_images(countries, flows, points, texts, lang, (fmt,), unit_label, highlight, size)[
+        validate_format(fmt)
+    ]
 
 
-def build_static_flow_map_images(countries: gpd.GeoDataFrame, flows: pd.DataFrame,
-                                 points: Mapping[str, tuple[float, float]], texts: ImageTexts, lang: str,
-                                 fmts: tuple[str, ...] = ("png", "svg"), unit_label: str = "",
-                                 highlight: Sequence[str] = (),
-                                 size: tuple[float, float] = (8.0, 6.0)) -> dict[str, StaticImage]:
+def build_static_flow_map_images(
+    countries: gpd.GeoDataFrame,
+    flows: pd.DataFrame,
+    points: Mapping[str, tuple[float, float]],
+    texts: ImageTexts,
+    lang: str,
+    fmts: tuple[str, ...] = ("png", "svg"),
+    unit_label: str = "",
+    highlight: Sequence[str] = (),
+    size: tuple[float, float] = (8.0, 6.0),
+) -> dict[str, StaticImage]:
     """The flows in ``flows`` (``origin, destination, value``; already the top N) as arrows scaled by value.
 
     ``points``: ``{geo_code: (lon, lat)}`` label points. Flows whose ends have no point or
@@ -178,8 +234,12 @@ def build_static_flow_map_images(countries: gpd.GeoDataFrame, flows: pd.DataFram
     from etl.formatting import format_number
 
     fmts = tuple(validate_format(f) for f in fmts)
-    drawable = flows[flows["origin"].isin(points) & flows["destination"].isin(points) & flows["value"].notna()
-                     & flows["origin"].ne(flows["destination"])]
+    drawable = flows[
+        flows["origin"].isin(points)
+        & flows["destination"].isin(points)
+        & flows["value"].notna()
+        & flows["origin"].ne(flows["destination"])
+    ]
     if drawable.empty:
         raise ValueError("no drawable flow: every flow lacks a value or a label point at one end")
     ends = sorted(set(drawable["origin"]) | set(drawable["destination"]))
@@ -203,21 +263,45 @@ def build_static_flow_map_images(countries: gpd.GeoDataFrame, flows: pd.DataFram
             countries[lit].plot(ax=ax, color="#dde7ee", edgecolor=MUTED, linewidth=0.6)
         for row in drawable.sort_values("value").itertuples():
             path = compute_arc(points[row.origin], points[row.destination])
-            ax.plot(path[:-3, 0], path[:-3, 1], color=FLOW_COLOR, alpha=0.75, linewidth=width(row.value),
-                    solid_capstyle="round")
-            ax.annotate("", xy=path[-1], xytext=path[-4],
-                        arrowprops={"arrowstyle": "-|>", "color": FLOW_COLOR, "lw": 0.8,
-                                    "mutation_scale": 6 + width(row.value) * 2})
+            ax.plot(
+                path[:-3, 0],
+                path[:-3, 1],
+                color=FLOW_COLOR,
+                alpha=0.75,
+                linewidth=width(row.value),
+                solid_capstyle="round",
+            )
+            ax.annotate(
+                "",
+                xy=path[-1],
+                xytext=path[-4],
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": FLOW_COLOR,
+                    "lw": 0.8,
+                    "mutation_scale": 6 + width(row.value) * 2,
+                },
+            )
         for code in ends:
             ax.plot(*points[code], "o", color=INK, markersize=2.5)
         ax.set_xlim(extent[0], extent[2])
         ax.set_ylim(extent[1], extent[3])
         ax.set_xlabel("")
         ax.set_ylabel("")
-        handles = [Line2D([], [], color=FLOW_COLOR, linewidth=width(vmax), label=legend_lines[1]),
-                   Line2D([], [], color=FLOW_COLOR, linewidth=width(vmin), label=legend_lines[2])]
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.74, 0.83), frameon=False, fontsize=8,
-                   title=unit_label, title_fontsize=8.5, alignment="left")
+        handles = [
+            Line2D([], [], color=FLOW_COLOR, linewidth=width(vmax), label=legend_lines[1]),
+            Line2D([], [], color=FLOW_COLOR, linewidth=width(vmin), label=legend_lines[2]),
+        ]
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.74, 0.83),
+            frameon=False,
+            fontsize=8,
+            title=unit_label,
+            title_fontsize=8.5,
+            alignment="left",
+        )
         draw_frame(fig, texts, lang)
         saved = save_figure_formats(fig, fmts)
     return {fmt: _image(data, fmt, texts) for fmt, data in saved.items()}

@@ -76,6 +76,7 @@ class ArticleMeta:
 
 # --------------------------------------------------------------------------- loading
 
+
 def article_path(slug: str, lang: str, content_dir: Path | None = None) -> Path:
     return (content_dir or CONTENT_DIR) / f"{slug}.{lang}.md"
 
@@ -95,8 +96,17 @@ def load_article_source(slug: str, lang: str, content_dir: Path | None = None) -
     if missing:
         raise ArticleError([f"{path.name}: front matter lacks {', '.join(missing)}"])
     m = post.metadata
-    meta = ArticleMeta(slug, lang, str(m["title"]), str(m["date"]), tuple(map(str, m["authors"])),
-                       tuple(map(str, m["tags"])), tuple(map(str, m["countries"])), str(m.get("summary", "")), path)
+    meta = ArticleMeta(
+        slug,
+        lang,
+        str(m["title"]),
+        str(m["date"]),
+        tuple(map(str, m["authors"])),
+        tuple(map(str, m["tags"])),
+        tuple(map(str, m["countries"])),
+        str(m.get("summary", "")),
+        path,
+    )
     return meta, post.content
 
 
@@ -109,6 +119,7 @@ def list_articles(lang: str, content_dir: Path | None = None) -> list[ArticleMet
 
 
 # --------------------------------------------------------------------------- number tags
+
 
 def parse_tag(body: str) -> tuple[str, dict[str, str]]:
     """``"value flow=x area=PAN"`` -> ``("value", {"flow": "x", "area": "PAN"})``; ``ValueError`` if malformed."""
@@ -199,8 +210,7 @@ def compute_tag(kind: str, args: Mapping[str, str], ctx: BuildContext) -> TagVal
         of = args.get("of", "destination")
         if of not in ("destination", "origin"):
             raise ValueError(f"of must be 'destination' or 'origin', got {of!r}")
-        whole_args = {"flow": args["flow"], "side": "incoming" if of == "destination" else "outgoing",
-                      "area": args[of]}
+        whole_args = {"flow": args["flow"], "side": "incoming" if of == "destination" else "outgoing", "area": args[of]}
         whole, _ = compute_flow_value(whole_args, args["period"])
         if part is None or not whole:
             return TagValue(None, (), _no_data(ctx, [args["period"]]))
@@ -226,8 +236,9 @@ def compute_tag(kind: str, args: Mapping[str, str], ctx: BuildContext) -> TagVal
             return TagValue(float(row["value"]), (view.dataset_id,), ctx.number(float(row["value"])))
         if show == "share":
             pct = float(row["value"]) / float(ranked["value"].sum()) * 100
-            return TagValue(pct, (view.dataset_id,),
-                            ctx.number(pct, max(decimals, 1)) + ("\u00a0%" if ctx.lang == "es" else "%"))
+            return TagValue(
+                pct, (view.dataset_id,), ctx.number(pct, max(decimals, 1)) + ("\u00a0%" if ctx.lang == "es" else "%")
+            )
         if show != "name":
             raise ValueError(f"show must be name, value or share, got {show!r}")
         return TagValue(float(row["value"]), (view.dataset_id,), ctx.name(row[column]))
@@ -236,6 +247,7 @@ def compute_tag(kind: str, args: Mapping[str, str], ctx: BuildContext) -> TagVal
 
 def substitute_tags(source: str, ctx: BuildContext, where: str, problems: list[str]) -> str:
     """Replace every ``{{ ... }}`` of ``source`` by its computed text and its source-note marker ``[^n]``."""
+
     def repl(match: re.Match) -> str:
         try:
             kind, args = parse_tag(match.group(1))
@@ -245,10 +257,12 @@ def substitute_tags(source: str, ctx: BuildContext, where: str, problems: list[s
             return match.group(0)
         notes = ctx.note(result.dataset_ids)
         return result.text + (f"[^{','.join(map(str, notes))}]" if notes else "")
+
     return TAG.sub(repl, source)
 
 
 # --------------------------------------------------------------------------- view blocks
+
 
 def parse_view(block: str) -> tuple[str, dict[str, str], str]:
     """``(page, params, caption)`` from an ``atlas`` fenced block (first line: page?query; ``caption:`` line)."""
@@ -267,14 +281,15 @@ def build_view_picture(page: str, params: Mapping[str, str], caption: str, ctx: 
     from publications.views import build_view_images
 
     view = build_view_images(page, params, ctx, caption, ("png", "svg"))
-    return Picture(view.kind, caption, view.alt, view.images["png"].data, view.images["svg"].data, view.notes,
-                   view.url)
+    return Picture(view.kind, caption, view.alt, view.images["png"].data, view.images["svg"].data, view.notes, view.url)
 
 
 # --------------------------------------------------------------------------- building
 
-def build_article(slug: str, lang: str, content_dir: Path | None = None,
-                  generated: dt.datetime | None = None) -> Publication:
+
+def build_article(
+    slug: str, lang: str, content_dir: Path | None = None, generated: dt.datetime | None = None
+) -> Publication:
     """An article as a Publication: one section per ``##`` heading, its body blocks in reading order,
     numbers computed by their tags (with source notes) and views drawn as images. ``ArticleError``
     lists every problem (bad tag, unknown view, view without data) with the file and line."""
@@ -330,19 +345,46 @@ def build_article(slug: str, lang: str, content_dir: Path | None = None,
         i += 1
     if problems:
         raise ArticleError(problems)
-    built = tuple(Section(f"s{n}", "article", s["title"], pictures=tuple(s["pictures"]), body=tuple(s["blocks"]),
-                          notes=tuple(dict.fromkeys(n for p in s["pictures"] for n in p.notes)))
-                  for n, s in enumerate(sections) if s["title"] or s["blocks"])
+    built = tuple(
+        Section(
+            f"s{n}",
+            "article",
+            s["title"],
+            pictures=tuple(s["pictures"]),
+            body=tuple(s["blocks"]),
+            notes=tuple(dict.fromkeys(n for p in s["pictures"] for n in p.notes)),
+        )
+        for n, s in enumerate(sections)
+        if s["title"] or s["blocks"]
+    )
     version = data.load_data_version()
     generated = generated or dt.datetime.now(dt.UTC)
-    citation = text("citation", lang, year_generated=generated.year, title=meta.title, version=version,
-                    url=f"{data.atlas_url()}/publications?article={slug}&lang={lang}")
+    citation = text(
+        "citation",
+        lang,
+        year_generated=generated.year,
+        title=meta.title,
+        version=version,
+        url=f"{data.atlas_url()}/publications?article={slug}&lang={lang}",
+    )
     return Publication(
-        kind="article", slug=slug, lang=lang, title=meta.title, subtitle=meta.summary, data_version=version,
-        generated=generated.strftime("%Y-%m-%d %H:%M UTC"), citation=citation, sections=built,
+        kind="article",
+        slug=slug,
+        lang=lang,
+        title=meta.title,
+        subtitle=meta.summary,
+        data_version=version,
+        generated=generated.strftime("%Y-%m-%d %H:%M UTC"),
+        citation=citation,
+        sections=built,
         sources=tuple(sorted(ctx.sources.values(), key=lambda s: s.number)),
-        meta={"authors": list(meta.authors), "date": meta.date, "tags": list(meta.tags),
-              "countries": list(meta.countries), "lead": lead},
+        meta={
+            "authors": list(meta.authors),
+            "date": meta.date,
+            "tags": list(meta.tags),
+            "countries": list(meta.countries),
+            "lead": lead,
+        },
     )
 
 

@@ -45,8 +45,9 @@ def bulletin_slug(area: str, year: int, lang: str) -> str:
     return f"bulletin-{area.lower()}-{year}-{lang}"
 
 
-def build_bulletin(area: str, year: int, lang: str, generated: dt.datetime | None = None,
-                   template: dict | None = None) -> Publication:
+def build_bulletin(
+    area: str, year: int, lang: str, generated: dt.datetime | None = None, template: dict | None = None
+) -> Publication:
     """The bulletin of ``area`` (ISO3 of a network country, or ``"region"``) for ``year`` in ``lang``.
 
     ``template`` overrides the shipped one (``country`` or ``region``); ``generated`` fixes the
@@ -67,13 +68,23 @@ def build_bulletin(area: str, year: int, lang: str, generated: dt.datetime | Non
     url = data.atlas_url()
     citation = text("citation", lang, year_generated=generated.year, title=title, version=version, url=url)
     return Publication(
-        kind="bulletin", slug=bulletin_slug(area, year, lang), lang=lang, title=title,
-        subtitle=text("bulletin_subtitle", lang), data_version=version,
-        generated=generated.strftime("%Y-%m-%d %H:%M UTC"), citation=citation,
+        kind="bulletin",
+        slug=bulletin_slug(area, year, lang),
+        lang=lang,
+        title=title,
+        subtitle=text("bulletin_subtitle", lang),
+        data_version=version,
+        generated=generated.strftime("%Y-%m-%d %H:%M UTC"),
+        citation=citation,
         sections=tuple(built[s["id"]] for s in ordered),
         sources=tuple(sorted(ctx.sources.values(), key=lambda s: s.number)),
-        meta={"area": area, "year": year, "area_name": ctx.area_name, "template": spec["kind"],
-              "gaps": [f"{a}: {b}" for a, b in ctx.gaps]},
+        meta={
+            "area": area,
+            "year": year,
+            "area_name": ctx.area_name,
+            "template": spec["kind"],
+            "gaps": [f"{a}: {b}" for a, b in ctx.gaps],
+        },
     )
 
 

@@ -17,11 +17,11 @@ from publications.templates import text
 class PublicationEntry:
     """One publication that can be built."""
 
-    kind: str                       # "bulletin" | "factsheet" | "article"
+    kind: str  # "bulletin" | "factsheet" | "article"
     slug: str
     lang: str
     title: str
-    area: str                       # ISO3, "region", or "" for an article
+    area: str  # ISO3, "region", or "" for an article
     year: int | None
     countries: tuple[str, ...]
     tags: tuple[str, ...]
@@ -56,13 +56,41 @@ def list_publications(lang: str, year: int | None = None) -> list[PublicationEnt
         name = text("region_name", lang) if area == "region" else data.territory_name(area, lang)
         countries = data.load_network() if area == "region" else (area,)
         title = text("bulletin_title", lang, year=year, area=name)
-        out.append(PublicationEntry("bulletin", bulletin_slug(area, year, lang), lang, title, area, year,
-                                    tuple(countries), (), "", "", version))
+        out.append(
+            PublicationEntry(
+                "bulletin",
+                bulletin_slug(area, year, lang),
+                lang,
+                title,
+                area,
+                year,
+                tuple(countries),
+                (),
+                "",
+                "",
+                version,
+            )
+        )
         if area != "region":
-            out.append(PublicationEntry("factsheet", f"factsheet-{area.lower()}-{year}-{lang}", lang,
-                                        text("factsheet_title", lang, area=name, year=year), area, year,
-                                        (area,), (), "", "", version))
+            out.append(
+                PublicationEntry(
+                    "factsheet",
+                    f"factsheet-{area.lower()}-{year}-{lang}",
+                    lang,
+                    text("factsheet_title", lang, area=name, year=year),
+                    area,
+                    year,
+                    (area,),
+                    (),
+                    "",
+                    "",
+                    version,
+                )
+            )
     for a in list_articles(lang):
-        out.append(PublicationEntry("article", a.slug, lang, a.title, "", None, a.countries, a.tags, a.date,
-                                    a.summary, version))
+        out.append(
+            PublicationEntry(
+                "article", a.slug, lang, a.title, "", None, a.countries, a.tags, a.date, a.summary, version
+            )
+        )
     return out

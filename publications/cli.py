@@ -1,10 +1,10 @@
 """``python -m publications``: build bulletins, fact sheets and articles from the store, offline.
 
-    python -m publications list [--lang es]
-    python -m publications bulletin --country GTM --year 2023 --lang es --out gtm.pdf [--json gtm.json]
-    python -m publications bulletins --all --year 2023 --out-dir out/ [--lang es en]
-    python -m publications factsheet --country GTM --year 2023 --lang es --format png --out gtm.png
-    python -m publications article darien-2021-2024 --lang es --out darien.pdf [--html darien.html]
+python -m publications list [--lang es]
+python -m publications bulletin --country GTM --year 2023 --lang es --out gtm.pdf [--json gtm.json]
+python -m publications bulletins --all --year 2023 --out-dir out/ [--lang es en]
+python -m publications factsheet --country GTM --year 2023 --lang es --format png --out gtm.png
+python -m publications article darien-2021-2024 --lang es --out darien.pdf [--html darien.html]
 """
 
 from __future__ import annotations
@@ -69,8 +69,10 @@ def run_factsheet(args: argparse.Namespace) -> int:
 
     image = build_factsheet(args.country, args.year, args.lang, fmt=args.format)
     _write(args.out, image.data)
-    print(f"{args.out}: {image.texts.title} ({image.fmt}"
-          + (f", {image.width_px}x{image.height_px} px)" if image.width_px else ")"))
+    print(
+        f"{args.out}: {image.texts.title} ({image.fmt}"
+        + (f", {image.width_px}x{image.height_px} px)" if image.width_px else ")")
+    )
     return 0
 
 
@@ -91,8 +93,9 @@ def run_article(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m publications", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m publications", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="every publication that can be built, with its slug")
     p.add_argument("--lang", choices=LANGS, default="es")

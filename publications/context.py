@@ -103,15 +103,21 @@ class BuildContext:
         for did in dict.fromkeys(i.strip() for i in ids if i and i.strip()):
             if did not in self.sources:
                 if did not in meta.index:
-                    raise KeyError(f"dataset {did!r} behind a number is not in public_datasets; "
-                                   "every number must be traceable to its source")
+                    raise KeyError(
+                        f"dataset {did!r} behind a number is not in public_datasets; "
+                        "every number must be traceable to its source"
+                    )
                 row = meta.loc[did]
                 self.sources[did] = Source(
-                    number=len(self.sources) + 1, dataset_id=did,
+                    number=len(self.sources) + 1,
+                    dataset_id=did,
                     title=str(row["title_es"] if self.lang == "es" else row["title_en"]),
-                    publisher=str(row["publisher"] or ""), licence=str(row["licence"] or ""),
-                    retrieved=str(row["retrieved"] or ""), revision=_clean(row.get("revision")),
-                    attribution=_clean(row.get("attribution")))
+                    publisher=str(row["publisher"] or ""),
+                    licence=str(row["licence"] or ""),
+                    retrieved=str(row["retrieved"] or ""),
+                    revision=_clean(row.get("revision")),
+                    attribution=_clean(row.get("attribution")),
+                )
             out.append(self.sources[did].number)
         return tuple(out)
 
@@ -142,20 +148,36 @@ class BuildContext:
             return ("AF " if self.lang == "es" else "FY ") + str(period)[2:]
         return str(period)
 
-    def change(self, value: float | None, previous: float | None, previous_label: str | None, kind: str,
-               unit_label: str, decimals: int) -> str:
+    def change(
+        self,
+        value: float | None,
+        previous: float | None,
+        previous_label: str | None,
+        kind: str,
+        unit_label: str,
+        decimals: int,
+    ) -> str:
         """The change on the previous period: a percentage for counts, a difference in points for rates."""
         if value is None or previous is None or previous_label is None or pd.isna(value) or pd.isna(previous):
             return self.t("no_previous")
         if kind in ("rate",) or unit_label.startswith("%"):
             diff = value - previous
-            return self.t("change_points", sign="+" if diff > 0 else "", value=self.number(diff, max(decimals, 1)),
-                          unit=unit_label, period=self.period_label(previous_label))
+            return self.t(
+                "change_points",
+                sign="+" if diff > 0 else "",
+                value=self.number(diff, max(decimals, 1)),
+                unit=unit_label,
+                period=self.period_label(previous_label),
+            )
         if previous == 0:
             return self.t("no_previous")
         pct = (value - previous) / abs(previous) * 100
-        return self.t("change_pct", sign="+" if pct > 0 else "", value=self.number(pct, 1),
-                      period=self.period_label(previous_label))
+        return self.t(
+            "change_pct",
+            sign="+" if pct > 0 else "",
+            value=self.number(pct, 1),
+            period=self.period_label(previous_label),
+        )
 
 
 def _clean(value: object) -> str:

@@ -108,8 +108,9 @@ def _flow_coverage(view_id: str, fp: str) -> pd.DataFrame:
     return compute_period_coverage(_flow_obs(view_id, fp), "year", view.year_basis)
 
 
-def load_series(dataset_id: str, measure: str, ref_area: str, counterpart: str,
-                filters: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
+def load_series(
+    dataset_id: str, measure: str, ref_area: str, counterpart: str, filters: tuple[tuple[str, str], ...] = ()
+) -> pd.DataFrame:
     """One corridor series (``indicators.corridors.compute_series``): period, freq, value, unit, status."""
     return _series(dataset_id, measure, ref_area, counterpart, filters, fingerprint())
 
@@ -192,5 +193,7 @@ def load_label_points() -> dict[str, tuple[float, float]]:
 @functools.lru_cache(maxsize=4)
 def _label_points(fp: str) -> dict[str, tuple[float, float]]:
     countries = _geometry("country", "region", fp)
-    return {c: (float(x), float(y)) for c, x, y in zip(countries["geo_code"], countries["label_lon"],
-                                                       countries["label_lat"])}
+    return {
+        c: (float(x), float(y))
+        for c, x, y in zip(countries["geo_code"], countries["label_lon"], countries["label_lat"])
+    }

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import textwrap
 
-
 from common.yamlfile import load_yaml
 from layers.static_image import (
     INK,
@@ -77,9 +76,14 @@ def compute_factsheet(area: str, year: int, lang: str) -> dict:
         inside = series.frame[series.frame["period"].map(lambda p: first <= period_span(p)[0] <= year)]
         if len(inside) >= 2:
             notes = ctx.note(";".join(sorted({d for x in inside["dataset_id"] for d in str(x).split(";")})))
-            trend = {"label": series.label, "unit": series.unit_label, "notes": notes,
-                     "periods": [ctx.period_label(p) for p in inside["period"]],
-                     "values": [float(v) for v in inside["value"]], "kind": series.kind}
+            trend = {
+                "label": series.label,
+                "unit": series.unit_label,
+                "notes": notes,
+                "periods": [ctx.period_label(p) for p in inside["period"]],
+                "values": [float(v) for v in inside["value"]],
+                "kind": series.kind,
+            }
             break
     return {"ctx": ctx, "figures": figures, "trend": trend}
 
@@ -117,11 +121,20 @@ def build_factsheet(area: str, year: int, lang: str, fmt: str = "png") -> Static
     title = text("factsheet_title", lang, area=ctx.area_name, year=year)
     subtitle = text("bulletin_subtitle", lang)
     sources = sorted(ctx.sources.values(), key=lambda s: s.number)
-    source = "; ".join(f"[{s.number}] {s.publisher}, {s.title} ({s.licence}; "
-                       f"{'obtenido' if lang == 'es' else 'retrieved'} {s.retrieved})" for s in sources)
+    source = "; ".join(
+        f"[{s.number}] {s.publisher}, {s.title} ({s.licence}; "
+        f"{'obtenido' if lang == 'es' else 'retrieved'} {s.retrieved})"
+        for s in sources
+    )
     url = view_url("map", lang=lang, country=area, level="admin1")
-    texts = ImageTexts(title, subtitle, text("source_line", lang, sources=source), data.load_data_version(), url,
-                       legend=tuple(f.label for f in content["figures"]))
+    texts = ImageTexts(
+        title,
+        subtitle,
+        text("source_line", lang, sources=source),
+        data.load_data_version(),
+        url,
+        legend=tuple(f.label for f in content["figures"]),
+    )
     with drawing((8.27, 11.69)) as fig:
         band = fig.add_axes([0, 0.9, 1, 0.1])
         band.set_axis_off()
@@ -135,16 +148,25 @@ def build_factsheet(area: str, year: int, lang: str, fmt: str = "png") -> Static
             y = top - (i + 1) * (box_h + 0.01)
             ax = fig.add_axes([0.04, y, 0.5, box_h])
             ax.set_axis_off()
-            ax.add_patch(matplotlib.patches.FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0,rounding_size=0.04",
-                                                           color=PALE, transform=ax.transAxes))
+            ax.add_patch(
+                matplotlib.patches.FancyBboxPatch(
+                    (0, 0), 1, 1, boxstyle="round,pad=0,rounding_size=0.04", color=PALE, transform=ax.transAxes
+                )
+            )
             ax.text(0.04, 0.8, textwrap.fill(f.label, 52), fontsize=8, color=MUTED, va="center")
             notes = "[" + ",".join(str(n) for n in f.notes) + "]"
             ax.text(0.04, 0.45, f"{f.text} {notes}", fontsize=14, fontweight="bold", color=INK, va="center")
             ax.text(0.04, 0.14, f"{f.period} · {f.change}", fontsize=7.5, color=INK, va="center")
         if len(content["figures"]) < N_FIGURES:
             y = top - (len(content["figures"]) + 1) * (box_h + 0.01)
-            fig.text(0.05, y + box_h / 2, text("factsheet_fewer", lang, n=len(content["figures"]), year=year),
-                     fontsize=8, color=MUTED, wrap=True)
+            fig.text(
+                0.05,
+                y + box_h / 2,
+                text("factsheet_fewer", lang, n=len(content["figures"]), year=year),
+                fontsize=8,
+                color=MUTED,
+                wrap=True,
+            )
         # small map
         _draw_locator(fig.add_axes([0.58, 0.47, 0.39, 0.40]), area)
         # trend
@@ -152,15 +174,20 @@ def build_factsheet(area: str, year: int, lang: str, fmt: str = "png") -> Static
         trend = content["trend"]
         if trend:
             xs = list(range(len(trend["periods"])))
-            ax.bar(xs, trend["values"], color=ACCENT) if trend["kind"] == "flow" else \
-                ax.plot(xs, trend["values"], color=ACCENT, marker="o")
+            ax.bar(xs, trend["values"], color=ACCENT) if trend["kind"] == "flow" else ax.plot(
+                xs, trend["values"], color=ACCENT, marker="o"
+            )
             ax.set_xticks(xs, trend["periods"], fontsize=7.5)
             ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: ctx.number(v)))
             ax.tick_params(axis="y", labelsize=7.5)
             ax.spines[["top", "right"]].set_visible(False)
             notes = "[" + ",".join(str(n) for n in trend["notes"]) + "]"
-            ax.set_title(f"{text('factsheet_trend', lang)}: {trend['label']} ({trend['unit']}) {notes}",
-                         fontsize=9.5, loc="left", color=INK)
+            ax.set_title(
+                f"{text('factsheet_trend', lang)}: {trend['label']} ({trend['unit']}) {notes}",
+                fontsize=9.5,
+                loc="left",
+                color=INK,
+            )
         else:
             ax.set_axis_off()
             ax.text(0, 0.5, text("no_data_country", lang, area=ctx.area_name, period=year), fontsize=9, color=MUTED)

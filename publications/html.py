@@ -53,8 +53,10 @@ def _sup(notes) -> str:
 def _picture(p, lang: str) -> str:
     data = base64.b64encode(p.png).decode("ascii")
     link = f' · <a href="{html.escape(p.url)}">{html.escape(text("view_link", lang))}</a>' if p.url else ""
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(p.alt)}">'
-            f"<figcaption>{html.escape(p.title)}{_sup(p.notes)}{link}</figcaption></figure>")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(p.alt)}">'
+        f"<figcaption>{html.escape(p.title)}{_sup(p.notes)}{link}</figcaption></figure>"
+    )
 
 
 def _section(s: Section, lang: str) -> str:
@@ -63,9 +65,11 @@ def _section(s: Section, lang: str) -> str:
     if s.figures:
         cards = "".join(
             f'<div class="card"><small>{html.escape(f.label)}</small><b>{html.escape(f.text)}{_sup(f.notes)}</b>'
-            f'<small>{html.escape(f.period or "")} · {html.escape(f.change)}</small>'
-            + (f'<br><small><em>{html.escape(f.remark)}</em></small>' if f.remark else "") + "</div>"
-            for f in s.figures)
+            f"<small>{html.escape(f.period or '')} · {html.escape(f.change)}</small>"
+            + (f"<br><small><em>{html.escape(f.remark)}</em></small>" if f.remark else "")
+            + "</div>"
+            for f in s.figures
+        )
         parts.append(f'<div class="cards">{cards}</div>')
     if s.body:
         for b in s.body:
@@ -83,13 +87,15 @@ def _section(s: Section, lang: str) -> str:
         for t in s.tables:
             col = NOTE_COLUMN.get(s.kind, len(t.columns) - 1)
             cn = t.column_notes
-            head = "".join(f"<th>{html.escape(c)}{_sup(cn[j]) if j < len(cn) else ''}</th>"
-                           for j, c in enumerate(t.columns))
+            head = "".join(
+                f"<th>{html.escape(c)}{_sup(cn[j]) if j < len(cn) else ''}</th>" for j, c in enumerate(t.columns)
+            )
             rows = []
             for i, row in enumerate(t.rows):
                 notes = t.notes[i] if i < len(t.notes) else ()
-                cells = "".join(f"<td>{html.escape(c)}{_sup(notes) if j == col else ''}</td>"
-                                for j, c in enumerate(row))
+                cells = "".join(
+                    f"<td>{html.escape(c)}{_sup(notes) if j == col else ''}</td>" for j, c in enumerate(row)
+                )
                 rows.append(f"<tr>{cells}</tr>")
             caption = f"<caption>{html.escape(t.caption)}</caption>" if t.caption else ""
             parts.append(f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
@@ -108,17 +114,23 @@ def render_html(pub: Publication, standalone: bool = False) -> str:
     cover = [f"{text('data_version', lang)}: {pub.data_version}", f"{text('generated', lang)}: {pub.generated}"]
     if pub.meta.get("authors"):
         cover.insert(0, f"{text('authors', lang)}: {', '.join(pub.meta['authors'])}")
-    body = [f'<div class="pub" lang="{lang}"><h1>{html.escape(pub.title)}</h1>',
-            f'<p class="meta">{html.escape(pub.subtitle)}<br>' + "<br>".join(html.escape(c) for c in cover)
-            + f"<br><em>{html.escape(text('cite_as', lang))}: {html.escape(pub.citation)}</em></p>"]
+    body = [
+        f'<div class="pub" lang="{lang}"><h1>{html.escape(pub.title)}</h1>',
+        f'<p class="meta">{html.escape(pub.subtitle)}<br>'
+        + "<br>".join(html.escape(c) for c in cover)
+        + f"<br><em>{html.escape(text('cite_as', lang))}: {html.escape(pub.citation)}</em></p>",
+    ]
     if pub.meta.get("lead"):
         body.append(f"<p><strong>{_runs(pub.meta['lead'])}</strong></p>")
     body += [_section(s, lang) for s in pub.sections]
-    sources = "".join(f'<li id="src-{s.number}" value="{s.number}">{html.escape(s.text(lang))}</li>'
-                      for s in pub.sources)
+    sources = "".join(
+        f'<li id="src-{s.number}" value="{s.number}">{html.escape(s.text(lang))}</li>' for s in pub.sources
+    )
     body.append(f'<h2>{html.escape(text("sources_title", lang))}</h2><ol class="sources">{sources}</ol></div>')
     fragment = f"<style>{STYLE}</style>\n" + "\n".join(body)
     if not standalone:
         return fragment
-    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(pub.title)}'
-            f"</title></head><body>{fragment}</body></html>")
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(pub.title)}'
+        f"</title></head><body>{fragment}</body></html>"
+    )

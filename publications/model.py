@@ -28,8 +28,12 @@ class Source:
     def text(self, lang: str) -> str:
         retrieved = "obtenido" if lang == "es" else "retrieved"
         licence = "licencia" if lang == "es" else "licence"
-        parts = [f"{self.title} ({self.dataset_id})", self.publisher, f"{licence}: {self.licence}",
-                 f"{retrieved}: {self.retrieved}"]
+        parts = [
+            f"{self.title} ({self.dataset_id})",
+            self.publisher,
+            f"{licence}: {self.licence}",
+            f"{retrieved}: {self.retrieved}",
+        ]
         if self.revision:
             parts.append(("revisión" if lang == "es" else "revision") + f": {self.revision}")
         if self.attribution and self.attribution not in self.publisher:
@@ -63,7 +67,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[tuple[int, ...], ...] = ()
     caption: str = ""
-    column_notes: tuple[tuple[int, ...], ...] = ()   # source notes of a whole column (one indicator per column)
+    column_notes: tuple[tuple[int, ...], ...] = ()  # source notes of a whole column (one indicator per column)
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,10 @@ class Block:
     ``text`` may hold ``**bold**``, ``*italic*``, ``[label](url)`` and source-note markers ``[^n]``.
     """
 
-    type: str                       # "paragraph" | "heading" | "list" | "picture"
+    type: str  # "paragraph" | "heading" | "list" | "picture"
     text: str = ""
     items: tuple[str, ...] = ()
-    picture: int = -1               # index into the section's pictures
+    picture: int = -1  # index into the section's pictures
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ class Section:
 class Publication:
     """A bulletin, fact sheet or article as structured content, pinned to one data version."""
 
-    kind: str                  # "bulletin" | "article"
+    kind: str  # "bulletin" | "article"
     slug: str
     lang: str
     title: str

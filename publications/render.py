@@ -21,9 +21,9 @@ from publications.templates import text
 LAYOUT = Path(__file__).resolve().parent / "typst" / "publication.typ"
 _INLINE = re.compile(r"(\[\^\d+(?:,\d+)*\]|\*\*[^*]+\*\*|\*[^*\s][^*]*\*|\[[^\]]+\]\([^)\s]+\))")
 PICTURE_WIDTH = {"map": 88, "flows": 88, "chart": 72, "view": 88}  # percent of the text width
-NOTE_COLUMN = {"flows": 2, "corridors": 3, "country_table": -1}   # -1: the table's notes are per column
-NUMERIC_FROM = {"flows": 2, "corridors": 3, "country_table": 1}   # first right-aligned (numeric) column
-FLOATING = ("map", "flows")   # large pictures float to where they fit; charts stay in reading order
+NOTE_COLUMN = {"flows": 2, "corridors": 3, "country_table": -1}  # -1: the table's notes are per column
+NUMERIC_FROM = {"flows": 2, "corridors": 3, "country_table": 1}  # first right-aligned (numeric) column
+FLOATING = ("map", "flows")  # large pictures float to where they fit; charts stay in reading order
 
 
 def build_runs(value: str) -> list[dict]:
@@ -49,8 +49,15 @@ def build_runs(value: str) -> list[dict]:
 def _picture(picture, index: str, files: dict[str, bytes]) -> dict:
     name = f"img-{index}.svg" if picture.svg else f"img-{index}.png"
     files[name] = picture.svg or picture.png
-    return {"type": "picture", "file": name, "title": picture.title, "notes": list(picture.notes),
-            "url": picture.url, "width": PICTURE_WIDTH.get(picture.kind, 85), "float": picture.kind in FLOATING}
+    return {
+        "type": "picture",
+        "file": name,
+        "title": picture.title,
+        "notes": list(picture.notes),
+        "url": picture.url,
+        "width": PICTURE_WIDTH.get(picture.kind, 85),
+        "float": picture.kind in FLOATING,
+    }
 
 
 def build_section_payload(section: Section, index: int, lang: str, files: dict[str, bytes]) -> dict:
@@ -68,18 +75,36 @@ def build_section_payload(section: Section, index: int, lang: str, files: dict[s
                 blocks.append({"type": "paragraph", "runs": build_runs(block.text)})
     else:
         for t in section.tables:
-            blocks.append({"type": "table", "columns": list(t.columns), "rows": [list(r) for r in t.rows],
-                           "notes": [list(n) for n in t.notes], "caption": t.caption, "kind": section.kind,
-                           "column_notes": [list(n) for n in t.column_notes],
-                           "numeric_from": NUMERIC_FROM.get(section.kind, len(t.columns) - 1),
-                           "note_column": NOTE_COLUMN.get(section.kind, len(t.columns) - 1), "foot": ""})
+            blocks.append(
+                {
+                    "type": "table",
+                    "columns": list(t.columns),
+                    "rows": [list(r) for r in t.rows],
+                    "notes": [list(n) for n in t.notes],
+                    "caption": t.caption,
+                    "kind": section.kind,
+                    "column_notes": [list(n) for n in t.column_notes],
+                    "numeric_from": NUMERIC_FROM.get(section.kind, len(t.columns) - 1),
+                    "note_column": NOTE_COLUMN.get(section.kind, len(t.columns) - 1),
+                    "foot": "",
+                }
+            )
         pictures = [_picture(p, f"{index}-{i}", files) for i, p in enumerate(section.pictures)]
         blocks = pictures + blocks if section.kind == "map" else blocks + pictures
     return {
         "title": section.title,
         "paragraphs": [build_runs(p) for p in section.paragraphs],
-        "figures": [{"label": f.label, "text": f.text, "notes": list(f.notes), "period": f.period or "",
-                     "change": f.change, "remark": f.remark} for f in section.figures],
+        "figures": [
+            {
+                "label": f.label,
+                "text": f.text,
+                "notes": list(f.notes),
+                "period": f.period or "",
+                "change": f.change,
+                "remark": f.remark,
+            }
+            for f in section.figures
+        ],
         "blocks": blocks,
         "missing": list(section.missing),
         "missing_title": None if section.kind == "gaps" else text("no_data_title", lang),
@@ -97,12 +122,17 @@ def build_payload(pub: Publication) -> tuple[dict, dict[str, bytes]]:
     if pub.meta.get("date"):
         cover.insert(1 if pub.meta.get("authors") else 0, f"{text('published', lang)}: {pub.meta['date']}")
     payload = {
-        "lang": lang, "title": pub.title, "subtitle": pub.subtitle,
+        "lang": lang,
+        "title": pub.title,
+        "subtitle": pub.subtitle,
         "kicker": text("kicker_article" if pub.kind == "article" else "kicker_bulletin", lang),
-        "cover_lines": cover, "cite_word": text("cite_as", lang), "citation": pub.citation,
+        "cover_lines": cover,
+        "cite_word": text("cite_as", lang),
+        "citation": pub.citation,
         "lead": build_runs(pub.meta["lead"]) if pub.meta.get("lead") else None,
         "footer": f"Atlas PVIGM · {pub.title} · {text('data_version', lang)} {pub.data_version}",
-        "page_word": text("page", lang), "view_word": text("view_link", lang),
+        "page_word": text("page", lang),
+        "view_word": text("view_link", lang),
         "sources": {str(s.number): s.text(lang) for s in pub.sources},
         "sections": [build_section_payload(s, i, lang, files) for i, s in enumerate(pub.sections)],
     }
@@ -120,5 +150,6 @@ def render_pdf(pub: Publication) -> bytes:
         (root / "data.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         for name, content in files.items():
             (root / name).write_bytes(content)
-        return typst.compile(str(root / "main.typ"), root=str(root), font_paths=[str(font_dir())],
-                             ignore_system_fonts=True)
+        return typst.compile(
+            str(root / "main.typ"), root=str(root), font_paths=[str(font_dir())], ignore_system_fonts=True
+        )

@@ -26,6 +26,7 @@ from publications.model import Figure, Picture, Section, Table
 
 # --------------------------------------------------------------------------- series of one item
 
+
 @dataclass(frozen=True)
 class ItemSeries:
     """A headline or trend item over its periods: ``frame`` has ``period, value, dataset_id, months, n``."""
@@ -38,7 +39,7 @@ class ItemSeries:
     window: int
     url: str
     network_total: int = 0
-    periods: tuple[str, ...] = ()    # every period of the series (any territory): "previous" is taken from these
+    periods: tuple[str, ...] = ()  # every period of the series (any territory): "previous" is taken from these
 
 
 def view_url(page: str, **params: object) -> str:
@@ -59,16 +60,31 @@ def compute_indicator_series(ctx: BuildContext, item: Mapping) -> ItemSeries:
     rows = frame[frame["geo_code"].isin(codes) & frame["value"].notna()]
     if network:
         grouped = rows.groupby("period", sort=False)
-        out = pd.DataFrame({
-            "value": grouped["value"].sum(), "n": grouped["geo_code"].nunique(),
-            "dataset_id": grouped["dataset_id"].agg(lambda s: ";".join(sorted({d for x in s for d in x.split(";")}))),
-            "months": grouped["months"].min()}).reset_index()
+        out = pd.DataFrame(
+            {
+                "value": grouped["value"].sum(),
+                "n": grouped["geo_code"].nunique(),
+                "dataset_id": grouped["dataset_id"].agg(
+                    lambda s: ";".join(sorted({d for x in s for d in x.split(";")}))
+                ),
+                "months": grouped["months"].min(),
+            }
+        ).reset_index()
     else:
         out = rows[["period", "value", "dataset_id", "months"]].assign(n=1)
     label = item.get("label", {}).get(ctx.lang) or ind.name(ctx.lang)
     url = view_url("map", lang=ctx.lang, indicator=ind.id, level="country", sel=None if network else codes[0])
-    return ItemSeries(label, _ordered(out), ind.unit_label(ctx.lang), ind.kind, ind.decimals, ind.window, url,
-                      len(codes) if network else 0, tuple(frame.loc[frame["value"].notna(), "period"].unique()))
+    return ItemSeries(
+        label,
+        _ordered(out),
+        ind.unit_label(ctx.lang),
+        ind.kind,
+        ind.decimals,
+        ind.window,
+        url,
+        len(codes) if network else 0,
+        tuple(frame.loc[frame["value"].notna(), "period"].unique()),
+    )
 
 
 def compute_flow_series(ctx: BuildContext, item: Mapping, periods: list[str] | None = None) -> ItemSeries:
@@ -89,14 +105,30 @@ def compute_flow_series(ctx: BuildContext, item: Mapping, periods: list[str] | N
             continue
         unit = unit or str(flows["unit"].dropna().iloc[0])
         months = coverage.get(period)
-        rows.append({"period": period, "value": float(side.sum()), "dataset_id": view.dataset_id,
-                     "months": 12.0 if months is None or pd.isna(months) else float(months), "n": len(side)})
+        rows.append(
+            {
+                "period": period,
+                "value": float(side.sum()),
+                "dataset_id": view.dataset_id,
+                "months": 12.0 if months is None or pd.isna(months) else float(months),
+                "n": len(side),
+            }
+        )
     frame = pd.DataFrame(rows, columns=["period", "value", "dataset_id", "months", "n"])
     unit_label = data.load_unit_names().get(unit, {}).get(ctx.lang, unit or "") if unit else ""
     label = item.get("label", {}).get(ctx.lang) or view.name(ctx.lang)
     url = view_url("flows", lang=ctx.lang, view=view.view_id, focus=None if network else next(iter(codes)))
-    return ItemSeries(label, _ordered(frame), unit_label, view.kind, 0, 0, url, len(codes) if network else 0,
-                      tuple(data.load_flow_periods(view.view_id)))
+    return ItemSeries(
+        label,
+        _ordered(frame),
+        unit_label,
+        view.kind,
+        0,
+        0,
+        url,
+        len(codes) if network else 0,
+        tuple(data.load_flow_periods(view.view_id)),
+    )
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +150,7 @@ def applies(ctx: BuildContext, item: Mapping) -> bool:
 
 # --------------------------------------------------------------------------- headline
 
+
 def build_figure(ctx: BuildContext, series: ItemSeries, section_title: str) -> Figure:
     """The bulletin year's value of ``series`` with its change on the previous period, or its absence in words."""
     frame = series.frame
@@ -138,24 +171,37 @@ def build_figure(ctx: BuildContext, series: ItemSeries, section_title: str) -> F
         remarks.append(ctx.t("months_suffix", months=int(row["months"])))
     if series.network_total:
         n = int(row["n"])
-        remarks.append(ctx.t("network_sum", n=n) if n == series.network_total
-                       else ctx.t("network_partial", n=n, total=series.network_total))
+        remarks.append(
+            ctx.t("network_sum", n=n)
+            if n == series.network_total
+            else ctx.t("network_partial", n=n, total=series.network_total)
+        )
     shown = f"{ctx.number(value, series.decimals)} {series.unit_label}".strip()
     change = ctx.change(value, prev_value, prev, series.kind, series.unit_label, series.decimals)
-    return Figure(series.label, value, shown, ctx.period_label(period), change, ctx.note(row["dataset_id"]),
-                  "; ".join(remarks), key=series.label)
+    return Figure(
+        series.label,
+        value,
+        shown,
+        ctx.period_label(period),
+        change,
+        ctx.note(row["dataset_id"]),
+        "; ".join(remarks),
+        key=series.label,
+    )
 
 
 def build_headline_section(ctx: BuildContext, spec: Mapping) -> Section:
     title = spec["title"][ctx.lang]
-    figures = [build_figure(ctx, compute_item_series(ctx, item), title)
-               for item in spec["figures"] if applies(ctx, item)]
+    figures = [
+        build_figure(ctx, compute_item_series(ctx, item), title) for item in spec["figures"] if applies(ctx, item)
+    ]
     shown = tuple(f for f in figures if f.value is not None)
     missing = tuple(f"{f.label}: {f.text}" for f in figures if f.value is None)
     return Section(spec["id"], "headline", title, figures=shown, missing=missing)
 
 
 # --------------------------------------------------------------------------- map
+
 
 def build_map_section(ctx: BuildContext, spec: Mapping) -> Section:
     """A choropleth of the country's admin-1 units (or of the network's countries) for the first indicator
@@ -183,16 +229,31 @@ def build_map_section(ctx: BuildContext, spec: Mapping) -> Section:
         notes = ctx.note(";".join(sorted(set(chosen["dataset_id"]))))
         classification = compute_classification(list(values.values()), ind.scheme, ind.k, centre=ind.centre)
         url = view_url("map", lang=ctx.lang, indicator=iid, level=level, country=ctx.area, year=period)
-        caption = ctx.t("map_caption", indicator=ind.name(ctx.lang), period=ctx.period_label(period),
-                        unit=ind.unit_label(ctx.lang))
-        texts = ImageTexts(ind.name(ctx.lang), f"{ctx.area_name} · {ctx.period_label(period)}",
-                           ctx.source_line(notes), data.load_data_version(), url)
+        caption = ctx.t(
+            "map_caption", indicator=ind.name(ctx.lang), period=ctx.period_label(period), unit=ind.unit_label(ctx.lang)
+        )
+        texts = ImageTexts(
+            ind.name(ctx.lang),
+            f"{ctx.area_name} · {ctx.period_label(period)}",
+            ctx.source_line(notes),
+            data.load_data_version(),
+            url,
+        )
         context = data.load_geometry("country", "region")
-        images = build_static_map_images(units, values, classification, get_palette(ind.palette), texts, ctx.lang,
-                                         decimals=ind.decimals, legend_title=ind.unit_label(ctx.lang),
-                                         context=context)
-        picture = Picture("map", caption, _alt_table(ctx, values, ind.decimals), images["png"].data,
-                          images["svg"].data, notes, url)
+        images = build_static_map_images(
+            units,
+            values,
+            classification,
+            get_palette(ind.palette),
+            texts,
+            ctx.lang,
+            decimals=ind.decimals,
+            legend_title=ind.unit_label(ctx.lang),
+            context=context,
+        )
+        picture = Picture(
+            "map", caption, _alt_table(ctx, values, ind.decimals), images["png"].data, images["svg"].data, notes, url
+        )
         paragraphs = (ind.text("definition", ctx.lang),)
         if period_span(period)[0] != ctx.year:
             paragraphs += (ctx.t("nearest_period", period=ctx.period_label(period), requested=ctx.year),)
@@ -209,6 +270,7 @@ def _alt_table(ctx: BuildContext, values: Mapping[str, float], decimals: int) ->
 
 
 # --------------------------------------------------------------------------- flows
+
 
 def choose_flow_period(ctx: BuildContext, view_id: str, window: int) -> str | None:
     periods = data.load_flow_periods(view_id)
@@ -266,24 +328,52 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
         tables.append(Table(columns, tuple(rows), tuple(row_notes), caption))
         if not pictures:
             url = view_url("flows", lang=ctx.lang, view=vid, period=period, focus=ctx.area)
-            texts = ImageTexts(view.name(ctx.lang), f"{ctx.area_name} · {ctx.period_label(period)}",
-                               ctx.source_line(notes), data.load_data_version(), url)
+            texts = ImageTexts(
+                view.name(ctx.lang),
+                f"{ctx.area_name} · {ctx.period_label(period)}",
+                ctx.source_line(notes),
+                data.load_data_version(),
+                url,
+            )
             try:
-                images = build_static_flow_map_images(data.load_geometry("country", "region"), chosen,
-                                                      data.load_label_points(), texts, ctx.lang,
-                                                      unit_label=unit, highlight=tuple(codes))
-                pictures.append(Picture("flows", caption, "; ".join(" → ".join(r[:2]) + f": {r[2]}" for r in rows),
-                                        images["png"].data, images["svg"].data, notes, url))
+                images = build_static_flow_map_images(
+                    data.load_geometry("country", "region"),
+                    chosen,
+                    data.load_label_points(),
+                    texts,
+                    ctx.lang,
+                    unit_label=unit,
+                    highlight=tuple(codes),
+                )
+                pictures.append(
+                    Picture(
+                        "flows",
+                        caption,
+                        "; ".join(" → ".join(r[:2]) + f": {r[2]}" for r in rows),
+                        images["png"].data,
+                        images["svg"].data,
+                        notes,
+                        url,
+                    )
+                )
             except ValueError:
-                pass   # nothing drawable (ends without geometry): the table says it all
+                pass  # nothing drawable (ends without geometry): the table says it all
     if not tables:
         sentence = ctx.t("flows_missing", area=ctx.area_name, period=ctx.year)
         return Section(spec["id"], "flows", title, missing=(sentence, *missing))
-    return Section(spec["id"], "flows", title, tables=tuple(tables), pictures=tuple(pictures),
-                   missing=tuple(missing), notes=tuple(dict.fromkeys(notes_all)))
+    return Section(
+        spec["id"],
+        "flows",
+        title,
+        tables=tuple(tables),
+        pictures=tuple(pictures),
+        missing=tuple(missing),
+        notes=tuple(dict.fromkeys(notes_all)),
+    )
 
 
 # --------------------------------------------------------------------------- corridors
+
 
 def compute_year_value(series: pd.DataFrame, year: int) -> tuple[float | None, int]:
     """A series' value for a calendar year: its annual row, else the sum of its months (missing if any
@@ -322,13 +412,15 @@ def build_corridors_section(ctx: BuildContext, spec: Mapping) -> Section:
         for seg in corridor.segments:
             node = next(n for n in corridor.chain if n.node_id == seg.node_id)
             at_area = ctx.area is None or (node.country or node.geo_code) == ctx.area
-            nationalities = corridor.nationalities if at_area else \
-                ((ctx.area,) if ctx.area in corridor.nationalities else ())
+            nationalities = (
+                corridor.nationalities if at_area else ((ctx.area,) if ctx.area in corridor.nationalities else ())
+            )
             found = []
             for nat in nationalities:
                 s = seg.series
-                series = data.load_series(s.dataset_id, s.measure, s.ref_area, s.resolved_counterpart(nat),
-                                          tuple(sorted(s.filters.items())))
+                series = data.load_series(
+                    s.dataset_id, s.measure, s.ref_area, s.resolved_counterpart(nat), tuple(sorted(s.filters.items()))
+                )
                 value, months = compute_year_value(series, y)
                 if value is None:
                     continue
@@ -341,25 +433,41 @@ def build_corridors_section(ctx: BuildContext, spec: Mapping) -> Section:
                 row_notes.append(notes)
                 corridor_rows += 1
         for mirror in corridor.mirrors:
-            if ctx.area is not None and ctx.area not in (mirror.left.ref_area, mirror.left.counterpart,
-                                                         mirror.right.ref_area, mirror.right.counterpart):
+            if ctx.area is not None and ctx.area not in (
+                mirror.left.ref_area,
+                mirror.left.counterpart,
+                mirror.right.ref_area,
+                mirror.right.counterpart,
+            ):
                 continue
             for s in (mirror.left, mirror.right):
-                series = data.load_series(s.dataset_id, s.measure, s.ref_area, s.counterpart,
-                                          tuple(sorted(s.filters.items())))
+                series = data.load_series(
+                    s.dataset_id, s.measure, s.ref_area, s.counterpart, tuple(sorted(s.filters.items()))
+                )
                 value, months = compute_year_value(series, y)
                 if value is None:
                     continue
                 prev, _ = compute_year_value(series, y0)
                 notes = ctx.note(s.dataset_id)
-                rows.append((f"{corridor.name(ctx.lang)} · {ctx.t('mirror')}", s.label(ctx.lang), NO_DATA,
-                             ctx.number(value), ctx.number(prev)))
+                rows.append(
+                    (
+                        f"{corridor.name(ctx.lang)} · {ctx.t('mirror')}",
+                        s.label(ctx.lang),
+                        NO_DATA,
+                        ctx.number(value),
+                        ctx.number(prev),
+                    )
+                )
                 row_notes.append(notes)
                 corridor_rows += 1
         if corridor_rows == 0 and ctx.area is not None:
-            missing.append(ctx.gap(title, f"{corridor.name(ctx.lang)}: "
-                                          + ctx.t("corridor_not_counted", area=ctx.area_name,
-                                                  corridor=corridor.name(ctx.lang))))
+            missing.append(
+                ctx.gap(
+                    title,
+                    f"{corridor.name(ctx.lang)}: "
+                    + ctx.t("corridor_not_counted", area=ctx.area_name, corridor=corridor.name(ctx.lang)),
+                )
+            )
     if not rows:
         if not missing:
             sentence = ctx.t("no_corridor", area=ctx.area_name)
@@ -368,11 +476,19 @@ def build_corridors_section(ctx: BuildContext, spec: Mapping) -> Section:
     paragraphs.append(ctx.t("corridor_note"))
     columns = (ctx.t("corridor"), ctx.t("segment"), ctx.t("nationality"), str(y), str(y0))
     table = Table(columns, tuple(rows), tuple(row_notes))
-    return Section(spec["id"], "corridors", title, paragraphs=tuple(paragraphs), tables=(table,),
-                   missing=tuple(missing), notes=tuple(dict.fromkeys(n for ns in row_notes for n in ns)))
+    return Section(
+        spec["id"],
+        "corridors",
+        title,
+        paragraphs=tuple(paragraphs),
+        tables=(table,),
+        missing=tuple(missing),
+        notes=tuple(dict.fromkeys(n for ns in row_notes for n in ns)),
+    )
 
 
 # --------------------------------------------------------------------------- trend
+
 
 def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
     """Each item over the last ``years`` years up to the bulletin year: a chart and the latest figure,
@@ -388,26 +504,43 @@ def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
         frame = series.frame
         inside = frame[frame["period"].map(lambda p: first <= period_span(p)[0] <= ctx.year)]
         if inside.empty:
-            missing.append(ctx.gap(title, ctx.t("trend_missing", label=series.label, area=ctx.area_name,
-                                                 first=first, last=ctx.year)))
+            missing.append(
+                ctx.gap(
+                    title, ctx.t("trend_missing", label=series.label, area=ctx.area_name, first=first, last=ctx.year)
+                )
+            )
             continue
         notes = ctx.note(";".join(sorted({d for x in inside["dataset_id"] for d in str(x).split(";")})))
         figures.append(build_figure(ctx, series, title))
         caption = ctx.t("trend_caption", label=series.label, first=first, last=ctx.year)
-        texts = ImageTexts(series.label, f"{ctx.area_name} · {first}–{ctx.year} ({series.unit_label})",
-                           ctx.source_line(notes), data.load_data_version(), series.url)
-        shown = pd.DataFrame({"period": [ctx.period_label(p) for p in inside["period"]],
-                              "value": inside["value"].astype(float)})
+        texts = ImageTexts(
+            series.label,
+            f"{ctx.area_name} · {first}–{ctx.year} ({series.unit_label})",
+            ctx.source_line(notes),
+            data.load_data_version(),
+            series.url,
+        )
+        shown = pd.DataFrame(
+            {"period": [ctx.period_label(p) for p in inside["period"]], "value": inside["value"].astype(float)}
+        )
         mark = "bar" if series.kind == "flow" else "line"
         images = build_static_chart_images(shown, texts, ctx.lang, series.unit_label, mark=mark)
         alt = "; ".join(f"{p}: {ctx.number(v, series.decimals)}" for p, v in zip(shown["period"], shown["value"]))
         pictures.append(Picture("chart", caption, alt, images["png"].data, images["svg"].data, notes, series.url))
     figures = [f for f in figures if f.value is not None]
-    return Section(spec["id"], "trend", title, figures=tuple(figures), pictures=tuple(pictures),
-                   missing=tuple(missing), notes=tuple(dict.fromkeys(n for p in pictures for n in p.notes)))
+    return Section(
+        spec["id"],
+        "trend",
+        title,
+        figures=tuple(figures),
+        pictures=tuple(pictures),
+        missing=tuple(missing),
+        notes=tuple(dict.fromkeys(n for p in pictures for n in p.notes)),
+    )
 
 
 # --------------------------------------------------------------------------- country table
+
 
 def build_country_table_section(ctx: BuildContext, spec: Mapping) -> Section:
     """One row per network country, one column per indicator (value for the year or the nearest within the
@@ -417,8 +550,15 @@ def build_country_table_section(ctx: BuildContext, spec: Mapping) -> Section:
     title = spec["title"][ctx.lang]
     catalogue = indicators.load_catalogue()
     inds = [catalogue.get(i) for i in spec["indicators"]]
-    columns = (ctx.t("country"), *(i.name(ctx.lang) if i.unit_label(ctx.lang) in i.name(ctx.lang)
-                                   else f"{i.name(ctx.lang)} ({i.unit_label(ctx.lang)})" for i in inds))
+    columns = (
+        ctx.t("country"),
+        *(
+            i.name(ctx.lang)
+            if i.unit_label(ctx.lang) in i.name(ctx.lang)
+            else f"{i.name(ctx.lang)} ({i.unit_label(ctx.lang)})"
+            for i in inds
+        ),
+    )
     rows, row_notes = [], []
     column_notes: list[list[int]] = [[] for _ in columns]
     for code in ctx.codes:
@@ -440,13 +580,24 @@ def build_country_table_section(ctx: BuildContext, spec: Mapping) -> Section:
             column.extend(n for n in found if n not in column)
         rows.append(tuple(cells))
         row_notes.append(tuple(dict.fromkeys(notes)))
-    table = Table(columns, tuple(rows), tuple(row_notes), ctx.t("country_table_note"),
-                  tuple(tuple(sorted(c)) for c in column_notes))
-    return Section(spec["id"], "country_table", title, tables=(table,),
-                   notes=tuple(dict.fromkeys(n for ns in row_notes for n in ns)))
+    table = Table(
+        columns,
+        tuple(rows),
+        tuple(row_notes),
+        ctx.t("country_table_note"),
+        tuple(tuple(sorted(c)) for c in column_notes),
+    )
+    return Section(
+        spec["id"],
+        "country_table",
+        title,
+        tables=(table,),
+        notes=tuple(dict.fromkeys(n for ns in row_notes for n in ns)),
+    )
 
 
 # --------------------------------------------------------------------------- gaps
+
 
 def build_gaps_section(ctx: BuildContext, spec: Mapping) -> Section:
     """The "data gaps" box: every section and figure above that had no data, in words."""
@@ -454,8 +605,9 @@ def build_gaps_section(ctx: BuildContext, spec: Mapping) -> Section:
     if not ctx.gaps:
         return Section(spec["id"], "gaps", title, paragraphs=(ctx.t("no_gaps", area=ctx.area_name, period=ctx.year),))
     lines = tuple(what if what.startswith(section) else f"{section}: {what}" for section, what in ctx.gaps)
-    return Section(spec["id"], "gaps", title, paragraphs=(ctx.t("gaps_intro", area=ctx.area_name, period=ctx.year),),
-                   missing=lines)
+    return Section(
+        spec["id"], "gaps", title, paragraphs=(ctx.t("gaps_intro", area=ctx.area_name, period=ctx.year),), missing=lines
+    )
 
 
 SECTION_BUILDERS: dict[str, Callable[[BuildContext, Mapping], Section]] = {

@@ -10,10 +10,10 @@ section learns everything to fix at once.
 from __future__ import annotations
 
 import functools
-from common.yamlfile import load_yaml
 from collections.abc import Mapping
 from pathlib import Path
 
+from common.yamlfile import load_yaml
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STRINGS_FILE = Path(__file__).resolve().parent / "strings.yaml"
@@ -56,8 +56,9 @@ def template_names() -> list[str]:
 
 
 def _bilingual(where: str, value: object, problems: list[str]) -> None:
-    if not isinstance(value, Mapping) or any(not isinstance(value.get(lang), str) or not value.get(lang)
-                                             for lang in LANGS):
+    if not isinstance(value, Mapping) or any(
+        not isinstance(value.get(lang), str) or not value.get(lang) for lang in LANGS
+    ):
         problems.append(f"{where}: needs a text in both 'es' and 'en', got {value!r}")
 
 
@@ -74,11 +75,14 @@ def validate_item(where: str, item: object, problems: list[str]) -> None:
         problems.append(f"{where}: give exactly one of 'indicator' or 'flow', got keys {sorted(item)}")
     if "indicator" in item:
         if item["indicator"] not in catalogue.indicators:
-            problems.append(f"{where}: unknown indicator {item['indicator']!r}; "
-                            f"valid: {', '.join(catalogue.indicators)}")
+            problems.append(
+                f"{where}: unknown indicator {item['indicator']!r}; valid: {', '.join(catalogue.indicators)}"
+            )
         elif item.get("area") == "network" and catalogue.get(item["indicator"]).kind not in SUMMABLE_KINDS:
-            problems.append(f"{where}: indicator {item['indicator']!r} is a {catalogue.get(item['indicator']).kind}, "
-                            "it cannot be summed over the network (area: network takes stocks and flows only)")
+            problems.append(
+                f"{where}: indicator {item['indicator']!r} is a {catalogue.get(item['indicator']).kind}, "
+                "it cannot be summed over the network (area: network takes stocks and flows only)"
+            )
     if "flow" in item:
         views = load_flow_views()
         if item["flow"] not in views:
@@ -129,8 +133,10 @@ def validate_section(where: str, section: object, problems: list[str]) -> None:
                 if iid not in catalogue.indicators:
                     problems.append(f"{where}: unknown indicator {iid!r}; valid: {', '.join(catalogue.indicators)}")
                 elif level not in catalogue.get(iid).levels:
-                    problems.append(f"{where}: indicator {iid!r} has no level {level!r} "
-                                    f"(it has {', '.join(catalogue.get(iid).levels)})")
+                    problems.append(
+                        f"{where}: indicator {iid!r} has no level {level!r} "
+                        f"(it has {', '.join(catalogue.get(iid).levels)})"
+                    )
     if kind == "flows":
         views = load_flow_views()
         for entry in section.get("views") or []:

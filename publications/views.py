@@ -44,8 +44,9 @@ def parse_view_query(query: str) -> tuple[str, dict[str, str]]:
     return page, dict(parse_qsl(rest))
 
 
-def build_view_images(page: str, params: Mapping[str, str], ctx: BuildContext, caption: str = "",
-                      fmts: tuple[str, ...] = ("png",)) -> ViewImages:
+def build_view_images(
+    page: str, params: Mapping[str, str], ctx: BuildContext, caption: str = "", fmts: tuple[str, ...] = ("png",)
+) -> ViewImages:
     """The view ``page?params`` drawn in ``fmts``; its numbers' sources are registered in ``ctx``."""
     fmts = tuple(validate_format(f) for f in fmts)
     if page == "map":
@@ -88,13 +89,28 @@ def _map(params: Mapping[str, str], ctx: BuildContext, caption: str, fmts: tuple
     notes = ctx.note(";".join(sorted(set(rows["dataset_id"]))))
     url = view_url("map", lang=ctx.lang, **params)
     area = ctx.name(country) if country else ctx.t("region_name")
-    texts = ImageTexts(caption or ind.name(ctx.lang), f"{area} · {ctx.period_label(year)}", ctx.source_line(notes),
-                       data.load_data_version(), url)
-    cls = compute_classification(list(values.values()), params.get("scheme") or ind.scheme,
-                                 int(params.get("k") or ind.k), centre=ind.centre)
-    images = build_static_map_images(units, values, cls, get_palette(params.get("palette") or ind.palette), texts,
-                                     ctx.lang, fmts, decimals=ind.decimals, legend_title=ind.unit_label(ctx.lang),
-                                     context=data.load_geometry("country", "region"))
+    texts = ImageTexts(
+        caption or ind.name(ctx.lang),
+        f"{area} · {ctx.period_label(year)}",
+        ctx.source_line(notes),
+        data.load_data_version(),
+        url,
+    )
+    cls = compute_classification(
+        list(values.values()), params.get("scheme") or ind.scheme, int(params.get("k") or ind.k), centre=ind.centre
+    )
+    images = build_static_map_images(
+        units,
+        values,
+        cls,
+        get_palette(params.get("palette") or ind.palette),
+        texts,
+        ctx.lang,
+        fmts,
+        decimals=ind.decimals,
+        legend_title=ind.unit_label(ctx.lang),
+        context=data.load_geometry("country", "region"),
+    )
     alt = "; ".join(f"{ctx.name(c)}: {ctx.number(v, ind.decimals)}" for c, v in sorted(values.items()))
     return ViewImages("map", images, alt, notes, url)
 
@@ -117,10 +133,19 @@ def _flows(params: Mapping[str, str], ctx: BuildContext, caption: str, fmts: tup
     subtitle = f"{view.name(ctx.lang)} · {ctx.period_label(params['period'])}"
     texts = ImageTexts(caption or view.name(ctx.lang), subtitle, ctx.source_line(notes), data.load_data_version(), url)
     focus = (params["focus"],) if params.get("focus") else ()
-    images = build_static_flow_map_images(data.load_geometry("country", "region"), flows, data.load_label_points(),
-                                          texts, ctx.lang, fmts, unit_label=unit, highlight=focus)
-    alt = "; ".join(f"{ctx.name(r.origin)} → {ctx.name(r.destination)}: {ctx.number(r.value)}"
-                    for r in flows.itertuples())
+    images = build_static_flow_map_images(
+        data.load_geometry("country", "region"),
+        flows,
+        data.load_label_points(),
+        texts,
+        ctx.lang,
+        fmts,
+        unit_label=unit,
+        highlight=focus,
+    )
+    alt = "; ".join(
+        f"{ctx.name(r.origin)} → {ctx.name(r.destination)}: {ctx.number(r.value)}" for r in flows.itertuples()
+    )
     return ViewImages("flows", images, alt, notes, url)
 
 
@@ -155,10 +180,16 @@ def _chart(params: Mapping[str, str], ctx: BuildContext, caption: str, fmts: tup
     if series["value"].notna().sum() == 0:
         raise ValueError(f"view chart?{dict(params)}: no data to draw")
     notes = ctx.note(ids)
-    texts = ImageTexts(caption or label, f"{ctx.name(params['area'])} · {first}–{last} ({unit})",
-                       ctx.source_line(notes), data.load_data_version(), url)
-    shown = pd.DataFrame({"period": [ctx.period_label(p) for p in series["period"]],
-                          "value": series["value"].astype(float)})
+    texts = ImageTexts(
+        caption or label,
+        f"{ctx.name(params['area'])} · {first}–{last} ({unit})",
+        ctx.source_line(notes),
+        data.load_data_version(),
+        url,
+    )
+    shown = pd.DataFrame(
+        {"period": [ctx.period_label(p) for p in series["period"]], "value": series["value"].astype(float)}
+    )
     images = build_static_chart_images(shown, texts, ctx.lang, unit, fmts, mark="bar" if kind == "flow" else "line")
     alt = "; ".join(f"{p}: {ctx.number(v)}" for p, v in zip(shown["period"], shown["value"]))
     return ViewImages("chart", images, alt, notes, url)

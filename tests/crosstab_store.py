@@ -30,14 +30,16 @@ MEASURES = [
     ("exits", "Salidas (prueba)", "Exits (test)", "events", "flow", "nationality"),
     ("refugees", "Refugiados (prueba)", "Refugees (test)", "persons", "stock", "origin"),
     ("population", "Población (prueba)", "Population (test)", "persons", "stock", "none"),
-    ("net_migration_rate", "Tasa de migración neta (prueba)", "Net migration rate (test)", "per_1000", "rate",
-     "none"),
+    ("net_migration_rate", "Tasa de migración neta (prueba)", "Net migration rate (test)", "per_1000", "rate", "none"),
     ("returns", "Retornos (prueba)", "Returns (test)", "persons", "flow", "destination"),
     ("incidents", "Incidentes (prueba)", "Incidents (test)", "events", "flow", "none"),
 ]
-UNITS = [("persons", "personas", "persons"), ("events", "eventos", "events"),
-         ("per_1000", "por 1000 habitantes", "per 1,000 population"),
-         ("thousand_persons", "miles de personas", "thousand persons")]
+UNITS = [
+    ("persons", "personas", "persons"),
+    ("events", "eventos", "events"),
+    ("per_1000", "por 1000 habitantes", "per 1,000 population"),
+    ("thousand_persons", "miles de personas", "thousand persons"),
+]
 
 
 def _value(*parts: object, low: int = 10, high: int = 5000) -> int:
@@ -48,13 +50,27 @@ def _value(*parts: object, low: int = 10, high: int = 5000) -> int:
     return low + h % (high - low)
 
 
-def _obs(dataset_id, measure, ref_area, period, freq, value, unit, counterpart="_Z", sex="_T", age="_T",
-         status="A", **dims) -> dict:
+def _obs(
+    dataset_id, measure, ref_area, period, freq, value, unit, counterpart="_Z", sex="_T", age="_T", status="A", **dims
+) -> dict:
     start, end = compute_period_bounds(period, freq)
     row = {c: None for c in OBS_COLUMNS}
-    row.update(dataset_id=dataset_id, measure=measure, ref_area=ref_area, counterpart_area=counterpart,
-               time_period=period, freq=freq, time_start=start, time_end=end, sex=sex, age=age, value=value,
-               unit=unit, obs_status=status, **dims)
+    row.update(
+        dataset_id=dataset_id,
+        measure=measure,
+        ref_area=ref_area,
+        counterpart_area=counterpart,
+        time_period=period,
+        freq=freq,
+        time_start=start,
+        time_end=end,
+        sex=sex,
+        age=age,
+        value=value,
+        unit=unit,
+        obs_status=status,
+        **dims,
+    )
     return row
 
 
@@ -76,17 +92,40 @@ def build_observations() -> pd.DataFrame:
                     v = _value("e", area, nat, comp, month, high=900)
                     status = "E" if month == "2023-06" else "A"
                     if (area, nat, comp, month) == ("PAN", "USA", "LAND", "2023-07"):
-                        rows.append(_obs("t_flow", "entries", area, month, "M", None, "events", nat, status="M",
-                                         dim_1=comp))
+                        rows.append(
+                            _obs("t_flow", "entries", area, month, "M", None, "events", nat, status="M", dim_1=comp)
+                        )
                         continue
-                    rows.append(_obs("t_flow", "entries", area, month, "M", v, "events", nat, status=status,
-                                     dim_1=comp))
-                    rows.append(_obs("t_flow", "exits", area, month, "M", _value("x", area, nat, comp, month,
-                                                                                   high=900), "events", nat,
-                                     dim_1=comp))
+                    rows.append(
+                        _obs("t_flow", "entries", area, month, "M", v, "events", nat, status=status, dim_1=comp)
+                    )
+                    rows.append(
+                        _obs(
+                            "t_flow",
+                            "exits",
+                            area,
+                            month,
+                            "M",
+                            _value("x", area, nat, comp, month, high=900),
+                            "events",
+                            nat,
+                            dim_1=comp,
+                        )
+                    )
                 # the 2022 annual total is published too (and differs from the sum of its months)
-                rows.append(_obs("t_flow", "entries", area, "2022", "A", 20_000 + _value("a", area, nat, comp),
-                                 "events", nat, dim_1=comp))
+                rows.append(
+                    _obs(
+                        "t_flow",
+                        "entries",
+                        area,
+                        "2022",
+                        "A",
+                        20_000 + _value("a", area, nat, comp),
+                        "events",
+                        nat,
+                        dim_1=comp,
+                    )
+                )
     for nat in ("COL", "VEN"):
         rows.append(_obs("t_flow2", "entries", "CRI", "2023", "A", _value("f2", nat), "events", nat))
     # sparse events: months without incidents are not stored, and are not "missing"
@@ -94,19 +133,40 @@ def build_observations() -> pd.DataFrame:
         rows.append(_obs("t_events", "incidents", area, month, "M", v, "events"))
     for area in ("CRI", "PAN", "MEX"):
         for year in range(2020, 2025):
-            rows.append(_obs("t_pop", "population", area, str(year), "A", 1_000_000 * (3 + len(area)) + year,
-                             "persons"))
+            rows.append(
+                _obs("t_pop", "population", area, str(year), "A", 1_000_000 * (3 + len(area)) + year, "persons")
+            )
         for year in range(2020, 2024):
-            rows.append(_obs("t_rate", "net_migration_rate", area, str(year), "A", _value("r", area, year,
-                                                                                           high=40) / 10 - 2,
-                             "per_1000"))
+            rows.append(
+                _obs(
+                    "t_rate",
+                    "net_migration_rate",
+                    area,
+                    str(year),
+                    "A",
+                    _value("r", area, year, high=40) / 10 - 2,
+                    "per_1000",
+                )
+            )
     for area in ("CRI", "PAN"):
         for origin in ("NIC", "COL"):
-            rows.append(_obs("t_refugees", "refugees", area, "2024", "A", _value("rf", area, origin), "persons",
-                             origin))
-    small = {("GTM", "USA", "F"): 3, ("GTM", "USA", "M"): 41, ("GTM", "MEX", "F"): 22, ("GTM", "MEX", "M"): 2,
-             ("HND", "USA", "F"): 17, ("HND", "USA", "M"): 35, ("HND", "MEX", "F"): 12, ("HND", "MEX", "M"): 28,
-             ("SLV", "USA", "F"): 9, ("SLV", "USA", "M"): 1, ("SLV", "MEX", "F"): 14, ("SLV", "MEX", "M"): 19}
+            rows.append(
+                _obs("t_refugees", "refugees", area, "2024", "A", _value("rf", area, origin), "persons", origin)
+            )
+    small = {
+        ("GTM", "USA", "F"): 3,
+        ("GTM", "USA", "M"): 41,
+        ("GTM", "MEX", "F"): 22,
+        ("GTM", "MEX", "M"): 2,
+        ("HND", "USA", "F"): 17,
+        ("HND", "USA", "M"): 35,
+        ("HND", "MEX", "F"): 12,
+        ("HND", "MEX", "M"): 28,
+        ("SLV", "USA", "F"): 9,
+        ("SLV", "USA", "M"): 1,
+        ("SLV", "MEX", "F"): 14,
+        ("SLV", "MEX", "M"): 19,
+    }
     for (area, dest, sex), v in small.items():
         rows.append(_obs("t_conf", "returns", area, "2024", "A", v, "persons", dest, sex))
     frame = pd.DataFrame(rows, columns=list(OBS_COLUMNS))
@@ -114,8 +174,14 @@ def build_observations() -> pd.DataFrame:
 
 
 DATASETS = [
-    ("t_stock", False), ("t_flow", False), ("t_flow2", False), ("t_pop", False), ("t_rate", False),
-    ("t_refugees", False), ("t_conf", True), ("t_events", False),
+    ("t_stock", False),
+    ("t_flow", False),
+    ("t_flow2", False),
+    ("t_pop", False),
+    ("t_rate", False),
+    ("t_refugees", False),
+    ("t_conf", True),
+    ("t_events", False),
 ]
 
 
@@ -137,35 +203,61 @@ def build_test_store(path: Path, microdata_records: int = MICRODATA_RECORDS, wor
                 "INSERT INTO datasets (dataset_id, title_es, title_en, publisher, licence, licence_url, attribution,"
                 " retrieved, kind, status, version, confidential, row_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
                 "'source', 'published', 1, ?, ?)",
-                [dataset_id, f"SINTÉTICO (prueba) {dataset_id}", f"SYNTHETIC (test) {dataset_id}",
-                 "Atlas PVIGM tests", "CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/",
-                 "Test fixture", "2026-11", confidential, int((obs.dataset_id == dataset_id).sum())])
-        con.execute("CREATE TABLE measures (measure VARCHAR, name_es VARCHAR, name_en VARCHAR, unit VARCHAR, "
-                    "kind VARCHAR, counterpart_role VARCHAR, definition_es VARCHAR, definition_en VARCHAR)")
+                [
+                    dataset_id,
+                    f"SINTÉTICO (prueba) {dataset_id}",
+                    f"SYNTHETIC (test) {dataset_id}",
+                    "Atlas PVIGM tests",
+                    "CC0-1.0",
+                    "https://creativecommons.org/publicdomain/zero/1.0/",
+                    "Test fixture",
+                    "2026-11",
+                    confidential,
+                    int((obs.dataset_id == dataset_id).sum()),
+                ],
+            )
+        con.execute(
+            "CREATE TABLE measures (measure VARCHAR, name_es VARCHAR, name_en VARCHAR, unit VARCHAR, "
+            "kind VARCHAR, counterpart_role VARCHAR, definition_es VARCHAR, definition_en VARCHAR)"
+        )
         con.executemany("INSERT INTO measures VALUES (?, ?, ?, ?, ?, ?, '', '')", MEASURES)
         con.execute("CREATE TABLE units (unit VARCHAR, name_es VARCHAR, name_en VARCHAR)")
         con.executemany("INSERT INTO units VALUES (?, ?, ?)", UNITS)
         con.execute("CREATE TABLE sexes (sex VARCHAR, name_es VARCHAR, name_en VARCHAR)")
-        con.executemany("INSERT INTO sexes VALUES (?, ?, ?)",
-                        [("_T", "Total", "Total"), ("F", "Mujeres", "Female"), ("M", "Hombres", "Male")])
+        con.executemany(
+            "INSERT INTO sexes VALUES (?, ?, ?)",
+            [("_T", "Total", "Total"), ("F", "Mujeres", "Female"), ("M", "Hombres", "Male")],
+        )
         con.execute("CREATE TABLE obs_statuses (obs_status VARCHAR, name_es VARCHAR, name_en VARCHAR)")
-        con.executemany("INSERT INTO obs_statuses VALUES (?, ?, ?)", [
-            ("A", "Normal", "Normal value"), ("E", "Estimado", "Estimated value"),
-            ("M", "Dato faltante", "Missing value")])
+        con.executemany(
+            "INSERT INTO obs_statuses VALUES (?, ?, ?)",
+            [
+                ("A", "Normal", "Normal value"),
+                ("E", "Estimado", "Estimated value"),
+                ("M", "Dato faltante", "Missing value"),
+            ],
+        )
         con.execute("CREATE TABLE ages (age VARCHAR, name_es VARCHAR, name_en VARCHAR)")
         con.execute("INSERT INTO ages VALUES ('_T', 'Todas las edades', 'All ages')")
         gaz = geodata.gazetteer()[["geo_code", "name_es", "name_en"]]
         con.register("gaz", gaz)
         con.execute("CREATE TABLE territories AS SELECT geo_code, name_es, name_en FROM gaz")
         con.unregister("gaz")
-        con.execute('CREATE TABLE dataset_dimensions (dataset_id VARCHAR, "column" VARCHAR, dimension_id VARCHAR, '
-                    "name_es VARCHAR, name_en VARCHAR)")
-        con.execute("INSERT INTO dataset_dimensions VALUES ('t_flow', 'dim_1', 't_component', "
-                    "'Componente (prueba)', 'Component (test)')")
-        con.execute("CREATE TABLE dimension_codes (dimension_id VARCHAR, code VARCHAR, name_es VARCHAR, "
-                    "name_en VARCHAR)")
-        con.executemany("INSERT INTO dimension_codes VALUES ('t_component', ?, ?, ?)",
-                        [("AIR", "Aéreo", "Air"), ("LAND", "Terrestre", "Land")])
+        con.execute(
+            'CREATE TABLE dataset_dimensions (dataset_id VARCHAR, "column" VARCHAR, dimension_id VARCHAR, '
+            "name_es VARCHAR, name_en VARCHAR)"
+        )
+        con.execute(
+            "INSERT INTO dataset_dimensions VALUES ('t_flow', 'dim_1', 't_component', "
+            "'Componente (prueba)', 'Component (test)')"
+        )
+        con.execute(
+            "CREATE TABLE dimension_codes (dimension_id VARCHAR, code VARCHAR, name_es VARCHAR, name_en VARCHAR)"
+        )
+        con.executemany(
+            "INSERT INTO dimension_codes VALUES ('t_component', ?, ?, ?)",
+            [("AIR", "Aéreo", "Air"), ("LAND", "Terrestre", "Land")],
+        )
         if microdata_records:
             build_microdata_tables(con, synthetic_records=microdata_records, workdir=workdir)
         con.execute("CHECKPOINT")

@@ -10,33 +10,43 @@ import io
 import struct
 import zlib
 
-CHUNK = 1 << 24   # 16 MiB of the repeated text per compressed block group
+CHUNK = 1 << 24  # 16 MiB of the repeated text per compressed block group
 
-CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                 b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                 b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                 b'<Default Extension="xml" ContentType="application/xml"/>'
-                 b'<Override PartName="/xl/workbook.xml" '
-                 b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-                 b'<Override PartName="/xl/worksheets/sheet1.xml" '
-                 b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                 b'</Types>')
-ROOT_RELS = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-             b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-             b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-             b'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-WORKBOOK = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            b'<sheets><sheet name="datos" sheetId="1" r:id="rId1"/></sheets></workbook>')
-WORKBOOK_RELS = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                 b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                 b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-                 b'worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-              b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-              b'<row r="1"><c r="A1" t="inlineStr"><is><t>')
-SHEET_TAIL = b'</t></is></c></row></sheetData></worksheet>'
+CONTENT_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    b'<Default Extension="xml" ContentType="application/xml"/>'
+    b'<Override PartName="/xl/workbook.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    b'<Override PartName="/xl/worksheets/sheet1.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    b"</Types>"
+)
+ROOT_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    b'<sheets><sheet name="datos" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>'
+)
+SHEET_TAIL = b"</t></is></c></row></sheetData></worksheet>"
 
 
 def _deflate_repeated(head: bytes, repeats: int, tail: bytes, honest_crc: bool) -> tuple[bytes, int, int]:
@@ -71,8 +81,29 @@ def _zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
         out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(encoded), 0))
         out.write(encoded)
         out.write(data)
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
-                                   len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(data),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     start = out.tell()
     for record in central:
         out.write(record)
@@ -92,11 +123,15 @@ def build_zip_bomb(compressed_bytes: int = 5_000_000, honest_crc: bool = False) 
     no ZIP64 is needed. ``honest_crc`` computes the real CRC-32 (seconds of work) so that a reader
     that checks it decompresses everything first; the tests only need the central directory.
     """
-    steady = 16_433   # compressed bytes per CHUNK (measured; _deflate_repeated returns the exact figure)
+    steady = 16_433  # compressed bytes per CHUNK (measured; _deflate_repeated returns the exact figure)
     repeats = max(compressed_bytes // steady, 2)
-    per_sheet = 255   # 255 x 16 MiB < 4 GiB
-    entries = [_plain("[Content_Types].xml", CONTENT_TYPES), _plain("_rels/.rels", ROOT_RELS),
-               _plain("xl/workbook.xml", WORKBOOK), _plain("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)]
+    per_sheet = 255  # 255 x 16 MiB < 4 GiB
+    entries = [
+        _plain("[Content_Types].xml", CONTENT_TYPES),
+        _plain("_rels/.rels", ROOT_RELS),
+        _plain("xl/workbook.xml", WORKBOOK),
+        _plain("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+    ]
     sheet = 1
     while repeats > 0:
         n = min(repeats, per_sheet)
@@ -107,11 +142,15 @@ def build_zip_bomb(compressed_bytes: int = 5_000_000, honest_crc: bool = False) 
     return _zip(entries)
 
 
-META = {"es": ("# País: {country}\n# Tipo de datos: entries_exits\n# Título: {title}\n"
-              "# Fuente (institución): SYNTHETIC hardening test\n# Período de referencia (desde): 2000-01\n"
-              "# Período de referencia (hasta): 2099-12\n# Definiciones utilizadas: SYNTHETIC\n"
-              "# Cobertura: SYNTHETIC\n# Contacto (nombre y correo): nadie@example.org\n"
-              "# Licencia o condiciones de uso: CC-BY-4.0\n")}
+META = {
+    "es": (
+        "# País: {country}\n# Tipo de datos: entries_exits\n# Título: {title}\n"
+        "# Fuente (institución): SYNTHETIC hardening test\n# Período de referencia (desde): 2000-01\n"
+        "# Período de referencia (hasta): 2099-12\n# Definiciones utilizadas: SYNTHETIC\n"
+        "# Cobertura: SYNTHETIC\n# Contacto (nombre y correo): nadie@example.org\n"
+        "# Licencia o condiciones de uso: CC-BY-4.0\n"
+    )
+}
 HEADER = ["Período", "Territorio", "Flujo", "Nacionalidad", "Valor"]
 UNITS = [f"GT-{i:02d}" for i in range(1, 23)]
 
@@ -143,8 +182,13 @@ def synthetic_rows(rows: int, distinct_unknown: int = 0, cell: str | None = None
     return out
 
 
-def build_csv_rows(rows: int, country: str = "GTM", distinct_unknown: int = 0, cell: str | None = None,
-                   title: str = "SYNTHETIC hardening test") -> bytes:
+def build_csv_rows(
+    rows: int,
+    country: str = "GTM",
+    distinct_unknown: int = 0,
+    cell: str | None = None,
+    title: str = "SYNTHETIC hardening test",
+) -> bytes:
     """A SYNTHETIC entries/exits CSV (Spanish headers, UTF-8) of ``rows`` distinct data rows."""
     lines = [META["es"].format(country=country, title=title), ",".join(HEADER) + "\n"]
     lines += [",".join(map(str, r)) + "\n" for r in synthetic_rows(rows, distinct_unknown, cell)]

@@ -20,21 +20,32 @@ from atlas.core.i18n import t
 from layers.flow_exports import build_table_download, find_missing_provenance
 
 MIME = {
-    "csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "html": "text/html",
-    "png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "json": "application/json",
-    "txt": "text/plain", "yaml": "application/yaml",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "html": "text/html",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "txt": "text/plain",
+    "yaml": "application/yaml",
 }
-ICONS = {"html": ":material/public:", "png": ":material/image:", "svg": ":material/image:",
-         "pdf": ":material/picture_as_pdf:"}
+ICONS = {
+    "html": ":material/public:",
+    "png": ":material/image:",
+    "svg": ":material/image:",
+    "pdf": ":material/picture_as_pdf:",
+}
 
 
 @dataclass(frozen=True)
 class Download:
     """One file offered for download."""
 
-    label: str                               # the whole label, in the user's language
-    build: Callable[[], bytes] | bytes       # the bytes, or a function called only on click
+    label: str  # the whole label, in the user's language
+    build: Callable[[], bytes] | bytes  # the bytes, or a function called only on click
     file_name: str
     help: str | None = None
 
@@ -51,20 +62,32 @@ def render_downloads(downloads: Sequence[Download], key: str, *, primary: bool =
     """The buttons of ``downloads`` side by side (wrapping on a narrow screen); ``key`` prefixes their keys."""
     with st.container(horizontal=True, key=f"{key}_downloads", gap="small"):
         for d in downloads:
-            st.download_button(d.label, data=d.build, file_name=d.file_name, mime=d.mime, key=f"{key}_{d.extension}",
-                               on_click="ignore", help=d.help, icon=ICONS.get(d.extension, ":material/download:"),
-                               type="primary" if primary else "secondary")
+            st.download_button(
+                d.label,
+                data=d.build,
+                file_name=d.file_name,
+                mime=d.mime,
+                key=f"{key}_{d.extension}",
+                on_click="ignore",
+                help=d.help,
+                icon=ICONS.get(d.extension, ":material/download:"),
+                type="primary" if primary else "secondary",
+            )
 
 
-def render_traced_downloads(table: pd.DataFrame, about: Sequence[Mapping[str, str]], stem: str, key: str, lang: str,
-                            labels: tuple[str, str]) -> None:
+def render_traced_downloads(
+    table: pd.DataFrame, about: Sequence[Mapping[str, str]], stem: str, key: str, lang: str, labels: tuple[str, str]
+) -> None:
     """CSV and XLSX of ``table``, each row with its source, licence, attribution and retrieval date
     (``layers.flow_exports``); a warning instead of buttons when a row's dataset has no source."""
     missing = find_missing_provenance(table, about)
-    if missing:   # never offer numbers that cannot be traced to their source
+    if missing:  # never offer numbers that cannot be traced to their source
         st.warning(t("common.download_no_source", lang, datasets=", ".join(missing)))
         return
-    render_downloads([Download(labels[0], functools.partial(build_table_download, table, "csv", about, lang),
-                               f"{stem}.csv"),
-                      Download(labels[1], functools.partial(build_table_download, table, "xlsx", about, lang),
-                               f"{stem}.xlsx")], key)
+    render_downloads(
+        [
+            Download(labels[0], functools.partial(build_table_download, table, "csv", about, lang), f"{stem}.csv"),
+            Download(labels[1], functools.partial(build_table_download, table, "xlsx", about, lang), f"{stem}.xlsx"),
+        ],
+        key,
+    )

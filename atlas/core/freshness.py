@@ -37,7 +37,7 @@ def refresh_if_data_changed() -> bool:
     # New data, or this process's first run: settle a publish or withdraw killed half-way before the
     # caches are filled (the public files never hold more than the database calls published, so a
     # rerun with unchanged files has nothing to settle; a killed publish waits for the next open).
-    notice = check_registry(registry_dir())   # never raises: public pages keep the last good published state
+    notice = check_registry(registry_dir())  # never raises: public pages keep the last good published state
     seen["notice"] = notice
     version = data_version()
     changed = bool(seen["version"])

@@ -80,8 +80,9 @@ def dataset_info(dataset_id: str) -> dict[str, str]:
     row = dataset_lookup().get(dataset_id)
     if row is None:
         return {}
-    return {"dataset_id": dataset_id} | {k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
-                                          for k, v in row.items()}
+    return {"dataset_id": dataset_id} | {
+        k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)) for k, v in row.items()
+    }
 
 
 @st.cache_data(show_spinner=False)

@@ -14,11 +14,11 @@ PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
 @dataclass(frozen=True)
 class PageSpec:
-    file: str        # in atlas/pages/
-    url_path: str    # stable: links and tests use it
-    title_key: str   # strings key of the menu title
+    file: str  # in atlas/pages/
+    url_path: str  # stable: links and tests use it
+    title_key: str  # strings key of the menu title
     icon: str
-    section: str     # strings key of the menu section
+    section: str  # strings key of the menu section
 
 
 PAGES = [
@@ -38,7 +38,8 @@ def build_pages(lang: str) -> dict[str, list]:
     """``st.navigation`` input: sections of ``st.Page`` with titles in ``lang``."""
     sections: dict[str, list] = {}
     for i, spec in enumerate(PAGES):
-        page = st.Page(PAGES_DIR / spec.file, title=t(spec.title_key, lang), icon=spec.icon,
-                       url_path=spec.url_path, default=i == 0)
+        page = st.Page(
+            PAGES_DIR / spec.file, title=t(spec.title_key, lang), icon=spec.icon, url_path=spec.url_path, default=i == 0
+        )
         sections.setdefault(t(spec.section, lang), []).append(page)
     return sections

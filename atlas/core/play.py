@@ -35,20 +35,25 @@ def _keys(scope: str) -> tuple[str, str, str, str]:
 
 def touched(scope: str) -> Callable[[], None]:
     """An ``on_change`` callback for a widget inside the playing fragment: its change is not a tick."""
+
     def mark() -> None:
         st.session_state[_keys(scope)[2]] = True
+
     return mark
 
 
 def on_play_toggled(scope: str, play_key: str = "play") -> Callable[[], None]:
     """The play toggle's ``on_change``: the person's choice wins over the URL and over a tick on its way."""
+
     def remember() -> None:
         st.session_state[_keys(scope)[3]] = bool(st.session_state.get(play_key))
+
     return remember
 
 
-def render_playing(scope: str, playing: bool, seconds: float, body: Callable[[bool], None], play_key: str = "play"
-                   ) -> None:
+def render_playing(
+    scope: str, playing: bool, seconds: float, body: Callable[[bool], None], play_key: str = "play"
+) -> None:
     """Run ``body(tick)`` in a fragment rerun every ``seconds`` while ``playing``.
 
     ``tick`` is True only on a timer rerun (not on the page's full run, nor on a widget change

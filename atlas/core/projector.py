@@ -95,18 +95,33 @@ def render_story_bar(lang: str, page: str) -> None:
         st.info(t("workshop.story_empty", lang))
         return
     number = story_model.compute_step_index(st.session_state.get("story_step", 1), len(steps))
-    title = (story_model.load_stories()[story_id].title(lang) if story_id != story_model.MY_STORY
-             else t("workshop.my_story", lang))
+    title = (
+        story_model.load_stories()[story_id].title(lang)
+        if story_id != story_model.MY_STORY
+        else t("workshop.my_story", lang)
+    )
     with st.container(border=True, key="story_bar"):
         text, prev_col, next_col = st.columns([5, 1.7, 1.7], vertical_alignment="center")
         caption = steps[number - 1].caption(lang)
-        text.markdown(f"**{title}** · {t('workshop.step_of', lang, n=number, count=len(steps))}"
-                      + (f"  \n{caption}" if caption else ""))
-        if prev_col.button(t("workshop.previous", lang), key="story_prev", disabled=number <= 1,
-                           icon=":material/arrow_back:", width="stretch"):
+        text.markdown(
+            f"**{title}** · {t('workshop.step_of', lang, n=number, count=len(steps))}"
+            + (f"  \n{caption}" if caption else "")
+        )
+        if prev_col.button(
+            t("workshop.previous", lang),
+            key="story_prev",
+            disabled=number <= 1,
+            icon=":material/arrow_back:",
+            width="stretch",
+        ):
             _go(story_id, number - 1, lang)
-        if next_col.button(t("workshop.next", lang), key="story_next", disabled=number >= len(steps),
-                           icon=":material/arrow_forward:", width="stretch"):
+        if next_col.button(
+            t("workshop.next", lang),
+            key="story_next",
+            disabled=number >= len(steps),
+            icon=":material/arrow_forward:",
+            width="stretch",
+        ):
             _go(story_id, number + 1, lang)
 
 
@@ -130,5 +145,6 @@ def render_add_view(lang: str, page: str, query: dict[str, str]) -> None:
             if st.button(t("workshop.start_mine", lang), key="story_start_mine", icon=":material/slideshow:"):
                 _go(story_model.MY_STORY, 1, lang)
             story = story_model.dump_story_yaml(story_model.MY_STORY, t("workshop.my_story", lang), mine)
-            render_downloads([Download(t("workshop.download_story", lang), story.encode("utf-8"), "story.yaml")],
-                             "story_download")
+            render_downloads(
+                [Download(t("workshop.download_story", lang), story.encode("utf-8"), "story.yaml")], "story_download"
+            )

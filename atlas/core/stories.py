@@ -123,7 +123,15 @@ def build_current_step(page: str, query: Mapping[str, str], caption: str = "") -
 
 def dump_story_yaml(story_id: str, title: str, steps: Sequence[Step]) -> str:
     """A story as YAML in the format of ``stories.yaml`` (to keep or to ship)."""
-    return yaml.safe_dump({"stories": {story_id: {
-        "title": {"es": title, "en": title},
-        "steps": [{"url": s.url, "caption": {"es": s.caption_es, "en": s.caption_en}} for s in steps],
-    }}}, allow_unicode=True, sort_keys=False)
+    return yaml.safe_dump(
+        {
+            "stories": {
+                story_id: {
+                    "title": {"es": title, "en": title},
+                    "steps": [{"url": s.url, "caption": {"es": s.caption_es, "en": s.caption_en}} for s in steps],
+                }
+            }
+        },
+        allow_unicode=True,
+        sort_keys=False,
+    )

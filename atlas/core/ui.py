@@ -18,7 +18,11 @@ def setup_language() -> str:
     """The language switch (Español / English), kept in the URL as ``?lang=``."""
     problems = urlstate.sync_from_url([LANG_PARAM], "app")
     st.sidebar.segmented_control(
-        "Idioma · Language", list(LANGS), format_func=LANG_NAMES.get, key="lang", required=True,
+        "Idioma · Language",
+        list(LANGS),
+        format_func=LANG_NAMES.get,
+        key="lang",
+        required=True,
     )
     urlstate.write_to_url([LANG_PARAM], "app")
     lang = current_lang()
@@ -46,7 +50,8 @@ PAGE_STYLE = """
 h1 { font-size: 1.9rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important; }
 [data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { white-space: normal; }
 /* WCAG 2.1 AA contrast (4.5:1) for small text: Streamlit's grey captions are lighter than that */
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4b4e59 !important; opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: #4b4e59 !important; opacity: 1 !important; }
 @media (max-width: 640px) { .block-container { padding-left: 0.8rem !important; padding-right: 0.8rem !important;
   padding-top: 3.6rem !important; }
   h1 { font-size: 1.5rem !important; } }
@@ -60,14 +65,19 @@ def render_registry_notice(lang: str) -> None:
 
     notice = registry_notice()
     if notice is not None:
-        st.warning(f"{escape_markdown(notice.message(lang))} {escape_markdown(notice.fix(lang))}",
-                   icon=":material/database_off:")
+        st.warning(
+            f"{escape_markdown(notice.message(lang))} {escape_markdown(notice.fix(lang))}",
+            icon=":material/database_off:",
+        )
 
 
 def scroll_into_view(key: str) -> None:
     """Scroll the container ``key`` into view (on a phone the profile opens below the map: a tap must show it)."""
-    st.html(f"<script>setTimeout(() => document.querySelector('.st-key-{key}')?.scrollIntoView("
-            "{behavior: 'smooth', block: 'nearest'}), 300);</script>", unsafe_allow_javascript=True)
+    st.html(
+        f"<script>setTimeout(() => document.querySelector('.st-key-{key}')?.scrollIntoView("
+        "{behavior: 'smooth', block: 'nearest'}), 300);</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def render_page_style(lang: str) -> None:
@@ -99,7 +109,7 @@ def render_table(frame, lang: str, key: str, numbers: dict[str, int] | None = No
 
 
 def render_api_link(url: str, lang: str) -> None:
-    """"Get this through the API": the exact URL of the view's numbers on the atlas's own API service."""
+    """ "Get this through the API": the exact URL of the view's numbers on the atlas's own API service."""
     render_api_links([("", url)], lang)
 
 

@@ -54,8 +54,14 @@ class Problem:
 
     def message(self, lang: str) -> str:
         """The notice: parameter, value and fallback are text from a URL, shown as plain text (never Markdown)."""
-        return t("common.url_notice", lang, param=escape_markdown(self.key, 60), value=escape_markdown(self.value, 120),
-                 reason=self.reason_text(lang), fallback=escape_markdown(self.fallback, 120))
+        return t(
+            "common.url_notice",
+            lang,
+            param=escape_markdown(self.key, 60),
+            value=escape_markdown(self.value, 120),
+            reason=self.reason_text(lang),
+            fallback=escape_markdown(self.fallback, 120),
+        )
 
 
 def choice(key: str, options: Sequence[str], default: str | None, label: Callable[[Any], str] = str) -> Param:
@@ -157,8 +163,12 @@ def write_to_url(specs: Sequence[Param], scope: str) -> None:
     st.session_state[marker] = remember_query(st.session_state.get(marker, ()), compute_query_key(query))
 
 
-def multi_choice(key: str, options: Sequence[str] | Callable[[], Sequence[str]], default: Sequence[str] = (),
-                 label: Callable[[Any], str] = str) -> Param:
+def multi_choice(
+    key: str,
+    options: Sequence[str] | Callable[[], Sequence[str]],
+    default: Sequence[str] = (),
+    label: Callable[[Any], str] = str,
+) -> Param:
     """A comma-separated list of values from ``options`` (case-insensitive; order kept, repeats dropped).
 
     ``options`` may be a function, called only when the URL carries the parameter (for
@@ -186,8 +196,13 @@ def multi_choice(key: str, options: Sequence[str] | Callable[[], Sequence[str]],
             raise ParamError("reason_unknown_value", valid=shown)
         return tuple(found)
 
-    return Param(key, tuple(default), parse, dump=list_dumper(default),
-                 label=lambda v: ", ".join(label(x) for x in v) if v else "—")
+    return Param(
+        key,
+        tuple(default),
+        parse,
+        dump=list_dumper(default),
+        label=lambda v: ", ".join(label(x) for x in v) if v else "—",
+    )
 
 
 EMPTY_LIST = "-"
@@ -195,6 +210,7 @@ EMPTY_LIST = "-"
 
 def list_dumper(default: Sequence[str]) -> Callable[[Sequence[str]], str]:
     """Write a list as ``a,b``; an empty list as ``-`` unless the default is empty too."""
+
     def dump(value: Sequence[str]) -> str:
         if not value:
             return EMPTY_LIST if default else ""
@@ -238,7 +254,7 @@ def year_range(key: str, low: int, high: int, default: tuple[int, int]) -> Param
 
 
 QueryKey = tuple[tuple[str, str], ...]
-OWN_URLS_KEPT = 16   # addresses a playing view remembers as its own (see atlas.core.play)
+OWN_URLS_KEPT = 16  # addresses a playing view remembers as its own (see atlas.core.play)
 
 
 def compute_query_key(query: Mapping[str, str]) -> QueryKey:

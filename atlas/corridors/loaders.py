@@ -36,7 +36,8 @@ def incidents() -> pd.DataFrame:
     with connect() as con:
         return con.execute(
             "SELECT incident_id, date, time_period, route, country, dead_and_missing, cause, location, lon, lat, "
-            "dataset_id FROM mmp_incidents ORDER BY date, incident_id").df()
+            "dataset_id FROM mmp_incidents ORDER BY date, incident_id"
+        ).df()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -10,8 +10,9 @@ YEAR_LOW, YEAR_HIGH = 1990, 2030
 DEFAULT_YEARS = (2019, 2025)
 
 
-def build_corridor_specs(corridors: Sequence[str], default_corridor: str, nationalities: Sequence[str],
-                         default_nationality: str) -> list[Param]:
+def build_corridor_specs(
+    corridors: Sequence[str], default_corridor: str, nationalities: Sequence[str], default_nationality: str
+) -> list[Param]:
     """Every parameter of the corridor page."""
     return [
         choice("corridor", list(corridors), default_corridor),

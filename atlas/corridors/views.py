@@ -16,8 +16,8 @@ import streamlit as st
 
 from atlas.core.downloads import render_traced_downloads
 from atlas.core.i18n import t
-from atlas.core.ui import render_altair
 from atlas.core.loaders import label_points, land_layer, place_names
+from atlas.core.ui import render_altair
 from atlas.corridors.loaders import corridor_incidents, corridors, series
 from etl.formatting import format_count
 from indicators import corridors as corridor_model
@@ -32,24 +32,35 @@ def build_attrition_table(corridor: Corridor, segments: pd.DataFrame, lang: str)
     """
     steps, ratios = compute_attrition_steps(corridor, segments)
     best = t("corridors.lag_best", lang, low=corridor.lag_window[0], high=corridor.lag_window[1])
-    rows = [{
-        t("corridors.col_from", lang): step.upstream.series.label(lang),
-        t("corridors.col_to", lang): step.downstream.series.label(lang),
-        t("corridors.col_lag", lang): step.lag,
-        t("corridors.col_lag_rule", lang): t("corridors.lag_fixed", lang) if step.fixed else best,
-        t("corridors.col_correlation", lang): None if pd.isna(step.correlation) else round(step.correlation, 3),
-        t("corridors.col_months", lang): step.months,
-        t("corridors.col_ratio", lang): round(step.ratio, 3),
-    } for step in steps]
+    rows = [
+        {
+            t("corridors.col_from", lang): step.upstream.series.label(lang),
+            t("corridors.col_to", lang): step.downstream.series.label(lang),
+            t("corridors.col_lag", lang): step.lag,
+            t("corridors.col_lag_rule", lang): t("corridors.lag_fixed", lang) if step.fixed else best,
+            t("corridors.col_correlation", lang): None if pd.isna(step.correlation) else round(step.correlation, 3),
+            t("corridors.col_months", lang): step.months,
+            t("corridors.col_ratio", lang): round(step.ratio, 3),
+        }
+        for step in steps
+    ]
     return pd.DataFrame(rows), ratios
 
 
-def build_corridor_map(corridor: Corridor, nationality: str, points: pd.DataFrame, incidents: pd.DataFrame,
-                       land: pdk.Layer, names: Mapping[str, str], lang: str) -> pdk.Deck:
+def build_corridor_map(
+    corridor: Corridor,
+    nationality: str,
+    points: pd.DataFrame,
+    incidents: pd.DataFrame,
+    land: pdk.Layer,
+    names: Mapping[str, str],
+    lang: str,
+) -> pdk.Deck:
     """The chain, its counted places, and the incidents of the chosen years."""
     chain = corridor.resolved_chain(nationality)
-    node_names = {n.node_id: ((n.name_es if lang == "es" else n.name_en) or names.get(n.geo_code, n.geo_code))
-                  for n in chain}
+    node_names = {
+        n.node_id: ((n.name_es if lang == "es" else n.name_en) or names.get(n.geo_code, n.geo_code)) for n in chain
+    }
     counted: dict[str, list[str]] = {}
     for s in corridor.segments:
         node = nationality if s.node_id == "{nationality}" else s.node_id
@@ -63,9 +74,12 @@ def build_corridor_map(corridor: Corridor, nationality: str, points: pd.DataFram
     def incident_tips(row: Mapping) -> list[str]:
         date = pd.Timestamp(row["date"]).strftime("%Y-%m-%d") if pd.notna(row["date"]) else row["time_period"]
         location = str(row.get("location") or "")
-        return [location if len(location) <= 90 else location[:89] + "…",
-                t("corridors.tip_incident", lang, dead=format_count(row["dead_and_missing"], lang), date=date),
-                str(row.get("cause") or ""), t("corridors.tip_incident_source", lang)]
+        return [
+            location if len(location) <= 90 else location[:89] + "…",
+            t("corridors.tip_incident", lang, dead=format_count(row["dead_and_missing"], lang), date=date),
+            str(row.get("cause") or ""),
+            t("corridors.tip_incident_source", lang),
+        ]
 
     nodes = build_node_records(points, list(counted), node_names, node_tips)
     return build_corridor_deck(land, points, nodes, build_incident_records(incidents, incident_tips))
@@ -74,26 +88,40 @@ def build_corridor_map(corridor: Corridor, nationality: str, points: pd.DataFram
 def render_series_chart(frame: pd.DataFrame, lang: str, key: str, height: int = 320) -> None:
     """One line per series over time (colour = series; hover = exact value, unit and period)."""
     chart_frame = frame.assign(time=pd.to_datetime(frame["time_start"]))
-    chart = alt.Chart(chart_frame).mark_line(point=True).encode(
-        x=alt.X("time:T", title=t("corridors.col_time", lang)),
-        y=alt.Y("value:Q", title=t("corridors.col_value", lang)),
-        color=alt.Color("series:N", title=t("corridors.col_series", lang),
-                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=480)),
-        tooltip=["series:N", "period:N", alt.Tooltip("value:Q", format=",.0f"), "unit:N", "dataset_id:N"],
-    ).properties(height=height)
+    chart = (
+        alt.Chart(chart_frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("time:T", title=t("corridors.col_time", lang)),
+            y=alt.Y("value:Q", title=t("corridors.col_value", lang)),
+            color=alt.Color(
+                "series:N",
+                title=t("corridors.col_series", lang),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=480),
+            ),
+            tooltip=["series:N", "period:N", alt.Tooltip("value:Q", format=",.0f"), "unit:N", "dataset_id:N"],
+        )
+        .properties(height=height)
+    )
     legend_px = 30 + 26 * chart_frame["series"].nunique()
-    render_altair(chart, lang, t("corridors.segments_heading", lang), width="stretch", height=height + legend_px + 50,
-                 key=key)
+    render_altair(
+        chart, lang, t("corridors.segments_heading", lang), width="stretch", height=height + legend_px + 50, key=key
+    )
 
 
 def render_ratio_chart(ratios: pd.DataFrame, lang: str) -> None:
     frame = ratios.dropna(subset=["ratio"]).assign(time=lambda f: pd.PeriodIndex(f["month"], freq="M").to_timestamp())
-    chart = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("time:T", title=t("corridors.col_time", lang)),
-        y=alt.Y("ratio:Q", title=t("corridors.col_ratio", lang)),
-        color=alt.Color("pair:N", title=""),
-        tooltip=["pair:N", "month:N", "downstream_month:N", alt.Tooltip("ratio:Q", format=".2f")],
-    ).properties(height=220)
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("time:T", title=t("corridors.col_time", lang)),
+            y=alt.Y("ratio:Q", title=t("corridors.col_ratio", lang)),
+            color=alt.Color("pair:N", title=""),
+            tooltip=["pair:N", "month:N", "downstream_month:N", alt.Tooltip("ratio:Q", format=".2f")],
+        )
+        .properties(height=220)
+    )
     render_altair(chart, lang, t("corridors.attrition_heading", lang), width="stretch", key="corridor_ratio_chart")
 
 
@@ -108,8 +136,14 @@ def render_downloads(frame: pd.DataFrame, about: list[Mapping[str, str]], name: 
     """CSV and XLSX of every series shown, each row with its source, licence, attribution and retrieval date."""
     st.subheader(t("corridors.downloads_heading", lang))
     table = frame.assign(time_start=frame["time_start"].astype(str))
-    render_traced_downloads(table, about, name, "corridor_download", lang,
-                            (t("corridors.download_csv", lang), t("corridors.download_xlsx", lang)))
+    render_traced_downloads(
+        table,
+        about,
+        name,
+        "corridor_download",
+        lang,
+        (t("corridors.download_csv", lang), t("corridors.download_xlsx", lang)),
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

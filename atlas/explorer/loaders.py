@@ -37,8 +37,9 @@ def catalogue(source: str, stamp: str) -> Catalogue:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def dimension_codes(source: str, measures: tuple[str, ...], dim: str, granularity: str, area_level: str,
-                    stamp: str) -> dict[str, tuple[str, str, int]]:
+def dimension_codes(
+    source: str, measures: tuple[str, ...], dim: str, granularity: str, area_level: str, stamp: str
+) -> dict[str, tuple[str, str, int]]:
     """``{code: (name_es, name_en, order)}`` of the codes a filter on ``dim`` can offer."""
     with store.connect() as con:
         cat = load_catalogue(con, source)

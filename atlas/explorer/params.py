@@ -13,16 +13,31 @@ from dataclasses import dataclass
 from atlas.core import urlstate
 from atlas.core.i18n import t
 from etl.crosstab.catalogue import OBSERVATIONS, Catalogue, Source
-from etl.crosstab.spec import AREA_LEVELS, FILTER_PREFIX, OBSERVATION_GRANULARITIES, MICRODATA_GRANULARITIES, SHARES, TOTALS
+from etl.crosstab.spec import (
+    AREA_LEVELS,
+    FILTER_PREFIX,
+    MICRODATA_GRANULARITIES,
+    OBSERVATION_GRANULARITIES,
+    SHARES,
+    TOTALS,
+)
 
 STATS = ("value", "share", "per_capita")
 CHART_CATEGORIES = 25
 # A first view that shows something meaningful (used only when its codes exist in the store).
 DEFAULT_VIEWS = {
-    OBSERVATIONS: {"measure": ("migrant_stock",), "rows": ("counterpart_area",), "cols": ("sex",),
-                   "filters": {"dataset": ("undesa_ims2024",), "ref_area": ("CRI",), "time_period": ("2024",)}},
-    "microdata": {"measure": ("movements",), "rows": ("port_type",), "cols": ("movement",),
-                  "filters": {"time_period": ("2024",)}},
+    OBSERVATIONS: {
+        "measure": ("migrant_stock",),
+        "rows": ("counterpart_area",),
+        "cols": ("sex",),
+        "filters": {"dataset": ("undesa_ims2024",), "ref_area": ("CRI",), "time_period": ("2024",)},
+    },
+    "microdata": {
+        "measure": ("movements",),
+        "rows": ("port_type",),
+        "cols": ("movement",),
+        "filters": {"time_period": ("2024",)},
+    },
 }
 
 
@@ -53,8 +68,11 @@ def validate_link(query: Mapping[str, str], cat: Catalogue) -> tuple[list[LinkPr
     """
     problems: list[LinkProblem] = []
     fixes: dict[str, tuple[str, ...]] = {}
-    valid = {"measure": {m.lower(): m for m in cat.measures}, "rows": {d.lower(): d for d in cat.dimensions},
-             "cols": {d.lower(): d for d in cat.dimensions}}
+    valid = {
+        "measure": {m.lower(): m for m in cat.measures},
+        "rows": {d.lower(): d for d in cat.dimensions},
+        "cols": {d.lower(): d for d in cat.dimensions},
+    }
     chosen: dict[str, tuple[str, ...]] = {}
     for key in LIST_KEYS:
         parts = _parts(query.get(key, ""))
@@ -64,18 +82,31 @@ def validate_link(query: Mapping[str, str], cat: Catalogue) -> tuple[list[LinkPr
         chosen[key] = tuple(dict.fromkeys(known))
         repeated = sorted({k for k in known if known.count(k) > 1})
         if repeated:
-            problems.append(LinkProblem(key, query[key], "reason_repeated", {"value": ", ".join(repeated)},
-                                        ",".join(chosen[key])))
+            problems.append(
+                LinkProblem(key, query[key], "reason_repeated", {"value": ", ".join(repeated)}, ",".join(chosen[key]))
+            )
     both = [d for d in chosen.get("cols", ()) if d in chosen.get("rows", ())]
     if both:
         fixes["cols"] = tuple(d for d in chosen["cols"] if d not in both)
-        problems.append(LinkProblem("cols", query["cols"], "reason_in_rows", {"value": ", ".join(both)},
-                                    ",".join(fixes["cols"]) or "—"))
+        problems.append(
+            LinkProblem(
+                "cols", query["cols"], "reason_in_rows", {"value": ", ".join(both)}, ",".join(fixes["cols"]) or "—"
+            )
+        )
     for key in sorted(k for k in query if k.startswith(FILTER_PREFIX)):
-        if key[len(FILTER_PREFIX):] not in cat.dimensions:
-            problems.append(LinkProblem(key, query[key], "reason_unknown_filter", {
-                "dim": key[len(FILTER_PREFIX):], "valid": ", ".join(f"{FILTER_PREFIX}{d}" for d in
-                                                                    sorted(cat.dimensions))}, "—"))
+        if key[len(FILTER_PREFIX) :] not in cat.dimensions:
+            problems.append(
+                LinkProblem(
+                    key,
+                    query[key],
+                    "reason_unknown_filter",
+                    {
+                        "dim": key[len(FILTER_PREFIX) :],
+                        "valid": ", ".join(f"{FILTER_PREFIX}{d}" for d in sorted(cat.dimensions)),
+                    },
+                    "—",
+                )
+            )
     return problems, fixes
 
 
@@ -96,21 +127,26 @@ def first_view(cat: Catalogue) -> dict[str, object]:
     filters = {d: codes for d, codes in view["filters"].items() if d in dims}
     if "dataset" in filters and not set(filters["dataset"]) & set(cat.datasets_for(measures)):
         filters = {}
-    values: dict[str, object] = {"measure": measures, "rows": tuple(d for d in view["rows"] if d in dims),
-                                 "cols": tuple(d for d in view["cols"] if d in dims)}
+    values: dict[str, object] = {
+        "measure": measures,
+        "rows": tuple(d for d in view["rows"] if d in dims),
+        "cols": tuple(d for d in view["cols"] if d in dims),
+    }
     values.update({f"{FILTER_PREFIX}{d}": tuple(codes) for d, codes in filters.items()})
     return values
 
 
 def _codes_param(key: str, default: Sequence[str]) -> urlstate.Param:
     """A filter: any list of codes (the engine checks them and names the valid ones)."""
+
     def parse(raw: str) -> tuple[str, ...]:
         if raw.strip() == urlstate.EMPTY_LIST:
             return ()
         return tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
 
-    return urlstate.Param(key, tuple(default), parse, dump=urlstate.list_dumper(default),
-                          label=lambda v: ", ".join(v) if v else "—")
+    return urlstate.Param(
+        key, tuple(default), parse, dump=urlstate.list_dumper(default), label=lambda v: ", ".join(v) if v else "—"
+    )
 
 
 def build_params(cat: Catalogue) -> list[urlstate.Param]:
@@ -130,5 +166,3 @@ def build_params(cat: Catalogue) -> list[urlstate.Param]:
     ]
     params += [_codes_param(f"{FILTER_PREFIX}{d}", ()) for d in sorted(cat.dimensions)]
     return params
-
-

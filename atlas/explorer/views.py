@@ -16,9 +16,9 @@ import streamlit as st
 
 from api.urls import crosstab_url
 from atlas.core import urlstate
-from atlas.core.ui import render_altair, render_api_link
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
+from atlas.core.ui import render_altair, render_api_link
 from atlas.explorer import loaders
 from atlas.explorer.params import (
     CHART_CATEGORIES,
@@ -35,8 +35,8 @@ from etl.crosstab.messages import Problem
 from etl.crosstab.pivot import build_chart_frame, build_pivot, is_time_axis, result_statistics, statistic_title
 from etl.crosstab.spec import (
     AREA_LEVELS,
-    OBSERVATION_GRANULARITIES,
     MICRODATA_GRANULARITIES,
+    OBSERVATION_GRANULARITIES,
     SHARES,
     TOTALS,
     QuerySpec,
@@ -83,7 +83,7 @@ def apply_first_view(params: Sequence[urlstate.Param], cat: Catalogue) -> None:
     view = first_view(cat)
     for p in params:
         st.session_state[p.key] = view.get(p.key, p.default)
-    st.session_state["filter_dims"] = [k[len(FILTER_PREFIX):] for k in view if k.startswith(FILTER_PREFIX)]
+    st.session_state["filter_dims"] = [k[len(FILTER_PREFIX) :] for k in view if k.startswith(FILTER_PREFIX)]
 
 
 def prepare_view(params: Sequence[urlstate.Param], cat: Catalogue, source: str) -> bool:
@@ -119,32 +119,47 @@ def render_query_form(cat: Catalogue, stamp: str, lang: str) -> QuerySpec:
     """Every widget of the query; returns the spec they describe."""
     _ = lambda key, **v: t(f"explorer.{key}", lang, **v)  # noqa: E731
     measures = st.multiselect(
-        _("measures"), sorted(cat.measures), key="measure", help=_("measures_help"),
+        _("measures"),
+        sorted(cat.measures),
+        key="measure",
+        help=_("measures_help"),
         placeholder=t("common.choose_options", lang),
-        format_func=lambda m: f"{cat.measures[m].name(lang)} ({cat.unit_name(cat.measures[m].unit, lang)})")
+        format_func=lambda m: f"{cat.measures[m].name(lang)} ({cat.unit_name(cat.measures[m].unit, lang)})",
+    )
     dims = cat.dimensions_for(measures) if measures else {d: v for d, v in cat.dimensions.items() if not v.by_dataset}
     for key in ("rows", "cols"):
         keep_available(key, cat, dims, lang)
     c_rows, c_cols = st.columns(2)
     name = lambda d: cat.dimension_name(d, measures, lang)  # noqa: E731
-    rows = c_rows.multiselect(_("rows"), list(dims), key="rows", format_func=name,
-                              placeholder=t("common.choose_options", lang))
-    cols = c_cols.multiselect(_("cols"), list(dims), key="cols", format_func=name,
-                              placeholder=t("common.choose_options", lang))
+    rows = c_rows.multiselect(
+        _("rows"), list(dims), key="rows", format_func=name, placeholder=t("common.choose_options", lang)
+    )
+    cols = c_cols.multiselect(
+        _("cols"), list(dims), key="cols", format_func=name, placeholder=t("common.choose_options", lang)
+    )
     o1, o2, o3, o4, o5 = st.columns([1, 1.3, 1.2, 1, 1])
     microdata = cat.kind == "microdata"
     granularities = MICRODATA_GRANULARITIES if microdata else OBSERVATION_GRANULARITIES
-    granularity = o1.selectbox(_("granularity"), granularities, key="granularity",
-                               format_func=_option_label(lang))
-    area_level = o2.selectbox(_("area_level"), AREA_LEVELS, key="area_level", disabled=microdata,
-                              format_func=_option_label(lang))
+    granularity = o1.selectbox(_("granularity"), granularities, key="granularity", format_func=_option_label(lang))
+    area_level = o2.selectbox(
+        _("area_level"), AREA_LEVELS, key="area_level", disabled=microdata, format_func=_option_label(lang)
+    )
     totals = o3.selectbox(_("totals"), TOTALS, key="totals", format_func=_option_label(lang))
     shares = o4.selectbox(_("shares"), SHARES, key="shares", format_func=_option_label(lang))
     per_capita = o5.toggle(_("per_capita"), key="per_capita", disabled=microdata)
     filters = render_filters(cat, tuple(measures), dims, granularity, area_level, stamp, lang)
-    return build_spec(measures, rows, cols, filters, source=cat.source, granularity=granularity,
-                      area_level=area_level, totals=totals, shares=shares, per_capita=bool(per_capita and not
-                                                                                             microdata))
+    return build_spec(
+        measures,
+        rows,
+        cols,
+        filters,
+        source=cat.source,
+        granularity=granularity,
+        area_level=area_level,
+        totals=totals,
+        shares=shares,
+        per_capita=bool(per_capita and not microdata),
+    )
 
 
 def keep_available(key: str, cat: Catalogue, dims: Mapping[str, object], lang: str) -> None:
@@ -154,26 +169,36 @@ def keep_available(key: str, cat: Catalogue, dims: Mapping[str, object], lang: s
     gone = [d for d in current if d not in dims]
     if gone:
         names = ", ".join(cat.dimensions[d].name(lang) if d in cat.dimensions else d for d in gone)
-        st.warning(t("explorer.dimension_not_applicable", lang, dims=names, where=t(f"explorer.{key}", lang)),
-                   icon=":material/filter_alt_off:")
+        st.warning(
+            t("explorer.dimension_not_applicable", lang, dims=names, where=t(f"explorer.{key}", lang)),
+            icon=":material/filter_alt_off:",
+        )
         st.session_state[key] = tuple(d for d in current if d in dims)
 
 
-def render_filters(cat: Catalogue, measures: tuple[str, ...], dims: dict, granularity: str, area_level: str,
-                   stamp: str, lang: str) -> dict[str, tuple[str, ...]]:
-    """"Filter on" a few dimensions, then pick their codes (loaded only for the dimensions chosen)."""
+def render_filters(
+    cat: Catalogue, measures: tuple[str, ...], dims: dict, granularity: str, area_level: str, stamp: str, lang: str
+) -> dict[str, tuple[str, ...]]:
+    """ "Filter on" a few dimensions, then pick their codes (loaded only for the dimensions chosen)."""
     active = [d for d in dims if st.session_state.get(f"{FILTER_PREFIX}{d}")]
     chosen = [d for d in st.session_state.get("filter_dims", []) if d in dims]
     st.session_state["filter_dims"] = list(dict.fromkeys([*chosen, *active]))
     for d in cat.dimensions:
         current = tuple(st.session_state.get(f"{FILTER_PREFIX}{d}") or ())
         if current and d not in dims:
-            st.warning(t("explorer.filter_not_applicable", lang, dim=cat.dimensions[d].name(lang),
-                         codes=", ".join(current)), icon=":material/filter_alt_off:")
+            st.warning(
+                t("explorer.filter_not_applicable", lang, dim=cat.dimensions[d].name(lang), codes=", ".join(current)),
+                icon=":material/filter_alt_off:",
+            )
     with st.expander(t("explorer.filters", lang), expanded=bool(active)):
         name = lambda d: cat.dimension_name(d, measures, lang)  # noqa: E731
-        picked = st.multiselect(t("explorer.filter_on", lang), list(dims), key="filter_dims", format_func=name,
-                                placeholder=t("common.choose_options", lang))
+        picked = st.multiselect(
+            t("explorer.filter_on", lang),
+            list(dims),
+            key="filter_dims",
+            format_func=name,
+            placeholder=t("common.choose_options", lang),
+        )
         out = {}
         for d in picked:
             key = f"{FILTER_PREFIX}{d}"
@@ -181,14 +206,22 @@ def render_filters(cat: Catalogue, measures: tuple[str, ...], dims: dict, granul
             current = tuple(st.session_state.get(key, ()))
             dropped = [c for c in current if c not in codes]
             if dropped:
-                st.warning(t("explorer.filter_dropped", lang, dim=name(d), codes=", ".join(dropped)),
-                           icon=":material/filter_alt_off:")
+                st.warning(
+                    t("explorer.filter_dropped", lang, dim=name(d), codes=", ".join(dropped)),
+                    icon=":material/filter_alt_off:",
+                )
                 st.session_state[key] = tuple(c for c in current if c in codes)
             names = {c: es if lang == "es" else en for c, (es, en, _) in codes.items()}
-            out[d] = tuple(st.multiselect(name(d), list(codes), key=key, help=t("explorer.filter_help", lang),
-                                          placeholder=t("common.choose_options", lang),
-                                          format_func=lambda c, names=names: c if names[c] == c else
-                                          f"{names[c]} ({c})"))
+            out[d] = tuple(
+                st.multiselect(
+                    name(d),
+                    list(codes),
+                    key=key,
+                    help=t("explorer.filter_help", lang),
+                    placeholder=t("common.choose_options", lang),
+                    format_func=lambda c, names=names: c if names[c] == c else f"{names[c]} ({c})",
+                )
+            )
     for d in cat.dimensions:
         if d not in out:
             st.session_state[f"{FILTER_PREFIX}{d}"] = ()
@@ -222,10 +255,20 @@ def render_result(result: CrosstabResult, stamp: str, lang: str) -> None:
     stats = result_statistics(result)
     if st.session_state.get("stat") not in stats:
         st.session_state["stat"] = "value"
-    stat = st.radio(t("explorer.statistic", lang), stats, key="stat", horizontal=True,
-                    format_func=lambda s: t(f"explorer.stat_{s}", lang)) if len(stats) > 1 else "value"
-    tab_table, tab_chart, tab_about = st.tabs([t("explorer.tab_table", lang), t("explorer.tab_chart", lang),
-                                               t("explorer.tab_about", lang)])
+    stat = (
+        st.radio(
+            t("explorer.statistic", lang),
+            stats,
+            key="stat",
+            horizontal=True,
+            format_func=lambda s: t(f"explorer.stat_{s}", lang),
+        )
+        if len(stats) > 1
+        else "value"
+    )
+    tab_table, tab_chart, tab_about = st.tabs(
+        [t("explorer.tab_table", lang), t("explorer.tab_chart", lang), t("explorer.tab_about", lang)]
+    )
     with tab_table:
         render_table(result, stat, stamp, lang)
     with tab_chart:
@@ -248,10 +291,15 @@ def render_table(result: CrosstabResult, stat: str, stamp: str, lang: str) -> No
         st.caption(note)
     query = query_string(result.spec)
     stem = file_stem(result)
-    render_downloads([Download(t("explorer.download_csv", lang), lambda: loaders.downloads(query, lang, stamp)[0],
-                               f"{stem}.csv"),
-                      Download(t("explorer.download_xlsx", lang), lambda: loaders.downloads(query, lang, stamp)[1],
-                               f"{stem}.xlsx")], "download")
+    render_downloads(
+        [
+            Download(t("explorer.download_csv", lang), lambda: loaders.downloads(query, lang, stamp)[0], f"{stem}.csv"),
+            Download(
+                t("explorer.download_xlsx", lang), lambda: loaders.downloads(query, lang, stamp)[1], f"{stem}.xlsx"
+            ),
+        ],
+        "download",
+    )
     render_api_link(crosstab_url(query, lang=lang), lang)
 
 
@@ -263,7 +311,12 @@ def render_chart(result: CrosstabResult, stat: str, lang: str) -> None:
     name = lambda d: result.catalogue.dimension_name(d, result.spec.measures, lang)  # noqa: E731
     x_dims = result.spec.rows or result.spec.cols[:1]
     series_dims = result.spec.cols if result.spec.rows else result.spec.cols[1:]
-    chart = build_crosstab_chart(frame, statistic_title(result, stat, lang), " · ".join(map(name, x_dims)) or " ",
-                                 " · ".join(map(name, series_dims)) or " ", is_time_axis(result))
+    chart = build_crosstab_chart(
+        frame,
+        statistic_title(result, stat, lang),
+        " · ".join(map(name, x_dims)) or " ",
+        " · ".join(map(name, series_dims)) or " ",
+        is_time_axis(result),
+    )
     render_altair(chart, lang, statistic_title(result, stat, lang), width="stretch")
     st.caption(t("explorer.chart_note", lang, count=CHART_CATEGORIES))

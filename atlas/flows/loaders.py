@@ -19,9 +19,14 @@ def flow_views_available() -> dict[str, flow_model.FlowView]:
     """The flow views whose dataset and measure are in the public store, in catalogue order."""
     views = flow_model.load_flow_views()
     with connect() as con:
-        present = set(map(tuple, con.execute(
-            "SELECT DISTINCT dataset_id, measure FROM public_observations WHERE counterpart_area <> '_Z'"
-        ).fetchall()))
+        present = set(
+            map(
+                tuple,
+                con.execute(
+                    "SELECT DISTINCT dataset_id, measure FROM public_observations WHERE counterpart_area <> '_Z'"
+                ).fetchall(),
+            )
+        )
     return {vid: v for vid, v in views.items() if (v.dataset_id, v.measure) in present}
 
 
@@ -65,8 +70,6 @@ def flow_places(view_id: str) -> list[str]:
     obs = flow_observations(view_id)
     codes = set(obs["ref_area"]) | set(obs["counterpart_area"])
     return sorted(codes - {flow_model.UNKNOWN, flow_model.NOT_APPLICABLE})
-
-
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -11,11 +11,18 @@ DEFAULT_TOP = "25"
 SPEEDS = ("0.5", "1", "2", "3")
 DEFAULT_SPEED = "1"
 MAX_MIN_FLOW = 100_000_000
-OWN_SPECS = ("view", "unit")   # read before the others: they decide the periods, sexes and places offered
+OWN_SPECS = ("view", "unit")  # read before the others: they decide the periods, sexes and places offered
 
 
-def build_flow_specs(views: Sequence[str], default_view: str, periods: Sequence[str], default_period: str | None,
-                     units: Sequence[str], sexes: Sequence[str], places: Sequence[str]) -> list[Param]:
+def build_flow_specs(
+    views: Sequence[str],
+    default_view: str,
+    periods: Sequence[str],
+    default_period: str | None,
+    units: Sequence[str],
+    sexes: Sequence[str],
+    places: Sequence[str],
+) -> list[Param]:
     """Every parameter of the flow page, in the order the page reads them."""
     return [
         choice("view", list(views), default_view),

@@ -42,17 +42,28 @@ class FlowMap:
     summary: Mapping[str, float]
     scale: WidthScale
     unit: str
-    table: pd.DataFrame          # every flow, with where it is (drawn, hidden, no place, no value)
-    totals_table: pd.DataFrame   # place totals with names, for the screen
+    table: pd.DataFrame  # every flow, with where it is (drawn, hidden, no place, no value)
+    totals_table: pd.DataFrame  # place totals with names, for the screen
 
 
 def _name(names: Mapping[str, str], code: str) -> str:
     return names.get(code, code)
 
 
-def build_flow_map(view: FlowView, flows: pd.DataFrame, focused: pd.DataFrame, points: pd.DataFrame,
-                   land: pdk.Layer, focus: str, top: int | None, minimum: float | None, lang: str,
-                   names: Mapping[str, str], unit_name: str, source: str) -> FlowMap:
+def build_flow_map(
+    view: FlowView,
+    flows: pd.DataFrame,
+    focused: pd.DataFrame,
+    points: pd.DataFrame,
+    land: pdk.Layer,
+    focus: str,
+    top: int | None,
+    minimum: float | None,
+    lang: str,
+    names: Mapping[str, str],
+    unit_name: str,
+    source: str,
+) -> FlowMap:
     """The deck and the numbers around it: arcs of ``focused`` (top N / minimum), places of all ``flows``."""
     selection = compute_selection(focused, points.index, top_n=top, min_value=minimum or None)
     totals = compute_place_totals(flows)
@@ -61,55 +72,98 @@ def build_flow_map(view: FlowView, flows: pd.DataFrame, focused: pd.DataFrame, p
 
     def arc_tips(row: Mapping) -> list[str]:
         status = t("flows.tip_status", lang, status=row["obs_status"]) if row["obs_status"] != "A" else ""
-        return [f"{_name(names, row['origin'])} → {_name(names, row['destination'])}",
-                t("flows.tip_value", lang, value=format_count(row["value"], lang), unit=unit_name,
-                  period=row["period"]), status]
+        return [
+            f"{_name(names, row['origin'])} → {_name(names, row['destination'])}",
+            t("flows.tip_value", lang, value=format_count(row["value"], lang), unit=unit_name, period=row["period"]),
+            status,
+        ]
 
     def place_tips(row: Mapping) -> list[str]:
-        return [f"{_name(names, row['place'])} ({row['place']})",
-                t("flows.tip_in_out", lang, incoming=format_count(row["incoming"], lang),
-                  outgoing=format_count(row["outgoing"], lang)),
-                t("flows.tip_net", lang, net=format_count(row["net"], lang), unit=unit_name, period=period)]
+        return [
+            f"{_name(names, row['place'])} ({row['place']})",
+            t(
+                "flows.tip_in_out",
+                lang,
+                incoming=format_count(row["incoming"], lang),
+                outgoing=format_count(row["outgoing"], lang),
+            ),
+            t("flows.tip_net", lang, net=format_count(row["net"], lang), unit=unit_name, period=period),
+        ]
 
     arcs = build_arc_records(selection.drawn, points, scale, arc_tips)
     shown = set(selection.drawn["origin"]) | set(selection.drawn["destination"]) | ({focus} if focus else set())
     places = build_place_records(totals[totals["place"].isin(shown)], points, focus or None, place_tips)
     volume = totals.set_index("place")[["incoming", "outgoing"]].abs().max(axis=1).fillna(0).to_dict()
     ranked = sorted(places, key=lambda p: (p["code"] != focus, -volume.get(p["code"], 0.0), p["code"]))
-    labels = [{"pos": p["pos"], "text": _name(names, p["code"])} for p in ranked]   # most important first
+    labels = [{"pos": p["pos"], "text": _name(names, p["code"])} for p in ranked]  # most important first
     footer = f"{view.name(lang)} · {t('flows.tip_source', lang, source=source)}"
     deck = build_flow_deck(land, arcs, places, labels, REGION_BOUNDS, footer)
-    return FlowMap(deck, selection, totals, compute_summary(selection), scale, unit_name,
-                   build_flow_table(selection, names, lang), build_totals_table(totals, names, lang))
+    return FlowMap(
+        deck,
+        selection,
+        totals,
+        compute_summary(selection),
+        scale,
+        unit_name,
+        build_flow_table(selection, names, lang),
+        build_totals_table(totals, names, lang),
+    )
 
 
 def build_legend_svg(flow_map: FlowMap, lang: str) -> str:
     """The legend: direction (origin → destination) and three reference widths with their values."""
     values = compute_legend_values(flow_map.scale.max_value)
     labels = [f"{format_count(v, lang)} {flow_map.unit}" for v in values]
-    return build_width_legend_svg(values, flow_map.scale, labels, t("flows.legend_origin", lang),
-                                  t("flows.legend_destination", lang))
+    return build_width_legend_svg(
+        values, flow_map.scale, labels, t("flows.legend_origin", lang), t("flows.legend_destination", lang)
+    )
 
 
 def build_flow_table(selection: FlowSelection, names: Mapping[str, str], lang: str) -> pd.DataFrame:
     """Every flow of the view (drawn, hidden, without a place, without a value) for the table and downloads."""
     parts = []
-    for key, part in (("drawn", selection.drawn), ("hidden", selection.hidden),
-                      ("undrawable", selection.undrawable), ("missing", selection.missing)):
+    for key, part in (
+        ("drawn", selection.drawn),
+        ("hidden", selection.hidden),
+        ("undrawable", selection.undrawable),
+        ("missing", selection.missing),
+    ):
         parts.append(part.assign(on_map=t(f"flows.on_map_{key}", lang)))
     table = pd.concat(parts, ignore_index=True)
     table.insert(1, "origin_name", table["origin"].map(lambda c: _name(names, c)))
     table.insert(3, "destination_name", table["destination"].map(lambda c: _name(names, c)))
-    return table[["origin", "origin_name", "destination", "destination_name", "value", "unit", "period",
-                  "obs_status", "on_map", "dataset_id", "measure", "reporter"]]
+    return table[
+        [
+            "origin",
+            "origin_name",
+            "destination",
+            "destination_name",
+            "value",
+            "unit",
+            "period",
+            "obs_status",
+            "on_map",
+            "dataset_id",
+            "measure",
+            "reporter",
+        ]
+    ]
 
 
 def build_flow_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The flow table as people read it: names, value, unit, period, status, where it is on the map, source;
     column names in ``lang`` (the downloads keep the codes and every provenance column)."""
     units = unit_names(lang)
-    columns = {"origin_name": "origin", "destination_name": "destination", "value": "value", "unit": "unit",
-               "period": "period", "obs_status": "status", "on_map": "on_map", "dataset_id": "source"}
+    columns = {
+        "origin_name": "origin",
+        "destination_name": "destination",
+        "value": "value",
+        "unit": "unit",
+        "period": "period",
+        "obs_status": "status",
+        "on_map": "on_map",
+        "dataset_id": "source",
+    }
     shown = table[list(columns)].assign(unit=table["unit"].map(lambda u: units.get(u, u)))
     return shown.rename(columns={c: t(f"flows.col_{name}", lang) for c, name in columns.items()})
 
@@ -127,14 +181,21 @@ def build_totals_table(totals: pd.DataFrame, names: Mapping[str, str], lang: str
 def render_counts(flow_map: FlowMap, lang: str) -> None:
     """Say what is drawn and what is not, with counts and volumes (nothing is dropped silently)."""
     s, unit = flow_map.summary, flow_map.unit
-    st.caption(t("flows.drawn", lang, count=s["drawn_count"], volume=format_count(s["drawn_volume"], lang),
-                 unit=unit))
+    st.caption(t("flows.drawn", lang, count=s["drawn_count"], volume=format_count(s["drawn_volume"], lang), unit=unit))
     if s["hidden_count"]:
-        st.caption(t("flows.hidden", lang, count=s["hidden_count"], volume=format_count(s["hidden_volume"], lang),
-                     unit=unit))
+        st.caption(
+            t("flows.hidden", lang, count=s["hidden_count"], volume=format_count(s["hidden_volume"], lang), unit=unit)
+        )
     if s["undrawable_count"]:
-        st.caption(t("flows.undrawable", lang, count=s["undrawable_count"],
-                     volume=format_count(s["undrawable_volume"], lang), unit=unit))
+        st.caption(
+            t(
+                "flows.undrawable",
+                lang,
+                count=s["undrawable_count"],
+                volume=format_count(s["undrawable_volume"], lang),
+                unit=unit,
+            )
+        )
     if s["missing_count"]:
         st.caption(t("flows.missing", lang, count=s["missing_count"]))
 
@@ -143,9 +204,17 @@ def render_source(view: FlowView, info: Mapping[str, str], lang: str) -> None:
     """The dataset's title, publisher, licence and revision, the view's note and the source's caveats."""
     st.subheader(t("flows.source_heading", lang))
     if info:
-        st.caption(t("flows.source_line", lang, title=info.get(f"title_{lang}", view.dataset_id),
-                     publisher=info.get("publisher", ""), licence=info.get("licence", ""),
-                     revision=info.get("revision", ""), retrieved=info.get("retrieved", "")))
+        st.caption(
+            t(
+                "flows.source_line",
+                lang,
+                title=info.get(f"title_{lang}", view.dataset_id),
+                publisher=info.get("publisher", ""),
+                licence=info.get("licence", ""),
+                revision=info.get("revision", ""),
+                retrieved=info.get("retrieved", ""),
+            )
+        )
         if info.get(f"caveats_{lang}"):
             st.caption(info[f"caveats_{lang}"])
     if view.note(lang):
@@ -154,13 +223,20 @@ def render_source(view: FlowView, info: Mapping[str, str], lang: str) -> None:
 
 def render_downloads(table: pd.DataFrame, info: Mapping[str, str], name: str, lang: str) -> None:
     """CSV and XLSX of every flow, each row with its source, licence, attribution and retrieval date."""
-    render_traced_downloads(table, [info] if info else [], name, "flows_download", lang,
-                            (t("flows.download_csv", lang), t("flows.download_xlsx", lang)))
+    render_traced_downloads(
+        table,
+        [info] if info else [],
+        name,
+        "flows_download",
+        lang,
+        (t("flows.download_csv", lang), t("flows.download_xlsx", lang)),
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
-def cached_flow_map(view_id: str, unit: str, period: str, sex: str, focus: str, mode: str, top: str, minimum: int,
-             lang: str):
+def cached_flow_map(
+    view_id: str, unit: str, period: str, sex: str, focus: str, mode: str, top: str, minimum: int, lang: str
+):
     """The deck and numbers of the flow page for one state of its controls (shared: do not mutate)."""
     view = flow_model.load_flow_views()[view_id]
     all_flows = loaders.flows(view_id, unit, period, sex)
@@ -168,7 +244,17 @@ def cached_flow_map(view_id: str, unit: str, period: str, sex: str, focus: str, 
     info = dataset_info(view.dataset_id)
     source = info.get("publisher") or view.dataset_id
     unit_name = unit_names(lang).get(all_flows["unit"].iloc[0], all_flows["unit"].iloc[0]) if len(all_flows) else ""
-    return build_flow_map(view, all_flows, focused, label_points(), land_layer(), focus, top_limit(top),
-                          float(minimum) if minimum else None, lang, place_names(lang), unit_name, source)
-
-
+    return build_flow_map(
+        view,
+        all_flows,
+        focused,
+        label_points(),
+        land_layer(),
+        focus,
+        top_limit(top),
+        float(minimum) if minimum else None,
+        lang,
+        place_names(lang),
+        unit_name,
+        source,
+    )

@@ -31,7 +31,7 @@ class Headline:
     view: dict[str, str]
     value: float | None
     period: str | None
-    countries: int           # how many network countries the total covers
+    countries: int  # how many network countries the total covers
     sources: tuple[str, ...]  # publishers of the datasets behind the total
     licences: tuple[str, ...]
 
@@ -52,12 +52,18 @@ def headlines() -> list[Headline]:
         period = latest_complete_period(raw["indicator"], frame, codes)
         rows = frame[(frame["period"] == period) & frame["geo_code"].isin(codes) & frame["value"].notna()]
         datasets = rows.drop_duplicates("dataset_id")
-        out.append(Headline(
-            raw["indicator"], Bilingual.from_mapping(raw["label"], f"{HEADLINES_FILE}: figures[{i}].label"),
-            dict(raw.get("view", {})), float(rows["value"].sum()) if len(rows) else None, period,
-            int(rows["geo_code"].nunique()), tuple(dict.fromkeys(datasets["publisher"].fillna(datasets["dataset_id"]))),
-            tuple(sorted(set(datasets["licence"].dropna()))),
-        ))
+        out.append(
+            Headline(
+                raw["indicator"],
+                Bilingual.from_mapping(raw["label"], f"{HEADLINES_FILE}: figures[{i}].label"),
+                dict(raw.get("view", {})),
+                float(rows["value"].sum()) if len(rows) else None,
+                period,
+                int(rows["geo_code"].nunique()),
+                tuple(dict.fromkeys(datasets["publisher"].fillna(datasets["dataset_id"]))),
+                tuple(sorted(set(datasets["licence"].dropna()))),
+            )
+        )
     return out
 
 
@@ -75,4 +81,6 @@ def overview_deck(lang: str) -> tuple[pdk.Deck, str | None]:
     fills = compute_fills(dict(zip(view["geo_code"], view["value"])), codes, classes, get_palette(ind.palette))
     tips = compute_tips(view, lang, ind.decimals, ind.unit_label(lang), {}, "", "")
     no_data = "Sin datos" if lang == "es" else "No data"
-    return build_choropleth_deck(build_base_features(units, 2), fills, tips, lang, no_data, bounds=REGION_BOUNDS), period
+    return build_choropleth_deck(
+        build_base_features(units, 2), fills, tips, lang, no_data, bounds=REGION_BOUNDS
+    ), period

@@ -9,9 +9,15 @@ from atlas.core.i18n import t
 from atlas.home.loaders import Headline
 from etl.formatting import format_count
 
-PAGES = {"map": "atlas/pages/map.py", "flows": "atlas/pages/flows.py", "corridors": "atlas/pages/corridors.py",
-         "explorer": "atlas/pages/explorer.py", "workshop": "atlas/pages/workshop.py",
-         "submit": "atlas/pages/submit.py", "sources": "atlas/pages/sources.py"}
+PAGES = {
+    "map": "atlas/pages/map.py",
+    "flows": "atlas/pages/flows.py",
+    "corridors": "atlas/pages/corridors.py",
+    "explorer": "atlas/pages/explorer.py",
+    "workshop": "atlas/pages/workshop.py",
+    "submit": "atlas/pages/submit.py",
+    "sources": "atlas/pages/sources.py",
+}
 # Who comes, and where each kind of user starts: (strings key, page, query of the view it opens, icon).
 ENTRIES = (
     ("public", "map", {"indicator": "immigrant_share", "level": "country"}, ":material/public:"),
@@ -34,10 +40,21 @@ def render_headlines(figures: list[Headline], lang: str) -> None:
             st.metric(t("home.figure_label", lang, period=figure.period), format_count(figure.value, lang))
             st.markdown(figure.label(lang))
             sources = "; ".join(figure.sources)
-            st.caption(t("home.figure_source", lang, countries=figure.countries, sources=sources,
-                         licences=", ".join(figure.licences)))
-            st.page_link(PAGES["map"], label=t("home.figure_open", lang), icon=":material/map:",
-                         query_params={"lang": lang, **figure.view})
+            st.caption(
+                t(
+                    "home.figure_source",
+                    lang,
+                    countries=figure.countries,
+                    sources=sources,
+                    licences=", ".join(figure.licences),
+                )
+            )
+            st.page_link(
+                PAGES["map"],
+                label=t("home.figure_open", lang),
+                icon=":material/map:",
+                query_params={"lang": lang, **figure.view},
+            )
 
 
 def render_entries(lang: str) -> None:
@@ -47,5 +64,6 @@ def render_entries(lang: str) -> None:
         with column.container(border=True, key=f"entry_{who}"):
             st.markdown(f"**{t(f'home.entry_{who}_title', lang)}**")
             st.caption(t(f"home.entry_{who}_text", lang))
-            st.page_link(PAGES[page], label=t(f"home.entry_{who}_link", lang), icon=icon,
-                         query_params={"lang": lang, **query})
+            st.page_link(
+                PAGES[page], label=t(f"home.entry_{who}_link", lang), icon=icon, query_params={"lang": lang, **query}
+            )

@@ -73,8 +73,9 @@ def unit_exclusions(indicator_id: str, level: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def indicator_view(indicator_id: str, level: str, period: str, codes: tuple[str, ...],
-                   sex: str | None = None) -> pd.DataFrame:
+def indicator_view(
+    indicator_id: str, level: str, period: str, codes: tuple[str, ...], sex: str | None = None
+) -> pd.DataFrame:
     """One row per territory of ``codes`` for ``period`` (nearest period within the window, marked)."""
     series = indicator_series(indicator_id, level, sex)
     window = catalogue().get(indicator_id).window
@@ -113,7 +114,7 @@ def context_features(level: str, country: str) -> list[dict]:
     if country:
         minx, miny, maxx, maxy = view_units(level, country).total_bounds
         w, h = maxx - minx, maxy - miny
-        near = countries.cx[minx - 2 * w - 2: maxx + 2 * w + 2, miny - 2 * h - 2: maxy + 2 * h + 2]
+        near = countries.cx[minx - 2 * w - 2 : maxx + 2 * w + 2, miny - 2 * h - 2 : maxy + 2 * h + 2]
         return build_base_features(near[near.geo_code != country], 2)
     if level == "admin1":
         return build_base_features(countries[~countries.geo_code.isin(network())], 2)
@@ -154,12 +155,11 @@ def geodata_prefix(country: str) -> str:
     return f"{pycountry.countries.get(alpha_3=country).alpha_2}-"
 
 
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def view_period_report(indicator_id: str, level: str, country: str, sex: str | None = None):
     """The view's default period and the status of each period (complete, partial, mid-year, projection)."""
     from indicators.periods import indicator_period_status
 
-    return indicator_period_status(indicator_id, level, codes=view_codes(level, country), sex=sex,
-                                   frame=indicator_series(indicator_id, level, sex))
+    return indicator_period_status(
+        indicator_id, level, codes=view_codes(level, country), sex=sex, frame=indicator_series(indicator_id, level, sex)
+    )

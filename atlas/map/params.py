@@ -68,8 +68,10 @@ class MapProblem(urlstate.Problem):
 
 def localise_problems(problems: Sequence[urlstate.Problem]) -> list[urlstate.Problem]:
     """Problems with ``map.`` reasons turned into ``MapProblem`` so that their message resolves."""
-    return [MapProblem(p.key, p.value, p.reason, p.values, p.fallback) if p.reason.startswith("map.") else p
-            for p in problems]
+    return [
+        MapProblem(p.key, p.value, p.reason, p.values, p.fallback) if p.reason.startswith("map.") else p
+        for p in problems
+    ]
 
 
 LEVELS = ("country", "admin1")
@@ -79,8 +81,9 @@ DEFAULT_INDICATOR = "immigrant_share"
 PLAY_SECONDS = 2.5
 
 
-def build_view_params(indicator_ids: Sequence[str], countries: Sequence[str], label_country: Callable,
-                      label_indicator: Callable) -> list[urlstate.Param]:
+def build_view_params(
+    indicator_ids: Sequence[str], countries: Sequence[str], label_country: Callable, label_indicator: Callable
+) -> list[urlstate.Param]:
     """The parameters read before the indicator's periods are known."""
     return [
         urlstate.choice("indicator", list(indicator_ids), DEFAULT_INDICATOR, label=label_indicator),
@@ -119,8 +122,9 @@ def nearest_period(periods: Sequence[str], wanted: str | None) -> str:
     return min(periods, key=lambda p: (abs(period_year(p) - target), -period_year(p)))
 
 
-def choose_year(current: str | None, view_periods: Sequence[str], default_year: str | None,
-                view_changed: bool) -> tuple[str | None, bool]:
+def choose_year(
+    current: str | None, view_periods: Sequence[str], default_year: str | None, view_changed: bool
+) -> tuple[str | None, bool]:
     """The year to show, and whether the page must say that it changed.
 
     No year yet: the view's default. A year with data in the view stays. After a change of

@@ -17,8 +17,8 @@ import streamlit as st
 from api.urls import indicator_url
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
-from atlas.core.ui import render_altair, render_api_link, render_table
 from atlas.core.loaders import catalogue, country_choices, dataset_lookup, network, place_names, unit_names
+from atlas.core.ui import render_altair, render_api_link, render_table
 from atlas.map import loaders
 from atlas.map.params import keeps_one_unit
 from etl.formatting import format_number
@@ -37,8 +37,16 @@ STATUSES = ("E", "P", "F", "I", "B")
 
 # ----------------------------------------------------------------------------- cached view model
 @st.cache_data(show_spinner=False, max_entries=512)
-def classify_view(indicator_id: str, level: str, country: str, period: str, sex: str | None, scheme: str, k: int,
-                  breaks: tuple[float, ...]) -> Classification:
+def classify_view(
+    indicator_id: str,
+    level: str,
+    country: str,
+    period: str,
+    sex: str | None,
+    scheme: str,
+    k: int,
+    breaks: tuple[float, ...],
+) -> Classification:
     """Classes of the values shown in a view. In the region's country view the breaks separate the
     network's countries (``focuses_network``); the other territories take the same classes."""
     view = loaders.indicator_view(indicator_id, level, period, loaders.view_codes(level, country), sex)
@@ -55,8 +63,19 @@ def focuses_network(level: str, country: str, scheme: str) -> bool:
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def indicator_deck(indicator_id: str, level: str, country: str, period: str, sex: str | None, scheme: str,
-                   k: int, breaks: tuple[float, ...], palette_id: str, lang: str, selected: str) -> pdk.Deck:
+def indicator_deck(
+    indicator_id: str,
+    level: str,
+    country: str,
+    period: str,
+    sex: str | None,
+    scheme: str,
+    k: int,
+    breaks: tuple[float, ...],
+    palette_id: str,
+    lang: str,
+    selected: str,
+) -> pdk.Deck:
     """The choropleth deck of a view (shared between sessions: never mutated)."""
     ind = catalogue().get(indicator_id)
     codes = loaders.view_codes(level, country)
@@ -64,11 +83,25 @@ def indicator_deck(indicator_id: str, level: str, country: str, period: str, sex
     classes = classify_view(indicator_id, level, country, period, sex, scheme, k, breaks)
     values = dict(zip(view["geo_code"], view["value"]))
     fills = compute_fills(values, codes, classes, get_palette(palette_id))
-    tips = compute_tips(view, lang, ind.decimals, ind.unit_label(lang), status_labels(lang),
-                        t("map.nearest_mark", lang), t("map.partial_mark", lang))
-    return build_choropleth_deck(loaders.unit_features(level, country), fills, tips, lang, t("map.no_data", lang),
-                                 context=loaders.context_features(level, country), selected=selected or None,
-                                 bounds=loaders.view_bounds(level, country))
+    tips = compute_tips(
+        view,
+        lang,
+        ind.decimals,
+        ind.unit_label(lang),
+        status_labels(lang),
+        t("map.nearest_mark", lang),
+        t("map.partial_mark", lang),
+    )
+    return build_choropleth_deck(
+        loaders.unit_features(level, country),
+        fills,
+        tips,
+        lang,
+        t("map.no_data", lang),
+        context=loaders.context_features(level, country),
+        selected=selected or None,
+        bounds=loaders.view_bounds(level, country),
+    )
 
 
 def status_labels(lang: str) -> dict[str, str]:
@@ -83,8 +116,15 @@ def render_coverage_note(view: pd.DataFrame | None, lang: str) -> None:
     partial = view[view["coverage"].eq("partial_pairs")]
     names = place_names(lang)
     notes = sorted(set(partial[f"coverage_note_{lang}"].dropna()))
-    st.warning(t("map.coverage_partial", lang, territories=", ".join(sorted(names.get(c, c) for c in partial["geo_code"])),
-                 note=" ".join(notes)), icon=":material/rule:")
+    st.warning(
+        t(
+            "map.coverage_partial",
+            lang,
+            territories=", ".join(sorted(names.get(c, c) for c in partial["geo_code"])),
+            note=" ".join(notes),
+        ),
+        icon=":material/rule:",
+    )
 
 
 # ----------------------------------------------------------------------------- legend
@@ -95,8 +135,9 @@ def legend_html(classes: Classification, palette_id: str, indicator: Indicator, 
     def count(n: int) -> str:
         return t("map.legend_count_one", lang) if n == 1 else t("map.legend_count", lang, n=n)
 
-    return build_legend_html(entries, lang, indicator.decimals, indicator_title(indicator, lang), t("map.no_data", lang),
-                             count)
+    return build_legend_html(
+        entries, lang, indicator.decimals, indicator_title(indicator, lang), t("map.no_data", lang), count
+    )
 
 
 def indicator_title(indicator: Indicator, lang: str) -> str:
@@ -107,12 +148,19 @@ def indicator_title(indicator: Indicator, lang: str) -> str:
 
 def reading_line(indicator: Indicator, period: str | None, view_name: str, level: str, lang: str) -> str:
     """One sentence that says what the map shows: indicator, year, units mapped, how to read the colours."""
-    return t("map.reading", lang, indicator=indicator_title(indicator, lang), period=period or "—", view=view_name,
-             level=t(f"map.level_{level}", lang).lower())
+    return t(
+        "map.reading",
+        lang,
+        indicator=indicator_title(indicator, lang),
+        period=period or "—",
+        view=view_name,
+        level=t(f"map.level_{level}", lang).lower(),
+    )
 
 
-def render_legend(classes: Classification, palette_id: str, indicator: Indicator, no_data: int, lang: str,
-                  focused: bool = False) -> None:
+def render_legend(
+    classes: Classification, palette_id: str, indicator: Indicator, no_data: int, lang: str, focused: bool = False
+) -> None:
     """Classes with ranges and counts, and the outlined "No data" swatch."""
     st.markdown(legend_html(classes, palette_id, indicator, no_data, lang), unsafe_allow_html=True)
     if focused:
@@ -127,19 +175,21 @@ def build_table(view: pd.DataFrame, indicator: Indicator, lang: str) -> pd.DataF
     names = place_names(lang)
     have = view[view["value"].notna()].sort_values(["value", "geo_code"], ascending=[False, True])
     labels = status_labels(lang) | {"A": t("map.status_A", lang)}
-    return pd.DataFrame({
-        t("map.col_name", lang): have["geo_code"].map(names).fillna(have["geo_code"]),
-        t("map.col_code", lang): have["geo_code"],
-        t("map.col_value", lang): have["value"].round(indicator.decimals),
-        t("map.col_unit", lang): indicator.unit_label(lang),
-        t("map.col_period", lang): have["period"],
-        t("map.col_status", lang): have["obs_status"].map(labels).fillna(have["obs_status"]),
-        t("map.col_nearest", lang): have.get("nearest", False),
-        t("map.col_source", lang): have[f"title_{lang}"],
-        t("map.col_licence", lang): have["licence"],
-        t("map.col_retrieved", lang): have["retrieved"],
-        t("map.col_revision", lang): have["revision"],
-    })
+    return pd.DataFrame(
+        {
+            t("map.col_name", lang): have["geo_code"].map(names).fillna(have["geo_code"]),
+            t("map.col_code", lang): have["geo_code"],
+            t("map.col_value", lang): have["value"].round(indicator.decimals),
+            t("map.col_unit", lang): indicator.unit_label(lang),
+            t("map.col_period", lang): have["period"],
+            t("map.col_status", lang): have["obs_status"].map(labels).fillna(have["obs_status"]),
+            t("map.col_nearest", lang): have.get("nearest", False),
+            t("map.col_source", lang): have[f"title_{lang}"],
+            t("map.col_licence", lang): have["licence"],
+            t("map.col_retrieved", lang): have["retrieved"],
+            t("map.col_revision", lang): have["revision"],
+        }
+    )
 
 
 def build_ranking_chart(view: pd.DataFrame, indicator: Indicator, lang: str, period: str) -> alt.Chart | None:
@@ -148,14 +198,19 @@ def build_ranking_chart(view: pd.DataFrame, indicator: Indicator, lang: str, per
     have = view[view["value"].notna()].sort_values("value", ascending=False).head(30)
     if have.empty:
         return None
-    frame = pd.DataFrame({"name": have["geo_code"].map(names).fillna(have["geo_code"]), "value": have["value"],
-                          "period": have["period"]})
-    return alt.Chart(frame, title=t("map.chart_ranking", lang, indicator=indicator.name(lang), period=period)).mark_bar(
-        color="#1d91c0").encode(
-        x=alt.X("value:Q", title=indicator.unit_label(lang)),
-        y=alt.Y("name:N", sort="-x", title=None),
-        tooltip=["name:N", alt.Tooltip("value:Q", format=",.2f"), "period:N"],
-    ).properties(height=max(120, 18 * len(frame)))
+    frame = pd.DataFrame(
+        {"name": have["geo_code"].map(names).fillna(have["geo_code"]), "value": have["value"], "period": have["period"]}
+    )
+    return (
+        alt.Chart(frame, title=t("map.chart_ranking", lang, indicator=indicator.name(lang), period=period))
+        .mark_bar(color="#1d91c0")
+        .encode(
+            x=alt.X("value:Q", title=indicator.unit_label(lang)),
+            y=alt.Y("name:N", sort="-x", title=None),
+            tooltip=["name:N", alt.Tooltip("value:Q", format=",.2f"), "period:N"],
+        )
+        .properties(height=max(120, 18 * len(frame)))
+    )
 
 
 def build_trend_chart(series: pd.DataFrame, codes: Sequence[str], indicator: Indicator, lang: str) -> alt.Chart | None:
@@ -164,29 +219,48 @@ def build_trend_chart(series: pd.DataFrame, codes: Sequence[str], indicator: Ind
     rows = series[series["geo_code"].isin(codes) & series["value"].notna()]
     if rows.empty:
         return None
-    frame = pd.DataFrame({"name": rows["geo_code"].map(names).fillna(rows["geo_code"]), "period": rows["period"],
-                          "value": rows["value"]})
+    frame = pd.DataFrame(
+        {"name": rows["geo_code"].map(names).fillna(rows["geo_code"]), "period": rows["period"], "value": rows["value"]}
+    )
     order = sort_periods(frame["period"].unique())
     title = t("map.chart_trend", lang, indicator=indicator.name(lang))
-    return alt.Chart(frame, title=title).mark_line(point=True).encode(
-        x=alt.X("period:O", sort=order, title=None), y=alt.Y("value:Q", title=indicator.unit_label(lang)),
-        color=alt.Color("name:N", title=None), tooltip=["name:N", "period:N", alt.Tooltip("value:Q", format=",.2f")],
-    ).properties(height=260)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:O", sort=order, title=None),
+            y=alt.Y("value:Q", title=indicator.unit_label(lang)),
+            color=alt.Color("name:N", title=None),
+            tooltip=["name:N", "period:N", alt.Tooltip("value:Q", format=",.2f")],
+        )
+        .properties(height=260)
+    )
 
 
 # ----------------------------------------------------------------------------- downloads
-def render_view_downloads(make_frame: Callable[[], pd.DataFrame], about: dict[str, str], stem: str, key: str,
-                          lang: str, make_html: Callable[[], bytes] | None = None) -> None:
+def render_view_downloads(
+    make_frame: Callable[[], pd.DataFrame],
+    about: dict[str, str],
+    stem: str,
+    key: str,
+    lang: str,
+    make_html: Callable[[], bytes] | None = None,
+) -> None:
     """One button per format, each with its full label; a file is built only when its button is clicked.
 
     With ``make_html``, one more button gives the standalone HTML map, with a note that it
     loads its map library from the internet and is meant to be opened online.
     """
-    files = [Download(t(f"map.download_{fmt}", lang), lambda fmt=fmt: build_export(make_frame(), fmt, about),
-                      f"{stem}.{ext}") for fmt, (_mime, ext) in FORMATS.items()]
+    files = [
+        Download(
+            t(f"map.download_{fmt}", lang), lambda fmt=fmt: build_export(make_frame(), fmt, about), f"{stem}.{ext}"
+        )
+        for fmt, (_mime, ext) in FORMATS.items()
+    ]
     if make_html:
-        files.append(Download(t("map.download_html", lang), make_html, f"{stem}.html",
-                              help=t("map.download_html_help", lang)))
+        files.append(
+            Download(t("map.download_html", lang), make_html, f"{stem}.html", help=t("map.download_html_help", lang))
+        )
     render_downloads(files, key)
     if make_html:
         st.caption(t("map.download_html_note", lang))
@@ -195,12 +269,20 @@ def render_view_downloads(make_frame: Callable[[], pd.DataFrame], about: dict[st
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
 
-def build_image_query(indicator_id: str, level: str, country: str, period: str, scheme: str, k: int,
-                      palette_id: str) -> str:
+def build_image_query(
+    indicator_id: str, level: str, country: str, period: str, scheme: str, k: int, palette_id: str
+) -> str:
     """The view's URL state as ``publications.render_view_image`` reads it (manual breaks are drawn as the
     indicator's default classes: the image reader takes a scheme, not breaks)."""
-    query = {"indicator": indicator_id, "level": "admin1" if country else level, "country": country, "year": period,
-             "scheme": "" if scheme == "manual" else scheme, "k": str(k), "palette": palette_id}
+    query = {
+        "indicator": indicator_id,
+        "level": "admin1" if country else level,
+        "country": country,
+        "year": period,
+        "scheme": "" if scheme == "manual" else scheme,
+        "k": str(k),
+        "palette": palette_id,
+    }
     return "map?" + "&".join(f"{key}={value}" for key, value in query.items() if value)
 
 
@@ -209,23 +291,49 @@ def render_image_downloads(query: str, stem: str, key: str, lang: str) -> None:
     data version and address drawn in; each file is drawn only when its button is clicked."""
     from publications import render_view_image
 
-    render_downloads([Download(t(f"publications.download_view_{fmt}", lang),
-                               lambda fmt=fmt: render_view_image(query, lang, fmt).data, f"{stem}.{fmt}")
-                      for fmt in IMAGE_FORMATS], key)
+    render_downloads(
+        [
+            Download(
+                t(f"publications.download_view_{fmt}", lang),
+                lambda fmt=fmt: render_view_image(query, lang, fmt).data,
+                f"{stem}.{fmt}",
+            )
+            for fmt in IMAGE_FORMATS
+        ],
+        key,
+    )
 
 
-def export_frame(indicator: Indicator, level: str, country: str, frame: pd.DataFrame, lang: str,
-                 all_codes: Sequence[str] | None = None) -> pd.DataFrame:
+def export_frame(
+    indicator: Indicator,
+    level: str,
+    country: str,
+    frame: pd.DataFrame,
+    lang: str,
+    all_codes: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Values with geometry and every source column; with ``all_codes`` territories without data are kept."""
     if all_codes is not None:
         frame = pd.DataFrame({"geo_code": list(all_codes)}).merge(frame, on="geo_code", how="left")
         frame = frame.assign(indicator_id=indicator.id, unit=indicator.unit)
-    return build_export_frame(frame, loaders.view_units(level, country), lang, indicator.name(lang),
-                              indicator.unit_label(lang))
+    return build_export_frame(
+        frame, loaders.view_units(level, country), lang, indicator.name(lang), indicator.unit_label(lang)
+    )
 
 
-def build_html_download(indicator: Indicator, level: str, country: str, period: str, sex: str | None, scheme: str,
-                        k: int, breaks: tuple[float, ...], palette_id: str, lang: str, view_name: str) -> bytes:
+def build_html_download(
+    indicator: Indicator,
+    level: str,
+    country: str,
+    period: str,
+    sex: str | None,
+    scheme: str,
+    k: int,
+    breaks: tuple[float, ...],
+    palette_id: str,
+    lang: str,
+    view_name: str,
+) -> bytes:
     """The standalone HTML map of the view: the classes, colours and legend drawn on screen, a
     tooltip per unit, and the sources with licences, attributions and dates."""
     codes = loaders.view_codes(level, country)
@@ -237,21 +345,36 @@ def build_html_download(indicator: Indicator, level: str, country: str, period: 
     frame = export_frame(indicator, level, country, view, lang, codes)
     legend = legend_html(classes, palette_id, indicator, len(codes) - len(have), lang)
     used = [d for ids in view["dataset_id"].dropna().unique() for d in str(ids).split(";")]
-    return build_html_map(frame, hex_fills, html_text(indicator, period, view_name, lang), legend,
-                          source_notes(used or indicator.levels[level].datasets, lang), indicator.decimals,
-                          bounds=loaders.view_bounds(level, country))
+    return build_html_map(
+        frame,
+        hex_fills,
+        html_text(indicator, period, view_name, lang),
+        legend,
+        source_notes(used or indicator.levels[level].datasets, lang),
+        indicator.decimals,
+        bounds=loaders.view_bounds(level, country),
+    )
 
 
 def html_text(indicator: Indicator, period: str, view_name: str, lang: str) -> HtmlText:
     """The words of the HTML map in ``lang``."""
     return HtmlText(
-        lang=lang, title=t("map.html_title", lang, indicator=indicator.name(lang), period=period, view=view_name),
-        name=t("map.col_name", lang), value=t("map.col_value", lang), unit=t("map.col_unit", lang),
-        period=t("map.col_period", lang), status=t("map.col_status", lang), no_data=t("map.no_data", lang),
-        sources_heading=t("map.panel_sources", lang), online_note=t("map.download_html_note", lang),
-        licence=t("map.col_licence", lang), attribution=t("map.col_attribution", lang),
-        retrieved=t("map.col_retrieved", lang), revision=t("map.col_revision", lang),
-        nearest=t("map.nearest_mark", lang), partial=t("map.partial_mark", lang),
+        lang=lang,
+        title=t("map.html_title", lang, indicator=indicator.name(lang), period=period, view=view_name),
+        name=t("map.col_name", lang),
+        value=t("map.col_value", lang),
+        unit=t("map.col_unit", lang),
+        period=t("map.col_period", lang),
+        status=t("map.col_status", lang),
+        no_data=t("map.no_data", lang),
+        sources_heading=t("map.panel_sources", lang),
+        online_note=t("map.download_html_note", lang),
+        licence=t("map.col_licence", lang),
+        attribution=t("map.col_attribution", lang),
+        retrieved=t("map.col_retrieved", lang),
+        revision=t("map.col_revision", lang),
+        nearest=t("map.nearest_mark", lang),
+        partial=t("map.partial_mark", lang),
         statuses=status_labels(lang) | {"A": t("map.status_A", lang)},
     )
 
@@ -263,19 +386,40 @@ def source_notes(dataset_ids: Sequence[str], lang: str) -> list[SourceNote]:
     def text(value: object) -> str:
         return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
-    return [SourceNote(*(text(meta[d].get(c)) for c in (f"title_{lang}", "publisher", "licence", "licence_url",
-                                                         "attribution", "retrieved", "revision")))
-            for d in dict.fromkeys(dataset_ids) if d in meta]
+    return [
+        SourceNote(
+            *(
+                text(meta[d].get(c))
+                for c in (
+                    f"title_{lang}",
+                    "publisher",
+                    "licence",
+                    "licence_url",
+                    "attribution",
+                    "retrieved",
+                    "revision",
+                )
+            )
+        )
+        for d in dict.fromkeys(dataset_ids)
+        if d in meta
+    ]
 
 
 def about_indicator(indicator: Indicator, level: str, period: str, lang: str) -> dict[str, str]:
     """The XLSX "about" sheet: what the numbers are and where they come from."""
     spec = indicator.levels[level]
     return {
-        "indicator": indicator.name(lang), "indicator_id": indicator.id, "unit": indicator.unit_label(lang),
-        "definition": indicator.text("definition", lang), "comparability": indicator.text("comparability", lang),
-        "population": spec.population_es if lang == "es" else spec.population_en, "level": level, "period": period,
-        "datasets": ", ".join(spec.datasets), "generated_by": "Atlas PVIGM",
+        "indicator": indicator.name(lang),
+        "indicator_id": indicator.id,
+        "unit": indicator.unit_label(lang),
+        "definition": indicator.text("definition", lang),
+        "comparability": indicator.text("comparability", lang),
+        "population": spec.population_es if lang == "es" else spec.population_en,
+        "level": level,
+        "period": period,
+        "datasets": ", ".join(spec.datasets),
+        "generated_by": "Atlas PVIGM",
     }
 
 
@@ -284,8 +428,18 @@ def render_sources(dataset_ids: Sequence[str], lang: str) -> None:
     """Title, publisher, licence, attribution, retrieval date and revision of every dataset behind
     the numbers shown."""
     for note in source_notes(dataset_ids, lang):
-        st.markdown(t("map.source_line", lang, title=note.title, publisher=note.publisher, licence=note.licence,
-                      attribution=note.attribution, retrieved=note.retrieved or "—", revision=note.revision or "—"))
+        st.markdown(
+            t(
+                "map.source_line",
+                lang,
+                title=note.title,
+                publisher=note.publisher,
+                licence=note.licence,
+                attribution=note.attribution,
+                retrieved=note.retrieved or "—",
+                revision=note.revision or "—",
+            )
+        )
 
 
 def render_unit_note(indicator: Indicator, level: str, period: str, codes: Sequence[str], lang: str) -> None:
@@ -300,15 +454,25 @@ def render_unit_note(indicator: Indicator, level: str, period: str, codes: Seque
     names, units = place_names(lang), unit_names(lang)
 
     def listed(part: pd.DataFrame) -> str:
-        return ", ".join(f"{names.get(r.geo_code, r.geo_code)} ({format_number(r.value, lang, 0)} "
-                         f"{units.get(r.unit, r.unit)})"
-                         for r in part.sort_values(["value", "geo_code"], ascending=[False, True]).itertuples())
+        return ", ".join(
+            f"{names.get(r.geo_code, r.geo_code)} ({format_number(r.value, lang, 0)} {units.get(r.unit, r.unit)})"
+            for r in part.sort_values(["value", "geo_code"], ascending=[False, True]).itertuples()
+        )
 
     unit = indicator.unit_label(lang)
     only, partly = rows[rows["only"]], rows[~rows["only"]]
     if not only.empty:
-        st.info(t("map.unit_only", lang, indicator=indicator.name(lang), period=period, unit=unit,
-                  territories=listed(only)), icon=":material/info:")
+        st.info(
+            t(
+                "map.unit_only",
+                lang,
+                indicator=indicator.name(lang),
+                period=period,
+                unit=unit,
+                territories=listed(only),
+            ),
+            icon=":material/info:",
+        )
     if not partly.empty:
         st.caption(t("map.unit_partly", lang, period=period, unit=unit, territories=listed(partly)))
 
@@ -322,21 +486,34 @@ def unit_note_for(geo_code: str, indicator: Indicator, level: str, period: str, 
     if rows.empty:
         return None
     r = rows.iloc[0]
-    return t("map.panel_unit_only", lang, period=period, value=format_number(r["value"], lang, 0),
-             other=unit_names(lang).get(r["unit"], r["unit"]), unit=indicator.unit_label(lang))
+    return t(
+        "map.panel_unit_only",
+        lang,
+        period=period,
+        value=format_number(r["value"], lang, 0),
+        other=unit_names(lang).get(r["unit"], r["unit"]),
+        unit=indicator.unit_label(lang),
+    )
 
 
 def build_sparklines(frame: pd.DataFrame) -> alt.FacetChart:
     """Small multiples: one sparkline per headline indicator (label above it), each with its own scale."""
-    base = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=10), color="#225ea8").encode(
-        x=alt.X("year:Q", axis=alt.Axis(format="d", title=None, labelFontSize=9, tickCount=4, grid=False)),
-        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
-        tooltip=["label:N", "period:N", alt.Tooltip("value:Q", format=",.2f")],
-    ).properties(height=34, width=230)
-    header = alt.Header(labelOrient="top", labelAnchor="start", labelAngle=0, labelFontSize=11, labelLimit=300,
-                        labelPadding=2)
+    base = (
+        alt.Chart(frame)
+        .mark_line(point=alt.OverlayMarkDef(size=10), color="#225ea8")
+        .encode(
+            x=alt.X("year:Q", axis=alt.Axis(format="d", title=None, labelFontSize=9, tickCount=4, grid=False)),
+            y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
+            tooltip=["label:N", "period:N", alt.Tooltip("value:Q", format=",.2f")],
+        )
+        .properties(height=34, width=230)
+    )
+    header = alt.Header(
+        labelOrient="top", labelAnchor="start", labelAngle=0, labelFontSize=11, labelLimit=300, labelPadding=2
+    )
     return base.facet(row=alt.Row("label:N", title=None, sort=None, header=header), spacing=6).resolve_scale(
-        y="independent", x="independent")
+        y="independent", x="independent"
+    )
 
 
 def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
@@ -350,17 +527,23 @@ def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
             continue
         ind = cat.get(ind_id)
         last = own.iloc[-1]
-        label = (f"{ind.name(lang)}: {format_number(last['value'], lang, ind.decimals)} "
-                 f"{ind.unit_label(lang)} ({last['period']})")
-        parts.append(pd.DataFrame({"label": label, "period": own["period"], "value": own["value"],
-                                   "year": own["period"].map(period_year)}))
+        label = (
+            f"{ind.name(lang)}: {format_number(last['value'], lang, ind.decimals)} "
+            f"{ind.unit_label(lang)} ({last['period']})"
+        )
+        parts.append(
+            pd.DataFrame(
+                {"label": label, "period": own["period"], "value": own["value"], "year": own["period"].map(period_year)}
+            )
+        )
         used += str(last["dataset_id"]).split(";")
     st.markdown(f"**{t('map.panel_headline', lang)}**")
     if not parts:
         st.caption(t("map.panel_headline_none", lang))
         return used
-    render_altair(build_sparklines(pd.concat(parts, ignore_index=True)), lang, t("map.panel_headline", lang),
-                 key="panel_headline")
+    render_altair(
+        build_sparklines(pd.concat(parts, ignore_index=True)), lang, t("map.panel_headline", lang), key="panel_headline"
+    )
     return used
 
 
@@ -373,19 +556,39 @@ def render_partners(geo_code: str, lang: str) -> list[str]:
         if year is None:
             continue
         st.markdown(f"**{t(f'map.panel_top_{direction}', lang, year=year)}**")
-        render_table(pd.DataFrame({t("map.col_partner", lang): top["partner"].map(names).fillna(top["partner"]),
-                                   t("map.col_persons", lang): top["value"]}), lang, f"panel_{direction}",
-                     {t("map.col_persons", lang): 0})
+        render_table(
+            pd.DataFrame(
+                {
+                    t("map.col_partner", lang): top["partner"].map(names).fillna(top["partner"]),
+                    t("map.col_persons", lang): top["value"],
+                }
+            ),
+            lang,
+            f"panel_{direction}",
+            {t("map.col_persons", lang): 0},
+        )
         used.append("undesa_ims2024")
     return used
 
 
 # ----------------------------------------------------------------------------- profile panel
-def render_profile(selected: str, ind: Indicator, level: str, country: str, period: str | None, sex: str | None,
-                   view: pd.DataFrame | None, has_level: bool, choices: dict[str, str], lang: str,
-                   on_close: Callable[[], None], on_go_country: Callable[[str], None]) -> None:
+def render_profile(
+    selected: str,
+    ind: Indicator,
+    level: str,
+    country: str,
+    period: str | None,
+    sex: str | None,
+    view: pd.DataFrame | None,
+    has_level: bool,
+    choices: dict[str, str],
+    lang: str,
+    on_close: Callable[[], None],
+    on_go_country: Callable[[str], None],
+) -> None:
     """The territory profile beside the map: its value with year, unit and series, rank, headline indicators,
     partners, downloads and every source; projections and partial periods labelled as such."""
+
     def t_(key: str, **values: object) -> str:
         return t(key, lang, **values)
 
@@ -397,8 +600,13 @@ def render_profile(selected: str, ind: Indicator, level: str, country: str, peri
     st.button(t_("map.panel_close"), on_click=on_close, key="panel_close", icon=":material/close:")
     sel_level = "country" if len(selected) == 3 else "admin1"
     if not country and selected in choices:
-        st.button(t_("map.panel_go_country", country=choices[selected]), on_click=on_go_country, args=(selected,),
-                  key="panel_go_country", icon=":material/zoom_in:")
+        st.button(
+            t_("map.panel_go_country", country=choices[selected]),
+            on_click=on_go_country,
+            args=(selected,),
+            key="panel_go_country",
+            icon=":material/zoom_in:",
+        )
     row = view[view["geo_code"] == selected] if view is not None else view
     if row is not None and not row.empty:
         r = row.iloc[0]
@@ -407,10 +615,15 @@ def render_profile(selected: str, ind: Indicator, level: str, country: str, peri
         label = t_("map.panel_value", indicator=indicator_title(ind, lang), period=r["period"])
         if r["obs_status"] == "F":
             label += f" · {t_('map.status_F')}"
-        st.metric(label, format_number(r["value"], lang, ind.decimals),
-                  chart_data=list(own_series["value"]) if len(own_series) > 1 else None, chart_type="line",
-                  help=t_("map.panel_value_help", first=own_series["period"].iloc[0],
-                                last=own_series["period"].iloc[-1]) if len(own_series) > 1 else None)
+        st.metric(
+            label,
+            format_number(r["value"], lang, ind.decimals),
+            chart_data=list(own_series["value"]) if len(own_series) > 1 else None,
+            chart_type="line",
+            help=t_("map.panel_value_help", first=own_series["period"].iloc[0], last=own_series["period"].iloc[-1])
+            if len(own_series) > 1
+            else None,
+        )
         rank = compute_rank(view, selected)
         if rank:
             st.caption(t_("map.panel_rank", rank=rank[0], total=rank[1]))
@@ -429,9 +642,13 @@ def render_profile(selected: str, ind: Indicator, level: str, country: str, peri
         own = series[series["geo_code"] == selected]
         if not own.empty:
             st.markdown(f"**{t_('map.downloads_selection', name=names.get(selected, selected))}**")
-            render_view_downloads(lambda: export_frame(ind, level, country, own, lang),
-                                  about_indicator(ind, level, period or "", lang), f"atlas_{ind.id}_{selected}",
-                                  "dl_sel", lang)
+            render_view_downloads(
+                lambda: export_frame(ind, level, country, own, lang),
+                about_indicator(ind, level, period or "", lang),
+                f"atlas_{ind.id}_{selected}",
+                "dl_sel",
+                lang,
+            )
             used += [d for ids in own["dataset_id"].dropna().unique() for d in str(ids).split(";")]
     with st.expander(t_("map.panel_sources"), expanded=True):
         render_sources(used, lang)
@@ -449,30 +666,57 @@ def render_units_table(country: str, country_name: str, lang: str) -> None:
 
 
 # ----------------------------------------------------------------------------- the view: map, chart, table
-def render_view_column(ind: Indicator, level: str, country: str, period: str | None, sex: str | None,
-                       codes: tuple[str, ...], view: pd.DataFrame | None, view_name: str, selected: str,
-                       drawing: tuple[str, int, tuple, str], lang: str, on_pick: Callable[[], None]) -> bool:
+def render_view_column(
+    ind: Indicator,
+    level: str,
+    country: str,
+    period: str | None,
+    sex: str | None,
+    codes: tuple[str, ...],
+    view: pd.DataFrame | None,
+    view_name: str,
+    selected: str,
+    drawing: tuple[str, int, tuple, str],
+    lang: str,
+    on_pick: Callable[[], None],
+) -> bool:
     """The map, chart and table tabs of a view, what the indicator is, its downloads and its API link;
     returns whether the map tab is open (the legend beside it is drawn only then)."""
+
     def t_(key: str, **values: object) -> str:
         return t(key, lang, **values)
 
     scheme, k, breaks, palette_id = drawing
     cat, choices = catalogue(), country_choices(lang)
-    tab_map, tab_chart, tab_table = st.tabs([t_("map.tab_map"), t_("map.tab_chart"), t_("map.tab_table")], key="tab",
-                                            on_change="rerun")
+    tab_map, tab_chart, tab_table = st.tabs(
+        [t_("map.tab_map"), t_("map.tab_chart"), t_("map.tab_table")], key="tab", on_change="rerun"
+    )
     with tab_map:
         if tab_map.open is not False:
             if view is None:
                 others = [cat.get(i).name(lang) for i in loaders.indicators_with_admin1(country)] if country else []
-                st.info(t_("map.no_admin1_for_country", indicator=ind.name(lang), country=choices.get(country, country),
-                          others=", ".join(others) or t_("map.none_available")), icon=":material/map:")
+                st.info(
+                    t_(
+                        "map.no_admin1_for_country",
+                        indicator=ind.name(lang),
+                        country=choices.get(country, country),
+                        others=", ".join(others) or t_("map.none_available"),
+                    ),
+                    icon=":material/map:",
+                )
                 deck = loaders.country_boundary_deck(country, lang) if country else loaders.region_boundary_deck(lang)
             else:
-                deck = indicator_deck(ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang,
-                                            selected)
-            st.pydeck_chart(deck, on_select=on_pick, selection_mode="single-object", key="map_pick", height=540,
-                            alt=reading_line(ind, period, view_name, level, lang) + " " + t_("map.alt_table"))
+                deck = indicator_deck(
+                    ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang, selected
+                )
+            st.pydeck_chart(
+                deck,
+                on_select=on_pick,
+                selection_mode="single-object",
+                key="map_pick",
+                height=540,
+                alt=reading_line(ind, period, view_name, level, lang) + " " + t_("map.alt_table"),
+            )
             if view is not None:
                 if view["value"].notna().sum() == 0:
                     st.warning(t_("map.no_values", indicator=ind.name(lang), period=period))
@@ -487,8 +731,9 @@ def render_view_column(ind: Indicator, level: str, country: str, period: str | N
             if ranking is None:
                 st.caption(t_("map.chart_none"))
             else:
-                render_altair(ranking, lang, t_("map.chart_ranking", indicator=ind.name(lang), period=period),
-                                key="chart_ranking")
+                render_altair(
+                    ranking, lang, t_("map.chart_ranking", indicator=ind.name(lang), period=period), key="chart_ranking"
+                )
             series = loaders.indicator_series(ind.id, level, sex)
             trend_codes = [selected] if selected in codes else list(view.nlargest(5, "value")["geo_code"])
             trend = build_trend_chart(series, trend_codes, ind, lang)
@@ -502,21 +747,31 @@ def render_view_column(ind: Indicator, level: str, country: str, period: str | N
         st.markdown(f"**{t_('map.definition')}.** {ind.text('definition', lang)}")
         st.markdown(f"**{t_('map.comparability')}.** {ind.text('comparability', lang)}")
         if spec is not None and (spec.population_es or spec.population_en):
-            st.markdown(f"**{t_('map.population_used')}.** {spec.population_es if lang == 'es' else spec.population_en}")
+            st.markdown(
+                f"**{t_('map.population_used')}.** {spec.population_es if lang == 'es' else spec.population_en}"
+            )
         if spec is not None:
             render_sources(spec.datasets, lang)
     if view is not None:
         st.markdown(f"**{t_('map.downloads_view', period=period)}**")
-        render_view_downloads(lambda: export_frame(ind, level, country, view, lang, codes),
-                                    about_indicator(ind, level, period, lang),
-                                    f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_view", lang,
-                                    make_html=lambda: build_html_download(
-                                        ind, level, country, period, sex, scheme, k, breaks, palette_id, lang,
-                                        view_name))
-        if view["value"].notna().any() and not sex:   # the image reader draws totals (no sex filter)
+        render_view_downloads(
+            lambda: export_frame(ind, level, country, view, lang, codes),
+            about_indicator(ind, level, period, lang),
+            f"atlas_{ind.id}_{level}_{country or 'region'}_{period}",
+            "dl_view",
+            lang,
+            make_html=lambda: build_html_download(
+                ind, level, country, period, sex, scheme, k, breaks, palette_id, lang, view_name
+            ),
+        )
+        if view["value"].notna().any() and not sex:  # the image reader draws totals (no sex filter)
             st.markdown(f"**{t_('publications.download_view_heading')}**")
-            render_image_downloads(build_image_query(ind.id, level, country, period, scheme, k, palette_id),
-                                   f"atlas_{ind.id}_{level}_{country or 'region'}_{period}", "dl_image", lang)
+            render_image_downloads(
+                build_image_query(ind.id, level, country, period, scheme, k, palette_id),
+                f"atlas_{ind.id}_{level}_{country or 'region'}_{period}",
+                "dl_image",
+                lang,
+            )
         render_api_link(indicator_url(ind.id, level, period, country or None, sex=sex, lang=lang), lang)
 
     return tab_map.open is not False

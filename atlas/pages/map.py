@@ -23,8 +23,9 @@ def _indicator_label(i: str) -> str:
     return f"{themes[i]} › {cat.get(i).name(lang)}"
 
 
-VIEW_PARAMS = params.build_view_params(list(cat.indicators), list(choices),
-                                   lambda c: choices.get(c, _("map.region")), _indicator_label)
+VIEW_PARAMS = params.build_view_params(
+    list(cat.indicators), list(choices), lambda c: choices.get(c, _("map.region")), _indicator_label
+)
 problems = urlstate.sync_from_url(VIEW_PARAMS, "map")
 ui.render_header(_("map.title"))
 notices: list[str] = []
@@ -47,18 +48,30 @@ def _go_country(code: str) -> None:
 
 c1, c2, c3, c4 = st.columns([3.2, 1.6, 1.6, 1.1], vertical_alignment="bottom")
 indicator_id = c1.selectbox(_("map.indicator"), list(cat.indicators), format_func=_indicator_label, key="indicator")
-country = c2.selectbox(_("map.view"), ["", *choices], format_func=lambda c: choices.get(c, _("map.region")),
-                       key="country")
+country = c2.selectbox(
+    _("map.view"), ["", *choices], format_func=lambda c: choices.get(c, _("map.region")), key="country"
+)
 ind = cat.get(indicator_id)
 if not country:
     level_asked = st.session_state.get("level")
     st.session_state["level"], fell_back = params.settle_level(level_asked, list(ind.levels))
     if fell_back:
-        notices.append(_("map.no_level_data", indicator=ind.name(lang), level=_(f"map.level_{level_asked}"),
-                         fallback=_(f"map.level_{st.session_state['level']}")))
+        notices.append(
+            _(
+                "map.no_level_data",
+                indicator=ind.name(lang),
+                level=_(f"map.level_{level_asked}"),
+                fallback=_(f"map.level_{st.session_state['level']}"),
+            )
+        )
 if not country:
-    c3.segmented_control(_("map.level"), [lv for lv in params.LEVELS if lv in ind.levels], key="level", required=True,
-                         format_func=lambda lv: _(f"map.level_{lv}"))
+    c3.segmented_control(
+        _("map.level"),
+        [lv for lv in params.LEVELS if lv in ind.levels],
+        key="level",
+        required=True,
+        format_func=lambda lv: _(f"map.level_{lv}"),
+    )
 level = "admin1" if country else st.session_state["level"]
 if "sex" not in ind.disaggregations:
     st.session_state["sex"] = ""
@@ -78,8 +91,7 @@ DETAIL_PARAMS = params.build_detail_params(level_periods, default_year, [*codes,
 problems += params.localise_problems(urlstate.sync_from_url(DETAIL_PARAMS, "map_detail"))
 view_key = (ind.id, level, country, sex or "")
 asked = st.session_state.get("year")
-shown, moved = params.choose_year(asked, periods, default_year,
-                              st.session_state.get("_map_view", view_key) != view_key)
+shown, moved = params.choose_year(asked, periods, default_year, st.session_state.get("_map_view", view_key) != view_key)
 st.session_state["_map_view"] = view_key
 if moved:
     notices.append(_("map.year_changed", indicator=ind.name(lang), asked=asked, shown=shown))
@@ -115,51 +127,98 @@ play.render_playing("map", bool(st.session_state.get("play")), params.PLAY_SECON
 period = st.session_state.get("year")
 
 with y3.popover(_("map.classes_heading"), icon=":material/palette:", width="stretch"):
-    st.selectbox(_("map.scheme"), ["", *SCHEMES], key="scheme",
-                 format_func=lambda s: _(f"map.scheme_{s}") if s else
-                 _("map.scheme_auto", scheme=_(f"map.scheme_{ind.scheme}")))
-    st.selectbox(_("map.k"), list(params.K_CHOICES), key="k",
-                 format_func=lambda k: k or _("map.k_auto", k=ind.k))
-    st.selectbox(_("map.palette"), ["", *palettes_of_kind(palette_kind)], key="palette",
-                 format_func=lambda p: get_palette(p).name(lang) if p else
-                 _("map.palette_auto", name=get_palette(ind.palette).name(lang)))
+    st.selectbox(
+        _("map.scheme"),
+        ["", *SCHEMES],
+        key="scheme",
+        format_func=lambda s: _(f"map.scheme_{s}") if s else _("map.scheme_auto", scheme=_(f"map.scheme_{ind.scheme}")),
+    )
+    st.selectbox(_("map.k"), list(params.K_CHOICES), key="k", format_func=lambda k: k or _("map.k_auto", k=ind.k))
+    st.selectbox(
+        _("map.palette"),
+        ["", *palettes_of_kind(palette_kind)],
+        key="palette",
+        format_func=lambda p: (
+            get_palette(p).name(lang) if p else _("map.palette_auto", name=get_palette(ind.palette).name(lang))
+        ),
+    )
     if st.session_state.get("scheme") == "manual":
         st.text_input(_("map.breaks"), key="breaks", help=_("map.breaks_help"))
 urlstate.write_to_url(VIEW_PARAMS, "map")
 urlstate.write_to_url(DETAIL_PARAMS, "map_detail")
 
-scheme, k, breaks = params.effective_classification(ind, st.session_state.get("scheme", ""), st.session_state.get("k", ""),
-                                                st.session_state.get("breaks", ""))
+scheme, k, breaks = params.effective_classification(
+    ind, st.session_state.get("scheme", ""), st.session_state.get("k", ""), st.session_state.get("breaks", "")
+)
 if st.session_state.get("scheme") == "manual" and scheme != "manual":
     typed = st.session_state.get("breaks", "")
-    st.warning(_("map.breaks_invalid", value=escape_markdown(typed, 120), reason=params.breaks_problem(typed, lang))
-               if typed else _("map.breaks_missing"), icon=":material/warning:")
+    st.warning(
+        _("map.breaks_invalid", value=escape_markdown(typed, 120), reason=params.breaks_problem(typed, lang))
+        if typed
+        else _("map.breaks_missing"),
+        icon=":material/warning:",
+    )
 palette_id = st.session_state.get("palette") or ind.palette or DEFAULT_PALETTE[palette_kind]
 selected = st.session_state.get("sel", "")
 
 view = loaders.indicator_view(ind.id, level, period, codes, sex) if period and admin1_here else None
 view_name = choices.get(country, _("map.region"))
 st.caption(views.reading_line(ind, period, view_name, level, lang))
-if period_report is not None and period and period_report.notice(period, lang):   # partial, mid-year, projection
+if period_report is not None and period and period_report.notice(period, lang):  # partial, mid-year, projection
     st.info(period_report.notice(period, lang), icon=":material/schedule:")
 views.render_coverage_note(view, lang)
 left, right = st.columns([3, 1.25], gap="medium")
 with left:
-    map_tab_open = views.render_view_column(ind, level, country, period, sex, codes, view, view_name, selected,
-                                            (scheme, k, breaks, palette_id), lang, on_pick=_on_pick)
+    map_tab_open = views.render_view_column(
+        ind,
+        level,
+        country,
+        period,
+        sex,
+        codes,
+        view,
+        view_name,
+        selected,
+        (scheme, k, breaks, palette_id),
+        lang,
+        on_pick=_on_pick,
+    )
 
 with right:
     if view is not None and map_tab_open:
         classes = views.classify_view(ind.id, level, country, period, sex, scheme, k, breaks)
-        views.render_legend(classes, palette_id, ind, len(codes) - int(view["value"].notna().sum()), lang,
-                            focused=views.focuses_network(level, country, scheme))
+        views.render_legend(
+            classes,
+            palette_id,
+            ind,
+            len(codes) - int(view["value"].notna().sum()),
+            lang,
+            focused=views.focuses_network(level, country, scheme),
+        )
     names = place_names(lang)
-    st.selectbox(_("map.territory"), ["", *sorted([*codes, *([country] if country else [])], key=names.get)],
-                 format_func=lambda c: names.get(c, c) if c else "—", key="sel", help=_("map.territory_help"))
+    st.selectbox(
+        _("map.territory"),
+        ["", *sorted([*codes, *([country] if country else [])], key=names.get)],
+        format_func=lambda c: names.get(c, c) if c else "—",
+        key="sel",
+        help=_("map.territory_help"),
+    )
     with st.container(key="map_profile"):
-        views.render_profile(selected, ind, level, country, period, sex, view, has_level, choices, lang,
-                             on_close=_close_panel, on_go_country=_go_country)
-    if selected and st.session_state.get("_map_profile_shown") != selected:   # a new pick: bring its profile in view
+        views.render_profile(
+            selected,
+            ind,
+            level,
+            country,
+            period,
+            sex,
+            view,
+            has_level,
+            choices,
+            lang,
+            on_close=_close_panel,
+            on_go_country=_go_country,
+        )
+    if selected and st.session_state.get("_map_profile_shown") != selected:  # a new pick: bring its profile in view
         ui.scroll_into_view("map_profile")
     st.session_state["_map_profile_shown"] = selected
 

@@ -14,7 +14,7 @@ TEMPLATE = urlstate.choice("template", list(titles), next(iter(titles)), label=t
 
 problems = urlstate.sync_from_url([TEMPLATE], "submit")
 ui.render_header(_("submit.title"), _("submit.caption"))
-ui.render_problems(problems, lang)   # URL values shown as plain text (urlstate.Problem)
+ui.render_problems(problems, lang)  # URL values shown as plain text (urlstate.Problem)
 registry = data.registry()
 account = submit_ui.check_session(registry)
 

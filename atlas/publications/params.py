@@ -26,8 +26,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 MISSING_CELLS = ("", "–", "-", NO_DATA, "nan", "None")
 
 
-def build_specs(areas: Sequence[str], latest_year: int, slugs: Sequence[str], countries: Sequence[str],
-                tags: Sequence[str]) -> list[Param]:
+def build_specs(
+    areas: Sequence[str], latest_year: int, slugs: Sequence[str], countries: Sequence[str], tags: Sequence[str]
+) -> list[Param]:
     """Every parameter of the page: the open publication, then the list's filters."""
     return [
         choice("kind", ["", *OPENABLE], ""),
@@ -83,9 +84,15 @@ def filter_entries(entries: Iterable, country: str = "", tag: str = "", kind: st
 def sort_entries(entries: Iterable) -> list:
     """Articles first (newest first), then bulletins and fact sheets by title; the region's bulletin first."""
     order = {"article": 0, "bulletin": 1, "factsheet": 2}
-    return sorted(entries, key=lambda e: (order.get(e.kind, 9), e.area != "region",
-                                          "" if e.kind != "article" else str(9999 - int((e.date or "0")[:4])),
-                                          e.title))
+    return sorted(
+        entries,
+        key=lambda e: (
+            order.get(e.kind, 9),
+            e.area != "region",
+            "" if e.kind != "article" else str(9999 - int((e.date or "0")[:4])),
+            e.title,
+        ),
+    )
 
 
 def collect_tags(entries: Iterable) -> list[str]:
@@ -107,7 +114,7 @@ def build_markdown(value: str, trusted: bool) -> str:
     ``trusted`` (the project's own articles) or escaped to plain text otherwise."""
     out, last = [], 0
     for m in _NOTE.finditer(value):
-        chunk = value[last:m.start()]
+        chunk = value[last : m.start()]
         out.append(chunk if trusted else escape_markdown(chunk))
         out.append(note_marks(int(n) for n in m.group(1).split(",") if n))
         last = m.end()
@@ -121,8 +128,12 @@ def strip_notes(value: str) -> str:
     return _NOTE.sub("", value)
 
 
-def build_table_frame(columns: Sequence[str], rows: Sequence[Sequence[str]],
-                      notes: Sequence[Sequence[int]] = (), note_column: int | None = None) -> pd.DataFrame:
+def build_table_frame(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    notes: Sequence[Sequence[int]] = (),
+    note_column: int | None = None,
+) -> pd.DataFrame:
     """A publication table as a frame of text: human column names, cells as formatted, missing as ``NO_DATA``,
     the source markers after the cells of ``note_column`` (default: the last column)."""
     col = len(columns) - 1 if note_column is None else note_column

@@ -18,7 +18,7 @@ from atlas.publications import loaders, params
 from publications import Publication, PublicationEntry, Section
 from publications.render import NOTE_COLUMN, NUMERIC_FROM
 
-PICTURE_WIDTH = {"map": 880, "flows": 880, "chart": 760}   # px on a wide screen (the image is 2x: sharp)
+PICTURE_WIDTH = {"map": 880, "flows": 880, "chart": 760}  # px on a wide screen (the image is 2x: sharp)
 PAGE_STYLE = """
 <style>
 /* headline figures: the whole number and label, wrapped, never cut with an ellipsis */
@@ -37,36 +37,56 @@ PAGE_STYLE = """
 def render_page_style() -> None:
     """The page's own small style (wrapped headline figures; room for the title on a phone)."""
     st.html(PAGE_STYLE)
+
+
 KIND_ICONS = {"bulletin": ":material/article:", "factsheet": ":material/image:", "article": ":material/edit_note:"}
 
 
 # --------------------------------------------------------------------------- downloads
 
+
 def build_downloads(kind: str, area: str, year: int | None, slug: str, lang: str) -> list[Download]:
     """The files of one publication, each built only when its button is clicked."""
     stem = params.file_stem(kind, area, year, slug, lang)
     if kind == "bulletin":
-        return [Download(t("publications.download_bulletin_pdf", lang),
-                         functools.partial(loaders.build_bulletin_pdf, area, year, lang), f"{stem}.pdf")]
+        return [
+            Download(
+                t("publications.download_bulletin_pdf", lang),
+                functools.partial(loaders.build_bulletin_pdf, area, year, lang),
+                f"{stem}.pdf",
+            )
+        ]
     if kind == "article":
-        return [Download(t("publications.download_article_pdf", lang),
-                         functools.partial(loaders.build_article_pdf, slug, lang), f"{stem}.pdf")]
-    return [Download(t(f"publications.download_factsheet_{fmt}", lang),
-                     functools.partial(loaders.build_factsheet, area, year, lang, fmt), f"{stem}.{fmt}")
-            for fmt in ("png", "svg", "pdf")]
+        return [
+            Download(
+                t("publications.download_article_pdf", lang),
+                functools.partial(loaders.build_article_pdf, slug, lang),
+                f"{stem}.pdf",
+            )
+        ]
+    return [
+        Download(
+            t(f"publications.download_factsheet_{fmt}", lang),
+            functools.partial(loaders.build_factsheet, area, year, lang, fmt),
+            f"{stem}.{fmt}",
+        )
+        for fmt in ("png", "svg", "pdf")
+    ]
 
 
 def render_publication_downloads(kind: str, area: str, year: int | None, slug: str, lang: str) -> None:
     """The open publication's download buttons."""
     render_downloads(build_downloads(kind, area, year, slug, lang), "dl_open", primary=True)
-    if kind == "bulletin":   # its fact sheet, one click away
+    if kind == "bulletin":  # its fact sheet, one click away
         render_downloads(build_downloads("factsheet", area, year, slug, lang), "dl_open_sheet")
 
 
 # --------------------------------------------------------------------------- the list
 
-def render_entry(entry: PublicationEntry, lang: str, names: Mapping[str, str],
-                 on_open: Callable[[PublicationEntry], None]) -> None:
+
+def render_entry(
+    entry: PublicationEntry, lang: str, names: Mapping[str, str], on_open: Callable[[PublicationEntry], None]
+) -> None:
     """One publication of the list: kind, title, what it covers, its data version, open and download buttons."""
     with st.container(border=True, key=f"entry_{entry.slug}"):
         st.caption(t(f"publications.kind_{entry.kind}", lang) + (f" · {entry.date}" if entry.date else ""))
@@ -74,17 +94,30 @@ def render_entry(entry: PublicationEntry, lang: str, names: Mapping[str, str],
         if entry.summary:
             st.markdown(params.escape_markdown(entry.summary))
         if entry.kind == "article":
-            st.caption(t("publications.countries", lang,
-                         countries=", ".join(names.get(c, c) for c in entry.countries)) + " · "
-                       + " · ".join(entry.tags))
+            st.caption(
+                t("publications.countries", lang, countries=", ".join(names.get(c, c) for c in entry.countries))
+                + " · "
+                + " · ".join(entry.tags)
+            )
         st.caption(t("publications.data_version", lang, version=entry.data_version))
-        st.button(t(f"publications.open_{entry.kind}", lang), key=f"open_{entry.slug}", on_click=on_open,
-                  args=(entry,), icon=KIND_ICONS.get(entry.kind), type="primary")
+        st.button(
+            t(f"publications.open_{entry.kind}", lang),
+            key=f"open_{entry.slug}",
+            on_click=on_open,
+            args=(entry,),
+            icon=KIND_ICONS.get(entry.kind),
+            type="primary",
+        )
         render_downloads(build_downloads(entry.kind, entry.area, entry.year, entry.slug, lang), f"dl_{entry.slug}")
 
 
-def render_list(entries: list[PublicationEntry], lang: str, names: Mapping[str, str],
-                on_open: Callable[[PublicationEntry], None], columns: int = 3) -> None:
+def render_list(
+    entries: list[PublicationEntry],
+    lang: str,
+    names: Mapping[str, str],
+    on_open: Callable[[PublicationEntry], None],
+    columns: int = 3,
+) -> None:
     """The entries in a grid of cards (one column on a phone)."""
     st.caption(t("publications.count", lang, count=len(entries)))
     if not entries:
@@ -92,12 +125,13 @@ def render_list(entries: list[PublicationEntry], lang: str, names: Mapping[str, 
         return
     for start in range(0, len(entries), columns):
         cols = st.columns(columns)
-        for col, entry in zip(cols, entries[start:start + columns]):
+        for col, entry in zip(cols, entries[start : start + columns]):
             with col:
                 render_entry(entry, lang, names, on_open)
 
 
 # --------------------------------------------------------------------------- one publication
+
 
 def render_cover(pub: Publication, lang: str) -> None:
     """Title, subtitle, data version, generation date and the citation line."""
@@ -107,8 +141,10 @@ def render_cover(pub: Publication, lang: str) -> None:
     lines = []
     if pub.meta.get("authors"):
         lines.append(t("publications.authors", lang, authors=", ".join(pub.meta["authors"])))
-    lines += [t("publications.data_version", lang, version=pub.data_version),
-              t("publications.generated", lang, date=pub.generated)]
+    lines += [
+        t("publications.data_version", lang, version=pub.data_version),
+        t("publications.generated", lang, date=pub.generated),
+    ]
     st.caption(params.escape_markdown(" · ".join(lines)))
     st.caption(f"*{t('publications.cite_as', lang)}:* {params.escape_markdown(pub.citation)}")
 
@@ -118,7 +154,7 @@ def render_figures(section: Section, lang: str, key: str) -> None:
     with st.container(key=f"pub_figures_{key}"):
         per_row = min(3, len(section.figures))
         for i, fig in enumerate(section.figures):
-            if i % per_row == 0:   # one row of columns at a time: a phone stacks them in reading order
+            if i % per_row == 0:  # one row of columns at a time: a phone stacks them in reading order
                 cols = st.columns(per_row)
             with cols[i % per_row]:
                 label = f"{fig.label}\u00a0{params.note_marks(fig.notes)}" if fig.notes else fig.label
@@ -126,10 +162,16 @@ def render_figures(section: Section, lang: str, key: str) -> None:
                 if fig.remark:
                     helps.append(fig.remark)
                 signed = fig.change[:1] in ("+", "-", "−")
-                st.metric(label, fig.text, delta=fig.change or None, delta_color="off",
-                          delta_arrow="auto" if signed else "off",
-                          delta_description=(fig.remark or None) if fig.change else None,
-                          help=params.escape_markdown(" · ".join(helps)) if helps else None, border=True)
+                st.metric(
+                    label,
+                    fig.text,
+                    delta=fig.change or None,
+                    delta_color="off",
+                    delta_arrow="auto" if signed else "off",
+                    delta_description=(fig.remark or None) if fig.change else None,
+                    help=params.escape_markdown(" · ".join(helps)) if helps else None,
+                    border=True,
+                )
                 if fig.remark and not fig.change:
                     st.caption(params.escape_markdown(fig.remark))
 
@@ -139,13 +181,21 @@ def render_picture(section: Section, index: int, lang: str) -> None:
     the interactive view."""
     picture = section.pictures[index]
     st.markdown(f"**{params.escape_markdown(picture.title)}** {params.note_marks(picture.notes)}")
-    st.image(picture.png, caption=params.escape_markdown(picture.alt), alt=picture.alt,
-             width=PICTURE_WIDTH.get(picture.kind, 760))
+    st.image(
+        picture.png,
+        caption=params.escape_markdown(picture.alt),
+        alt=picture.alt,
+        width=PICTURE_WIDTH.get(picture.kind, 760),
+    )
     link = params.parse_view_link(picture.url) if picture.url else None
     if link:
         page, query = link
-        st.page_link(page, label=t("publications.picture_open", lang), icon=":material/open_in_new:",
-                     query_params={**query, "lang": lang})
+        st.page_link(
+            page,
+            label=t("publications.picture_open", lang),
+            icon=":material/open_in_new:",
+            query_params={**query, "lang": lang},
+        )
 
 
 def render_missing(section: Section, lang: str) -> None:
@@ -180,8 +230,10 @@ def render_section(section: Section, lang: str, trusted: bool, key: str) -> None
                 render_picture(section, i, lang)
         for j, table in enumerate(section.tables):
             col = NOTE_COLUMN.get(section.kind, len(table.columns) - 1)
-            columns = [f"{c} {params.note_marks(table.column_notes[i])}".strip() if i < len(table.column_notes) else c
-                       for i, c in enumerate(table.columns)]
+            columns = [
+                f"{c} {params.note_marks(table.column_notes[i])}".strip() if i < len(table.column_notes) else c
+                for i, c in enumerate(table.columns)
+            ]
             if table.caption:
                 st.markdown(f"**{params.escape_markdown(table.caption)}**")
             frame = params.build_table_frame(columns, table.rows, table.notes, col if col >= 0 else len(columns))
@@ -219,6 +271,9 @@ def render_publication(pub: Publication, lang: str) -> None:
 
 def render_factsheet(area: str, year: int, lang: str, area_name: str) -> None:
     """The fact sheet image of ``area``, drawn once and cached."""
-    st.image(loaders.build_factsheet(area, year, lang, "png"), width="content",
-             caption=params.escape_markdown(t("publications.factsheet_alt", lang, area=area_name, year=year)),
-             alt=t("publications.factsheet_alt", lang, area=area_name, year=year))
+    st.image(
+        loaders.build_factsheet(area, year, lang, "png"),
+        width="content",
+        caption=params.escape_markdown(t("publications.factsheet_alt", lang, area=area_name, year=year)),
+        alt=t("publications.factsheet_alt", lang, area=area_name, year=year),
+    )

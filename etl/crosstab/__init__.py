@@ -14,5 +14,14 @@ from etl.crosstab.engine import CrosstabResult, run_crosstab
 from etl.crosstab.messages import CrosstabError, Problem
 from etl.crosstab.spec import QuerySpec, build_spec, dump_query, parse_query, query_string
 
-__all__ = ["CrosstabError", "CrosstabResult", "Problem", "QuerySpec", "build_spec", "dump_query", "parse_query",
-           "query_string", "run_crosstab"]
+__all__ = [
+    "CrosstabError",
+    "CrosstabResult",
+    "Problem",
+    "QuerySpec",
+    "build_spec",
+    "dump_query",
+    "parse_query",
+    "query_string",
+    "run_crosstab",
+]

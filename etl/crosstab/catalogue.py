@@ -14,7 +14,6 @@ measure that is not in it is reported to the user, never interpolated.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -33,12 +32,35 @@ KINDS = ("stock", "flow", "rate", "context")
 ADDITIVE_KINDS = ("stock", "flow")
 COUNTERPART_ROLES = ("origin", "nationality", "citizenship", "destination", "asylum_country")
 # Column names of the tidy result that a dimension may not take.
-RESERVED = frozenset({"value", "n", "n_values", "partial", "flags", "datasets", "suppression", "share",
-                      "share_hidden", "per_capita", "population", "shown", "_grouping"})
+RESERVED = frozenset(
+    {
+        "value",
+        "n",
+        "n_values",
+        "partial",
+        "flags",
+        "datasets",
+        "suppression",
+        "share",
+        "share_hidden",
+        "per_capita",
+        "population",
+        "shown",
+        "_grouping",
+    }
+)
 OBS_DIM_COLUMNS = tuple(f"dim_{i}" for i in range(1, 6))
 # Columns that identify one observation's series point (besides the value).
-OBS_KEY_COLUMNS = ("dataset_id", "measure", "ref_area", "counterpart_area", "time_period", "sex", "age",
-                   *OBS_DIM_COLUMNS)
+OBS_KEY_COLUMNS = (
+    "dataset_id",
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "time_period",
+    "sex",
+    "age",
+    *OBS_DIM_COLUMNS,
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +95,7 @@ class Measure:
     unit_en: str
     kind: str
     datasets: tuple[str, ...]
-    aggregate: str = "sum"       # microdata: "count" (records) or "sum" (of ``column``)
+    aggregate: str = "sum"  # microdata: "count" (records) or "sum" (of ``column``)
     units: tuple[tuple[str, str], ...] = ()  # (dataset_id, unit) pairs the observations carry
     counterpart_role: str = ""  # what counterpart_area means: origin, nationality, destination …
     column: str = "value"
@@ -104,11 +126,11 @@ class Dimension:
     dim_id: str
     name_es: str
     name_en: str
-    role: str                      # measure | dataset | territory | period | code
+    role: str  # measure | dataset | territory | period | code
     codelist: str = ""
     column: str = ""
     by_dataset: tuple[tuple[str, str], ...] = ()
-    has_totals: bool = False       # whether the source may publish "_T" rows for it
+    has_totals: bool = False  # whether the source may publish "_T" rows for it
 
     def name(self, lang: str) -> str:
         return self.name_es if lang == "es" else self.name_en
@@ -134,7 +156,7 @@ class Catalogue:
     """Measures, dimensions and datasets of one source: the whitelist for queries."""
 
     source: str
-    kind: str                      # observations | microdata
+    kind: str  # observations | microdata
     table: str
     measures: dict[str, Measure]
     dimensions: dict[str, Dimension]
@@ -191,8 +213,9 @@ class Catalogue:
         return any(self.datasets[d].synthetic for d in self.datasets_for(measures) if d in self.datasets)
 
 
-def load_codelist(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: Mapping | None = None
-                  ) -> dict[str, tuple[str, str]]:
+def load_codelist(
+    con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: Mapping | None = None
+) -> dict[str, tuple[str, str]]:
     """``{code: (name_es, name_en)}`` of a codelist table whose first column is the code.
 
     The store's codelists (``units``, ``sexes``, ``ages``, ``territories`` …) each start
@@ -236,17 +259,36 @@ def _load_datasets(con: duckdb.DuckDBPyConnection) -> dict[str, Dataset]:
     if not table_exists(con, view):
         return {}
     cols = set(table_columns(con, view))
-    wanted = ["dataset_id", "title_es", "title_en", "publisher", "licence", "licence_url", "attribution",
-              "retrieved", "version", "confidential", "synthetic"]
+    wanted = [
+        "dataset_id",
+        "title_es",
+        "title_en",
+        "publisher",
+        "licence",
+        "licence_url",
+        "attribution",
+        "retrieved",
+        "version",
+        "confidential",
+        "synthetic",
+    ]
     select = ", ".join(f"CAST({quote(c)} AS VARCHAR)" if c in cols else "NULL" for c in wanted)
     out = {}
     for row in con.execute(f"SELECT {select} FROM {quote(view)} ORDER BY dataset_id").fetchall():
         rec = dict(zip(wanted, row))
         rec = {k: ("" if v is None else v) for k, v in rec.items()}
         out[rec["dataset_id"]] = Dataset(
-            rec["dataset_id"], rec["title_es"] or rec["dataset_id"], rec["title_en"] or rec["dataset_id"],
-            rec["publisher"], rec["licence"], rec["licence_url"], rec["attribution"], rec["retrieved"],
-            rec["version"], _truthy(rec["confidential"]), _truthy(rec["synthetic"]),
+            rec["dataset_id"],
+            rec["title_es"] or rec["dataset_id"],
+            rec["title_en"] or rec["dataset_id"],
+            rec["publisher"],
+            rec["licence"],
+            rec["licence_url"],
+            rec["attribution"],
+            rec["retrieved"],
+            rec["version"],
+            _truthy(rec["confidential"]),
+            _truthy(rec["synthetic"]),
         )
     return out
 
@@ -256,8 +298,9 @@ def _truthy(text: str) -> bool:
 
 
 def _builtin_dimension(dim_id: str, role: str, codelist: str, column: str, has_totals: bool = False) -> Dimension:
-    return Dimension(dim_id, message(f"dim_{dim_id}", "es"), message(f"dim_{dim_id}", "en"), role, codelist,
-                     column, (), has_totals)
+    return Dimension(
+        dim_id, message(f"dim_{dim_id}", "es"), message(f"dim_{dim_id}", "en"), role, codelist, column, (), has_totals
+    )
 
 
 def _load_observations_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
@@ -266,7 +309,8 @@ def _load_observations_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
     datasets = _load_datasets(con)
     found = con.execute(
         f"SELECT measure, dataset_id, list(DISTINCT unit ORDER BY unit) FROM {OBSERVATIONS_TABLE} "
-        "GROUP BY ALL ORDER BY measure, dataset_id").fetchall()
+        "GROUP BY ALL ORDER BY measure, dataset_id"
+    ).fetchall()
     by_measure: dict[str, list[tuple[str, list[str]]]] = {}
     for code, dataset_id, observed_units in found:
         by_measure.setdefault(code, []).append((dataset_id, [u for u in observed_units if u]))
@@ -279,9 +323,16 @@ def _load_observations_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
         unit = meta.get("unit") or (pairs[0][1] if pairs else "")
         unit_es, unit_en = units.get(unit, (unit, unit))
         measures[code] = Measure(
-            code, meta.get("name_es") or code, meta.get("name_en") or code, unit, unit_es, unit_en,
-            meta.get("kind") if meta.get("kind") in KINDS else "context", tuple(d for d, _ in entries),
-            units=pairs, counterpart_role=meta.get("counterpart_role") or "",
+            code,
+            meta.get("name_es") or code,
+            meta.get("name_en") or code,
+            unit,
+            unit_es,
+            unit_en,
+            meta.get("kind") if meta.get("kind") in KINDS else "context",
+            tuple(d for d, _ in entries),
+            units=pairs,
+            counterpart_role=meta.get("counterpart_role") or "",
             definition_es=meta.get("definition_es") or "",
             definition_en=meta.get("definition_en") or "",
         )
@@ -289,85 +340,119 @@ def _load_observations_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
         "measure": _builtin_dimension("measure", "measure", "measures", "measure"),
         "dataset": _builtin_dimension("dataset", "dataset", "datasets", "dataset_id"),
         "ref_area": _builtin_dimension("ref_area", "territory", "territories", "ref_area"),
-        "counterpart_area": _builtin_dimension("counterpart_area", "territory", "territories", "counterpart_area",
-                                               has_totals=True),
+        "counterpart_area": _builtin_dimension(
+            "counterpart_area", "territory", "territories", "counterpart_area", has_totals=True
+        ),
         "time_period": _builtin_dimension("time_period", "period", "", "time_period"),
         "sex": _builtin_dimension("sex", "code", "sexes", "sex", has_totals=True),
         "age": _builtin_dimension("age", "code", "ages", "age", has_totals=True),
     }
     dims.update(_source_dimensions(con, set(datasets) | {d for m in measures.values() for d in m.datasets}, dims))
-    return Catalogue(OBSERVATIONS, "observations", OBSERVATIONS_TABLE, measures, dims, datasets,
-                     unit_labels=units)
+    return Catalogue(OBSERVATIONS, "observations", OBSERVATIONS_TABLE, measures, dims, datasets, unit_labels=units)
 
 
 def _measure_codelist(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     if not table_exists(con, "measures"):
         return {}
     cols = table_columns(con, "measures")
-    wanted = [c for c in ("measure", "name_es", "name_en", "unit", "kind", "counterpart_role", "definition_es",
-                          "definition_en") if c in cols]
+    wanted = [
+        c
+        for c in ("measure", "name_es", "name_en", "unit", "kind", "counterpart_role", "definition_es", "definition_en")
+        if c in cols
+    ]
     rows = con.execute(f"SELECT {', '.join(quote(c) for c in wanted)} FROM measures").fetchall()
     return {r[0]: dict(zip(wanted, r)) for r in rows}
 
 
-def _source_dimensions(con: duckdb.DuckDBPyConnection, dataset_ids: set[str], builtins: Mapping[str, Dimension]
-                       ) -> dict[str, Dimension]:
+def _source_dimensions(
+    con: duckdb.DuckDBPyConnection, dataset_ids: set[str], builtins: Mapping[str, Dimension]
+) -> dict[str, Dimension]:
     """Source-specific dimensions from ``dataset_dimensions``: one per ``dimension_id``."""
     if not table_exists(con, "dataset_dimensions"):
         return {}
     rows = con.execute(
         'SELECT dataset_id, "column", dimension_id, name_es, name_en FROM dataset_dimensions '
-        "ORDER BY dimension_id, dataset_id").fetchall()
+        "ORDER BY dimension_id, dataset_id"
+    ).fetchall()
     grouped: dict[str, list[tuple]] = {}
     for dataset_id, column, dim_id, name_es, name_en in rows:
         if dataset_id not in dataset_ids or column not in OBS_DIM_COLUMNS:
             continue
         if dim_id in builtins or dim_id in RESERVED or not IDENTIFIER.match(str(dim_id)):
-            raise ValueError(f"dataset_dimensions: dimension_id {dim_id!r} of {dataset_id} clashes with a "
-                             f"built-in name or is not a plain identifier; rename it in its codelist")
+            raise ValueError(
+                f"dataset_dimensions: dimension_id {dim_id!r} of {dataset_id} clashes with a "
+                f"built-in name or is not a plain identifier; rename it in its codelist"
+            )
         grouped.setdefault(dim_id, []).append((dataset_id, column, name_es, name_en))
     out = {}
     for dim_id, entries in grouped.items():
         _, _, name_es, name_en = entries[0]
-        out[dim_id] = Dimension(dim_id, name_es or dim_id, name_en or dim_id, "code", "dimension_codes", "",
-                                tuple((d, c) for d, c, _, _ in entries), has_totals=True)
+        out[dim_id] = Dimension(
+            dim_id,
+            name_es or dim_id,
+            name_en or dim_id,
+            "code",
+            "dimension_codes",
+            "",
+            tuple((d, c) for d, c, _, _ in entries),
+            has_totals=True,
+        )
     return out
 
 
 def _load_microdata_catalogue(con: duckdb.DuckDBPyConnection, dataset_id: str) -> Catalogue:
     if not table_exists(con, "microdata_tables"):
         raise LookupError(f"unknown source {dataset_id!r}: the store has no record-level datasets")
-    row = con.execute("SELECT table_name, date_column, weight_column FROM microdata_tables WHERE dataset_id = $d",
-                      {"d": dataset_id}).fetchone()
+    row = con.execute(
+        "SELECT table_name, date_column, weight_column FROM microdata_tables WHERE dataset_id = $d", {"d": dataset_id}
+    ).fetchone()
     if row is None:
         raise LookupError(f"unknown source {dataset_id!r}")
     table, date_column, weight_column = (validate_identifier(row[0], "microdata table"), row[1] or "", row[2] or "")
     datasets = _load_datasets(con)
     ds = datasets.get(dataset_id) or Dataset(dataset_id, dataset_id, dataset_id)
-    synthetic = bool(con.execute("SELECT synthetic FROM microdata_tables WHERE dataset_id = $d",
-                                 {"d": dataset_id}).fetchone()[0])
+    synthetic = bool(
+        con.execute("SELECT synthetic FROM microdata_tables WHERE dataset_id = $d", {"d": dataset_id}).fetchone()[0]
+    )
     ds = Dataset(**{**ds.__dict__, "synthetic": ds.synthetic or synthetic})
     measures = {}
     for r in con.execute(
-            "SELECT measure, name_es, name_en, unit, unit_es, unit_en, kind, aggregate, column_name, "
-            "definition_es, definition_en FROM microdata_measures WHERE dataset_id = $d ORDER BY sort, measure",
-            {"d": dataset_id}).fetchall():
+        "SELECT measure, name_es, name_en, unit, unit_es, unit_en, kind, aggregate, column_name, "
+        "definition_es, definition_en FROM microdata_measures WHERE dataset_id = $d ORDER BY sort, measure",
+        {"d": dataset_id},
+    ).fetchall():
         code, name_es, name_en, unit, unit_es, unit_en, kind, aggregate, column, def_es, def_en = r
         measures[code] = Measure(
-            code, name_es, name_en, unit, unit_es, unit_en, kind, (dataset_id,), aggregate=aggregate,
-            units=((dataset_id, unit),), column=validate_identifier(column, "measure column") if column else "",
-            definition_es=def_es or "", definition_en=def_en or "")
+            code,
+            name_es,
+            name_en,
+            unit,
+            unit_es,
+            unit_en,
+            kind,
+            (dataset_id,),
+            aggregate=aggregate,
+            units=((dataset_id, unit),),
+            column=validate_identifier(column, "measure column") if column else "",
+            definition_es=def_es or "",
+            definition_en=def_en or "",
+        )
     dims = {}
     for column, dim_id, name_es, name_en, codelist, role in con.execute(
-            "SELECT column_name, dimension_id, name_es, name_en, codelist, role FROM microdata_variables "
-            "WHERE dataset_id = $d ORDER BY sort, dimension_id", {"d": dataset_id}).fetchall():
+        "SELECT column_name, dimension_id, name_es, name_en, codelist, role FROM microdata_variables "
+        "WHERE dataset_id = $d ORDER BY sort, dimension_id",
+        {"d": dataset_id},
+    ).fetchall():
         if dim_id in RESERVED:
             raise ValueError(f"microdata_variables: dimension_id {dim_id!r} is reserved")
         dims[validate_identifier(dim_id, "dimension")] = Dimension(
-            dim_id, name_es, name_en, role, codelist or "", validate_identifier(column, "microdata column"))
+            dim_id, name_es, name_en, role, codelist or "", validate_identifier(column, "microdata column")
+        )
     if date_column:
-        dims["time_period"] = _builtin_dimension("time_period", "period", "", validate_identifier(date_column,
-                                                                                                   "date column"))
+        dims["time_period"] = _builtin_dimension(
+            "time_period", "period", "", validate_identifier(date_column, "date column")
+        )
     unit_labels = {m.unit: (m.unit_es, m.unit_en) for m in measures.values()}
-    return Catalogue(dataset_id, "microdata", table, measures, dims, {dataset_id: ds}, date_column,
-                     weight_column or "", unit_labels)
+    return Catalogue(
+        dataset_id, "microdata", table, measures, dims, {dataset_id: ds}, date_column, weight_column or "", unit_labels
+    )

@@ -24,14 +24,21 @@ import duckdb
 
 from etl.cli import Command
 from etl.cli import main as cli_main
-from etl.sqltools import table_exists
 from etl.crosstab.engine import run_crosstab
 from etl.crosstab.export import build_csv, build_long_csv
 from etl.crosstab.messages import LANGS, CrosstabError, Problem
 from etl.crosstab.spec import (
-    AREA_LEVELS, OBSERVATION_GRANULARITIES, SHARES, TOTALS, QuerySpec, build_spec, parse_query, query_string,
+    AREA_LEVELS,
+    OBSERVATION_GRANULARITIES,
+    SHARES,
+    TOTALS,
+    QuerySpec,
+    build_spec,
+    parse_query,
+    query_string,
 )
 from etl.crosstab.version import load_data_version
+from etl.sqltools import table_exists
 from etl.store import connect, store_path
 from geodata import DataNotBuiltError
 
@@ -47,8 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure", action="append", default=[], help="a measure code (repeat for several)")
     parser.add_argument("--rows", default="", help="dimensions in rows, comma-separated")
     parser.add_argument("--cols", default="", help="dimensions in columns, comma-separated")
-    parser.add_argument("--filter", action="append", default=[], metavar="DIM=CODE,CODE",
-                        help="keep only these codes of a dimension (repeatable)")
+    parser.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="DIM=CODE,CODE",
+        help="keep only these codes of a dimension (repeatable)",
+    )
     parser.add_argument("--granularity", default="year", choices=OBSERVATION_GRANULARITIES)
     parser.add_argument("--area-level", default="country", choices=AREA_LEVELS)
     parser.add_argument("--totals", default="totals", choices=TOTALS)
@@ -72,9 +84,18 @@ def build_spec_from_args(args: argparse.Namespace) -> QuerySpec:
             raise CrosstabError([Problem("bad_filter_syntax", "--filter", {"value": text})])
         filters.setdefault(dim.strip(), []).extend(c.strip() for c in codes.split(",") if c.strip())
     measures = [m for text in args.measure for m in _split(text)]
-    return build_spec(measures, _split(args.rows), _split(args.cols), filters, source=args.source,
-                      granularity=args.granularity, area_level=args.area_level, totals=args.totals,
-                      shares=args.shares, per_capita=args.per_capita)
+    return build_spec(
+        measures,
+        _split(args.rows),
+        _split(args.cols),
+        filters,
+        source=args.source,
+        granularity=args.granularity,
+        area_level=args.area_level,
+        totals=args.totals,
+        shares=args.shares,
+        per_capita=args.per_capita,
+    )
 
 
 def _split(text: str) -> list[str]:
@@ -158,8 +179,11 @@ def _fail(err: CrosstabError, lang: str, code: int) -> int:
     return code
 
 
-COMMANDS = [Command("query", "cross-tabulate the store (as the explorer page does) and write CSV",
-                    run_query_command, add_arguments)]
+COMMANDS = [
+    Command(
+        "query", "cross-tabulate the store (as the explorer page does) and write CSV", run_query_command, add_arguments
+    )
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,10 +71,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from common.yamlfile import load_yaml
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
+
+from common.yamlfile import load_yaml
 
 TOTAL = "_T"
 SETTINGS_PATH = Path(__file__).resolve().with_name("disclosure.yaml")
@@ -149,8 +149,12 @@ def load_disclosure_settings(path: Path = SETTINGS_PATH) -> DisclosureSettings:
     problems = validate_disclosure_settings(raw)
     if problems:
         raise DisclosureConfigError(f"{path}: " + "; ".join(problems) + ". Fix the file and rerun.")
-    return DisclosureSettings(raw["threshold"], float(raw["min_interval_width"]),
-                              tuple(raw.get("confidential_datasets") or ()), raw["max_cells"])
+    return DisclosureSettings(
+        raw["threshold"],
+        float(raw["min_interval_width"]),
+        tuple(raw.get("confidential_datasets") or ()),
+        raw["max_cells"],
+    )
 
 
 def build_constraints(keys: Sequence[tuple[str, ...]]) -> list[Constraint]:
@@ -185,9 +189,14 @@ def compute_primary(basis: np.ndarray, threshold: int) -> np.ndarray:
     return (basis > 0) & (basis < threshold)  # NaN compares False: a missing cell is not a small one
 
 
-def audit_intervals(values: np.ndarray, suppressed: Iterable[int], constraints: Sequence[Constraint],
-                    bounds: Mapping[int, tuple[float, float | None]], min_width: float | None = None,
-                    cache: dict | None = None) -> dict[int, tuple[float, float]]:
+def audit_intervals(
+    values: np.ndarray,
+    suppressed: Iterable[int],
+    constraints: Sequence[Constraint],
+    bounds: Mapping[int, tuple[float, float | None]],
+    min_width: float | None = None,
+    cache: dict | None = None,
+) -> dict[int, tuple[float, float]]:
     """A feasible interval of every suppressed cell, given everything else the table shows.
 
     Each suppressed cell is a variable; every constraint holds (published cells are
@@ -217,8 +226,9 @@ def audit_intervals(values: np.ndarray, suppressed: Iterable[int], constraints: 
     return out
 
 
-def _components(suppressed: Sequence[int], constraints: Sequence[Constraint]
-                ) -> list[tuple[list[int], list[Constraint]]]:
+def _components(
+    suppressed: Sequence[int], constraints: Sequence[Constraint]
+) -> list[tuple[list[int], list[Constraint]]]:
     parent = {s: s for s in suppressed}
 
     def find(x: int) -> int:
@@ -242,9 +252,13 @@ def _components(suppressed: Sequence[int], constraints: Sequence[Constraint]
     return [(groups[r], cons_by_root[r]) for r in sorted(groups, key=lambda r: groups[r][0])]
 
 
-def _solve_component(values: np.ndarray, cells: Sequence[int], constraints: Sequence[Constraint],
-                     bounds: Mapping[int, tuple[float, float | None]], min_width: float | None
-                     ) -> dict[int, tuple[float, float]]:
+def _solve_component(
+    values: np.ndarray,
+    cells: Sequence[int],
+    constraints: Sequence[Constraint],
+    bounds: Mapping[int, tuple[float, float | None]],
+    min_width: float | None,
+) -> dict[int, tuple[float, float]]:
     col = {cell: j for j, cell in enumerate(cells)}
     rows, cols, data = [], [], []
     b_eq = np.zeros(len(constraints))
@@ -295,8 +309,14 @@ HIGHS_PRESOLVE = False
 
 def _linprog(c: np.ndarray, a_eq, b_eq: np.ndarray, bounds: list):
     """``min c·x`` subject to ``a_eq x = b_eq`` and ``bounds``, by HiGHS (``scipy.optimize.linprog``)."""
-    return linprog(c, A_eq=a_eq, b_eq=b_eq if a_eq is not None else None, bounds=bounds, method="highs",
-                   options={"presolve": HIGHS_PRESOLVE})
+    return linprog(
+        c,
+        A_eq=a_eq,
+        b_eq=b_eq if a_eq is not None else None,
+        bounds=bounds,
+        method="highs",
+        options={"presolve": HIGHS_PRESOLVE},
+    )
 
 
 def _solution(c: np.ndarray, a_eq, b_eq: np.ndarray, bounds: list) -> np.ndarray | None:
@@ -311,21 +331,30 @@ def _optimise(j: int, sign: float, a_eq, b_eq: np.ndarray, bounds: list) -> floa
     if res.status == 3:  # unbounded: the cell can grow without limit
         return -math.inf
     if res.status != 0:
-        raise RuntimeError(f"disclosure audit: linear programme failed ({res.message}); the table's totals "
-                           "do not add up, which is a bug in the cross-tabulation")
+        raise RuntimeError(
+            f"disclosure audit: linear programme failed ({res.message}); the table's totals "
+            "do not add up, which is a bug in the cross-tabulation"
+        )
     return float(res.fun)
 
 
-def _candidate_cost(cell: int, values: np.ndarray, is_margin: np.ndarray, keys: Sequence[tuple[str, ...]],
-                    new_lonely: int) -> tuple:
+def _candidate_cost(
+    cell: int, values: np.ndarray, is_margin: np.ndarray, keys: Sequence[tuple[str, ...]], new_lonely: int
+) -> tuple:
     value = values[cell]
     value = 0.0 if math.isnan(value) else value
     return (bool(is_margin[cell]), new_lonely, value == 0, value, keys[cell])
 
 
-def _best_complement(members: Iterable[int], suppressed: set[int], values: np.ndarray, is_margin: np.ndarray,
-                     keys: Sequence[tuple[str, ...]], member_of: Mapping[int, list[Constraint]],
-                     blocked: set[int]) -> int | None:
+def _best_complement(
+    members: Iterable[int],
+    suppressed: set[int],
+    values: np.ndarray,
+    is_margin: np.ndarray,
+    keys: Sequence[tuple[str, ...]],
+    member_of: Mapping[int, list[Constraint]],
+    blocked: set[int],
+) -> int | None:
     best, best_cost = None, None
     for m in members:
         if m in suppressed or m in blocked:
@@ -337,9 +366,13 @@ def _best_complement(members: Iterable[int], suppressed: set[int], values: np.nd
     return best
 
 
-def compute_suppression(keys: Sequence[tuple[str, ...]], values: np.ndarray, basis: np.ndarray,
-                        settings: DisclosureSettings, protect: np.ndarray | None = None
-                        ) -> tuple[dict[int, str], dict[int, tuple[float, float]]]:
+def compute_suppression(
+    keys: Sequence[tuple[str, ...]],
+    values: np.ndarray,
+    basis: np.ndarray,
+    settings: DisclosureSettings,
+    protect: np.ndarray | None = None,
+) -> tuple[dict[int, str], dict[int, tuple[float, float]]]:
     """``{cell: "primary"|"complement"|"secondary"}`` and the audited interval of every suppressed cell.
 
     ``keys`` are the cells' dimension codes (``_T`` for totals), ``values`` what the table
@@ -351,8 +384,9 @@ def compute_suppression(keys: Sequence[tuple[str, ...]], values: np.ndarray, bas
     primary = set(np.flatnonzero(compute_primary(basis, settings.threshold)).tolist())
     status = {c: PRIMARY for c in primary}
     if protect is not None:
-        status.update({c: COMPLEMENT for c in np.flatnonzero(np.asarray(protect, dtype=bool)).tolist()
-                       if c not in status})
+        status.update(
+            {c: COMPLEMENT for c in np.flatnonzero(np.asarray(protect, dtype=bool)).tolist() if c not in status}
+        )
     if not status:
         return {}, {}
     constraints = build_constraints(keys)
@@ -385,9 +419,15 @@ def compute_suppression(keys: Sequence[tuple[str, ...]], values: np.ndarray, bas
                 return status, intervals
 
 
-def _close_lonely(constraints: Sequence[Constraint], suppressed: set[int], status: dict[int, str],
-                  values: np.ndarray, is_margin: np.ndarray, keys: Sequence[tuple[str, ...]],
-                  member_of: Mapping[int, list[Constraint]]) -> None:
+def _close_lonely(
+    constraints: Sequence[Constraint],
+    suppressed: set[int],
+    status: dict[int, str],
+    values: np.ndarray,
+    is_margin: np.ndarray,
+    keys: Sequence[tuple[str, ...]],
+    member_of: Mapping[int, list[Constraint]],
+) -> None:
     """Until no total has exactly one suppressed part, add the cheapest complement to it."""
     changed = True
     while changed:
@@ -401,8 +441,9 @@ def _close_lonely(constraints: Sequence[Constraint], suppressed: set[int], statu
                     changed = True
 
 
-def _suppress_everything(constraints: Sequence[Constraint], exposed: Sequence[int], suppressed: set[int],
-                         status: dict[int, str]) -> None:
+def _suppress_everything(
+    constraints: Sequence[Constraint], exposed: Sequence[int], suppressed: set[int], status: dict[int, str]
+) -> None:
     """Last resort: suppress every cell linked to an exposed one."""
     frontier = list(exposed)
     seen = set(frontier)
@@ -419,22 +460,34 @@ def _suppress_everything(constraints: Sequence[Constraint], exposed: Sequence[in
                         frontier.append(m)
 
 
-def apply_disclosure_control(tidy: pd.DataFrame, dims: Sequence[str], settings: DisclosureSettings,
-                             basis_column: str, protect: np.ndarray | None = None
-                             ) -> tuple[pd.DataFrame, DisclosureReport]:
+def apply_disclosure_control(
+    tidy: pd.DataFrame,
+    dims: Sequence[str],
+    settings: DisclosureSettings,
+    basis_column: str,
+    protect: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, DisclosureReport]:
     """``tidy`` with a ``suppression`` column ("", "primary", "complement", "secondary") and the report.
 
     ``protect`` (one boolean per row, optional) marks cells whose complement is small.
     The values of suppressed cells stay in the returned frame (the caller hides them on
     every output); ``suppression`` says why each one is hidden.
     """
-    keys = [tuple(str(v) for v in row) for row in tidy[list(dims)].itertuples(index=False)] if dims else \
-        [() for _ in range(len(tidy))]
-    status, intervals = compute_suppression(keys, tidy["value"].to_numpy(dtype=float),
-                                            tidy[basis_column].to_numpy(dtype=float), settings, protect)
+    keys = (
+        [tuple(str(v) for v in row) for row in tidy[list(dims)].itertuples(index=False)]
+        if dims
+        else [() for _ in range(len(tidy))]
+    )
+    status, intervals = compute_suppression(
+        keys, tidy["value"].to_numpy(dtype=float), tidy[basis_column].to_numpy(dtype=float), settings, protect
+    )
     out = tidy.assign(suppression=[status.get(i, "") for i in range(len(tidy))])
-    report = DisclosureReport(settings.threshold, settings.min_interval_width,
-                              sum(1 for s in status.values() if s == PRIMARY),
-                              sum(1 for s in status.values() if s == SECONDARY), intervals,
-                              sum(1 for s in status.values() if s == COMPLEMENT))
+    report = DisclosureReport(
+        settings.threshold,
+        settings.min_interval_width,
+        sum(1 for s in status.values() if s == PRIMARY),
+        sum(1 for s in status.values() if s == SECONDARY),
+        intervals,
+        sum(1 for s in status.values() if s == COMPLEMENT),
+    )
     return out, report

@@ -20,24 +20,44 @@ import numpy as np
 import pandas as pd
 
 from common.yamlfile import load_yaml
-
 from etl.crosstab import sql as sqlgen
 from etl.crosstab.catalogue import (
-    NOT_APPLICABLE, OBSERVATIONS_TABLE, TOTAL, UNKNOWN, Catalogue, list_sources, load_catalogue, load_codelist,
+    NOT_APPLICABLE,
+    OBSERVATIONS_TABLE,
+    TOTAL,
+    UNKNOWN,
+    Catalogue,
+    list_sources,
+    load_catalogue,
+    load_codelist,
     table_exists,
+)
+from etl.crosstab.disclosure import (
+    DisclosureReport,
+    DisclosureSettings,
+    apply_disclosure_control,
+    load_disclosure_settings,
 )
 from etl.crosstab.messages import CrosstabError, Problem, list_choices, message
 from etl.crosstab.spec import (
-    FILTER_PREFIX, QuerySpec, check_spec, dimension_additive, validate_confidential_filters, validate_spec,
+    FILTER_PREFIX,
+    QuerySpec,
+    check_spec,
+    dimension_additive,
+    validate_confidential_filters,
+    validate_spec,
 )
-from etl.crosstab.disclosure import DisclosureReport, DisclosureSettings, apply_disclosure_control, load_disclosure_settings
 from etl.pair_scope import PairScope, is_partial_cell, load_pair_scopes
 
 SETTINGS_PATH = Path(__file__).resolve().with_name("settings.yaml")
 AGE_CODE = re.compile(r"^Y(?:(\d+)T(\d+)|_LT(\d+)|_GE(\d+))$")  # Y15T24, Y_LT18, Y_GE65
 SINGLE_YEAR_PERIOD = re.compile(r"^(\d{4})(-Q[1-4]|-\d{2})?$")  # 2024, 2024-Q1, 2024-03 (not 2015-2019)
-SPECIAL_CODES = {TOTAL: "total", NOT_APPLICABLE: "code_not_applicable", UNKNOWN: "code_unknown",
-                 "XXA": "code_stateless"}
+SPECIAL_CODES = {
+    TOTAL: "total",
+    NOT_APPLICABLE: "code_not_applicable",
+    UNKNOWN: "code_unknown",
+    "XXA": "code_stateless",
+}
 
 
 @dataclass(frozen=True)
@@ -60,8 +80,9 @@ def load_engine_settings(path: Path = SETTINGS_PATH) -> EngineSettings:
     factors = {str(k): float(v) for k, v in (pc.get("unit_factors") or {}).items()}
     if not factors or any(v <= 0 for v in factors.values()):
         raise ValueError(f"{path}: per_capita.unit_factors must map units to positive factors, got {factors!r}")
-    return EngineSettings(max_cells, str(pc.get("measure") or "population"), tuple(pc.get("datasets") or ()), per,
-                          factors)
+    return EngineSettings(
+        max_cells, str(pc.get("measure") or "population"), tuple(pc.get("datasets") or ()), per, factors
+    )
 
 
 @dataclass(frozen=True)
@@ -96,16 +117,22 @@ class CrosstabResult:
         return es if lang == "es" else en
 
 
-def run_crosstab(con: duckdb.DuckDBPyConnection, spec: QuerySpec, *, max_cells: int | None = None,
-                 engine_settings: EngineSettings | None = None,
-                 disclosure_settings: DisclosureSettings | None = None) -> CrosstabResult:
+def run_crosstab(
+    con: duckdb.DuckDBPyConnection,
+    spec: QuerySpec,
+    *,
+    max_cells: int | None = None,
+    engine_settings: EngineSettings | None = None,
+    disclosure_settings: DisclosureSettings | None = None,
+) -> CrosstabResult:
     """Validate ``spec``, compute its table on ``con`` and return it; ``CrosstabError`` lists every problem."""
     settings = engine_settings or load_engine_settings()
     protection = disclosure_settings or load_disclosure_settings()
     catalogue = _open_catalogue(con, spec)
     check_spec(spec, catalogue)
     confidential = catalogue.is_confidential(spec.measures) or bool(
-        set(catalogue.datasets_for(spec.measures)) & set(protection.confidential_datasets))
+        set(catalogue.datasets_for(spec.measures)) & set(protection.confidential_datasets)
+    )
     choices = load_filter_choices(con, spec, catalogue)
     check_filters(spec, choices, confidential)
     limit = min(max_cells or settings.max_cells, protection.max_cells if confidential else math.inf)
@@ -116,8 +143,7 @@ def run_crosstab(con: duckdb.DuckDBPyConnection, spec: QuerySpec, *, max_cells: 
     report = None
     if confidential:
         basis = "value" if catalogue.kind == "observations" else "n"
-        protect = compute_complement_mask(con, spec, catalogue, tidy, choices, protection.threshold,
-                                          settings.max_cells)
+        protect = compute_complement_mask(con, spec, catalogue, tidy, choices, protection.threshold, settings.max_cells)
         tidy, report = apply_disclosure_control(tidy, spec.dims, protection, basis, protect)
     else:
         tidy = tidy.assign(suppression="")
@@ -126,20 +152,35 @@ def run_crosstab(con: duckdb.DuckDBPyConnection, spec: QuerySpec, *, max_cells: 
     population_datasets: tuple[str, ...] = ()
     if spec.per_capita:
         tidy, population_datasets = compute_per_capita(con, tidy, spec, catalogue, settings)
-    used = sorted({d for text in tidy["datasets"].dropna() for d in str(text).split(",") if d}) \
-        if "datasets" in tidy else list(catalogue.datasets_for(spec.measures))
-    return CrosstabResult(spec, catalogue, tidy.reset_index(drop=True), labels,
-                          tuple(used or catalogue.datasets_for(spec.measures)), confidential,
-                          catalogue.is_synthetic(spec.measures), report, tuple(notes), population_datasets,
-                          settings.per, zero_fill=catalogue.kind == "microdata", unit=result_unit(spec, catalogue),
-                          statuses=load_codelist(con, "obs_statuses") if catalogue.kind == "observations" else {})
+    used = (
+        sorted({d for text in tidy["datasets"].dropna() for d in str(text).split(",") if d})
+        if "datasets" in tidy
+        else list(catalogue.datasets_for(spec.measures))
+    )
+    return CrosstabResult(
+        spec,
+        catalogue,
+        tidy.reset_index(drop=True),
+        labels,
+        tuple(used or catalogue.datasets_for(spec.measures)),
+        confidential,
+        catalogue.is_synthetic(spec.measures),
+        report,
+        tuple(notes),
+        population_datasets,
+        settings.per,
+        zero_fill=catalogue.kind == "microdata",
+        unit=result_unit(spec, catalogue),
+        statuses=load_codelist(con, "obs_statuses") if catalogue.kind == "observations" else {},
+    )
 
 
 def _open_catalogue(con: duckdb.DuckDBPyConnection, spec: QuerySpec) -> Catalogue:
     sources = [s.source_id for s in list_sources(con)]
     if spec.source not in sources:
-        raise CrosstabError([Problem("unknown_source", "source", {"value": spec.source,
-                                                                  "valid": list_choices(sources)})])
+        raise CrosstabError(
+            [Problem("unknown_source", "source", {"value": spec.source, "valid": list_choices(sources)})]
+        )
     return load_catalogue(con, spec.source)
 
 
@@ -170,8 +211,9 @@ def compute_cells(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Ca
     masks = [sqlgen.grouping_mask(spec.dims, s) for s in displayed_sets(spec, additive)]
     tidy["shown"] = tidy["_grouping"].isin(masks)
     tidy["value"] = tidy["value"].astype(float)
-    tidy["flags"] = _cell_flags(tidy, spec, catalogue, load_pair_scopes(con) if catalogue.kind == "observations"
-                                else {})
+    tidy["flags"] = _cell_flags(
+        tidy, spec, catalogue, load_pair_scopes(con) if catalogue.kind == "observations" else {}
+    )
     return tidy
 
 
@@ -183,8 +225,9 @@ def _cell_side(tidy: pd.DataFrame, spec: QuerySpec, dim: str) -> list[str | None
     return [codes[0] if len(codes) == 1 else None] * len(tidy)
 
 
-def _cell_flags(tidy: pd.DataFrame, spec: QuerySpec, catalogue: Catalogue,
-                scopes: Mapping[str, PairScope] | None = None) -> list[str]:
+def _cell_flags(
+    tidy: pd.DataFrame, spec: QuerySpec, catalogue: Catalogue, scopes: Mapping[str, PairScope] | None = None
+) -> list[str]:
     """Per cell: observation statuses other than A, ``p`` for a period only partly covered,
     ``a`` for a non-additive cell that several observations fall into, ``c`` for a total over the
     pairs of a dataset that keeps only pairs touching its scope (UN DESA, UNHCR: Americas and Spain)
@@ -221,11 +264,12 @@ def _notes_for(spec: QuerySpec, catalogue: Catalogue, tidy: pd.DataFrame) -> lis
     return notes
 
 
-def load_filter_choices(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue
-                        ) -> dict[str, list[str]]:
+def load_filter_choices(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue) -> dict[str, list[str]]:
     """``{dim: codes}``: every code each filtered dimension takes in the data behind the query."""
-    return {dim: load_dimension_codes(con, catalogue, spec.measures, dim, spec.granularity, spec.area_level)
-            for dim, _ in spec.filters}
+    return {
+        dim: load_dimension_codes(con, catalogue, spec.measures, dim, spec.granularity, spec.area_level)
+        for dim, _ in spec.filters
+    }
 
 
 def validate_filter_codes(spec: QuerySpec, choices: Mapping[str, Sequence[str]]) -> list[Problem]:
@@ -235,8 +279,11 @@ def validate_filter_codes(spec: QuerySpec, choices: Mapping[str, Sequence[str]])
         valid = list(choices.get(dim, ()))
         unknown = [c for c in codes if c not in set(valid)]
         if unknown:
-            problems.append(Problem("unknown_code", f"{FILTER_PREFIX}{dim}",
-                                    {"value": ", ".join(unknown), "valid": list_choices(valid)}))
+            problems.append(
+                Problem(
+                    "unknown_code", f"{FILTER_PREFIX}{dim}", {"value": ", ".join(unknown), "valid": list_choices(valid)}
+                )
+            )
     return problems
 
 
@@ -255,9 +302,15 @@ def narrowing_filters(spec: QuerySpec, choices: Mapping[str, Sequence[str]]) -> 
     return [(dim, codes) for dim, codes in spec.filters if set(choices.get(dim, ())) - set(codes)]
 
 
-def compute_complement_mask(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue,
-                            tidy: pd.DataFrame, choices: Mapping[str, Sequence[str]], threshold: int,
-                            limit: int) -> np.ndarray:
+def compute_complement_mask(
+    con: duckdb.DuckDBPyConnection,
+    spec: QuerySpec,
+    catalogue: Catalogue,
+    tidy: pd.DataFrame,
+    choices: Mapping[str, Sequence[str]],
+    threshold: int,
+    limit: int,
+) -> np.ndarray:
     """Per cell of ``tidy``: whether a table with fewer of ``spec``'s filters differs from it by a
     small number (1 to ``threshold - 1`` records, or persons for observations).
 
@@ -280,19 +333,30 @@ def compute_complement_mask(con: duckdb.DuckDBPyConnection, spec: QuerySpec, cat
     return np.array([tuple(k) in small for k in keys], dtype=bool)
 
 
-def _small_microdata_complements(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue,
-                                 tidy: pd.DataFrame, narrowing: Sequence[tuple[str, tuple[str, ...]]],
-                                 threshold: int) -> set[tuple[str, ...]]:
+def _small_microdata_complements(
+    con: duckdb.DuckDBPyConnection,
+    spec: QuerySpec,
+    catalogue: Catalogue,
+    tidy: pd.DataFrame,
+    narrowing: Sequence[tuple[str, tuple[str, ...]]],
+    threshold: int,
+) -> set[tuple[str, ...]]:
     """Keys of the cells with a small complement, from one DuckDB scan of the records."""
     present = {d: sorted(set(tidy[d]) - {TOTAL}) for d in spec.dims}
     sets = sqlgen.build_grouping_sets(spec, additivity(spec, catalogue))
     statement = sqlgen.build_microdata_complement_sql(spec, catalogue, sets, narrowing, present, threshold)
-    return {tuple(str(v) for v in row[:len(spec.dims)]) for row in con.execute(statement).fetchall()}
+    return {tuple(str(v) for v in row[: len(spec.dims)]) for row in con.execute(statement).fetchall()}
 
 
-def _small_observation_complements(con: duckdb.DuckDBPyConnection, spec: QuerySpec, catalogue: Catalogue,
-                                   tidy: pd.DataFrame, narrowing: Sequence[tuple[str, tuple[str, ...]]],
-                                   threshold: int, limit: int) -> set[tuple[str, ...]]:
+def _small_observation_complements(
+    con: duckdb.DuckDBPyConnection,
+    spec: QuerySpec,
+    catalogue: Catalogue,
+    tidy: pd.DataFrame,
+    narrowing: Sequence[tuple[str, tuple[str, ...]]],
+    threshold: int,
+    limit: int,
+) -> set[tuple[str, ...]]:
     """Keys of the cells with a small complement: each table with fewer filters, minus this one."""
     dims = list(spec.dims)
     here = tidy[[*dims, "value"]] if dims else tidy[["value"]]
@@ -307,8 +371,11 @@ def _small_observation_complements(con: duckdb.DuckDBPyConnection, spec: QuerySp
                 cells = compute_cells(con, wider, catalogue, limit)
             except CrosstabError:
                 continue  # larger than any table the engine returns
-            merged = here.merge(cells[[*dims, "value"]], on=dims, how="left", suffixes=("", "_wider")) if dims \
+            merged = (
+                here.merge(cells[[*dims, "value"]], on=dims, how="left", suffixes=("", "_wider"))
+                if dims
                 else here.assign(value_wider=cells["value"].iloc[0] if len(cells) else np.nan)
+            )
             difference = (merged["value_wider"] - merged["value"]).to_numpy(dtype=float)
             hit = (difference > 0) & (difference < threshold)  # NaN compares False: missing is not small
             rows = merged[dims].itertuples(index=False, name=None) if dims else [()] * len(merged)
@@ -316,19 +383,29 @@ def _small_observation_complements(con: duckdb.DuckDBPyConnection, spec: QuerySp
     return small
 
 
-def load_dimension_codes(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, measures: Sequence[str], dim: str,
-                         granularity: str, area_level: str) -> list[str]:
+def load_dimension_codes(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    measures: Sequence[str],
+    dim: str,
+    granularity: str,
+    area_level: str,
+) -> list[str]:
     """The codes dimension ``dim`` takes in the data behind ``measures`` (sorted; ``_T`` left out)."""
     statement, params = sqlgen.build_codes_sql(catalogue, measures, dim, granularity, area_level)
     return [str(r[0]) for r in con.execute(statement, params).fetchall() if r[0] is not None]
 
 
-def load_code_labels(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, measures: Sequence[str], dim: str,
-                     codes: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+def load_code_labels(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, measures: Sequence[str], dim: str, codes: Sequence[str]
+) -> dict[str, tuple[str, str, int]]:
     """``{code: (name_es, name_en, order)}`` for ``codes`` of one dimension (codes without a name keep
     the code itself, special codes get their SDMX meaning)."""
-    named = {c: v for c, v in _names_for(con, catalogue, catalogue.dimensions_for(measures)[dim], codes).items()
-             if c != TOTAL}  # a margin is the sum of the parts shown: always "Total"
+    named = {
+        c: v
+        for c, v in _names_for(con, catalogue, catalogue.dimensions_for(measures)[dim], codes).items()
+        if c != TOTAL
+    }  # a margin is the sum of the parts shown: always "Total"
     out = {}
     for code in codes:
         es, en, order = named.get(code, (None, None, None))
@@ -372,21 +449,31 @@ def compute_shares(tidy: pd.DataFrame, spec: QuerySpec) -> pd.DataFrame:
         if d not in keep:
             denominators = denominators[denominators[d] == TOTAL]
     denominators = denominators.drop(columns=[d for d in spec.dims if d not in keep]).rename(
-        columns={"value": "_denominator", "suppression": "_denominator_suppression"})
-    merged = tidy.merge(denominators, on=list(keep), how="left") if keep else tidy.assign(
-        _denominator=denominators["_denominator"].iloc[0] if len(denominators) else np.nan,
-        _denominator_suppression=denominators["_denominator_suppression"].iloc[0] if len(denominators) else "")
+        columns={"value": "_denominator", "suppression": "_denominator_suppression"}
+    )
+    merged = (
+        tidy.merge(denominators, on=list(keep), how="left")
+        if keep
+        else tidy.assign(
+            _denominator=denominators["_denominator"].iloc[0] if len(denominators) else np.nan,
+            _denominator_suppression=denominators["_denominator_suppression"].iloc[0] if len(denominators) else "",
+        )
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         share = merged["value"] / merged["_denominator"].where(merged["_denominator"] != 0) * 100
-    hidden = np.where(merged["suppression"] != "", merged["suppression"],
-                      np.where(merged["_denominator_suppression"].fillna("") != "", "secondary", ""))
+    hidden = np.where(
+        merged["suppression"] != "",
+        merged["suppression"],
+        np.where(merged["_denominator_suppression"].fillna("") != "", "secondary", ""),
+    )
     merged["share"] = share.where(hidden == "")
     merged["share_hidden"] = hidden
     return merged.drop(columns=["_denominator", "_denominator_suppression"])
 
 
-def compute_per_capita(con: duckdb.DuckDBPyConnection, tidy: pd.DataFrame, spec: QuerySpec, catalogue: Catalogue,
-                       settings: EngineSettings) -> tuple[pd.DataFrame, tuple[str, ...]]:
+def compute_per_capita(
+    con: duckdb.DuckDBPyConnection, tidy: pd.DataFrame, spec: QuerySpec, catalogue: Catalogue, settings: EngineSettings
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """``per_capita``: value per ``settings.per`` inhabitants of the cell's territories in its year.
 
     A total over territories divides by the sum of the populations of the territories
@@ -394,12 +481,20 @@ def compute_per_capita(con: duckdb.DuckDBPyConnection, tidy: pd.DataFrame, spec:
     territory without a population figure, gets NaN (never a guess).
     """
     if settings.population_measure not in catalogue.measures:
-        raise CrosstabError([Problem("per_capita_no_population", "per_capita",
-                                     {"measure": settings.population_measure})])
+        raise CrosstabError(
+            [Problem("per_capita_no_population", "per_capita", {"measure": settings.population_measure})]
+        )
     areas = sorted({a for a in tidy["ref_area"] if a != TOTAL})
     if result_unit(spec, catalogue) not in settings.unit_factors:
-        raise CrosstabError([Problem("per_capita_unit", "per_capita", {
-            "unit": result_unit(spec, catalogue), "valid": list_choices(sorted(settings.unit_factors))})])
+        raise CrosstabError(
+            [
+                Problem(
+                    "per_capita_unit",
+                    "per_capita",
+                    {"unit": result_unit(spec, catalogue), "valid": list_choices(sorted(settings.unit_factors))},
+                )
+            ]
+        )
     population = load_population(con, areas, settings)
     used: set[str] = set()
     fixed_year = sorted({c[:4] for c in spec.filter_map.get("time_period", ())})
@@ -434,8 +529,9 @@ def result_unit(spec: QuerySpec, catalogue: Catalogue) -> str:
     return units[0] if units else ""
 
 
-def load_population(con: duckdb.DuckDBPyConnection, areas: Sequence[str], settings: EngineSettings
-                    ) -> dict[tuple[str, str], tuple[float, str]]:
+def load_population(
+    con: duckdb.DuckDBPyConnection, areas: Sequence[str], settings: EngineSettings
+) -> dict[tuple[str, str], tuple[float, str]]:
     """``{(ref_area, year): (persons, dataset_id)}`` of annual total population, in persons.
 
     Per territory and year, the first dataset of ``settings.population_datasets`` that has
@@ -449,21 +545,33 @@ def load_population(con: duckdb.DuckDBPyConnection, areas: Sequence[str], settin
         "AND value IS NOT NULL AND unit IN (SELECT unnest($units::VARCHAR[])) "
         "AND ref_area IN (SELECT unnest($areas::VARCHAR[])) "
         "QUALIFY row_number() OVER (PARTITION BY ref_area, year ORDER BY coalesce(list_position("
-        "$prefs::VARCHAR[], dataset_id), 1000), dataset_id, time_period) = 1")
-    rows = con.execute(statement, {"prefs": list(settings.population_datasets), "measure": settings.population_measure,
-                                   "areas": list(areas), "units": sorted(settings.unit_factors)}).fetchall()
+        "$prefs::VARCHAR[], dataset_id), 1000), dataset_id, time_period) = 1"
+    )
+    rows = con.execute(
+        statement,
+        {
+            "prefs": list(settings.population_datasets),
+            "measure": settings.population_measure,
+            "areas": list(areas),
+            "units": sorted(settings.unit_factors),
+        },
+    ).fetchall()
     return {(a, y): (float(v) * settings.unit_factors[u], d) for a, y, v, u, d in rows}
 
 
-def load_labels(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, spec: QuerySpec, tidy: pd.DataFrame
-                ) -> dict[str, dict[str, tuple[str, str, int]]]:
+def load_labels(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, spec: QuerySpec, tidy: pd.DataFrame
+) -> dict[str, dict[str, tuple[str, str, int]]]:
     """``{dim: {code: (name_es, name_en, order)}}`` for every code in the table, from the codelists."""
-    return {d: load_code_labels(con, catalogue, spec.measures, d, sorted(pd.unique(tidy[d])) if d in tidy else [])
-            for d in spec.dims}
+    return {
+        d: load_code_labels(con, catalogue, spec.measures, d, sorted(pd.unique(tidy[d])) if d in tidy else [])
+        for d in spec.dims
+    }
 
 
-def _names_for(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, dim, codes: Sequence[str]
-               ) -> dict[str, tuple[str, str, int | None]]:
+def _names_for(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, dim, codes: Sequence[str]
+) -> dict[str, tuple[str, str, int | None]]:
     if dim.role == "measure":
         return {c: (m.name_es, m.name_en, None) for c, m in catalogue.measures.items()}
     if dim.role == "dataset":
@@ -473,14 +581,20 @@ def _names_for(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, dim, codes:
     if dim.codelist == "territories":
         return _territory_names(con, codes)
     if catalogue.kind == "microdata":
-        rows = con.execute("SELECT code, name_es, name_en, sort FROM microdata_codes WHERE codelist = $c",
-                           {"c": dim.codelist}).fetchall() if table_exists(con, "microdata_codes") else []
+        rows = (
+            con.execute(
+                "SELECT code, name_es, name_en, sort FROM microdata_codes WHERE codelist = $c", {"c": dim.codelist}
+            ).fetchall()
+            if table_exists(con, "microdata_codes")
+            else []
+        )
         return {c: (es, en, s) for c, es, en, s in rows}
     if dim.codelist == "dimension_codes":
         if not table_exists(con, "dimension_codes"):
             return {}
-        rows = con.execute("SELECT code, name_es, name_en FROM dimension_codes WHERE dimension_id = $d",
-                           {"d": dim.dim_id}).fetchall()
+        rows = con.execute(
+            "SELECT code, name_es, name_en FROM dimension_codes WHERE dimension_id = $d", {"d": dim.dim_id}
+        ).fetchall()
         return {c: (es, en, None) for c, es, en in rows}
     return {c: (es, en, None) for c, (es, en) in load_codelist(con, dim.codelist).items()}
 

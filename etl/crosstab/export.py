@@ -33,19 +33,30 @@ def describe_query(result: CrosstabResult, lang: str) -> list[tuple[str, str]]:
         names = ", ".join(_code_label(result, d, c, lang) for c in codes)
         filters.append(f"{cat.dimension_name(d, spec.measures, lang)} = {names}")
     opt = lambda value: message(f"opt_{value}", lang)  # noqa: E731
-    options = message("options_text", lang, granularity=opt(spec.granularity), area_level=opt(spec.area_level),
-                      totals=opt(spec.totals), shares=opt(spec.shares), per_capita=opt("yes" if spec.per_capita
-                                                                                        else "no"))
-    source = cat.datasets[spec.source].title(lang) if spec.source in cat.datasets else \
-        message("source_observations", lang)
+    options = message(
+        "options_text",
+        lang,
+        granularity=opt(spec.granularity),
+        area_level=opt(spec.area_level),
+        totals=opt(spec.totals),
+        shares=opt(spec.shares),
+        per_capita=opt("yes" if spec.per_capita else "no"),
+    )
+    source = (
+        cat.datasets[spec.source].title(lang) if spec.source in cat.datasets else message("source_observations", lang)
+    )
     return [
         (message("header_source", lang), source),
         (message("header_measures", lang), "; ".join(cat.measures[m].name(lang) for m in spec.measures)),
         (message("header_unit", lang), cat.unit_name(result.unit, lang) if result.unit else none),
-        (message("header_rows", lang), ", ".join(cat.dimension_name(d, spec.measures, lang) for d in spec.rows)
-         or none),
-        (message("header_cols", lang), ", ".join(cat.dimension_name(d, spec.measures, lang) for d in spec.cols)
-         or none),
+        (
+            message("header_rows", lang),
+            ", ".join(cat.dimension_name(d, spec.measures, lang) for d in spec.rows) or none,
+        ),
+        (
+            message("header_cols", lang),
+            ", ".join(cat.dimension_name(d, spec.measures, lang) for d in spec.cols) or none,
+        ),
         (message("header_filters", lang), "; ".join(filters) or none),
         (message("header_options", lang), options),
     ]
@@ -61,9 +72,11 @@ def build_legend(result: CrosstabResult, lang: str) -> list[str]:
     """The symbols and flags that occur in this table, each explained."""
     lines = [message("symbol_missing", lang)]
     if result.disclosure:
-        lines += [message("symbol_primary", lang, threshold=result.disclosure.threshold),
-                  message("symbol_complement", lang, threshold=result.disclosure.threshold),
-                  message("symbol_secondary", lang)]
+        lines += [
+            message("symbol_primary", lang, threshold=result.disclosure.threshold),
+            message("symbol_complement", lang, threshold=result.disclosure.threshold),
+            message("symbol_secondary", lang),
+        ]
     present = {f for text in result.tidy.get("flags", pd.Series(dtype=str)).fillna("") for f in str(text).split(",")}
     for flag in sorted(present - {""}):
         if flag in OWN_FLAGS:
@@ -79,8 +92,17 @@ def build_notes(result: CrosstabResult, lang: str) -> list[str]:
     notes = [message("synthetic_warning", lang)] if result.synthetic else []
     if result.disclosure:
         d = result.disclosure
-        notes.append(message("protection", lang, threshold=d.threshold, width=f"{d.min_interval_width:g}",
-                             primary=d.primary, complement=d.complement, secondary=d.secondary))
+        notes.append(
+            message(
+                "protection",
+                lang,
+                threshold=d.threshold,
+                width=f"{d.min_interval_width:g}",
+                primary=d.primary,
+                complement=d.complement,
+                secondary=d.secondary,
+            )
+        )
     notes += [message(n, lang) for n in result.notes]
     if result.population_datasets:
         notes.append(message("population_source", lang, datasets=", ".join(result.population_datasets)))
@@ -91,10 +113,16 @@ def build_header_block(result: CrosstabResult, lang: str, data_version: str) -> 
     """``(label, text)`` lines that open every download (and the page's "about this table")."""
     cat = result.catalogue
     datasets = [cat.datasets[d] for d in result.datasets if d in cat.datasets]
-    sources = [f"{d.title(lang)} — {d.publisher} [{d.dataset_id}; v{d.version}; {d.retrieved}]".replace(
-        " — []", "") for d in datasets]
-    licences = [f"{d.dataset_id}: {d.licence}" + (f" <{d.licence_url}>" if d.licence_url else "")
-                + (f". {d.attribution}" if d.attribution else "") for d in datasets]
+    sources = [
+        f"{d.title(lang)} — {d.publisher} [{d.dataset_id}; v{d.version}; {d.retrieved}]".replace(" — []", "")
+        for d in datasets
+    ]
+    licences = [
+        f"{d.dataset_id}: {d.licence}"
+        + (f" <{d.licence_url}>" if d.licence_url else "")
+        + (f". {d.attribution}" if d.attribution else "")
+        for d in datasets
+    ]
     lines: list[tuple[str, str]] = [("Atlas PVIGM", message("header_title", lang))]
     if result.synthetic:
         lines.append(("SYNTHETIC", message("synthetic_warning", lang)))
@@ -141,8 +169,9 @@ def build_long_csv(result: CrosstabResult, lang: str, data_version: str, header:
     table = build_long_table(result, lang)
     writer.writerow(safe_row(table.columns))
     for row in table.itertuples(index=False):
-        writer.writerow(safe_row("" if v is None or (isinstance(v, float) and v != v) else _csv_cell(v, "value")
-                                 for v in row))
+        writer.writerow(
+            safe_row("" if v is None or (isinstance(v, float) and v != v) else _csv_cell(v, "value") for v in row)
+        )
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -173,9 +202,21 @@ def build_xlsx(result: CrosstabResult, lang: str, data_version: str) -> bytes:
     ws = wb.create_sheet(message("sheet_sources", lang))
     write_xlsx_row(ws, message("source_columns", lang).split("|"))
     for d in (result.catalogue.datasets[d] for d in result.datasets if d in result.catalogue.datasets):
-        write_xlsx_row(ws, [d.dataset_id, d.title(lang), d.publisher, d.licence, d.licence_url, d.attribution,
-                            d.retrieved,
-                   d.version, d.confidential, d.synthetic])
+        write_xlsx_row(
+            ws,
+            [
+                d.dataset_id,
+                d.title(lang),
+                d.publisher,
+                d.licence,
+                d.licence_url,
+                d.attribution,
+                d.retrieved,
+                d.version,
+                d.confidential,
+                d.synthetic,
+            ],
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -27,9 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from common.yamlfile import load_yaml
-
 import geodata
+from common.yamlfile import load_yaml
 from etl.crosstab.messages import CrosstabError, Problem, list_choices
 from etl.sqltools import IDENTIFIER, MONTH_KEY, quote, table_columns, table_exists
 from geodata import paths
@@ -128,15 +127,35 @@ def load_codebook(path: Path = CODEBOOK_PATH) -> Codebook:
         raise ValueError(f"{path}: " + "; ".join(problems))
     datasets = []
     for ds in raw["datasets"]:
-        variables = tuple(Variable(v["column"], v["dimension_id"], v["codelist"], v["role"], v["name_es"],
-                                   v["name_en"]) for v in ds["variables"])
-        keep = ("title_es", "title_en", "publisher", "licence", "licence_url", "attribution", "caveats_es",
-                "caveats_en")
-        datasets.append(MicrodataDataset(
-            ds["dataset_id"], ds["table"], variables, tuple(ds["measures"]), {k: ds.get(k, "") for k in keep},
-            ds.get("date_column") or "", ds.get("weight_column") or "", bool(ds.get("synthetic")),
-            bool(ds.get("confidential", True)), ds.get("file") or "", ds.get("generator") or "",
-        ))
+        variables = tuple(
+            Variable(v["column"], v["dimension_id"], v["codelist"], v["role"], v["name_es"], v["name_en"])
+            for v in ds["variables"]
+        )
+        keep = (
+            "title_es",
+            "title_en",
+            "publisher",
+            "licence",
+            "licence_url",
+            "attribution",
+            "caveats_es",
+            "caveats_en",
+        )
+        datasets.append(
+            MicrodataDataset(
+                ds["dataset_id"],
+                ds["table"],
+                variables,
+                tuple(ds["measures"]),
+                {k: ds.get(k, "") for k in keep},
+                ds.get("date_column") or "",
+                ds.get("weight_column") or "",
+                bool(ds.get("synthetic")),
+                bool(ds.get("confidential", True)),
+                ds.get("file") or "",
+                ds.get("generator") or "",
+            )
+        )
     codelists = {name: tuple(entries) for name, entries in (raw.get("codelists") or {}).items()}
     return Codebook(tuple(datasets), codelists)
 
@@ -157,8 +176,9 @@ def _valid_codes(codebook: Codebook, codelist: str) -> set[str]:
     return {str(e["code"]) for e in codebook.codelists[codelist]}
 
 
-def read_microdata_file(con: duckdb.DuckDBPyConnection, path: Path, dataset: MicrodataDataset,
-                        codebook: Codebook) -> int:
+def read_microdata_file(
+    con: duckdb.DuckDBPyConnection, path: Path, dataset: MicrodataDataset, codebook: Codebook
+) -> int:
     """Load ``path`` into ``dataset.table`` with DuckDB's reader; check it; return the record count.
 
     Every problem is gathered (missing columns, unknown codes with counts and the valid
@@ -173,8 +193,15 @@ def read_microdata_file(con: duckdb.DuckDBPyConnection, path: Path, dataset: Mic
     wanted = [v.column for v in dataset.variables] + [c for c in (dataset.date_column, dataset.weight_column) if c]
     missing = [c for c in wanted if c not in found]
     if missing:
-        raise CrosstabError([Problem("microdata_missing_columns", str(path), {
-            "value": ", ".join(missing), "valid": list_choices(sorted(found))})])
+        raise CrosstabError(
+            [
+                Problem(
+                    "microdata_missing_columns",
+                    str(path),
+                    {"value": ", ".join(missing), "valid": list_choices(sorted(found))},
+                )
+            ]
+        )
     select = [f"CAST({quote(v.column)} AS VARCHAR) AS {quote(v.column)}" for v in dataset.variables]
     if dataset.date_column:
         date = f"CAST({quote(dataset.date_column)} AS DATE)"
@@ -182,8 +209,10 @@ def read_microdata_file(con: duckdb.DuckDBPyConnection, path: Path, dataset: Mic
         select.append(f"CAST(year({date}) * 100 + month({date}) AS INTEGER) AS {MONTH_KEY}")
     if dataset.weight_column:
         select.append(f"CAST({quote(dataset.weight_column)} AS DOUBLE) AS {quote(dataset.weight_column)}")
-    con.execute(f"CREATE OR REPLACE TABLE {quote(dataset.table)} AS SELECT {', '.join(select)} FROM {reader}",
-                {"path": str(path)})
+    con.execute(
+        f"CREATE OR REPLACE TABLE {quote(dataset.table)} AS SELECT {', '.join(select)} FROM {reader}",
+        {"path": str(path)},
+    )
     problems = validate_microdata_table(con, dataset, codebook, str(path))
     if problems:
         con.execute(f"DROP TABLE {quote(dataset.table)}")
@@ -191,13 +220,16 @@ def read_microdata_file(con: duckdb.DuckDBPyConnection, path: Path, dataset: Mic
     return int(con.execute(f"SELECT count(*) FROM {quote(dataset.table)}").fetchone()[0])
 
 
-def validate_microdata_table(con: duckdb.DuckDBPyConnection, dataset: MicrodataDataset, codebook: Codebook,
-                             where: str) -> list[Problem]:
+def validate_microdata_table(
+    con: duckdb.DuckDBPyConnection, dataset: MicrodataDataset, codebook: Codebook, where: str
+) -> list[Problem]:
     """Unknown or empty codes per variable, and empty dates, in a loaded table (one pass over it)."""
     columns = [quote(v.column) for v in dataset.variables]
     sets = ", ".join(f"({c})" for c in columns)
-    rows = con.execute(f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}) AS g, count(*) AS n "
-                       f"FROM {quote(dataset.table)} GROUP BY GROUPING SETS ({sets})").fetchall()
+    rows = con.execute(
+        f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}) AS g, count(*) AS n "
+        f"FROM {quote(dataset.table)} GROUP BY GROUPING SETS ({sets})"
+    ).fetchall()
     n_vars = len(columns)
     found: dict[int, list[tuple[object, int]]] = {}
     for row in rows:
@@ -207,15 +239,22 @@ def validate_microdata_table(con: duckdb.DuckDBPyConnection, dataset: MicrodataD
     problems = []
     for i, v in enumerate(dataset.variables):
         valid = _valid_codes(codebook, v.codelist)
-        bad = sorted(((c, n) for c, n in found.get(i, []) if c is None or c not in valid),
-                     key=lambda cn: (-cn[1], str(cn[0])))
+        bad = sorted(
+            ((c, n) for c, n in found.get(i, []) if c is None or c not in valid), key=lambda cn: (-cn[1], str(cn[0]))
+        )
         if bad:
             shown = ", ".join(f"{'(vacío/empty)' if c is None else c} ×{n}" for c, n in bad[:10])
-            problems.append(Problem("microdata_unknown_codes", f"{where} · {v.column}",
-                                    {"value": shown, "valid": list_choices(sorted(valid))}))
+            problems.append(
+                Problem(
+                    "microdata_unknown_codes",
+                    f"{where} · {v.column}",
+                    {"value": shown, "valid": list_choices(sorted(valid))},
+                )
+            )
     if dataset.date_column:
-        empty = con.execute(f"SELECT count(*) FROM {quote(dataset.table)} WHERE {quote(dataset.date_column)} "
-                            "IS NULL").fetchone()[0]
+        empty = con.execute(
+            f"SELECT count(*) FROM {quote(dataset.table)} WHERE {quote(dataset.date_column)} IS NULL"
+        ).fetchone()[0]
         if empty:
             problems.append(Problem("microdata_empty_dates", f"{where} · {dataset.date_column}", {"count": empty}))
     return problems
@@ -231,43 +270,87 @@ def register_codelists(con: duckdb.DuckDBPyConnection, codebook: Codebook) -> No
     """Write the codebook's codelists to ``microdata_codes`` (replacing earlier versions)."""
     for name, entries in sorted(codebook.codelists.items()):
         con.execute("DELETE FROM microdata_codes WHERE codelist = $c", {"c": name})
-        con.executemany("INSERT INTO microdata_codes VALUES (?, ?, ?, ?, ?)",
-                        [(name, str(e["code"]), e["name_es"], e["name_en"], i) for i, e in enumerate(entries)])
+        con.executemany(
+            "INSERT INTO microdata_codes VALUES (?, ?, ?, ?, ?)",
+            [(name, str(e["code"]), e["name_es"], e["name_en"], i) for i, e in enumerate(entries)],
+        )
 
 
-def register_dataset(con: duckdb.DuckDBPyConnection, dataset: MicrodataDataset, rows: int, source_file: Path
-                     ) -> None:
+def register_dataset(con: duckdb.DuckDBPyConnection, dataset: MicrodataDataset, rows: int, source_file: Path) -> None:
     """Rows in ``microdata_tables`` / ``_variables`` / ``_measures`` and in the store's ``datasets``."""
     digest = _sha256(source_file)
     for table in ("microdata_tables", "microdata_variables", "microdata_measures"):
         con.execute(f"DELETE FROM {table} WHERE dataset_id = $d", {"d": dataset.dataset_id})
-    con.execute("INSERT INTO microdata_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-        dataset.dataset_id, dataset.table, dataset.date_column, dataset.weight_column, rows, dataset.synthetic,
-        source_file.name, digest])
-    con.executemany("INSERT INTO microdata_variables VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-        (dataset.dataset_id, v.column, v.dimension_id, v.name_es, v.name_en, v.codelist, v.role, i)
-        for i, v in enumerate(dataset.variables)])
-    con.executemany("INSERT INTO microdata_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        (dataset.dataset_id, m["measure"], m["aggregate"], m.get("column") or "", m["unit"], m["unit_es"],
-         m["unit_en"], m["kind"], m["name_es"], m["name_en"], m.get("definition_es", ""), m.get("definition_en", ""),
-         i) for i, m in enumerate(dataset.measures)])
+    con.execute(
+        "INSERT INTO microdata_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            dataset.dataset_id,
+            dataset.table,
+            dataset.date_column,
+            dataset.weight_column,
+            rows,
+            dataset.synthetic,
+            source_file.name,
+            digest,
+        ],
+    )
+    con.executemany(
+        "INSERT INTO microdata_variables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (dataset.dataset_id, v.column, v.dimension_id, v.name_es, v.name_en, v.codelist, v.role, i)
+            for i, v in enumerate(dataset.variables)
+        ],
+    )
+    con.executemany(
+        "INSERT INTO microdata_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                dataset.dataset_id,
+                m["measure"],
+                m["aggregate"],
+                m.get("column") or "",
+                m["unit"],
+                m["unit_es"],
+                m["unit_en"],
+                m["kind"],
+                m["name_es"],
+                m["name_en"],
+                m.get("definition_es", ""),
+                m.get("definition_en", ""),
+                i,
+            )
+            for i, m in enumerate(dataset.measures)
+        ],
+    )
     _register_provenance(con, dataset, rows, source_file, digest)
 
 
-def _register_provenance(con: duckdb.DuckDBPyConnection, dataset: MicrodataDataset, rows: int, source_file: Path,
-                         digest: str) -> None:
+def _register_provenance(
+    con: duckdb.DuckDBPyConnection, dataset: MicrodataDataset, rows: int, source_file: Path, digest: str
+) -> None:
     """The dataset's row in the store's ``datasets`` table (only the columns that table has)."""
     if not table_exists(con, "datasets"):
         return
     origin = "generated by etl/crosstab/synthetic.py (SYNTHETIC)" if dataset.synthetic else str(source_file)
-    values = {**dataset.provenance, "dataset_id": dataset.dataset_id, "origin": origin,
-              "vendored_path": "" if dataset.generator else str(source_file), "sha256": digest, "kind": "source",
-              "status": "published", "version": 1, "confidential": dataset.confidential, "row_count": rows,
-              "synthetic": dataset.synthetic}
+    values = {
+        **dataset.provenance,
+        "dataset_id": dataset.dataset_id,
+        "origin": origin,
+        "vendored_path": "" if dataset.generator else str(source_file),
+        "sha256": digest,
+        "kind": "source",
+        "status": "published",
+        "version": 1,
+        "confidential": dataset.confidential,
+        "row_count": rows,
+        "synthetic": dataset.synthetic,
+    }
     columns = [c for c in table_columns(con, "datasets") if c in values]
     con.execute("DELETE FROM datasets WHERE dataset_id = $d", {"d": dataset.dataset_id})
-    con.execute(f"INSERT INTO datasets ({', '.join(quote(c) for c in columns)}) VALUES "
-                f"({', '.join('?' for _ in columns)})", [values[c] for c in columns])
+    con.execute(
+        f"INSERT INTO datasets ({', '.join(quote(c) for c in columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        [values[c] for c in columns],
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -278,8 +361,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_microdata_tables(con: duckdb.DuckDBPyConnection, synthetic_records: int = 0,
-                           workdir: Path | None = None, codebook: Codebook | None = None) -> dict[str, object]:
+def build_microdata_tables(
+    con: duckdb.DuckDBPyConnection,
+    synthetic_records: int = 0,
+    workdir: Path | None = None,
+    codebook: Codebook | None = None,
+) -> dict[str, object]:
     """Create every record-level table of the codebook in ``con`` (a writable store connection).
 
     Datasets with a vendored ``file`` are read from ``vendor/``. The SYNTHETIC entry/exit

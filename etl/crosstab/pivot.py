@@ -15,13 +15,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from etl.formatting import NO_DATA
-from etl.formatting import format_number as _format
-from geodata import normalise
-
 from etl.crosstab.catalogue import TOTAL
 from etl.crosstab.engine import CrosstabResult
 from etl.crosstab.messages import message
+from etl.formatting import NO_DATA
+from etl.formatting import format_number as _format
+from geodata import normalise
 
 MISSING = NO_DATA
 SYMBOLS = {"primary": "C", "complement": "R", "secondary": "D"}
@@ -69,8 +68,7 @@ def _flag_text(flags: str) -> str:
     return f" {''.join(present)}" if present else ""
 
 
-def build_pivot(result: CrosstabResult, stat: str = "value", lang: str = "es", numeric: bool = False
-                ) -> pd.DataFrame:
+def build_pivot(result: CrosstabResult, stat: str = "value", lang: str = "es", numeric: bool = False) -> pd.DataFrame:
     """Rows × columns of one statistic, with labels in ``lang``.
 
     ``numeric=False`` gives display text (formatted numbers, flags appended, symbols);
@@ -79,20 +77,22 @@ def build_pivot(result: CrosstabResult, stat: str = "value", lang: str = "es", n
     spec = result.spec
     tidy = result.tidy[result.tidy["shown"]] if "shown" in result.tidy else result.tidy
     cells = build_cell_values(result, stat)
-    cells = [c for c, keep in zip(cells, result.tidy["shown"] if "shown" in result.tidy else [True] * len(cells))
-             if keep]
+    cells = [
+        c for c, keep in zip(cells, result.tidy["shown"] if "shown" in result.tidy else [True] * len(cells)) if keep
+    ]
     fill = 0.0 if result.zero_fill and stat in ("value", "share") else MISSING
     flags = list(tidy["flags"]) if stat == "value" and "flags" in tidy else [""] * len(tidy)
-    texts = [c if isinstance(c, str) or numeric else format_number(c, stat, lang) + _flag_text(f)
-             for c, f in zip(cells, flags)]
+    texts = [
+        c if isinstance(c, str) or numeric else format_number(c, stat, lang) + _flag_text(f)
+        for c, f in zip(cells, flags)
+    ]
     row_keys = [tuple(r) for r in tidy[list(spec.rows)].itertuples(index=False)] if spec.rows else [()] * len(tidy)
     col_keys = [tuple(r) for r in tidy[list(spec.cols)].itertuples(index=False)] if spec.cols else [()] * len(tidy)
     rows_order = order_keys(result, spec.rows, row_keys, lang)
     cols_order = order_keys(result, spec.cols, col_keys, lang)
     grid = {(r, c): t for r, c, t in zip(row_keys, col_keys, texts)}
     fill_text = fill if numeric or isinstance(fill, str) else format_number(fill, stat, lang)
-    headers = [_column_label(result, c, lang) if spec.cols else statistic_title(result, stat, lang)
-               for c in cols_order]
+    headers = [_column_label(result, c, lang) if spec.cols else statistic_title(result, stat, lang) for c in cols_order]
     dim_names = _dimension_names(result, spec.rows, lang)
     records = []
     for r in rows_order:
@@ -108,8 +108,9 @@ def _dimension_names(result: CrosstabResult, dims: Sequence[str], lang: str) -> 
     return [result.catalogue.dimension_name(d, result.spec.measures, lang) for d in dims]
 
 
-def order_keys(result: CrosstabResult, dims: Sequence[str], keys: Sequence[tuple[str, ...]], lang: str
-               ) -> list[tuple[str, ...]]:
+def order_keys(
+    result: CrosstabResult, dims: Sequence[str], keys: Sequence[tuple[str, ...]], lang: str
+) -> list[tuple[str, ...]]:
     """Distinct ``keys`` in reading order for ``lang``: per dimension, totals last, then the
     codelist's order (ages by age), then names alphabetically (periods by date)."""
     roles = {d: dim.role for d, dim in result.catalogue.dimensions_for(result.spec.measures).items()}
@@ -163,7 +164,8 @@ def build_long_table(result: CrosstabResult, lang: str) -> pd.DataFrame:
     out[message("col_suppression", lang)] = [SYMBOLS.get(s, "") for s in tidy["suppression"].fillna("")]
     threshold = result.disclosure.threshold if result.disclosure else 0
     out[message("col_reason", lang)] = [
-        message(f"reason_{s}", lang, threshold=threshold) if s else "" for s in tidy["suppression"].fillna("")]
+        message(f"reason_{s}", lang, threshold=threshold) if s else "" for s in tidy["suppression"].fillna("")
+    ]
     return out.reset_index(drop=True)
 
 
@@ -183,11 +185,14 @@ def build_chart_frame(result: CrosstabResult, stat: str, lang: str, max_categori
     x_dims = spec.rows or spec.cols[:1]
     series_dims = spec.cols if spec.rows else spec.cols[1:]
     cells = tidy[keep]
-    frame = pd.DataFrame({
-        "category": _joined_labels(result, cells, x_dims, lang) if x_dims else message("total", lang),
-        "series": _joined_labels(result, cells, series_dims, lang) if series_dims else "",
-        "value": np.array([v for v, k in zip(values, keep) if k], dtype=float),
-    }, index=cells.index)
+    frame = pd.DataFrame(
+        {
+            "category": _joined_labels(result, cells, x_dims, lang) if x_dims else message("total", lang),
+            "series": _joined_labels(result, cells, series_dims, lang) if series_dims else "",
+            "value": np.array([v for v, k in zip(values, keep) if k], dtype=float),
+        },
+        index=cells.index,
+    )
     keys = [tuple(r) for r in cells[list(x_dims)].itertuples(index=False)] if x_dims else [()] * len(cells)
     rank = {k: n for n, k in enumerate(order_keys(result, x_dims, keys, lang))}
     frame["order"] = [rank[k] for k in keys]

@@ -61,11 +61,17 @@ class QuerySpec:
         return dict(self.filters)
 
 
-def build_spec(measures: Iterable[str], rows: Iterable[str] = (), cols: Iterable[str] = (),
-               filters: Mapping[str, Iterable[str]] | None = None, **options: object) -> QuerySpec:
+def build_spec(
+    measures: Iterable[str],
+    rows: Iterable[str] = (),
+    cols: Iterable[str] = (),
+    filters: Mapping[str, Iterable[str]] | None = None,
+    **options: object,
+) -> QuerySpec:
     """A normalised spec: tuples everywhere, filters sorted by dimension with sorted unique codes."""
-    cleaned = tuple(sorted((dim, tuple(sorted({str(c) for c in codes})))
-                           for dim, codes in (filters or {}).items() if codes))
+    cleaned = tuple(
+        sorted((dim, tuple(sorted({str(c) for c in codes}))) for dim, codes in (filters or {}).items() if codes)
+    )
     return QuerySpec(tuple(measures), tuple(rows), tuple(cols), cleaned, **options)
 
 
@@ -96,13 +102,17 @@ def parse_query(query: Mapping[str, object] | str) -> QuerySpec:
     per_capita_text = flat.get("per_capita", "0").strip().lower()
     if per_capita_text not in {"", "0", "1", "true", "false"}:
         problems.append(Problem("bad_flag", "per_capita", {"value": per_capita_text}))
-    filters = {k[len(FILTER_PREFIX):]: _split(v) for k, v in flat.items() if k.startswith(FILTER_PREFIX)}
+    filters = {k[len(FILTER_PREFIX) :]: _split(v) for k, v in flat.items() if k.startswith(FILTER_PREFIX)}
     if problems:
         raise CrosstabError(problems)
     options = {k: flat[k].strip() for k in ("granularity", "area_level", "totals", "shares") if flat.get(k)}
     return build_spec(
-        _split(flat.get("measure")), _split(flat.get("rows")), _split(flat.get("cols")), filters,
-        source=flat.get("source", "").strip() or OBSERVATIONS, per_capita=per_capita_text in {"1", "true"},
+        _split(flat.get("measure")),
+        _split(flat.get("rows")),
+        _split(flat.get("cols")),
+        filters,
+        source=flat.get("source", "").strip() or OBSERVATIONS,
+        per_capita=per_capita_text in {"1", "true"},
         **options,
     )
 
@@ -110,9 +120,15 @@ def parse_query(query: Mapping[str, object] | str) -> QuerySpec:
 def dump_query(spec: QuerySpec) -> dict[str, str]:
     """The spec as query parameters, every option explicit (so a link is unambiguous)."""
     out = {
-        "source": spec.source, "measure": _join(spec.measures), "rows": _join(spec.rows),
-        "cols": _join(spec.cols), "granularity": spec.granularity, "area_level": spec.area_level,
-        "totals": spec.totals, "shares": spec.shares, "per_capita": "1" if spec.per_capita else "0",
+        "source": spec.source,
+        "measure": _join(spec.measures),
+        "rows": _join(spec.rows),
+        "cols": _join(spec.cols),
+        "granularity": spec.granularity,
+        "area_level": spec.area_level,
+        "totals": spec.totals,
+        "shares": spec.shares,
+        "per_capita": "1" if spec.per_capita else "0",
     }
     out.update({f"{FILTER_PREFIX}{dim}": ",".join(codes) for dim, codes in spec.filters})
     return out
@@ -176,17 +192,25 @@ def validate_confidential_filters(spec: QuerySpec, choices: Mapping[str, Iterabl
         valid = set(choices.get(dim, ()))
         if dim in spec.dims or len(codes) <= 1 or (valid and valid <= set(codes)):
             continue
-        out.append(Problem("confidential_partial_filter", f"{FILTER_PREFIX}{dim}",
-                           {"dim": dim, "count": len(codes), "total": len(valid)}))
+        out.append(
+            Problem(
+                "confidential_partial_filter",
+                f"{FILTER_PREFIX}{dim}",
+                {"dim": dim, "count": len(codes), "total": len(valid)},
+            )
+        )
     return out
 
 
 def _check_options(spec: QuerySpec, catalogue: Catalogue) -> list[Problem]:
     granularities = MICRODATA_GRANULARITIES if catalogue.kind == "microdata" else OBSERVATION_GRANULARITIES
     out = []
-    for key, value, valid in (("granularity", spec.granularity, granularities),
-                              ("area_level", spec.area_level, AREA_LEVELS),
-                              ("totals", spec.totals, TOTALS), ("shares", spec.shares, SHARES)):
+    for key, value, valid in (
+        ("granularity", spec.granularity, granularities),
+        ("area_level", spec.area_level, AREA_LEVELS),
+        ("totals", spec.totals, TOTALS),
+        ("shares", spec.shares, SHARES),
+    ):
         if value not in valid:
             out.append(Problem("unknown_option", key, {"value": value, "valid": list_choices(valid)}))
     return out
@@ -198,8 +222,9 @@ def _check_measures(spec: QuerySpec, catalogue: Catalogue) -> list[Problem]:
     out = []
     for m in spec.measures:
         if m not in catalogue.measures:
-            out.append(Problem("unknown_measure", "measure", {"value": m,
-                                                               "valid": list_choices(sorted(catalogue.measures))}))
+            out.append(
+                Problem("unknown_measure", "measure", {"value": m, "valid": list_choices(sorted(catalogue.measures))})
+            )
     if len(set(spec.measures)) != len(spec.measures):
         out.append(Problem("duplicate_measure", "measure", {"value": ",".join(spec.measures)}))
     known = [catalogue.measures[m] for m in dict.fromkeys(spec.measures) if m in catalogue.measures]
@@ -212,8 +237,9 @@ def _check_measures(spec: QuerySpec, catalogue: Catalogue) -> list[Problem]:
         for m in known:
             several = catalogue.datasets_for([m.measure], only)
             if len(several) > 1:
-                out.append(Problem("several_datasets", "measure", {"value": m.measure,
-                                                                   "datasets": list_choices(several)}))
+                out.append(
+                    Problem("several_datasets", "measure", {"value": m.measure, "datasets": list_choices(several)})
+                )
     kinds = {m.kind for m in known}
     if len(kinds) > 1:
         out.append(Problem("mixed_kinds", "measure", {"value": ", ".join(f"{m.measure} ({m.kind})" for m in known)}))
@@ -249,8 +275,9 @@ def _check_filters(spec: QuerySpec, dims: Mapping[str, Dimension]) -> list[Probl
         if dims[dim].role == "period" and spec.granularity in PERIOD_CODE:
             bad = [c for c in codes if not PERIOD_CODE[spec.granularity].match(c)]
             if bad:
-                out.append(Problem("bad_period_code", where,
-                                   {"value": ", ".join(bad), "granularity": spec.granularity}))
+                out.append(
+                    Problem("bad_period_code", where, {"value": ", ".join(bad), "granularity": spec.granularity})
+                )
     return out
 
 

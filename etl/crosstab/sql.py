@@ -24,29 +24,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from etl.sqltools import MONTH_KEY
 from etl.crosstab.catalogue import (
-    NOT_APPLICABLE, OBS_DIM_COLUMNS, OBS_KEY_COLUMNS, TOTAL, Catalogue, Dimension, quote,
+    NOT_APPLICABLE,
+    OBS_DIM_COLUMNS,
+    OBS_KEY_COLUMNS,
+    TOTAL,
+    Catalogue,
+    Dimension,
+    quote,
 )
 from etl.crosstab.spec import QuerySpec
+from etl.sqltools import MONTH_KEY
 
 # Per granularity: (period code, first day, last day, "lies inside one period") over observations.
 _OBS_PERIOD = {
     "period": ("time_period", "time_start", "time_end", "TRUE"),
-    "year": ("strftime(time_start, '%Y')", "make_date(year(time_start), 1, 1)",
-             "make_date(year(time_start), 12, 31)", "year(time_start) = year(time_end)"),
+    "year": (
+        "strftime(time_start, '%Y')",
+        "make_date(year(time_start), 1, 1)",
+        "make_date(year(time_start), 12, 31)",
+        "year(time_start) = year(time_end)",
+    ),
     # US fiscal year (October-September, named by the year it ends: FY2023 = Oct 2022-Sep 2023), from months
-    "fiscal_year": ("'FY' || CAST(year(time_start + INTERVAL 3 MONTH) AS VARCHAR)",
-                    "make_date(CAST(year(time_start + INTERVAL 3 MONTH) AS INTEGER) - 1, 10, 1)",
-                    "make_date(CAST(year(time_start + INTERVAL 3 MONTH) AS INTEGER), 9, 30)",
-                    "year(time_start + INTERVAL 3 MONTH) = year(time_end + INTERVAL 3 MONTH)"),
-    "quarter": ("strftime(time_start, '%Y') || '-Q' || quarter(time_start)",
-                "make_date(year(time_start), 3 * quarter(time_start) - 2, 1)",
-                "last_day(make_date(year(time_start), 3 * quarter(time_start), 1))",
-                "year(time_start) = year(time_end) AND quarter(time_start) = quarter(time_end)"),
-    "month": ("strftime(time_start, '%Y-%m')", "make_date(year(time_start), month(time_start), 1)",
-              "last_day(time_start)",
-              "year(time_start) = year(time_end) AND month(time_start) = month(time_end)"),
+    "fiscal_year": (
+        "'FY' || CAST(year(time_start + INTERVAL 3 MONTH) AS VARCHAR)",
+        "make_date(CAST(year(time_start + INTERVAL 3 MONTH) AS INTEGER) - 1, 10, 1)",
+        "make_date(CAST(year(time_start + INTERVAL 3 MONTH) AS INTEGER), 9, 30)",
+        "year(time_start + INTERVAL 3 MONTH) = year(time_end + INTERVAL 3 MONTH)",
+    ),
+    "quarter": (
+        "strftime(time_start, '%Y') || '-Q' || quarter(time_start)",
+        "make_date(year(time_start), 3 * quarter(time_start) - 2, 1)",
+        "last_day(make_date(year(time_start), 3 * quarter(time_start), 1))",
+        "year(time_start) = year(time_end) AND quarter(time_start) = quarter(time_end)",
+    ),
+    "month": (
+        "strftime(time_start, '%Y-%m')",
+        "make_date(year(time_start), month(time_start), 1)",
+        "last_day(time_start)",
+        "year(time_start) = year(time_end) AND month(time_start) = month(time_end)",
+    ),
 }
 # Per granularity for record-level data: an integer key per record, computed from the table's
 # ``_period_month`` column (yyyymm, derived from the date at load), and its code per result row.
@@ -79,6 +96,7 @@ def build_grouping_sets(spec: QuerySpec, additive: Mapping[str, bool]) -> list[t
     each of them up level by level (``ROLLUP``), crossed. A set that would sum over a
     dimension that is not additive (see ``spec.dimension_additive``) is left out.
     """
+
     def levels(dims: tuple[str, ...]) -> list[tuple[str, ...]]:
         if spec.totals == "subtotals":
             return [dims[:i] for i in range(len(dims), -1, -1)]
@@ -122,8 +140,10 @@ def _outer_dims(spec: QuerySpec, fmt: Mapping[str, str] | None = None) -> list[s
     for i, d in enumerate(spec.dims):
         col = quote(f"d_{d}")
         shown = fmt.get(d, "{k}").format(k=col)
-        out.append(f"CASE WHEN _grouping & {1 << (n - 1 - i)} <> 0 THEN '{TOTAL}' ELSE CAST({shown} AS VARCHAR) END "
-                   f"AS {quote(d)}")
+        out.append(
+            f"CASE WHEN _grouping & {1 << (n - 1 - i)} <> 0 THEN '{TOTAL}' ELSE CAST({shown} AS VARCHAR) END "
+            f"AS {quote(d)}"
+        )
     return [*out, "_grouping"]
 
 
@@ -142,8 +162,9 @@ def _obs_dim_expr(dim: Dimension, params: Params) -> str:
     return f"coalesce({quote(dim.column)}, '{NOT_APPLICABLE}')"
 
 
-def build_observations_sql(spec: QuerySpec, catalogue: Catalogue, sets: Sequence[tuple[str, ...]],
-                           limit: int) -> tuple[str, dict[str, object]]:
+def build_observations_sql(
+    spec: QuerySpec, catalogue: Catalogue, sets: Sequence[tuple[str, ...]], limit: int
+) -> tuple[str, dict[str, object]]:
     """The statement for a cross-tabulation of observations, and its parameters."""
     params = Params()
     measures = [catalogue.measures[m] for m in spec.measures]
@@ -173,24 +194,30 @@ def build_observations_sql(spec: QuerySpec, catalogue: Catalogue, sets: Sequence
         partition = ", ".join(quote(c) for c in OBS_KEY_COLUMNS if c != column)
         ctes.append(
             f"t{i} AS (SELECT * FROM {prev} QUALIFY coalesce({quote(column)}, '') = '{TOTAL}' OR NOT coalesce("
-            f"bool_or(coalesce({quote(column)}, '') = '{TOTAL}') OVER (PARTITION BY {partition}), FALSE))")
+            f"bool_or(coalesce({quote(column)}, '') = '{TOTAL}') OVER (PARTITION BY {partition}), FALSE))"
+        )
         prev = f"t{i}"
     if spec.granularity != "period" and flows_only:
         partition = ", ".join(quote(c) for c in OBS_KEY_COLUMNS if c != "time_period")
-        ctes.append(f"tp AS (SELECT * FROM {prev} QUALIFY _exact OR NOT bool_or(_exact) OVER "
-                    f"(PARTITION BY {partition}, _period))")
+        ctes.append(
+            f"tp AS (SELECT * FROM {prev} QUALIFY _exact OR NOT bool_or(_exact) OVER "
+            f"(PARTITION BY {partition}, _period))"
+        )
         prev = "tp"
     value = "sum(value)" if additive else "CASE WHEN count(*) = 1 THEN any_value(value) END"
     aggregates = [
-        f"{value} AS value", "count(*) AS n", "count(value) AS n_values",
+        f"{value} AS value",
+        "count(*) AS n",
+        "count(value) AS n_values",
         "bool_or(_covered_from > _p_start OR _covered_to < _p_end) AS partial",
         "string_agg(DISTINCT obs_status, ',' ORDER BY obs_status) FILTER (WHERE obs_status <> 'A') AS flags",
         "string_agg(DISTINCT dataset_id, ',' ORDER BY dataset_id) AS datasets",
     ]
     inner = f"SELECT {', '.join([*_inner_dims(spec), *aggregates])} FROM {prev} {_grouping_clause(sets, spec)}"
     outer = [*_outer_dims(spec), "value", "n", "n_values", "partial", "flags", "datasets"]
-    sql = (f"WITH {', '.join(ctes)}, cells AS ({inner}) SELECT {', '.join(outer)} FROM cells "
-           f"LIMIT {params.add(limit + 1)}")
+    sql = (
+        f"WITH {', '.join(ctes)}, cells AS ({inner}) SELECT {', '.join(outer)} FROM cells LIMIT {params.add(limit + 1)}"
+    )
     return sql, params.values
 
 
@@ -203,8 +230,9 @@ def _total_bearing_columns(spec: QuerySpec, catalogue: Catalogue, dims: Mapping[
     return out + [c for c in OBS_DIM_COLUMNS if c in used_dim_columns]
 
 
-def build_microdata_sql(spec: QuerySpec, catalogue: Catalogue, sets: Sequence[tuple[str, ...]],
-                        limit: int) -> tuple[str, dict[str, object]]:
+def build_microdata_sql(
+    spec: QuerySpec, catalogue: Catalogue, sets: Sequence[tuple[str, ...]], limit: int
+) -> tuple[str, dict[str, object]]:
     """The statement for a cross-tabulation of a record-level table, computed entirely in DuckDB."""
     params = Params()
     measure = catalogue.measures[spec.measures[0]]
@@ -229,16 +257,25 @@ def build_microdata_sql(spec: QuerySpec, catalogue: Catalogue, sets: Sequence[tu
     outer_where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     fmt = {d: code_fmt for d in spec.dims if dims[d].role == "period"}
     value = "sum(_w)" if measure.aggregate == "sum" else "count(*)"
-    cells = (f"SELECT {', '.join([*_inner_dims(spec), f'CAST({value} AS DOUBLE) AS value', 'count(*) AS n'])} "
-             f"FROM base{outer_where} {_grouping_clause(sets, spec)}")
-    sql = (f"WITH base AS ({inner}), cells AS ({cells}) SELECT {', '.join([*_outer_dims(spec, fmt), 'value', 'n'])} "
-           f"FROM cells LIMIT {params.add(limit + 1)}")
+    cells = (
+        f"SELECT {', '.join([*_inner_dims(spec), f'CAST({value} AS DOUBLE) AS value', 'count(*) AS n'])} "
+        f"FROM base{outer_where} {_grouping_clause(sets, spec)}"
+    )
+    sql = (
+        f"WITH base AS ({inner}), cells AS ({cells}) SELECT {', '.join([*_outer_dims(spec, fmt), 'value', 'n'])} "
+        f"FROM cells LIMIT {params.add(limit + 1)}"
+    )
     return sql, params.values
 
 
-def build_microdata_complement_sql(spec: QuerySpec, catalogue: Catalogue, sets: Sequence[tuple[str, ...]],
-                                   narrowing: Sequence[tuple[str, tuple[str, ...]]],
-                                   present: Mapping[str, Sequence[str]], threshold: int) -> str:
+def build_microdata_complement_sql(
+    spec: QuerySpec,
+    catalogue: Catalogue,
+    sets: Sequence[tuple[str, ...]],
+    narrowing: Sequence[tuple[str, tuple[str, ...]]],
+    present: Mapping[str, Sequence[str]],
+    threshold: int,
+) -> str:
     """The cells of ``spec``'s table whose complement is small, computed in DuckDB in one scan.
 
     For the filters in ``narrowing`` (F) and every non-empty subset R of them, the
@@ -268,30 +305,38 @@ def build_microdata_complement_sql(spec: QuerySpec, catalogue: Catalogue, sets: 
         values = _period_keys(codes) if dims[d].role == "period" else codes
         return "(" + ", ".join(sql_literal(v) for v in values) + ")" if values else "(NULL)"
 
-    keys = [f"CASE WHEN {column(d)} IN {codes_in(d, present.get(d, ()))} THEN {column(d)} END AS {quote('d_' + d)}"
-            for d in spec.dims]
-    bits = " + ".join(f"CASE WHEN {column(d)} IN {codes_in(d, codes)} THEN {1 << i} ELSE 0 END"
-                      for i, (d, codes) in enumerate(narrowing))
+    keys = [
+        f"CASE WHEN {column(d)} IN {codes_in(d, present.get(d, ()))} THEN {column(d)} END AS {quote('d_' + d)}"
+        for d in spec.dims
+    ]
+    bits = " + ".join(
+        f"CASE WHEN {column(d)} IN {codes_in(d, codes)} THEN {1 << i} ELSE 0 END"
+        for i, (d, codes) in enumerate(narrowing)
+    )
     everything = (1 << len(narrowing)) - 1
     grouped = [[*(quote(f"d_{d}") for d in s), "_mask"] for s in sets] if spec.dims else [["_mask"]]
-    level1 = (f"SELECT {', '.join(_inner_dims(spec))}, _mask, count(*) AS n FROM base WHERE _mask <> {everything} "
-              f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(g) + ')' for g in grouped)})")
+    level1 = (
+        f"SELECT {', '.join(_inner_dims(spec))}, _mask, count(*) AS n FROM base WHERE _mask <> {everything} "
+        f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(g) + ')' for g in grouped)})"
+    )
     complements = []
     for r in range(1, everything + 1):
         keep = everything & ~r
-        complements.append(f"coalesce(sum(n) FILTER (WHERE _mask & {keep} = {keep} AND _mask & {r} <> {r}), 0) "
-                           f"AS c{r}")
+        complements.append(f"coalesce(sum(n) FILTER (WHERE _mask & {keep} = {keep} AND _mask & {r} <> {r}), 0) AS c{r}")
     group_cols = [quote(f"d_{d}") for d in spec.dims] + ["_grouping"]
     level2 = f"SELECT {', '.join([*group_cols, *complements])} FROM level1 GROUP BY {', '.join(group_cols)}"
     fmt = {d: code_fmt for d in spec.dims if dims[d].role == "period"}
     n = len(spec.dims)
-    in_table = [f"(_grouping & {1 << (n - 1 - i)} <> 0 OR {quote('d_' + d)} IS NOT NULL)"
-                for i, d in enumerate(spec.dims)]
+    in_table = [
+        f"(_grouping & {1 << (n - 1 - i)} <> 0 OR {quote('d_' + d)} IS NOT NULL)" for i, d in enumerate(spec.dims)
+    ]
     small = " OR ".join(f"c{r} BETWEEN 1 AND {int(threshold) - 1}" for r in range(1, everything + 1))
     where = " AND ".join([*in_table, f"({small})"])
-    return (f"WITH base AS (SELECT {', '.join([*keys, f'{bits} AS _mask'])} FROM {quote(catalogue.table)}), "
-            f"level1 AS ({level1}), level2 AS ({level2}) "
-            f"SELECT {', '.join(_outer_dims(spec, fmt)[:n]) or '1 AS _cell'} FROM level2 WHERE {where}")
+    return (
+        f"WITH base AS (SELECT {', '.join([*keys, f'{bits} AS _mask'])} FROM {quote(catalogue.table)}), "
+        f"level1 AS ({level1}), level2 AS ({level2}) "
+        f"SELECT {', '.join(_outer_dims(spec, fmt)[:n]) or '1 AS _cell'} FROM level2 WHERE {where}"
+    )
 
 
 def sql_literal(value: object) -> str:
@@ -314,8 +359,9 @@ def _period_keys(codes: Sequence[str]) -> list[int]:
     return out
 
 
-def build_codes_sql(catalogue: Catalogue, measures: Sequence[str], dim_id: str, granularity: str, area_level: str
-                    ) -> tuple[str, dict[str, object]]:
+def build_codes_sql(
+    catalogue: Catalogue, measures: Sequence[str], dim_id: str, granularity: str, area_level: str
+) -> tuple[str, dict[str, object]]:
     """``SELECT DISTINCT`` of the codes one dimension takes behind ``measures`` (``_T`` left out).
 
     Lighter than a cross-tabulation (no total rules): it lists what a filter can offer.
@@ -326,18 +372,23 @@ def build_codes_sql(catalogue: Catalogue, measures: Sequence[str], dim_id: str, 
         if dim.role == "period":
             key_expr, code_fmt = _MICRO_PERIOD[granularity]
             key = key_expr.format(c=quote(MONTH_KEY))
-            sql = f"SELECT {code_fmt.format(k='k')} AS code FROM (SELECT DISTINCT {key} AS k FROM " \
-                  f"{quote(catalogue.table)}) ORDER BY k"
+            sql = (
+                f"SELECT {code_fmt.format(k='k')} AS code FROM (SELECT DISTINCT {key} AS k FROM "
+                f"{quote(catalogue.table)}) ORDER BY k"
+            )
         else:
-            sql = f"SELECT DISTINCT CAST({quote(dim.column)} AS VARCHAR) AS code FROM {quote(catalogue.table)} " \
-                  "ORDER BY 1"
+            sql = (
+                f"SELECT DISTINCT CAST({quote(dim.column)} AS VARCHAR) AS code FROM {quote(catalogue.table)} ORDER BY 1"
+            )
         return sql, params.values
     kinds = {catalogue.measures[m].kind for m in measures}
     code, p_start, p_end, fits = _OBS_PERIOD[granularity]
     exact = "TRUE" if granularity == "period" else f"(time_start = {p_start} AND time_end = {p_end})"
     level = "contains(ref_area, '-')" if area_level == "admin1" else "NOT contains(ref_area, '-')"
     expr = _obs_dim_expr(dim, params)
-    sql = (f"SELECT DISTINCT code FROM (SELECT {expr} AS code FROM (SELECT *, {code} AS _period FROM "
-           f"{quote(catalogue.table)} WHERE measure IN {params.add_list(measures)} AND {level} AND "
-           f"{fits if kinds == {'flow'} else exact})) WHERE code <> '{TOTAL}' ORDER BY 1")
+    sql = (
+        f"SELECT DISTINCT code FROM (SELECT {expr} AS code FROM (SELECT *, {code} AS _period FROM "
+        f"{quote(catalogue.table)} WHERE measure IN {params.add_list(measures)} AND {level} AND "
+        f"{fits if kinds == {'flow'} else exact})) WHERE code <> '{TOTAL}' ORDER BY 1"
+    )
     return sql, params.values

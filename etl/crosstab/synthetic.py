@@ -25,9 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from common.yamlfile import load_yaml
-
 import geodata
+from common.yamlfile import load_yaml
 from geodata import paths
 
 PARAMS_PATH = Path(__file__).resolve().with_name("synthetic_entry_exit.yaml")
@@ -35,8 +34,19 @@ CODEBOOK_PATH = Path(__file__).resolve().with_name("microdata.yaml")
 CHUNK = 1_000_000
 EPOCH = np.datetime64("1970-01-01", "D")
 NOT_APPLICABLE = "_Z"
-COLUMNS = ("record_id", "movement", "date", "country", "port", "port_type", "nationality", "sex", "age_group",
-           "residence", "purpose")
+COLUMNS = (
+    "record_id",
+    "movement",
+    "date",
+    "country",
+    "port",
+    "port_type",
+    "nationality",
+    "sex",
+    "age_group",
+    "residence",
+    "purpose",
+)
 POPULATION_FILES = {
     "MEX": paths.VENDOR / "admin1_stats" / "mex_inegi_census2020_population_by_state.csv",
     "HND": paths.VENDOR / "admin1_stats" / "hnd_ine_population_projection_2019_by_department.csv",
@@ -74,7 +84,7 @@ class GeneratorModel:
     countries: Category
     by_country: Mapping[str, CountryModel]
     port_type: Mapping[str, str]
-    year_month: Category           # codes "YYYY-MM"
+    year_month: Category  # codes "YYYY-MM"
     ages: Category
     female_share: float
     entry_share: float
@@ -139,7 +149,8 @@ def build_model(params: Mapping | None = None, seed: int | None = None) -> Gener
     for country in params["countries"]:
         own = ports[ports.country == country].code
         by_country[country] = CountryModel(
-            Category.from_weights({c: params["ports"][c] for c in own}), float(params["nationals"][country]),
+            Category.from_weights({c: params["ports"][c] for c in own}),
+            float(params["nationals"][country]),
             Category.from_weights(_foreign_weights(country, params, universe)),
             Category.from_weights(_residence_weights(country, params)),
         )
@@ -149,10 +160,17 @@ def build_model(params: Mapping | None = None, seed: int | None = None) -> Gener
             shock = params["shock_2020"].get(month, 1.0) if int(year) == 2020 else 1.0
             ym[f"{int(year):04d}-{month:02d}"] = wy * wm * shock
     return GeneratorModel(
-        Category.from_weights(params["countries"]), by_country, dict(zip(ports.code, ports.type)),
-        Category.from_weights(ym), Category.from_weights(params["ages"]), float(params["female_share"]),
-        float(params["entry_share"]), float(params["resident"]["national"]), float(params["resident"]["foreign"]),
-        Category.from_weights(params["purposes"]["resident"]), Category.from_weights(params["purposes"]["visitor"]),
+        Category.from_weights(params["countries"]),
+        by_country,
+        dict(zip(ports.code, ports.type)),
+        Category.from_weights(ym),
+        Category.from_weights(params["ages"]),
+        float(params["female_share"]),
+        float(params["entry_share"]),
+        float(params["resident"]["national"]),
+        float(params["resident"]["foreign"]),
+        Category.from_weights(params["purposes"]["resident"]),
+        Category.from_weights(params["purposes"]["visitor"]),
         int(params["seed"] if seed is None else seed),
     )
 
@@ -185,8 +203,9 @@ def build_chunk(model: GeneratorModel, rng: np.random.Generator, first_id: int, 
         national = rng.random(k) < m.nationals
         foreign = np.array([nat_index[c] for c in m.foreign.codes], np.int32)[_draw(rng, m.foreign, k)]
         nationality[sel] = np.where(national, nat_index[code], foreign)
-        is_resident = np.where(national, rng.random(k) < model.resident_national,
-                               rng.random(k) < model.resident_foreign)
+        is_resident = np.where(
+            national, rng.random(k) < model.resident_national, rng.random(k) < model.resident_foreign
+        )
         resident[sel] = is_resident
         units = np.array([res_index[c] for c in m.residence.codes], np.int32)[_draw(rng, m.residence, k)]
         residence[sel] = np.where(is_resident, units, 0)
@@ -197,9 +216,11 @@ def build_chunk(model: GeneratorModel, rng: np.random.Generator, first_id: int, 
     purpose_codes = sorted(set(model.purposes_resident.codes) | set(model.purposes_visitor.codes))
     p_index = {c: i for i, c in enumerate(purpose_codes)}
     p_res = np.array([p_index[c] for c in model.purposes_resident.codes], np.int32)[
-        _draw(rng, model.purposes_resident, size)]
+        _draw(rng, model.purposes_resident, size)
+    ]
     p_vis = np.array([p_index[c] for c in model.purposes_visitor.codes], np.int32)[
-        _draw(rng, model.purposes_visitor, size)]
+        _draw(rng, model.purposes_visitor, size)
+    ]
     type_codes = sorted(set(model.port_type.values()))
     port_type = np.array([type_codes.index(model.port_type[c]) for c in port_codes], np.int32)[port]
     columns = {
@@ -238,9 +259,13 @@ def write_synthetic_entry_exit(path: Path, records: int, seed: int | None = None
     try:
         for table in build_synthetic_entry_exit(records, seed):
             if writer is None:
-                meta = {b"synthetic": b"true", b"generator": b"etl/crosstab/synthetic.py", b"seed": str(seed).encode(),
-                        b"records": str(records).encode(),
-                        b"title": b"SYNTHETIC entry and exit records (generated, not real)"}
+                meta = {
+                    b"synthetic": b"true",
+                    b"generator": b"etl/crosstab/synthetic.py",
+                    b"seed": str(seed).encode(),
+                    b"records": str(records).encode(),
+                    b"title": b"SYNTHETIC entry and exit records (generated, not real)",
+                }
                 writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta), compression="zstd")
             writer.write_table(table)
         writer.close()

@@ -22,10 +22,12 @@ def load_data_version(con: duckdb.DuckDBPyConnection) -> str:
     digest = hashlib.sha256()
     view = DATASETS_VIEW if table_exists(con, DATASETS_VIEW) else "datasets"
     if table_exists(con, view):
-        cols = [c for c in ("dataset_id", "sha256", "version", "revision", "row_count") if c in
-                table_columns(con, view)]
-        rows = con.execute(f"SELECT {', '.join(f'CAST({quote(c)} AS VARCHAR)' for c in cols)} FROM {quote(view)} "
-                           "ORDER BY ALL").fetchall()
+        cols = [
+            c for c in ("dataset_id", "sha256", "version", "revision", "row_count") if c in table_columns(con, view)
+        ]
+        rows = con.execute(
+            f"SELECT {', '.join(f'CAST({quote(c)} AS VARCHAR)' for c in cols)} FROM {quote(view)} ORDER BY ALL"
+        ).fetchall()
         digest.update(repr(rows).encode())
     if table_exists(con, "microdata_tables"):
         rows = con.execute("SELECT dataset_id, sha256, row_count FROM microdata_tables ORDER BY ALL").fetchall()

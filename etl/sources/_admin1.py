@@ -17,8 +17,9 @@ def resolve_units(raw: pd.DataFrame, path: Path, country: str, national: pd.Seri
     """
     national = national if national is not None else pd.Series(False, index=raw.index)
     if raw.loc[national, "iso_3166_2"].ne("").any() or raw.loc[~national, "iso_3166_2"].eq("").any():
-        raise c.SourceFormatError(path, "iso_3166_2 must be empty on national rows and only there.",
-                                  "fill the unit's ISO 3166-2 code.")
+        raise c.SourceFormatError(
+            path, "iso_3166_2 must be empty on national rows and only there.", "fill the unit's ISO 3166-2 code."
+        )
     units = c.resolve_codes(raw.loc[~national, "iso_3166_2"], path, "iso_3166_2", level="admin1")
     parents = geodata.gazetteer().set_index("geo_code")["parent_code"]
     foreign = sorted(set(units[units.map(parents).ne(country)]))

@@ -8,7 +8,10 @@ COMPONENTS = {"U.S. Border Patrol": "usbp", "Office of Field Operations": "ofo"}
 TITLES = {"Title 8": "title_8", "Title 42": "title_42"}
 ENCOUNTER_TYPES = {"Apprehensions": "apprehensions", "Inadmissibles": "inadmissibles", "Expulsions": "expulsions"}
 DEMOGRAPHICS = {
-    "Single Adults": "single_adults", "FMUA": "fmua", "UC / Single Minors": "uc_single_minors", "UAC": "uac",
+    "Single Adults": "single_adults",
+    "FMUA": "fmua",
+    "UC / Single Minors": "uc_single_minors",
+    "UAC": "uac",
     "Accompanied Minors": "accompanied_minors",
 }
 BORDER_REGIONS = {"Southwest Land Border": "southwest", "Northern Land Border": "northern", "Other": "other"}

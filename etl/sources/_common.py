@@ -20,16 +20,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.yamlfile import load_yaml
-
 import geodata
+from common.yamlfile import load_yaml
 from etl.periods import PeriodError, compute_period_columns
 from etl.schema import OBS_COLUMNS, OBS_DEFAULTS, OBS_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_METADATA = (
-    "dataset_id", "title_es", "title_en", "publisher", "licence", "licence_url", "attribution", "origin",
-    "vendored_path", "retrieved", "revision", "coverage", "caveats_es", "caveats_en",
+    "dataset_id",
+    "title_es",
+    "title_en",
+    "publisher",
+    "licence",
+    "licence_url",
+    "attribution",
+    "origin",
+    "vendored_path",
+    "retrieved",
+    "revision",
+    "coverage",
+    "caveats_es",
+    "caveats_en",
 )
 MAX_LISTED = 5  # how many offending rows or values a message lists
 
@@ -48,6 +59,7 @@ class SourceFormatError(ValueError):
 
 
 # --- metadata -------------------------------------------------------------------------------
+
 
 def load_metadata(module_file: str) -> dict:
     """The dataset metadata in the YAML file next to a reader module (same stem)."""
@@ -68,6 +80,7 @@ def vendored(meta: Mapping) -> Path:
 
 # --- reading the file -----------------------------------------------------------------------
 
+
 def load_text(path: Path | str, encoding: str = "utf-8") -> str:
     """The whole file as text (gunzipped when it ends in ``.gz``), checked for emptiness and encoding."""
     path = Path(path)
@@ -78,8 +91,9 @@ def load_text(path: Path | str, encoding: str = "utf-8") -> str:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as err:
-            raise SourceFormatError(path, f"is not a valid gzip file ({err}).",
-                                    "re-compress the CSV with gzip.") from err
+            raise SourceFormatError(
+                path, f"is not a valid gzip file ({err}).", "re-compress the CSV with gzip."
+            ) from err
     if not raw.strip():
         raise SourceFormatError(path, "is empty.", "restore the vendored file from git.")
     try:
@@ -93,8 +107,11 @@ def load_text(path: Path | str, encoding: str = "utf-8") -> str:
             f"re-save the file as {encoding} (e.g. iconv -f <its encoding> -t {encoding}).",
         ) from err
     if "\x00" in text:
-        raise SourceFormatError(path, "contains NUL bytes: it is binary or UTF-16, not text in " f"{encoding}.",
-                                f"re-save the file as {encoding}.")
+        raise SourceFormatError(
+            path,
+            f"contains NUL bytes: it is binary or UTF-16, not text in {encoding}.",
+            f"re-save the file as {encoding}.",
+        )
     return text
 
 
@@ -106,8 +123,9 @@ def _guess_encoding(raw: bytes) -> str:
     return best.encoding if best is not None else "an unknown encoding"
 
 
-def load_table(path: Path | str, columns: Iterable[str], sep: str = ",", encoding: str = "utf-8",
-               skip_lines: int = 0) -> pd.DataFrame:
+def load_table(
+    path: Path | str, columns: Iterable[str], sep: str = ",", encoding: str = "utf-8", skip_lines: int = 0
+) -> pd.DataFrame:
     """A delimited file as a frame of strings (nothing converted), after the header and row checks.
 
     ``columns`` is the exact set of columns expected; order may differ. Empty cells stay ``""``.
@@ -126,8 +144,11 @@ def load_table(path: Path | str, columns: Iterable[str], sep: str = ",", encodin
     bad = [(i + 2 + skip_lines, len(r)) for i, r in enumerate(body) if len(r) != len(header)]
     if bad:
         listed = ", ".join(f"line {n} has {k}" for n, k in bad[:MAX_LISTED])
-        raise SourceFormatError(path, f"{len(bad)} row(s) do not have {len(header)} fields ({listed}).",
-                                f"check the delimiter ({sep!r}) and quoting on those lines.")
+        raise SourceFormatError(
+            path,
+            f"{len(bad)} row(s) do not have {len(header)} fields ({listed}).",
+            f"check the delimiter ({sep!r}) and quoting on those lines.",
+        )
     return pd.DataFrame(body, columns=header, dtype=str)
 
 
@@ -140,26 +161,39 @@ def check_header(path: Path, found: list[str], expected: list[str]) -> None:
     extra = [c for c in found if c not in expected]
     if missing and extra:
         raise SourceFormatError(
-            path, f"is missing column(s) {missing} and has unexpected column(s) {extra}: "
-                  f"was {missing[0]!r} renamed to {extra[0]!r}?",
-            f"the reader expects the columns {expected}; restore the vendored file or update its reader.")
+            path,
+            f"is missing column(s) {missing} and has unexpected column(s) {extra}: "
+            f"was {missing[0]!r} renamed to {extra[0]!r}?",
+            f"the reader expects the columns {expected}; restore the vendored file or update its reader.",
+        )
     if missing:
-        raise SourceFormatError(path, f"is missing column(s) {missing} (found {found}).",
-                                f"the reader expects the columns {expected}.")
+        raise SourceFormatError(
+            path, f"is missing column(s) {missing} (found {found}).", f"the reader expects the columns {expected}."
+        )
     if extra:
-        raise SourceFormatError(path, f"has unexpected column(s) {extra}.",
-                                f"the reader expects exactly {expected}; a new column needs a reader change.")
+        raise SourceFormatError(
+            path,
+            f"has unexpected column(s) {extra}.",
+            f"the reader expects exactly {expected}; a new column needs a reader change.",
+        )
 
 
 # --- values ---------------------------------------------------------------------------------
+
 
 def _line_numbers(mask: pd.Series, skip_lines: int = 0) -> list[int]:
     """File line numbers (header = line 1) of the first rows where ``mask`` is true."""
     return [int(i) + 2 + skip_lines for i in np.flatnonzero(mask.to_numpy())[:MAX_LISTED]]
 
 
-def parse_numbers(frame: pd.DataFrame, column: str, path: Path, thousands: str | None = None,
-                  allow_negative: bool = False, allow_empty: bool = True) -> pd.Series:
+def parse_numbers(
+    frame: pd.DataFrame,
+    column: str,
+    path: Path,
+    thousands: str | None = None,
+    allow_negative: bool = False,
+    allow_empty: bool = True,
+) -> pd.Series:
     """``column`` as floats; an empty cell is NaN (missing), never 0. Text or negatives are errors."""
     text = frame[column].str.strip()
     if thousands:
@@ -169,16 +203,24 @@ def parse_numbers(frame: pd.DataFrame, column: str, path: Path, thousands: str |
     bad = numbers.isna() & ~empty
     if bad.any():
         sample = frame.loc[bad, column].head(MAX_LISTED).tolist()
-        raise SourceFormatError(path, f"column {column!r} has {int(bad.sum())} non-numeric value(s) "
-                                      f"{sample} at line(s) {_line_numbers(bad)}.",
-                                "numbers must be plain decimals; an unknown value is an empty cell.")
+        raise SourceFormatError(
+            path,
+            f"column {column!r} has {int(bad.sum())} non-numeric value(s) {sample} at line(s) {_line_numbers(bad)}.",
+            "numbers must be plain decimals; an unknown value is an empty cell.",
+        )
     if empty.any() and not allow_empty:
-        raise SourceFormatError(path, f"column {column!r} has {int(empty.sum())} empty cell(s) at line(s) "
-                                      f"{_line_numbers(empty)}.", "every row of this source has a value.")
+        raise SourceFormatError(
+            path,
+            f"column {column!r} has {int(empty.sum())} empty cell(s) at line(s) {_line_numbers(empty)}.",
+            "every row of this source has a value.",
+        )
     if not allow_negative and (numbers < 0).any():
         neg = numbers < 0
-        raise SourceFormatError(path, f"column {column!r} has {int(neg.sum())} negative value(s) at line(s) "
-                                      f"{_line_numbers(neg)}.", "counts cannot be negative.")
+        raise SourceFormatError(
+            path,
+            f"column {column!r} has {int(neg.sum())} negative value(s) at line(s) {_line_numbers(neg)}.",
+            "counts cannot be negative.",
+        )
     return numbers
 
 
@@ -188,9 +230,12 @@ def check_allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str], path
     unknown = sorted(set(frame[column].unique()) - allowed)
     if unknown:
         bad = ~frame[column].isin(allowed)
-        raise SourceFormatError(path, f"column {column!r} has unknown value(s) {unknown[:MAX_LISTED]} "
-                                      f"(line(s) {_line_numbers(bad)}); known: {sorted(allowed)}.",
-                                "map the new category in the reader (and its codelist) or fix the file.")
+        raise SourceFormatError(
+            path,
+            f"column {column!r} has unknown value(s) {unknown[:MAX_LISTED]} "
+            f"(line(s) {_line_numbers(bad)}); known: {sorted(allowed)}.",
+            "map the new category in the reader (and its codelist) or fix the file.",
+        )
 
 
 def check_pattern(frame: pd.DataFrame, column: str, pattern: str, path: Path, example: str) -> None:
@@ -198,12 +243,16 @@ def check_pattern(frame: pd.DataFrame, column: str, pattern: str, path: Path, ex
     bad = ~frame[column].str.fullmatch(pattern)
     if bad.any():
         sample = frame.loc[bad, column].head(MAX_LISTED).tolist()
-        raise SourceFormatError(path, f"column {column!r} has {int(bad.sum())} malformed value(s) {sample} "
-                                      f"at line(s) {_line_numbers(bad)}.", f"write them like {example!r}.")
+        raise SourceFormatError(
+            path,
+            f"column {column!r} has {int(bad.sum())} malformed value(s) {sample} at line(s) {_line_numbers(bad)}.",
+            f"write them like {example!r}.",
+        )
 
 
-def resolve_codes(values: pd.Series, path: Path, column: str, aliases: Mapping[str, str] | None = None,
-                  level: str | None = None) -> pd.Series:
+def resolve_codes(
+    values: pd.Series, path: Path, column: str, aliases: Mapping[str, str] | None = None, level: str | None = None
+) -> pd.Series:
     """Territory codes or names -> ``geo_code`` through the gazetteer; unknown values are an error.
 
     ``aliases`` maps source-specific codes first (e.g. UNHCR ``UKN`` -> ``_X``).
@@ -222,9 +271,12 @@ def resolve_codes(values: pd.Series, path: Path, column: str, aliases: Mapping[s
             what = repr(raw) if raw.strip() else "an empty value"
             problems.append(f"{what} (line {first[0] if first else '?'}; {err})")
     if problems:
-        raise SourceFormatError(path, f"column {column!r} has {len(problems)} territory value(s) the gazetteer "
-                                      f"does not know: {'; '.join(problems[:MAX_LISTED])}.",
-                                "use ISO 3166 codes, or add a source alias in the reader.")
+        raise SourceFormatError(
+            path,
+            f"column {column!r} has {len(problems)} territory value(s) the gazetteer "
+            f"does not know: {'; '.join(problems[:MAX_LISTED])}.",
+            "use ISO 3166 codes, or add a source alias in the reader.",
+        )
     return values.map(mapping)
 
 
@@ -233,12 +285,14 @@ def check_unique(frame: pd.DataFrame, key: list[str], path: Path) -> None:
     dup = frame.duplicated(key, keep=False)
     if dup.any():
         sample = frame.loc[dup, key].head(MAX_LISTED).to_dict("records")
-        raise SourceFormatError(path, f"{int(dup.sum())} rows repeat the key {key}, e.g. {sample} "
-                                      f"(line(s) {_line_numbers(dup)}).", "remove the duplicated rows.")
+        raise SourceFormatError(
+            path,
+            f"{int(dup.sum())} rows repeat the key {key}, e.g. {sample} (line(s) {_line_numbers(dup)}).",
+            "remove the duplicated rows.",
+        )
 
 
-def melt_measures(frame: pd.DataFrame, id_columns: list[str], measures: Mapping[str, str],
-                  path: Path) -> pd.DataFrame:
+def melt_measures(frame: pd.DataFrame, id_columns: list[str], measures: Mapping[str, str], path: Path) -> pd.DataFrame:
     """Wide value columns -> long rows ``measure``, ``value``; empty cells (missing) are not stored."""
     parts = []
     for column, measure in measures.items():
@@ -264,8 +318,10 @@ def month_of(values: pd.Series) -> pd.Series:
 
 # --- tidy output ----------------------------------------------------------------------------
 
-def finish_observations(frame: pd.DataFrame, dataset_id: str, path: Path,
-                        notes: Mapping[str, object] | None = None) -> pd.DataFrame:
+
+def finish_observations(
+    frame: pd.DataFrame, dataset_id: str, path: Path, notes: Mapping[str, object] | None = None
+) -> pd.DataFrame:
     """The contract's observation columns, defaults filled, periods bounded, rows sorted.
 
     ``notes`` (counts of dropped or merged rows...) travel in ``.attrs["notes"]`` to the build report.
@@ -282,8 +338,9 @@ def finish_observations(frame: pd.DataFrame, dataset_id: str, path: Path,
     try:
         out["time_start"], out["time_end"] = compute_period_columns(out["time_period"], out["freq"])
     except PeriodError as err:
-        raise SourceFormatError(path, f"bad reference period: {err}.", "periods are YYYY, YYYY-MM or YYYY-YYYY.") \
-            from err
+        raise SourceFormatError(
+            path, f"bad reference period: {err}.", "periods are YYYY, YYYY-MM or YYYY-YYYY."
+        ) from err
     out["value"] = out["value"].astype(float)
     out = out[list(OBS_COLUMNS)].sort_values(list(OBS_KEY), ignore_index=True, na_position="first")
     out.attrs["notes"] = dict(notes or {})

@@ -21,8 +21,11 @@ def check_quarters(raw: pd.DataFrame, path: Path) -> None:
     bad = raw["quarter_start"].ne(expected)
     if bad.any():
         sample = raw.loc[bad, ["month", "quarter_start"]].head(3).to_dict("records")
-        raise c.SourceFormatError(path, f"quarter_start is not the quarter of month in {int(bad.sum())} row(s), "
-                                        f"e.g. {sample}.", "quarter_start of 2024-05 is 2024-04-01.")
+        raise c.SourceFormatError(
+            path,
+            f"quarter_start is not the quarter of month in {int(bad.sum())} row(s), e.g. {sample}.",
+            "quarter_start of 2024-05 is 2024-04-01.",
+        )
 
 
 def compute_periods(months: pd.Series, annual_until: int | None, path: Path) -> tuple[pd.Series, pd.Series]:
@@ -32,18 +35,28 @@ def compute_periods(months: pd.Series, annual_until: int | None, path: Path) -> 
     annual = year.le(annual_until) if annual_until is not None else pd.Series(False, index=months.index)
     not_january = annual & months.str.slice(5, 7).ne("01")
     if not_january.any():
-        raise c.SourceFormatError(path, f"{int(not_january.sum())} row(s) up to {annual_until} are not under "
-                                        f"January, e.g. {months[not_january].head(3).tolist()}; those years "
-                                        "should hold annual totals stored under January.",
-                                  "check whether the source now publishes those years by month.")
+        raise c.SourceFormatError(
+            path,
+            f"{int(not_january.sum())} row(s) up to {annual_until} are not under "
+            f"January, e.g. {months[not_january].head(3).tolist()}; those years "
+            "should hold annual totals stored under January.",
+            "check whether the source now publishes those years by month.",
+        )
     period = months.where(~annual, months.str.slice(0, 4))
     freq = pd.Series("M", index=months.index).where(~annual, "A")
     return period, freq
 
 
-def read_by_nationality(path: Path, dataset_id: str, measure: str, unit: str, columns: list[str],
-                        annual_until: int | None = None, aliases: dict[str, str] | None = None,
-                        recode: Callable[[pd.DataFrame, Path], pd.DataFrame] | None = None) -> pd.DataFrame:
+def read_by_nationality(
+    path: Path,
+    dataset_id: str,
+    measure: str,
+    unit: str,
+    columns: list[str],
+    annual_until: int | None = None,
+    aliases: dict[str, str] | None = None,
+    recode: Callable[[pd.DataFrame, Path], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """``month, nationality_iso3, n[, quarter_start]`` -> observations with counterpart = nationality.
 
     Rows whose nationality codes become the same ``geo_code`` in the same month are added up
@@ -58,11 +71,14 @@ def read_by_nationality(path: Path, dataset_id: str, measure: str, unit: str, co
     if "quarter_start" in raw.columns:
         check_quarters(raw, path)
     period, freq = compute_periods(raw["month"], annual_until, path)
-    out = pd.DataFrame({
-        "counterpart_area": c.resolve_codes(raw["nationality_iso3"], path, "nationality_iso3", aliases),
-        "time_period": period, "freq": freq,
-        "value": c.parse_numbers(raw, "n", path, allow_empty=False),
-    })
+    out = pd.DataFrame(
+        {
+            "counterpart_area": c.resolve_codes(raw["nationality_iso3"], path, "nationality_iso3", aliases),
+            "time_period": period,
+            "freq": freq,
+            "value": c.parse_numbers(raw, "n", path, allow_empty=False),
+        }
+    )
     out, merged = c.sum_duplicate_keys(out, ["counterpart_area", "time_period", "freq"])
     out["measure"], out["ref_area"], out["unit"] = measure, _ref_area(dataset_id), unit
     notes = {"rows_added_up_same_code_and_month": merged} if merged else {}
@@ -82,12 +98,15 @@ def read_by_demography(path: Path, dataset_id: str, measure: str, unit: str, col
         check_quarters(raw, path)
     with_children = set(raw.loc[raw["demog"].isin(["boys", "girls"]), "month"])
     adults_only = raw["demog"].isin(["men", "women"]) & ~raw["month"].isin(with_children)
-    out = pd.DataFrame({
-        "sex": raw["demog"].map(lambda d: DEMOGRAPHY[d][0]),
-        "age": raw["demog"].map(lambda d: DEMOGRAPHY[d][1]).mask(adults_only, "_T"),
-        "time_period": raw["month"], "freq": "M",
-        "value": c.parse_numbers(raw, "n", path, allow_empty=False),
-    })
+    out = pd.DataFrame(
+        {
+            "sex": raw["demog"].map(lambda d: DEMOGRAPHY[d][0]),
+            "age": raw["demog"].map(lambda d: DEMOGRAPHY[d][1]).mask(adults_only, "_T"),
+            "time_period": raw["month"],
+            "freq": "M",
+            "value": c.parse_numbers(raw, "n", path, allow_empty=False),
+        }
+    )
     out["measure"], out["ref_area"], out["unit"] = measure, _ref_area(dataset_id), unit
     return c.finish_observations(out, dataset_id, path)
 

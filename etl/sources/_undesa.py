@@ -17,8 +17,10 @@ FLAGS = ("type_b", "type_c", "type_r", "type_i")
 def compute_basis(frame: pd.DataFrame) -> pd.Series:
     """The ``undesa_basis`` code from the type_b / type_c / type_i flags (0/1 strings)."""
     b, cz, i = (frame[f].eq("1") for f in ("type_b", "type_c", "type_i"))
-    return pd.Series(np.select([b & cz, b, cz, i], ["birth_and_citizenship", "birth", "citizenship", "imputed"],
-                               default=""), index=frame.index)
+    return pd.Series(
+        np.select([b & cz, b, cz, i], ["birth_and_citizenship", "birth", "citizenship", "imputed"], default=""),
+        index=frame.index,
+    )
 
 
 def read_stock(path: Path, dataset_id: str, years: set[str]) -> pd.DataFrame:
@@ -37,18 +39,24 @@ def read_stock(path: Path, dataset_id: str, years: set[str]) -> pd.DataFrame:
     basis = compute_basis(raw)
     if basis.eq("").any():
         bad = raw[basis.eq("")].head(3).to_dict("records")
-        raise c.SourceFormatError(path, f"rows with no basis flag set (type_b, type_c, type_i all 0): {bad}.",
-                                  "every UN DESA estimate has a basis or is imputed.")
-    out = pd.DataFrame({
-        "measure": "migrant_stock",
-        "ref_area": c.resolve_codes(raw["dest_iso3"], path, "dest_iso3"),
-        "counterpart_area": c.resolve_codes(raw["orig_iso3"], path, "orig_iso3"),
-        "time_period": raw["year"], "freq": "A",
-        "sex": raw["sex"].map(SEXES),
-        "dim_1": basis,
-        "dim_2": np.where(raw["type_r"].eq("1"), "added", "not_added"),
-        "value": c.parse_numbers(raw, "n", path, allow_empty=False),
-        "unit": "persons",
-        "obs_status": np.where(raw["type_i"].eq("1"), "I", "A"),
-    })
+        raise c.SourceFormatError(
+            path,
+            f"rows with no basis flag set (type_b, type_c, type_i all 0): {bad}.",
+            "every UN DESA estimate has a basis or is imputed.",
+        )
+    out = pd.DataFrame(
+        {
+            "measure": "migrant_stock",
+            "ref_area": c.resolve_codes(raw["dest_iso3"], path, "dest_iso3"),
+            "counterpart_area": c.resolve_codes(raw["orig_iso3"], path, "orig_iso3"),
+            "time_period": raw["year"],
+            "freq": "A",
+            "sex": raw["sex"].map(SEXES),
+            "dim_1": basis,
+            "dim_2": np.where(raw["type_r"].eq("1"), "added", "not_added"),
+            "value": c.parse_numbers(raw, "n", path, allow_empty=False),
+            "unit": "persons",
+            "obs_status": np.where(raw["type_i"].eq("1"), "I", "A"),
+        }
+    )
     return c.finish_observations(out, dataset_id, path)

@@ -19,8 +19,13 @@ ALIASES = {"UKN": "_X", "STA": "XXA"}
 UNITS = {"P": "persons", "C": "cases"}
 
 
-def read_unhcr(path: Path, dataset_id: str, value_columns: Mapping[str, str],
-               dimensions: Mapping[str, str] | None = None, unit_column: str | None = None) -> pd.DataFrame:
+def read_unhcr(
+    path: Path,
+    dataset_id: str,
+    value_columns: Mapping[str, str],
+    dimensions: Mapping[str, str] | None = None,
+    unit_column: str | None = None,
+) -> pd.DataFrame:
     """Tidy observations from one UNHCR table.
 
     ``value_columns`` maps source columns to measures (empty cells are not stored; UNHCR's

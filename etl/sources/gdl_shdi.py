@@ -12,11 +12,29 @@ import pandas as pd
 from etl.sources import _common as c
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["gdlcode", "iso3", "region_name", "year", "shdi", "healthindex", "edindex", "incindex", "lifexp", "esch",
-           "msch", "lgnic", "gnic", "pop", "sgdi"]
+COLUMNS = [
+    "gdlcode",
+    "iso3",
+    "region_name",
+    "year",
+    "shdi",
+    "healthindex",
+    "edindex",
+    "incindex",
+    "lifexp",
+    "esch",
+    "msch",
+    "lgnic",
+    "gnic",
+    "pop",
+    "sgdi",
+]
 ADMIN1_COUNTRIES = ("HND", "CRI", "GUY", "PAN")
-MEASURES = {"shdi": ("subnational_hdi", "index"), "lifexp": ("life_expectancy", "years"),
-            "msch": ("mean_years_schooling", "years")}
+MEASURES = {
+    "shdi": ("subnational_hdi", "index"),
+    "lifexp": ("life_expectancy", "years"),
+    "msch": ("mean_years_schooling", "years"),
+}
 
 
 def read(path: Path | str | None = None) -> pd.DataFrame:
@@ -36,13 +54,26 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     regions = raw.assign(ref=ref).groupby("iso3")["ref"].nunique().to_dict()
     parts = []
     for column, (measure, unit) in MEASURES.items():
-        parts.append(pd.DataFrame({"ref_area": ref, "time_period": raw["year"], "measure": measure, "unit": unit,
-                                   "value": c.parse_numbers(raw, column, path)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ref_area": ref,
+                    "time_period": raw["year"],
+                    "measure": measure,
+                    "unit": unit,
+                    "value": c.parse_numbers(raw, column, path),
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     out = out[out["value"].notna()]
     out["freq"], out["obs_status"] = "A", "E"
-    return c.finish_observations(out, DATASET["dataset_id"], path,
-                                 {"rows_not_admin1_skipped": skipped, **{f"regions_{k}": v for k, v in regions.items()}})
+    return c.finish_observations(
+        out,
+        DATASET["dataset_id"],
+        path,
+        {"rows_not_admin1_skipped": skipped, **{f"regions_{k}": v for k, v in regions.items()}},
+    )
 
 
 def _resolve(name: str, iso3: str, path: Path) -> str:
@@ -51,5 +82,8 @@ def _resolve(name: str, iso3: str, path: Path) -> str:
     try:
         return geodata.resolve(name, country=iso3, level="admin1")
     except geodata.UnknownTerritoryError as err:
-        raise c.SourceFormatError(path, f"GDL region {name!r} ({iso3}) is not an admin-1 unit: {err}.",
-                                  "GDL regions are drawn as admin-1 only where they are admin-1 units.") from err
+        raise c.SourceFormatError(
+            path,
+            f"GDL region {name!r} ({iso3}) is not an admin-1 unit: {err}.",
+            "GDL regions are drawn as admin-1 only where they are admin-1 units.",
+        ) from err

@@ -14,8 +14,18 @@ from etl.sources._admin1 import resolve_units
 from etl.sources._census import iso_from_geo_code
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["depto", "munic", "sex", "urban_rural", "cause", "year_departure", "age_group_emigration", "emigrants",
-           "depto_name", "dept_geo_code"]
+COLUMNS = [
+    "depto",
+    "munic",
+    "sex",
+    "urban_rural",
+    "cause",
+    "year_departure",
+    "age_group_emigration",
+    "emigrants",
+    "depto_name",
+    "dept_geo_code",
+]
 SEXES = {"female": "F", "male": "M"}
 NO_DEPARTMENT = {"50", "99"}
 
@@ -31,10 +41,12 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     unplaced = float(value[~placed].sum())
     rows = raw[placed].copy()
     rows["iso_3166_2"] = iso_from_geo_code(rows["dept_geo_code"], "HN")
-    cells = pd.DataFrame({"ref_area": resolve_units(rows, path, "HND"), "sex": rows["sex"].map(SEXES),
-                          "value": value[placed]})
+    cells = pd.DataFrame(
+        {"ref_area": resolve_units(rows, path, "HND"), "sex": rows["sex"].map(SEXES), "value": value[placed]}
+    )
     out = cells.groupby(["ref_area", "sex"], as_index=False)["value"].sum()
     out["measure"], out["time_period"], out["freq"], out["unit"] = "emigrants_survey", "2023", "A", "persons"
     out["obs_status"] = "E"
-    return c.finish_observations(out, DATASET["dataset_id"], path,
-                                 {"source_cells": len(raw), "estimate_without_department": round(unplaced)})
+    return c.finish_observations(
+        out, DATASET["dataset_id"], path, {"source_cells": len(raw), "estimate_without_department": round(unplaced)}
+    )

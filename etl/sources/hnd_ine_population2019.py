@@ -10,8 +10,17 @@ from etl.sources import _common as c
 from etl.sources._admin1 import resolve_units
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["country_iso3", "iso_3166_2", "ine_code", "year", "name_source", "name_iso", "pop_total",
-           "estimate_type", "source"]
+COLUMNS = [
+    "country_iso3",
+    "iso_3166_2",
+    "ine_code",
+    "year",
+    "name_source",
+    "name_iso",
+    "pop_total",
+    "estimate_type",
+    "source",
+]
 STATUSES = {"projection": "F"}
 
 
@@ -23,10 +32,15 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     c.check_allowed(raw, "estimate_type", STATUSES, path)
     c.check_pattern(raw, "year", r"\d{4}", path, "2019")
     c.check_unique(raw, ["iso_3166_2", "year"], path)
-    out = pd.DataFrame({
-        "measure": "population", "ref_area": resolve_units(raw, path, "HND"),
-        "time_period": raw["year"], "freq": "A",
-        "value": c.parse_numbers(raw, "pop_total", path, allow_empty=False), "unit": "persons",
-        "obs_status": raw["estimate_type"].map(STATUSES),
-    })
+    out = pd.DataFrame(
+        {
+            "measure": "population",
+            "ref_area": resolve_units(raw, path, "HND"),
+            "time_period": raw["year"],
+            "freq": "A",
+            "value": c.parse_numbers(raw, "pop_total", path, allow_empty=False),
+            "unit": "persons",
+            "obs_status": raw["estimate_type"].map(STATUSES),
+        }
+    )
     return c.finish_observations(out, DATASET["dataset_id"], path)

@@ -20,8 +20,9 @@ from etl.sources._monthly import read_by_nationality
 
 DATASET = c.load_metadata(__file__)
 COLUMNS = ["month", "nationality_iso3", "n"]
-LABELS_PATH = (c.ROOT / "vendor" / "reference"
-               / "honduras_irregular_arrivals_by_nationality_labelled_annual_2018_2024.csv")
+LABELS_PATH = (
+    c.ROOT / "vendor" / "reference" / "honduras_irregular_arrivals_by_nationality_labelled_annual_2018_2024.csv"
+)
 LABEL_COLUMNS = ["year", "label_source", "iom_name", "iom_code", "n"]
 PRC_LABEL = "REPÚBLICA POPULAR DE CHINA"
 # source label -> the code it really means, where IOM's code is wrong
@@ -31,8 +32,11 @@ LABEL_FIXES = {PRC_LABEL: "CHN"}
 ALIASES = {"STL": "_X"}
 # labels whose code is another territory on purpose: same nationality
 SAME_NATIONALITY = {
-    "GUAYANA FRANCESA": ("FRA", "French Guiana's people are French nationals; IOM added it to France in the "
-                                "monthly file, which cannot be split again"),
+    "GUAYANA FRANCESA": (
+        "FRA",
+        "French Guiana's people are French nationals; IOM added it to France in the "
+        "monthly file, which cannot be split again",
+    ),
     "BRITISH NATIONAL OVERSEAS - BNO": ("GBR", "a British nationality status"),
     "PEMBA Y ZANZIBAR": ("TZA", "islands of Tanzania"),
 }
@@ -58,18 +62,25 @@ def recode_china(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     labels = load_labels()
     expected = labels[labels["label_source"].eq(PRC_LABEL)].groupby("year")["n"].sum()
     recoded = n[largest.to_numpy()].groupby(out.loc[largest.to_numpy(), "month"].str.slice(0, 4)).sum()
-    wrong = {year: (recoded.get(str(year), 0.0), total) for year, total in expected.items()
-             if str(year) in recoded.index and recoded[str(year)] != total}
+    wrong = {
+        year: (recoded.get(str(year), 0.0), total)
+        for year, total in expected.items()
+        if str(year) in recoded.index and recoded[str(year)] != total
+    }
     if wrong:
-        raise c.SourceFormatError(path, f"the TWN rows recoded as China (largest TWN row of each month) do not add "
-                                        f"up to the labelled annual totals of {PRC_LABEL!r} in {LABELS_PATH.name}: "
-                                        f"{{year: (recoded, labelled)}} = {wrong}.",
-                                  "check which source label IOM now codes TWN and update recode_china.")
+        raise c.SourceFormatError(
+            path,
+            f"the TWN rows recoded as China (largest TWN row of each month) do not add "
+            f"up to the labelled annual totals of {PRC_LABEL!r} in {LABELS_PATH.name}: "
+            f"{{year: (recoded, labelled)}} = {wrong}.",
+            "check which source label IOM now codes TWN and update recode_china.",
+        )
     return out
 
 
 def read(path: Path | str | None = None) -> pd.DataFrame:
     """Tidy observations of ``irregular_arrivals`` (persons)."""
     path = Path(path) if path else c.vendored(DATASET)
-    return read_by_nationality(path, DATASET["dataset_id"], "irregular_arrivals", "persons", COLUMNS,
-                               aliases=ALIASES, recode=recode_china)
+    return read_by_nationality(
+        path, DATASET["dataset_id"], "irregular_arrivals", "persons", COLUMNS, aliases=ALIASES, recode=recode_china
+    )

@@ -19,6 +19,14 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     raw = c.load_table(path, COLUMNS)
     c.check_pattern(raw, "month", MONTH, path, "2024-03")
     c.check_unique(raw, ["month"], path)
-    out = pd.DataFrame({"measure": "irregular_arrivals", "ref_area": "HND", "time_period": raw["month"], "freq": "M",
-                        "value": c.parse_numbers(raw, "n", path, allow_empty=False), "unit": "persons"})
+    out = pd.DataFrame(
+        {
+            "measure": "irregular_arrivals",
+            "ref_area": "HND",
+            "time_period": raw["month"],
+            "freq": "M",
+            "value": c.parse_numbers(raw, "n", path, allow_empty=False),
+            "unit": "persons",
+        }
+    )
     return c.finish_observations(out, DATASET["dataset_id"], path)

@@ -28,13 +28,27 @@ import geodata
 from etl.sources import _common as c
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["date", "month", "type", "route", "country_iso3", "dead_and_missing", "cause", "survivors",
-           "origin_iso3", "location", "lon", "lat"]
+COLUMNS = [
+    "date",
+    "month",
+    "type",
+    "route",
+    "country_iso3",
+    "dead_and_missing",
+    "cause",
+    "survivors",
+    "origin_iso3",
+    "location",
+    "lon",
+    "lat",
+]
 ROUTES = {
-    "Central American Route": "central_american", "South American Route": "south_american",
+    "Central American Route": "central_american",
+    "South American Route": "south_american",
     "Western Mediterranean Route": "western_mediterranean",
     "Western African Atlantic Route": "western_african_atlantic",
-    "Intra-European routes": "intra_european", "Undefined": "_X",
+    "Intra-European routes": "intra_european",
+    "Undefined": "_X",
 }
 CAUSES = {
     "Drowning": "drowning",
@@ -47,9 +61,24 @@ CAUSES = {
 }
 TYPES = {"Incident": "incident", "Split Incident": "split_incident", "Cumulative Incident": "cumulative_incident"}
 SNAP_DEGREES = 0.25  # about 25 km: a point this close to a unit of its country is placed in that unit
-INCIDENT_COLUMNS = ["dataset_id", "incident_id", "date", "time_period", "incident_type", "route", "country",
-                    "ref_area", "geo_basis", "dead_and_missing", "survivors", "cause", "origins", "location",
-                    "lon", "lat"]
+INCIDENT_COLUMNS = [
+    "dataset_id",
+    "incident_id",
+    "date",
+    "time_period",
+    "incident_type",
+    "route",
+    "country",
+    "ref_area",
+    "geo_basis",
+    "dead_and_missing",
+    "survivors",
+    "cause",
+    "origins",
+    "location",
+    "lon",
+    "lat",
+]
 
 
 def split_labels(text: str, labels: dict[str, str]) -> list[str] | None:
@@ -73,8 +102,11 @@ def compute_codes(raw: pd.Series, labels: dict[str, str], path: Path, column: st
     mapping = {text: split_labels(text, labels) for text in set(raw)}
     unknown = sorted(t for t, codes in mapping.items() if codes is None)
     if unknown:
-        raise c.SourceFormatError(path, f"column {column!r} has unknown value(s) {unknown[:5]}; "
-                                        f"known: {sorted(labels)}.", "map the new label in the reader.")
+        raise c.SourceFormatError(
+            path,
+            f"column {column!r} has unknown value(s) {unknown[:5]}; known: {sorted(labels)}.",
+            "map the new label in the reader.",
+        )
     return raw.map({t: "+".join(sorted(set(codes))) for t, codes in mapping.items()})
 
 
@@ -86,8 +118,9 @@ def read_incidents(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
     raw = c.load_table(path, COLUMNS)
     c.check_pattern(raw, "date", r"\d{4}-\d{2}-\d{2}", path, "2024-03-15")
     if raw["month"].ne(raw["date"].str.slice(0, 7)).any():
-        raise c.SourceFormatError(path, "column 'month' does not match 'date' in some rows.",
-                                  "month is the YYYY-MM of date.")
+        raise c.SourceFormatError(
+            path, "column 'month' does not match 'date' in some rows.", "month is the YYYY-MM of date."
+        )
     c.check_allowed(raw, "route", ROUTES, path)
     origins = raw["origin_iso3"].str.split(",")
     codes = c.resolve_codes(pd.Series(sorted({o for lst in origins for o in lst})), path, "origin_iso3")
@@ -97,29 +130,34 @@ def read_incidents(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
     lat = c.parse_numbers(raw, "lat", path, allow_negative=True, allow_empty=False)
     if (lon.abs() > 180).any() or (lat.abs() > 90).any():
         raise c.SourceFormatError(path, "coordinates out of range (|lon| > 180 or |lat| > 90).", "lon, lat in degrees.")
-    incidents = pd.DataFrame({
-        "dataset_id": DATASET["dataset_id"],
-        "incident_id": np.arange(1, len(raw) + 1, dtype="int32"),
-        "date": pd.to_datetime(raw["date"], format="%Y-%m-%d").dt.date,
-        "time_period": raw["month"],
-        "incident_type": compute_codes(raw["type"], TYPES, path, "type"),
-        "route": raw["route"].map(ROUTES),
-        "country": c.resolve_codes(raw["country_iso3"], path, "country_iso3", level="country"),
-        "dead_and_missing": c.parse_numbers(raw, "dead_and_missing", path, allow_empty=False),
-        "survivors": survivors.mask(survivors < 0),  # a negative count is not a count: missing
-        "cause": compute_codes(raw["cause"], CAUSES, path, "cause"),
-        "origins": [sorted({origin_map[o] for o in lst}) for lst in origins],
-        "location": raw["location"],
-        "lon": lon, "lat": lat,
-    })
+    incidents = pd.DataFrame(
+        {
+            "dataset_id": DATASET["dataset_id"],
+            "incident_id": np.arange(1, len(raw) + 1, dtype="int32"),
+            "date": pd.to_datetime(raw["date"], format="%Y-%m-%d").dt.date,
+            "time_period": raw["month"],
+            "incident_type": compute_codes(raw["type"], TYPES, path, "type"),
+            "route": raw["route"].map(ROUTES),
+            "country": c.resolve_codes(raw["country_iso3"], path, "country_iso3", level="country"),
+            "dead_and_missing": c.parse_numbers(raw, "dead_and_missing", path, allow_empty=False),
+            "survivors": survivors.mask(survivors < 0),  # a negative count is not a count: missing
+            "cause": compute_codes(raw["cause"], CAUSES, path, "cause"),
+            "origins": [sorted({origin_map[o] for o in lst}) for lst in origins],
+            "location": raw["location"],
+            "lon": lon,
+            "lat": lat,
+        }
+    )
     return incidents, {"survivors_negative_set_missing": int((survivors < 0).sum())}
 
 
-def compute_places(incidents: pd.DataFrame, admin1: gpd.GeoDataFrame,
-                   countries: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+def compute_places(
+    incidents: pd.DataFrame, admin1: gpd.GeoDataFrame, countries: gpd.GeoDataFrame
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """``ref_area`` and ``geo_basis`` for every incident (pure), and the counts for the build report."""
-    points = gpd.GeoDataFrame(incidents[["country"]].copy(), crs="EPSG:4326",
-                              geometry=gpd.points_from_xy(incidents["lon"], incidents["lat"]))
+    points = gpd.GeoDataFrame(
+        incidents[["country"]].copy(), crs="EPSG:4326", geometry=gpd.points_from_xy(incidents["lon"], incidents["lat"])
+    )
     in_admin1 = gpd.sjoin(points, admin1[["geo_code", "parent_code", "geometry"]], predicate="within")
     in_country = gpd.sjoin(points, countries[["geo_code", "geometry"]], predicate="within")
     own = in_admin1[in_admin1["parent_code"] == in_admin1["country"]].sort_values("geo_code")
@@ -150,10 +188,12 @@ def compute_places(incidents: pd.DataFrame, admin1: gpd.GeoDataFrame,
 
 def build_observations(incidents: pd.DataFrame, notes: dict[str, int]) -> pd.DataFrame:
     """Dead and missing by place, month, route (dim_1), cause (dim_2) and placement (dim_3)."""
-    grouped = (incidents.groupby(["ref_area", "time_period", "route", "cause", "geo_basis"], as_index=False)
-               ["dead_and_missing"].sum())
-    out = grouped.rename(columns={"route": "dim_1", "cause": "dim_2", "geo_basis": "dim_3",
-                                  "dead_and_missing": "value"})
+    grouped = incidents.groupby(["ref_area", "time_period", "route", "cause", "geo_basis"], as_index=False)[
+        "dead_and_missing"
+    ].sum()
+    out = grouped.rename(
+        columns={"route": "dim_1", "cause": "dim_2", "geo_basis": "dim_3", "dead_and_missing": "value"}
+    )
     out["measure"], out["freq"], out["unit"] = "dead_and_missing", "M", "persons"
     return c.finish_observations(out, DATASET["dataset_id"], c.vendored(DATASET), notes)
 
@@ -162,8 +202,9 @@ def read_tables(path: Path | str | None = None) -> dict[str, pd.DataFrame]:
     """``{"observations": ..., "mmp_incidents": ...}``; needs the built boundaries (``python -m geodata build``)."""
     path = Path(path) if path else c.vendored(DATASET)
     incidents, read_notes = read_incidents(path)
-    places, notes = compute_places(incidents, geodata.load_boundaries("admin1", "country"),
-                                   geodata.load_boundaries("country", "country"))
+    places, notes = compute_places(
+        incidents, geodata.load_boundaries("admin1", "country"), geodata.load_boundaries("country", "country")
+    )
     notes.update(read_notes)
     incidents = incidents.join(places)[INCIDENT_COLUMNS]
     return {"observations": build_observations(incidents, notes), "mmp_incidents": incidents}

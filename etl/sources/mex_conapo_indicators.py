@@ -28,8 +28,13 @@ VALUES = {  # source column -> (measure, sex, unit)
     "deaths": ("deaths", "_T", "persons"),
 }
 COLUMNS = ["country_iso3", "iso_3166_2", "cve_ent", "name_conapo", "year", "is_projection", *VALUES]
-SIGNED = {"net_migration_international", "net_migration_international_rate_pct", "net_migration_interstate",
-          "net_migration_interstate_rate_pct", "social_growth"}
+SIGNED = {
+    "net_migration_international",
+    "net_migration_international_rate_pct",
+    "net_migration_interstate",
+    "net_migration_interstate_rate_pct",
+    "social_growth",
+}
 
 
 def read(path: Path | str | None = None) -> pd.DataFrame:
@@ -46,10 +51,17 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     raw["ref_area"] = resolve_units(raw, path, "MEX", raw["cve_ent"].eq("0"))
     parts = []
     for column, (measure, sex, unit) in VALUES.items():
-        part = pd.DataFrame({"ref_area": raw["ref_area"], "time_period": raw["year"], "measure": measure,
-                             "sex": sex, "unit": unit,
-                             "value": c.parse_numbers(raw, column, path, allow_negative=column in SIGNED),
-                             "obs_status": np.where(raw["is_projection"].eq("True"), "F", "A")})
+        part = pd.DataFrame(
+            {
+                "ref_area": raw["ref_area"],
+                "time_period": raw["year"],
+                "measure": measure,
+                "sex": sex,
+                "unit": unit,
+                "value": c.parse_numbers(raw, column, path, allow_negative=column in SIGNED),
+                "obs_status": np.where(raw["is_projection"].eq("True"), "F", "A"),
+            }
+        )
         parts.append(part[part["value"].notna()])
     out = pd.concat(parts, ignore_index=True)
     out["freq"] = "A"

@@ -12,8 +12,19 @@ from etl.sources import _common as c
 from etl.sources._admin1 import resolve_units
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["country_iso3", "iso_3166_2", "cve_ent", "name_conapo", "period", "period_start", "is_projection", "sex",
-           "age_group", "emigrants_international", "immigrants_international"]
+COLUMNS = [
+    "country_iso3",
+    "iso_3166_2",
+    "cve_ent",
+    "name_conapo",
+    "period",
+    "period_start",
+    "is_projection",
+    "sex",
+    "age_group",
+    "emigrants_international",
+    "immigrants_international",
+]
 SEXES = {"male": "M", "female": "F"}
 VALUES = ("emigrants_international", "immigrants_international")
 
@@ -38,11 +49,20 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     c.check_unique(raw, ["cve_ent", "period", "sex", "age_group"], path)
     raw["ref_area"] = resolve_units(raw, path, "MEX", raw["cve_ent"].eq("0"))
     ages = {g: age_code(g) for g in raw["age_group"].unique()}
-    parts = [pd.DataFrame({"ref_area": raw["ref_area"], "time_period": raw["period"], "measure": column,
-                           "sex": raw["sex"].map(SEXES), "age": raw["age_group"].map(ages),
-                           "value": c.parse_numbers(raw, column, path, allow_empty=False),
-                           "obs_status": np.where(raw["is_projection"].eq("True"), "F", "A")})
-             for column in VALUES]
+    parts = [
+        pd.DataFrame(
+            {
+                "ref_area": raw["ref_area"],
+                "time_period": raw["period"],
+                "measure": column,
+                "sex": raw["sex"].map(SEXES),
+                "age": raw["age_group"].map(ages),
+                "value": c.parse_numbers(raw, column, path, allow_empty=False),
+                "obs_status": np.where(raw["is_projection"].eq("True"), "F", "A"),
+            }
+        )
+        for column in VALUES
+    ]
     out = pd.concat(parts, ignore_index=True)
     out["freq"], out["unit"] = "P5", "persons"
     return c.finish_observations(out, DATASET["dataset_id"], path)

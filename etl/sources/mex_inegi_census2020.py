@@ -10,8 +10,17 @@ from etl.sources import _common as c
 from etl.sources._admin1 import resolve_units
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["country_iso3", "iso_3166_2", "cve_ent", "year", "name_inegi", "pop_total", "pop_male", "pop_female",
-           "source"]
+COLUMNS = [
+    "country_iso3",
+    "iso_3166_2",
+    "cve_ent",
+    "year",
+    "name_inegi",
+    "pop_total",
+    "pop_male",
+    "pop_female",
+    "source",
+]
 SEXES = {"pop_total": "_T", "pop_male": "M", "pop_female": "F"}
 
 
@@ -25,10 +34,14 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     raw["ref_area"] = resolve_units(raw, path, "MEX")
     numbers = {col: c.parse_numbers(raw, col, path, allow_empty=False) for col in SEXES}
     if numbers["pop_male"].add(numbers["pop_female"]).ne(numbers["pop_total"]).any():
-        raise c.SourceFormatError(path, "pop_male + pop_female differs from pop_total in some rows.",
-                                  "check the file against the INEGI tabulado.")
-    parts = [pd.DataFrame({"ref_area": raw["ref_area"], "sex": sex, "value": numbers[col]})
-             for col, sex in SEXES.items()]
+        raise c.SourceFormatError(
+            path,
+            "pop_male + pop_female differs from pop_total in some rows.",
+            "check the file against the INEGI tabulado.",
+        )
+    parts = [
+        pd.DataFrame({"ref_area": raw["ref_area"], "sex": sex, "value": numbers[col]}) for col, sex in SEXES.items()
+    ]
     out = pd.concat(parts, ignore_index=True)
     out["measure"], out["time_period"], out["freq"], out["unit"] = "population", "2020", "A", "persons"
     return c.finish_observations(out, DATASET["dataset_id"], path)

@@ -28,10 +28,17 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     c.check_allowed(raw, "sex", SEXES, path)
     c.check_allowed(raw, "age", AGES, path)
     c.check_unique(raw, ["month", "sex", "age"], path)
-    out = pd.DataFrame({
-        "measure": "persons_presented", "ref_area": "MEX", "time_period": raw["month"], "freq": "M",
-        "sex": raw["sex"].map(SEXES), "age": raw["age"].map(lambda a: AGES[a][0]),
-        "dim_1": raw["age"].map(lambda a: AGES[a][1]),
-        "value": c.parse_numbers(raw, "n", path, allow_empty=False), "unit": "events",
-    })
+    out = pd.DataFrame(
+        {
+            "measure": "persons_presented",
+            "ref_area": "MEX",
+            "time_period": raw["month"],
+            "freq": "M",
+            "sex": raw["sex"].map(SEXES),
+            "age": raw["age"].map(lambda a: AGES[a][0]),
+            "dim_1": raw["age"].map(lambda a: AGES[a][1]),
+            "value": c.parse_numbers(raw, "n", path, allow_empty=False),
+            "unit": "events",
+        }
+    )
     return c.finish_observations(out, DATASET["dataset_id"], path)

@@ -25,10 +25,16 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     c.check_pattern(raw, "month", MONTH, path, "2024-03")
     c.check_allowed(raw, "type", TYPES, path)
     c.check_unique(raw, ["month", "nationality_iso3", "type"], path)
-    out = pd.DataFrame({
-        "measure": raw["type"].map(lambda t: TYPES[t][0]), "ref_area": "MEX",
-        "counterpart_area": c.resolve_codes(raw["nationality_iso3"], path, "nationality_iso3"),
-        "time_period": raw["month"], "freq": "M", "dim_1": raw["type"].map(lambda t: TYPES[t][1]),
-        "value": c.parse_numbers(raw, "n", path, allow_empty=False), "unit": "events",
-    })
+    out = pd.DataFrame(
+        {
+            "measure": raw["type"].map(lambda t: TYPES[t][0]),
+            "ref_area": "MEX",
+            "counterpart_area": c.resolve_codes(raw["nationality_iso3"], path, "nationality_iso3"),
+            "time_period": raw["month"],
+            "freq": "M",
+            "dim_1": raw["type"].map(lambda t: TYPES[t][1]),
+            "value": c.parse_numbers(raw, "n", path, allow_empty=False),
+            "unit": "events",
+        }
+    )
     return c.finish_observations(out, DATASET["dataset_id"], path)

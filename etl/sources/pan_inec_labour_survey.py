@@ -12,15 +12,50 @@ import pandas as pd
 from etl.sources import _common as c
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["provincia", "periodo", "anio", "area", "sexo", "poblacion_15_mas", "pea", "ocupados", "desocupados",
-           "tasa_desempleo", "tasa_participacion", "tasa_actividad_total", "tasa_actividad_urbana",
-           "tasa_actividad_rural", "pct_jovenes_pea", "pct_mayores_pea", "pct_sector_primario",
-           "pct_sector_secundario", "pct_sector_terciario", "pct_sin_educacion", "pct_primaria", "pct_secundaria",
-           "pct_universitaria", "pct_subempleo", "pct_microempresa", "pct_empresa_grande", "mediana_salario",
-           "empleo_informal_pct", "pib_crecimiento", "inflacion", "indice_gini", "gasto_educacion_pib",
-           "desempleo_juvenil_nacional", "exportaciones_pib", "pib_per_capita", "poblacion_total_nacional"]
-COUNTS = {"poblacion_15_mas": "population_15_plus", "pea": "labour_force", "ocupados": "employed",
-          "desocupados": "unemployed"}
+COLUMNS = [
+    "provincia",
+    "periodo",
+    "anio",
+    "area",
+    "sexo",
+    "poblacion_15_mas",
+    "pea",
+    "ocupados",
+    "desocupados",
+    "tasa_desempleo",
+    "tasa_participacion",
+    "tasa_actividad_total",
+    "tasa_actividad_urbana",
+    "tasa_actividad_rural",
+    "pct_jovenes_pea",
+    "pct_mayores_pea",
+    "pct_sector_primario",
+    "pct_sector_secundario",
+    "pct_sector_terciario",
+    "pct_sin_educacion",
+    "pct_primaria",
+    "pct_secundaria",
+    "pct_universitaria",
+    "pct_subempleo",
+    "pct_microempresa",
+    "pct_empresa_grande",
+    "mediana_salario",
+    "empleo_informal_pct",
+    "pib_crecimiento",
+    "inflacion",
+    "indice_gini",
+    "gasto_educacion_pib",
+    "desempleo_juvenil_nacional",
+    "exportaciones_pib",
+    "pib_per_capita",
+    "poblacion_total_nacional",
+]
+COUNTS = {
+    "poblacion_15_mas": "population_15_plus",
+    "pea": "labour_force",
+    "ocupados": "employed",
+    "desocupados": "unemployed",
+}
 SEXES = {"total": "_T", "hombres": "M", "mujeres": "F"}
 AREAS = {"total": "_T", "urbana": "urban", "rural": "rural"}
 
@@ -48,15 +83,31 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     c.check_unique(raw, ["provincia", "periodo", "area", "sexo"], path)
     numbers = {col: c.parse_numbers(raw, col, path) for col in (*COUNTS, "tasa_desempleo")}
     rate = numbers["desocupados"] / numbers["pea"] * 100
-    off = (rate - numbers["tasa_desempleo"]).abs().gt(0.051)  # some tables round the rate to 1 decimal & numbers["tasa_desempleo"].notna()
+    off = (
+        (rate - numbers["tasa_desempleo"]).abs().gt(0.051)
+    )  # some tables round the rate to 1 decimal & numbers["tasa_desempleo"].notna()
     if off.any():
-        raise c.SourceFormatError(path, f"{int(off.sum())} row(s) whose tasa_desempleo is not desocupados / pea.",
-                                  "restore the vendored file from git.")
-    ref = c.resolve_codes(raw["provincia"], path, "provincia", aliases=province_codes(raw["provincia"], path),
-                          level="admin1")
-    parts = [pd.DataFrame({"ref_area": ref, "time_period": raw["periodo"], "sex": raw["sexo"].map(SEXES),
-                           "dim_1": raw["area"].map(AREAS), "measure": measure, "value": numbers[col]})
-             for col, measure in COUNTS.items()]
+        raise c.SourceFormatError(
+            path,
+            f"{int(off.sum())} row(s) whose tasa_desempleo is not desocupados / pea.",
+            "restore the vendored file from git.",
+        )
+    ref = c.resolve_codes(
+        raw["provincia"], path, "provincia", aliases=province_codes(raw["provincia"], path), level="admin1"
+    )
+    parts = [
+        pd.DataFrame(
+            {
+                "ref_area": ref,
+                "time_period": raw["periodo"],
+                "sex": raw["sexo"].map(SEXES),
+                "dim_1": raw["area"].map(AREAS),
+                "measure": measure,
+                "value": numbers[col],
+            }
+        )
+        for col, measure in COUNTS.items()
+    ]
     out = pd.concat(parts, ignore_index=True)
     out = out[out["value"].notna()]
     out["freq"], out["unit"], out["obs_status"] = "M", "persons", "E"

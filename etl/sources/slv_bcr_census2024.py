@@ -18,10 +18,27 @@ from etl.sources._census import DEPARTMENT_COLUMNS, read_departments
 DATASET = c.load_metadata(__file__)
 COLUMNS = [*DEPARTMENT_COLUMNS, "deptodesc.x"]
 MUNICIPIOS = c.ROOT / "vendor" / "admin1_stats" / "slv_census2024" / "slv_bcr_census2024_by_municipio.csv"
-MUNICIPIO_COLUMNS = ["depto", "deptodesc.x", "munic", "municdesc.x", "poblacion_total", "munic_name",
-                     *[col for col in DEPARTMENT_COLUMNS if col not in ("depto", "poblacion_total", "urban_households",
-                                                                       "rural_households", "pct_urban_households",
-                                                                       "pct_rural_households")]]
+MUNICIPIO_COLUMNS = [
+    "depto",
+    "deptodesc.x",
+    "munic",
+    "municdesc.x",
+    "poblacion_total",
+    "munic_name",
+    *[
+        col
+        for col in DEPARTMENT_COLUMNS
+        if col
+        not in (
+            "depto",
+            "poblacion_total",
+            "urban_households",
+            "rural_households",
+            "pct_urban_households",
+            "pct_rural_households",
+        )
+    ],
+]
 NO_DEPARTMENT = "15"
 
 
@@ -39,12 +56,24 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     total, unplaced = load_national_total()
     departments = out.loc[out["measure"].eq("population") & out["sex"].eq("_T"), "value"].sum()
     if departments + unplaced != total:
-        raise c.SourceFormatError(path, f"departments ({departments:,.0f}) + persons without department "
-                                        f"({unplaced:,.0f}) differ from the municipality file's total ({total:,.0f}).",
-                                  "restore both vendored files from git.")
-    national = pd.DataFrame({"ref_area": ["SLV"], "measure": "population", "sex": "_T", "unit": "persons",
-                             "value": [total], "time_period": "2024", "freq": "A"})
-    frame = pd.concat([out[["ref_area", "measure", "sex", "unit", "value", "time_period", "freq"]], national],
-                      ignore_index=True)
-    return c.finish_observations(frame, DATASET["dataset_id"], path,
-                                 {"persons_without_department": int(unplaced)})
+        raise c.SourceFormatError(
+            path,
+            f"departments ({departments:,.0f}) + persons without department "
+            f"({unplaced:,.0f}) differ from the municipality file's total ({total:,.0f}).",
+            "restore both vendored files from git.",
+        )
+    national = pd.DataFrame(
+        {
+            "ref_area": ["SLV"],
+            "measure": "population",
+            "sex": "_T",
+            "unit": "persons",
+            "value": [total],
+            "time_period": "2024",
+            "freq": "A",
+        }
+    )
+    frame = pd.concat(
+        [out[["ref_area", "measure", "sex", "unit", "value", "time_period", "freq"]], national], ignore_index=True
+    )
+    return c.finish_observations(frame, DATASET["dataset_id"], path, {"persons_without_department": int(unplaced)})

@@ -12,15 +12,50 @@ import pandas as pd
 from etl.sources import _common as c
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["depto", "deptodesc", "munic", "municdesc", "sex", "urban_rural", "cause", "year_departure",
-           "age_group_emigration", "emigrants", "depto_name", "dept_geo_code", "munic_name"]
+COLUMNS = [
+    "depto",
+    "deptodesc",
+    "munic",
+    "municdesc",
+    "sex",
+    "urban_rural",
+    "cause",
+    "year_departure",
+    "age_group_emigration",
+    "emigrants",
+    "depto_name",
+    "dept_geo_code",
+    "munic_name",
+]
 # BCR department order 01-14 -> ISO 3166-2 (the department file's dept_geo_code, checked in tests)
-DEPARTMENTS = {"01": "SV-AH", "02": "SV-SA", "03": "SV-SO", "04": "SV-CH", "05": "SV-LI", "06": "SV-SS",
-               "07": "SV-CU", "08": "SV-PA", "09": "SV-CA", "10": "SV-SV", "11": "SV-US", "12": "SV-SM",
-               "13": "SV-MO", "14": "SV-UN"}
+DEPARTMENTS = {
+    "01": "SV-AH",
+    "02": "SV-SA",
+    "03": "SV-SO",
+    "04": "SV-CH",
+    "05": "SV-LI",
+    "06": "SV-SS",
+    "07": "SV-CU",
+    "08": "SV-PA",
+    "09": "SV-CA",
+    "10": "SV-SV",
+    "11": "SV-US",
+    "12": "SV-SM",
+    "13": "SV-MO",
+    "14": "SV-UN",
+}
 SEXES = {"female": "F", "male": "M"}
-CAUSES = ("work", "job_offer", "family_reunification", "insecurity_violence", "study", "marriage",
-          "natural_disaster", "deportation", "other")
+CAUSES = (
+    "work",
+    "job_offer",
+    "family_reunification",
+    "insecurity_violence",
+    "study",
+    "marriage",
+    "natural_disaster",
+    "deportation",
+    "other",
+)
 AREAS = ("urban", "rural")
 
 
@@ -42,15 +77,27 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     c.check_allowed(raw, "urban_rural", AREAS, path)
     c.check_pattern(raw, "year_departure", r"20\d{2}", path, "2019")
     c.check_pattern(raw, "age_group_emigration", r"\d{1,2}-\d{1,2}|\d{2}\+", path, "20-24")
-    c.check_unique(raw, [col for col in COLUMNS if col not in ("emigrants", "depto_name", "dept_geo_code",
-                                                               "munic_name", "deptodesc", "municdesc")], path)
+    c.check_unique(
+        raw,
+        [
+            col
+            for col in COLUMNS
+            if col not in ("emigrants", "depto_name", "dept_geo_code", "munic_name", "deptodesc", "municdesc")
+        ],
+        path,
+    )
     ages = {g: age_code(g) for g in raw["age_group_emigration"].unique()}
-    cells = pd.DataFrame({
-        "ref_area": c.resolve_codes(raw["depto"].map(DEPARTMENTS), path, "depto", level="admin1"),
-        "sex": raw["sex"].map(SEXES), "time_period": raw["year_departure"],
-        "dim_1": raw["cause"], "dim_2": raw["age_group_emigration"].map(ages), "dim_3": raw["urban_rural"],
-        "value": c.parse_numbers(raw, "emigrants", path, allow_empty=False),
-    })
+    cells = pd.DataFrame(
+        {
+            "ref_area": c.resolve_codes(raw["depto"].map(DEPARTMENTS), path, "depto", level="admin1"),
+            "sex": raw["sex"].map(SEXES),
+            "time_period": raw["year_departure"],
+            "dim_1": raw["cause"],
+            "dim_2": raw["age_group_emigration"].map(ages),
+            "dim_3": raw["urban_rural"],
+            "value": c.parse_numbers(raw, "emigrants", path, allow_empty=False),
+        }
+    )
     out, merged = c.sum_duplicate_keys(cells, ["ref_area", "sex", "time_period", "dim_1", "dim_2", "dim_3"])
     out["measure"], out["freq"], out["unit"], out["counterpart_area"] = "emigrants_by_departure", "A", "persons", "_Z"
     return c.finish_observations(out, DATASET["dataset_id"], path, {"municipality_cells_added_up": merged})

@@ -19,5 +19,6 @@ UNIT_COLUMN = "app_pc"
 
 def read(path: Path | str | None = None) -> pd.DataFrame:
     """Tidy observations: ref_area = country of asylum, counterpart_area = country of origin."""
-    return read_unhcr(Path(path) if path else c.vendored(DATASET), DATASET["dataset_id"], VALUES,
-                      DIMENSIONS, UNIT_COLUMN)
+    return read_unhcr(
+        Path(path) if path else c.vendored(DATASET), DATASET["dataset_id"], VALUES, DIMENSIONS, UNIT_COLUMN
+    )

@@ -22,5 +22,6 @@ UNIT_COLUMN = None
 
 def read(path: Path | str | None = None) -> pd.DataFrame:
     """Tidy observations: ref_area = country of asylum, counterpart_area = country of origin."""
-    return read_unhcr(Path(path) if path else c.vendored(DATASET), DATASET["dataset_id"], VALUES,
-                      DIMENSIONS, UNIT_COLUMN)
+    return read_unhcr(
+        Path(path) if path else c.vendored(DATASET), DATASET["dataset_id"], VALUES, DIMENSIONS, UNIT_COLUMN
+    )

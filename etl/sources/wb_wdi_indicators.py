@@ -35,11 +35,14 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
     c.check_pattern(raw, "year", r"\d{4}", path, "2023")
     c.check_unique(raw, ["iso3", "indicator", "year"], path)
     values = c.parse_numbers(raw, "value", path, allow_negative=True)
-    out = pd.DataFrame({
-        "measure": raw["indicator"].map(lambda i: INDICATORS[i][0]),
-        "ref_area": c.resolve_codes(raw["iso3"], path, "iso3", level="country"),
-        "time_period": raw["year"], "freq": "A",
-        "value": values,
-        "unit": raw["indicator"].map(lambda i: INDICATORS[i][1]),
-    })
+    out = pd.DataFrame(
+        {
+            "measure": raw["indicator"].map(lambda i: INDICATORS[i][0]),
+            "ref_area": c.resolve_codes(raw["iso3"], path, "iso3", level="country"),
+            "time_period": raw["year"],
+            "freq": "A",
+            "value": values,
+            "unit": raw["indicator"].map(lambda i: INDICATORS[i][1]),
+        }
+    )
     return c.finish_observations(out[values.notna()], DATASET["dataset_id"], path)

@@ -9,8 +9,17 @@ import pandas as pd
 from etl.sources import _common as c
 
 DATASET = c.load_metadata(__file__)
-COLUMNS = ["m49", "iso3", "name", "year", "net_migration_thousands", "net_migration_rate_per_1000",
-           "pop_change_thousands", "births_thousands", "deaths_thousands"]
+COLUMNS = [
+    "m49",
+    "iso3",
+    "name",
+    "year",
+    "net_migration_thousands",
+    "net_migration_rate_per_1000",
+    "pop_change_thousands",
+    "births_thousands",
+    "deaths_thousands",
+]
 VALUES = {  # source column -> (measure, unit)
     "net_migration_thousands": ("net_migration", "thousand_persons"),
     "net_migration_rate_per_1000": ("net_migration_rate", "per_1000"),
@@ -43,6 +52,8 @@ def read(path: Path | str | None = None) -> pd.DataFrame:
         parts.append(part[part["value"].notna()])
     out = pd.concat(parts, ignore_index=True)
     out["freq"] = "A"
-    notes = {"aggregates_dropped_rows": int(aggregate.sum()),
-             "aggregates_dropped": int(raw.loc[aggregate, "name"].nunique())}
+    notes = {
+        "aggregates_dropped_rows": int(aggregate.sum()),
+        "aggregates_dropped": int(raw.loc[aggregate, "name"].nunique()),
+    }
     return c.finish_observations(out, DATASET["dataset_id"], path, notes)

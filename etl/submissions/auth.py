@@ -70,9 +70,13 @@ def check_password(password: str, username: str) -> None:
     """Raise ``InputError`` (a ``ValueError``) listing every problem of a new password."""
     problems = validate_password(password, username)
     if problems:
-        raise InputError("password_weak", problems={
-            lang: "; ".join(render_text(code, "message", lang, params) for code, params in problems)
-            for lang in ("es", "en")})
+        raise InputError(
+            "password_weak",
+            problems={
+                lang: "; ".join(render_text(code, "message", lang, params) for code, params in problems)
+                for lang in ("es", "en")
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,8 @@ class Account:
     full_name: str = ""
     email: str = ""
     active: bool = True
-    password_version: int = 1    # raised by every password change: a session holding an older one has ended
-    locked: bool = False         # too many failed sign-ins; an administrator unlocks it
+    password_version: int = 1  # raised by every password change: a session holding an older one has ended
+    locked: bool = False  # too many failed sign-ins; an administrator unlocks it
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class SignIn:
     """The outcome of one sign-in attempt: the account, or why not (``code`` in messages.yaml) and the wait."""
 
     account: Account | None
-    code: str = "signed_in"          # signed_in | sign_in_failed | sign_in_wait | account_locked
+    code: str = "signed_in"  # signed_in | sign_in_failed | sign_in_wait | account_locked
     wait_seconds: int = 0
 
     @property
@@ -121,8 +125,10 @@ def require_can_submit(account: Account, country: str) -> None:
     """A focal point submits only for their own country; an administrator submits for none."""
     require_active(account)
     if account.role != "focal_point" or account.country != country:
-        own = account.country or {"es": "ningún país (administración regional)",
-                                  "en": "no country (regional administration)"}
+        own = account.country or {
+            "es": "ningún país (administración regional)",
+            "en": "no country (regional administration)",
+        }
         raise PermissionRefused("not_your_country", user=account.username, own=own, target=country)
 
 

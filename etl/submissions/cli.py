@@ -32,8 +32,10 @@ from etl.submissions.templates import FORMATS, write_template
 from etl.submissions.validate import check_country_code, validate_submission
 
 EXIT_INVALID, EXIT_REFUSED, EXIT_USAGE = 1, 3, 2
-STORED = {"es": "Guardado como {submission} versión {version}, pendiente de publicación.",
-          "en": "Stored as {submission} version {version}, awaiting publication."}
+STORED = {
+    "es": "Guardado como {submission} versión {version}, pendiente de publicación.",
+    "en": "Stored as {submission} version {version}, awaiting publication.",
+}
 NOT_STORED = {"es": "No se guardó nada.", "en": "Nothing was stored."}
 # Problems that mean the file is no submission at all: the command stops as for a bad argument.
 UNREADABLE = ("file_empty", "file_type_unsupported", "file_not_text", "xlsx_unreadable")
@@ -50,8 +52,9 @@ def _one_line_errors(parser: argparse.ArgumentParser) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--registry", type=Path, default=None,
-                        help="registry directory (default $ATLAS_REGISTRY or data/registry)")
+    parser.add_argument(
+        "--registry", type=Path, default=None, help="registry directory (default $ATLAS_REGISTRY or data/registry)"
+    )
 
 
 def _lang(parser: argparse.ArgumentParser) -> None:
@@ -62,8 +65,9 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
     _one_line_errors(p)
     p.add_argument("file", type=Path)
     p.add_argument("--country", required=True, help="ISO3 code of the submitting country")
-    p.add_argument("--kind", choices=sorted(load_spec().kinds),
-                   help="template to check against (default: from the file)")
+    p.add_argument(
+        "--kind", choices=sorted(load_spec().kinds), help="template to check against (default: from the file)"
+    )
     _lang(p)
 
 
@@ -111,9 +115,10 @@ def _configure_users(p: argparse.ArgumentParser) -> None:
     _common(passwd)
     passwd.set_defaults(users_handler=cmd_users_passwd)
     for name, help_text, handler in (
-            ("unlock", "lift the lockout after too many failed sign-ins", cmd_users_unlock),
-            ("deactivate", "deactivate an account (its open sessions end at their next action)", cmd_users_deactivate),
-            ("activate", "reactivate an account", cmd_users_activate)):
+        ("unlock", "lift the lockout after too many failed sign-ins", cmd_users_unlock),
+        ("deactivate", "deactivate an account (its open sessions end at their next action)", cmd_users_deactivate),
+        ("activate", "reactivate an account", cmd_users_activate),
+    ):
         sub = users.add_parser(name, help=help_text)
         _one_line_errors(sub)
         sub.add_argument("username")
@@ -191,8 +196,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     registry = open_registry(args.registry)
     try:
         account = registry.account(args.user)
-        result = registry.ingest(data, args.file.name, args.country, account,
-                                 submission_id=args.submission, kind=args.kind)
+        result = registry.ingest(
+            data, args.file.name, args.country, account, submission_id=args.submission, kind=args.kind
+        )
     except PermissionRefused as err:
         print(f"{err.message(args.lang)}\n    {err.fix(args.lang)}", file=sys.stderr)
         return EXIT_REFUSED
@@ -210,8 +216,9 @@ def cmd_template(args: argparse.Namespace) -> int:
     try:
         out = write_template(args.kind, args.lang, args.format, args.out, country)
     except OSError as err:
-        raise InputError("output_unwritable", path=err.filename or args.out,
-                         reason=err.strerror or type(err).__name__) from None
+        raise InputError(
+            "output_unwritable", path=err.filename or args.out, reason=err.strerror or type(err).__name__
+        ) from None
     print(out)
     return 0
 
@@ -223,7 +230,7 @@ def _read_password(args: argparse.Namespace) -> str:
         first = getpass.getpass("Password / contraseña: ")
         again = getpass.getpass("Repeat / repita: ")
     except EOFError:
-        print(file=sys.stderr)   # end the prompt's line: the error goes on a line of its own
+        print(file=sys.stderr)  # end the prompt's line: the error goes on a line of its own
         raise InputError("password_missing") from None
     if again != first:
         raise InputError("passwords_differ")
@@ -231,8 +238,9 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    account = open_registry(args.registry).add_account(args.username, _read_password(args), args.role,
-                                                       args.country, args.name, args.email)
+    account = open_registry(args.registry).add_account(
+        args.username, _read_password(args), args.role, args.country, args.name, args.email
+    )
     print(f"account {account.username} ({account.role}{', ' + account.country if account.country else ''}) created")
     return 0
 
@@ -321,6 +329,7 @@ def guarded(run):
     (a file where a directory should be, no permission, not an SQLite database) is reported
     against ``--registry``. Output cut short by a closed pipe (``| head``) ends quietly.
     """
+
     def wrapped(args: argparse.Namespace) -> int:
         prog = f"python -m etl {getattr(args, 'command', '')}".strip()
         try:
@@ -332,28 +341,46 @@ def guarded(run):
             if isinstance(err, BrokenPipeError) or getattr(err, "errno", None) == errno.EPIPE:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
                 return EXIT_INVALID
-            print_error(_registry_error(args, err) if hasattr(args, "registry") else
-                        InputError("arguments_invalid", prog=prog, detail=getattr(err, "strerror", None) or err))
-        except ValueError as err:   # a caller mistake no message code names yet: still one line
+            print_error(
+                _registry_error(args, err)
+                if hasattr(args, "registry")
+                else InputError("arguments_invalid", prog=prog, detail=getattr(err, "strerror", None) or err)
+            )
+        except ValueError as err:  # a caller mistake no message code names yet: still one line
             print_error(InputError("arguments_invalid", prog=prog, detail=str(err)))
         return EXIT_USAGE
+
     wrapped.__doc__ = run.__doc__
     return wrapped
 
 
 # For ``python -m etl`` (etl/cli.py): one line in etl/__main__.py's COMMAND_MODULES registers these.
 COMMANDS = [
-    Command("validate", "check a submission file and print every problem (exit 1 on errors)",
-            guarded(cmd_validate), _configure_validate),
-    Command("ingest", "validate a file and store it whole as a new draft version", guarded(cmd_ingest),
-            _configure_ingest),
-    Command("template", "write an empty submission template (CSV or XLSX, es or en)", guarded(cmd_template),
-            _configure_template),
-    Command("users", "manage submission accounts: add, list, passwd, unlock, deactivate, activate",
-            guarded(cmd_users), _configure_users),
+    Command(
+        "validate",
+        "check a submission file and print every problem (exit 1 on errors)",
+        guarded(cmd_validate),
+        _configure_validate,
+    ),
+    Command(
+        "ingest", "validate a file and store it whole as a new draft version", guarded(cmd_ingest), _configure_ingest
+    ),
+    Command(
+        "template",
+        "write an empty submission template (CSV or XLSX, es or en)",
+        guarded(cmd_template),
+        _configure_template,
+    ),
+    Command(
+        "users",
+        "manage submission accounts: add, list, passwd, unlock, deactivate, activate",
+        guarded(cmd_users),
+        _configure_users,
+    ),
     Command("publish", "make a submission version public", guarded(cmd_publish), _configure_status_change),
-    Command("withdraw", "take a submission version out of the public atlas", guarded(cmd_withdraw),
-            _configure_status_change),
+    Command(
+        "withdraw", "take a submission version out of the public atlas", guarded(cmd_withdraw), _configure_status_change
+    ),
     Command("submissions", "list submissions and versions with their status", guarded(cmd_list), _configure_list),
 ]
 

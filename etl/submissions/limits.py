@@ -15,19 +15,19 @@ import functools
 import io
 import re
 import zipfile
-from common.yamlfile import load_yaml
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
+from common.yamlfile import load_yaml
 from etl.submissions.report import Problem
 
 LIMITS_FILE = Path(__file__).resolve().parent / "limits.yaml"
 ZIP_MAGIC = b"PK\x03\x04"
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
 SHEET_HEAD_BYTES = 4096
-METADATA_LINES = 200   # a CSV's lines may exceed its rows by its header, metadata and instruction lines
+METADATA_LINES = 200  # a CSV's lines may exceed its rows by its header, metadata and instruction lines
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,10 @@ def _load(path: str) -> Limits:
     raw = load_yaml(path)
     names = {f.name for f in fields(Limits)}
     if set(raw) != names:
-        raise ValueError(f"{path}: limits must be exactly {sorted(names)}; missing {sorted(names - set(raw))}, "
-                         f"unknown {sorted(set(raw) - names)}")
+        raise ValueError(
+            f"{path}: limits must be exactly {sorted(names)}; missing {sorted(names - set(raw))}, "
+            f"unknown {sorted(set(raw) - names)}"
+        )
     return Limits(**raw)
 
 
@@ -120,12 +122,18 @@ def check_zip(data: bytes, limits: Limits) -> list[Problem]:
         uncompressed = sum(e.file_size for e in entries)
         compressed = max(sum(e.compress_size for e in entries), 1)
         if uncompressed > limits.xlsx_uncompressed_bytes:
-            return [_over("limit_xlsx_uncompressed_bytes", bytes_text(uncompressed),
-                          bytes_text(limits.xlsx_uncompressed_bytes))]
+            return [
+                _over(
+                    "limit_xlsx_uncompressed_bytes",
+                    bytes_text(uncompressed),
+                    bytes_text(limits.xlsx_uncompressed_bytes),
+                )
+            ]
         ratio = uncompressed / compressed
         if ratio > limits.xlsx_compression_ratio:
-            return [_over("limit_xlsx_compression_ratio", number_text(ratio),
-                          number_text(limits.xlsx_compression_ratio))]
+            return [
+                _over("limit_xlsx_compression_ratio", number_text(ratio), number_text(limits.xlsx_compression_ratio))
+            ]
         return _check_sheet_dimensions(archive, entries, limits)
 
 
@@ -136,8 +144,7 @@ def _column_number(letters: str) -> int:
     return n
 
 
-def _check_sheet_dimensions(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], limits: Limits
-                            ) -> list[Problem]:
+def _check_sheet_dimensions(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], limits: Limits) -> list[Problem]:
     """Rows and columns each worksheet declares (``<dimension ref="A1:G1000001"/>``), read from its first 4 KB."""
     for entry in entries:
         if not (entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")):
@@ -164,17 +171,18 @@ def check_text(data: bytes, limits: Limits) -> list[Problem]:
     codes = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(codes == 10)
     lines = len(newlines) + (1 if len(data) and data[-1:] != b"\n" else 0)
-    if lines > limits.rows + 1 + METADATA_LINES:   # lines, not rows: room for the header, # and ## lines
+    if lines > limits.rows + 1 + METADATA_LINES:  # lines, not rows: room for the header, # and ## lines
         return [_over("limit_rows", number_text(lines - 1), number_text(limits.rows))]
     ends = np.concatenate((newlines, [len(data)]))
     starts = np.concatenate(([0], newlines + 1))
     lengths = ends - starts
     longest = int(np.argmax(lengths)) if len(lengths) else 0
     if len(lengths) and lengths[longest] > limits.line_characters:
-        line = data[starts[longest]:ends[longest]]
-        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")   # two bytes per character
+        line = data[starts[longest] : ends[longest]]
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # two bytes per character
         chars = len(line) // 2 if utf16 else len(line.decode("utf-8", errors="replace"))
         if chars > limits.line_characters:
-            return [_over("limit_line_characters", number_text(chars), number_text(limits.line_characters),
-                          row=longest + 1)]
+            return [
+                _over("limit_line_characters", number_text(chars), number_text(limits.line_characters), row=longest + 1)
+            ]
     return []

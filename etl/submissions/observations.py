@@ -13,18 +13,41 @@ from etl import schema
 from etl.submissions.spec import Kind
 
 # Arrow types of the store's SQL types: the parquet files match the contract in etl/schema.py.
-ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.date32(), "DOUBLE": pa.float64(), "INTEGER": pa.int32(),
-               "BIGINT": pa.int64(), "BOOLEAN": pa.bool_()}
+ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "DOUBLE": pa.float64(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+}
 OBSERVATION_SCHEMA = pa.schema([(name, ARROW_TYPES[sql]) for name, sql in schema.OBS_TYPES.items()])
 OBSERVATION_COLUMNS = OBSERVATION_SCHEMA.names
 DATASET_SCHEMA = pa.schema([(name, ARROW_TYPES[sql]) for name, sql in schema.DATASET_TYPES.items()])
-DIMENSION_SCHEMA = pa.schema([
-    ("dataset_id", pa.string()), ("column", pa.string()), ("dimension_id", pa.string()),
-    ("name_es", pa.string()), ("name_en", pa.string()),
-])
+DIMENSION_SCHEMA = pa.schema(
+    [
+        ("dataset_id", pa.string()),
+        ("column", pa.string()),
+        ("dimension_id", pa.string()),
+        ("name_es", pa.string()),
+        ("name_en", pa.string()),
+    ]
+)
 DEFAULTS = schema.OBS_DEFAULTS
-SORT = ["measure", "ref_area", "counterpart_area", "time_start", "freq", "sex", "age",
-        "dim_1", "dim_2", "dim_3", "dim_4", "dim_5"]
+SORT = [
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "time_start",
+    "freq",
+    "sex",
+    "age",
+    "dim_1",
+    "dim_2",
+    "dim_3",
+    "dim_4",
+    "dim_5",
+]
 LICENCE_NOT_STATED = "not stated / no declarada"
 
 
@@ -62,8 +85,19 @@ def observations_table(frame: pd.DataFrame) -> pa.Table:
     return pa.table(columns, schema=OBSERVATION_SCHEMA)
 
 
-def build_dataset_row(*, dataset_id: str, kind: Kind, country: str, metadata: dict[str, str], version: int,
-                      status: str, sha256: str, file_path: str, submitted_at: str, row_count: int) -> dict:
+def build_dataset_row(
+    *,
+    dataset_id: str,
+    kind: Kind,
+    country: str,
+    metadata: dict[str, str],
+    version: int,
+    status: str,
+    sha256: str,
+    file_path: str,
+    submitted_at: str,
+    row_count: int,
+) -> dict:
     """The ``datasets`` row of one version: title, source, licence and date of every number in it."""
     name_es, name_en = geodata.name(country, "es"), geodata.name(country, "en")
     title = metadata.get("title") or ""
@@ -80,8 +114,14 @@ def build_dataset_row(*, dataset_id: str, kind: Kind, country: str, metadata: di
         "sha256": sha256,
         "retrieved": pd.Timestamp(submitted_at).date().isoformat(),
         "revision": f"v{version}",
-        "coverage": " · ".join(x for x in (f"{metadata.get('period_start', '')}–{metadata.get('period_end', '')}",
-                                           metadata.get("coverage", "")) if x),
+        "coverage": " · ".join(
+            x
+            for x in (
+                f"{metadata.get('period_start', '')}–{metadata.get('period_end', '')}",
+                metadata.get("coverage", ""),
+            )
+            if x
+        ),
         "caveats_es": metadata.get("definitions", ""),
         "caveats_en": metadata.get("definitions", ""),
         "kind": "submission",
@@ -94,6 +134,14 @@ def build_dataset_row(*, dataset_id: str, kind: Kind, country: str, metadata: di
 
 def build_dimension_rows(dataset_id: str, kind: Kind) -> list[dict]:
     """``dataset_dimensions`` rows: which dim_N column holds which dimension in this submission."""
-    return [{"dataset_id": dataset_id, "column": col.target, "dimension_id": col.dimension,
-             "name_es": col.header_es, "name_en": col.header_en}
-            for col in kind.columns if col.dimension]
+    return [
+        {
+            "dataset_id": dataset_id,
+            "column": col.target,
+            "dimension_id": col.dimension,
+            "name_es": col.header_es,
+            "name_en": col.header_en,
+        }
+        for col in kind.columns
+        if col.dimension
+    ]

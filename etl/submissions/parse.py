@@ -29,8 +29,8 @@ TOTAL_WORDS = frozenset(normalise(w) for w in ("_T", "total", "todos", "todas", 
 class Period:
     """A parsed time period, as the store writes it."""
 
-    time_period: str     # 2024, 2024-03, 2024-Q1
-    freq: str            # A, M, Q
+    time_period: str  # 2024, 2024-03, 2024-Q1
+    freq: str  # A, M, Q
     start: dt.date
     end: dt.date
 
@@ -93,8 +93,9 @@ def parse_periods(values: pd.Index) -> dict[str, Period | Failure]:
 def _suggestion_text(suggestions: list[tuple[str, str, str]], lang_pair: bool = True) -> str:
     if not suggestions:
         return "—"
-    return ", ".join(f"{code} ({es})" if es == en or not lang_pair else f"{code} ({es} / {en})"
-                     for code, es, en in suggestions)
+    return ", ".join(
+        f"{code} ({es})" if es == en or not lang_pair else f"{code} ({es} / {en})" for code, es, en in suggestions
+    )
 
 
 def parse_territory(text: str, country: str, suggest: bool = True) -> str | Failure:
@@ -146,7 +147,7 @@ class FuzzyBudget:
     def __init__(self, limit: int | None):
         self.limit = limit
         self.unknown = 0
-        self.matched = 0   # fuzzy searches run
+        self.matched = 0  # fuzzy searches run
 
     @property
     def exhausted(self) -> bool:
@@ -191,8 +192,10 @@ def parse_counterpart(text: str, suggest: bool = True) -> str | Failure:
     try:
         code = geodata.resolve(text, suggest=suggest)
     except UnknownTerritoryError as err:
-        return Failure("counterpart_unknown", {"suggestions": _suggestion_text(
-            [s for s in err.suggestions if not s[0].count("-")] or err.suggestions)})
+        return Failure(
+            "counterpart_unknown",
+            {"suggestions": _suggestion_text([s for s in err.suggestions if not s[0].count("-")] or err.suggestions)},
+        )
     level = _gazetteer_maps()[0].get(code)
     if level == "admin1":
         return Failure("counterpart_not_country", {"code": code})
@@ -207,8 +210,9 @@ def parse_counterparts(values: pd.Index, budget: FuzzyBudget | None = None) -> d
     return {v: _with_budget(parse_counterpart, v, budget) for v in values}
 
 
-def parse_categories(values: pd.Index, categories: dict[str, Category], lang: str = "es",
-                     budget: FuzzyBudget | None = None) -> dict[str, str | Failure]:
+def parse_categories(
+    values: pd.Index, categories: dict[str, Category], lang: str = "es", budget: FuzzyBudget | None = None
+) -> dict[str, str | Failure]:
     """Each distinct text -> category code (code, label or alias, es/en), or ``category_unknown``."""
     lookup = build_lookup(categories)
     valid = ", ".join(f"{c.code} ({c.label_es} / {c.label_en})" for c in categories.values())
@@ -219,8 +223,11 @@ def parse_categories(values: pd.Index, categories: dict[str, Category], lang: st
         if code is not None:
             out[v] = code
             continue
-        near = process.extract(normalise(v), choices, scorer=fuzz.WRatio, limit=6) \
-            if budget is None or budget.allow() else []
+        near = (
+            process.extract(normalise(v), choices, scorer=fuzz.WRatio, limit=6)
+            if budget is None or budget.allow()
+            else []
+        )
         codes = list(dict.fromkeys(lookup[k] for k, _score, _i in near))[:3]
         out[v] = Failure("category_unknown", {"valid": valid, "suggestions": ", ".join(codes) or "—"})
     return out
@@ -230,8 +237,10 @@ def parse_statuses(values: pd.Index, statuses: dict[str, Category]) -> dict[str,
     """Each distinct status text -> code; empty means A (normal)."""
     lookup = build_lookup(statuses)
     valid = ", ".join(f"{c.code} ({c.label_es} / {c.label_en})" for c in statuses.values())
-    return {v: "A" if not v.strip() else lookup.get(normalise(v)) or Failure("status_unknown", {"valid": valid})
-            for v in values}
+    return {
+        v: "A" if not v.strip() else lookup.get(normalise(v)) or Failure("status_unknown", {"valid": valid})
+        for v in values
+    }
 
 
 def parse_counts(texts: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -253,5 +262,6 @@ def parse_counts(texts: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.S
 
 def find_control_characters(texts: pd.Series) -> pd.Series:
     """The first control or bidi-override character, or undecoded byte (U+F780-U+F7FF), per cell; NaN where none."""
-    return texts.str.extract("([\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                             "\u2066-\u2069\uf780-\uf7ff])", expand=False)
+    return texts.str.extract(
+        "([\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\uf780-\uf7ff])", expand=False
+    )

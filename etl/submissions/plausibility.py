@@ -9,12 +9,12 @@ built store, the population check is skipped and the report says so (info).
 from __future__ import annotations
 
 import functools
-from common.yamlfile import load_yaml
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from common.yamlfile import load_yaml
 from etl.submissions.report import Problem, Report
 
 PLAUSIBILITY_FILE = Path(__file__).resolve().parent / "plausibility.yaml"
@@ -23,7 +23,7 @@ PLAUSIBILITY_FILE = Path(__file__).resolve().parent / "plausibility.yaml"
 @dataclass(frozen=True)
 class Ceiling:
     multiple: float
-    severity: str     # error | warning
+    severity: str  # error | warning
 
 
 @dataclass(frozen=True)
@@ -54,20 +54,30 @@ def load_country_population(country: str, dataset: str) -> tuple[float, str] | N
             row = con.execute(
                 "SELECT value, time_period FROM observations WHERE measure = 'population' AND dataset_id = ? "
                 "AND ref_area = ? AND sex = '_T' AND age = '_T' AND value IS NOT NULL "
-                "ORDER BY time_period DESC LIMIT 1", [dataset, country]).fetchone()
+                "ORDER BY time_period DESC LIMIT 1",
+                [dataset, country],
+            ).fetchone()
     except (DataNotBuiltError, OSError) as err:
         del err
         return None
-    except Exception as err:   # duckdb's own error classes: a broken store must not stop validation
+    except Exception as err:  # duckdb's own error classes: a broken store must not stop validation
         if type(err).__module__.startswith("duckdb") or type(err).__module__.startswith("_duckdb"):
             return None
         raise
     return (float(row[0]), str(row[1])) if row else None
 
 
-def check_plausibility(values: pd.Series, kind_id: str, country: str, header: str | None, sheet: str | None,
-                       report: Report, rules: Plausibility | None = None,
-                       population: tuple[float, str] | None | bool = True, texts: pd.Series | None = None) -> None:
+def check_plausibility(
+    values: pd.Series,
+    kind_id: str,
+    country: str,
+    header: str | None,
+    sheet: str | None,
+    report: Report,
+    rules: Plausibility | None = None,
+    population: tuple[float, str] | None | bool = True,
+    texts: pd.Series | None = None,
+) -> None:
     """Report counts over the absolute ceiling (error) and over the kind's population ceiling.
 
     ``values``: the parsed counts (float, NaN where empty), indexed by file row. ``population``:
@@ -80,8 +90,7 @@ def check_plausibility(values: pd.Series, kind_id: str, country: str, header: st
     v = values.dropna()
     huge = v[v.abs() > rules.max_count]
     shown = [texts[i] for i in huge.index] if texts is not None else [_show(x) for x in huge]
-    _add_cells(report, "value_out_of_range", huge.index, shown, header, sheet,
-               {"limit": f"{rules.max_count:,.0f}"})
+    _add_cells(report, "value_out_of_range", huge.index, shown, header, sheet, {"limit": f"{rules.max_count:,.0f}"})
     ceiling = rules.population_ceiling.get(kind_id)
     if ceiling is None:
         return
@@ -93,9 +102,23 @@ def check_plausibility(values: pd.Series, kind_id: str, country: str, header: st
     figure, year = population
     limit = figure * ceiling.multiple
     over = v[(v > limit) & (v.abs() <= rules.max_count)]
-    _add_cells(report, "value_implausible", over.index, [_fmt(x) for x in over], header, sheet,
-               {"limit": f"{limit:,.0f}", "multiple": f"{ceiling.multiple:g}", "population": f"{figure:,.0f}",
-                "year": year, "country": country, "kind": kind_id}, severity=ceiling.severity)
+    _add_cells(
+        report,
+        "value_implausible",
+        over.index,
+        [_fmt(x) for x in over],
+        header,
+        sheet,
+        {
+            "limit": f"{limit:,.0f}",
+            "multiple": f"{ceiling.multiple:g}",
+            "population": f"{figure:,.0f}",
+            "year": year,
+            "country": country,
+            "kind": kind_id,
+        },
+        severity=ceiling.severity,
+    )
 
 
 def _show(x: float) -> str:

@@ -33,10 +33,16 @@ DELIMITER_NAMES = {",": "«,» (coma / comma)", ";": "«;» (punto y coma / semi
 DATA_SHEETS = ("datos", "data")
 METADATA_SHEETS = ("metadatos", "metadata")
 OTHER_SHEETS = ("instrucciones", "instructions", "codigos", "codes")
-ENCODING_NAMES = {"utf_8": "UTF-8", "cp1252": "Windows-1252", "latin_1": "ISO-8859-1 (Latin-1)",
-                  "cp850": "DOS 850 (CSV MS-DOS)", "utf_16": "UTF-16", "utf_16_le": "UTF-16 LE",
-                  "utf_16_be": "UTF-16 BE"}
-SINGLE_BYTE = ("cp1252", "latin_1", "cp850")   # what charset-normalizer may choose among
+ENCODING_NAMES = {
+    "utf_8": "UTF-8",
+    "cp1252": "Windows-1252",
+    "latin_1": "ISO-8859-1 (Latin-1)",
+    "cp850": "DOS 850 (CSV MS-DOS)",
+    "utf_16": "UTF-16",
+    "utf_16_le": "UTF-16 LE",
+    "utf_16_be": "UTF-16 BE",
+}
+SINGLE_BYTE = ("cp1252", "latin_1", "cp850")  # what charset-normalizer may choose among
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 SNIFF_LINES = 50
 # Bytes that were not UTF-8 are kept as private-use characters U+F780-U+F7FF (byte 0x80-0xFF),
@@ -59,16 +65,24 @@ def show_undecoded(text: str) -> str:
 SNIFF_BYTES = 65_536
 # Bytes no text file holds: C0 controls except TAB, LF, VT, FF, CR and SUB (DOS end of file), and DEL.
 CONTROL_BYTES = bytes(b for b in (*range(0x20), 0x7F) if b not in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1A))
-MAX_CONTROL_SHARE = 0.01   # above 1 % of the first 64 KiB, the file is binary
+MAX_CONTROL_SHARE = 0.01  # above 1 % of the first 64 KiB, the file is binary
 SIGNATURES = (  # (leading bytes, content kind); ZIP files are told apart by what they hold
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"), (b"%PDF", "pdf"), (b"\x89PNG", "image"), (b"\xff\xd8\xff", "image"),
-    (b"GIF8", "image"), (b"\x1f\x8b", "gzip"), (b"SQLite format 3\x00", "sqlite"), (b"PAR1", "parquet"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"),
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"),
+    (b"\x1f\x8b", "gzip"),
+    (b"SQLite format 3\x00", "sqlite"),
+    (b"PAR1", "parquet"),
 )
-CONTENT_NAMES = {   # what a file that is not CSV text nor an XLSX workbook looks like, for the report
+CONTENT_NAMES = {  # what a file that is not CSV text nor an XLSX workbook looks like, for the report
     "binary": {"es": "datos binarios, no texto", "en": "binary data, not text"},
     "zip": {"es": "un archivo comprimido ZIP", "en": "a ZIP archive"},
-    "xls": {"es": "un libro de Excel 97-2003 (.xls) u otro documento antiguo de Office",
-            "en": "an Excel 97-2003 workbook (.xls) or another old Office document"},
+    "xls": {
+        "es": "un libro de Excel 97-2003 (.xls) u otro documento antiguo de Office",
+        "en": "an Excel 97-2003 workbook (.xls) or another old Office document",
+    },
     "pdf": {"es": "un documento PDF", "en": "a PDF document"},
     "image": {"es": "una imagen", "en": "an image"},
     "gzip": {"es": "un archivo comprimido GZIP", "en": "a GZIP archive"},
@@ -147,9 +161,9 @@ class RawTable:
 
     headers: list[str]
     header_row: int
-    cells: pd.DataFrame                  # columns 0..n-1 (positions), str; index = row number in the file
-    metadata: list[tuple[str, str, int]] = field(default_factory=list)   # (label, value, row)
-    sheet: str | None = None             # data sheet (XLSX)
+    cells: pd.DataFrame  # columns 0..n-1 (positions), str; index = row number in the file
+    metadata: list[tuple[str, str, int]] = field(default_factory=list)  # (label, value, row)
+    sheet: str | None = None  # data sheet (XLSX)
     metadata_sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
@@ -158,8 +172,8 @@ class RawTable:
 @dataclass(frozen=True)
 class Decoded:
     text: str
-    encoding: str        # a codec name (utf_8, cp1252, ...)
-    mixed: bool          # mostly UTF-8 with undecodable bytes (kept as U+F780-U+F7FF, see UNDECODED)
+    encoding: str  # a codec name (utf_8, cp1252, ...)
+    mixed: bool  # mostly UTF-8 with undecodable bytes (kept as U+F780-U+F7FF, see UNDECODED)
 
 
 def decode_bytes(data: bytes) -> Decoded:
@@ -172,7 +186,7 @@ def decode_bytes(data: bytes) -> Decoded:
     Windows-1252 then Latin-1 is the fallback (Latin-1 decodes any byte).
     """
     if data.startswith(codecs.BOM_UTF8):
-        text = _decode_utf8_keeping_strays(data[len(codecs.BOM_UTF8):])
+        text = _decode_utf8_keeping_strays(data[len(codecs.BOM_UTF8) :])
         return Decoded(text, "utf_8", bool(UNDECODED.search(text)))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Decoded(data.decode("utf_16", errors="replace"), "utf_16", False)
@@ -303,8 +317,7 @@ def read_csv_table(data: bytes, report: Report) -> RawTable | None:
     return RawTable(headers, header_row, cells, metadata, encoding=report.encoding, delimiter=delimiter)
 
 
-def _read_records(body: list[str], offset: int, delimiter: str, report: Report
-                  ) -> tuple[list[str], int, pd.DataFrame]:
+def _read_records(body: list[str], offset: int, delimiter: str, report: Report) -> tuple[list[str], int, pd.DataFrame]:
     """Header and data records, each with the line it starts on.
 
     Without any quote character, a line is a record: pandas' C parser reads it (fast, a million
@@ -316,8 +329,9 @@ def _read_records(body: list[str], offset: int, delimiter: str, report: Report
     return _read_records_fast(body, offset, delimiter, report)
 
 
-def _read_records_fast(body: list[str], offset: int, delimiter: str, report: Report
-                       ) -> tuple[list[str], int, pd.DataFrame]:
+def _read_records_fast(
+    body: list[str], offset: int, delimiter: str, report: Report
+) -> tuple[list[str], int, pd.DataFrame]:
     lines = [line.rstrip("\r\n") for line in body]
     header = lines[0].split(delimiter)
     width = len(header)
@@ -331,12 +345,30 @@ def _read_records_fast(body: list[str], offset: int, delimiter: str, report: Rep
         cells = lines[1 + i].split(delimiter)
         if len(cells) > width and not "".join(cells[width:]).strip():
             continue  # trailing empty cells (Excel's extra separators) are not a ragged row
-        ragged.append(Problem("ragged_row", row=int(rows[i]), value=lines[1 + i][:120],
-                              params={"found": len(cells), "expected": width}))
+        ragged.append(
+            Problem(
+                "ragged_row",
+                row=int(rows[i]),
+                value=lines[1 + i][:120],
+                params={"found": len(cells), "expected": width},
+            )
+        )
     names = range(max(int(fields.max()) if len(fields) else width, width))
-    cells = pd.read_csv(io.StringIO("\n".join(lines[1:]) + "\n"), sep=delimiter, header=None, names=names,
-                        dtype="str", keep_default_na=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE,
-                        engine="c") if len(data) else pd.DataFrame(columns=names, dtype="str")
+    cells = (
+        pd.read_csv(
+            io.StringIO("\n".join(lines[1:]) + "\n"),
+            sep=delimiter,
+            header=None,
+            names=names,
+            dtype="str",
+            keep_default_na=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_NONE,
+            engine="c",
+        )
+        if len(data)
+        else pd.DataFrame(columns=names, dtype="str")
+    )
     if len(cells) != len(data):  # a line pandas split differently: take the exact path
         return _read_records_exact(body, offset, delimiter, report)
     report.extend(ragged)
@@ -346,8 +378,9 @@ def _read_records_fast(body: list[str], offset: int, delimiter: str, report: Rep
     return header, offset + 1, cells[~blank]
 
 
-def _read_records_exact(body: list[str], offset: int, delimiter: str, report: Report
-                        ) -> tuple[list[str], int, pd.DataFrame]:
+def _read_records_exact(
+    body: list[str], offset: int, delimiter: str, report: Report
+) -> tuple[list[str], int, pd.DataFrame]:
     reader = csv.reader(body, delimiter=delimiter)
     header = next(reader)
     header_row = offset + 1
@@ -363,8 +396,14 @@ def _read_records_exact(body: list[str], offset: int, delimiter: str, report: Re
         if len(record) != width:
             extra = record[width:]
             if len(record) < width or any(c.strip() for c in extra):
-                report.add(Problem("ragged_row", row=row, value=delimiter.join(record)[:120],
-                                   params={"found": len(record), "expected": width}))
+                report.add(
+                    Problem(
+                        "ragged_row",
+                        row=row,
+                        value=delimiter.join(record)[:120],
+                        params={"found": len(record), "expected": width},
+                    )
+                )
             record = (record + [""] * width)[:width]
         records.append(record)
         rows.append(row)
@@ -374,8 +413,11 @@ def _read_records_exact(body: list[str], offset: int, delimiter: str, report: Re
 def _frame(records: list[list], rows: list[int], width: int) -> pd.DataFrame:
     columns = list(zip(*records)) if records else [()] * width
     index = pd.Index(rows, name="row", dtype="int64")
-    return pd.DataFrame({i: pd.Series(col, index=index, dtype="str") for i, col in enumerate(columns)},
-                        index=index, columns=range(width))
+    return pd.DataFrame(
+        {i: pd.Series(col, index=index, dtype="str") for i, col in enumerate(columns)},
+        index=index,
+        columns=range(width),
+    )
 
 
 def cell_text(value: object) -> str:
@@ -413,8 +455,9 @@ def read_xlsx_table(data: bytes, report: Report) -> RawTable | None:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         roles = {name: _sheet_role(name) for name in book.sheet_names}
-        data_name = next((n for n, r in roles.items() if r == "data"), None) or \
-            next((n for n, r in roles.items() if r == "unknown"), None)
+        data_name = next((n for n, r in roles.items() if r == "data"), None) or next(
+            (n for n, r in roles.items() if r == "unknown"), None
+        )
         if data_name is None:
             report.add(Problem("no_data_sheet", params={"sheets": ", ".join(book.sheet_names)}))
             return None

@@ -170,8 +170,10 @@ def migrate_schema(con: sqlite3.Connection) -> None:
         for column, decl in ACCOUNT_COLUMNS_V2:
             if column not in have:
                 con.execute(f"ALTER TABLE accounts ADD COLUMN {column} {decl}")
-        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
-                    (SCHEMA_VERSION, int(SCHEMA_VERSION)))
+        con.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
+            (SCHEMA_VERSION, int(SCHEMA_VERSION)),
+        )
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -205,9 +207,16 @@ def pause_point(name: str) -> None:
 
 def _account(row: sqlite3.Row) -> Account:
     keys = row.keys()
-    return Account(row["username"], row["role"], row["country"], row["full_name"], row["email"], bool(row["active"]),
-                   row["password_version"] if "password_version" in keys else 1,
-                   bool(row["locked"]) if "locked" in keys else False)
+    return Account(
+        row["username"],
+        row["role"],
+        row["country"],
+        row["full_name"],
+        row["email"],
+        bool(row["active"]),
+        row["password_version"] if "password_version" in keys else 1,
+        bool(row["locked"]) if "locked" in keys else False,
+    )
 
 
 class VersionNotFound(MessageError, LookupError):
@@ -243,7 +252,7 @@ class Registry:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else registry_dir()
         self.db = self.path / "registry.sqlite"
-        self.last_error: Exception | None = None   # why the last ``recover`` could not run (for a notice)
+        self.last_error: Exception | None = None  # why the last ``recover`` could not run (for a notice)
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -336,7 +345,7 @@ class Registry:
         except OSError as err:
             if err.errno in READ_ONLY_ERRNOS:
                 log.warning("registry %s is read-only here (%s): not recovered", self.path, err)
-            else:   # a full disk, an I/O error: the public files stay as they are (never ahead of the database)
+            else:  # a full disk, an I/O error: the public files stay as they are (never ahead of the database)
                 log.error("registry %s could not be recovered (%s): public files left as they are", self.path, err)
                 self.last_error = err
             return False
@@ -384,20 +393,29 @@ class Registry:
     def _sweep(self, con: sqlite3.Connection) -> None:
         """Remove work files and the orphans of killed writes (called with the lock held)."""
         work = self.path / "tmp"
-        for leftover in (work.iterdir() if work.is_dir() else ()):
+        for leftover in work.iterdir() if work.is_dir() else ():
             leftover.unlink()
-        kept = {r[0] for r in con.execute(
-            "SELECT observations_path FROM versions UNION SELECT file_path FROM versions")}
+        kept = {
+            r[0] for r in con.execute("SELECT observations_path FROM versions UNION SELECT file_path FROM versions")
+        }
         for sub in ("versions", "files"):
             folder = self.path / sub
-            for f in (folder.iterdir() if folder.is_dir() else ()):
+            for f in folder.iterdir() if folder.is_dir() else ():
                 if f"{sub}/{f.name}" not in kept:
                     f.unlink()
 
     # --- accounts -------------------------------------------------------------------------------
 
-    def add_account(self, username: str, password: str, role: str, country: str | None = None,
-                    full_name: str = "", email: str = "", actor: str = "cli") -> Account:
+    def add_account(
+        self,
+        username: str,
+        password: str,
+        role: str,
+        country: str | None = None,
+        full_name: str = "",
+        email: str = "",
+        actor: str = "cli",
+    ) -> Account:
         """Create an account; ``InputError`` (a ``ValueError``) says what is wrong with the arguments."""
         username = username.strip()
         if not username or any(c.isspace() for c in username):
@@ -414,17 +432,21 @@ class Registry:
         with self._writing() as con, self._transaction(con):
             if con.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
                 raise InputError("account_exists", user=username)
-            con.execute("INSERT INTO accounts (username, password_hash, role, country, full_name, email, active, "
-                        "created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-                        (username, auth.hash_password(password), role, country or None, full_name, email, now()))
+            con.execute(
+                "INSERT INTO accounts (username, password_hash, role, country, full_name, email, active, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                (username, auth.hash_password(password), role, country or None, full_name, email, now()),
+            )
             self._audit(con, actor, "account_added", detail=f"{username} {role} {country or ''}".strip())
         return Account(username, role, country or None, full_name, email)
 
     def set_password(self, username: str, password: str, actor: str = "cli") -> None:
         auth.check_password(password, username)
         with self._writing() as con, self._transaction(con):
-            cur = con.execute("UPDATE accounts SET password_hash = ?, password_version = password_version + 1 "
-                              "WHERE username = ?", (auth.hash_password(password), username))
+            cur = con.execute(
+                "UPDATE accounts SET password_hash = ?, password_version = password_version + 1 WHERE username = ?",
+                (auth.hash_password(password), username),
+            )
             if cur.rowcount == 0:
                 raise InputError("account_unknown", user=username)
             self._audit(con, actor, "password_changed", detail=username)
@@ -460,7 +482,7 @@ class Registry:
         username = username.strip()[:200]
         address = address[:200] if address else None
         moment = time.time() if at is None else at
-        if not self.exists:   # never create a registry for a sign-in; same work as a real check
+        if not self.exists:  # never create a registry for a sign-in; same work as a real check
             auth.verify_password(_dummy_hash(), password)
             return SignIn(None, "sign_in_failed")
         try:
@@ -493,8 +515,11 @@ class Registry:
                 return SignIn(None, "sign_in_wait", wait)
             good = auth.verify_password(row["password_hash"] if row is not None else _dummy_hash(), password)
             if good and row is not None and row["active"]:
-                con.execute("DELETE FROM sign_in_failures WHERE (scope = 'account' AND key = ?) "
-                            "OR (scope = 'address' AND key = ?)", (username, address or ""))
+                con.execute(
+                    "DELETE FROM sign_in_failures WHERE (scope = 'account' AND key = ?) "
+                    "OR (scope = 'address' AND key = ?)",
+                    (username, address or ""),
+                )
                 self._audit(con, username, "signed_in", detail=f"address={address}")
                 return SignIn(_account(row))
             failures = self._count_failure(con, "account", username, moment)
@@ -508,8 +533,9 @@ class Registry:
             return SignIn(None, "sign_in_failed", round(auth.backoff_seconds(failures)))
 
     def _wait(self, con: sqlite3.Connection, scope: str, key: str, moment: float) -> int:
-        row = con.execute("SELECT failures, last_failure_at FROM sign_in_failures WHERE scope = ? AND key = ?",
-                          (scope, key)).fetchone()
+        row = con.execute(
+            "SELECT failures, last_failure_at FROM sign_in_failures WHERE scope = ? AND key = ?", (scope, key)
+        ).fetchone()
         if row is None:
             return 0
         last = dt.datetime.fromisoformat(row["last_failure_at"]).timestamp()
@@ -517,10 +543,14 @@ class Registry:
 
     def _count_failure(self, con: sqlite3.Connection, scope: str, key: str, moment: float) -> int:
         stamp = dt.datetime.fromtimestamp(moment, dt.UTC).isoformat(timespec="microseconds")
-        con.execute("INSERT INTO sign_in_failures VALUES (?, ?, 1, ?) ON CONFLICT (scope, key) DO UPDATE SET "
-                    "failures = failures + 1, last_failure_at = excluded.last_failure_at", (scope, key, stamp))
-        return con.execute("SELECT failures FROM sign_in_failures WHERE scope = ? AND key = ?",
-                           (scope, key)).fetchone()[0]
+        con.execute(
+            "INSERT INTO sign_in_failures VALUES (?, ?, 1, ?) ON CONFLICT (scope, key) DO UPDATE SET "
+            "failures = failures + 1, last_failure_at = excluded.last_failure_at",
+            (scope, key, stamp),
+        )
+        return con.execute(
+            "SELECT failures FROM sign_in_failures WHERE scope = ? AND key = ?", (scope, key)
+        ).fetchone()[0]
 
     def unlock(self, username: str, actor: str = "cli") -> None:
         """Lift an account's lockout and forget its failed sign-ins (an administrator's action, audited)."""
@@ -547,17 +577,26 @@ class Registry:
         (``password_version``), ends the session.
         """
         with self._read() as con:
-            row = None if con is None else con.execute("SELECT * FROM accounts WHERE username = ?",
-                                                       (account.username,)).fetchone()
+            row = (
+                None
+                if con is None
+                else con.execute("SELECT * FROM accounts WHERE username = ?", (account.username,)).fetchone()
+            )
         current = None if row is None else _account(row)
-        if current is None or not current.active or current.locked \
-                or current.password_version != account.password_version or current.role != account.role \
-                or current.country != account.country:
+        if (
+            current is None
+            or not current.active
+            or current.locked
+            or current.password_version != account.password_version
+            or current.role != account.role
+            or current.country != account.country
+        ):
             raise auth.PermissionRefused("session_ended", user=account.username)
         return current
 
-    def audit_events(self, limit: int = 200, actions: tuple[str, ...] | None = None,
-                     actor: str | None = None) -> pd.DataFrame:
+    def audit_events(
+        self, limit: int = 200, actions: tuple[str, ...] | None = None, actor: str | None = None
+    ) -> pd.DataFrame:
         """The newest ``limit`` audit events (sign-ins, uploads, publishes, withdrawals...), for the admin view.
 
         Columns: ``at, actor, action, submission_id, version, detail``; ``actions`` and ``actor`` filter.
@@ -573,28 +612,50 @@ class Registry:
             if actor:
                 where.append("actor = ?")
                 args.append(actor)
-            sql = f"SELECT {', '.join(cols)} FROM audit {'WHERE ' + ' AND '.join(where) if where else ''} " \
-                  "ORDER BY event_id DESC LIMIT ?"
+            sql = (
+                f"SELECT {', '.join(cols)} FROM audit {'WHERE ' + ' AND '.join(where) if where else ''} "
+                "ORDER BY event_id DESC LIMIT ?"
+            )
             return pd.read_sql_query(sql, con, params=[*args, int(limit)]).astype({"version": "Int64"})
 
     def account(self, username: str) -> Account:
         with self._read() as con:
-            row = None if con is None else con.execute("SELECT * FROM accounts WHERE username = ?",
-                                                       (username,)).fetchone()
+            row = (
+                None
+                if con is None
+                else con.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+            )
         if row is None:
             raise InputError("account_unknown", user=username)
         return _account(row)
 
-    def _audit(self, con: sqlite3.Connection, actor: str, action: str, submission_id: str | None = None,
-               version: int | None = None, detail: str = "") -> None:
-        con.execute("INSERT INTO audit (at, actor, action, submission_id, version, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                    (now(), actor, action, submission_id, version, detail))
+    def _audit(
+        self,
+        con: sqlite3.Connection,
+        actor: str,
+        action: str,
+        submission_id: str | None = None,
+        version: int | None = None,
+        detail: str = "",
+    ) -> None:
+        con.execute(
+            "INSERT INTO audit (at, actor, action, submission_id, version, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            (now(), actor, action, submission_id, version, detail),
+        )
 
     # --- ingest ---------------------------------------------------------------------------------
 
-    def ingest(self, data: bytes, filename: str, country: str, account: Account, submission_id: str | None = None,
-               kind: str | None = None, tolerance: float = TOTALS_TOLERANCE,
-               validation: Validation | None = None) -> IngestResult:
+    def ingest(
+        self,
+        data: bytes,
+        filename: str,
+        country: str,
+        account: Account,
+        submission_id: str | None = None,
+        kind: str | None = None,
+        tolerance: float = TOTALS_TOLERANCE,
+        validation: Validation | None = None,
+    ) -> IngestResult:
         """Validate ``data`` whole and, if valid, store it whole as a new draft version.
 
         ``submission_id`` adds a version to an existing submission of the same country and kind
@@ -622,34 +683,58 @@ class Registry:
             pause_point("before_commit")
         return IngestResult(validation, sub_id, version)
 
-    def _ingest_target(self, con: sqlite3.Connection, validation: Validation, sha: str, country: str,
-                       submission_id: str | None) -> tuple[str, int | None, int] | None:
+    def _ingest_target(
+        self, con: sqlite3.Connection, validation: Validation, sha: str, country: str, submission_id: str | None
+    ) -> tuple[str, int | None, int] | None:
         """``(submission_id, seq of a new submission or None, version)``; problems go to the report."""
         report, kind = validation.report, validation.kind
-        dup = con.execute("SELECT submission_id, version, submitted_at FROM versions WHERE file_sha256 = ?",
-                          (sha,)).fetchone()
+        dup = con.execute(
+            "SELECT submission_id, version, submitted_at FROM versions WHERE file_sha256 = ?", (sha,)
+        ).fetchone()
         if dup:
             report.add(Problem("file_already_stored", params={"submission": dup[0], "version": dup[1], "at": dup[2]}))
             return None
         if submission_id is None:
-            seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM submissions WHERE country = ? AND kind = ?",
-                              (country, kind.id)).fetchone()[0]
+            seq = con.execute(
+                "SELECT coalesce(max(seq), 0) + 1 FROM submissions WHERE country = ? AND kind = ?", (country, kind.id)
+            ).fetchone()[0]
             return f"sub_{country}_{kind.id}_{seq}", seq, 1
         row = con.execute("SELECT country, kind FROM submissions WHERE submission_id = ?", (submission_id,)).fetchone()
         if row is None:
             report.add(Problem("submission_unknown", params={"submission": submission_id}))
             return None
         if (row["country"], row["kind"]) != (country, kind.id):
-            report.add(Problem("submission_not_yours", params={
-                "submission": submission_id, "found": row["country"], "kind": row["kind"],
-                "expected": country, "expected_kind": kind.id}))
+            report.add(
+                Problem(
+                    "submission_not_yours",
+                    params={
+                        "submission": submission_id,
+                        "found": row["country"],
+                        "kind": row["kind"],
+                        "expected": country,
+                        "expected_kind": kind.id,
+                    },
+                )
+            )
             return None
-        version = con.execute("SELECT max(version) + 1 FROM versions WHERE submission_id = ?",
-                              (submission_id,)).fetchone()[0]
+        version = con.execute(
+            "SELECT max(version) + 1 FROM versions WHERE submission_id = ?", (submission_id,)
+        ).fetchone()[0]
         return submission_id, None, version
 
-    def _store_version(self, con: sqlite3.Connection, validation: Validation, data: bytes, filename: str, sha: str,
-                       country: str, account: Account, sub_id: str, seq: int | None, version: int) -> None:
+    def _store_version(
+        self,
+        con: sqlite3.Connection,
+        validation: Validation,
+        data: bytes,
+        filename: str,
+        sha: str,
+        country: str,
+        account: Account,
+        sub_id: str,
+        seq: int | None,
+        version: int,
+    ) -> None:
         """Files to tmp/, fsync, rename into place, then the rows (the caller commits)."""
         kind, report = validation.kind, validation.report
         obs = build_observations(validation.rows, kind, sub_id)
@@ -665,14 +750,32 @@ class Registry:
         pause_point("after_rename")
         at = now()
         if seq is not None:
-            con.execute("INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?)",
-                        (sub_id, country, kind.id, seq, at, account.username))
+            con.execute(
+                "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?)",
+                (sub_id, country, kind.id, seq, at, account.username),
+            )
         con.execute(
             "INSERT INTO versions VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-            (sub_id, version, version - 1 if version > 1 else None, filename, sha, len(data), file_rel,
-             report.encoding, report.delimiter, report.sheet, obs_rel, obs_sha, len(obs),
-             json.dumps(validation.metadata, ensure_ascii=False, sort_keys=True), report.to_json(),
-             account.username, at))
+            (
+                sub_id,
+                version,
+                version - 1 if version > 1 else None,
+                filename,
+                sha,
+                len(data),
+                file_rel,
+                report.encoding,
+                report.delimiter,
+                report.sheet,
+                obs_rel,
+                obs_sha,
+                len(obs),
+                json.dumps(validation.metadata, ensure_ascii=False, sort_keys=True),
+                report.to_json(),
+                account.username,
+                at,
+            ),
+        )
         detail = f"{filename} sha256={sha} rows={len(obs)}" + (f" replaces v{version - 1}" if version > 1 else "")
         self._audit(con, account.username, "ingested", sub_id, version, detail)
 
@@ -697,8 +800,12 @@ class Registry:
                 self._write_published(con, grow=True)
             except OSError as err:
                 self._roll_back_status(con, submission_id, version, before, account, err)
-                raise PublishFailed("publish_failed", submission=submission_id, version=version,
-                                    detail=os.strerror(err.errno) if err.errno else str(err)) from err
+                raise PublishFailed(
+                    "publish_failed",
+                    submission=submission_id,
+                    version=version,
+                    detail=os.strerror(err.errno) if err.errno else str(err),
+                ) from err
 
     def withdraw(self, submission_id: str, version: int, account: Account) -> None:
         """Take a version out of the public files first, then commit the status.
@@ -717,35 +824,52 @@ class Registry:
             except OSError as err:
                 with self._transaction(con):
                     self._audit(con, account.username, "withdraw_failed", submission_id, version, str(err)[:200])
-                raise PublishFailed("withdraw_failed", submission=submission_id, version=version,
-                                    detail=os.strerror(err.errno) if err.errno else str(err)) from err
+                raise PublishFailed(
+                    "withdraw_failed",
+                    submission=submission_id,
+                    version=version,
+                    detail=os.strerror(err.errno) if err.errno else str(err),
+                ) from err
 
-    def _roll_back_status(self, con: sqlite3.Connection, submission_id: str, version: int, before: str,
-                          account: Account, err: OSError) -> None:
+    def _roll_back_status(
+        self, con: sqlite3.Connection, submission_id: str, version: int, before: str, account: Account, err: OSError
+    ) -> None:
         """Put a version's status back after its public files could not be written, and audit it."""
         with self._transaction(con):
-            con.execute("UPDATE versions SET status = ?, status_changed_by = ?, status_changed_at = ? "
-                        "WHERE submission_id = ? AND version = ?", (before, account.username, now(), submission_id,
-                                                                     version))
-            self._audit(con, account.username, "publish_failed", submission_id, version,
-                        f"published -> {before}: {str(err)[:200]}")
-        try:   # a file replaced before the failure (the error came late): shrink back; else nothing to do
+            con.execute(
+                "UPDATE versions SET status = ?, status_changed_by = ?, status_changed_at = ? "
+                "WHERE submission_id = ? AND version = ?",
+                (before, account.username, now(), submission_id, version),
+            )
+            self._audit(
+                con,
+                account.username,
+                "publish_failed",
+                submission_id,
+                version,
+                f"published -> {before}: {str(err)[:200]}",
+            )
+        try:  # a file replaced before the failure (the error came late): shrink back; else nothing to do
             self._reconcile_published(con)
         except OSError as again:
             log.error("registry %s: public files not restored after a failed publish (%s)", self.path, again)
 
-    def _set_status(self, con: sqlite3.Connection, submission_id: str, version: int, status: str,
-                    account: Account) -> str:
+    def _set_status(
+        self, con: sqlite3.Connection, submission_id: str, version: int, status: str, account: Account
+    ) -> str:
         """Set the status (audited); returns the status it had."""
         if not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
-        row = con.execute("SELECT status FROM versions WHERE submission_id = ? AND version = ?",
-                          (submission_id, version)).fetchone()
+        row = con.execute(
+            "SELECT status FROM versions WHERE submission_id = ? AND version = ?", (submission_id, version)
+        ).fetchone()
         if row is None:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
-        con.execute("UPDATE versions SET status = ?, status_changed_by = ?, status_changed_at = ? "
-                    "WHERE submission_id = ? AND version = ?",
-                    (status, account.username, now(), submission_id, version))
+        con.execute(
+            "UPDATE versions SET status = ?, status_changed_by = ?, status_changed_at = ? "
+            "WHERE submission_id = ? AND version = ?",
+            (status, account.username, now(), submission_id, version),
+        )
         self._audit(con, account.username, status, submission_id, version, f"{row['status']} -> {status}")
         return row["status"]
 
@@ -769,20 +893,34 @@ class Registry:
         spec = load_spec()
         obs = [pq.read_table(self.path / v["observations_path"]) for v in versions]
         observations = pa.concat_tables(obs) if obs else OBSERVATION_SCHEMA.empty_table()
-        datasets = pa.Table.from_pylist([build_dataset_row(
-            dataset_id=v["submission_id"], kind=spec.kind(v["kind"]), country=v["country"],
-            metadata=json.loads(v["metadata_json"]), version=v["version"], status="published",
-            sha256=v["file_sha256"], file_path=f"registry/{v['file_path']}", submitted_at=v["submitted_at"],
-            row_count=v["row_count"]) for v in versions], schema=DATASET_SCHEMA)
-        dimensions = pa.Table.from_pylist([r for v in versions for r in build_dimension_rows(
-            v["submission_id"], spec.kind(v["kind"]))], schema=DIMENSION_SCHEMA)
+        datasets = pa.Table.from_pylist(
+            [
+                build_dataset_row(
+                    dataset_id=v["submission_id"],
+                    kind=spec.kind(v["kind"]),
+                    country=v["country"],
+                    metadata=json.loads(v["metadata_json"]),
+                    version=v["version"],
+                    status="published",
+                    sha256=v["file_sha256"],
+                    file_path=f"registry/{v['file_path']}",
+                    submitted_at=v["submitted_at"],
+                    row_count=v["row_count"],
+                )
+                for v in versions
+            ],
+            schema=DATASET_SCHEMA,
+        )
+        dimensions = pa.Table.from_pylist(
+            [r for v in versions for r in build_dimension_rows(v["submission_id"], spec.kind(v["kind"]))],
+            schema=DIMENSION_SCHEMA,
+        )
         state = compute_published_state(versions)
         tables = dict(zip(PUBLIC_FILES, (datasets, dimensions, observations)))
         written: list[tuple[Path, str]] = []
-        try:   # every file whole in tmp/ first: a full disk fails here, before any public file changes
+        try:  # every file whole in tmp/ first: a full disk fails here, before any public file changes
             for name in PUBLIC_FILES if grow else PUBLIC_FILES[::-1]:
-                table = tables[name].replace_schema_metadata({**(tables[name].schema.metadata or {}),
-                                                              STATE_KEY: state})
+                table = tables[name].replace_schema_metadata({**(tables[name].schema.metadata or {}), STATE_KEY: state})
                 written.append((self._write_temp(name, lambda p, t=table: write_parquet(t, p)), name))
         except BaseException:
             for tmp, _name in written:
@@ -822,23 +960,44 @@ class Registry:
 
     def versions(self, country: str | None = None) -> pd.DataFrame:
         """Every version (of one country, if given), newest first, with who did what and when."""
-        cols = ["submission_id", "country", "kind", "version", "status", "replaces_version", "file_name",
-                "file_sha256", "row_count", "submitted_by", "submitted_at", "status_changed_by", "status_changed_at"]
+        cols = [
+            "submission_id",
+            "country",
+            "kind",
+            "version",
+            "status",
+            "replaces_version",
+            "file_name",
+            "file_sha256",
+            "row_count",
+            "submitted_by",
+            "submitted_at",
+            "status_changed_by",
+            "status_changed_at",
+        ]
         with self._read() as con:
             if con is None:
                 return pd.DataFrame(columns=cols)
             where, args = ("WHERE s.country = ?", (country,)) if country else ("", ())
             frame = pd.read_sql_query(
                 f"SELECT {', '.join(cols)} FROM versions v JOIN submissions s USING (submission_id) {where} "
-                "ORDER BY v.submitted_at DESC, submission_id, version DESC", con, params=args)
+                "ORDER BY v.submitted_at DESC, submission_id, version DESC",
+                con,
+                params=args,
+            )
         return frame.astype({"version": "int64", "replaces_version": "Int64", "row_count": "int64"})
 
     def load_version(self, submission_id: str, version: int) -> pd.DataFrame:
         """The observations of any stored version (drafts and withdrawn ones included: not for the public)."""
         with self._read() as con:
-            row = None if con is None else con.execute(
-                "SELECT observations_path FROM versions WHERE submission_id = ? AND version = ?",
-                (submission_id, version)).fetchone()
+            row = (
+                None
+                if con is None
+                else con.execute(
+                    "SELECT observations_path FROM versions WHERE submission_id = ? AND version = ?",
+                    (submission_id, version),
+                ).fetchone()
+            )
         if row is None:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
         return pq.read_table(self.path / row[0]).to_pandas()
@@ -846,9 +1005,14 @@ class Registry:
     def version_metadata(self, submission_id: str, version: int) -> dict[str, str]:
         """The metadata a version was submitted with (field id -> value, as read from the file)."""
         with self._read() as con:
-            row = None if con is None else con.execute(
-                "SELECT metadata_json FROM versions WHERE submission_id = ? AND version = ?",
-                (submission_id, version)).fetchone()
+            row = (
+                None
+                if con is None
+                else con.execute(
+                    "SELECT metadata_json FROM versions WHERE submission_id = ? AND version = ?",
+                    (submission_id, version),
+                ).fetchone()
+            )
         if row is None:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
         return {str(k): str(v) for k, v in json.loads(row[0] or "{}").items()}
@@ -880,6 +1044,7 @@ def check_validation_matches(validation: Validation, data: bytes, country: str) 
 
 
 # --- the public side: only ever the published files --------------------------------------------
+
 
 def compute_published_state(versions) -> bytes:
     """The published (submission_id, version) pairs as sorted JSON: what the public files must hold."""
@@ -918,7 +1083,7 @@ class PublicState:
 
     datasets: pd.DataFrame
     observations: pd.DataFrame
-    notice: MessageError | None = None   # ``registry_unreadable``: show ``notice.message(lang)`` / ``.fix(lang)``
+    notice: MessageError | None = None  # ``registry_unreadable``: show ``notice.message(lang)`` / ``.fix(lang)``
 
 
 def load_public_state(path: str | Path | None = None) -> PublicState:
@@ -933,7 +1098,7 @@ def load_public_state(path: str | Path | None = None) -> PublicState:
     notice = None
     try:
         registry.recover()
-    except REGISTRY_ERRORS as err:   # recover() already catches these; belt and braces for the pages
+    except REGISTRY_ERRORS as err:  # recover() already catches these; belt and braces for the pages
         registry.last_error = err
     if registry.last_error is not None:
         notice = MessageError("registry_unreadable", detail=_error_detail(registry.last_error))

@@ -83,9 +83,9 @@ class Problem:
     code: str
     severity: str = "error"
     sheet: str | None = None
-    row: int | None = None        # 1-based row as the focal point sees it (line in a CSV, row in Excel)
-    column: str | None = None     # the header as written in the file (or the metadata field)
-    value: str | None = None      # the cell as read
+    row: int | None = None  # 1-based row as the focal point sees it (line in a CSV, row in Excel)
+    column: str | None = None  # the header as written in the file (or the metadata field)
+    value: str | None = None  # the cell as read
     params: dict = field(default_factory=dict)
 
     def message(self, lang: str) -> str:
@@ -107,8 +107,8 @@ class Report:
     sheet: str | None = None
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
-    omitted: Counter = field(default_factory=Counter)   # check code -> problems not listed (over MAX_PER_CHECK)
-    listed: Counter = field(default_factory=Counter)    # check code -> problems listed
+    omitted: Counter = field(default_factory=Counter)  # check code -> problems not listed (over MAX_PER_CHECK)
+    listed: Counter = field(default_factory=Counter)  # check code -> problems listed
 
     def add(self, problem: Problem) -> None:
         """Add a problem, keeping at most ``MAX_PER_CHECK`` of one code (the rest are counted)."""
@@ -145,16 +145,30 @@ class Report:
     def sorted_problems(self) -> list[Problem]:
         """Problems in reading order: file-level first, then by sheet, row and column."""
         rank = {s: i for i, s in enumerate(SEVERITIES)}
-        return sorted(self.problems, key=lambda p: (p.row is not None, p.sheet or "", p.row or 0,
-                                                    p.column or "", rank[p.severity], p.code))
+        return sorted(
+            self.problems,
+            key=lambda p: (p.row is not None, p.sheet or "", p.row or 0, p.column or "", rank[p.severity], p.code),
+        )
 
     def to_frame(self, lang: str) -> pd.DataFrame:
         """One row per problem, with the message and the fix in ``lang``."""
-        rows = [{"severity": p.severity, "code": p.code, "file": self.file, "sheet": p.sheet or "",
-                 "row": p.row, "column": p.column or "", "value": p.value if p.value is not None else "",
-                 "message": p.message(lang), "fix": p.fix(lang)} for p in self.sorted_problems()]
-        frame = pd.DataFrame(rows, columns=["severity", "code", "file", "sheet", "row", "column", "value",
-                                            "message", "fix"])
+        rows = [
+            {
+                "severity": p.severity,
+                "code": p.code,
+                "file": self.file,
+                "sheet": p.sheet or "",
+                "row": p.row,
+                "column": p.column or "",
+                "value": p.value if p.value is not None else "",
+                "message": p.message(lang),
+                "fix": p.fix(lang),
+            }
+            for p in self.sorted_problems()
+        ]
+        frame = pd.DataFrame(
+            rows, columns=["severity", "code", "file", "sheet", "row", "column", "value", "message", "fix"]
+        )
         return frame.astype({"row": "Int64"})
 
     def to_csv(self, lang: str) -> bytes:
@@ -175,35 +189,57 @@ class Report:
 
     def to_json(self) -> str:
         """The report as JSON (stored beside each version, so warnings stay on record)."""
-        body = {"file": self.file, "country": self.country, "kind": self.kind, "encoding": self.encoding,
-                "delimiter": self.delimiter, "sheet": self.sheet, "rows": self.rows,
-                "problems": [asdict(p) for p in self.sorted_problems()], "omitted": dict(sorted(self.omitted.items()))}
+        body = {
+            "file": self.file,
+            "country": self.country,
+            "kind": self.kind,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "rows": self.rows,
+            "problems": [asdict(p) for p in self.sorted_problems()],
+            "omitted": dict(sorted(self.omitted.items())),
+        }
         return json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
 
 
 # Counted phrases: {"one": ..., "other": ...} per language (Spanish and English both use the
 # singular for exactly 1 and the plural otherwise, 0 included: "0 avisos", "0 warnings").
 COUNTED = {
-    "errors": {"es": {"one": "1 error por corregir", "other": "{n} errores por corregir"},
-               "en": {"one": "1 error to fix", "other": "{n} errors to fix"}},
-    "warnings": {"es": {"one": "1 aviso", "other": "{n} avisos"},
-                 "en": {"one": "1 warning", "other": "{n} warnings"}},
+    "errors": {
+        "es": {"one": "1 error por corregir", "other": "{n} errores por corregir"},
+        "en": {"one": "1 error to fix", "other": "{n} errors to fix"},
+    },
+    "warnings": {"es": {"one": "1 aviso", "other": "{n} avisos"}, "en": {"one": "1 warning", "other": "{n} warnings"}},
     "rows": {"es": {"one": "1 fila", "other": "{n} filas"}, "en": {"one": "1 row", "other": "{n} rows"}},
-    "rows_read": {"es": {"one": "1 fila leída", "other": "{n} filas leídas"},
-                  "en": {"one": "1 row read", "other": "{n} rows read"}},
-    "omitted": {"es": {"one": "… y 1 problema más de este tipo ({code}), no listado.",
-                       "other": "… y {n} problemas más de este tipo ({code}), no listados."},
-                "en": {"one": "… and 1 more problem of this kind ({code}), not listed.",
-                       "other": "… and {n} more problems of this kind ({code}), not listed."}},
+    "rows_read": {
+        "es": {"one": "1 fila leída", "other": "{n} filas leídas"},
+        "en": {"one": "1 row read", "other": "{n} rows read"},
+    },
+    "omitted": {
+        "es": {
+            "one": "… y 1 problema más de este tipo ({code}), no listado.",
+            "other": "… y {n} problemas más de este tipo ({code}), no listados.",
+        },
+        "en": {
+            "one": "… and 1 more problem of this kind ({code}), not listed.",
+            "other": "… and {n} more problems of this kind ({code}), not listed.",
+        },
+    },
 }
 SUMMARY = {
     "valid": {"es": "{file}: válido — {rows}, {warnings}.", "en": "{file}: valid — {rows}, {warnings}."},
-    "invalid": {"es": "{file}: {errors}, {warnings} ({rows_read}).",
-                "en": "{file}: {errors}, {warnings} ({rows_read})."},
+    "invalid": {
+        "es": "{file}: {errors}, {warnings} ({rows_read}).",
+        "en": "{file}: {errors}, {warnings} ({rows_read}).",
+    },
     "fix": {"es": "Cómo corregir", "en": "How to fix"},
 }
-SEVERITY_NAMES = {"error": {"es": "ERROR", "en": "ERROR"}, "warning": {"es": "AVISO", "en": "WARNING"},
-                  "info": {"es": "INFO", "en": "INFO"}}
+SEVERITY_NAMES = {
+    "error": {"es": "ERROR", "en": "ERROR"},
+    "warning": {"es": "AVISO", "en": "WARNING"},
+    "info": {"es": "INFO", "en": "INFO"},
+}
 
 
 def plural_form(n: int) -> str:
@@ -221,19 +257,27 @@ def summary_line(report: Report, lang: str) -> str:
     warnings = sum(1 for p in report.problems if p.severity == "warning")
     key = "valid" if report.valid else "invalid"
     return SUMMARY[key][lang].format(
-        file=report.file, rows=format_count("rows", report.rows, lang),
+        file=report.file,
+        rows=format_count("rows", report.rows, lang),
         rows_read=format_count("rows_read", report.rows, lang),
-        errors=format_count("errors", report.error_count, lang), warnings=format_count("warnings", warnings, lang))
+        errors=format_count("errors", report.error_count, lang),
+        warnings=format_count("warnings", warnings, lang),
+    )
 
 
 def format_report(report: Report, lang: str) -> str:
     """The report as plain text for the command line, in ``lang``."""
     lines = [summary_line(report, lang)]
     for p in report.sorted_problems():
-        where = ", ".join(part for part in (
-            f"{'hoja' if lang == 'es' else 'sheet'} {p.sheet}" if p.sheet else "",
-            f"{'fila' if lang == 'es' else 'row'} {p.row}" if p.row is not None else "",
-            f"{'columna' if lang == 'es' else 'column'} «{p.column}»" if p.column else "") if part)
+        where = ", ".join(
+            part
+            for part in (
+                f"{'hoja' if lang == 'es' else 'sheet'} {p.sheet}" if p.sheet else "",
+                f"{'fila' if lang == 'es' else 'row'} {p.row}" if p.row is not None else "",
+                f"{'columna' if lang == 'es' else 'column'} «{p.column}»" if p.column else "",
+            )
+            if part
+        )
         lines.append(f"{SEVERITY_NAMES[p.severity][lang]} [{p.code}] {where + ': ' if where else ''}{p.message(lang)}")
         lines.append(f"    {SUMMARY['fix'][lang]}: {p.fix(lang)}")
     for code, n in sorted(report.omitted.items()):

@@ -40,11 +40,11 @@ class Review:
     submission_id: str
     version: int
     metadata: dict[str, str]
-    sample: pd.DataFrame                 # the first ``sample_rows`` observations (no internal columns)
-    summary: pd.DataFrame                # SUMMARY_COLUMNS, flagged rows first
+    sample: pd.DataFrame  # the first ``sample_rows`` observations (no internal columns)
+    summary: pd.DataFrame  # SUMMARY_COLUMNS, flagged rows first
     rows: int
-    previous_version: int | None         # the latest published version compared with (None: first publication)
-    totals: dict[str, float] = field(default_factory=dict)   # grand total now / before (per measure)
+    previous_version: int | None  # the latest published version compared with (None: first publication)
+    totals: dict[str, float] = field(default_factory=dict)  # grand total now / before (per measure)
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -90,22 +90,55 @@ def compare_totals(current: pd.DataFrame, previous: pd.DataFrame | None, toleran
     return out[SUMMARY_COLUMNS]
 
 
-def compute_review(submission_id: str, version: int, metadata: dict[str, str], observations: pd.DataFrame,
-                   previous: pd.DataFrame | None = None, previous_version: int | None = None, sample_rows: int = 20,
-                   tolerance: float = 0.1) -> Review:
+def compute_review(
+    submission_id: str,
+    version: int,
+    metadata: dict[str, str],
+    observations: pd.DataFrame,
+    previous: pd.DataFrame | None = None,
+    previous_version: int | None = None,
+    sample_rows: int = 20,
+    tolerance: float = 0.1,
+) -> Review:
     """The review of one version (pure). ``previous``: the observations of the latest published version, if any."""
-    sample_columns = [c for c in ["measure", "ref_area", "counterpart_area", "time_period", "sex", "age", "dim_1",
-                                  "dim_2", "dim_3", "dim_4", "dim_5", "value", "unit", "obs_status"]
-                      if c in observations.columns and (c not in BREAKDOWN or observations[c].notna().any())]
+    sample_columns = [
+        c
+        for c in [
+            "measure",
+            "ref_area",
+            "counterpart_area",
+            "time_period",
+            "sex",
+            "age",
+            "dim_1",
+            "dim_2",
+            "dim_3",
+            "dim_4",
+            "dim_5",
+            "value",
+            "unit",
+            "obs_status",
+        ]
+        if c in observations.columns and (c not in BREAKDOWN or observations[c].notna().any())
+    ]
     now = compute_totals(observations)
     before = compute_totals(previous) if previous is not None else None
     summary = compare_totals(now, before, tolerance)
     totals = {f"{m}": float(v) for m, v in now.groupby("measure")["value"].sum().items()}
     if before is not None:
-        totals.update({f"{m} (v{previous_version})": float(v)
-                       for m, v in before.groupby("measure")["value"].sum().items()})
-    return Review(submission_id, version, dict(metadata), observations[sample_columns].head(sample_rows).reset_index(
-        drop=True), summary, len(observations), previous_version, totals)
+        totals.update(
+            {f"{m} (v{previous_version})": float(v) for m, v in before.groupby("measure")["value"].sum().items()}
+        )
+    return Review(
+        submission_id,
+        version,
+        dict(metadata),
+        observations[sample_columns].head(sample_rows).reset_index(drop=True),
+        summary,
+        len(observations),
+        previous_version,
+        totals,
+    )
 
 
 def load_review(registry, submission_id: str, version: int, sample_rows: int = 20, tolerance: float = 0.1) -> Review:
@@ -116,12 +149,21 @@ def load_review(registry, submission_id: str, version: int, sample_rows: int = 2
     previous_version = int(published.version.max()) if len(published) else None
     observations = registry.load_version(submission_id, version)
     previous = registry.load_version(submission_id, previous_version) if previous_version is not None else None
-    return compute_review(submission_id, version, registry.version_metadata(submission_id, version), observations,
-                          previous, previous_version, sample_rows, tolerance)
+    return compute_review(
+        submission_id,
+        version,
+        registry.version_metadata(submission_id, version),
+        observations,
+        previous,
+        previous_version,
+        sample_rows,
+        tolerance,
+    )
 
 
-def describe_metadata(metadata: Mapping[str, str], lang: str, markdown: bool = False,
-                      max_length: int | None = 4000) -> list[tuple[str, str]]:
+def describe_metadata(
+    metadata: Mapping[str, str], lang: str, markdown: bool = False, max_length: int | None = 4000
+) -> list[tuple[str, str]]:
     """``(label in lang, value)`` for each metadata field, in the template's order, safe to show.
 
     Values are untrusted (they come from a focal point's file): controls and bidi overrides are

@@ -29,13 +29,20 @@ from etl.submissions.reading import RawTable
 from etl.submissions.spec import Kind, Spec
 
 FIRST_HEADERS = ("DATAFLOW", "STRUCTURE")
-SDMX_TARGETS = {"ref_area": "REF_AREA", "counterpart_area": "COUNTERPART_AREA", "sex": "SEX", "age": "AGE",
-                "value": "OBS_VALUE", "obs_status": "OBS_STATUS"}
+SDMX_TARGETS = {
+    "ref_area": "REF_AREA",
+    "counterpart_area": "COUNTERPART_AREA",
+    "sex": "SEX",
+    "age": "AGE",
+    "value": "OBS_VALUE",
+    "obs_status": "OBS_STATUS",
+}
 LEFT_OUT = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION", "FREQ", "UNIT_MEASURE"}
 
 
 def is_sdmx_csv(headers: list[str]) -> bool:
-    """Whether a table's header row is SDMX-CSV: it opens with DATAFLOW (or STRUCTURE) and has TIME_PERIOD, OBS_VALUE."""
+    """Whether a table's header row is SDMX-CSV: it opens with DATAFLOW (or STRUCTURE), has TIME_PERIOD and
+    OBS_VALUE."""
     names = {h.strip().upper() for h in headers}
     return bool(headers) and headers[0].strip().upper() in FIRST_HEADERS and {"TIME_PERIOD", "OBS_VALUE"} <= names
 

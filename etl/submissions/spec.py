@@ -11,9 +11,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from common.yamlfile import load_yaml
-
 from geodata import normalise
 
 SPEC_FILE = Path(__file__).resolve().parent / "kinds.yaml"
@@ -39,7 +37,7 @@ class ColumnSpec:
     """One column of a kind's template: how it is read and where it goes in ``observations``."""
 
     id: str
-    type: str                # period | territory | counterpart | category | count | status
+    type: str  # period | territory | counterpart | category | count | status
     header_es: str
     header_en: str
     aliases: tuple[str, ...]
@@ -47,9 +45,9 @@ class ColumnSpec:
     help_en: str
     required: bool
     default: str | None
-    target: str | None       # store column (ref_area, counterpart_area, sex, age, dim_1, value, obs_status)
-    dimension: str | None    # dimension id when target is dim_1..dim_5
-    categories: str | None   # key into Spec.categories for category columns
+    target: str | None  # store column (ref_area, counterpart_area, sex, age, dim_1, value, obs_status)
+    dimension: str | None  # dimension id when target is dim_1..dim_5
+    categories: str | None  # key into Spec.categories for category columns
 
     def header(self, lang: str) -> str:
         return self.header_es if lang == "es" else self.header_en
@@ -90,9 +88,9 @@ class Kind:
     description_es: str
     description_en: str
     unit: str
-    measure: str | None            # a single measure, or
-    measure_from: str | None       # the column whose category picks the measure
-    measures: dict[str, str]       # category code -> measure, with measure_from
+    measure: str | None  # a single measure, or
+    measure_from: str | None  # the column whose category picks the measure
+    measures: dict[str, str]  # category code -> measure, with measure_from
     columns: tuple[ColumnSpec, ...]
 
     def title(self, lang: str) -> str:
@@ -138,27 +136,41 @@ def _column(raw_col: dict, base: dict) -> ColumnSpec:
     cid = raw_col["column"]
     b = base[cid]
     return ColumnSpec(
-        id=cid, type=b["type"], header_es=b["header"]["es"], header_en=b["header"]["en"],
-        aliases=tuple(b.get("aliases", ())), help_es=b["help"]["es"], help_en=b["help"]["en"],
-        required=bool(raw_col["required"]), default=raw_col.get("default"),
-        target=raw_col.get("target", b.get("target")), dimension=raw_col.get("dimension"),
+        id=cid,
+        type=b["type"],
+        header_es=b["header"]["es"],
+        header_en=b["header"]["en"],
+        aliases=tuple(b.get("aliases", ())),
+        help_es=b["help"]["es"],
+        help_en=b["help"]["en"],
+        required=bool(raw_col["required"]),
+        default=raw_col.get("default"),
+        target=raw_col.get("target", b.get("target")),
+        dimension=raw_col.get("dimension"),
         categories=b.get("categories"),
     )
 
 
 def _kind(kind_id: str, raw: dict, base: dict) -> Kind:
     return Kind(
-        id=kind_id, title_es=raw["title"]["es"], title_en=raw["title"]["en"],
-        description_es=raw["description"]["es"], description_en=raw["description"]["en"], unit=raw["unit"],
-        measure=raw.get("measure"), measure_from=raw.get("measure_from"), measures=dict(raw.get("measures", {})),
+        id=kind_id,
+        title_es=raw["title"]["es"],
+        title_en=raw["title"]["en"],
+        description_es=raw["description"]["es"],
+        description_en=raw["description"]["en"],
+        unit=raw["unit"],
+        measure=raw.get("measure"),
+        measure_from=raw.get("measure_from"),
+        measures=dict(raw.get("measures", {})),
         columns=tuple(_column(c, base) for c in raw["columns"]),
     )
 
 
 def build_spec(raw: dict) -> Spec:
     """The specification from the parsed YAML (pure; checks that every reference resolves)."""
-    categories = {name: {code: _category(code, c) for code, c in cats.items()}
-                  for name, cats in raw["categories"].items()}
+    categories = {
+        name: {code: _category(code, c) for code, c in cats.items()} for name, cats in raw["categories"].items()
+    }
     kinds = {kid: _kind(kid, k, raw["columns"]) for kid, k in raw["kinds"].items()}
     for kind in kinds.values():
         for col in kind.columns:
@@ -168,9 +180,18 @@ def build_spec(raw: dict) -> Spec:
                 raise ValueError(f"{kind.id}.{col.id}: no target column in observations")
         if (kind.measure is None) == (kind.measure_from is None):
             raise ValueError(f"{kind.id}: give exactly one of measure / measure_from")
-    metadata = {fid: MetadataField(fid, f["label"]["es"], f["label"]["en"], tuple(f.get("aliases", ())),
-                                   bool(f["required"]), f["help"]["es"], f["help"]["en"])
-                for fid, f in raw["metadata"].items()}
+    metadata = {
+        fid: MetadataField(
+            fid,
+            f["label"]["es"],
+            f["label"]["en"],
+            tuple(f.get("aliases", ())),
+            bool(f["required"]),
+            f["help"]["es"],
+            f["help"]["en"],
+        )
+        for fid, f in raw["metadata"].items()
+    }
     statuses = {code: _category(code, c) for code, c in raw["statuses"].items()}
     return Spec(kinds=kinds, categories=categories, statuses=statuses, metadata=metadata)
 

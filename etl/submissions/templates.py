@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from common.yamlfile import load_yaml
-
 import geodata
+from common.yamlfile import load_yaml
 from etl.submissions.spec import Kind, Spec, load_spec
 from etl.textsafe import safe_row, write_xlsx_row
 
@@ -46,8 +45,15 @@ def limits_text(lang: str) -> str:
 
     lim = load_limits()
     number = (lambda n: f"{n:,}".replace(",", ".")) if lang == "es" else (lambda n: f"{n:,}")
-    return _t("limits", lang, upload=format_bytes(lim.upload_bytes), rows=number(lim.rows),
-              columns=number(lim.columns), cell=number(lim.cell_characters), metadata=number(lim.metadata_characters))
+    return _t(
+        "limits",
+        lang,
+        upload=format_bytes(lim.upload_bytes),
+        rows=number(lim.rows),
+        columns=number(lim.columns),
+        cell=number(lim.cell_characters),
+        metadata=number(lim.metadata_characters),
+    )
 
 
 def template_filename(kind_id: str, lang: str, fmt: str, country: str | None = None) -> str:
@@ -73,9 +79,17 @@ def metadata_values(kind: Kind, country: str | None, metadata: Mapping[str, str]
     return values
 
 
-def build_template(kind_id: str, lang: str, fmt: str, country: str | None = None,
-                   metadata: Mapping[str, str] | None = None, rows: pd.DataFrame | None = None,
-                   bom: bool = True, delimiter: str = ",", newline: str = "\n") -> bytes:
+def build_template(
+    kind_id: str,
+    lang: str,
+    fmt: str,
+    country: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    rows: pd.DataFrame | None = None,
+    bom: bool = True,
+    delimiter: str = ",",
+    newline: str = "\n",
+) -> bytes:
     """The bytes of a template (``rows``: one column per kind column id, written as given).
 
     ``bom``, ``delimiter`` and ``newline`` shape a CSV (the defaults open cleanly in Excel).
@@ -102,16 +116,27 @@ def write_template(kind_id: str, lang: str, fmt: str, out: str | Path, country: 
 
 # --- CSV ------------------------------------------------------------------------------------------
 
-def build_csv(kind: Kind, lang: str, meta: Mapping[str, str], rows: pd.DataFrame | None, bom: bool,
-              delimiter: str = ",", newline: str = "\n") -> bytes:
+
+def build_csv(
+    kind: Kind,
+    lang: str,
+    meta: Mapping[str, str],
+    rows: pd.DataFrame | None,
+    bom: bool,
+    delimiter: str = ",",
+    newline: str = "\n",
+) -> bytes:
     """A CSV template: ``##`` instructions, ``# field: value`` metadata, headers, rows."""
     spec = load_spec()
     buf = io.StringIO()
-    lines = [f"## {_t('heading', lang, title=kind.title(lang))}", f"## {_t('csv_note', lang)}",
-             *(f"## {step}" for step in _t("steps", lang)), f"## {limits_text(lang)}",
-             *(f"## {col.header(lang)}: {col.help(lang)}" for col in kind.columns),
-             *(f"# {field.label(lang)}: {' '.join(str(meta.get(fid, '')).split())}"
-               for fid, field in spec.metadata.items())]
+    lines = [
+        f"## {_t('heading', lang, title=kind.title(lang))}",
+        f"## {_t('csv_note', lang)}",
+        *(f"## {step}" for step in _t("steps", lang)),
+        f"## {limits_text(lang)}",
+        *(f"## {col.header(lang)}: {col.help(lang)}" for col in kind.columns),
+        *(f"# {field.label(lang)}: {' '.join(str(meta.get(fid, '')).split())}" for fid, field in spec.metadata.items()),
+    ]
     buf.write(newline.join(lines) + newline)
     writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline)
     columns = list(rows.columns) if rows is not None else [c.id for c in kind.columns]
@@ -123,8 +148,8 @@ def build_csv(kind: Kind, lang: str, meta: Mapping[str, str], rows: pd.DataFrame
 
 # --- XLSX -----------------------------------------------------------------------------------------
 
-def build_xlsx(kind: Kind, lang: str, meta: Mapping[str, str], rows: pd.DataFrame | None,
-               country: str | None) -> bytes:
+
+def build_xlsx(kind: Kind, lang: str, meta: Mapping[str, str], rows: pd.DataFrame | None, country: str | None) -> bytes:
     from openpyxl import Workbook
 
     spec = load_spec()
@@ -190,8 +215,9 @@ def _data_sheet(ws, kind: Kind, spec: Spec, lang: str, rows: pd.DataFrame | None
     ws.freeze_panes = "A2"
     if rows is not None:
         for record in rows.itertuples(index=False, name=None):
-            write_xlsx_row(ws, [None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else v
-                                for v in record])
+            write_xlsx_row(
+                ws, [None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else v for v in record]
+            )
     last = max(ws.max_row, 1000)
     for i, cid in enumerate(columns, start=1):
         col = kind.column(cid)
@@ -201,8 +227,7 @@ def _data_sheet(ws, kind: Kind, spec: Spec, lang: str, rows: pd.DataFrame | None
             ws.column_dimensions[letter].number_format = "@"
         codes = _dropdown_codes(col, spec)
         if codes:
-            dv = DataValidation(type="list", formula1=f'"{",".join(codes)}"', allow_blank=True,
-                                showErrorMessage=False)
+            dv = DataValidation(type="list", formula1=f'"{",".join(codes)}"', allow_blank=True, showErrorMessage=False)
             dv.add(f"{letter}2:{letter}{last}")
             ws.add_data_validation(dv)
 

@@ -34,14 +34,20 @@ from etl.submissions.report import Problem, Report
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INPUT, OUTPUT, ARGS = "input.bin", "validation.pickle", "args.json"
-MEMORY_EXIT = 71       # the child's exit status when it ran out of memory
+MEMORY_EXIT = 71  # the child's exit status when it ran out of memory
 # Only the validation's own stages move the bar; starting the interpreter is "start".
 PROGRESS_STAGES = ("start", "limits", "read", "metadata", "headers", "cells", "rows", "totals", "done")
 # Environment for the child: one thread per numeric library, so the address-space cap is not
 # spent on thread arenas; no user site directory.
-CHILD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-             "POLARS_MAX_THREADS": "1", "RAYON_NUM_THREADS": "1", "PYTHONNOUSERSITE": "1",
-             "MALLOC_ARENA_MAX": "2"}
+CHILD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "POLARS_MAX_THREADS": "1",
+    "RAYON_NUM_THREADS": "1",
+    "PYTHONNOUSERSITE": "1",
+    "MALLOC_ARENA_MAX": "2",
+}
 
 Progress = Callable[[str, float], None]
 
@@ -57,13 +63,25 @@ def progress_fraction(stage: str) -> float:
 
 def should_isolate(data: bytes, filename: str, limits: Limits) -> bool:
     """Every workbook (its size says nothing of its content) and every text file over ``in_process_bytes``."""
-    return data.startswith(b"PK\x03\x04") or Path(filename).suffix.lower() in (".xlsx", ".xlsm") \
+    return (
+        data.startswith(b"PK\x03\x04")
+        or Path(filename).suffix.lower() in (".xlsx", ".xlsm")
         or len(data) > limits.in_process_bytes
+    )
 
 
-def validate_isolated(data: bytes, filename: str, country: str, kind: str | None = None, tolerance: float = 0.0,
-                      *, limits: Limits | None = None, progress: Progress = _no_progress,
-                      isolate: bool | None = None, keep_rows: bool = True):
+def validate_isolated(
+    data: bytes,
+    filename: str,
+    country: str,
+    kind: str | None = None,
+    tolerance: float = 0.0,
+    *,
+    limits: Limits | None = None,
+    progress: Progress = _no_progress,
+    isolate: bool | None = None,
+    keep_rows: bool = True,
+):
     """The ``Validation`` of an upload, computed where it cannot exhaust the caller.
 
     ``progress(stage, fraction)`` is called as the validation moves on (``PROGRESS_STAGES``), from
@@ -84,8 +102,9 @@ def validate_isolated(data: bytes, filename: str, country: str, kind: str | None
         progress("done", 1.0)
         return Validation(report)
     if not (should_isolate(data, filename, limits) if isolate is None else isolate):
-        result = validate_submission(data, filename, country, kind, tolerance, limits,
-                                     progress=lambda s: progress(s, progress_fraction(s)))
+        result = validate_submission(
+            data, filename, country, kind, tolerance, limits, progress=lambda s: progress(s, progress_fraction(s))
+        )
         return result if keep_rows else _without_rows(result)
     return _run_worker(data, filename, country, kind, tolerance, limits, progress, keep_rows)
 
@@ -104,29 +123,62 @@ def _failure(filename: str, country: str, code: str, **params: object):
     return Validation(report)
 
 
-def _run_worker(data: bytes, filename: str, country: str, kind: str | None, tolerance: float, limits: Limits,
-                progress: Progress, keep_rows: bool):
+def _run_worker(
+    data: bytes,
+    filename: str,
+    country: str,
+    kind: str | None,
+    tolerance: float,
+    limits: Limits,
+    progress: Progress,
+    keep_rows: bool,
+):
     with tempfile.TemporaryDirectory(prefix="atlas-validate-") as tmp:
         work = Path(tmp)
         os.chmod(work, 0o700)
         (work / INPUT).write_bytes(data)
-        (work / ARGS).write_text(json.dumps({
-            "filename": filename, "country": country, "kind": kind, "tolerance": tolerance, "keep_rows": keep_rows,
-            "limits": limits.__dict__, "memory": limits.worker_memory_bytes,
-            "cpu_seconds": int(limits.worker_timeout_seconds) + 5}))
-        env = {**os.environ, **CHILD_ENV,
-               "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-        child = subprocess.Popen([sys.executable, "-m", "etl.submissions.worker", str(work)], cwd=PROJECT_ROOT,
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        (work / ARGS).write_text(
+            json.dumps(
+                {
+                    "filename": filename,
+                    "country": country,
+                    "kind": kind,
+                    "tolerance": tolerance,
+                    "keep_rows": keep_rows,
+                    "limits": limits.__dict__,
+                    "memory": limits.worker_memory_bytes,
+                    "cpu_seconds": int(limits.worker_timeout_seconds) + 5,
+                }
+            )
+        )
+        env = {
+            **os.environ,
+            **CHILD_ENV,
+            "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-m", "etl.submissions.worker", str(work)],
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         timed_out, stderr = _follow(child, limits.worker_timeout_seconds, progress)
         output = work / OUTPUT
         if timed_out:
             return _failure(filename, country, "validation_timeout", limit=f"{limits.worker_timeout_seconds:g}")
         if child.returncode == 0 and output.exists():
             with open(output, "rb") as fh:
-                return pickle.load(fh)   # written by our own child, in our own private directory
-        if child.returncode in (MEMORY_EXIT, -signal.SIGKILL, -signal.SIGABRT, -signal.SIGSEGV, -signal.SIGXCPU,
-                                -signal.SIGBUS):
+                return pickle.load(fh)  # written by our own child, in our own private directory
+        if child.returncode in (
+            MEMORY_EXIT,
+            -signal.SIGKILL,
+            -signal.SIGABRT,
+            -signal.SIGSEGV,
+            -signal.SIGXCPU,
+            -signal.SIGBUS,
+        ):
             return _failure(filename, country, "validation_memory", limit=bytes_text(limits.worker_memory_bytes))
         last = (stderr.strip().splitlines() or [f"exit status {child.returncode}"])[-1]
         return _failure(filename, country, "validation_failed", detail=last[:160])
@@ -177,6 +229,7 @@ def _stage(line: bytes) -> str | None:
 
 # --- the child ----------------------------------------------------------------------------------
 
+
 def _limit_self(memory: int, cpu_seconds: int) -> None:
     import resource
 
@@ -197,8 +250,15 @@ def main(argv: list[str]) -> int:
         from etl.submissions.validate import validate_submission
 
         data = (work / INPUT).read_bytes()
-        result = validate_submission(data, args["filename"], args["country"], args["kind"], args["tolerance"],
-                                     Limits(**args["limits"]), progress=_emit)
+        result = validate_submission(
+            data,
+            args["filename"],
+            args["country"],
+            args["kind"],
+            args["tolerance"],
+            Limits(**args["limits"]),
+            progress=_emit,
+        )
         del data
         if not args["keep_rows"]:
             result = _without_rows(result)

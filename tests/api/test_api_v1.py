@@ -29,8 +29,10 @@ CROSSTAB = "measure=migrant_stock&rows=ref_area&cols=sex&f_time_period=2024&f_da
 
 
 def test_indicator_values_equal_the_project_compute(client):
-    r = client.get("/api/v1/indicators/immigrant_share", params={"level": "country", "period": "2024",
-                                                                 "country": "GTM", "lang": "en"})
+    r = client.get(
+        "/api/v1/indicators/immigrant_share",
+        params={"level": "country", "period": "2024", "country": "GTM", "lang": "en"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     rows = pd.DataFrame(body["rows"])
@@ -40,8 +42,9 @@ def test_indicator_values_equal_the_project_compute(client):
     expected = expected[expected["geo_code"] == "GTM"]
     assert rows["value"].tolist() == pytest.approx(expected["value"].tolist())
     assert rows["licence"].iloc[0] == expected["licence"].iloc[0]
-    assert body["data_version"] == r.headers["X-Atlas-Data-Version-Id"].join(["", ""]) or \
-        body["data_version"].endswith(r.headers["X-Atlas-Data-Version-Id"])
+    assert body["data_version"] == r.headers["X-Atlas-Data-Version-Id"].join(["", ""]) or body["data_version"].endswith(
+        r.headers["X-Atlas-Data-Version-Id"]
+    )
     assert body["indicator"]["name"] == indicators.load_catalogue().get("immigrant_share").name("en")
 
 
@@ -54,22 +57,25 @@ def test_indicator_admin1_for_a_country_in_csv(client):
     assert {"licence", "attribution", "data_version", "source"} <= set(frame.columns)
 
 
-@pytest.mark.parametrize("url, status", [
-    ("/api/v1/indicators/no_such_indicator", 404),
-    ("/api/v1/indicators/immigrant_share?level=district", 400),
-    ("/api/v1/indicators/immigrant_share?level=country&period=1066", 404),
-    ("/api/v1/indicators/immigrant_share?level=country&country=XYZ", 404),
-    ("/api/v1/indicators/immigrant_share?level=country&sex=Q", 400),
-    ("/api/v1/indicators?format=xml", 406),
-    ("/api/v1/territories?level=planet", 400),
-    ("/api/v1/datasets/no_such_dataset", 404),
-    ("/api/v1/datasets/undesa_ims2024/citation?style=apa", 400),
-    ("/api/v1/crosstab?measure=no_such_measure", 400),
-    ("/api/v1/crosstab?measure=migrant_stock&rows=planet", 400),
-    ("/api/v1/crosstab?" + CROSSTAB + "&layout=sideways", 400),
-    ("/api/v1/versions?version=not-a-version", 404),
-    ("/api/v1/nothing/here", 404),
-])
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/api/v1/indicators/no_such_indicator", 404),
+        ("/api/v1/indicators/immigrant_share?level=district", 400),
+        ("/api/v1/indicators/immigrant_share?level=country&period=1066", 404),
+        ("/api/v1/indicators/immigrant_share?level=country&country=XYZ", 404),
+        ("/api/v1/indicators/immigrant_share?level=country&sex=Q", 400),
+        ("/api/v1/indicators?format=xml", 406),
+        ("/api/v1/territories?level=planet", 400),
+        ("/api/v1/datasets/no_such_dataset", 404),
+        ("/api/v1/datasets/undesa_ims2024/citation?style=apa", 400),
+        ("/api/v1/crosstab?measure=no_such_measure", 400),
+        ("/api/v1/crosstab?measure=migrant_stock&rows=planet", 400),
+        ("/api/v1/crosstab?" + CROSSTAB + "&layout=sideways", 400),
+        ("/api/v1/versions?version=not-a-version", 404),
+        ("/api/v1/nothing/here", 404),
+    ],
+)
 def test_bad_requests_get_a_problem_never_a_500(client, url, status):
     r = client.get(url)
     assert r.status_code == status, r.text
@@ -81,7 +87,9 @@ def test_bad_requests_get_a_problem_never_a_500(client, url, status):
 
 def test_problem_language_follows_lang(client):
     assert "no existe" in client.get("/api/v1/datasets/x?lang=es").json()["detail"].lower()
-    assert "there is no" in client.get("/api/v1/datasets/x", headers={"Accept-Language": "en-GB"}).json()["detail"].lower()
+    assert (
+        "there is no" in client.get("/api/v1/datasets/x", headers={"Accept-Language": "en-GB"}).json()["detail"].lower()
+    )
 
 
 def test_datasets_with_licences_and_citations(client):
@@ -99,8 +107,9 @@ def test_datasets_with_licences_and_citations(client):
 
 
 def test_territories(client):
-    frame = pd.read_csv(io.BytesIO(client.get("/api/v1/territories?level=admin1&parent=GTM&format=csv").content),
-                        encoding="utf-8-sig")
+    frame = pd.read_csv(
+        io.BytesIO(client.get("/api/v1/territories?level=admin1&parent=GTM&format=csv").content), encoding="utf-8-sig"
+    )
     assert len(frame) == 22 and set(frame["parent_code"]) == {"GTM"}
 
 

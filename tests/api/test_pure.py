@@ -13,19 +13,35 @@ from api.sdmx_data import parse_period
 from api.settings import load_settings
 from api.urls import citation_url, crosstab_url, indicator_url, sdmx_data_url
 
-ROW = {"dataset_id": "undesa_ims2024", "title_en": "Migrant stock {2024} & 50% more_", "title_es": "Stock",
-       "publisher": "UN DESA", "licence": "CC BY 3.0 IGO", "attribution": "United Nations", "retrieved": "2026-11",
-       "version": 1}
+ROW = {
+    "dataset_id": "undesa_ims2024",
+    "title_en": "Migrant stock {2024} & 50% more_",
+    "title_es": "Stock",
+    "publisher": "UN DESA",
+    "licence": "CC BY 3.0 IGO",
+    "attribution": "United Nations",
+    "retrieved": "2026-11",
+    "version": 1,
+}
 VERSION = "2026-12-06T02:33:25+00:00 · 8a95936e7aca"
 
 
-@pytest.mark.parametrize("text, end, expected", [
-    ("2020", False, dt.date(2020, 1, 1)), ("2020", True, dt.date(2020, 12, 31)),
-    ("2020-Q4", True, dt.date(2020, 12, 31)), ("2020-Q1", False, dt.date(2020, 1, 1)),
-    ("2020-Q2", True, dt.date(2020, 6, 30)), ("2020-S2", False, dt.date(2020, 7, 1)),
-    ("2024-02", True, dt.date(2024, 2, 29)), ("2023-12", True, dt.date(2023, 12, 31)),
-    ("2023-05-17", False, dt.date(2023, 5, 17)), ("", False, None), (None, True, None),
-])
+@pytest.mark.parametrize(
+    "text, end, expected",
+    [
+        ("2020", False, dt.date(2020, 1, 1)),
+        ("2020", True, dt.date(2020, 12, 31)),
+        ("2020-Q4", True, dt.date(2020, 12, 31)),
+        ("2020-Q1", False, dt.date(2020, 1, 1)),
+        ("2020-Q2", True, dt.date(2020, 6, 30)),
+        ("2020-S2", False, dt.date(2020, 7, 1)),
+        ("2024-02", True, dt.date(2024, 2, 29)),
+        ("2023-12", True, dt.date(2023, 12, 31)),
+        ("2023-05-17", False, dt.date(2023, 5, 17)),
+        ("", False, None),
+        (None, True, None),
+    ],
+)
 def test_parse_period(text, end, expected):
     assert parse_period(text, "startPeriod", end) == expected
 
@@ -71,15 +87,21 @@ def test_citations_name_the_version_and_escape_bibtex():
 
 
 def test_url_builders():
-    assert indicator_url("immigrant_share", "admin1", country="MEX", base="http://h:1/") == \
-        "http://h:1/api/v1/indicators/immigrant_share?level=admin1&country=MEX&format=csv"
+    assert (
+        indicator_url("immigrant_share", "admin1", country="MEX", base="http://h:1/")
+        == "http://h:1/api/v1/indicators/immigrant_share?level=admin1&country=MEX&format=csv"
+    )
     url = crosstab_url("?measure=entries&rows=ref_area&format=xlsx&lang=en", fmt="json", version="abc", base="")
     assert url == "/api/v1/crosstab?measure=entries&rows=ref_area&lang=en&version=abc&format=json"
-    assert sdmx_data_url("undesa_ims2024", "A..persons", base="", startPeriod=2020) == \
-        "/sdmx/v2.1/data/UNDESA_IMS2024/A..persons?startPeriod=2020"
+    assert (
+        sdmx_data_url("undesa_ims2024", "A..persons", base="", startPeriod=2020)
+        == "/sdmx/v2.1/data/UNDESA_IMS2024/A..persons?startPeriod=2020"
+    )
     with pytest.raises(ValueError):
         indicator_url("", "country")
-    assert citation_url("undesa_ims2024", "csl-json", version="8a95936e7aca", base="") == \
-        "/api/v1/datasets/undesa_ims2024/citation?style=csl-json&version=8a95936e7aca"
+    assert (
+        citation_url("undesa_ims2024", "csl-json", version="8a95936e7aca", base="")
+        == "/api/v1/datasets/undesa_ims2024/citation?style=csl-json&version=8a95936e7aca"
+    )
     with pytest.raises(ValueError):
         citation_url("undesa_ims2024", "apa")

@@ -32,10 +32,19 @@ def server(tmp_path_factory, built_store):
     """``python -m api --port <free>`` with an empty registry; waits on /health (no sleeping on a guess)."""
     root = tmp_path_factory.mktemp("api_server")
     port = free_port()
-    env = {**os.environ, "ATLAS_REGISTRY": str(root / "registry"), "ATLAS_API_VERSIONS": str(root / "versions"),
-           "ATLAS_API_RATE_LIMIT": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "ATLAS_REGISTRY": str(root / "registry"),
+        "ATLAS_API_VERSIONS": str(root / "versions"),
+        "ATLAS_API_RATE_LIMIT": "0",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -56,8 +65,7 @@ def server(tmp_path_factory, built_store):
 
 @pytest.fixture(scope="module")
 def client(server):
-    sdmx.add_source({"id": "PVIGM", "url": f"{server}/sdmx/v2.1", "name": "Atlas PVIGM (test server)"},
-                    override=True)
+    sdmx.add_source({"id": "PVIGM", "url": f"{server}/sdmx/v2.1", "name": "Atlas PVIGM (test server)"}, override=True)
     return sdmx.Client("PVIGM")
 
 
@@ -84,13 +92,20 @@ def test_fetches_a_data_structure_and_its_codelists(client):
 
 
 def test_undesa_2024_stock_for_one_origin_destination_pair(client):
-    msg = client.data("UNDESA_IMS2024", key={"MEASURE": "migrant_stock", "REF_AREA": "USA",
-                                            "COUNTERPART_AREA": "MEX"}, params={"startPeriod": "2024"})
+    msg = client.data(
+        "UNDESA_IMS2024",
+        key={"MEASURE": "migrant_stock", "REF_AREA": "USA", "COUNTERPART_AREA": "MEX"},
+        params={"startPeriod": "2024"},
+    )
     series = sdmx.to_pandas(msg.data[0])
     got = series.groupby(level="SEX").sum().to_dict()
-    expected = dict(_store("SELECT sex, sum(value) FROM observations WHERE dataset_id = 'undesa_ims2024' AND "
-                           "measure = 'migrant_stock' AND ref_area = 'USA' AND counterpart_area = 'MEX' AND "
-                           "time_period = '2024' GROUP BY sex"))
+    expected = dict(
+        _store(
+            "SELECT sex, sum(value) FROM observations WHERE dataset_id = 'undesa_ims2024' AND "
+            "measure = 'migrant_stock' AND ref_area = 'USA' AND counterpart_area = 'MEX' AND "
+            "time_period = '2024' GROUP BY sex"
+        )
+    )
     assert set(got) == {"F", "M"}
     assert got == pytest.approx(expected)
 
@@ -98,12 +113,15 @@ def test_undesa_2024_stock_for_one_origin_destination_pair(client):
 def test_cbp_south_west_encounters_by_fiscal_year(client):
     msg = client.data("CBP_SOUTHWEST_ENCOUNTERS", params={"startPeriod": "2022-10", "endPeriod": "2024-09"})
     frame = sdmx.to_pandas(msg.data[0]).reset_index()
-    months = frame["TIME_PERIOD"].str.slice(0, 4).astype(int) + (frame["TIME_PERIOD"].str.slice(5, 7).astype(int)
-                                                                  >= 10)
+    months = frame["TIME_PERIOD"].str.slice(0, 4).astype(int) + (frame["TIME_PERIOD"].str.slice(5, 7).astype(int) >= 10)
     got = frame.groupby(months)["value"].sum().to_dict()
-    expected = dict(_store("SELECT us_fiscal_year(time_start), sum(value) FROM observations "
-                           "WHERE dataset_id = 'cbp_southwest_encounters' AND freq = 'M' "
-                           "AND us_fiscal_year(time_start) IN (2023, 2024) GROUP BY 1"))
+    expected = dict(
+        _store(
+            "SELECT us_fiscal_year(time_start), sum(value) FROM observations "
+            "WHERE dataset_id = 'cbp_southwest_encounters' AND freq = 'M' "
+            "AND us_fiscal_year(time_start) IN (2023, 2024) GROUP BY 1"
+        )
+    )
     assert got == pytest.approx(expected)
     assert got[2023] == 2_475_669  # CBP's published FY2023 figure (etl check)
     assert got[2024] == 2_135_005

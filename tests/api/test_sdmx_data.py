@@ -15,8 +15,10 @@ from etl.store import store_path
 from tests.api.conftest import assert_valid
 
 PAIR = "A.migrant_stock..USA.MEX...."  # UN DESA 2024: people born in Mexico living in the United States
-NS = {"mes": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
-      "gen": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic"}
+NS = {
+    "mes": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
+    "gen": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic",
+}
 
 
 def _store(sql: str, *args) -> pd.DataFrame:
@@ -25,8 +27,10 @@ def _store(sql: str, *args) -> pd.DataFrame:
 
 
 def _store_pair() -> pd.Series:
-    frame = _store("SELECT time_period, sex, value FROM observations WHERE dataset_id = 'undesa_ims2024' "
-                   "AND measure = 'migrant_stock' AND ref_area = 'USA' AND counterpart_area = 'MEX'")
+    frame = _store(
+        "SELECT time_period, sex, value FROM observations WHERE dataset_id = 'undesa_ims2024' "
+        "AND measure = 'migrant_stock' AND ref_area = 'USA' AND counterpart_area = 'MEX'"
+    )
     return frame.set_index(["time_period", "sex"])["value"].sort_index()
 
 
@@ -43,10 +47,13 @@ def test_generic_data_is_valid_and_equals_the_store(client, sdmx_schema):
 
 
 def test_structure_specific_data_reads_back_with_its_structure(client):
-    dsd_msg = sdmx.read_sdmx(io.BytesIO(client.get(
-        "/sdmx/v2.1/datastructure/PVIGM/DSD_UNDESA_IMS2024?references=children").content))
-    r = client.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}",
-                   headers={"Accept": "application/vnd.sdmx.structurespecificdata+xml;version=2.1"})
+    dsd_msg = sdmx.read_sdmx(
+        io.BytesIO(client.get("/sdmx/v2.1/datastructure/PVIGM/DSD_UNDESA_IMS2024?references=children").content)
+    )
+    r = client.get(
+        f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}",
+        headers={"Accept": "application/vnd.sdmx.structurespecificdata+xml;version=2.1"},
+    )
     assert r.status_code == 200 and "structurespecificdata" in r.headers["content-type"]
     msg = sdmx.read_sdmx(io.BytesIO(r.content), structure=dsd_msg.structure["DSD_UNDESA_IMS2024"])
     got = sdmx.to_pandas(msg.data[0]).groupby(level=["TIME_PERIOD", "SEX"]).sum().sort_index()
@@ -103,8 +110,9 @@ def test_dimension_at_observation(client, sdmx_schema, obs_dim):
     assert (len(doc.findall(".//gen:Series", NS)) == 0) == (obs_dim == "AllDimensions")
 
 
-@pytest.mark.parametrize("detail, has_obs, has_status", [("full", True, True), ("dataonly", True, False),
-                                                         ("serieskeysonly", False, False)])
+@pytest.mark.parametrize(
+    "detail, has_obs, has_status", [("full", True, True), ("dataonly", True, False), ("serieskeysonly", False, False)]
+)
 def test_detail(client, sdmx_schema, detail, has_obs, has_status):
     doc = assert_valid(sdmx_schema, client.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?detail={detail}").content)
     assert bool(doc.findall(".//gen:Obs", NS)) == has_obs
@@ -112,21 +120,24 @@ def test_detail(client, sdmx_schema, detail, has_obs, has_status):
     assert len(doc.findall(".//gen:Series", NS)) == 2  # F and M
 
 
-@pytest.mark.parametrize("url, status, code", [
-    ("/sdmx/v2.1/data/NO_SUCH_FLOW", 404, "100"),
-    ("/sdmx/v2.1/data/OTHER,UNDESA_IMS2024", 404, "100"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.XXX....", 404, "100"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/A.nope", 400, "140"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?startPeriod=2020-13", 400, "140"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?startPeriod=2021&endPeriod=2020", 400, "140"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?startPeriod=1900&endPeriod=1901", 404, "100"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?dimensionAtObservation=WHAT", 400, "140"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?detail=everything", 400, "140"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?format=xlsx", 406, "406"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024/all/SOMEONE_ELSE", 404, "100"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024?version=ffffffffffff", 410, "100"),
-    ("/sdmx/v2.1/data/UNDESA_IMS2024?lastNObservations=0", 400, "140"),
-])
+@pytest.mark.parametrize(
+    "url, status, code",
+    [
+        ("/sdmx/v2.1/data/NO_SUCH_FLOW", 404, "100"),
+        ("/sdmx/v2.1/data/OTHER,UNDESA_IMS2024", 404, "100"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.XXX....", 404, "100"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/A.nope", 400, "140"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?startPeriod=2020-13", 400, "140"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?startPeriod=2021&endPeriod=2020", 400, "140"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?startPeriod=1900&endPeriod=1901", 404, "100"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?dimensionAtObservation=WHAT", 400, "140"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?detail=everything", 400, "140"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?format=xlsx", 406, "406"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024/all/SOMEONE_ELSE", 404, "100"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024?version=ffffffffffff", 410, "100"),
+        ("/sdmx/v2.1/data/UNDESA_IMS2024?lastNObservations=0", 400, "140"),
+    ],
+)
 def test_bad_data_requests_get_sdmx_errors_never_500(client, sdmx_schema, url, status, code):
     r = client.get(url)
     assert r.status_code == status, r.text
@@ -140,8 +151,10 @@ def test_response_size_limit(api_env, sdmx_schema):
     from api.app import create_app
     from api.settings import load_settings
 
-    app = create_app(load_settings(rate_limit_per_minute=0, max_observations=10, max_observations_xml=5),
-                     versions_root=api_env / "versions")
+    app = create_app(
+        load_settings(rate_limit_per_minute=0, max_observations=10, max_observations_xml=5),
+        versions_root=api_env / "versions",
+    )
     with TestClient(app) as c:
         xml = c.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}")
         csv = c.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=csvdata")
@@ -156,11 +169,13 @@ def test_response_size_limit(api_env, sdmx_schema):
 
 def test_etag_gives_304_for_the_same_version(client):
     first = client.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=csvdata")
-    again = client.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=csvdata",
-                       headers={"If-None-Match": first.headers["ETag"]})
+    again = client.get(
+        f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=csvdata", headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert again.status_code == 304 and not again.content
-    other = client.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=jsondata",
-                       headers={"If-None-Match": first.headers["ETag"]})
+    other = client.get(
+        f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=jsondata", headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert other.status_code == 200
 
 
@@ -182,10 +197,12 @@ def test_structure_specific_data_is_valid_against_its_generated_schema(client, t
     (tmp_path / "all.xsd").write_text(
         '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
         f'<xs:import namespace="{NS["mes"]}" schemaLocation="{SCHEMA.as_uri()}"/>'
-        f'<xs:import namespace="{ns}" schemaLocation="{(tmp_path / "dsd.xsd").as_uri()}"/></xs:schema>')
+        f'<xs:import namespace="{ns}" schemaLocation="{(tmp_path / "dsd.xsd").as_uri()}"/></xs:schema>'
+    )
     schema = etree.XMLSchema(etree.parse(str(tmp_path / "all.xsd")))
-    r = client.get(f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=structurespecificdata"
-                   f"&dimensionAtObservation={obs_dim}")
+    r = client.get(
+        f"/sdmx/v2.1/data/UNDESA_IMS2024/{PAIR}?format=structurespecificdata&dimensionAtObservation={obs_dim}"
+    )
     doc = assert_valid(schema, r.content)
     assert doc.find("mes:Header/mes:Structure", NS).get("namespace") == ns
     bad = r.content.replace(b'SEX="F"', b'SEX="X"').replace(b'SEX="M"', b'SEX="X"')

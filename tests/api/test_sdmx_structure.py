@@ -14,9 +14,11 @@ from api.sdmx_structure import decode_code, encode_code
 from etl.store import store_path
 from tests.api.conftest import assert_valid
 
-NS = {"mes": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
-      "str": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure",
-      "com": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"}
+NS = {
+    "mes": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
+    "str": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure",
+    "com": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common",
+}
 
 
 def _store(sql: str) -> list[tuple]:
@@ -43,8 +45,21 @@ def test_data_structure_has_the_store_dimensions_and_codelists(client, sdmx_sche
     msg = sdmx.read_sdmx(io.BytesIO(r.content))
     dsd = msg.structure["DSD_CBP_SOUTHWEST_ENCOUNTERS"]
     ids = [d.id for d in dsd.dimensions.components]
-    assert ids == ["FREQ", "MEASURE", "UNIT_MEASURE", "REF_AREA", "COUNTERPART_AREA", "SEX", "AGE", "CBP_COMPONENT",
-                   "CBP_AREA", "CBP_TITLE", "CBP_ENCOUNTER_TYPE", "CBP_DEMOGRAPHIC", "TIME_PERIOD"]
+    assert ids == [
+        "FREQ",
+        "MEASURE",
+        "UNIT_MEASURE",
+        "REF_AREA",
+        "COUNTERPART_AREA",
+        "SEX",
+        "AGE",
+        "CBP_COMPONENT",
+        "CBP_AREA",
+        "CBP_TITLE",
+        "CBP_ENCOUNTER_TYPE",
+        "CBP_DEMOGRAPHIC",
+        "TIME_PERIOD",
+    ]
     assert [a.id for a in dsd.attributes.components] == ["OBS_STATUS"]
     assert set(msg.codelist["CL_SEX"].items) == {"_T", "F", "M"}
     assert set(msg.codelist["CL_OBS_STATUS"].items) >= {"A", "E", "P", "B", "M"}
@@ -53,14 +68,17 @@ def test_data_structure_has_the_store_dimensions_and_codelists(client, sdmx_sche
     assert doc.find(".//str:ConceptScheme", NS) is not None
 
 
-@pytest.mark.parametrize("url, code", [
-    ("/sdmx/v2.1/codelist/PVIGM/CL_NOPE", "100"),
-    ("/sdmx/v2.1/dataflow/OTHER_AGENCY/all/latest", "100"),
-    ("/sdmx/v2.1/dataflow/PVIGM/UNDESA_IMS2024/9.9", "100"),
-    ("/sdmx/v2.1/dataflow?references=everything", "140"),
-    ("/sdmx/v2.1/categoryscheme", "501"),
-    ("/sdmx/v2.1/widgets", "100"),
-])
+@pytest.mark.parametrize(
+    "url, code",
+    [
+        ("/sdmx/v2.1/codelist/PVIGM/CL_NOPE", "100"),
+        ("/sdmx/v2.1/dataflow/OTHER_AGENCY/all/latest", "100"),
+        ("/sdmx/v2.1/dataflow/PVIGM/UNDESA_IMS2024/9.9", "100"),
+        ("/sdmx/v2.1/dataflow?references=everything", "140"),
+        ("/sdmx/v2.1/categoryscheme", "501"),
+        ("/sdmx/v2.1/widgets", "100"),
+    ],
+)
 def test_unknown_structures_give_an_sdmx_error_not_a_500(client, sdmx_schema, url, code):
     r = client.get(url)
     assert 400 <= r.status_code < 500 or r.status_code == 501

@@ -14,10 +14,23 @@ from api.settings import load_settings
 from etl.submissions.registry import Registry
 from etl.submissions.validate import validate_submission
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "submissions" / "valid" / "gtm_returns_igm_2020_2023_es.csv"
+FIXTURE = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "submissions" / "valid" / "gtm_returns_igm_2020_2023_es.csv"
+)
 PASSWORD = "correct horse battery staple"
-KEY = ["measure", "ref_area", "counterpart_area", "time_period", "sex", "age", "dim_1", "dim_2", "dim_3", "value",
-       "obs_status"]
+KEY = [
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "time_period",
+    "sex",
+    "age",
+    "dim_1",
+    "dim_2",
+    "dim_3",
+    "value",
+    "obs_status",
+]
 
 
 @pytest.fixture
@@ -32,8 +45,9 @@ def published(api_env):
     with TestClient(app) as client:
         r = client.get(f"/sdmx/v2.1/data/{stored.submission_id.upper()}?format=csvdata")
     assert r.status_code == 200, r.text
-    metadata = "".join(line for line in FIXTURE.read_text(encoding="utf-8").splitlines(keepends=True)
-                       if line.startswith("#"))
+    metadata = "".join(
+        line for line in FIXTURE.read_text(encoding="utf-8").splitlines(keepends=True) if line.startswith("#")
+    )
     return reg, stored, metadata, r.content.decode("utf-8")
 
 
@@ -50,7 +64,8 @@ def test_sdmx_csv_of_a_published_structure_is_accepted_and_stores_the_same_numbe
     again = reg.ingest(data, "gtm_returns.sdmx.csv", "GTM", reg.account("ana.gtm"), submission_id=stored.submission_id)
     assert again.stored and again.version == stored.version + 1
     assert _rows(reg.load_version(stored.submission_id, again.version)).equals(
-        _rows(reg.load_version(stored.submission_id, stored.version)))
+        _rows(reg.load_version(stored.submission_id, stored.version))
+    )
 
 
 def test_sdmx_csv_mistakes_get_the_template_report(published):
@@ -61,7 +76,9 @@ def test_sdmx_csv_mistakes_get_the_template_report(published):
     first[header.index("REF_AREA")] = "XXX"
     second = lines[2].split(",")
     second[header.index("OBS_VALUE")] = "-5"
-    broken = "\n".join([lines[0] + ",FOO", ",".join(first) + ",", ",".join(second) + ",", *[l + "," for l in lines[3:]]])
+    broken = "\n".join(
+        [lines[0] + ",FOO", ",".join(first) + ",", ",".join(second) + ",", *[line + "," for line in lines[3:]]]
+    )
     report = validate_submission((metadata + broken + "\n").encode(), "broken.sdmx.csv", "GTM").report
     codes = {p.code for p in report.errors}
     assert "header_unknown" in codes and any(p.column == "FOO" for p in report.errors)

@@ -26,8 +26,9 @@ PAIR = "/sdmx/v2.1/data/UNDESA_IMS2024/A.migrant_stock..USA.MEX....?format=csvda
 
 
 def _app(api_env, store=None) -> TestClient:
-    return TestClient(create_app(load_settings(rate_limit_per_minute=0), versions_root=api_env / "versions",
-                                 store=store))
+    return TestClient(
+        create_app(load_settings(rate_limit_per_minute=0), versions_root=api_env / "versions", store=store)
+    )
 
 
 def _values(response) -> list[float]:
@@ -56,8 +57,10 @@ def test_pinned_version_after_the_store_was_rebuilt(api_env, built_store):
         shutil.copy(store, rebuilt)
         with duckdb.connect(str(rebuilt)) as con:
             con.execute("UPDATE observations SET value = value + 1000 WHERE dataset_id = 'undesa_ims2024'")
-            con.execute("UPDATE datasets SET revision = 'corrected release', sha256 = 'test' "
-                        "WHERE dataset_id = 'undesa_ims2024'")
+            con.execute(
+                "UPDATE datasets SET revision = 'corrected release', sha256 = 'test' "
+                "WHERE dataset_id = 'undesa_ims2024'"
+            )
         os.replace(rebuilt, store)
         after = client.get(PAIR)
         assert after.headers["X-Atlas-Data-Version-Id"] != old_id
@@ -123,8 +126,9 @@ def test_drafts_never_appear_and_withdrawn_versions_are_never_served(api_env, re
 
 
 def test_old_versions_beyond_the_kept_number_are_deleted(api_env, registry):
-    with TestClient(create_app(load_settings(rate_limit_per_minute=0, keep_versions=1),
-                               versions_root=api_env / "versions")) as client:
+    with TestClient(
+        create_app(load_settings(rate_limit_per_minute=0, keep_versions=1), versions_root=api_env / "versions")
+    ) as client:
         first = client.get("/health").json()["data_version_id"]
         stored = registry.ingest(SUBMISSION.read_bytes(), SUBMISSION.name, "GTM", registry.account("ana.gtm"))
         registry.publish(stored.submission_id, stored.version, registry.account("admin"))

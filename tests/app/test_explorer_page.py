@@ -8,8 +8,16 @@ from tests.app.conftest import open_page
 from tests.crosstab_store import xt_store_path  # noqa: F401  (fixture: a small SYNTHETIC test store)
 from tests.store_fixture import built_store  # noqa: F401  (fixture: the real store)
 
-FLOWS = {"measure": "entries", "rows": "ref_area", "cols": "time_period", "f_dataset": "t_flow",
-         "granularity": "month", "totals": "totals", "shares": "row", "f_time_period": "2023-01,2023-02"}
+FLOWS = {
+    "measure": "entries",
+    "rows": "ref_area",
+    "cols": "time_period",
+    "f_dataset": "t_flow",
+    "granularity": "month",
+    "totals": "totals",
+    "shares": "row",
+    "f_time_period": "2023-01,2023-02",
+}
 
 
 @pytest.fixture
@@ -24,8 +32,9 @@ def _texts(at) -> str:
     return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption]).replace("\\", "")
 
 
-@pytest.mark.parametrize("lang,title,column", [("es", "Explorador de datos", "Territorio"),
-                                               ("en", "Data explorer", "Territory")])
+@pytest.mark.parametrize(
+    "lang,title,column", [("es", "Explorador de datos", "Territorio"), ("en", "Data explorer", "Territory")]
+)
 def test_a_link_opens_its_table_in_both_languages(explorer_store, lang, title, column):
     at = open_page("explorer.py", lang=lang, **FLOWS)
     assert not at.exception
@@ -73,8 +82,16 @@ def test_a_bad_link_parameter_gets_a_notice(explorer_store):
 
 
 def test_record_level_data_are_labelled_synthetic_and_protected(explorer_store):
-    at = open_page("explorer.py", lang="es", source="synthetic_entry_exit", measure="movements", rows="port",
-                   cols="movement", f_country="BLZ", f_time_period="2019")
+    at = open_page(
+        "explorer.py",
+        lang="es",
+        source="synthetic_entry_exit",
+        measure="movements",
+        rows="port",
+        cols="movement",
+        f_country="BLZ",
+        f_time_period="2019",
+    )
     assert not at.exception
     assert any("DATOS SINTÉTICOS" in w.value for w in at.warning)
     table = at.dataframe[0].value
@@ -96,8 +113,7 @@ def test_a_bare_visit_opens_the_first_view_and_a_link_means_what_it_says(explore
     bare = open_page("explorer.py", lang="en")
     assert bare.multiselect(key="measure").value == ("migrant_stock",)
     assert bare.query_params["rows"] in ("counterpart_area", ["counterpart_area"])
-    link = open_page("explorer.py", lang="en", measure="migrant_stock", rows="ref_area", cols="-",
-                     f_time_period="2024")
+    link = open_page("explorer.py", lang="en", measure="migrant_stock", rows="ref_area", cols="-", f_time_period="2024")
     assert link.multiselect(key="cols").value == ()
     assert link.multiselect(key="filter_dims").value == ["time_period"]
     assert list(link.dataframe[0].value.iloc[:, 0]) == ["Costa Rica", "Mexico", "Panama", "Total"]
@@ -121,8 +137,15 @@ def test_the_first_view_on_the_real_store(lang):
 
 
 def test_an_unknown_filter_code_in_a_link_is_named_and_dropped(explorer_store):
-    at = open_page("explorer.py", lang="en", measure="migrant_stock", rows="ref_area", cols="sex",
-                   f_time_period="2024", f_counterpart_area="NIC,ZZZ")
+    at = open_page(
+        "explorer.py",
+        lang="en",
+        measure="migrant_stock",
+        rows="ref_area",
+        cols="sex",
+        f_time_period="2024",
+        f_counterpart_area="NIC,ZZZ",
+    )
     assert not at.exception
     assert any("ZZZ" in w.value for w in at.warning)
     assert at.multiselect(key="f_counterpart_area").value == ("NIC",)
@@ -138,8 +161,10 @@ def _notices(at, fragment: str) -> list[str]:
     return [w.value.replace("\\", "") for w in at.warning if fragment in w.value.replace("\\", "")]
 
 
-@pytest.mark.parametrize("lang,reason", [("es", "esta fuente no tiene la dimensión «colour»"),
-                                         ("en", "this source has no dimension 'colour'")])
+@pytest.mark.parametrize(
+    "lang,reason",
+    [("es", "esta fuente no tiene la dimensión «colour»"), ("en", "this source has no dimension 'colour'")],
+)
 def test_an_unknown_filter_in_a_link_gets_a_notice_and_is_ignored(explorer_store, lang, reason):
     at = open_page("explorer.py", lang=lang, **LINK, f_colour="red")
     assert not at.exception and not at.error
@@ -151,11 +176,18 @@ def test_an_unknown_filter_in_a_link_gets_a_notice_and_is_ignored(explorer_store
     assert not _notices(at, "colour")
 
 
-@pytest.mark.parametrize("lang,reason", [("es", "ref_area aparece más de una vez"),
-                                         ("en", "ref_area appears more than once")])
+@pytest.mark.parametrize(
+    "lang,reason", [("es", "ref_area aparece más de una vez"), ("en", "ref_area appears more than once")]
+)
 def test_a_repeated_dimension_in_a_link_gets_a_notice_and_is_kept_once(explorer_store, lang, reason):
-    at = open_page("explorer.py", lang=lang, measure="migrant_stock", rows="ref_area,ref_area",
-                   cols="sex,sex", f_time_period="2024")
+    at = open_page(
+        "explorer.py",
+        lang=lang,
+        measure="migrant_stock",
+        rows="ref_area,ref_area",
+        cols="sex,sex",
+        f_time_period="2024",
+    )
     assert not at.exception and not at.error
     assert reason in _notices(at, "rows=ref_area,ref_area")[0]
     assert _notices(at, "cols=sex,sex")
@@ -164,22 +196,27 @@ def test_a_repeated_dimension_in_a_link_gets_a_notice_and_is_kept_once(explorer_
     assert len(at.dataframe[0].value) == 4
 
 
-@pytest.mark.parametrize("lang,reason", [("es", "ref_area ya está en las filas"),
-                                         ("en", "ref_area is already in the rows")])
+@pytest.mark.parametrize(
+    "lang,reason", [("es", "ref_area ya está en las filas"), ("en", "ref_area is already in the rows")]
+)
 def test_a_dimension_in_rows_and_columns_of_a_link_stays_in_rows(explorer_store, lang, reason):
-    at = open_page("explorer.py", lang=lang, measure="migrant_stock", rows="ref_area", cols="ref_area,sex",
-                   f_time_period="2024")
+    at = open_page(
+        "explorer.py", lang=lang, measure="migrant_stock", rows="ref_area", cols="ref_area,sex", f_time_period="2024"
+    )
     assert not at.exception and not at.error  # no "each dimension once" error: the link was corrected
     notice = _notices(at, "cols=ref_area,sex")
     assert len(notice) == 1 and reason in notice[0]
     assert ("«sex»" if lang == "es" else "'sex'") in notice[0]  # what it shows instead
     assert at.multiselect(key="cols").value == ("sex",)
-    assert set(at.dataframe[0].value.columns[1:]) == ({"Mujeres", "Hombres", "Total"} if lang == "es" else
-                                                      {"Female", "Male", "Total"})
+    assert set(at.dataframe[0].value.columns[1:]) == (
+        {"Mujeres", "Hombres", "Total"} if lang == "es" else {"Female", "Male", "Total"}
+    )
 
 
-@pytest.mark.parametrize("lang,fragment", [("es", "Se quitaron del filtro «País de origen»"),
-                                           ("en", "were removed from the 'Country of origin' filter")])
+@pytest.mark.parametrize(
+    "lang,fragment",
+    [("es", "Se quitaron del filtro «País de origen»"), ("en", "were removed from the 'Country of origin' filter")],
+)
 def test_an_unknown_filter_code_gets_a_notice_in_both_languages(explorer_store, lang, fragment):
     at = open_page("explorer.py", lang=lang, **LINK, f_counterpart_area="NIC,ZZZ")
     assert not at.exception
@@ -187,8 +224,10 @@ def test_an_unknown_filter_code_gets_a_notice_in_both_languages(explorer_store, 
     assert len(notice) == 1 and fragment in notice[0], [w.value for w in at.warning]
 
 
-@pytest.mark.parametrize("lang,fragment", [("es", "no es una dimensión de las medidas elegidas"),
-                                           ("en", "not a dimension of the chosen measures")])
+@pytest.mark.parametrize(
+    "lang,fragment",
+    [("es", "no es una dimensión de las medidas elegidas"), ("en", "not a dimension of the chosen measures")],
+)
 def test_a_dimension_of_another_dataset_gets_a_notice(explorer_store, lang, fragment):
     at = open_page("explorer.py", lang=lang, **{**LINK, "rows": "t_component"}, f_t_component="AIR")
     assert not at.exception
@@ -199,8 +238,17 @@ def test_a_dimension_of_another_dataset_gets_a_notice(explorer_store, lang, frag
 
 
 def test_a_partial_filter_on_confidential_data_says_why_and_how(explorer_store):
-    at = open_page("explorer.py", lang="en", source="synthetic_entry_exit", measure="movements", rows="movement",
-                   cols="-", f_country="BLZ", f_time_period="2019", f_port="BLZ-SEL,BLZ-BZE")
+    at = open_page(
+        "explorer.py",
+        lang="en",
+        source="synthetic_entry_exit",
+        measure="movements",
+        rows="movement",
+        cols="-",
+        f_country="BLZ",
+        f_time_period="2019",
+        f_port="BLZ-SEL,BLZ-BZE",
+    )
     assert not at.exception
     assert "subtract two tables" in at.error[0].value and "put 'port' in rows or columns" in at.error[0].value
     assert not at.dataframe

@@ -21,8 +21,10 @@ def _query(at) -> dict[str, str]:
     return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
-@pytest.mark.parametrize("lang,title,drawn", [("es", "Flujos entre países", "Se dibujan 25 flujos"),
-                                              ("en", "Flows between countries", "25 flows are drawn")])
+@pytest.mark.parametrize(
+    "lang,title,drawn",
+    [("es", "Flujos entre países", "Se dibujan 25 flujos"), ("en", "Flows between countries", "25 flows are drawn")],
+)
 def test_flow_page_draws_the_top_flows_with_a_legend_in_both_languages(lang, title, drawn):
     at = open_page("flows.py", lang=lang)
     assert not at.exception
@@ -40,8 +42,19 @@ def test_flow_page_draws_the_top_flows_with_a_legend_in_both_languages(lang, tit
 
 
 def test_flow_page_url_round_trips_and_the_focus_keeps_only_its_flows():
-    query = {"lang": "en", "view": "cbp_encounters", "unit": "year", "period": "FY2023", "sex": "_T",
-             "focus": "GTM", "mode": "out", "top": "all", "min": "0", "play": "0", "speed": "2"}
+    query = {
+        "lang": "en",
+        "view": "cbp_encounters",
+        "unit": "year",
+        "period": "FY2023",
+        "sex": "_T",
+        "focus": "GTM",
+        "mode": "out",
+        "top": "all",
+        "min": "0",
+        "play": "0",
+        "speed": "2",
+    }
     at = open_page("flows.py", **query)
     assert not at.exception
     assert at.selectbox(key="view").value == "cbp_encounters"
@@ -68,9 +81,9 @@ def test_places_without_geometry_and_hidden_flows_are_counted_not_dropped():
     at = open_page("flows.py", lang="en", view="darien_transit", unit="year", period="2023")
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
-    assert "have an end with no place on the map" in captions     # e.g. India, China, Afghanistan
+    assert "have an end with no place on the map" in captions  # e.g. India, China, Afghanistan
     table = at.dataframe[1].value
-    assert list(table.columns)[:2] == ["Origin", "Destination"]          # human column names, never origin_name
+    assert list(table.columns)[:2] == ["Origin", "Destination"]  # human column names, never origin_name
     assert table["Value"].str.replace(",", "").astype(float).sum() == pytest.approx(520_085)
 
 
@@ -82,8 +95,18 @@ def test_a_bad_period_in_the_link_falls_back_with_a_notice():
 
 
 def test_a_story_step_shows_its_caption_and_next_opens_the_next_view():
-    at = open_page("flows.py", lang="en", story="darien_2021_2024", story_step="1", view="darien_transit",
-                   unit="year", period="2021", focus="PAN", mode="in", top="10")
+    at = open_page(
+        "flows.py",
+        lang="en",
+        story="darien_2021_2024",
+        story_step="1",
+        view="darien_transit",
+        unit="year",
+        period="2021",
+        focus="PAN",
+        mode="in",
+        top="10",
+    )
     assert not at.exception
     assert any("step 1 of 5" in m.value for m in at.markdown)
     at.button(key="story_next").click().run()
@@ -103,8 +126,7 @@ def test_workshop_mode_injects_the_projector_theme():
 
 
 def test_play_is_kept_in_the_link():
-    at = open_page("flows.py", lang="en", view="darien_transit", unit="month", period="2023-01", play="1",
-                   speed="0.5")
+    at = open_page("flows.py", lang="en", view="darien_transit", unit="month", period="2023-01", play="1", speed="0.5")
     assert not at.exception
     assert at.toggle(key="play").value is True and _query(at)["play"] == "1" and _query(at)["speed"] == "0.5"
 
@@ -117,20 +139,20 @@ def test_stop_wins_over_an_address_bar_that_lags_behind_the_animation():
     """
     at = open_page("flows.py", lang="en", view="darien_transit", unit="year", period="2018", play="1", speed="2")
     assert at.toggle(key="play").value is True and _query(at)["period"] == "2018"
-    at.select_slider(key="period").set_value("2019").run()     # a later step (as the timer would write it)
+    at.select_slider(key="period").set_value("2019").run()  # a later step (as the timer would write it)
     assert _query(at)["period"] == "2019" and at.toggle(key="play").value is True
-    at.query_params["period"] = "2018"                         # the address bar still shows the earlier step
-    at.toggle(key="play").set_value(False).run()               # Stop
+    at.query_params["period"] = "2018"  # the address bar still shows the earlier step
+    at.toggle(key="play").set_value(False).run()  # Stop
     assert not at.exception
     assert at.toggle(key="play").value is False and _query(at)["play"] == "0"
     assert at.select_slider(key="period").value == "2019" and _query(at)["period"] == "2019"
-    at.run()                                                   # any later rerun: still stopped, same period
+    at.run()  # any later rerun: still stopped, same period
     assert at.toggle(key="play").value is False and _query(at)["period"] == "2019"
 
 
 def test_a_new_link_still_sets_the_period_while_playing():
     at = open_page("flows.py", lang="en", view="darien_transit", unit="year", period="2018", play="1", speed="2")
-    at.query_params["period"] = "2016"                         # never written by this session: a link
+    at.query_params["period"] = "2016"  # never written by this session: a link
     at.run()
     assert at.select_slider(key="period").value == "2016" and at.toggle(key="play").value is True
 
@@ -142,12 +164,21 @@ def test_a_full_rerun_never_advances_the_period():
     assert at.select_slider(key="period").value == "2018"
 
 
-@pytest.mark.parametrize("page,query,keys", [
-    ("flows.py", {"view": "darien_transit", "unit": "year", "period": "2023"},
-     {"flows_download_csv", "flows_download_xlsx"}),
-    ("corridors.py", {"corridor": "darien_north", "nationality": "VEN", "years": "2021-2024"},
-     {"corridor_download_csv", "corridor_download_xlsx"}),
-])
+@pytest.mark.parametrize(
+    "page,query,keys",
+    [
+        (
+            "flows.py",
+            {"view": "darien_transit", "unit": "year", "period": "2023"},
+            {"flows_download_csv", "flows_download_xlsx"},
+        ),
+        (
+            "corridors.py",
+            {"corridor": "darien_north", "nationality": "VEN", "years": "2021-2024"},
+            {"corridor_download_csv", "corridor_download_xlsx"},
+        ),
+    ],
+)
 def test_downloads_are_offered_because_every_dataset_shown_has_its_source(page, query, keys):
     at = open_page(page, lang="es", **query)
     assert not at.exception
@@ -156,8 +187,9 @@ def test_downloads_are_offered_because_every_dataset_shown_has_its_source(page, 
     assert not any("No se ofrece la descarga" in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize("lang,attribution", [("es", "Proyecto Migrantes Desaparecidos de la OIM"),
-                                              ("en", "IOM's Missing Migrants Project")])
+@pytest.mark.parametrize(
+    "lang,attribution", [("es", "Proyecto Migrantes Desaparecidos de la OIM"), ("en", "IOM's Missing Migrants Project")]
+)
 def test_corridor_page_draws_the_chain_segments_and_incidents(lang, attribution):
     at = open_page("corridors.py", lang=lang, corridor="darien_north", nationality="VEN", years="2021-2024")
     assert not at.exception
@@ -167,20 +199,19 @@ def test_corridor_page_draws_the_chain_segments_and_incidents(lang, attribution)
     assert any(attribution in c.value for c in at.caption)
     assert len(at.get("vega_lite_chart")) >= 1
     attrition = at.dataframe[0].value
-    assert len(attrition) == 3                          # Darién→Honduras→Mexico→US border
+    assert len(attrition) == 3  # Darién→Honduras→Mexico→US border
     assert _query(at)["years"] == "2021-2024"
 
 
 def test_corridor_mirror_statistics_are_side_by_side_with_both_caveats():
-    at = open_page("corridors.py", lang="en", corridor="northern_central_america", nationality="GTM",
-                   years="2020-2025")
+    at = open_page("corridors.py", lang="en", corridor="northern_central_america", nationality="GTM", years="2020-2025")
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "Deportation events" in captions and "Guatemalan Migration Institute" in captions
     mirror = at.dataframe[-1].value
     assert list(mirror.columns) == ["Period", "Side A", "Side B", "Difference (A − B)", "Ratio A / B"]
     numbers = mirror[mirror["Side A"].ne("—") & mirror["Side B"].ne("—")]
-    row = numbers.iloc[0].str.replace(",", "")   # written for people: "1,234"
+    row = numbers.iloc[0].str.replace(",", "")  # written for people: "1,234"
     assert float(row["Difference (A − B)"]) == pytest.approx(float(row["Side A"]) - float(row["Side B"]))
 
 

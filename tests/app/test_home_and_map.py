@@ -43,8 +43,9 @@ def test_region_view_draws_the_network_countries(lang):
     assert ("Santa Lucía" if lang == "es" else "Saint Lucia") in names
 
 
-@pytest.mark.parametrize("country,count,name_en", [("MEX", 32, "Mexico City"), ("PAN", 12, "Panama"),
-                                                   ("LCA", 11, "Dauphin")])
+@pytest.mark.parametrize(
+    "country,count,name_en", [("MEX", 32, "Mexico City"), ("PAN", 12, "Panama"), ("LCA", 11, "Dauphin")]
+)
 def test_country_view_from_the_url_shows_its_units_and_gaps(country, count, name_en):
     at = open_page("map.py", lang="en", country=country)
     assert not at.exception
@@ -81,14 +82,13 @@ def test_broken_url_parameters_show_a_notice_and_fall_back(query, param):
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_home_is_a_way_in_with_a_map_headline_figures_from_the_store_and_a_card_per_user(lang):
+    import geodata
     from etl.formatting import format_count
     from indicators.engine import compute
 
-    import geodata
-
     at = open_page(lang=lang)
     assert not at.exception
-    assert len(at.get("deck_gl_json_chart")) == 1                              # the live overview map
+    assert len(at.get("deck_gl_json_chart")) == 1  # the live overview map
     metrics = [m.value for m in at.metric]
     assert len(metrics) >= 4
     # the immigrant stock figure is the store's own total over the twelve countries, for a complete year
@@ -98,9 +98,9 @@ def test_home_is_a_way_in_with_a_map_headline_figures_from_the_store_and_a_card_
     total = frame[(frame.period == year) & frame.geo_code.isin(network)]["value"].sum()
     assert format_count(total, lang) in metrics
     texts = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
-    assert "UN DESA" in texts or "United Nations" in texts                     # each figure names its source
+    assert "UN DESA" in texts or "United Nations" in texts  # each figure names its source
     links = [p.proto.page for p in at.get("page_link")]
-    assert len(links) >= 5 + 4                                                 # one per user, one per figure
+    assert len(links) >= 5 + 4  # one per user, one per figure
 
 
 def test_no_headline_figure_opens_on_a_partial_or_mid_year_period():

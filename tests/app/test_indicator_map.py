@@ -41,9 +41,16 @@ def test_every_indicator_renders_in_both_views_and_languages(lang, country):
         at.selectbox(key="indicator").set_value(ind.id).run()
         assert not at.exception, ind.id
         assert at.selectbox(key="indicator").value == ind.id
-        if country and "admin1" not in ind.levels or country and not any(
-                f["properties"].get("tip", "Sin datos" if lang == "es" else "No data")   # uncoloured units have no tip
-                != ("Sin datos" if lang == "es" else "No data") for f in units_of(at)):
+        if (
+            country
+            and "admin1" not in ind.levels
+            or country
+            and not any(
+                f["properties"].get("tip", "Sin datos" if lang == "es" else "No data")  # uncoloured units have no tip
+                != ("Sin datos" if lang == "es" else "No data")
+                for f in units_of(at)
+            )
+        ):
             assert any(("Mexico" if lang == "en" else "México") in i.value for i in at.info), ind.id
             continue
         seen += 1
@@ -72,8 +79,16 @@ def test_region_admin1_view_stays_within_the_budget_and_colours_mexican_states()
 
 
 def test_url_round_trips_every_part_of_the_view():
-    query = {"lang": "en", "indicator": "net_migration_rate", "country": "MEX", "year": "2015-2019",
-             "sel": "MX-JAL", "scheme": "equal_interval", "k": "4", "palette": "BrBG"}
+    query = {
+        "lang": "en",
+        "indicator": "net_migration_rate",
+        "country": "MEX",
+        "year": "2015-2019",
+        "sel": "MX-JAL",
+        "scheme": "equal_interval",
+        "k": "4",
+        "palette": "BrBG",
+    }
     at = open_page("map.py", **query)
     assert not at.exception
     assert not at.warning
@@ -95,12 +110,20 @@ def test_manual_breaks_from_the_url_make_the_legend():
     assert "1.0 – 5.0" in text and "5.0 – 10.0" in text
 
 
-@pytest.mark.parametrize("query,param", [
-    ({"indicator": "happiness"}, "indicator=happiness"), ({"year": "1066"}, "year=1066"),
-    ({"country": "ZZZ"}, "country=ZZZ"), ({"scheme": "jenks"}, "scheme=jenks"), ({"k": "40"}, "k=40"),
-    ({"breaks": "5,1"}, "breaks=5,1"), ({"sel": "XX-99"}, "sel=XX-99"), ({"level": "planet"}, "level=planet"),
-    ({"lang": "fr"}, "lang=fr"),
-])
+@pytest.mark.parametrize(
+    "query,param",
+    [
+        ({"indicator": "happiness"}, "indicator=happiness"),
+        ({"year": "1066"}, "year=1066"),
+        ({"country": "ZZZ"}, "country=ZZZ"),
+        ({"scheme": "jenks"}, "scheme=jenks"),
+        ({"k": "40"}, "k=40"),
+        ({"breaks": "5,1"}, "breaks=5,1"),
+        ({"sel": "XX-99"}, "sel=XX-99"),
+        ({"level": "planet"}, "level=planet"),
+        ({"lang": "fr"}, "lang=fr"),
+    ],
+)
 def test_broken_url_shows_a_notice_and_falls_back(query, param):
     at = open_page("map.py", **query)
     assert not at.exception
@@ -133,8 +156,12 @@ def test_selected_territory_opens_its_profile_with_rank_sources_and_partners():
     assert "International Migrant Stock 2024" in markdown and "CC BY 3.0 IGO" in markdown
     assert "Top origins" in markdown and "Top destinations" in markdown
     assert at.button(key="panel_go_country").label.startswith("View Costa Rica")
-    assert {b.proto.label for b in at.get("download_button")} >= {"Download CSV", "Download XLSX (Excel)", "Download GeoJSON",
-                                                                 "Download GeoPackage"}   # whole labels, never "C", "X"
+    assert {b.proto.label for b in at.get("download_button")} >= {
+        "Download CSV",
+        "Download XLSX (Excel)",
+        "Download GeoJSON",
+        "Download GeoPackage",
+    }  # whole labels, never "C", "X"
     outline = [layer for layer in deck_spec(at)["layers"] if layer["id"] == "selected"]
     assert outline and len(outline[0]["data"]["features"]) == 1
 
@@ -168,7 +195,7 @@ def test_chart_and_table_tabs_show_the_same_indicator():
     at.run()
     assert not at.exception
     table = next(d.value for d in at.dataframe if "Code" in d.value.columns)
-    assert table.iloc[0]["Code"] == "VEN" and table.iloc[0]["Value"] == "328,650"   # written for people, in English
+    assert table.iloc[0]["Code"] == "VEN" and table.iloc[0]["Value"] == "328,650"  # written for people, in English
     assert table["Source"].str.contains("Darién").all() and table["Licence"].notna().all()
     at.session_state["tab"] = "Chart"
     at.run()
@@ -199,13 +226,15 @@ def test_switching_language_changes_labels_and_keeps_the_view():
     assert at.title[0].value == "Map of the region"
     assert at.session_state["indicator"] == "cbp_encounters_rate" and at.session_state["year"] == "FY2023"
     assert "per 1,000" in units_of(at)[0]["properties"]["tip"] or any(
-        "per 1,000" in f["properties"]["tip"] for f in units_of(at))
+        "per 1,000" in f["properties"]["tip"] for f in units_of(at)
+    )
 
 
 def tips_with_values(at, lang: str = "en") -> dict[str, str]:
     no_data = "Sin datos" if lang == "es" else "No data"
-    return {f["properties"]["geo_code"]: f["properties"]["tip"] for f in units_of(at)
-            if f["properties"]["tip"] != no_data}
+    return {
+        f["properties"]["geo_code"]: f["properties"]["tip"] for f in units_of(at) if f["properties"]["tip"] != no_data
+    }
 
 
 def test_honduras_population_view_opens_on_its_own_year_with_values():
@@ -216,7 +245,7 @@ def test_honduras_population_view_opens_on_its_own_year_with_values():
     assert not any("There is no value" in w.value for w in at.warning)
     tips = tips_with_values(at)
     assert len(tips) == 18 and all(code.startswith("HN-") for code in tips)
-    assert all("projection" in tip for tip in tips.values())    # INE's 2019 figures are a projection, and say so
+    assert all("projection" in tip for tip in tips.values())  # INE's 2019 figures are a projection, and say so
 
 
 @pytest.mark.parametrize("country", ["GTM", "GUY", "NIC"])
@@ -292,8 +321,9 @@ def test_the_html_map_has_the_deck_colours_tooltips_and_the_missing_migrants_att
     at = open_page("map.py", lang="en", indicator="dead_missing", year="2023")
     deck = {f["properties"]["geo_code"]: f["properties"] for f in units_of(at)}
     ind = CATALOGUE.get("dead_missing")
-    page = im.build_html_download(ind, "country", "", "2023", None, ind.scheme, ind.k, (), ind.palette, "en",
-                                  "Whole region")
+    page = im.build_html_download(
+        ind, "country", "", "2023", None, ind.scheme, ind.k, (), ind.palette, "en", "Whole region"
+    )
     html_units = {f["properties"]["geo_code"]: f["properties"] for f in parse_html_features(page)["features"]}
     assert set(html_units) <= set(deck)
     coloured = {c for c, p in html_units.items() if p["value"] != "No data"}
@@ -303,7 +333,6 @@ def test_the_html_map_has_the_deck_colours_tooltips_and_the_missing_migrants_att
     text = page.decode()
     assert "Attribution: IOM's Missing Migrants Project" in text and "CC BY 4.0" in text and "atlas-legend" in text
     assert "Dead and missing migrants, 2023 — Whole region" in text
-
 
 
 def test_the_panel_says_when_a_territory_counts_the_year_only_in_cases():
@@ -322,7 +351,7 @@ def test_an_indicator_picked_right_after_a_country_stays_picked_when_the_address
     at.selectbox(key="country").select("GTM").run()
     assert at.query_params["country"] == ["GTM"] or at.query_params["country"] == "GTM"
     at.query_params.clear()
-    at.query_params.update(before)          # the lagging address bar: the URL before the country change
+    at.query_params.update(before)  # the lagging address bar: the URL before the country change
     at.selectbox(key="indicator").select("population").run()
     assert not at.exception
     assert at.selectbox(key="indicator").value == "population"

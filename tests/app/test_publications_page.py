@@ -69,9 +69,10 @@ def test_the_list_has_a_bulletin_for_every_country_and_the_region_with_its_data_
     assert labels.count(t("publications.download_bulletin_pdf", lang)) == 13
     for fmt in ("png", "svg", "pdf"):
         assert labels.count(t(f"publications.download_factsheet_{fmt}", lang)) == 12
-    assert labels.count(t("publications.download_article_pdf", lang)) == len([e for e in entries
-                                                                               if e.kind == "article"])
-    assert all(len(label.split()) >= 3 for label in labels)   # full labels, never a bare "PDF"
+    assert labels.count(t("publications.download_article_pdf", lang)) == len(
+        [e for e in entries if e.kind == "article"]
+    )
+    assert all(len(label.split()) >= 3 for label in labels)  # full labels, never a bare "PDF"
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -111,8 +112,11 @@ def test_guatemala_2023_shows_the_returned_nationals_of_the_store_with_its_sourc
     assert "gtm_returned_nationals" in sources_of(at)[number]
     assert "Instituto Guatemalteco de Migración" in sources_of(at)[number]
     text = page_text(at)
-    for line in (t("publications.data_version", lang, version=""), t("publications.generated", lang, date=""),
-                 t("publications.cite_as", lang)):
+    for line in (
+        t("publications.data_version", lang, version=""),
+        t("publications.generated", lang, date=""),
+        t("publications.cite_as", lang),
+    ):
         assert line.strip(" :") in text
     assert at.query_params["kind"] == "bulletin" and at.query_params["area"] == "GTM"
     assert at.query_params["year"] == "2023"
@@ -139,7 +143,7 @@ def test_a_country_with_little_data_says_so_and_draws_no_empty_chart(lang):
             assert missing in infos
     pictures = sum(len(s.pictures) for s in pub.sections)
     assert pub.section("map").missing and not pub.section("map").pictures
-    assert len(at.get("image")) == pictures        # one image per drawn picture: none for a section without data
+    assert len(at.get("image")) == pictures  # one image per drawn picture: none for a section without data
     assert not at.get("arrow_vega_lite_chart") and not at.get("plotly_chart")
 
 
@@ -178,8 +182,9 @@ def test_table_cells_show_the_one_no_data_symbol():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_map_page_offers_png_svg_and_pdf_of_the_view(lang):
-    at = open_page("map.py", timeout=120, lang=lang, indicator="dead_missing", level="admin1", country="PAN",
-                   year="2023")
+    at = open_page(
+        "map.py", timeout=120, lang=lang, indicator="dead_missing", level="admin1", country="PAN", year="2023"
+    )
     assert not at.exception
     labels = download_labels(at)
     for fmt in ("png", "svg", "pdf"):

@@ -414,8 +414,8 @@ def test_a_file_name_with_markdown_link_syntax_is_shown_as_plain_text(registry):
 def test_a_url_value_in_the_parameter_notice_is_plain_text(registry):
     at = open_page("submit.py", lang="en", template=LINK)
     notice = texts(at.warning)
-    assert "](" not in notice and "://" not in notice        # no link can form: escaped, addresses broken
-    assert LINK in notice.replace("\\", "").replace("\u2060", "")   # and a person reads exactly what was sent
+    assert "](" not in notice and "://" not in notice  # no link can form: escaped, addresses broken
+    assert LINK in notice.replace("\\", "").replace("\u2060", "")  # and a person reads exactly what was sent
 
 
 def test_the_report_download_writes_formula_like_cells_as_text(registry, monkeypatch):

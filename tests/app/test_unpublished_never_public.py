@@ -39,7 +39,7 @@ def _explorer_text() -> str:
     options = " ".join(o for ms in at.multiselect for o in ms.options)
     tables = " ".join(df.value.to_csv() for df in at.dataframe)
     text = " ".join([options, tables, *(m.value for m in at.markdown), *(w.value for w in at.warning)])
-    return text.replace("\\", "")   # as a person reads it: Markdown escapes of untrusted text removed
+    return text.replace("\\", "")  # as a person reads it: Markdown escapes of untrusted text removed
 
 
 def test_drafts_and_withdrawals_stay_off_public_pages(registry):

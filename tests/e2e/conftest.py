@@ -19,8 +19,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic", "--use-gl=angle", "--use-angle=swiftshader",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--use-gl=angle",
+    "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -38,8 +45,21 @@ def _free_port() -> int:
 def server():
     """The atlas on a free local port; yields its base URL once /_stcore/health answers."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -90,8 +110,14 @@ def page(browser, server):
             outside.append(request.url)
 
     page.on("request", check)
-    page.on("requestfailed", lambda r: outside.append(f"failed: {r.url}") if
-            (urlparse(r.url).hostname or "") not in LOCAL_HOSTS and not r.url.startswith(("data:", "blob:")) else None)
+    page.on(
+        "requestfailed",
+        lambda r: (
+            outside.append(f"failed: {r.url}")
+            if (urlparse(r.url).hostname or "") not in LOCAL_HOSTS and not r.url.startswith(("data:", "blob:"))
+            else None
+        ),
+    )
     page.base_url = server
     yield page
     context.close()

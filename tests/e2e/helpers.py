@@ -18,7 +18,8 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     """Wait until the app has finished running its script."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout,
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')""",
+        timeout=timeout,
     )
 
 
@@ -37,7 +38,7 @@ def wait_canvas_drawn(page, selector: str = DECK, timeout: float = 30_000) -> Im
         if len(set(current.get_flattened_data())) > 1 and ImageChops.difference(previous, current).getbbox() is None:
             return current
         if time.monotonic() > deadline:
-            return current   # the caller's assertion says what is wrong with it
+            return current  # the caller's assertion says what is wrong with it
         previous = current
 
 

@@ -21,7 +21,8 @@ RUN_AXE = """async () => {
   const result = await axe.run({exclude: [['[data-testid="stSidebarNav"]']]},
                                {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
   return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                          .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target).join(' | ')}`);
+                          .map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+                                    v.nodes.slice(0, 3).map(n => n.target).join(' | '));
 }"""
 
 
@@ -46,8 +47,8 @@ def test_the_map_is_wide_and_its_legend_is_on_the_first_screen(page, path):
     _open(page, path, "en", DESKTOP)
     wait_canvas_drawn(page)
     box = page.locator(f"{DECK} canvas").first.bounding_box()
-    assert box["width"] >= 0.6 * DESKTOP["width"] * 0.75   # of the content area beside the sidebar (at least 60 %)
-    assert box["y"] < DESKTOP["height"] * 0.45              # the map starts in the upper half of the first screen
+    assert box["width"] >= 0.6 * DESKTOP["width"] * 0.75  # of the content area beside the sidebar (at least 60 %)
+    assert box["y"] < DESKTOP["height"] * 0.45  # the map starts in the upper half of the first screen
     legend = page.locator(".atlas-legend" if path == "map" else '[data-testid="stImage"]').first
     legend.wait_for(state="visible", timeout=30_000)
     lbox = legend.bounding_box()

@@ -13,9 +13,11 @@ from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
 
-DARIEN = ("/explorer?lang=en&source=observations&measure=irregular_transit&rows=counterpart_area"
-          "&cols=time_period&f_dataset=pan_darien_transit_nationality&f_time_period=2022,2023,2024"
-          "&granularity=year&totals=totals&shares=col")
+DARIEN = (
+    "/explorer?lang=en&source=observations&measure=irregular_transit&rows=counterpart_area"
+    "&cols=time_period&f_dataset=pan_darien_transit_nationality&f_time_period=2022,2023,2024"
+    "&granularity=year&totals=totals&shares=col"
+)
 
 
 def test_a_link_reopens_the_table_and_the_csv_has_its_sources(page):
@@ -38,7 +40,8 @@ def test_the_chart_draws_and_a_widget_writes_the_link(page):
     wait_idle(page)
     page.get_by_role("tab", name="Chart").click()
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
-        state="visible", timeout=30_000)
+        state="visible", timeout=30_000
+    )
     page.get_by_test_id("stRadioGroup").get_by_text("Shares", exact=True).click()
     page.wait_for_function("() => /[?&]stat=share/.test(location.search)", timeout=30_000)
     wait_idle(page)

@@ -25,14 +25,15 @@ def _param(page, key: str) -> str | None:
     return match.group(1) if match else None
 
 
-SPEED = 2            # seconds per step: slow enough for a loaded machine to keep up
-WAIT = 120_000       # ms: generous, since `make test` runs two workers beside other tests
+SPEED = 2  # seconds per step: slow enough for a loaded machine to keep up
+WAIT = 120_000  # ms: generous, since `make test` runs two workers beside other tests
 
 
 def _wait_period_not(page, period: str) -> str:
     """Wait until the URL's period is no longer ``period``; the new one."""
-    page.wait_for_function(f"() => /[?&]period=/.test(location.search) && "
-                           f"!/[?&]period={period}(&|$)/.test(location.search)", timeout=WAIT)
+    page.wait_for_function(
+        f"() => /[?&]period=/.test(location.search) && !/[?&]period={period}(&|$)/.test(location.search)", timeout=WAIT
+    )
     return _param(page, "period")
 
 
@@ -45,26 +46,25 @@ def _wait_canvas_differs(page, image: Image.Image) -> None:
 
 
 def test_play_advances_the_period_and_redraws_the_arcs(page):
-    page.goto(f"{page.base_url}/flows?lang=en&view=darien_transit&unit=year&period=2018&top=10&play=0"
-              f"&speed={SPEED}")
+    page.goto(f"{page.base_url}/flows?lang=en&view=darien_transit&unit=year&period=2018&top=10&play=0&speed={SPEED}")
     wait_idle(page, WAIT)
     page.get_by_role("heading", name="Flows between countries").wait_for(timeout=WAIT)
     assert canvas_colours(page, timeout=WAIT) > 20
     before = _canvas(page)
-    switch = page.get_by_role("switch", name="Play")                  # the state; its label takes the click
+    switch = page.get_by_role("switch", name="Play")  # the state; its label takes the click
     label = page.get_by_text("Play", exact=True)
-    label.click(timeout=WAIT)                                          # start the animation
+    label.click(timeout=WAIT)  # start the animation
     expect(switch).to_be_checked(timeout=WAIT)
     page.wait_for_function("() => /[?&]play=1/.test(location.search)", timeout=WAIT)
     first = _wait_period_not(page, "2018")
-    _wait_period_not(page, first)                                      # and on
-    label.click(timeout=WAIT)                                          # Stop
+    _wait_period_not(page, first)  # and on
+    label.click(timeout=WAIT)  # Stop
     expect(switch).not_to_be_checked(timeout=WAIT)
     page.wait_for_function("() => /[?&]play=0/.test(location.search)", timeout=WAIT)
     wait_idle(page, WAIT)
     stopped = _param(page, "period")
     assert stopped != "2018"
-    for _ in range(4 * SPEED * 2):                                     # four steps' time: nothing moves
+    for _ in range(4 * SPEED * 2):  # four steps' time: nothing moves
         page.wait_for_timeout(500)
         assert _param(page, "period") == stopped and _param(page, "play") == "0"
         assert not switch.is_checked()
@@ -72,8 +72,10 @@ def test_play_advances_the_period_and_redraws_the_arcs(page):
 
 
 def test_a_story_steps_forward_and_back_through_views_and_urls(page):
-    page.goto(f"{page.base_url}/flows?lang=en&story=darien_2021_2024&story_step=1&view=darien_transit&unit=year"
-              "&period=2021&sex=_T&focus=PAN&mode=in&top=10&min=0")
+    page.goto(
+        f"{page.base_url}/flows?lang=en&story=darien_2021_2024&story_step=1&view=darien_transit&unit=year"
+        "&period=2021&sex=_T&focus=PAN&mode=in&top=10&min=0"
+    )
     wait_idle(page, WAIT)
     page.get_by_text("step 1 of 5").wait_for(timeout=WAIT)
     first = _canvas(page)
@@ -114,16 +116,22 @@ def test_clicking_a_place_focuses_it(page):
     wait_idle(page, WAIT)
     assert canvas_colours(page, timeout=WAIT) > 20
     points = geodata.label_points().drop_duplicates("geo_code").set_index("geo_code")
-    ends = [[round(float(points.loc[c, "label_lon"]), 3), round(float(points.loc[c, "label_lat"]), 3)]
-            for c in ("GTM", "USA")]
+    ends = [
+        [round(float(points.loc[c, "label_lon"]), 3), round(float(points.loc[c, "label_lat"]), 3)]
+        for c in ("GTM", "USA")
+    ]
     view = fit_view(compute_view_bounds(ends, (-118.0, 0.5, -52.0, 33.0)))
     box = page.locator(f"{DECK} canvas").first.bounding_box()
-    x, y = _pixel({"zoom": view.zoom, "longitude": view.longitude, "latitude": view.latitude}, *ends[1],
-                  box["width"], box["height"])
-    page.mouse.move(box["x"] + x - 20, box["y"] + y - 20)   # deck.gl picks on hover first, like a person
+    x, y = _pixel(
+        {"zoom": view.zoom, "longitude": view.longitude, "latitude": view.latitude},
+        *ends[1],
+        box["width"],
+        box["height"],
+    )
+    page.mouse.move(box["x"] + x - 20, box["y"] + y - 20)  # deck.gl picks on hover first, like a person
     page.mouse.move(box["x"] + x, box["y"] + y)
-    wait_canvas_drawn(page)                                 # the hover pick has been drawn
+    wait_canvas_drawn(page)  # the hover pick has been drawn
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.wait_for_function("() => location.search.includes('focus=USA')", timeout=WAIT)
     wait_idle(page, WAIT)
-    page.get_by_text("0 flows are drawn").wait_for(timeout=WAIT)   # the USA has no outgoing encounters: followed
+    page.get_by_text("0 flows are drawn").wait_for(timeout=WAIT)  # the USA has no outgoing encounters: followed

@@ -41,7 +41,7 @@ def pixel_of(code: str, country: str, box: dict) -> tuple[float, float]:
     units = a1[a1.parent_code == country]
     view = fit_view(tuple(units.total_bounds))
     row = units.set_index("geo_code").loc[code]
-    scale = 512 * 2 ** view.zoom
+    scale = 512 * 2**view.zoom
     x = box["width"] / 2 + (row.label_lon - view.longitude) / 360 * scale
     y = box["height"] / 2 - (_merc(row.label_lat) - _merc(view.latitude)) / (2 * math.pi) * scale
     return x, y
@@ -55,18 +55,20 @@ def hover_then_click(page, canvas, x: float, y: float, name: str, expected: str,
     for the first time may take a while on a cold server, so it gets a long timeout of its own.
     """
     tooltip = page.locator(".deck-tooltip")
-    started = (f"() => window.location.search.includes('{expected}') || "
-               "document.querySelector('[data-testid=\"stStatusWidget\"]') !== null")
+    started = (
+        f"() => window.location.search.includes('{expected}') || "
+        "document.querySelector('[data-testid=\"stStatusWidget\"]') !== null"
+    )
     for _ in range(tries):
         box = canvas.bounding_box()
         page.mouse.move(box["x"] + x - 15, box["y"] + y - 15)
         page.mouse.move(box["x"] + x, box["y"] + y, steps=4)
         tooltip.filter(has_text=name).wait_for(state="visible", timeout=30_000)
-        wait_canvas_drawn(page)      # the hover pick and its highlight redraw have finished
+        wait_canvas_drawn(page)  # the hover pick and its highlight redraw have finished
         canvas.click(position={"x": x, "y": y})
         try:
             page.wait_for_function(started, timeout=5_000)
-        except PlaywrightTimeoutError:   # the tap was dropped: hover and try again
+        except PlaywrightTimeoutError:  # the tap was dropped: hover and try again
             continue
         wait_idle(page)
         page.wait_for_function(f"() => window.location.search.includes('{expected}')", timeout=90_000)
@@ -76,7 +78,7 @@ def hover_then_click(page, canvas, x: float, y: float, name: str, expected: str,
 
 def test_pick_an_indicator_click_a_territory_and_see_its_value_in_the_panel(page):
     population = indicators.compute("population", "admin1", "2019").set_index("geo_code")
-    expected = format_number(population.loc['HN-OL', 'value'], 'en', 0)
+    expected = format_number(population.loc["HN-OL", "value"], "en", 0)
     page.goto(f"{page.base_url}/map?lang=en&country=HND")
     wait_idle(page)
     page.get_by_role("heading", name="Map of the region").wait_for()
@@ -116,9 +118,12 @@ def test_on_a_phone_a_tap_on_a_territory_opens_its_profile_in_view(page):
     wait_idle(page)
     heading = page.get_by_role("heading", name="Olancho")
     heading.wait_for(timeout=90_000)
-    page.wait_for_function("""() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
-        if (!h) return false; const r = h.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }""",
-                           timeout=30_000)
+    page.wait_for_function(
+        """() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
+        if (!h) return false; const r = h.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+        timeout=30_000,
+    )
 
 
 def test_an_indicator_picked_right_after_a_country_stays_picked(page):
@@ -127,11 +132,13 @@ def test_an_indicator_picked_right_after_a_country_stays_picked(page):
     page.locator('[data-testid="stSelectbox"]').filter(has_text="View").click()
     page.keyboard.type("Guatemala")
     page.keyboard.press("Enter")
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Indicator").click()   # at once, no wait
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Indicator").click()  # at once, no wait
     page.keyboard.type("Population")
     page.get_by_role("option", name="Net migration and population › Population", exact=True).click()
-    page.wait_for_function("() => location.search.includes('country=GTM') && location.search.includes('indicator=population')",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => location.search.includes('country=GTM') && location.search.includes('indicator=population')",
+        timeout=60_000,
+    )
     wait_idle(page)
     assert "indicator=population" in page.url and "country=GTM" in page.url
 
@@ -154,7 +161,7 @@ def test_play_steps_through_the_years(page):
     wait_idle(page)
     page.get_by_text("Play").click()
     page.wait_for_function("() => /year=201[7-9]|year=202/.test(window.location.search)", timeout=60_000)
-    page.get_by_text("Play").click()   # stop
+    page.get_by_text("Play").click()  # stop
 
 
 def test_the_view_downloads_as_a_standalone_html_map_with_its_sources(page):

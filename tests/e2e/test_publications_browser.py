@@ -47,5 +47,5 @@ def test_the_map_view_downloads_as_a_png_at_twice_its_nominal_size(page):
         page.get_by_role("button", name="Download the map as an SVG image (for print)").click()
     svg = svg_download.value.path().read_text(encoding="utf-8")
     nominal_pt = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg).group(1))
-    nominal_px = nominal_pt / 72 * 100                  # matplotlib: inches x 72 pt; nominal: inches x 100 px
+    nominal_px = nominal_pt / 72 * 100  # matplotlib: inches x 72 pt; nominal: inches x 100 px
     assert width >= 2 * nominal_px - 1 and width >= 1200 and height > 0

@@ -19,8 +19,9 @@ INPUTS = ("vendor", "etl", "geodata")
 
 
 def _newest_input() -> float:
-    return max(p.stat().st_mtime for d in INPUTS for p in (ROOT / d).rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts)
+    return max(
+        p.stat().st_mtime for d in INPUTS for p in (ROOT / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
 
 
 @functools.lru_cache(maxsize=1)

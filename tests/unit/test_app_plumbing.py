@@ -57,7 +57,7 @@ def test_timing_logs_one_line_per_run_only_when_asked(tmp_path, monkeypatch):
 def test_warmup_imports_once(monkeypatch):
     import threading
 
-    monkeypatch.setattr(warmup, "_done", threading.Event())   # a process that has not warmed up yet
+    monkeypatch.setattr(warmup, "_done", threading.Event())  # a process that has not warmed up yet
     monkeypatch.setattr(warmup, "_claimed", threading.Lock())
     assert warmup.run_once() is True
     assert warmup.run_once() is False

@@ -40,14 +40,17 @@ def map_value(indicator_id: str, level: str, geo: str, period: str) -> float:
     return float(row["value"].iloc[0])
 
 
-@pytest.mark.parametrize("tag,indicator_id,level,geo,period", [
-    ("value indicator=dead_missing level=admin1 area=PA-5 period=2023", "dead_missing", "admin1", "PA-5", "2023"),
-    ("value indicator=dead_missing area=PAN period=2024", "dead_missing", "country", "PAN", "2024"),
-    ("value indicator=cbp_encounters area=GTM period=FY2023", "cbp_encounters", "country", "GTM", "FY2023"),
-    ("value indicator=returned_nationals area=GTM period=2023", "returned_nationals", "country", "GTM", "2023"),
-    ("value indicator=emigrant_share area=SLV period=2020 decimals=1", "emigrant_share", "country", "SLV", "2020"),
-    ("value indicator=darien_transit area=VEN period=2023", "darien_transit", "country", "VEN", "2023"),
-])
+@pytest.mark.parametrize(
+    "tag,indicator_id,level,geo,period",
+    [
+        ("value indicator=dead_missing level=admin1 area=PA-5 period=2023", "dead_missing", "admin1", "PA-5", "2023"),
+        ("value indicator=dead_missing area=PAN period=2024", "dead_missing", "country", "PAN", "2024"),
+        ("value indicator=cbp_encounters area=GTM period=FY2023", "cbp_encounters", "country", "GTM", "FY2023"),
+        ("value indicator=returned_nationals area=GTM period=2023", "returned_nationals", "country", "GTM", "2023"),
+        ("value indicator=emigrant_share area=SLV period=2020 decimals=1", "emigrant_share", "country", "SLV", "2020"),
+        ("value indicator=darien_transit area=VEN period=2023", "darien_transit", "country", "VEN", "2023"),
+    ],
+)
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_number_tags_compute_the_same_numbers_as_the_map(tag, indicator_id, level, geo, period, lang):
     ctx = BuildContext(lang=lang, year=2023, area=None)
@@ -79,8 +82,10 @@ def test_a_tag_without_data_says_no_data_never_zero():
     ctx = BuildContext(lang="es", year=2023, area=None)
     result = compute_tag(*parse_tag("value indicator=cbp_encounters area=LCA period=FY2023"), ctx)
     assert result.value is None and result.text == "sin datos para AF 2023"
-    assert substitute_tags("Hubo {{ value indicator=cbp_encounters area=LCA period=FY2023 }}.", ctx, "x", []) \
+    assert (
+        substitute_tags("Hubo {{ value indicator=cbp_encounters area=LCA period=FY2023 }}.", ctx, "x", [])
         == "Hubo sin datos para AF 2023."
+    )
 
 
 def test_substituted_numbers_carry_their_source_note():
@@ -94,7 +99,9 @@ def test_bad_tags_and_views_are_all_reported_with_file_and_line(tmp_path: Path):
     (tmp_path / "bad.en.md").write_text(
         "---\ntitle: T\ndate: 2026-01-01\nauthors: [A]\ntags: [t]\ncountries: [PAN]\n---\n\n"
         "First {{ value indicator=nope area=PAN period=2023 }}.\n\n"
-        "Second {{ sum flow=x }}.\n\n```atlas\ntable?x=1\n```\n", encoding="utf-8")
+        "Second {{ sum flow=x }}.\n\n```atlas\ntable?x=1\n```\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ArticleError) as err:
         build_article("bad", "en", content_dir=tmp_path)
     problems = err.value.problems
@@ -111,8 +118,11 @@ def test_missing_front_matter_is_reported(tmp_path: Path):
 
 
 def test_view_blocks_parse_page_query_and_caption():
-    assert parse_view("/flows?view=darien_transit&period=2023&focus=PAN\ncaption: Darién, 2023") == \
-        ("flows", {"view": "darien_transit", "period": "2023", "focus": "PAN"}, "Darién, 2023")
+    assert parse_view("/flows?view=darien_transit&period=2023&focus=PAN\ncaption: Darién, 2023") == (
+        "flows",
+        {"view": "darien_transit", "period": "2023", "focus": "PAN"},
+        "Darién, 2023",
+    )
     with pytest.raises(ValueError):
         parse_view("explorer?q=1")
 
@@ -122,8 +132,8 @@ def test_shipped_articles_type_no_number_outside_their_tags(slug):
     for lang in ("es", "en"):
         source = (CONTENT_DIR / f"{slug}.{lang}.md").read_text(encoding="utf-8").split("---", 2)[2]
         prose = re.sub(r"```.*?```", "", TAG.sub("", source), flags=re.DOTALL)
-        prose = re.sub(r"\b(19|20)\d\d\b", "", prose)              # years name periods, they are not figures
-        prose = re.sub(r"T[ií]t(ulo|le) 42", "", prose)            # the name of a legal provision
+        prose = re.sub(r"\b(19|20)\d\d\b", "", prose)  # years name periods, they are not figures
+        prose = re.sub(r"T[ií]t(ulo|le) 42", "", prose)  # the name of a legal provision
         assert not re.search(r"\d", prose), re.findall(r".{20}\d.{20}", prose)
 
 

@@ -89,8 +89,9 @@ def test_every_admin1_unit_lies_within_its_drawn_country(detail):
     """Within the built country layer (the union of its units): guards the dissolve and the parents."""
     admin1 = geodata.load_boundaries("admin1", detail)
     countries = geodata.load_boundaries("country", detail).set_index("geo_code").geometry
-    outside = [r.geo_code for r in admin1.itertuples()
-               if not countries[r.parent_code].buffer(1e-9).contains(r.geometry)]
+    outside = [
+        r.geo_code for r in admin1.itertuples() if not countries[r.parent_code].buffer(1e-9).contains(r.geometry)
+    ]
     assert outside == []
 
 
@@ -102,7 +103,7 @@ def test_every_admin1_unit_lies_within_its_drawn_country(detail):
 # Buffers and areas are computed in an equal-area projection (metres), never in degrees.
 OWN_OUTLINE_SHARE = 0.75
 OUTLINE_BUFFER_M = 11_000
-EQUAL_AREA = "EPSG:6933"   # WGS 84 / NSIDC EASE-Grid 2.0 Global (cylindrical equal-area)
+EQUAL_AREA = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global (cylindrical equal-area)
 
 
 def test_every_admin1_unit_lies_mostly_within_its_country_in_an_independent_source():
@@ -119,8 +120,9 @@ def test_every_admin1_unit_lies_mostly_within_its_country_in_an_independent_sour
     world = world[world.geo_code.isin({*admin1.parent_code, "GTM"})]
     admin1 = admin1.to_crs(EQUAL_AREA)
     outline = world.set_index("geo_code").geometry.make_valid().to_crs(EQUAL_AREA).buffer(OUTLINE_BUFFER_M)
-    shares = {r.geo_code: r.geometry.intersection(outline[r.parent_code]).area / r.geometry.area
-              for r in admin1.itertuples()}
+    shares = {
+        r.geo_code: r.geometry.intersection(outline[r.parent_code]).area / r.geometry.area for r in admin1.itertuples()
+    }
     assert {c: round(v, 2) for c, v in shares.items() if v < OWN_OUTLINE_SHARE} == {}
     # and the check can fail: a Mexican state is not within Guatemala
     mx_son = admin1.set_index("geo_code").geometry["MX-SON"]
@@ -136,15 +138,21 @@ def test_label_points_lie_inside_their_unit(level):
 
 
 def test_region_detail_is_lighter_than_country_detail():
-    coords = {d: shapely.get_num_coordinates(geodata.load_boundaries("admin1", d).geometry.values).sum()
-              for d in geodata.DETAILS}
+    coords = {
+        d: shapely.get_num_coordinates(geodata.load_boundaries("admin1", d).geometry.values).sum()
+        for d in geodata.DETAILS
+    }
     assert coords["region"] < coords["country"]
     assert DETAILS["region"].tolerance > DETAILS["country"].tolerance
 
 
-@pytest.mark.parametrize("level,detail,message", [
-    ("province", "region", "level must be one of"), ("admin1", "world", "detail must be one of"),
-])
+@pytest.mark.parametrize(
+    "level,detail,message",
+    [
+        ("province", "region", "level must be one of"),
+        ("admin1", "world", "detail must be one of"),
+    ],
+)
 def test_bad_arguments_say_what_is_allowed(level, detail, message):
     with pytest.raises(ValueError, match=message):
         geodata.load_boundaries(level, detail)

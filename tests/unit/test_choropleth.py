@@ -20,8 +20,11 @@ from layers.choropleth import (
 from layers.classify import compute_classification
 from layers.palettes import NO_DATA, get_palette, hex_to_rgb
 
-UNITS = gpd.GeoDataFrame({"geo_code": ["C", "A", "B"], "name_es": ["Ce", "A", "Be"], "name_en": ["Cee", "Ay", "Bee"]},
-                         geometry=[box(2, 0, 3, 1), box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326)
+UNITS = gpd.GeoDataFrame(
+    {"geo_code": ["C", "A", "B"], "name_es": ["Ce", "A", "Be"], "name_en": ["Cee", "Ay", "Bee"]},
+    geometry=[box(2, 0, 3, 1), box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    crs=4326,
+)
 
 
 def test_fills_follow_classes_and_missing_is_grey():
@@ -34,12 +37,26 @@ def test_fills_follow_classes_and_missing_is_grey():
 
 
 def test_tips_mark_nearest_years_partial_periods_and_statuses():
-    view = pd.DataFrame({"geo_code": ["A", "B", "C", "D"], "value": [1234.5, 2.0, 3.0, np.nan],
-                         "period": ["2019", "FY2025", "2020", "2020"], "requested_period": "2020",
-                         "nearest": [True, False, False, False], "months": [12.0, 8.0, 12.0, 12.0],
-                         "obs_status": ["A", "A", "F", "A"]})
-    tips = compute_tips(view, "en", 1, "persons", {"F": "projection"}, "value for {period} (nearest to {requested})",
-                        "partial period: {months} of 12 months")
+    view = pd.DataFrame(
+        {
+            "geo_code": ["A", "B", "C", "D"],
+            "value": [1234.5, 2.0, 3.0, np.nan],
+            "period": ["2019", "FY2025", "2020", "2020"],
+            "requested_period": "2020",
+            "nearest": [True, False, False, False],
+            "months": [12.0, 8.0, 12.0, 12.0],
+            "obs_status": ["A", "A", "F", "A"],
+        }
+    )
+    tips = compute_tips(
+        view,
+        "en",
+        1,
+        "persons",
+        {"F": "projection"},
+        "value for {period} (nearest to {requested})",
+        "partial period: {months} of 12 months",
+    )
     assert tips["A"] == "1,234.5 persons · 2019 · value for 2019 (nearest to 2020)"
     assert "partial period: 8 of 12 months" in tips["B"] and tips["C"].endswith("projection")
     assert "D" not in tips

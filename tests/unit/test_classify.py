@@ -18,13 +18,16 @@ from layers.classify import (
 ONE_TO_TEN = list(range(1, 11))
 
 
-@pytest.mark.parametrize("scheme,k,uppers,counts", [
-    ("quantiles", 5, (2.8, 4.6, 6.4, 8.2, 10.0), (2, 2, 2, 2, 2)),
-    ("equal_interval", 5, (2.8, 4.6, 6.4, 8.2, 10.0), (2, 2, 2, 2, 2)),
-    ("fisher_jenks", 5, (2.0, 4.0, 6.0, 8.0, 10.0), (2, 2, 2, 2, 2)),
-    ("quantiles", 2, (5.5, 10.0), (5, 5)),
-    ("equal_interval", 3, (4.0, 7.0, 10.0), (4, 3, 3)),
-])
+@pytest.mark.parametrize(
+    "scheme,k,uppers,counts",
+    [
+        ("quantiles", 5, (2.8, 4.6, 6.4, 8.2, 10.0), (2, 2, 2, 2, 2)),
+        ("equal_interval", 5, (2.8, 4.6, 6.4, 8.2, 10.0), (2, 2, 2, 2, 2)),
+        ("fisher_jenks", 5, (2.0, 4.0, 6.0, 8.0, 10.0), (2, 2, 2, 2, 2)),
+        ("quantiles", 2, (5.5, 10.0), (5, 5)),
+        ("equal_interval", 3, (4.0, 7.0, 10.0), (4, 3, 3)),
+    ],
+)
 def test_known_breaks_on_one_to_ten(scheme, k, uppers, counts):
     c = compute_classification(ONE_TO_TEN, scheme, k)
     assert c.lower == 1.0
@@ -74,8 +77,9 @@ def test_manual_breaks_are_upper_bounds_and_the_maximum_closes_the_last_class():
     assert c.uppers == (2.0, 10.0) and c.counts == (2, 2)
 
 
-@pytest.mark.parametrize("breaks,match", [([], "at least one"), ([3, 2], "increase"), ([1, 1], "increase"),
-                                          ([1, math.inf], "finite")])
+@pytest.mark.parametrize(
+    "breaks,match", [([], "at least one"), ([3, 2], "increase"), ([1, 1], "increase"), ([1, math.inf], "finite")]
+)
 def test_bad_manual_breaks_say_what_is_wrong(breaks, match):
     with pytest.raises(ValueError, match=match):
         validate_breaks(breaks)
@@ -112,12 +116,21 @@ def test_classification_is_deterministic():
 
 # --- manual breaks from a URL or a text box (issue 15): messages, never a traceback ----------------
 
-@pytest.mark.parametrize("raw,code", [
-    ("0,1e27", "breaks_too_large"), ("0,inf", "breaks_not_finite"), ("nan", "breaks_not_finite"),
-    ("1e400", "breaks_not_finite"), ("abc", "breaks_not_number"), ("", "breaks_empty"),
-    ("5,1", "breaks_not_increasing"),
-    (",".join(str(i) for i in range(30)), "breaks_too_many"), ("-1e16,0", "breaks_too_large"),
-])
+
+@pytest.mark.parametrize(
+    "raw,code",
+    [
+        ("0,1e27", "breaks_too_large"),
+        ("0,inf", "breaks_not_finite"),
+        ("nan", "breaks_not_finite"),
+        ("1e400", "breaks_not_finite"),
+        ("abc", "breaks_not_number"),
+        ("", "breaks_empty"),
+        ("5,1", "breaks_not_increasing"),
+        (",".join(str(i) for i in range(30)), "breaks_too_many"),
+        ("-1e16,0", "breaks_too_large"),
+    ],
+)
 def test_manual_breaks_out_of_range_give_a_bilingual_message(raw, code):
     from layers.classify import BreaksError, parse_manual_breaks
 
@@ -128,8 +141,8 @@ def test_manual_breaks_out_of_range_give_a_bilingual_message(raw, code):
 
 
 def test_breaks_at_the_limit_classify_and_their_legend_formats():
-    from layers.classify import MAX_BREAK, parse_manual_breaks
     from etl.formatting import format_number
+    from layers.classify import MAX_BREAK, parse_manual_breaks
 
     breaks = parse_manual_breaks(f"0, 1000, {MAX_BREAK:g}")
     c = compute_classification([1, 2, 5000], "manual", breaks=breaks)

@@ -32,7 +32,7 @@ def monthly(start: str, values) -> pd.Series:
 
 def test_attrition_compares_downstream_a_month_later_with_upstream():
     darien = monthly("2023-01", [1000, 2000, 4000, 3000])
-    honduras = monthly("2023-02", [800, 1500, 2000, 1200])    # what arrives one month later
+    honduras = monthly("2023-02", [800, 1500, 2000, 1200])  # what arrives one month later
     att = compute_attrition(darien, honduras, lag_months=1)
     assert att["month"].tolist() == ["2023-01", "2023-02", "2023-03", "2023-04"]
     assert att["downstream_month"].tolist() == ["2023-02", "2023-03", "2023-04", "2023-05"]
@@ -45,7 +45,7 @@ def test_attrition_without_lag_and_with_gaps_and_zero():
     down = monthly("2023-01", [90, 10, 30, np.nan])
     att = compute_attrition(up, down, 0)
     assert att["ratio"].iloc[0] == 0.9
-    assert all(math.isnan(x) for x in att["ratio"].iloc[1:])     # zero upstream, missing either side
+    assert all(math.isnan(x) for x in att["ratio"].iloc[1:])  # zero upstream, missing either side
     assert compute_overall_attrition(att) == (90 + 10) / (100 + 0)
 
 
@@ -59,7 +59,7 @@ def test_attrition_of_nothing_in_common_is_missing():
 def test_best_lag_finds_the_shift_that_was_built_in():
     rng = np.random.default_rng(7)
     up = monthly("2021-01", rng.integers(1000, 9000, size=30))
-    down = pd.Series(up.to_numpy() * 0.6, index=up.index + 2)   # the same shape, two months later
+    down = pd.Series(up.to_numpy() * 0.6, index=up.index + 2)  # the same shape, two months later
     result = compute_best_lag(up, down, window=(0, 4))
     assert result.lag == 2
     assert result.correlation == pytest.approx(1.0)
@@ -79,7 +79,7 @@ def test_best_lag_needs_enough_months_and_variation():
 def test_best_lag_ties_go_to_the_shorter_lag():
     up = monthly("2021-01", [1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2])
     result = compute_best_lag(up, up, (0, 2), min_months=6)
-    assert result.lag == 0   # lags 0 and 2 both correlate perfectly
+    assert result.lag == 0  # lags 0 and 2 both correlate perfectly
 
 
 def test_mirror_sets_both_sides_apart_and_never_adds_them():
@@ -93,16 +93,18 @@ def test_mirror_sets_both_sides_apart_and_never_adds_them():
 
 
 def test_series_sums_disjoint_parts_and_keeps_periods_apart():
-    obs = frame(obs_row("GTM", "MEX", 10.0, period="2024-01", freq="M", sex="F", age="Y_GE18"),
-                obs_row("GTM", "MEX", 20.0, period="2024-01", freq="M", sex="M", age="Y_GE18"),
-                obs_row("GTM", "MEX", 3.0, period="2024-01", freq="M", sex="F", age="Y_LT18"),
-                obs_row("GTM", "MEX", 4.0, period="2024-01", freq="M", sex="M", age="Y_LT18"),
-                obs_row("GTM", "MEX", 5.0, period="2024-02", freq="M", sex="F", age="Y_GE18"),
-                obs_row("GTM", "MEX", np.nan, period="2024-02", freq="M", sex="M", age="Y_GE18", status="M"))
+    obs = frame(
+        obs_row("GTM", "MEX", 10.0, period="2024-01", freq="M", sex="F", age="Y_GE18"),
+        obs_row("GTM", "MEX", 20.0, period="2024-01", freq="M", sex="M", age="Y_GE18"),
+        obs_row("GTM", "MEX", 3.0, period="2024-01", freq="M", sex="F", age="Y_LT18"),
+        obs_row("GTM", "MEX", 4.0, period="2024-01", freq="M", sex="M", age="Y_LT18"),
+        obs_row("GTM", "MEX", 5.0, period="2024-02", freq="M", sex="F", age="Y_GE18"),
+        obs_row("GTM", "MEX", np.nan, period="2024-02", freq="M", sex="M", age="Y_GE18", status="M"),
+    )
     series = compute_series(obs)
     assert series["period"].tolist() == ["2024-01", "2024-02"]
     assert series["value"].iloc[0] == 37.0
-    assert math.isnan(series["value"].iloc[1])   # a sex missing makes the total unknown, not 5
+    assert math.isnan(series["value"].iloc[1])  # a sex missing makes the total unknown, not 5
     assert compute_series(obs, "F")["value"].tolist() == [13.0, 5.0]
     assert to_monthly(series).index.freqstr == "M"
 
@@ -112,13 +114,30 @@ def test_empty_series_is_empty():
 
 
 NODE = {"geo_code": "PAN"}
-GOOD = {"name": {"es": "a", "en": "b"}, "description": {"es": "a", "en": "b"}, "nationalities": ["VEN"],
-        "chain": [{"geo_code": "COL"}, {"geo_code": "PA-5", "country": "PAN"},
-                  {"id": "swb", "point": [-106.5, 31.8], "name": {"es": "Frontera", "en": "Border"},
-                   "country": "USA"}],
-        "segments": [{"id": "darien", "at": "PA-5",
-                      "series": {"dataset_id": "d", "measure": "m", "ref_area": "PAN", "counterpart": "{nationality}",
-                                 "label": {"es": "x", "en": "x"}, "caveat": {"es": "c", "en": "c"}}}]}
+GOOD = {
+    "name": {"es": "a", "en": "b"},
+    "description": {"es": "a", "en": "b"},
+    "nationalities": ["VEN"],
+    "chain": [
+        {"geo_code": "COL"},
+        {"geo_code": "PA-5", "country": "PAN"},
+        {"id": "swb", "point": [-106.5, 31.8], "name": {"es": "Frontera", "en": "Border"}, "country": "USA"},
+    ],
+    "segments": [
+        {
+            "id": "darien",
+            "at": "PA-5",
+            "series": {
+                "dataset_id": "d",
+                "measure": "m",
+                "ref_area": "PAN",
+                "counterpart": "{nationality}",
+                "label": {"es": "x", "en": "x"},
+                "caveat": {"es": "c", "en": "c"},
+            },
+        }
+    ],
+}
 
 
 def test_a_good_corridor_is_read():
@@ -128,18 +147,25 @@ def test_a_good_corridor_is_read():
     assert corridor.segments[0].series.resolved_counterpart("HTI") == "HTI"
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"chain": [{"geo_code": "COL"}]}, "at least two places"),
-    ({"nationalities": []}, "at least one nationality"),
-    ({"name": {"es": "solo"}}, "'name' needs both 'es' and 'en'"),
-    ({"chain": [{"geo_code": "COL"}, {"point": [-200, 5], "id": "x", "name": {"es": "a", "en": "b"}}]},
-     "point must be"),
-    ({"chain": [{"geo_code": "COL"}, {"geo_code": "PA-5"}]}, "needs 'country'"),
-    ({"segments": [{"at": "MEX", "series": {"dataset_id": "d"}}]}, "'at' must name a node"),
-    ({"segments": [{"at": "PA-5", "series": {**GOOD["segments"][0]["series"], "filters": {"colour": "red"}}}]},
-     "filters may only use"),
-    ({"lag_window_months": [3, 1]}, "lag_window_months"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"chain": [{"geo_code": "COL"}]}, "at least two places"),
+        ({"nationalities": []}, "at least one nationality"),
+        ({"name": {"es": "solo"}}, "'name' needs both 'es' and 'en'"),
+        (
+            {"chain": [{"geo_code": "COL"}, {"point": [-200, 5], "id": "x", "name": {"es": "a", "en": "b"}}]},
+            "point must be",
+        ),
+        ({"chain": [{"geo_code": "COL"}, {"geo_code": "PA-5"}]}, "needs 'country'"),
+        ({"segments": [{"at": "MEX", "series": {"dataset_id": "d"}}]}, "'at' must name a node"),
+        (
+            {"segments": [{"at": "PA-5", "series": {**GOOD["segments"][0]["series"], "filters": {"colour": "red"}}}]},
+            "filters may only use",
+        ),
+        ({"lag_window_months": [3, 1]}, "lag_window_months"),
+    ],
+)
 def test_bad_corridors_are_reported_with_where_and_how_to_fix(change, message):
     with pytest.raises(CorridorError, match=message) as err:
         build_corridors({"corridors": {"c": {**GOOD, **change}}})
@@ -154,7 +180,7 @@ def test_the_shipped_catalogue_is_valid_and_bilingual():
         for segment in corridor.segments:
             assert segment.series.caveat_es and segment.series.caveat_en
         for mirror in corridor.mirrors:
-            assert mirror.left.dataset_id != mirror.right.dataset_id   # two authorities, one movement
+            assert mirror.left.dataset_id != mirror.right.dataset_id  # two authorities, one movement
 
 
 def test_the_nationality_fills_the_chain():
@@ -180,17 +206,21 @@ def test_distance_to_a_path_is_great_circle():
 
 
 def _incidents():
-    return pd.DataFrame({
-        "incident_id": [1, 2, 3, 4, 5], "date": pd.to_datetime(["2023-01-02"] * 5),
-        "lon": [-77.5, -90.0, -106.0, -99.0, np.nan], "lat": [8.2, 30.0, 31.9, 19.4, np.nan],
-        "route": ["Central American Route"] * 5, "country": ["PAN", "USA", "USA", "MEX", "PAN"],
-        "dead_and_missing": [1.0, 2.0, 3.0, 4.0, 5.0],
-    })
+    return pd.DataFrame(
+        {
+            "incident_id": [1, 2, 3, 4, 5],
+            "date": pd.to_datetime(["2023-01-02"] * 5),
+            "lon": [-77.5, -90.0, -106.0, -99.0, np.nan],
+            "lat": [8.2, 30.0, 31.9, 19.4, np.nan],
+            "route": ["Central American Route"] * 5,
+            "country": ["PAN", "USA", "USA", "MEX", "PAN"],
+            "dead_and_missing": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
 
 
 def test_incidents_within_the_buffer_of_the_chain():
-    pts = pd.DataFrame({"node_id": ["a", "b"], "geo_code": ["PA-5", None], "lon": [-77.8, -106.5],
-                        "lat": [8.0, 31.8]})
+    pts = pd.DataFrame({"node_id": ["a", "b"], "geo_code": ["PA-5", None], "lon": [-77.8, -106.5], "lat": [8.0, 31.8]})
     near = compute_incidents_near(_incidents(), pts, 60.0)
     assert near["incident_id"].tolist() == [1, 3]
     assert (near["distance_km"] <= 60).all()
@@ -199,9 +229,16 @@ def test_incidents_within_the_buffer_of_the_chain():
 
 
 def test_incidents_on_the_route_in_chain_countries_are_added_and_labelled():
-    corridor = build_corridors({"corridors": {"c": {**GOOD, "incident_buffer_km": 60,
-                                                    "incident_routes": ["Central American Route"]}}})["c"]
-    pts = pd.DataFrame({"node_id": ["COL", "PA-5", "swb"], "geo_code": ["COL", "PA-5", None],
-                        "lon": [-73.0, -77.8, -106.5], "lat": [4.0, 8.0, 31.8]})
+    corridor = build_corridors(
+        {"corridors": {"c": {**GOOD, "incident_buffer_km": 60, "incident_routes": ["Central American Route"]}}}
+    )["c"]
+    pts = pd.DataFrame(
+        {
+            "node_id": ["COL", "PA-5", "swb"],
+            "geo_code": ["COL", "PA-5", None],
+            "lon": [-73.0, -77.8, -106.5],
+            "lat": [4.0, 8.0, 31.8],
+        }
+    )
     chosen = compute_corridor_incidents(_incidents(), corridor, pts, "VEN")
     assert dict(zip(chosen["incident_id"], chosen["why"])) == {1: "buffer", 3: "buffer", 2: "route"}

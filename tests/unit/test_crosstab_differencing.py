@@ -38,22 +38,49 @@ PORTS = ("CRI-LIR", "CRI-PBN", "CRI-SIX", "CRI-SJO")
 TARGET = ("ABW", "CRI-SIX")  # 3 records: a primary cell
 # SYNTHETIC counts of records in Costa Rica, March 2024: (nationality, port) -> records.
 CUBE = {
-    ("ABW", "CRI-SJO"): 63, ("ABW", "CRI-LIR"): 14, ("ABW", "CRI-PBN"): 12, ("ABW", "CRI-SIX"): 3,
-    ("COL", "CRI-SJO"): 40, ("COL", "CRI-LIR"): 22, ("COL", "CRI-PBN"): 30, ("COL", "CRI-SIX"): 20,
-    ("NIC", "CRI-SJO"): 25, ("NIC", "CRI-LIR"): 18, ("NIC", "CRI-PBN"): 9, ("NIC", "CRI-SIX"): 15,
-    ("USA", "CRI-SJO"): 50, ("USA", "CRI-LIR"): 1,
+    ("ABW", "CRI-SJO"): 63,
+    ("ABW", "CRI-LIR"): 14,
+    ("ABW", "CRI-PBN"): 12,
+    ("ABW", "CRI-SIX"): 3,
+    ("COL", "CRI-SJO"): 40,
+    ("COL", "CRI-LIR"): 22,
+    ("COL", "CRI-PBN"): 30,
+    ("COL", "CRI-SIX"): 20,
+    ("NIC", "CRI-SJO"): 25,
+    ("NIC", "CRI-LIR"): 18,
+    ("NIC", "CRI-PBN"): 9,
+    ("NIC", "CRI-SIX"): 15,
+    ("USA", "CRI-SJO"): 50,
+    ("USA", "CRI-LIR"): 1,
 }
 # Records outside the slice, so that the country and month filters narrow something.
-OUTSIDE = {("CRI", "2024-04-10", "ABW", "CRI-SJO"): 30, ("CRI", "2024-04-10", "COL", "CRI-PBN"): 30,
-           ("PAN", "2024-03-10", "ABW", "PAN-PTY"): 40, ("PAN", "2024-03-10", "COL", "PAN-PTY"): 50}
+OUTSIDE = {
+    ("CRI", "2024-04-10", "ABW", "CRI-SJO"): 30,
+    ("CRI", "2024-04-10", "COL", "CRI-PBN"): 30,
+    ("PAN", "2024-03-10", "ABW", "PAN-PTY"): 40,
+    ("PAN", "2024-03-10", "COL", "PAN-PTY"): 50,
+}
 PORT_TYPE = {"CRI-SJO": "AIR", "CRI-LIR": "AIR", "CRI-PBN": "LAND", "CRI-SIX": "LAND", "PAN-PTY": "AIR"}
 
 
 def _records() -> pd.DataFrame:
     counts = {("CRI", "2024-03-10", n, p): v for (n, p), v in CUBE.items()} | OUTSIDE
-    rows = [{"movement": "ENT", "country": country, "port": port, "port_type": PORT_TYPE[port],
-             "nationality": nat, "sex": "F", "age_group": "Y25T34", "residence": "_Z", "purpose": "TUR",
-             "date": date} for (country, date, nat, port), n in counts.items() for _ in range(n)]
+    rows = [
+        {
+            "movement": "ENT",
+            "country": country,
+            "port": port,
+            "port_type": PORT_TYPE[port],
+            "nationality": nat,
+            "sex": "F",
+            "age_group": "Y25T34",
+            "residence": "_Z",
+            "purpose": "TUR",
+            "date": date,
+        }
+        for (country, date, nat, port), n in counts.items()
+        for _ in range(n)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -81,8 +108,9 @@ def diff_con(tmp_path_factory):
 
 def _table(con, rows, cols=(), port=None, totals="totals"):
     filters = {**SLICE, **({"port": list(port)} if port else {})}
-    return run_crosstab(con, build_spec(["movements"], rows, cols, filters, source=SOURCE, granularity="month",
-                                        totals=totals))
+    return run_crosstab(
+        con, build_spec(["movements"], rows, cols, filters, source=SOURCE, granularity="month", totals=totals)
+    )
 
 
 def attacker_interval(tables, target: list[tuple[str, str]]) -> tuple[float, float]:
@@ -101,8 +129,11 @@ def attacker_interval(tables, target: list[tuple[str, str]]) -> tuple[float, flo
         tidy = result.tidy[result.tidy["shown"] & (result.tidy["suppression"] == "")]
         for row in tidy.to_dict("records"):
             nat, port = row.get("nationality", "_T"), row.get("port", "_T")
-            covered = [c for c in cube if nat in ("_T", c[0]) and (port == c[1] or port == "_T" and
-                                                                      (ports is None or c[1] in ports))]
+            covered = [
+                c
+                for c in cube
+                if nat in ("_T", c[0]) and (port == c[1] or port == "_T" and (ports is None or c[1] in ports))
+            ]
             line = np.zeros(len(cube))
             line[[col[c] for c in covered]] = 1
             a_eq.append(line)
@@ -124,10 +155,13 @@ def test_the_target_cell_is_a_hidden_primary_cell(diff_con):
     assert high - low >= 1
 
 
-@pytest.mark.parametrize("lang,fragments", [
-    ("en", ["Confidential data", "'port'", "3 of 5", "subtract two tables", "put 'port' in rows or columns"]),
-    ("es", ["Datos confidenciales", "«port»", "3 de 5", "restar dos tablas", "ponga «port» en filas o columnas"]),
-])
+@pytest.mark.parametrize(
+    "lang,fragments",
+    [
+        ("en", ["Confidential data", "'port'", "3 of 5", "subtract two tables", "put 'port' in rows or columns"]),
+        ("es", ["Datos confidenciales", "«port»", "3 de 5", "restar dos tablas", "ponga «port» en filas o columnas"]),
+    ],
+)
 def test_every_port_but_one_on_a_hidden_dimension_is_refused_with_the_reason(diff_con, lang, fragments):
     but_one = [p for p in PORTS if p != TARGET[1]]
     with pytest.raises(CrosstabError) as err:
@@ -143,8 +177,9 @@ def test_one_code_or_every_code_of_a_hidden_dimension_is_allowed(diff_con):
     assert not _table(diff_con, ["nationality"], port=["CRI-SJO"]).tidy.empty
     every = _table(diff_con, ["nationality"], port=[*PORTS, "PAN-PTY"])  # every port the data have
     plain = _table(diff_con, ["nationality"])
-    assert every.tidy[["nationality", "value", "suppression"]].equals(plain.tidy[["nationality", "value",
-                                                                                  "suppression"]])
+    assert every.tidy[["nationality", "value", "suppression"]].equals(
+        plain.tidy[["nationality", "value", "suppression"]]
+    )
 
 
 def test_the_reviewers_attack_no_longer_recovers_the_cell(diff_con, monkeypatch):
@@ -182,25 +217,38 @@ def test_a_one_port_slice_never_differs_from_the_unfiltered_table_by_a_small_num
 
 def test_narrowing_month_or_country_is_checked_against_the_wider_tables(diff_con):
     """The complement covers every filter removed: other months and other countries too."""
-    result = run_crosstab(diff_con, build_spec(["movements"], ["nationality"], [], {"country": ["PAN"]},
-                                               source=SOURCE, granularity="month", totals="none"))
+    result = run_crosstab(
+        diff_con,
+        build_spec(
+            ["movements"], ["nationality"], [], {"country": ["PAN"]}, source=SOURCE, granularity="month", totals="none"
+        ),
+    )
     assert result.tidy.suppression.eq("").all()  # every complement (CRI records) is large
-    result = run_crosstab(diff_con, build_spec(["movements"], ["nationality"], ["port"],
-                                               {"time_period": ["2024-04"], "country": ["CRI"]},
-                                               source=SOURCE, granularity="month"))
+    result = run_crosstab(
+        diff_con,
+        build_spec(
+            ["movements"],
+            ["nationality"],
+            ["port"],
+            {"time_period": ["2024-04"], "country": ["CRI"]},
+            source=SOURCE,
+            granularity="month",
+        ),
+    )
     abw_total = result.tidy[(result.tidy.nationality == "ABW") & (result.tidy.port == "_T")]
     assert abw_total.suppression.tolist() == [""]  # 30 in April against 92 in March: large
 
 
 def test_complement_suppression_on_confidential_observations(xt_con):
     """Confidential aggregated data (test store, ``t_conf``): women only, against both sexes."""
-    result = run_crosstab(xt_con, build_spec(["returns"], ["ref_area"], ["counterpart_area"], {"sex": ["F"]},
-                                             totals="none"))
+    result = run_crosstab(
+        xt_con, build_spec(["returns"], ["ref_area"], ["counterpart_area"], {"sex": ["F"]}, totals="none")
+    )
     status = result.tidy.set_index(["ref_area", "counterpart_area"]).suppression
-    assert status[("GTM", "USA")] == "primary"      # 3 women
-    assert status[("GTM", "MEX")] == "complement"   # 22 women of 24: 2 men
-    assert status[("SLV", "USA")] == "complement"   # 9 women of 10: 1 man
-    assert status[("HND", "USA")] == ""              # 17 women of 52
+    assert status[("GTM", "USA")] == "primary"  # 3 women
+    assert status[("GTM", "MEX")] == "complement"  # 22 women of 24: 2 men
+    assert status[("SLV", "USA")] == "complement"  # 9 women of 10: 1 man
+    assert status[("HND", "USA")] == ""  # 17 women of 52
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
@@ -217,18 +265,28 @@ def test_the_legend_and_the_reason_say_what_a_complement_is(diff_con, lang):
     assert reason and ("complemento" if lang == "es" else "complement") in reason[0]
 
 
-@pytest.mark.parametrize("rows,cols,granularity,filters,expected", [
-    # no dimension at all: the one cell, USA at one port (50 of 51)
-    ((), (), "month", {"nationality": ["USA"], "port": ["CRI-SJO"]}, {(): "complement"}),
-    # the period shown by quarter, filtered to one quarter: ABW's total over periods (92 of 122) is large
-    (("nationality",), ("time_period",), "quarter", {"country": ["CRI"], "time_period": ["2024-Q1"]},
-     {("USA", "2024-Q1"): "", ("ABW", "_T"): ""}),
-    # by year, one port: USA has 1 record at Liberia (primary, whatever its complement)
-    (("nationality",), (), "year", {"country": ["CRI"], "port": ["CRI-LIR"]}, {("USA",): "primary"}),
-])
+@pytest.mark.parametrize(
+    "rows,cols,granularity,filters,expected",
+    [
+        # no dimension at all: the one cell, USA at one port (50 of 51)
+        ((), (), "month", {"nationality": ["USA"], "port": ["CRI-SJO"]}, {(): "complement"}),
+        # the period shown by quarter, filtered to one quarter: ABW's total over periods (92 of 122) is large
+        (
+            ("nationality",),
+            ("time_period",),
+            "quarter",
+            {"country": ["CRI"], "time_period": ["2024-Q1"]},
+            {("USA", "2024-Q1"): "", ("ABW", "_T"): ""},
+        ),
+        # by year, one port: USA has 1 record at Liberia (primary, whatever its complement)
+        (("nationality",), (), "year", {"country": ["CRI"], "port": ["CRI-LIR"]}, {("USA",): "primary"}),
+    ],
+)
 def test_complements_for_any_layout(diff_con, rows, cols, granularity, filters, expected):
-    result = run_crosstab(diff_con, build_spec(["movements"], rows, cols, filters, source=SOURCE,
-                                               granularity=granularity, totals="totals"))
+    result = run_crosstab(
+        diff_con,
+        build_spec(["movements"], rows, cols, filters, source=SOURCE, granularity=granularity, totals="totals"),
+    )
     dims = list(rows) + list(cols)
     got = {tuple(r[d] for d in dims): r["suppression"] for r in result.tidy.to_dict("records")}
     assert {k: got[k] for k in expected} == expected

@@ -43,8 +43,7 @@ def assert_same(got: dict, expected: dict) -> None:
 
 
 def test_undisplayed_sex_uses_the_published_total(xt_con):
-    spec = build_spec(["migrant_stock"], ["ref_area"], ["counterpart_area"], {"time_period": ["2024"]},
-                      totals="none")
+    spec = build_spec(["migrant_stock"], ["ref_area"], ["counterpart_area"], {"time_period": ["2024"]}, totals="none")
     got = cells(run_crosstab(xt_con, spec))
     src = OBS[(OBS.measure == "migrant_stock") & COUNTRY & (OBS.sex == "_T") & (OBS.time_period == "2024")]
     assert_same(got, as_dict(src.groupby(["ref_area", "counterpart_area"]).value.sum()))
@@ -77,42 +76,65 @@ def test_partial_periods_follow_the_sources_coverage_not_its_empty_months(xt_con
     spec = build_spec(["incidents"], ["ref_area"], ["time_period"], totals="none")
     flags = run_crosstab(xt_con, spec).tidy.set_index(["ref_area", "time_period"])["flags"]
     assert flags[("CRI", "2023")] == "" and flags[("PAN", "2023")] == ""  # covered: Jan 2023 to Feb 2024
-    assert flags[("CRI", "2024")] == "p"                                     # the source stops in February
+    assert flags[("CRI", "2024")] == "p"  # the source stops in February
 
 
 def test_a_missing_observation_stays_missing_never_zero(xt_con):
-    spec = build_spec(["entries"], ["ref_area", "counterpart_area", "t_component"], ["time_period"],
-                      {"dataset": ["t_flow"], "time_period": ["2023-07"]}, granularity="month", totals="none")
+    spec = build_spec(
+        ["entries"],
+        ["ref_area", "counterpart_area", "t_component"],
+        ["time_period"],
+        {"dataset": ["t_flow"], "time_period": ["2023-07"]},
+        granularity="month",
+        totals="none",
+    )
     got = cells(run_crosstab(xt_con, spec))
     src = OBS[(OBS.dataset_id == "t_flow") & (OBS.measure == "entries") & (OBS.time_period == "2023-07")]
-    expected = {(r.ref_area, r.counterpart_area, r.dim_1, "2023-07"): (np.nan if r.value is None or
-                                                                        pd.isna(r.value) else float(r.value))
-                for r in src.itertuples()}
+    expected = {
+        (r.ref_area, r.counterpart_area, r.dim_1, "2023-07"): (
+            np.nan if r.value is None or pd.isna(r.value) else float(r.value)
+        )
+        for r in src.itertuples()
+    }
     assert_same(got, expected)
     assert math.isnan(got[("PAN", "USA", "LAND", "2023-07")])
 
 
 def test_admin1_level_keeps_only_admin1_units(xt_con):
-    spec = build_spec(["migrant_stock"], ["ref_area"], [], {"time_period": ["2024"]}, area_level="admin1",
-                      totals="none")
+    spec = build_spec(
+        ["migrant_stock"], ["ref_area"], [], {"time_period": ["2024"]}, area_level="admin1", totals="none"
+    )
     src = OBS[(OBS.measure == "migrant_stock") & ~COUNTRY & (OBS.sex == "_T") & (OBS.time_period == "2024")]
     assert_same(cells(run_crosstab(xt_con, spec)), as_dict(src.groupby("ref_area").value.sum()))
 
 
-@pytest.mark.parametrize("rows,cols,granularity,filters", [
-    (["port"], ["time_period"], "quarter", {"country": ["CRI"]}),
-    (["nationality", "time_period"], ["port"], "month", {"country": ["PAN"], "time_period": ["2024-01", "2024-12"]}),
-    (["residence"], ["sex", "movement"], "year", {"country": ["HND"]}),
-])
+@pytest.mark.parametrize(
+    "rows,cols,granularity,filters",
+    [
+        (["port"], ["time_period"], "quarter", {"country": ["CRI"]}),
+        (
+            ["nationality", "time_period"],
+            ["port"],
+            "month",
+            {"country": ["PAN"], "time_period": ["2024-01", "2024-12"]},
+        ),
+        (["residence"], ["sex", "movement"], "year", {"country": ["HND"]}),
+    ],
+)
 def test_record_level_crosstab_equals_pandas(xt_con, xt_store_path, rows, cols, granularity, filters):
-    spec = build_spec(["movements"], rows, cols, filters, source="synthetic_entry_exit", granularity=granularity,
-                      totals="none")
+    spec = build_spec(
+        ["movements"], rows, cols, filters, source="synthetic_entry_exit", granularity=granularity, totals="none"
+    )
     result = run_crosstab(xt_con, spec)
-    records = pd.read_parquet(synthetic_file(xt_store_path)).astype({c: str for c in (
-        "movement", "country", "port", "nationality", "sex", "residence")})
+    records = pd.read_parquet(synthetic_file(xt_store_path)).astype(
+        {c: str for c in ("movement", "country", "port", "nationality", "sex", "residence")}
+    )
     date = pd.to_datetime(records["date"])
-    records["time_period"] = {"year": date.dt.strftime("%Y"), "month": date.dt.strftime("%Y-%m"),
-                              "quarter": date.dt.year.astype(str) + "-Q" + date.dt.quarter.astype(str)}[granularity]
+    records["time_period"] = {
+        "year": date.dt.strftime("%Y"),
+        "month": date.dt.strftime("%Y-%m"),
+        "quarter": date.dt.year.astype(str) + "-Q" + date.dt.quarter.astype(str),
+    }[granularity]
     for dim, codes in filters.items():
         records = records[records[dim].isin(codes)]
     expected = as_dict(records.groupby([*rows, *cols]).size().astype(float))
@@ -134,30 +156,53 @@ def _check_totals(result) -> int:
     return checked
 
 
-@pytest.mark.parametrize("spec", [
-    build_spec(["migrant_stock"], ["ref_area", "counterpart_area"], ["sex"], {"time_period": ["2024"]},
-               totals="subtotals"),
-    build_spec(["entries"], ["ref_area"], ["t_component", "time_period"], {"dataset": ["t_flow"]},
-               totals="subtotals"),
-    build_spec(["entries", "exits"], ["measure", "ref_area"], ["time_period"], {"dataset": ["t_flow"]},
-               totals="totals"),
-    build_spec(["movements"], ["port_type", "port"], ["movement"], {"country": ["GTM"]},
-               source="synthetic_entry_exit", totals="subtotals"),
-    build_spec(["movements"], ["nationality", "time_period"], ["port"], {"country": ["BLZ"]},
-               source="synthetic_entry_exit", granularity="year", totals="totals"),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        build_spec(
+            ["migrant_stock"], ["ref_area", "counterpart_area"], ["sex"], {"time_period": ["2024"]}, totals="subtotals"
+        ),
+        build_spec(
+            ["entries"], ["ref_area"], ["t_component", "time_period"], {"dataset": ["t_flow"]}, totals="subtotals"
+        ),
+        build_spec(
+            ["entries", "exits"], ["measure", "ref_area"], ["time_period"], {"dataset": ["t_flow"]}, totals="totals"
+        ),
+        build_spec(
+            ["movements"],
+            ["port_type", "port"],
+            ["movement"],
+            {"country": ["GTM"]},
+            source="synthetic_entry_exit",
+            totals="subtotals",
+        ),
+        build_spec(
+            ["movements"],
+            ["nationality", "time_period"],
+            ["port"],
+            {"country": ["BLZ"]},
+            source="synthetic_entry_exit",
+            granularity="year",
+            totals="totals",
+        ),
+    ],
+)
 def test_totals_equal_the_sum_of_their_parts(xt_con, spec):
     assert _check_totals(run_crosstab(xt_con, spec)) > 0
 
 
 @pytest.mark.parametrize("shares", ["row", "col", "total"])
 def test_shares_add_to_100(xt_con, shares):
-    spec = build_spec(["migrant_stock"], ["ref_area"], ["counterpart_area"], {"time_period": ["2024"]},
-                      totals="none", shares=shares)
+    spec = build_spec(
+        ["migrant_stock"], ["ref_area"], ["counterpart_area"], {"time_period": ["2024"]}, totals="none", shares=shares
+    )
     tidy = run_crosstab(xt_con, spec).tidy
     inner = tidy[(tidy.ref_area != TOTAL) & (tidy.counterpart_area != TOTAL)]
-    groups = {"row": inner.groupby("ref_area"), "col": inner.groupby("counterpart_area"),
-              "total": inner.groupby(lambda _: 0)}[shares]
+    groups = {
+        "row": inner.groupby("ref_area"),
+        "col": inner.groupby("counterpart_area"),
+        "total": inner.groupby(lambda _: 0),
+    }[shares]
     for _, group in groups:
         assert group.share.sum() == pytest.approx(100.0)
     assert not tidy[~tidy.shown].empty  # the denominators were computed but are not shown
@@ -177,45 +222,67 @@ def test_two_datasets_with_one_measure_are_never_summed(xt_con):
         run_crosstab(xt_con, build_spec(["entries"], ["ref_area"], [], {"time_period": ["2023"]}))
     assert err.value.keys == ("several_datasets",)
     assert "t_flow, t_flow2" in err.value.message("en")
-    result = run_crosstab(xt_con, build_spec(["entries"], ["dataset"], [], {"time_period": ["2023"]},
-                                             totals="totals"))
+    result = run_crosstab(xt_con, build_spec(["entries"], ["dataset"], [], {"time_period": ["2023"]}, totals="totals"))
     assert set(result.tidy.dataset) == {"t_flow", "t_flow2"}  # no total across datasets
 
 
 def test_per_capita_divides_by_the_population_of_the_cells_territories(xt_con):
-    spec = build_spec(["entries"], ["ref_area"], ["time_period"], {"dataset": ["t_flow"]}, totals="totals",
-                      per_capita=True)
+    spec = build_spec(
+        ["entries"], ["ref_area"], ["time_period"], {"dataset": ["t_flow"]}, totals="totals", per_capita=True
+    )
     tidy = run_crosstab(xt_con, spec).tidy.set_index(["ref_area", "time_period"])
     pop = OBS[OBS.measure == "population"].set_index(["ref_area", "time_period"]).value
     for area in ("CRI", "PAN"):
-        assert tidy.per_capita[(area, "2023")] == pytest.approx(tidy.value[(area, "2023")] / pop[(area, "2023")]
-                                                                * 1000)
+        assert tidy.per_capita[(area, "2023")] == pytest.approx(tidy.value[(area, "2023")] / pop[(area, "2023")] * 1000)
     both = pop[("CRI", "2022")] + pop[("PAN", "2022")]
     assert tidy.per_capita[(TOTAL, "2022")] == pytest.approx(tidy.value[(TOTAL, "2022")] / both * 1000)
     assert math.isnan(tidy.per_capita[("CRI", TOTAL)])  # several years: no single population
 
 
 def test_a_total_rate_divides_only_by_the_territories_it_adds_up(xt_con):
-    spec = build_spec(["migrant_stock"], ["ref_area"], ["time_period"], {"ref_area": ["CRI", "PAN", "MEX"]},
-                      totals="totals", per_capita=True)
+    spec = build_spec(
+        ["migrant_stock"],
+        ["ref_area"],
+        ["time_period"],
+        {"ref_area": ["CRI", "PAN", "MEX"]},
+        totals="totals",
+        per_capita=True,
+    )
     tidy = run_crosstab(xt_con, spec).tidy.set_index(["ref_area", "time_period"])
     pop = OBS[OBS.measure == "population"].set_index(["ref_area", "time_period"]).value
     three = pop[("CRI", "2024")] + pop[("PAN", "2024")] + pop[("MEX", "2024")]
     assert tidy.per_capita[(TOTAL, "2024")] == pytest.approx(tidy.value[(TOTAL, "2024")] / three * 1000)
 
 
-@pytest.mark.parametrize("spec,key,fragment", [
-    (build_spec(["migrant_stock"], ["ref_area"], [], {"sex": ["Q"], "time_period": ["2024"]}), "unknown_code",
-     "F, M"),
-    (build_spec(["migrant_stock"], ["ref_area"], [], {"time_period": ["2020", "2024"]}), "one_period_needed",
-     "f_time_period"),
-    (build_spec(["migrant_stock"], ["ref_area"], [], source="nowhere"), "unknown_source", "observations"),
-    (build_spec(["nope"], ["ref_area"]), "unknown_measure", "migrant_stock"),
-    (build_spec(["migrant_stock"], ["nope"]), "unknown_dimension", "counterpart_area"),
-    (build_spec(["migrant_stock"], ["ref_area"], [], {"ref_area": ["CRI'; DROP TABLE observations; --"],
-                                                      "time_period": ["2024"]}), "unknown_code", "CRI"),
-    (build_spec(["migrant_stock"], ['ref_area" FROM observations; --']), "unknown_dimension", "ref_area"),
-])
+@pytest.mark.parametrize(
+    "spec,key,fragment",
+    [
+        (
+            build_spec(["migrant_stock"], ["ref_area"], [], {"sex": ["Q"], "time_period": ["2024"]}),
+            "unknown_code",
+            "F, M",
+        ),
+        (
+            build_spec(["migrant_stock"], ["ref_area"], [], {"time_period": ["2020", "2024"]}),
+            "one_period_needed",
+            "f_time_period",
+        ),
+        (build_spec(["migrant_stock"], ["ref_area"], [], source="nowhere"), "unknown_source", "observations"),
+        (build_spec(["nope"], ["ref_area"]), "unknown_measure", "migrant_stock"),
+        (build_spec(["migrant_stock"], ["nope"]), "unknown_dimension", "counterpart_area"),
+        (
+            build_spec(
+                ["migrant_stock"],
+                ["ref_area"],
+                [],
+                {"ref_area": ["CRI'; DROP TABLE observations; --"], "time_period": ["2024"]},
+            ),
+            "unknown_code",
+            "CRI",
+        ),
+        (build_spec(["migrant_stock"], ['ref_area" FROM observations; --']), "unknown_dimension", "ref_area"),
+    ],
+)
 def test_bad_queries_get_a_message_naming_the_valid_choices(xt_con, spec, key, fragment):
     with pytest.raises(CrosstabError) as err:
         run_crosstab(xt_con, spec)
@@ -225,8 +292,9 @@ def test_bad_queries_get_a_message_naming_the_valid_choices(xt_con, spec, key, f
 
 
 def test_a_table_larger_than_the_limit_is_refused(xt_con):
-    spec = build_spec(["movements"], ["nationality"], ["time_period"], source="synthetic_entry_exit",
-                      granularity="month")
+    spec = build_spec(
+        ["movements"], ["nationality"], ["time_period"], source="synthetic_entry_exit", granularity="month"
+    )
     with pytest.raises(CrosstabError) as err:
         run_crosstab(xt_con, spec, max_cells=100)
     assert err.value.keys == ("too_many_cells",)
@@ -241,8 +309,9 @@ def test_confidential_observations_are_protected(xt_con):
 
 
 def test_labels_come_from_the_codelists_in_both_languages(xt_con):
-    result = run_crosstab(xt_con, build_spec(["entries"], ["t_component"], ["counterpart_area"],
-                                             {"dataset": ["t_flow"]}))
+    result = run_crosstab(
+        xt_con, build_spec(["entries"], ["t_component"], ["counterpart_area"], {"dataset": ["t_flow"]})
+    )
     assert result.label("t_component", "AIR", "es") == "Aéreo"
     assert result.label("t_component", "AIR", "en") == "Air"
     assert result.label("counterpart_area", "USA", "es") == "Estados Unidos"

@@ -17,10 +17,22 @@ from layers.crosstab_chart import build_crosstab_chart
 from tests.crosstab_store import xt_con, xt_store_path  # noqa: F401
 
 CONFIDENTIAL = build_spec(["returns"], ["ref_area"], ["counterpart_area", "sex"])
-FLOWS = build_spec(["entries"], ["ref_area"], ["time_period"], {"dataset": ["t_flow"]}, granularity="month",
-                   totals="totals", shares="row")
-MICRO = build_spec(["movements"], ["port_type"], ["movement"], {"country": ["BLZ"], "time_period": ["2024"]},
-                   source="synthetic_entry_exit")
+FLOWS = build_spec(
+    ["entries"],
+    ["ref_area"],
+    ["time_period"],
+    {"dataset": ["t_flow"]},
+    granularity="month",
+    totals="totals",
+    shares="row",
+)
+MICRO = build_spec(
+    ["movements"],
+    ["port_type"],
+    ["movement"],
+    {"country": ["BLZ"], "time_period": ["2024"]},
+    source="synthetic_entry_exit",
+)
 
 
 def _rows(data: bytes) -> list[list[str]]:
@@ -55,8 +67,14 @@ def test_csv_holds_the_header_then_each_statistic(xt_con):
 
 
 def test_a_missing_cell_is_shown_as_missing(xt_con):
-    spec = build_spec(["entries"], ["counterpart_area", "t_component"], ["ref_area"],
-                      {"dataset": ["t_flow"], "time_period": ["2023-07"]}, granularity="month", totals="none")
+    spec = build_spec(
+        ["entries"],
+        ["counterpart_area", "t_component"],
+        ["ref_area"],
+        {"dataset": ["t_flow"], "time_period": ["2023-07"]},
+        granularity="month",
+        totals="none",
+    )
     result = run_crosstab(xt_con, spec)
     table = build_pivot(result, "value", "en")
     row = table[(table.iloc[:, 0] == "United States") & (table.iloc[:, 1] == "Land (test)".replace(" (test)", ""))]
@@ -75,7 +93,7 @@ def test_suppressed_cells_never_carry_their_number(xt_con):
     assert masked["value"].isna().all() and masked["observations or records"].isna().all()
     assert masked["reason"].str.contains("suppression").all()
     rows = _rows(build_csv(result, "en", "v1"))
-    body = rows[next(i for i, r in enumerate(rows) if r and r[0] == "Territory"):]
+    body = rows[next(i for i, r in enumerate(rows) if r and r[0] == "Territory") :]
     assert sum(cell in ("C", "D") for r in body for cell in r) == len(hidden)
 
 
@@ -93,8 +111,12 @@ def test_the_chart_leaves_out_totals_and_hidden_cells(xt_con):
     result = run_crosstab(xt_con, CONFIDENTIAL)
     frame = build_chart_frame(result, "value", "en")
     assert "Total" not in set(frame.category) | set(frame.series)
-    assert len(frame) == ((result.tidy.suppression == "") & (result.tidy[["ref_area", "counterpart_area", "sex"]]
-                                                              != "_T").all(axis=1)).sum()
+    assert (
+        len(frame)
+        == (
+            (result.tidy.suppression == "") & (result.tidy[["ref_area", "counterpart_area", "sex"]] != "_T").all(axis=1)
+        ).sum()
+    )
     chart = build_crosstab_chart(frame, "Values", "Territory", "Destination · Sex").to_dict()
     assert chart["mark"]["type"] == "bar"
     with pytest.raises(ValueError, match="category"):
@@ -104,13 +126,27 @@ def test_the_chart_leaves_out_totals_and_hidden_cells(xt_con):
 def test_the_command_line_writes_the_same_table(xt_store_path, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "registry"))
     out = tmp_path / "table.csv"
-    code = main(["query", "--store", str(xt_store_path), "--url", query_string(FLOWS), "--lang", "en",
-                 "--out", str(out)])
+    code = main(
+        ["query", "--store", str(xt_store_path), "--url", query_string(FLOWS), "--lang", "en", "--out", str(out)]
+    )
     assert code == 0
     rows = _rows(out.read_bytes())
     assert rows[0][0] == "Atlas PVIGM" and any(r and r[0] == "Costa Rica" for r in rows)
-    code = main(["query", "--store", str(xt_store_path), "--measure", "entries", "--rows", "ref_area",
-                 "--filter", "dataset=t_flow", "--long", "--no-header"])
+    code = main(
+        [
+            "query",
+            "--store",
+            str(xt_store_path),
+            "--measure",
+            "entries",
+            "--rows",
+            "ref_area",
+            "--filter",
+            "dataset=t_flow",
+            "--long",
+            "--no-header",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert printed.splitlines()[0].startswith("Territorio (código)")
@@ -118,8 +154,7 @@ def test_the_command_line_writes_the_same_table(xt_store_path, tmp_path, monkeyp
 
 def test_the_command_line_explains_a_bad_query(xt_store_path, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "registry"))
-    code = main(["query", "--store", str(xt_store_path), "--measure", "entries", "--rows", "colour",
-                 "--lang", "en"])
+    code = main(["query", "--store", str(xt_store_path), "--measure", "entries", "--rows", "colour", "--lang", "en"])
     assert code == 2
     err = capsys.readouterr().err
     assert "Dimension 'colour' does not exist" in err and "ref_area" in err
@@ -143,12 +178,15 @@ def _not_a_store(tmp_path, kind: str):
     return path
 
 
-@pytest.mark.parametrize("kind,lang,fragment", [
-    ("empty_duckdb", "en", "has no observations, datasets table(s)"),
-    ("empty_duckdb", "es", "le faltan las tablas observations, datasets"),
-    ("text", "en", "not a readable DuckDB store"),
-    ("directory", "es", "no es un archivo"),
-])
+@pytest.mark.parametrize(
+    "kind,lang,fragment",
+    [
+        ("empty_duckdb", "en", "has no observations, datasets table(s)"),
+        ("empty_duckdb", "es", "le faltan las tablas observations, datasets"),
+        ("text", "en", "not a readable DuckDB store"),
+        ("directory", "es", "no es un archivo"),
+    ],
+)
 def test_a_file_that_is_not_a_store_gets_one_line_and_status_2(tmp_path, monkeypatch, capsys, kind, lang, fragment):
     monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "registry"))
     store = _not_a_store(tmp_path, kind)
@@ -158,11 +196,23 @@ def test_a_file_that_is_not_a_store_gets_one_line_and_status_2(tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("out,fragment", [("missing_dir/table.csv", "does not exist"), (".", "is a directory")])
-def test_an_out_path_that_cannot_be_written_gets_one_line_and_status_2(xt_store_path, tmp_path, monkeypatch,
-                                                                         capsys, out, fragment):
+def test_an_out_path_that_cannot_be_written_gets_one_line_and_status_2(
+    xt_store_path, tmp_path, monkeypatch, capsys, out, fragment
+):
     monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "registry"))
-    code = main(["query", "--store", str(xt_store_path), "--url", query_string(FLOWS), "--lang", "en",
-                 "--out", str(tmp_path / out)])
+    code = main(
+        [
+            "query",
+            "--store",
+            str(xt_store_path),
+            "--url",
+            query_string(FLOWS),
+            "--lang",
+            "en",
+            "--out",
+            str(tmp_path / out),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("--out ") and fragment in err[0], err
 
@@ -177,9 +227,14 @@ def test_the_command_itself_ends_without_a_traceback(tmp_path):
 
     store = _not_a_store(tmp_path, "empty_duckdb")
     env = {**os.environ, "ATLAS_REGISTRY": str(tmp_path / "registry")}
-    done = subprocess.run([sys.executable, "-m", "etl", "query", "--store", str(store), "--measure", "entries",
-                           "--lang", "en"], capture_output=True, text=True, env=env, timeout=120,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "query", "--store", str(store), "--measure", "entries", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "not an atlas store" in done.stderr and done.stdout == ""

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from etl.crosstab import build_spec
 from etl.crosstab.spec import PERIOD_CODE
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
@@ -20,25 +18,44 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_query(store: Path, *args: str) -> dict[str, str]:
-    done = subprocess.run([sys.executable, "-m", "etl", "query", "--store", str(store), *args, "--long",
-                           "--no-header", "--lang", "en"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "query", "--store", str(store), *args, "--long", "--no-header", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     return {r["Period (code)"]: r for r in rows}
 
 
 def test_cbp_fy2023_through_the_cli(built_store):
-    rows = run_query(built_store, "--url", "measure=encounters&rows=time_period&f_dataset=cbp_southwest_encounters"
-                                           "&granularity=fiscal_year&totals=none")
-    assert int(float(rows["FY2023"]["value"])) == 2_475_669       # CBP's published FY2023 south-west figure
+    rows = run_query(
+        built_store,
+        "--url",
+        "measure=encounters&rows=time_period&f_dataset=cbp_southwest_encounters&granularity=fiscal_year&totals=none",
+    )
+    assert int(float(rows["FY2023"]["value"])) == 2_475_669  # CBP's published FY2023 south-west figure
     assert int(float(rows["FY2024"]["value"])) == 2_135_005
-    assert rows["FY2025"]["flags"] == "p"                          # October 2024 - May 2025 only: partial
+    assert rows["FY2025"]["flags"] == "p"  # October 2024 - May 2025 only: partial
     assert rows["FY2023"]["flags"] == ""
 
 
 def test_cbp_calendar_2023_differs(built_store):
-    rows = run_query(built_store, "--measure", "encounters", "--rows", "time_period", "--filter",
-                     "dataset=cbp_southwest_encounters", "--granularity", "year", "--totals", "none")
+    rows = run_query(
+        built_store,
+        "--measure",
+        "encounters",
+        "--rows",
+        "time_period",
+        "--filter",
+        "dataset=cbp_southwest_encounters",
+        "--granularity",
+        "year",
+        "--totals",
+        "none",
+    )
     assert int(float(rows["2023"]["value"])) == 2_541_959
 
 

@@ -93,9 +93,9 @@ def publish(table: pd.DataFrame) -> pd.DataFrame:
 RNG = np.random.default_rng(7)
 GRIDS = [RNG.integers(0, 30, size=(4, 5)) for _ in range(6)] + [
     np.array([[20, 3, 15], [12, 30, 9], [2, 25, 40]]),
-    np.array([[3, 40], [50, 60]]),                  # a lonely primary in a 2 x 2 table
+    np.array([[3, 40], [50, 60]]),  # a lonely primary in a 2 x 2 table
     np.array([[4, 0, 0], [0, 30, 12], [7, 8, 9]]),  # a row whose only cell is primary
-    np.array([[1, 2, 3], [4, 1, 2], [3, 4, 1]]),    # almost everything is small
+    np.array([[1, 2, 3], [4, 1, 2], [3, 4, 1]]),  # almost everything is small
 ]
 
 
@@ -117,17 +117,28 @@ def test_a_table_without_small_cells_is_left_alone():
 def test_suppression_is_deterministic():
     table = make_table(GRIDS[0])
     first, _ = apply_disclosure_control(table, ["r", "c"], SETTINGS, "n")
-    second, _ = apply_disclosure_control(table.sample(frac=1, random_state=3).reset_index(drop=True)
-                                         .sort_values(["r", "c"]).reset_index(drop=True), ["r", "c"], SETTINGS,
-                                         "n")
+    second, _ = apply_disclosure_control(
+        table.sample(frac=1, random_state=3).reset_index(drop=True).sort_values(["r", "c"]).reset_index(drop=True),
+        ["r", "c"],
+        SETTINGS,
+        "n",
+    )
     assert first.sort_values(["r", "c"]).suppression.tolist() == second.suppression.tolist()
 
 
 def test_hierarchical_subtotals_are_protected_too():
     """Rows nested in two levels with subtotals: the audit covers every equation."""
     rows = []
-    counts = {("a", "x", "m"): 30, ("a", "x", "f"): 2, ("a", "y", "m"): 12, ("a", "y", "f"): 14,
-              ("b", "x", "m"): 8, ("b", "x", "f"): 21, ("b", "y", "m"): 3, ("b", "y", "f"): 16}
+    counts = {
+        ("a", "x", "m"): 30,
+        ("a", "x", "f"): 2,
+        ("a", "y", "m"): 12,
+        ("a", "y", "f"): 14,
+        ("b", "x", "m"): 8,
+        ("b", "x", "f"): 21,
+        ("b", "y", "m"): 3,
+        ("b", "y", "f"): 16,
+    }
     keys = set()
     for g, s, c in counts:
         for kg, ks, kc in itertools.product([g, "_T"], [s, "_T"], [c, "_T"]):
@@ -158,25 +169,32 @@ def make_cube(counts: dict[tuple[str, str, str], int]) -> pd.DataFrame:
 @pytest.mark.parametrize("seed", [1, 2, 4, 5])
 def test_margins_over_several_dimensions_are_protected(seed):
     rng = np.random.default_rng(seed)
-    counts = {(f"a{i}", f"b{j}", f"c{k}"): int(v) for i in range(4) for j in range(3) for k in range(4)
-              if (v := rng.choice([0, 1, 2, 3, 6, 12, 40], p=[.25, .15, .1, .1, .15, .15, .1])) > 0}
+    counts = {
+        (f"a{i}", f"b{j}", f"c{k}"): int(v)
+        for i in range(4)
+        for j in range(3)
+        for k in range(4)
+        if (v := rng.choice([0, 1, 2, 3, 6, 12, 40], p=[0.25, 0.15, 0.1, 0.1, 0.15, 0.15, 0.1])) > 0
+    }
     protected, report = apply_disclosure_control(make_cube(counts), ["a", "b", "c"], SETTINGS, "n")
     assert report.primary > 0
     assert_protected(protected, ["a", "b", "c"], report)
 
 
-@pytest.mark.parametrize("basis,expected", [
-    ([0, 1, 4, 5, 100], [False, True, True, False, False]),
-    ([np.nan, 2.0], [False, True]),
-    ([], []),
-])
+@pytest.mark.parametrize(
+    "basis,expected",
+    [
+        ([0, 1, 4, 5, 100], [False, True, True, False, False]),
+        ([np.nan, 2.0], [False, True]),
+        ([], []),
+    ],
+)
 def test_primary_rule(basis, expected):
     assert compute_primary(np.array(basis, dtype=float), 5).tolist() == expected
 
 
 def test_a_margin_over_two_dimensions_is_one_constraint():
-    keys = [("a", "x", "p"), ("b", "y", "p"), ("a", "x", "_T"), ("b", "y", "_T"), ("_T", "_T", "p"),
-            ("_T", "_T", "_T")]
+    keys = [("a", "x", "p"), ("b", "y", "p"), ("a", "x", "_T"), ("b", "y", "_T"), ("_T", "_T", "p"), ("_T", "_T", "_T")]
     found = {(keys[c.parent], tuple(sorted(keys[ch] for ch in c.children))) for c in build_constraints(keys)}
     assert (("_T", "_T", "p"), (("a", "x", "p"), ("b", "y", "p"))) in found
     assert (("_T", "_T", "_T"), (("_T", "_T", "p"),)) in found
@@ -190,14 +208,19 @@ def test_constraints_follow_the_totals_shown():
     assert (("_T", "_T"), (("_T", "x"), ("_T", "y"))) in found
 
 
-@pytest.mark.parametrize("raw,fragment", [
-    ({"threshold": 2, "min_interval_width": 1, "max_cells": 10}, "threshold"),
-    ({"threshold": 5, "min_interval_width": 0, "max_cells": 10}, "min_interval_width"),
-    ({"threshold": 5, "min_interval_width": 1, "max_cells": 0}, "max_cells"),
-    ({"threshold": "5", "min_interval_width": 1, "max_cells": 10}, "threshold"),
-    ({"threshold": 5, "min_interval_width": 1, "max_cells": 10, "confidential_datasets": "x"},
-     "confidential_datasets"),
-])
+@pytest.mark.parametrize(
+    "raw,fragment",
+    [
+        ({"threshold": 2, "min_interval_width": 1, "max_cells": 10}, "threshold"),
+        ({"threshold": 5, "min_interval_width": 0, "max_cells": 10}, "min_interval_width"),
+        ({"threshold": 5, "min_interval_width": 1, "max_cells": 0}, "max_cells"),
+        ({"threshold": "5", "min_interval_width": 1, "max_cells": 10}, "threshold"),
+        (
+            {"threshold": 5, "min_interval_width": 1, "max_cells": 10, "confidential_datasets": "x"},
+            "confidential_datasets",
+        ),
+    ],
+)
 def test_bad_settings_are_refused_with_the_reason(raw, fragment):
     assert any(fragment in p for p in validate_disclosure_settings(raw))
 

@@ -31,14 +31,28 @@ pytestmark = pytest.mark.filterwarnings("ignore:File /vsimem:RuntimeWarning")
 
 def synthetic_values() -> pd.DataFrame:
     """SYNTHETIC indicator rows (not real numbers) in the shape ``indicators.compute`` returns."""
-    return pd.DataFrame({
-        "indicator_id": "synthetic", "geo_code": ["CRI", "PAN", "NIC"], "period": "2020",
-        "value": [1.5, np.nan, 3.25], "unit": "percent", "obs_status": ["A", "A", "E"], "months": 12.0,
-        "dataset_id": "synthetic_ds", "title_es": "Datos sintéticos", "title_en": "Synthetic data",
-        "publisher": "Nobody (test)", "licence": "CC BY 4.0", "licence_url": "https://example.org/licence",
-        "attribution": "IOM's Missing Migrants Project", "requested_period": "2020", "nearest": [False, False, True],
-        "retrieved": "2026-11", "revision": "synthetic release 1",
-    })
+    return pd.DataFrame(
+        {
+            "indicator_id": "synthetic",
+            "geo_code": ["CRI", "PAN", "NIC"],
+            "period": "2020",
+            "value": [1.5, np.nan, 3.25],
+            "unit": "percent",
+            "obs_status": ["A", "A", "E"],
+            "months": 12.0,
+            "dataset_id": "synthetic_ds",
+            "title_es": "Datos sintéticos",
+            "title_en": "Synthetic data",
+            "publisher": "Nobody (test)",
+            "licence": "CC BY 4.0",
+            "licence_url": "https://example.org/licence",
+            "attribution": "IOM's Missing Migrants Project",
+            "requested_period": "2020",
+            "nearest": [False, False, True],
+            "retrieved": "2026-11",
+            "revision": "synthetic release 1",
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +64,7 @@ def export(built_geo):
 def test_export_frame_has_geometry_values_and_every_source_column(export):
     assert validate_export_frame(export) == []
     assert export.crs.to_epsg() == 4326 and export.geometry.notna().all()
-    assert export.loc[export.geo_code == "PAN", "value"].isna().all()   # missing stays missing
+    assert export.loc[export.geo_code == "PAN", "value"].isna().all()  # missing stays missing
     assert export.loc[export.geo_code == "CRI", "name"].item() == "Costa Rica"
     assert export["source"].eq("Datos sintéticos").all()
 

@@ -34,21 +34,33 @@ from layers.flows import (
     compute_view_bounds,
 )
 
-POINTS = pd.DataFrame({"geo_code": ["VEN", "COL", "PAN", "USA"], "label_lon": [-66.12345, -73.1, -80.2, -98.0],
-                       "label_lat": [7.0, 4.0, 8.5, 39.0]}).set_index("geo_code")
+POINTS = pd.DataFrame(
+    {
+        "geo_code": ["VEN", "COL", "PAN", "USA"],
+        "label_lon": [-66.12345, -73.1, -80.2, -98.0],
+        "label_lat": [7.0, 4.0, 8.5, 39.0],
+    }
+).set_index("geo_code")
 
 
 def _drawn():
-    return pd.DataFrame({"origin": ["VEN", "VEN", "COL"], "destination": ["COL", "USA", "PAN"],
-                         "value": [400.0, 100.0, 25.0], "period": "2024"})
+    return pd.DataFrame(
+        {
+            "origin": ["VEN", "VEN", "COL"],
+            "destination": ["COL", "USA", "PAN"],
+            "value": [400.0, 100.0, 25.0],
+            "period": "2024",
+        }
+    )
 
 
 def _tips(row):
     return [f"{row['origin']}>{row['destination']}", str(row["value"]), "m", "s"]
 
 
-@pytest.mark.parametrize("value,nice", [(0, 0.0), (7, 5.0), (1234, 1000.0), (2500, 2000.0), (9999, 5000.0),
-                                        (52_000, 50_000.0), (1, 1.0)])
+@pytest.mark.parametrize(
+    "value,nice", [(0, 0.0), (7, 5.0), (1234, 1000.0), (2500, 2000.0), (9999, 5000.0), (52_000, 50_000.0), (1, 1.0)]
+)
 def test_nice_numbers_are_one_two_or_five_times_a_power_of_ten(value, nice):
     assert compute_nice_number(value) == nice
 
@@ -78,11 +90,16 @@ def test_arcs_carry_direction_colours_width_and_hover_lines():
 
 
 def test_places_are_coloured_by_the_sign_of_net_and_the_focus_is_larger():
-    totals = pd.DataFrame({"place": ["VEN", "COL", "PAN", "IND"], "incoming": [float("nan"), 400.0, 25.0, 1.0],
-                           "outgoing": [500.0, 25.0, float("nan"), 3.0], "net": [float("nan"), 375.0, float("nan"),
-                                                                                  -2.0]})
+    totals = pd.DataFrame(
+        {
+            "place": ["VEN", "COL", "PAN", "IND"],
+            "incoming": [float("nan"), 400.0, 25.0, 1.0],
+            "outgoing": [500.0, 25.0, float("nan"), 3.0],
+            "net": [float("nan"), 375.0, float("nan"), -2.0],
+        }
+    )
     places = {p["code"]: p for p in build_place_records(totals, POINTS, "COL", _tips_place)}
-    assert set(places) == {"VEN", "COL", "PAN"}           # IND has no label point
+    assert set(places) == {"VEN", "COL", "PAN"}  # IND has no label point
     assert places["COL"]["fill"][:3] == list(DESTINATION) and places["COL"]["r"] > places["PAN"]["r"]
     assert places["VEN"]["fill"][:3] == list(NET_UNKNOWN)
 
@@ -121,12 +138,11 @@ def test_light_land_drops_small_arctic_islands_but_keeps_caribbean_ones():
 
 
 def test_legend_svg_names_the_ends_and_every_reference_width():
-    svg = build_width_legend_svg([1000.0, 250.0], WidthScale(1000.0), ["1,000 persons", "250 persons"],
-                                 "origin", "destination <b>")
+    svg = build_width_legend_svg(
+        [1000.0, 250.0], WidthScale(1000.0), ["1,000 persons", "250 persons"], "origin", "destination <b>"
+    )
     assert svg.startswith("<svg") and "1,000 persons" in svg and "250 persons" in svg
     assert "destination &lt;b&gt;" in svg and svg.count("<line ") == 2
-
-
 
 
 def test_incident_radius_has_area_proportional_to_the_count():
@@ -136,8 +152,14 @@ def test_incident_radius_has_area_proportional_to_the_count():
 
 
 def test_corridor_deck_draws_chain_nodes_and_incidents():
-    points = pd.DataFrame({"node_id": ["COL", "PA-5", "swb"], "geo_code": ["COL", "PA-5", None],
-                           "lon": [-73.0, -77.8, -106.5], "lat": [4.0, 8.0, 31.8]})
+    points = pd.DataFrame(
+        {
+            "node_id": ["COL", "PA-5", "swb"],
+            "geo_code": ["COL", "PA-5", None],
+            "lon": [-73.0, -77.8, -106.5],
+            "lat": [4.0, 8.0, 31.8],
+        }
+    )
     nodes = build_node_records(points, ["PA-5"], {"PA-5": "Darién"}, lambda n: [n, "", "", ""])
     assert [n["r"] for n in nodes] == [6, 9, 6] and nodes[1]["text"] == "Darién"
     incidents = pd.DataFrame({"lon": [-77.5], "lat": [8.2], "dead_and_missing": [4.0]})
@@ -157,36 +179,63 @@ def _one_country():
 
 
 ABOUT = [
-    {"dataset_id": "undesa_ims2024", "title_es": "Stock de migrantes 2024", "title_en": "Migrant stock 2024",
-     "publisher": "UN DESA", "licence": "CC BY 3.0 IGO",
-     "licence_url": "https://creativecommons.org/licenses/by/3.0/igo/",
-     "attribution": "United Nations, DESA, Population Division (2024)", "retrieved": "2025-01", "revision": "2024",
-     "caveats_en": "Stocks, not flows."},
-    {"dataset_id": "darien_transit", "title_es": "Tránsito por el Darién", "title_en": "Darién transit",
-     "publisher": "Servicio Nacional de Migración", "licence": "Public information", "licence_url": "",
-     "attribution": "SNM Panamá", "retrieved": "2025-02", "revision": "2025-01"},
+    {
+        "dataset_id": "undesa_ims2024",
+        "title_es": "Stock de migrantes 2024",
+        "title_en": "Migrant stock 2024",
+        "publisher": "UN DESA",
+        "licence": "CC BY 3.0 IGO",
+        "licence_url": "https://creativecommons.org/licenses/by/3.0/igo/",
+        "attribution": "United Nations, DESA, Population Division (2024)",
+        "retrieved": "2025-01",
+        "revision": "2024",
+        "caveats_en": "Stocks, not flows.",
+    },
+    {
+        "dataset_id": "darien_transit",
+        "title_es": "Tránsito por el Darién",
+        "title_en": "Darién transit",
+        "publisher": "Servicio Nacional de Migración",
+        "licence": "Public information",
+        "licence_url": "",
+        "attribution": "SNM Panamá",
+        "retrieved": "2025-02",
+        "revision": "2025-01",
+    },
 ]
 
 
 def _flows_frame() -> pd.DataFrame:
-    return pd.DataFrame({"origin": ["VEN", "HTI", "VEN"], "value": [1.5, None, 3.0], "unit": "persons",
-                         "dataset_id": ["undesa_ims2024", "darien_transit", "undesa_ims2024"]})
+    return pd.DataFrame(
+        {
+            "origin": ["VEN", "HTI", "VEN"],
+            "value": [1.5, None, 3.0],
+            "unit": "persons",
+            "dataset_id": ["undesa_ims2024", "darien_transit", "undesa_ims2024"],
+        }
+    )
 
 
 @pytest.mark.parametrize("lang,source", [("en", "Migrant stock 2024"), ("es", "Stock de migrantes 2024")])
 def test_csv_downloads_carry_source_licence_attribution_and_date_on_every_row(lang, source):
     import io
 
-    csv = pd.read_csv(io.BytesIO(build_table_download(_flows_frame(), "csv", ABOUT, lang)), encoding="utf-8-sig",
-                      keep_default_na=False)
+    csv = pd.read_csv(
+        io.BytesIO(build_table_download(_flows_frame(), "csv", ABOUT, lang)),
+        encoding="utf-8-sig",
+        keep_default_na=False,
+    )
     assert list(csv.columns) == ["origin", "value", "unit", "dataset_id", *PROVENANCE_COLUMNS]
-    assert csv["origin"].tolist() == ["VEN", "HTI", "VEN"]                       # rows stay in order
+    assert csv["origin"].tolist() == ["VEN", "HTI", "VEN"]  # rows stay in order
     first, second = csv.iloc[0], csv.iloc[1]
     assert (first["source"], first["licence"], first["retrieved"]) == (source, "CC BY 3.0 IGO", "2025-01")
     assert first["attribution"] == "United Nations, DESA, Population Division (2024)"
-    assert (second["publisher"], second["retrieved"], second["revision"]) == ("Servicio Nacional de Migración",
-                                                                              "2025-02", "2025-01")
-    assert second["value"] == ""                                                   # missing stays missing, not 0
+    assert (second["publisher"], second["retrieved"], second["revision"]) == (
+        "Servicio Nacional de Migración",
+        "2025-02",
+        "2025-01",
+    )
+    assert second["value"] == ""  # missing stays missing, not 0
 
 
 def test_xlsx_downloads_carry_provenance_on_every_row_and_an_about_sheet():
@@ -210,14 +259,20 @@ def test_downloads_refuse_unknown_formats_and_rows_without_a_source():
     with pytest.raises(MissingProvenanceError, match="undesa_ims2024"):
         build_table_download(frame, "xlsx")
     assert build_table_download(frame.iloc[:0], "csv", ()).decode("utf-8-sig").splitlines() == [
-        ",".join(["origin", "value", "unit", "dataset_id", *PROVENANCE_COLUMNS])]
+        ",".join(["origin", "value", "unit", "dataset_id", *PROVENANCE_COLUMNS])
+    ]
 
 
-@pytest.mark.parametrize("selection,code", [
-    ({"objects": {"places": [{"code": "PAN", "pos": [0, 0]}]}}, "PAN"),
-    ({"objects": {"flows": [{"o": "VEN", "d": "COL"}]}}, None),
-    ({"objects": {}}, None), (None, None), ({"objects": {"places": [{"code": ""}]}}, None),
-])
+@pytest.mark.parametrize(
+    "selection,code",
+    [
+        ({"objects": {"places": [{"code": "PAN", "pos": [0, 0]}]}}, "PAN"),
+        ({"objects": {"flows": [{"o": "VEN", "d": "COL"}]}}, None),
+        ({"objects": {}}, None),
+        (None, None),
+        ({"objects": {"places": [{"code": ""}]}}, None),
+    ],
+)
 def test_a_click_on_a_place_picks_its_code(selection, code):
     from atlas.flows.params import compute_picked_place
 
@@ -227,18 +282,23 @@ def test_a_click_on_a_place_picks_its_code(selection, code):
 def test_labels_never_overlap_and_the_most_important_are_kept():
     from layers.flows import _pixel, compute_label_placement
 
-    labels = [{"pos": [-86.2, 15.2], "text": "Honduras"}, {"pos": [-88.9, 13.8], "text": "El Salvador"},
-              {"pos": [-90.3, 15.7], "text": "Guatemala"}, {"pos": [-85.0, 12.8], "text": "Nicaragua"},
-              {"pos": [-102.0, 23.0], "text": "México"}]
+    labels = [
+        {"pos": [-86.2, 15.2], "text": "Honduras"},
+        {"pos": [-88.9, 13.8], "text": "El Salvador"},
+        {"pos": [-90.3, 15.7], "text": "Guatemala"},
+        {"pos": [-85.0, 12.8], "text": "Nicaragua"},
+        {"pos": [-102.0, 23.0], "text": "México"},
+    ]
     kept = compute_label_placement(labels, zoom=3.0)
-    assert kept[0]["text"] == "Honduras"            # first in importance, always kept
-    assert "México" in [k["text"] for k in kept]    # far from the others: kept
-    assert len(kept) < len(labels)                  # Central America at zoom 3 cannot hold every name
+    assert kept[0]["text"] == "Honduras"  # first in importance, always kept
+    assert "México" in [k["text"] for k in kept]  # far from the others: kept
+    assert len(kept) < len(labels)  # Central America at zoom 3 cannot hold every name
     boxes = []
     for k in kept:
         x, y = _pixel(*k["pos"], 3.0)
         half = len(k["text"]) * 7.2 / 2
         boxes.append((x - half, y - 20, x + half, y - 8))
-    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-                   for i, a in enumerate(boxes) for b in boxes[i + 1:])
-    assert len(compute_label_placement(labels, zoom=7.0)) == len(labels)   # zoomed in, all fit
+    assert not any(
+        a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for i, a in enumerate(boxes) for b in boxes[i + 1 :]
+    )
+    assert len(compute_label_placement(labels, zoom=7.0)) == len(labels)  # zoomed in, all fit

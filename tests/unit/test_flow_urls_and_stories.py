@@ -25,20 +25,50 @@ from atlas.flows.params import TOP_CHOICES, build_flow_specs, top_limit
 from indicators.corridors import load_corridors
 from indicators.flows import load_flow_views
 
-FLOW_SPECS = build_flow_specs(["undesa_ims2024", "cbp_encounters"], "undesa_ims2024", ["2020", "2024", "FY2023"],
-                              "2024", ["year", "month"], ["_T", "F", "M"], ["COL", "GTM", "VEN"])
+FLOW_SPECS = build_flow_specs(
+    ["undesa_ims2024", "cbp_encounters"],
+    "undesa_ims2024",
+    ["2020", "2024", "FY2023"],
+    "2024",
+    ["year", "month"],
+    ["_T", "F", "M"],
+    ["COL", "GTM", "VEN"],
+)
 
 
 def _dump(specs, values):
     return {s.key: s.dump(values[s.key]) for s in specs if values[s.key] is not None and s.dump(values[s.key])}
 
 
-@pytest.mark.parametrize("query", [
-    {"view": "cbp_encounters", "unit": "year", "period": "FY2023", "sex": "_T", "focus": "GTM", "mode": "out",
-     "top": "all", "min": "1000", "play": "1", "speed": "0.5"},
-    {"view": "undesa_ims2024", "unit": "month", "period": "2020", "sex": "F", "focus": "", "mode": "both",
-     "top": "10", "min": "0", "play": "0", "speed": "3"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {
+            "view": "cbp_encounters",
+            "unit": "year",
+            "period": "FY2023",
+            "sex": "_T",
+            "focus": "GTM",
+            "mode": "out",
+            "top": "all",
+            "min": "1000",
+            "play": "1",
+            "speed": "0.5",
+        },
+        {
+            "view": "undesa_ims2024",
+            "unit": "month",
+            "period": "2020",
+            "sex": "F",
+            "focus": "",
+            "mode": "both",
+            "top": "10",
+            "min": "0",
+            "play": "0",
+            "speed": "3",
+        },
+    ],
+)
 def test_flow_parameters_round_trip(query):
     values, problems = read_params(FLOW_SPECS, query)
     assert problems == []
@@ -48,8 +78,9 @@ def test_flow_parameters_round_trip(query):
 
 
 def test_bad_flow_parameters_fall_back_with_reasons():
-    values, problems = read_params(FLOW_SPECS, {"period": "1700", "top": "7", "min": "-5", "play": "maybe",
-                                                "focus": "ZZZ"})
+    values, problems = read_params(
+        FLOW_SPECS, {"period": "1700", "top": "7", "min": "-5", "play": "maybe", "focus": "ZZZ"}
+    )
     assert values["period"] == "2024" and values["top"] == "25" and values["min"] == 0 and values["play"] is False
     assert values["focus"] == ""
     assert sorted(p.key for p in problems) == ["focus", "min", "period", "play", "top"]
@@ -61,8 +92,15 @@ def test_flags_read_yes_and_no(raw, value):
     assert read_params([flag("workshop")], {"workshop": raw})[0]["workshop"] is value
 
 
-@pytest.mark.parametrize("raw,value,problem", [("2021-2024", (2021, 2024), False), ("2022", (2022, 2022), False),
-                                               ("2024-2021", (2019, 2025), True), ("a-b", (2019, 2025), True)])
+@pytest.mark.parametrize(
+    "raw,value,problem",
+    [
+        ("2021-2024", (2021, 2024), False),
+        ("2022", (2022, 2022), False),
+        ("2024-2021", (2019, 2025), True),
+        ("a-b", (2019, 2025), True),
+    ],
+)
 def test_year_ranges(raw, value, problem):
     values, problems = read_params([year_range("years", 1990, 2030, (2019, 2025))], {"years": raw})
     assert values["years"] == value and bool(problems) is problem
@@ -70,8 +108,14 @@ def test_year_ranges(raw, value, problem):
 
 def test_corridor_and_workshop_parameters_round_trip():
     specs = build_corridor_specs(["a", "b"], "a", ["VEN", "HTI"], "VEN") + build_workshop_specs(["s1"])
-    query = {"corridor": "b", "nationality": "HTI", "years": "2021-2024", "workshop": "1", "story": "s1",
-             "story_step": "3"}
+    query = {
+        "corridor": "b",
+        "nationality": "HTI",
+        "years": "2021-2024",
+        "workshop": "1",
+        "story": "s1",
+        "story_step": "3",
+    }
     values, problems = read_params(specs, query)
     assert problems == [] and values["years"] == (2021, 2024) and values["workshop"] is True
     assert _dump(specs, values) == query
@@ -110,8 +154,14 @@ def test_a_step_url_is_parsed_without_story_keys():
 def test_step_query_adds_story_step_language_and_workshop():
     step = parse_step_url("corridors?corridor=darien_north&nationality=VEN")
     query = build_step_query("darien", 2, step, "en", True)
-    assert query == {"corridor": "darien_north", "nationality": "VEN", "story": "darien", "story_step": "2",
-                     "lang": "en", "workshop": "1"}
+    assert query == {
+        "corridor": "darien_north",
+        "nationality": "VEN",
+        "story": "darien",
+        "story_step": "2",
+        "lang": "en",
+        "workshop": "1",
+    }
 
 
 @pytest.mark.parametrize("number,count,expected", [(0, 3, 1), (2, 3, 2), (9, 3, 3)])
@@ -125,20 +175,24 @@ def test_an_empty_story_has_no_steps():
 
 
 def test_the_current_view_becomes_a_step_and_a_story_file():
-    step = build_current_step("flows", {"view": "darien_transit", "period": "2023", "lang": "es", "focus": "",
-                                        "workshop": "1"})
+    step = build_current_step(
+        "flows", {"view": "darien_transit", "period": "2023", "lang": "es", "focus": "", "workshop": "1"}
+    )
     assert step.url == "flows?period=2023&view=darien_transit"
     text = dump_story_yaml(MY_STORY, "Mi historia", [step])
     again = yaml.safe_load(text)
     assert again["stories"][MY_STORY]["steps"][0]["url"] == step.url
 
 
-@pytest.mark.parametrize("raw,message", [
-    ({}, "non-empty 'stories:'"),
-    ({"stories": {"x": {"title": {"es": "a"}, "steps": [{"url": "flows?view=v"}]}}}, "needs both 'es' and 'en'"),
-    ({"stories": {"x": {"title": {"es": "a", "en": "b"}, "steps": []}}}, "at least one step"),
-    ({"stories": {"mine": {"title": {"es": "a", "en": "b"}, "steps": [{"url": "flows"}]}}}, "kept for"),
-])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ({}, "non-empty 'stories:'"),
+        ({"stories": {"x": {"title": {"es": "a"}, "steps": [{"url": "flows?view=v"}]}}}, "needs both 'es' and 'en'"),
+        ({"stories": {"x": {"title": {"es": "a", "en": "b"}, "steps": []}}}, "at least one step"),
+        ({"stories": {"mine": {"title": {"es": "a", "en": "b"}, "steps": [{"url": "flows"}]}}}, "kept for"),
+    ],
+)
 def test_bad_stories_are_reported(raw, message):
     with pytest.raises(StoryError, match=message):
         build_stories(raw)
@@ -153,13 +207,16 @@ def test_every_string_of_the_feature_is_in_both_languages(namespace):
         assert texts["es"].strip() and texts["en"].strip(), key
 
 
-@pytest.mark.parametrize("periods,current,expected", [
-    (["2018", "2019", "2020"], "2018", "2019"),
-    (["2018", "2019", "2020"], "2020", "2018"),          # starts again at the end
-    (["2018", "2019", "2020"], "1999", "2018"),          # unknown: the first
-    (["2018"], "2018", "2018"),
-    ([], "2018", None),
-])
+@pytest.mark.parametrize(
+    "periods,current,expected",
+    [
+        (["2018", "2019", "2020"], "2018", "2019"),
+        (["2018", "2019", "2020"], "2020", "2018"),  # starts again at the end
+        (["2018", "2019", "2020"], "1999", "2018"),  # unknown: the first
+        (["2018"], "2018", "2018"),
+        ([], "2018", None),
+    ],
+)
 def test_the_next_period_of_a_playing_flow(periods, current, expected):
     assert compute_next_period(periods, current) == expected
 

@@ -41,11 +41,14 @@ def _value(flows: pd.DataFrame, origin: str, destination: str) -> float:
     return float(row["value"].iloc[0])
 
 
-@pytest.mark.parametrize("view_id,file,year", [
-    ("undesa_ims2024", "undesa_ims2024_bilateral_by_sex_americas_esp.csv", "2020"),
-    ("undesa_ims2024", "undesa_ims2024_bilateral_by_sex_americas_esp.csv", "2024"),
-    ("undesa_ims2020", "undesa_ims2020_bilateral_by_sex_americas_esp.csv", "2020"),
-])
+@pytest.mark.parametrize(
+    "view_id,file,year",
+    [
+        ("undesa_ims2024", "undesa_ims2024_bilateral_by_sex_americas_esp.csv", "2020"),
+        ("undesa_ims2024", "undesa_ims2024_bilateral_by_sex_americas_esp.csv", "2024"),
+        ("undesa_ims2020", "undesa_ims2020_bilateral_by_sex_americas_esp.csv", "2020"),
+    ],
+)
 @pytest.mark.parametrize("sex,raw_sexes", [("_T", ["female", "male"]), ("F", ["female"]), ("M", ["male"])])
 def test_venezuelan_born_stock_in_colombia_equals_the_raw_file(view_id, file, year, sex, raw_sexes):
     raw = pd.read_csv(RAW / file)
@@ -57,7 +60,7 @@ def test_venezuelan_born_stock_in_colombia_equals_the_raw_file(view_id, file, ye
 def test_emigrant_totals_of_venezuela_equal_the_raw_file():
     raw = pd.read_csv(RAW / "undesa_ims2024_bilateral_by_sex_americas_esp.csv")
     raw = raw[(raw.year == 2024) & (raw.orig_iso3 == "VEN")]
-    both = raw.groupby("dest_iso3").sex.nunique().eq(2)   # a total needs both sexes
+    both = raw.groupby("dest_iso3").sex.nunique().eq(2)  # a total needs both sexes
     expected = raw[raw.dest_iso3.isin(both[both].index)].n.sum()
     flows = compute_focus(_flows("undesa_ims2024", "2024"), "VEN", "out")
     assert flows["value"].sum() == pytest.approx(expected)
@@ -83,19 +86,21 @@ def test_fiscal_year_totals_match_cbp_published_figures():
     raw = _cbp_raw()
     fy = raw[(raw.month >= "2022-10-01") & (raw.month <= "2023-09-01")]
     assert flows["value"].sum() == pytest.approx(fy["n"].sum())
-    assert fy["n"].sum() == pytest.approx(2_475_669)   # PROVENANCE.md: FY2023 matches CBP
+    assert fy["n"].sum() == pytest.approx(2_475_669)  # PROVENANCE.md: FY2023 matches CBP
 
 
 def test_darien_annual_and_monthly_totals_equal_the_raw_file():
     raw = pd.read_csv(RAW / "panama_darien_irregular_transit_by_nationality.csv")
     flows = _flows("darien_transit", "2023")
-    assert flows["value"].sum() == pytest.approx(520_085)   # PROVENANCE.md annual sum
-    assert _value(flows, "VEN", "PAN") == pytest.approx(raw[raw.month.str.startswith("2023") &
-                                                            raw.nationality_iso3.eq("VEN")].n.sum())
+    assert flows["value"].sum() == pytest.approx(520_085)  # PROVENANCE.md annual sum
+    assert _value(flows, "VEN", "PAN") == pytest.approx(
+        raw[raw.month.str.startswith("2023") & raw.nationality_iso3.eq("VEN")].n.sum()
+    )
     month = _flows("darien_transit", "2023-09", unit="month")
-    assert _value(month, "HTI", "PAN") == pytest.approx(raw[raw.month.eq("2023-09") &
-                                                            raw.nationality_iso3.eq("HTI")].n.sum())
-    assert "2015" in compute_periods_for("darien_transit", "year")   # annual totals before 2020
+    assert _value(month, "HTI", "PAN") == pytest.approx(
+        raw[raw.month.eq("2023-09") & raw.nationality_iso3.eq("HTI")].n.sum()
+    )
+    assert "2015" in compute_periods_for("darien_transit", "year")  # annual totals before 2020
 
 
 def compute_periods_for(view_id: str, unit: str) -> list[str]:
@@ -110,8 +115,12 @@ def test_top_n_on_real_flows_keeps_the_largest_drawable_ones():
     places = set(geodata.label_points().geo_code)
     flows = _flows("undesa_ims2024", "2024")
     sel = compute_selection(flows, places, top_n=25)
-    drawable = flows[flows.origin.isin(places) & flows.destination.isin(places) & flows.value.notna()
-                     & flows.origin.ne(flows.destination)]
+    drawable = flows[
+        flows.origin.isin(places)
+        & flows.destination.isin(places)
+        & flows.value.notna()
+        & flows.origin.ne(flows.destination)
+    ]
     assert len(sel.drawn) == 25
     assert sel.drawn["value"].min() >= drawable["value"].nlargest(25).min()
     assert sel.drawn["value"].sum() + sel.hidden["value"].sum() == pytest.approx(drawable["value"].sum())
@@ -119,8 +128,9 @@ def test_top_n_on_real_flows_keeps_the_largest_drawable_ones():
 
 def test_every_flow_view_matches_its_store_dataset_and_measure():
     with _connect() as con:
-        present = set(map(tuple, con.execute("SELECT DISTINCT dataset_id, measure FROM public_observations")
-                          .fetchall()))
+        present = set(
+            map(tuple, con.execute("SELECT DISTINCT dataset_id, measure FROM public_observations").fetchall())
+        )
     missing = [vid for vid, v in load_flow_views().items() if (v.dataset_id, v.measure) not in present]
     assert missing == []
 
@@ -143,18 +153,31 @@ def test_darien_corridor_segments_equal_their_raw_sources():
     mexico = pd.read_csv(RAW / "mexico_irregular_situation_pam_by_nationality.csv")
     cbp = _cbp_raw()
     for name, series, raw in [
-        ("darien", _series("darien_north", "segment", "darien", "VEN"),
-         darien[darien.nationality_iso3.eq("VEN") & darien.month.ge("2020-01")].groupby("month").n.sum()),
-        ("honduras", _series("darien_north", "segment", "honduras", "VEN"),
-         honduras[honduras.nationality_iso3.eq("VEN")].groupby("month").n.sum()),
-        ("mexico", _series("darien_north", "segment", "mexico", "VEN"),
-         mexico[mexico.nationality_iso3.eq("VEN")].groupby("month").n.sum()),
-        ("us_border", _series("darien_north", "segment", "us_border", "VEN"),
-         cbp[cbp.citizenship_iso3.eq("VEN")].groupby(cbp.month.dt.strftime("%Y-%m")).n.sum()),
+        (
+            "darien",
+            _series("darien_north", "segment", "darien", "VEN"),
+            darien[darien.nationality_iso3.eq("VEN") & darien.month.ge("2020-01")].groupby("month").n.sum(),
+        ),
+        (
+            "honduras",
+            _series("darien_north", "segment", "honduras", "VEN"),
+            honduras[honduras.nationality_iso3.eq("VEN")].groupby("month").n.sum(),
+        ),
+        (
+            "mexico",
+            _series("darien_north", "segment", "mexico", "VEN"),
+            mexico[mexico.nationality_iso3.eq("VEN")].groupby("month").n.sum(),
+        ),
+        (
+            "us_border",
+            _series("darien_north", "segment", "us_border", "VEN"),
+            cbp[cbp.citizenship_iso3.eq("VEN")].groupby(cbp.month.dt.strftime("%Y-%m")).n.sum(),
+        ),
     ]:
         monthly = series[series.index.str.len() == 7]
-        pd.testing.assert_series_equal(monthly.sort_index(), raw.astype(float).sort_index(), check_names=False,
-                                       obj=name)
+        pd.testing.assert_series_equal(
+            monthly.sort_index(), raw.astype(float).sort_index(), check_names=False, obj=name
+        )
 
 
 def test_mirror_sides_equal_their_raw_sources():
@@ -163,8 +186,12 @@ def test_mirror_sides_equal_their_raw_sources():
     received = _series("northern_central_america", "mirror", "mexico_guatemala_returns", "GTM", "right")
     deported = _series("northern_central_america", "mirror", "mexico_guatemala_returns", "GTM", "left")
     expected_received = guatemala[guatemala.origin.eq("MEX")].groupby("month").n.sum().astype(float)
-    expected_deported = returns[returns.nationality_iso3.eq("GTM") & returns.type.eq("deportation")] \
-        .groupby("month").n.sum().astype(float)
+    expected_deported = (
+        returns[returns.nationality_iso3.eq("GTM") & returns.type.eq("deportation")]
+        .groupby("month")
+        .n.sum()
+        .astype(float)
+    )
     pd.testing.assert_series_equal(received.sort_index(), expected_received.sort_index(), check_names=False)
     pd.testing.assert_series_equal(deported.sort_index(), expected_deported.sort_index(), check_names=False)
 
@@ -172,8 +199,9 @@ def test_mirror_sides_equal_their_raw_sources():
 def _store_about(dataset_ids) -> list[dict[str, str]]:
     """The ``public_datasets`` rows of the datasets, as the pages read them (atlas.core.loaders.dataset_info)."""
     with _connect() as con:
-        frame = con.execute("SELECT * FROM public_datasets WHERE dataset_id IN (SELECT unnest(?))",
-                            [sorted(dataset_ids)]).df()
+        frame = con.execute(
+            "SELECT * FROM public_datasets WHERE dataset_id IN (SELECT unnest(?))", [sorted(dataset_ids)]
+        ).df()
     return [{k: ("" if pd.isna(v) else str(v)) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
@@ -191,8 +219,13 @@ def test_a_flow_csv_from_the_store_says_the_source_licence_attribution_and_date_
     csv = _read_csv(build_table_download(flows, "csv", about, "es"))
     assert len(csv) == len(flows) and set(csv["dataset_id"]) == {"pan_darien_transit_nationality"}
     row = about[0]
-    for column, expected in (("source", row["title_es"]), ("publisher", row["publisher"]), ("licence", row["licence"]),
-                             ("attribution", row["attribution"]), ("retrieved", row["retrieved"])):
+    for column, expected in (
+        ("source", row["title_es"]),
+        ("publisher", row["publisher"]),
+        ("licence", row["licence"]),
+        ("attribution", row["attribution"]),
+        ("retrieved", row["retrieved"]),
+    ):
         assert expected and csv[column].eq(expected).all(), column
 
 
@@ -211,7 +244,7 @@ def test_a_corridor_csv_from_the_store_says_the_source_of_each_series():
     about = _store_about(set(segments["dataset_id"]))
     table = segments.assign(time_start=segments["time_start"].astype(str))
     csv = _read_csv(build_table_download(table, "csv", about, "en"))
-    assert len(set(csv["dataset_id"])) >= 2                      # several authorities, each with its own source
+    assert len(set(csv["dataset_id"])) >= 2  # several authorities, each with its own source
     by_id = {a["dataset_id"]: a for a in about}
     for dataset_id, part in csv.groupby("dataset_id"):
         assert part["licence"].eq(by_id[dataset_id]["licence"]).all() and part["licence"].ne("").all()

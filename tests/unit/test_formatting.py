@@ -20,11 +20,18 @@ from etl.formatting import (
 )
 
 
-@pytest.mark.parametrize("value,lang,decimals,text", [
-    (1234567.891, "en", 1, "1,234,567.9"), (1234567.891, "es", 0, "1.234.568"), (1234567.0, "es", 0, "1.234.567"),
-    (0.25, "es", 2, "0,25"), (-0.04, "en", 1, "0.0"), (1234, "es", 0, "1.234"), (np.int64(52375047), "es", 0,
-                                                                                  "52.375.047"),
-])
+@pytest.mark.parametrize(
+    "value,lang,decimals,text",
+    [
+        (1234567.891, "en", 1, "1,234,567.9"),
+        (1234567.891, "es", 0, "1.234.568"),
+        (1234567.0, "es", 0, "1.234.567"),
+        (0.25, "es", 2, "0,25"),
+        (-0.04, "en", 1, "0.0"),
+        (1234, "es", 0, "1.234"),
+        (np.int64(52375047), "es", 0, "52.375.047"),
+    ],
+)
 def test_numbers_follow_the_language(value, lang, decimals, text):
     assert format_number(value, lang, decimals) == text
 

@@ -7,8 +7,20 @@ import pytest
 import geodata
 from geodata.gazetteer import UnknownTerritoryError, normalise
 
-EXPECTED_ADMIN1 = {"MEX": 32, "GTM": 22, "BLZ": 6, "SLV": 14, "HND": 18, "NIC": 17, "CRI": 7, "PAN": 12,
-                   "JAM": 14, "LCA": 11, "GUY": 10, "SUR": 10}
+EXPECTED_ADMIN1 = {
+    "MEX": 32,
+    "GTM": 22,
+    "BLZ": 6,
+    "SLV": 14,
+    "HND": 18,
+    "NIC": 17,
+    "CRI": 7,
+    "PAN": 12,
+    "JAM": 14,
+    "LCA": 11,
+    "GUY": 10,
+    "SUR": 10,
+}
 
 
 def test_network_is_the_twelve_countries():
@@ -29,10 +41,18 @@ def test_admin1_units_with_geometry_match_known_counts(country, count):
     assert len(units) == count
 
 
-@pytest.mark.parametrize("code,text", [
-    ("PA-8", "Panamá Oeste"), ("PA-10", "Panamá (PA-8)"), ("PA-NT", "Natural Earth"),
-    ("LC-12", "Dauphin"), ("LC-04", "Dauphin"), ("LC-09", "Praslin"), ("NI-AN", "Atlántico Norte"),
-])
+@pytest.mark.parametrize(
+    "code,text",
+    [
+        ("PA-8", "Panamá Oeste"),
+        ("PA-10", "Panamá (PA-8)"),
+        ("PA-NT", "Natural Earth"),
+        ("LC-12", "Dauphin"),
+        ("LC-04", "Dauphin"),
+        ("LC-09", "Praslin"),
+        ("NI-AN", "Atlántico Norte"),
+    ],
+)
 def test_known_gaps_are_recorded_not_hidden(code, text):
     row = geodata.gazetteer().set_index("geo_code").loc[code]
     assert text in row.note_en or text in row.note_es
@@ -44,23 +64,55 @@ def test_units_missing_from_the_boundaries_are_listed_without_geometry():
     assert gaz.loc[["LC-04", "LC-09"], "status"].eq("historic").all()
 
 
-@pytest.mark.parametrize("text,country,expected", [
-    ("MEX", None, "MEX"), ("mx", None, "MEX"), ("484", None, "MEX"), ("México", None, "MEX"),
-    ("mexico", None, "MEX"), ("Distrito Federal", None, "MX-CMX"), ("MX-DIF", None, "MX-CMX"),
-    ("ciudad de mexico", None, "MX-CMX"), ("Mexico City", None, "MX-CMX"),
-    ("GT-AV", None, "GT-16"), ("GT-QZ", None, "GT-09"), ("Quezaltenango", None, "GT-09"),
-    ("Atlántico Norte", None, "NI-AN"), ("atlantico sur", None, "NI-AS"), ("RAAN", None, "NI-AN"),
-    ("St. Lucia", None, "LCA"), ("Santa Lucía", None, "LCA"), ("saint lucia", None, "LCA"),
-    ("  SANTA   LUCIA ", None, "LCA"), ("Anse-la-Raye", None, "LC-01"),
-    ("Kuna Yala", None, "PA-KY"), ("Ngobe Bugle", None, "PA-NB"),
-    ("Estados Unidos", None, "USA"), ("EE. UU.", None, "USA"), ("United States of America", None, "USA"),
-    ("Guatemala", None, "GTM"), ("Guatemala", "GTM", "GT-01"), ("GTM", "GTM", "GTM"),
-    ("SON", "MEX", "MX-SON"), ("01", "GTM", "GT-01"), ("TX", "USA", "US-TX"), ("Texas", None, "US-TX"),
-    ("Nueva York", None, "US-NY"), ("Colón", "PAN", "PA-3"), ("Colon", "Honduras", "HN-CL"),
-    ("Otros", None, "_X"), ("UNK", None, "_X"), ("Stateless", None, "XXA"),
-    ("Sta. Lucía", None, "LCA"), ("The Bahamas", None, "BHS"), ("Saint Kitts", None, "KNA"),
-    ("Belice", None, "BLZ"), ("Surinam", None, "SUR"), ("Venezuela", None, "VEN"),
-])
+@pytest.mark.parametrize(
+    "text,country,expected",
+    [
+        ("MEX", None, "MEX"),
+        ("mx", None, "MEX"),
+        ("484", None, "MEX"),
+        ("México", None, "MEX"),
+        ("mexico", None, "MEX"),
+        ("Distrito Federal", None, "MX-CMX"),
+        ("MX-DIF", None, "MX-CMX"),
+        ("ciudad de mexico", None, "MX-CMX"),
+        ("Mexico City", None, "MX-CMX"),
+        ("GT-AV", None, "GT-16"),
+        ("GT-QZ", None, "GT-09"),
+        ("Quezaltenango", None, "GT-09"),
+        ("Atlántico Norte", None, "NI-AN"),
+        ("atlantico sur", None, "NI-AS"),
+        ("RAAN", None, "NI-AN"),
+        ("St. Lucia", None, "LCA"),
+        ("Santa Lucía", None, "LCA"),
+        ("saint lucia", None, "LCA"),
+        ("  SANTA   LUCIA ", None, "LCA"),
+        ("Anse-la-Raye", None, "LC-01"),
+        ("Kuna Yala", None, "PA-KY"),
+        ("Ngobe Bugle", None, "PA-NB"),
+        ("Estados Unidos", None, "USA"),
+        ("EE. UU.", None, "USA"),
+        ("United States of America", None, "USA"),
+        ("Guatemala", None, "GTM"),
+        ("Guatemala", "GTM", "GT-01"),
+        ("GTM", "GTM", "GTM"),
+        ("SON", "MEX", "MX-SON"),
+        ("01", "GTM", "GT-01"),
+        ("TX", "USA", "US-TX"),
+        ("Texas", None, "US-TX"),
+        ("Nueva York", None, "US-NY"),
+        ("Colón", "PAN", "PA-3"),
+        ("Colon", "Honduras", "HN-CL"),
+        ("Otros", None, "_X"),
+        ("UNK", None, "_X"),
+        ("Stateless", None, "XXA"),
+        ("Sta. Lucía", None, "LCA"),
+        ("The Bahamas", None, "BHS"),
+        ("Saint Kitts", None, "KNA"),
+        ("Belice", None, "BLZ"),
+        ("Surinam", None, "SUR"),
+        ("Venezuela", None, "VEN"),
+    ],
+)
 def test_resolve_codes_names_and_aliases(text, country, expected):
     assert geodata.resolve(text, country=country) == expected
 
@@ -70,10 +122,16 @@ def test_resolve_restricted_to_a_level():
     assert geodata.resolve("Belize", level="country") == "BLZ"
 
 
-@pytest.mark.parametrize("text,country,closest", [
-    ("Guatamala", None, "GTM"), ("Chihuahu", "MEX", "MX-CHH"), ("Tegucigalpa", "HND", None),
-    ("Jamaca", None, "JAM"), ("Sonorra", "MEX", "MX-SON"),
-])
+@pytest.mark.parametrize(
+    "text,country,closest",
+    [
+        ("Guatamala", None, "GTM"),
+        ("Chihuahu", "MEX", "MX-CHH"),
+        ("Tegucigalpa", "HND", None),
+        ("Jamaca", None, "JAM"),
+        ("Sonorra", "MEX", "MX-SON"),
+    ],
+)
 def test_unknown_names_fail_with_the_closest_valid_territories(text, country, closest):
     with pytest.raises(UnknownTerritoryError) as err:
         geodata.resolve(text, country=country)
@@ -110,8 +168,15 @@ def test_unknown_level_is_a_value_error():
         geodata.resolve("MEX", level="province")
 
 
-@pytest.mark.parametrize("a,b", [("Ñuñoa", "nunoa"), ("St. Lucia", "saint lucia"), ("Anse-la-Raye", "anse la raye"),
-                                 ("  Costa   Rica ", "costa rica")])
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("Ñuñoa", "nunoa"),
+        ("St. Lucia", "saint lucia"),
+        ("Anse-la-Raye", "anse la raye"),
+        ("  Costa   Rica ", "costa rica"),
+    ],
+)
 def test_normalise_ignores_case_accents_punctuation_and_spacing(a, b):
     assert normalise(a) == b
 

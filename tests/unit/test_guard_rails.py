@@ -32,8 +32,11 @@ def scratch(tmp_path_factory) -> Path:
     """A copy of the packages' Python files and the contracts, to break on purpose."""
     target = tmp_path_factory.mktemp("tree")
     for package in PACKAGES:
-        shutil.copytree(ROOT / package, target / package,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.parquet", "*.duckdb", "*.csv", "*.json"))
+        shutil.copytree(
+            ROOT / package,
+            target / package,
+            ignore=shutil.ignore_patterns("__pycache__", "*.parquet", "*.duckdb", "*.csv", "*.json"),
+        )
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
     return target
 
@@ -44,15 +47,18 @@ def test_the_tree_keeps_every_import_contract():
     assert "0 broken" in done.stdout
 
 
-@pytest.mark.parametrize("module,text,contract", [
-    ("etl/_violation.py", "import atlas.core.i18n\n", "Imports point one way"),
-    ("geodata/_violation.py", "import indicators\n", "Imports point one way"),
-    ("layers/_violation.py", "import streamlit\n", "Only atlas/"),
-    ("atlas/map/_violation_loaders.py", "", None),
-])
+@pytest.mark.parametrize(
+    "module,text,contract",
+    [
+        ("etl/_violation.py", "import atlas.core.i18n\n", "Imports point one way"),
+        ("geodata/_violation.py", "import indicators\n", "Imports point one way"),
+        ("layers/_violation.py", "import streamlit\n", "Only atlas/"),
+        ("atlas/map/_violation_loaders.py", "", None),
+    ],
+)
 def test_a_deliberate_violation_breaks_its_contract(scratch, module, text, contract):
     path = scratch / module
-    if contract is None:   # a loader that imports view code
+    if contract is None:  # a loader that imports view code
         path = scratch / "atlas/map/loaders.py"
         original = path.read_text(encoding="utf-8")
         path.write_text(original + "\nfrom atlas.map import views  # noqa\n", encoding="utf-8")
@@ -80,7 +86,7 @@ def test_ruff_finds_nothing_in_the_tree():
 
 def test_ruff_fails_on_a_deliberate_violation(scratch):
     bad = scratch / "common" / "_violation.py"
-    bad.write_text("import os\nx=1\n", encoding="utf-8")   # an unused import; not formatted
+    bad.write_text("import os\nx=1\n", encoding="utf-8")  # an unused import; not formatted
     try:
         lint = _run([str(BIN / "ruff"), "check", "--no-cache", str(bad)], scratch)
         assert lint.returncode != 0 and "F401" in lint.stdout

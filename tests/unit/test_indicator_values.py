@@ -33,7 +33,7 @@ def test_immigrant_share_costa_rica_2020():
     pop = w[(w.iso3 == "CRI") & (w.indicator == "pop") & (w.year == 2020)].value.item()
     frame = indicators.compute("immigrant_share", "country", "2020")
     assert value_of(frame, "CRI", "2020") == pytest.approx(stock / pop * 100, rel=1e-12)
-    assert value_of(frame, "CRI", "2020") == pytest.approx(10.34, abs=0.01)   # 520,729 of about 5.03 million
+    assert value_of(frame, "CRI", "2020") == pytest.approx(10.34, abs=0.01)  # 520,729 of about 5.03 million
     row = frame[frame.geo_code == "CRI"].iloc[0]
     assert row.dataset_id == "undesa_ims2024;wb_wdi_indicators" and "CC BY 3.0 IGO" in row.licence
 
@@ -80,11 +80,11 @@ def test_mexican_state_emigration_rate_uses_person_years_of_conapo_population():
     frame = indicators.compute("emigration_rate", "admin1", "2015-2019")
     assert value_of(frame, "MX-JAL", "2015-2019") == pytest.approx(emigrants / person_years * 1000, rel=1e-12)
     later = indicators.compute("emigration_rate", "admin1", "2025-2029")
-    assert set(later.obs_status) == {"F"}   # projections are marked
+    assert set(later.obs_status) == {"F"}  # projections are marked
 
 
 def test_nearest_years_are_marked():
-    frame = indicators.compute("immigrant_share", "country", "2024")   # no 2024 population in the WPP file
+    frame = indicators.compute("immigrant_share", "country", "2024")  # no 2024 population in the WPP file
     assert frame["nearest"].all() and set(frame["period"]) == {"2020"}
     assert (frame["requested_period"] == "2024").all()
 
@@ -101,7 +101,7 @@ def test_a_missing_observation_in_the_raw_file_stays_missing_never_zero():
     assert raw_wdi_value("CYM", "remin", 2005) == 0.0 and raw_wdi_value("CYM", "gdp", 2005) is None
     share = indicators.compute("remittances_gdp", "country")
     cym = share[(share.geo_code == "CYM") & (share.period == "2005")]
-    assert len(cym) == 1 and cym["value"].isna().all()          # 0 / missing is missing, not 0
+    assert len(cym) == 1 and cym["value"].isna().all()  # 0 / missing is missing, not 0
     # Chile has no remittances rows for 1991-1999: no value (and no 0) for 1993, even with the window.
     assert all(raw_wdi_value("CHL", "remin", y) is None for y in range(1991, 2000))
     usd = indicators.compute("remittances_usd", "country")
@@ -123,7 +123,7 @@ def test_a_real_zero_in_the_source_stays_zero():
 def test_asylum_applications_counted_only_in_cases_are_reported_not_dropped_silently():
     raw = pd.read_csv(MIGRATION / "unhcr_asylum_applications_americas_esp.csv")
     pan_raw = raw[(raw.coa_iso == "PAN") & (raw.year == 2023)]
-    assert set(pan_raw.app_pc) == {"C"} and pan_raw.applied.sum() == 357     # cases only, no persons
+    assert set(pan_raw.app_pc) == {"C"} and pan_raw.applied.sum() == 357  # cases only, no persons
     left_out = load_unit_exclusions("asylum_applications", "country")
     pan = left_out[(left_out.geo_code == "PAN") & (left_out.period == "2023")]
     assert len(pan) == 1 and pan.iloc[0]["unit"] == "cases" and pan.iloc[0]["value"] == 357 and pan.iloc[0]["only"]

@@ -25,8 +25,22 @@ N = 30_000
 @pytest.fixture(scope="module")
 def records(tmp_path_factory) -> pd.DataFrame:
     path = write_synthetic_entry_exit(tmp_path_factory.mktemp("syn") / synthetic_file_name(N, 11), N, seed=11)
-    return pd.read_parquet(path).astype({c: str for c in ("movement", "country", "port", "port_type", "nationality",
-                                                           "sex", "age_group", "residence", "purpose")})
+    return pd.read_parquet(path).astype(
+        {
+            c: str
+            for c in (
+                "movement",
+                "country",
+                "port",
+                "port_type",
+                "nationality",
+                "sex",
+                "age_group",
+                "residence",
+                "purpose",
+            )
+        }
+    )
 
 
 def test_the_generator_is_deterministic():
@@ -62,10 +76,10 @@ def test_records_look_like_entry_and_exit_records(records):
     year = pd.to_datetime(records.date).dt.year
     month = pd.to_datetime(records.date).dt.month
     assert year.between(2019, 2024).all()
-    assert (year == 2020).sum() < 0.6 * (year == 2019).sum()            # the 2020 closures
-    assert (month == 12).sum() > 1.3 * (month == 9).sum()               # seasonality
+    assert (year == 2020).sum() < 0.6 * (year == 2019).sum()  # the 2020 closures
+    assert (month == 12).sum() > 1.3 * (month == 9).sum()  # seasonality
     top = records[records.country == "CRI"].nationality.value_counts()
-    assert top.index[0] == "CRI" and "NIC" in top.index[:4]             # own nationals, then neighbours
+    assert top.index[0] == "CRI" and "NIC" in top.index[:4]  # own nationals, then neighbours
     assert records.country.value_counts().index[0] == "MEX"
     assert 0.4 < (records.sex == "F").mean() < 0.55
 
@@ -89,11 +103,17 @@ def test_build_creates_the_layout_and_registers_provenance(tmp_path):
     table, rows, synthetic = con.execute("SELECT table_name, row_count, synthetic FROM microdata_tables").fetchone()
     assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == rows == 2_000 and synthetic
     title, confidential, version = con.execute(
-        "SELECT title_en, confidential, version FROM datasets WHERE dataset_id = 'synthetic_entry_exit'").fetchone()
+        "SELECT title_en, confidential, version FROM datasets WHERE dataset_id = 'synthetic_entry_exit'"
+    ).fetchone()
     assert title.startswith("SYNTHETIC") and confidential and version == 1
     assert con.execute("SELECT count(*) FROM microdata_codes WHERE codelist = 'port_of_entry'").fetchone()[0] == 73
     assert {r[0] for r in con.execute("SELECT dimension_id FROM microdata_variables").fetchall()} >= {
-        "movement", "port", "nationality", "residence", "purpose"}
+        "movement",
+        "port",
+        "nationality",
+        "residence",
+        "purpose",
+    }
 
 
 def test_the_synthetic_sample_is_left_out_unless_asked(tmp_path):
@@ -107,8 +127,18 @@ def _write_csv(path, rows):
     return path
 
 
-GOOD = {"movement": "ENT", "country": "CRI", "port": "CRI-SJO", "port_type": "AIR", "nationality": "USA",
-        "sex": "F", "age_group": "Y25T34", "residence": "_Z", "purpose": "TUR", "date": "2024-01-05"}
+GOOD = {
+    "movement": "ENT",
+    "country": "CRI",
+    "port": "CRI-SJO",
+    "port_type": "AIR",
+    "nationality": "USA",
+    "sex": "F",
+    "age_group": "Y25T34",
+    "residence": "_Z",
+    "purpose": "TUR",
+    "date": "2024-01-05",
+}
 
 
 def test_a_csv_file_is_read_by_duckdb(tmp_path):
@@ -119,12 +149,15 @@ def test_a_csv_file_is_read_by_duckdb(tmp_path):
     assert con.execute("SELECT typeof(date) FROM microdata_synthetic_entry_exit LIMIT 1").fetchone()[0] == "DATE"
 
 
-@pytest.mark.parametrize("rows,key,fragment", [
-    ([{k: v for k, v in GOOD.items() if k != "purpose"}], "microdata_missing_columns", "purpose"),
-    ([GOOD, {**GOOD, "port": "CRI-XXX"}, {**GOOD, "port": "CRI-XXX"}], "microdata_unknown_codes", "CRI-XXX ×2"),
-    ([{**GOOD, "nationality": "Narnia"}], "microdata_unknown_codes", "Narnia"),
-    ([{**GOOD, "date": None}], "microdata_empty_dates", "1"),
-])
+@pytest.mark.parametrize(
+    "rows,key,fragment",
+    [
+        ([{k: v for k, v in GOOD.items() if k != "purpose"}], "microdata_missing_columns", "purpose"),
+        ([GOOD, {**GOOD, "port": "CRI-XXX"}, {**GOOD, "port": "CRI-XXX"}], "microdata_unknown_codes", "CRI-XXX ×2"),
+        ([{**GOOD, "nationality": "Narnia"}], "microdata_unknown_codes", "Narnia"),
+        ([{**GOOD, "date": None}], "microdata_empty_dates", "1"),
+    ],
+)
 def test_a_bad_file_is_refused_whole_with_every_problem(tmp_path, rows, key, fragment):
     con = duckdb.connect()
     book = load_codebook()
@@ -137,9 +170,19 @@ def test_a_bad_file_is_refused_whole_with_every_problem(tmp_path, rows, key, fra
 
 
 def test_codebook_problems_are_listed():
-    problems = validate_codebook({"datasets": [{"dataset_id": "x", "table": "bad name", "variables": [
-        {"column": "a", "dimension_id": "a", "codelist": "nowhere", "role": "code"}], "measures": [
-        {"measure": "m", "aggregate": "avg", "kind": "rate"}]}], "codelists": {}})
+    problems = validate_codebook(
+        {
+            "datasets": [
+                {
+                    "dataset_id": "x",
+                    "table": "bad name",
+                    "variables": [{"column": "a", "dimension_id": "a", "codelist": "nowhere", "role": "code"}],
+                    "measures": [{"measure": "m", "aggregate": "avg", "kind": "rate"}],
+                }
+            ],
+            "codelists": {},
+        }
+    )
     text = " | ".join(problems)
     for fragment in ("title_es", "licence", "generator", "'bad name'", "nowhere", "aggregate", "kind"):
         assert fragment in text

@@ -9,19 +9,25 @@ import pytest
 
 from etl import store
 from etl.pair_scope import (
-    PARTIAL, PairScope, compute_total_coverage, is_partial_cell, load_pair_scopes, load_scope_codes,
+    PARTIAL,
+    PairScope,
+    compute_total_coverage,
+    is_partial_cell,
+    load_pair_scopes,
+    load_scope_codes,
 )
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
-SCOPE = {"ims": PairScope("ims", frozenset({"MEX", "USA", "ESP", "MX-CMX"}), "solo pares americanos",
-                          "American pairs only")}
+SCOPE = {
+    "ims": PairScope("ims", frozenset({"MEX", "USA", "ESP", "MX-CMX"}), "solo pares americanos", "American pairs only")
+}
 
 
 def test_scope_codes_are_the_americas_and_spain():
     codes = load_scope_codes("americas_esp", {"MX-CMX": "MEX", "DE-BY": "DEU"})
     assert {"MEX", "USA", "CAN", "BRA", "HTI", "ESP", "MX-CMX"} <= codes
     assert not {"DEU", "FRA", "CHN", "DE-BY"} & codes
-    assert len(load_scope_codes("americas_esp")) == 59       # 58 M49 Americas codes + ESP
+    assert len(load_scope_codes("americas_esp")) == 59  # 58 M49 Americas codes + ESP
     with pytest.raises(ValueError, match="americas_esp"):
         load_scope_codes("world")
 
@@ -34,8 +40,17 @@ def test_total_coverage_flags_territories_outside_the_scope():
     assert out["coverage_note_es"].iloc[1] == "solo pares americanos"
 
 
-@pytest.mark.parametrize("ref,partner,partial", [("DEU", None, True), ("MEX", None, False), (None, "DEU", True),
-                                                 (None, "MEX", False), ("DEU", "CHN", False), (None, None, True)])
+@pytest.mark.parametrize(
+    "ref,partner,partial",
+    [
+        ("DEU", None, True),
+        ("MEX", None, False),
+        (None, "DEU", True),
+        (None, "MEX", False),
+        ("DEU", "CHN", False),
+        (None, None, True),
+    ],
+)
 def test_cross_tab_cells(ref, partner, partial):
     assert is_partial_cell(ref, partner, "ims", SCOPE) is partial
     assert is_partial_cell(ref, partner, "other", SCOPE) is False
@@ -76,8 +91,13 @@ def test_cross_tab_marks_germany_and_says_why(built_store):
     from etl.crosstab import build_spec, run_crosstab
     from etl.crosstab.export import build_notes
 
-    spec = build_spec(["migrant_stock"], ["ref_area"], [], {"dataset": ["undesa_ims2024"], "time_period": ["2024"],
-                                                            "ref_area": ["DEU", "MEX"]}, granularity="period")
+    spec = build_spec(
+        ["migrant_stock"],
+        ["ref_area"],
+        [],
+        {"dataset": ["undesa_ims2024"], "time_period": ["2024"], "ref_area": ["DEU", "MEX"]},
+        granularity="period",
+    )
     with store.connect(built_store) as con:
         result = run_crosstab(con, spec)
     flags = result.tidy.set_index("ref_area")["flags"]
@@ -92,14 +112,32 @@ def test_downloads_carry_the_coverage_flag_and_period_status():
 
     from layers.exports import build_export_frame
 
-    values = pd.DataFrame({"geo_code": ["DEU", "MEX"], "indicator_id": "immigrant_stock", "period": "2024",
-                           "value": [319_400.0, 1_726_089.0], "unit": "persons", "obs_status": "A", "months": 12.0,
-                           "dataset_id": "ims", "title_en": "t", "publisher": "p", "licence": "l",
-                           "licence_url": "u", "attribution": "a", "retrieved": "r", "revision": "v",
-                           "period_status": ["complete", "mid_year"]})
+    values = pd.DataFrame(
+        {
+            "geo_code": ["DEU", "MEX"],
+            "indicator_id": "immigrant_stock",
+            "period": "2024",
+            "value": [319_400.0, 1_726_089.0],
+            "unit": "persons",
+            "obs_status": "A",
+            "months": 12.0,
+            "dataset_id": "ims",
+            "title_en": "t",
+            "publisher": "p",
+            "licence": "l",
+            "licence_url": "u",
+            "attribution": "a",
+            "retrieved": "r",
+            "revision": "v",
+            "period_status": ["complete", "mid_year"],
+        }
+    )
     values = compute_total_coverage(values, SCOPE)
-    geometry = gpd.GeoDataFrame({"geo_code": ["DEU", "MEX"], "name_en": ["Germany", "Mexico"]},
-                                geometry=[Point(10, 51), Point(-102, 23)], crs=4326)
+    geometry = gpd.GeoDataFrame(
+        {"geo_code": ["DEU", "MEX"], "name_en": ["Germany", "Mexico"]},
+        geometry=[Point(10, 51), Point(-102, 23)],
+        crs=4326,
+    )
     out = build_export_frame(values, geometry, "en", "Immigrants", "persons").set_index("geo_code")
     assert out.loc["DEU", "coverage"] == PARTIAL and out.loc["DEU", "coverage_note"] == "American pairs only"
     assert out.loc["MEX", "coverage"] == "complete" and out.loc["MEX", "period_status"] == "mid_year"

@@ -64,8 +64,6 @@ def test_legend_has_ranges_counts_and_a_distinct_no_data_swatch():
     assert "No data" in html and "(4)" in html and "1.0 – 2.7" in html
 
 
-
-
 def test_a_one_value_class_shows_one_number():
     c = compute_classification([3, 3], "quantiles", 5)
     [entry, _] = build_legend(c, get_palette("viridis"), 0)

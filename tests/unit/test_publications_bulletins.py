@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 import indicators
-from indicators.flows import compute_flows, compute_place_totals, load_flow_views
 from etl.formatting import NO_DATA, format_number
+from indicators.flows import compute_flows, compute_place_totals, load_flow_views
 from publications import data
 from publications.bulletin import BulletinRequestError, build_bulletin
 from publications.render import render_pdf
@@ -29,14 +29,26 @@ WHEN = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
 def bulletins() -> dict:
     """Bulletins (structure and PDF text) built once for this module."""
     out = {}
-    for area, lang in (("GTM", "es"), ("GTM", "en"), ("PAN", "es"), ("PAN", "en"), ("LCA", "es"), ("SUR", "en"),
-                       ("region", "en")):
+    for area, lang in (
+        ("GTM", "es"),
+        ("GTM", "en"),
+        ("PAN", "es"),
+        ("PAN", "en"),
+        ("LCA", "es"),
+        ("SUR", "en"),
+        ("region", "en"),
+    ):
         pub = build_bulletin(area, 2023, lang, generated=WHEN)
         pdf = render_pdf(pub)
         reader = PdfReader(io.BytesIO(pdf))
         pages = [page.extract_text() for page in reader.pages]
-        out[area, lang] = {"pub": pub, "pdf": pdf, "reader": reader, "pages": pages,
-                           "text": re.sub(r"\s+", " ", " ".join(pages))}
+        out[area, lang] = {
+            "pub": pub,
+            "pdf": pdf,
+            "reader": reader,
+            "pages": pages,
+            "text": re.sub(r"\s+", " ", " ".join(pages)),
+        }
     return out
 
 
@@ -69,7 +81,7 @@ def test_panama_bulletin_prints_the_darien_crossings_of_the_store_with_its_sourc
 
     totals = compute_place_totals(compute_flows(load_flow_observations(view.view_id), view, "2023", "_T"))
     expected = float(totals.set_index("place").at["PAN", "incoming"])
-    assert expected == 520_085          # the published control total (etl/controls.py)
+    assert expected == 520_085  # the published control total (etl/controls.py)
     b = bulletins["PAN", lang]
     assert format_number(expected, lang, 0) in b["text"]
     figure = next(f for f in b["pub"].section("headline").figures if f.value == expected)
@@ -119,8 +131,11 @@ def test_a_country_with_little_data_names_what_has_no_data_and_draws_no_empty_ch
     assert heading in b["text"]
     for line in gaps.missing:
         assert re.sub(r"\s+", " ", line)[:50] in b["text"]
-    sentence = ("Ningún indicador del mapa tiene datos de las unidades de " if key[1] == "es"
-                else "No map indicator has data for the units of ") + name
+    sentence = (
+        "Ningún indicador del mapa tiene datos de las unidades de "
+        if key[1] == "es"
+        else "No map indicator has data for the units of "
+    ) + name
     assert sentence in b["text"]
     # no figure, row or chart shows a zero that stands for missing data
     for section in pub.sections:
@@ -142,7 +157,7 @@ def test_region_bulletin_lists_the_twelve_countries_with_dashes_for_missing(bull
     pub = bulletins["region", "en"]["pub"]
     table = pub.section("countries").tables[0]
     assert len(table.rows) == 12
-    assert any(NO_DATA in row for row in table.rows)   # the one "no data" symbol, never 0
+    assert any(NO_DATA in row for row in table.rows)  # the one "no data" symbol, never 0
     assert not any(cell == "0" for row in table.rows for cell in row[1:])
 
 
@@ -171,8 +186,15 @@ def test_template_problems_are_all_reported():
     raw = copy.deepcopy(load_template("country"))
     raw["sections"][0]["figures"].append({"indicator": "no_such_indicator"})
     raw["sections"].append({"id": "extra", "kind": "pie", "title": {"es": "x"}})
-    raw["sections"].append({"id": "extra2", "kind": "map", "title": {"es": "m", "en": "m"},
-                            "indicators": ["immigrant_stock"], "level": "admin1"})
+    raw["sections"].append(
+        {
+            "id": "extra2",
+            "kind": "map",
+            "title": {"es": "m", "en": "m"},
+            "indicators": ["immigrant_stock"],
+            "level": "admin1",
+        }
+    )
     problems = validate_template(raw, "country")
     text = " | ".join(problems)
     assert "no_such_indicator" in text and "'pie'" in text and "'en'" in text and "immigrant_stock" in text
@@ -182,15 +204,22 @@ def test_template_problems_are_all_reported():
 
 def test_an_editor_adds_a_section_in_the_template_without_python():
     raw = copy.deepcopy(load_template("country"))
-    raw["sections"].insert(1, {"id": "protection", "kind": "headline",
-                               "title": {"es": "Protección", "en": "Protection"},
-                               "figures": [{"indicator": "refugees_hosted"}, {"indicator": "oip_hosted"}]})
+    raw["sections"].insert(
+        1,
+        {
+            "id": "protection",
+            "kind": "headline",
+            "title": {"es": "Protección", "en": "Protection"},
+            "figures": [{"indicator": "refugees_hosted"}, {"indicator": "oip_hosted"}],
+        },
+    )
     pub = build_bulletin("CRI", 2023, "en", template=build_template(raw, "edited"), generated=WHEN)
     section = pub.section("protection")
     expected = format_number(store_value("refugees_hosted", "CRI", "2023"), "en", 0)
     assert any(f.text.startswith(expected) for f in section.figures)
-    assert "Protection" in re.sub(r"\s+", " ", " ".join(p.extract_text() for p in
-                                                         PdfReader(io.BytesIO(render_pdf(pub))).pages))
+    assert "Protection" in re.sub(
+        r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(pub))).pages)
+    )
 
 
 def test_text_is_data_never_markup_in_the_pdf_and_the_page():

@@ -15,8 +15,13 @@ pytestmark = pytest.mark.usefixtures("built_store")
 def test_list_names_every_bulletin_factsheet_and_article(capsys):
     assert main(["list", "--lang", "en", "--year", "2023"]) == 0
     out = capsys.readouterr().out
-    for slug in ("bulletin-gtm-2023-en", "bulletin-region-2023-en", "factsheet-sur-2023-en", "darien-2021-2024",
-                 "emigration-guatemala-el-salvador"):
+    for slug in (
+        "bulletin-gtm-2023-en",
+        "bulletin-region-2023-en",
+        "factsheet-sur-2023-en",
+        "darien-2021-2024",
+        "emigration-guatemala-el-salvador",
+    ):
         assert slug in out
     kinds = [line.split()[0] for line in out.splitlines()]
     assert kinds.count("bulletin") == 13 and kinds.count("factsheet") == 12 and kinds.count("article") == 2
@@ -24,8 +29,10 @@ def test_list_names_every_bulletin_factsheet_and_article(capsys):
 
 def test_bulletin_factsheet_and_article_write_their_files(tmp_path: Path):
     pdf, js, png, html = (tmp_path / n for n in ("b.pdf", "b.json", "f.png", "a.html"))
-    assert main(["bulletin", "--country", "BLZ", "--year", "2023", "--lang", "en", "--out", str(pdf),
-                 "--json", str(js)]) == 0
+    assert (
+        main(["bulletin", "--country", "BLZ", "--year", "2023", "--lang", "en", "--out", str(pdf), "--json", str(js)])
+        == 0
+    )
     assert pdf.read_bytes()[:5] == b"%PDF-" and '"slug": "bulletin-blz-2023-en"' in js.read_text()
     assert main(["factsheet", "--country", "BLZ", "--year", "2023", "--lang", "es", "--out", str(png)]) == 0
     assert png.read_bytes()[:4] == b"\x89PNG"

@@ -39,7 +39,7 @@ def test_guatemala_population_is_the_official_census_total():
     pop = out[(out.measure == "population") & (out.sex == "_T")].set_index("ref_area")["value"]
     assert pop.sum() == 14_901_286 and len(pop) == 22
     assert pop["GT-01"] == 3_015_081 and pop["GT-02"] == 176_632 and pop["GT-03"] == 330_469
-    assert pop["GT-16"] == 1_215_038                      # Alta Verapaz: INE figure
+    assert pop["GT-16"] == 1_215_038  # Alta Verapaz: INE figure
 
 
 def test_guatemala_emigration_counts_match_the_raw_file():
@@ -48,8 +48,8 @@ def test_guatemala_emigration_counts_match_the_raw_file():
     assert out["households_with_emigrants"] == col_sum(GTM, "households_with_emigrants") == 194_979
     assert out["households_receiving_remittances"] == col_sum(GTM, "households_receiving_remittances")
     top = gtm_ine_census2018.read().query("measure == 'emigrants_reported'").nlargest(3, "value")
-    assert top["ref_area"].iloc[0] == "GT-13"                          # Huehuetenango has the most
-    assert {"GT-12", "GT-14"} & set(top["ref_area"])                   # then San Marcos, Quiché (and Guatemala)
+    assert top["ref_area"].iloc[0] == "GT-13"  # Huehuetenango has the most
+    assert {"GT-12", "GT-14"} & set(top["ref_area"])  # then San Marcos, Quiché (and Guatemala)
     assert top["value"].iloc[0] == 55_851
 
 
@@ -73,12 +73,16 @@ def test_el_salvador_cross_tab_file_equals_the_department_file_by_code():
         causes[r["cause"]] += float(r["emigrants"])
     dept = {r["depto"]: float(r["total_emigrants_household"]) for r in rows(SLV)}
     assert by_code == dept and sum(by_code.values()) == 226_808
-    assert (causes["work"], causes["family_reunification"], causes["insecurity_violence"], causes["study"]) == \
-        (129_172, 33_731, 32_647, 10_813)
+    assert (causes["work"], causes["family_reunification"], causes["insecurity_violence"], causes["study"]) == (
+        129_172,
+        33_731,
+        32_647,
+        10_813,
+    )
     out = slv_bcr_census2024_emigrants.read()
     assert out["value"].sum() == 226_808
     assert out.groupby("dim_1")["value"].sum()["insecurity_violence"] == 32_647
-    codes = {r["depto"]: r["dept_geo_code"] for r in rows(SLV)}   # the reader's code table = the department file
+    codes = {r["depto"]: r["dept_geo_code"] for r in rows(SLV)}  # the reader's code table = the department file
     assert {k: v.replace("-", "") for k, v in slv_bcr_census2024_emigrants.DEPARTMENTS.items()} == codes
     assert set(out["dim_2"]) <= {f"Y{a}T{a + 4}" for a in range(0, 95, 5)} | {"Y_GE95"}
     assert set(out["time_period"]) == {str(y) for y in range(2014, 2025)}
@@ -102,16 +106,24 @@ def test_honduras_emr_is_an_estimate_by_department_only():
     assert col_sum(HND, "emigrants") == pytest.approx(580_736, abs=1)
     assert out.attrs["notes"]["estimate_without_department"] == 5_366
     by = out.groupby("ref_area")["value"].sum()
-    assert by.nlargest(2).index.tolist() == ["HN-CR", "HN-FM"]        # Cortés ~96k, Francisco Morazán ~95k
+    assert by.nlargest(2).index.tolist() == ["HN-CR", "HN-FM"]  # Cortés ~96k, Francisco Morazán ~95k
 
 
-@pytest.mark.parametrize("indicator,country,count", [
-    ("gtm_census_emigrants", "GTM", 22), ("gtm_census_emigrants_rate", "GTM", 22),
-    ("gtm_households_with_emigrants", "GTM", 22), ("gtm_households_remittances", "GTM", 22),
-    ("slv_census_emigrants", "SLV", 14), ("slv_census_emigrants_rate", "SLV", 14),
-    ("slv_households_with_emigrants", "SLV", 14), ("slv_households_remittances", "SLV", 14),
-    ("hnd_survey_emigrants", "HND", 18), ("hnd_survey_emigrants_women", "HND", 18),
-])
+@pytest.mark.parametrize(
+    "indicator,country,count",
+    [
+        ("gtm_census_emigrants", "GTM", 22),
+        ("gtm_census_emigrants_rate", "GTM", 22),
+        ("gtm_households_with_emigrants", "GTM", 22),
+        ("gtm_households_remittances", "GTM", 22),
+        ("slv_census_emigrants", "SLV", 14),
+        ("slv_census_emigrants_rate", "SLV", 14),
+        ("slv_households_with_emigrants", "SLV", 14),
+        ("slv_households_remittances", "SLV", 14),
+        ("hnd_survey_emigrants", "HND", 18),
+        ("hnd_survey_emigrants_women", "HND", 18),
+    ],
+)
 def test_admin1_indicators_cover_every_department(built_store, indicator, country, count):
     frame = indicators.compute(indicator, "admin1")
     have = frame[frame["value"].notna()]
@@ -124,7 +136,8 @@ def test_admin1_indicator_values_by_hand(built_store):
     raw = {r["dept_geo_code"]: r for r in rows(GTM)}["GT13"]
     rate = indicators.compute("gtm_census_emigrants_rate", "admin1", "2018").set_index("geo_code")
     assert rate.loc["GT-13", "value"] == pytest.approx(
-        float(raw["total_emigrants_household"]) / float(raw["poblacion_total"]) * 1000)
+        float(raw["total_emigrants_household"]) / float(raw["poblacion_total"]) * 1000
+    )
     share = indicators.compute("gtm_households_with_emigrants", "admin1", "2018").set_index("geo_code")
     assert share.loc["GT-13", "value"] == pytest.approx(float(raw["pct_households_with_emigrants"]))
     slv = {r["dept_geo_code"]: r for r in rows(SLV)}["SVUN"]
@@ -136,23 +149,40 @@ def test_admin1_indicator_values_by_hand(built_store):
 
 def test_caveats_from_provenance_are_kept(built_store):
     with store.connect(built_store) as con:
-        meta = con.execute("SELECT dataset_id, caveats_en, caveats_es FROM datasets WHERE dataset_id IN "
-                           "('gtm_ine_census2018', 'slv_bcr_census2024', 'slv_bcr_census2024_emigrants', "
-                           "'hnd_ine_emr2023')").df().set_index("dataset_id")
-    assert "neet" in meta.loc["gtm_ine_census2018", "caveats_en"] and "2002" in meta.loc["gtm_ine_census2018",
-                                                                                           "caveats_en"]
-    assert "107,055" in meta.loc["slv_bcr_census2024", "caveats_en"] and "107 055" in meta.loc["slv_bcr_census2024",
-                                                                                               "caveats_es"]
+        meta = (
+            con.execute(
+                "SELECT dataset_id, caveats_en, caveats_es FROM datasets WHERE dataset_id IN "
+                "('gtm_ine_census2018', 'slv_bcr_census2024', 'slv_bcr_census2024_emigrants', "
+                "'hnd_ine_emr2023')"
+            )
+            .df()
+            .set_index("dataset_id")
+        )
+    assert (
+        "neet" in meta.loc["gtm_ine_census2018", "caveats_en"]
+        and "2002" in meta.loc["gtm_ine_census2018", "caveats_en"]
+    )
+    assert (
+        "107,055" in meta.loc["slv_bcr_census2024", "caveats_en"]
+        and "107 055" in meta.loc["slv_bcr_census2024", "caveats_es"]
+    )
     assert "depto_name" in meta.loc["slv_bcr_census2024_emigrants", "caveats_en"]
-    assert "municipality" in meta.loc["hnd_ine_emr2023", "caveats_en"] and "status E" in meta.loc["hnd_ine_emr2023",
-                                                                                              "caveats_en"]
+    assert (
+        "municipality" in meta.loc["hnd_ine_emr2023", "caveats_en"]
+        and "status E" in meta.loc["hnd_ine_emr2023", "caveats_en"]
+    )
 
 
 def test_cross_tab_by_cause_and_department(built_store):
     from etl.crosstab import build_spec, run_crosstab
 
-    spec = build_spec(["emigrants_by_departure"], ["ref_area"], ["emigration_cause"],
-                      {"dataset": ["slv_bcr_census2024_emigrants"]}, area_level="admin1")
+    spec = build_spec(
+        ["emigrants_by_departure"],
+        ["ref_area"],
+        ["emigration_cause"],
+        {"dataset": ["slv_bcr_census2024_emigrants"]},
+        area_level="admin1",
+    )
     with store.connect(built_store) as con:
         tidy = run_crosstab(con, spec).tidy
     cell = tidy[(tidy["ref_area"] == "_T") & (tidy["emigration_cause"] == "work")]["value"]
@@ -171,10 +201,13 @@ def test_panama_labour_survey_colon_august_2023():
     colon = out[(out.ref_area == "PA-3") & (out.time_period == "2023-08") & (out.sex == "_T") & (out.dim_1 == "_T")]
     got = colon.set_index("measure")["value"]
     assert got["labour_force"] == 123_948 and got["unemployed"] == 12_896
-    raw = [r for r in rows(PAN) if r["provincia"] == "Colón" and r["periodo"] == "2023-08" and r["area"] == "total"
-           and r["sexo"] == "total"][0]
+    raw = [
+        r
+        for r in rows(PAN)
+        if r["provincia"] == "Colón" and r["periodo"] == "2023-08" and r["area"] == "total" and r["sexo"] == "total"
+    ][0]
     assert float(raw["pea"]) == 123_948 and round(float(raw["tasa_desempleo"]), 2) == 10.40
-    assert "PA-10" in set(out["ref_area"])           # Panamá Oeste published apart from 2014
+    assert "PA-10" in set(out["ref_area"])  # Panamá Oeste published apart from 2014
 
 
 def test_gdl_is_stored_only_where_regions_are_admin1_units():
@@ -184,7 +217,8 @@ def test_gdl_is_stored_only_where_regions_are_admin1_units():
     countries = {code.split("-")[0] for code in out["ref_area"]}
     assert countries == {"HN", "CR", "GY", "PA"}
     assert out.attrs["notes"]["rows_not_admin1_skipped"] == sum(
-        r["iso3"] not in ("HND", "CRI", "GUY", "PAN") for r in rows(GDL))
+        r["iso3"] not in ("HND", "CRI", "GUY", "PAN") for r in rows(GDL)
+    )
     assert out[out.measure == "subnational_hdi"]["ref_area"].nunique() == 18 + 7 + 10 + 12
     hn = out[(out.measure == "subnational_hdi") & (out.time_period == "2019")].set_index("ref_area")["value"]
     raw = {r["region_name"]: float(r["shdi"]) for r in rows(GDL) if r["year"] == "2019" and r["iso3"] == "HND"}
@@ -192,16 +226,19 @@ def test_gdl_is_stored_only_where_regions_are_admin1_units():
     assert set(out["obs_status"]) == {"E"}
 
 
-@pytest.mark.parametrize("indicator,period,geo,expected", [
-    ("pan_unemployment_rate", "2023-08", "PA-3", 12_896 / 123_948 * 100),
-    ("subnational_hdi", "2019", "CR-SJ", None),
-])
+@pytest.mark.parametrize(
+    "indicator,period,geo,expected",
+    [
+        ("pan_unemployment_rate", "2023-08", "PA-3", 12_896 / 123_948 * 100),
+        ("subnational_hdi", "2019", "CR-SJ", None),
+    ],
+)
 def test_context_indicators(built_store, indicator, period, geo, expected):
     frame = indicators.compute(indicator, "admin1", period).set_index("geo_code")
     assert frame.loc[geo, "obs_status"] == "E"
     if expected is not None:
         assert frame.loc[geo, "value"] == pytest.approx(expected)
-    assert not frame.index.str.startswith(("GT-", "SV-", "NI-", "JM-")).any()   # never drawn where not admin-1
+    assert not frame.index.str.startswith(("GT-", "SV-", "NI-", "JM-")).any()  # never drawn where not admin-1
 
 
 def test_every_catalogue_palette_exists():
@@ -219,14 +256,16 @@ def test_etl_check_runs_the_new_control_totals(built_store):
 
     with duckdb.connect(str(built_store), read_only=True) as con:
         results = {r.control.name: r for r in run_controls(con)}
-    for name in ("Guatemala census 2018 population (departments)",
-                 "El Salvador census 2024 population (official total)",
-                 "El Salvador census 2024, departments (total minus 107,055 without department)",
-                 "El Salvador census 2024 emigrants (department file)",
-                 "El Salvador census 2024 emigrants (cross-tab file)",
-                 "El Salvador census 2024 emigrants, cause insecurity_violence",
-                 "El Salvador persons without department (municipality code 15)",
-                 "Honduras EMR 2023 emigrants by department (weighted)",
-                 "Panama unemployment rate, August 2023 (INEC: 7.4 %)"):
+    for name in (
+        "Guatemala census 2018 population (departments)",
+        "El Salvador census 2024 population (official total)",
+        "El Salvador census 2024, departments (total minus 107,055 without department)",
+        "El Salvador census 2024 emigrants (department file)",
+        "El Salvador census 2024 emigrants (cross-tab file)",
+        "El Salvador census 2024 emigrants, cause insecurity_violence",
+        "El Salvador persons without department (municipality code 15)",
+        "Honduras EMR 2023 emigrants by department (weighted)",
+        "Panama unemployment rate, August 2023 (INEC: 7.4 %)",
+    ):
         assert results[name].passed, (name, results[name].expected, results[name].found)
     assert results["Guatemala census 2018 population (departments)"].expected == 14_901_286

@@ -28,8 +28,15 @@ from etl.sources import (
 from etl.sources._common import SourceFormatError, load_table, sum_duplicate_keys
 
 VENDOR = Path(__file__).resolve().parents[2] / "vendor"
-READERS = [undesa_ims2024, unhcr_flows, wpp2024_demography, cbp_southwest_encounters, pan_darien_transit_nationality,
-           mex_conapo_migration_quinquennial, usbp_sectors]
+READERS = [
+    undesa_ims2024,
+    unhcr_flows,
+    wpp2024_demography,
+    cbp_southwest_encounters,
+    pan_darien_transit_nationality,
+    mex_conapo_migration_quinquennial,
+    usbp_sectors,
+]
 
 
 def head(module, lines: int = 6) -> list[str]:
@@ -50,6 +57,7 @@ def sep_of(module) -> str:
 
 
 # --- broken files: every reader fails the same way, naming the file ------------------------------
+
 
 @pytest.mark.parametrize("module", READERS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_a_renamed_column_is_named_in_the_error(tmp_path, module):
@@ -158,24 +166,34 @@ def test_load_table_accepts_columns_in_another_order_and_a_bom(tmp_path):
 
 # --- edge cases of each source (synthetic rows, labelled) ------------------------------------------
 
+
 def test_undesa_does_not_invent_missing_pairs_and_keeps_flags(tmp_path):
     # synthetic: one origin with both sexes, one imputed origin with only one sex
-    lines = ["year,dest_iso3,orig_iso3,sex,n,type_b,type_c,type_r,type_i",
-             "2024,CRI,NIC,female,10,1,0,1,0", "2024,CRI,NIC,male,0,1,0,1,0", "2024,CRI,OOO,male,5,0,0,0,1"]
+    lines = [
+        "year,dest_iso3,orig_iso3,sex,n,type_b,type_c,type_r,type_i",
+        "2024,CRI,NIC,female,10,1,0,1,0",
+        "2024,CRI,NIC,male,0,1,0,1,0",
+        "2024,CRI,OOO,male,5,0,0,0,1",
+    ]
     out = undesa_ims2024.read(write(tmp_path, lines))
     assert len(out) == 3  # the missing female row for OOO is "not estimated": not created, never 0
     assert out.set_index(["counterpart_area", "sex"])["value"].to_dict() == {
-        ("NIC", "F"): 10.0, ("NIC", "M"): 0.0, ("_X", "M"): 5.0}
+        ("NIC", "F"): 10.0,
+        ("NIC", "M"): 0.0,
+        ("_X", "M"): 5.0,
+    }
     assert set(out.loc[out.counterpart_area == "_X", ["dim_1", "obs_status"]].itertuples(index=False)) == {
-        ("imputed", "I")}
+        ("imputed", "I")
+    }
     assert set(out.loc[out.counterpart_area == "NIC", "dim_2"]) == {"added"}
 
 
 def test_darien_years_before_2020_are_annual_and_must_be_under_january(tmp_path):
     # synthetic rows in the source's layout
     header = "month,nationality_iso3,n,quarter_start"
-    out = pan_darien_transit_nationality.read(write(tmp_path, [header, "2019-01,HTI,7.0,2019-01-01",
-                                                               "2020-03,HTI,2.0,2020-01-01"]))
+    out = pan_darien_transit_nationality.read(
+        write(tmp_path, [header, "2019-01,HTI,7.0,2019-01-01", "2020-03,HTI,2.0,2020-01-01"])
+    )
     assert out[["time_period", "freq"]].values.tolist() == [["2019", "A"], ["2020-03", "M"]]
     assert str(out.time_start[0].date()) == "2019-01-01" and str(out.time_end[0].date()) == "2019-12-31"
     with pytest.raises(SourceFormatError, match="not under January"):
@@ -186,9 +204,15 @@ def test_darien_years_before_2020_are_annual_and_must_be_under_january(tmp_path)
 
 def test_darien_demography_before_2023_has_no_age_split(tmp_path):
     # synthetic: a 2022 month (men/women only) and a 2023 month (with boys/girls)
-    lines = ["month,demog,n,quarter_start", "2022-01,men,5,2022-01-01", "2022-01,women,4,2022-01-01",
-             "2023-01,men,3,2023-01-01", "2023-01,boys,1,2023-01-01", "2023-01,women,2,2023-01-01",
-             "2023-01,girls,1,2023-01-01"]
+    lines = [
+        "month,demog,n,quarter_start",
+        "2022-01,men,5,2022-01-01",
+        "2022-01,women,4,2022-01-01",
+        "2023-01,men,3,2023-01-01",
+        "2023-01,boys,1,2023-01-01",
+        "2023-01,women,2,2023-01-01",
+        "2023-01,girls,1,2023-01-01",
+    ]
     out = pan_darien_transit_demography.read(write(tmp_path, lines))
     ages = out.set_index(["time_period", "sex"]).groupby(level=[0, 1])["age"].apply(set).to_dict()
     assert ages[("2022-01", "M")] == {"_T"}
@@ -198,10 +222,12 @@ def test_darien_demography_before_2023_has_no_age_split(tmp_path):
 def test_cbp_empty_citizenship_is_no_breakdown_and_other_is_unknown(tmp_path):
     # synthetic rows in the CBP layout
     header = head(cbp_southwest_encounters, 1)[0]
-    lines = [header,
-             "2017-10-01,2018-10-01,U.S. Border Patrol,,Title 8,Apprehensions,FMUA,,10.0",
-             "2022-10-01,2023-10-01,Office of Field Operations,Laredo Field Office,Title 8,Inadmissibles,"
-             "Single Adults,OOO,3.0"]
+    lines = [
+        header,
+        "2017-10-01,2018-10-01,U.S. Border Patrol,,Title 8,Apprehensions,FMUA,,10.0",
+        "2022-10-01,2023-10-01,Office of Field Operations,Laredo Field Office,Title 8,Inadmissibles,"
+        "Single Adults,OOO,3.0",
+    ]
     out = cbp_southwest_encounters.read(write(tmp_path, lines))
     got = out.set_index("time_period")[["counterpart_area", "dim_1", "dim_2"]].to_dict("index")
     assert got["2017-10"] == {"counterpart_area": "_Z", "dim_1": "usbp", "dim_2": "_T"}
@@ -214,14 +240,19 @@ def test_cbp_empty_citizenship_is_no_breakdown_and_other_is_unknown(tmp_path):
 def test_cbp_state_file_months_of_the_fiscal_year_become_calendar_months(tmp_path):
     # synthetic rows in the CBP state-file layout
     header = head(cbp_nationwide_states, 1)[0]
-    lines = [header, "2020,FYTD,OCT,Southwest Land Border,TX,FMUA,OTHER,Title 8,4",
-             "2020,FYTD,JAN,Other,PR,Single Adults,\"CHINA, PEOPLES REPUBLIC OF\",Title 42,1"]
+    lines = [
+        header,
+        "2020,FYTD,OCT,Southwest Land Border,TX,FMUA,OTHER,Title 8,4",
+        '2020,FYTD,JAN,Other,PR,Single Adults,"CHINA, PEOPLES REPUBLIC OF",Title 42,1',
+    ]
     path = tmp_path / "states.csv.gz"
     path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
     out = cbp_nationwide_states.read(path)
     got = out.set_index("time_period")[["ref_area", "counterpart_area"]].to_dict("index")
-    assert got == {"2019-10": {"ref_area": "US-TX", "counterpart_area": "_X"},
-                   "2020-01": {"ref_area": "PRI", "counterpart_area": "CHN"}}
+    assert got == {
+        "2019-10": {"ref_area": "US-TX", "counterpart_area": "_X"},
+        "2020-01": {"ref_area": "PRI", "counterpart_area": "CHN"},
+    }
 
 
 def test_usbp_sector_totals_must_add_up(tmp_path):
@@ -257,8 +288,12 @@ def test_sum_duplicate_keys_keeps_unique_rows():
 
 
 def test_guatemala_rows_without_origin_are_unknown_not_usa(tmp_path):
-    lines = ["month,sex,age,origin,n", "2024-01,male,adult,MEX,3.0", "2024-01,male,adult,,4.0",
-             "2024-01,female,unaccompanied child,MEX,1.0"]
+    lines = [
+        "month,sex,age,origin,n",
+        "2024-01,male,adult,MEX,3.0",
+        "2024-01,male,adult,,4.0",
+        "2024-01,female,unaccompanied child,MEX,1.0",
+    ]
     out = gtm_returned_nationals.read(write(tmp_path, lines))
     assert set(out.counterpart_area) == {"MEX", "_X"}
     child = out[out.sex == "F"].iloc[0]
@@ -266,8 +301,12 @@ def test_guatemala_rows_without_origin_are_unknown_not_usa(tmp_path):
 
 
 def test_world_bank_aggregates_are_dropped_and_counted(tmp_path):
-    lines = ["Country Name,Country Code,Year,Value", "World,WLD,2020,7800000000", "Mexico,MEX,2020,126799054",
-             "Channel Islands,CHI,2020,170000"]
+    lines = [
+        "Country Name,Country Code,Year,Value",
+        "World,WLD,2020,7800000000",
+        "Mexico,MEX,2020,126799054",
+        "Channel Islands,CHI,2020,170000",
+    ]
     out = wb_population.read(write(tmp_path, lines))
     assert set(out.ref_area) == {"MEX", "XCX"}
     assert out.attrs["notes"] == {"aggregates_dropped_rows": 1, "aggregates_dropped": 1}
@@ -277,8 +316,12 @@ def test_world_bank_aggregates_are_dropped_and_counted(tmp_path):
 
 def test_wpp_rows_without_iso3_are_aggregates_except_kosovo(tmp_path):
     header = head(wpp2024_demography, 1)[0]
-    lines = [header, "900,,World,2000,0.0,0.0,1.0,2.0,1.0", "412,,Kosovo (under UNSC res. 1244),2000,-1.5,-0.8,1,2,1",
-             "484,MEX,Mexico,2000,-300.5,-3.0,1.0,2.0,1.0"]
+    lines = [
+        header,
+        "900,,World,2000,0.0,0.0,1.0,2.0,1.0",
+        "412,,Kosovo (under UNSC res. 1244),2000,-1.5,-0.8,1,2,1",
+        "484,MEX,Mexico,2000,-300.5,-3.0,1.0,2.0,1.0",
+    ]
     out = wpp2024_demography.read(write(tmp_path, lines))
     assert set(out.ref_area) == {"XKX", "MEX"}
     assert out.attrs["notes"]["aggregates_dropped_rows"] == 1
@@ -287,8 +330,10 @@ def test_wpp_rows_without_iso3_are_aggregates_except_kosovo(tmp_path):
 
 def test_mmp_causes_with_commas_inside_labels_split_into_compound_codes():
     labels = iom_missing_migrants.CAUSES
-    text = "Harsh environmental conditions / lack of adequate shelter, food, water,Sickness / lack of access to " \
-           "adequate healthcare"
+    text = (
+        "Harsh environmental conditions / lack of adequate shelter, food, water,Sickness / lack of access to "
+        "adequate healthcare"
+    )
     assert iom_missing_migrants.split_labels(text, labels) == ["harsh_conditions", "sickness"]
     assert iom_missing_migrants.split_labels("Drowning,Nonsense", labels) is None
 
@@ -298,18 +343,20 @@ def test_mmp_places_incidents_in_units_of_their_own_country():
     from shapely.geometry import box
 
     # synthetic geometry: country A with two units, country B with none (country level only)
-    admin1 = gpd.GeoDataFrame({"geo_code": ["A-1", "A-2"], "parent_code": ["A", "A"]},
-                              geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326)
+    admin1 = gpd.GeoDataFrame(
+        {"geo_code": ["A-1", "A-2"], "parent_code": ["A", "A"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326
+    )
     countries = gpd.GeoDataFrame({"geo_code": ["A", "B"]}, geometry=[box(0, 0, 2, 1), box(2, 0, 3, 1)], crs=4326)
-    incidents = pd.DataFrame({
-        "country": ["A", "A", "A", "B", "A"],
-        "lon": [0.5, 2.1, 2.5, 2.5, 9.0],   # inside A-1; 0.1° off A-2 (in B's polygon); in B; in B; far at sea
-        "lat": [0.5, 0.5, 0.5, 0.5, 9.0],
-    })
+    incidents = pd.DataFrame(
+        {
+            "country": ["A", "A", "A", "B", "A"],
+            "lon": [0.5, 2.1, 2.5, 2.5, 9.0],  # inside A-1; 0.1° off A-2 (in B's polygon); in B; in B; far at sea
+            "lat": [0.5, 0.5, 0.5, 0.5, 9.0],
+        }
+    )
     places, notes = iom_missing_migrants.compute_places(incidents, admin1, countries)
     assert places["ref_area"].tolist() == ["A-1", "A-2", "A", "B", "A"]
-    assert places["geo_basis"].tolist() == ["point_in_unit", "nearest_unit", "country_only", "country",
-                                            "country_only"]
+    assert places["geo_basis"].tolist() == ["point_in_unit", "nearest_unit", "country_only", "country", "country_only"]
     assert notes["outside_every_polygon"] == 1
     assert notes["in_polygon_of_another_country"] == 2
 

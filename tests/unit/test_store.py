@@ -20,8 +20,18 @@ from etl.sources import Source, _common, discover_sources, hnd_ine_population201
 from geodata import DataNotBuiltError
 from tests.unit.store_support import built_store  # noqa: F401  (session fixture)
 
-CONTRACT_TABLES = {"observations", "datasets", "measures", "units", "sexes", "ages", "obs_statuses", "territories",
-                   "dataset_dimensions", "dimension_codes"}
+CONTRACT_TABLES = {
+    "observations",
+    "datasets",
+    "measures",
+    "units",
+    "sexes",
+    "ages",
+    "obs_statuses",
+    "territories",
+    "dataset_dimensions",
+    "dimension_codes",
+}
 
 
 def sha256(path: Path) -> str:
@@ -35,20 +45,35 @@ def small_sources(*modules) -> list[Source]:
 def fake_module(dataset_id: str, frame_of) -> types.SimpleNamespace:
     """A synthetic reader (for failure tests): the metadata of a real small source, another id."""
     meta = {**hnd_ine_population2019.DATASET, "dataset_id": dataset_id, "dimensions": {}}
-    return types.SimpleNamespace(__name__=f"etl.sources.{dataset_id}", DATASET=meta,
-                                 read=lambda path=None: frame_of(meta))
+    return types.SimpleNamespace(
+        __name__=f"etl.sources.{dataset_id}", DATASET=meta, read=lambda path=None: frame_of(meta)
+    )
 
 
 # --- tables and types ------------------------------------------------------------------------
 
+
 def test_store_has_the_contract_tables_and_observation_types(built_store):
     with store.connect(built_store) as con:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_schema = 'main'").fetchall()}
-        types_ = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                  "WHERE table_name = 'observations' ORDER BY ordinal_position").fetchall())
-        dataset_columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE "
-                                                     "table_name = 'datasets' ORDER BY ordinal_position").fetchall()]
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        }
+        types_ = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = 'observations' ORDER BY ordinal_position"
+            ).fetchall()
+        )
+        dataset_columns = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE "
+                "table_name = 'datasets' ORDER BY ordinal_position"
+            ).fetchall()
+        ]
     assert CONTRACT_TABLES | {"mmp_incidents", "build_notes", "build_info", "dimensions"} <= tables
     assert types_ == schema.OBS_TYPES
     assert dataset_columns == list(schema.DATASET_COLUMNS)
@@ -58,8 +83,21 @@ def test_every_dataset_row_is_cited_and_counted(built_store):
     with store.connect(built_store) as con:
         datasets = con.execute("SELECT * FROM datasets ORDER BY dataset_id").df()
     assert datasets["dataset_id"].tolist() == sorted(s.dataset_id for s in discover_sources())
-    for column in ("title_es", "title_en", "publisher", "licence", "licence_url", "attribution", "origin",
-                   "vendored_path", "retrieved", "revision", "coverage", "caveats_es", "caveats_en"):
+    for column in (
+        "title_es",
+        "title_en",
+        "publisher",
+        "licence",
+        "licence_url",
+        "attribution",
+        "origin",
+        "vendored_path",
+        "retrieved",
+        "revision",
+        "coverage",
+        "caveats_es",
+        "caveats_en",
+    ):
         assert datasets[column].str.strip().str.len().gt(0).all(), column
     assert datasets["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
     assert set(datasets["kind"]) == {"source"} and set(datasets["status"]) == {"published"}
@@ -71,8 +109,16 @@ def test_every_dataset_row_is_cited_and_counted(built_store):
 
 def test_codelists_have_both_languages_and_measures_their_semantics(built_store):
     with store.connect(built_store) as con:
-        for table in ("measures", "units", "sexes", "ages", "obs_statuses", "territories", "dimension_codes",
-                      "dataset_dimensions"):
+        for table in (
+            "measures",
+            "units",
+            "sexes",
+            "ages",
+            "obs_statuses",
+            "territories",
+            "dimension_codes",
+            "dataset_dimensions",
+        ):
             frame = con.execute(f"SELECT name_es, name_en FROM {table}").df()
             assert len(frame) and frame.map(lambda s: bool(str(s).strip())).all().all(), table
         measures = con.execute("SELECT * FROM measures").df().set_index("measure")
@@ -86,8 +132,9 @@ def test_codelists_have_both_languages_and_measures_their_semantics(built_store)
 def test_no_observation_key_repeats_and_missing_is_never_zero(built_store):
     key = ", ".join(schema.OBS_KEY)
     with store.connect(built_store) as con:
-        repeats = con.execute(f"SELECT count(*) FROM (SELECT {key} FROM observations GROUP BY ALL "
-                              "HAVING count(*) > 1)").fetchone()[0]
+        repeats = con.execute(
+            f"SELECT count(*) FROM (SELECT {key} FROM observations GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()[0]
         nulls = con.execute("SELECT count(*) FROM observations WHERE value IS NULL").fetchone()[0]
     assert repeats == 0
     assert nulls == 0  # empty source cells are not stored at all
@@ -104,11 +151,14 @@ def test_build_report_counts_dropped_aggregates_and_mmp_points(built_store):
 
 # --- connect and the public views ------------------------------------------------------------------
 
+
 def test_connect_is_read_only_and_has_public_views_without_registry(built_store, tmp_path, monkeypatch):
     monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "no_registry"))
     with store.connect(built_store) as con:
-        assert con.execute("SELECT count(*) FROM public_observations").fetchone()[0] == \
-            con.execute("SELECT count(*) FROM observations").fetchone()[0]
+        assert (
+            con.execute("SELECT count(*) FROM public_observations").fetchone()[0]
+            == con.execute("SELECT count(*) FROM observations").fetchone()[0]
+        )
         assert con.execute("SELECT count(*) FROM public_datasets").fetchone()[0] == 33
         with pytest.raises(duckdb.Error, match="read-only"):
             con.execute("DELETE FROM observations")
@@ -118,24 +168,54 @@ def test_public_views_union_the_published_parquet_files(built_store, tmp_path, m
     # synthetic published submission (written the way etl.submissions writes it: contract columns)
     published = tmp_path / "registry" / "published"
     published.mkdir(parents=True)
-    obs = pd.DataFrame([{
-        "dataset_id": "sub_test_synthetic", "measure": "returned_nationals", "ref_area": "HND",
-        "counterpart_area": "USA", "time_period": "2024-01", "freq": "M", "time_start": pd.Timestamp("2024-01-01"),
-        "time_end": pd.Timestamp("2024-01-31"), "sex": "_T", "age": "_T", "dim_1": None, "dim_2": None,
-        "dim_3": None, "dim_4": None, "dim_5": None, "value": 12.0, "unit": "persons", "obs_status": "A",
-        "submission_id": "s1",
-    }])
+    obs = pd.DataFrame(
+        [
+            {
+                "dataset_id": "sub_test_synthetic",
+                "measure": "returned_nationals",
+                "ref_area": "HND",
+                "counterpart_area": "USA",
+                "time_period": "2024-01",
+                "freq": "M",
+                "time_start": pd.Timestamp("2024-01-01"),
+                "time_end": pd.Timestamp("2024-01-31"),
+                "sex": "_T",
+                "age": "_T",
+                "dim_1": None,
+                "dim_2": None,
+                "dim_3": None,
+                "dim_4": None,
+                "dim_5": None,
+                "value": 12.0,
+                "unit": "persons",
+                "obs_status": "A",
+                "submission_id": "s1",
+            }
+        ]
+    )
     obs.to_parquet(published / "observations.parquet")
-    pd.DataFrame([{"dataset_id": "sub_test_synthetic", "title_en": "Synthetic test submission", "kind": "submission",
-                   "status": "published", "version": 2, "row_count": 1}]).to_parquet(published / "datasets.parquet")
+    pd.DataFrame(
+        [
+            {
+                "dataset_id": "sub_test_synthetic",
+                "title_en": "Synthetic test submission",
+                "kind": "submission",
+                "status": "published",
+                "version": 2,
+                "row_count": 1,
+            }
+        ]
+    ).to_parquet(published / "datasets.parquet")
     monkeypatch.setenv("ATLAS_REGISTRY", str(tmp_path / "registry"))
     with store.connect(built_store) as con:
-        row = con.execute("SELECT value, time_start, submission_id FROM public_observations "
-                          "WHERE dataset_id = 'sub_test_synthetic'").fetchone()
+        row = con.execute(
+            "SELECT value, time_start, submission_id FROM public_observations WHERE dataset_id = 'sub_test_synthetic'"
+        ).fetchone()
         kinds = dict(con.execute("SELECT kind, count(*) FROM public_datasets GROUP BY ALL").fetchall())
         start_type = con.execute("SELECT typeof(time_start) FROM public_observations LIMIT 1").fetchone()[0]
-        store_rows = con.execute("SELECT count(*) FROM observations WHERE dataset_id = 'sub_test_synthetic'"
-                                 ).fetchone()[0]
+        store_rows = con.execute(
+            "SELECT count(*) FROM observations WHERE dataset_id = 'sub_test_synthetic'"
+        ).fetchone()[0]
     assert row == (12.0, pd.Timestamp("2024-01-01").date(), "s1")
     assert kinds == {"source": 33, "submission": 1}
     assert start_type == "DATE"
@@ -161,6 +241,7 @@ def test_store_path_follows_atlas_store(monkeypatch, tmp_path):
 
 
 # --- building: temp file, swap, and failures that keep the old store -----------------------------
+
 
 @pytest.mark.integration
 def test_build_writes_a_new_store_and_replaces_the_old_one(tmp_path, monkeypatch, built_geo):
@@ -191,23 +272,28 @@ def test_a_broken_source_file_leaves_the_previous_store_intact(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["atlas.duckdb", "undesa.csv"]
 
 
-@pytest.mark.parametrize("problem,frame_of", [
-    ("codes missing from measures", lambda meta: _frame(meta, measure="not_a_measure")),
-    ("codes missing from territories", lambda meta: _frame(meta, ref_area="Atlantis")),
-    ("duplicate observation keys", lambda meta: pd.concat([_frame(meta)] * 2, ignore_index=True)),
-    ("NULL exactly when obs_status = 'M'", lambda meta: _frame(meta, value=float("nan"))),
-    ("dataset_dimensions names no dimension", lambda meta: _frame(meta, dim_1="x")),
-])
+@pytest.mark.parametrize(
+    "problem,frame_of",
+    [
+        ("codes missing from measures", lambda meta: _frame(meta, measure="not_a_measure")),
+        ("codes missing from territories", lambda meta: _frame(meta, ref_area="Atlantis")),
+        ("duplicate observation keys", lambda meta: pd.concat([_frame(meta)] * 2, ignore_index=True)),
+        ("NULL exactly when obs_status = 'M'", lambda meta: _frame(meta, value=float("nan"))),
+        ("dataset_dimensions names no dimension", lambda meta: _frame(meta, dim_1="x")),
+    ],
+)
 @pytest.mark.integration
-def test_a_result_that_breaks_the_contract_is_refused_and_the_old_store_kept(tmp_path, monkeypatch, built_geo,
-                                                                              problem, frame_of):
+def test_a_result_that_breaks_the_contract_is_refused_and_the_old_store_kept(
+    tmp_path, monkeypatch, built_geo, problem, frame_of
+):
     target = tmp_path / "atlas.duckdb"
     monkeypatch.setattr(store, "discover_sources", lambda: small_sources(hnd_ine_population2019))
     pipeline.build_store(target)
     before = sha256(target)
     fake = fake_module("synthetic_bad", frame_of)
-    monkeypatch.setattr(store, "discover_sources", lambda: [*small_sources(hnd_ine_population2019),
-                                                            Source("synthetic_bad", fake)])
+    monkeypatch.setattr(
+        store, "discover_sources", lambda: [*small_sources(hnd_ine_population2019), Source("synthetic_bad", fake)]
+    )
     monkeypatch.setattr(store, "compute_sha256", lambda path: "0" * 64)
     with pytest.raises(store.StoreBuildError, match=problem):
         pipeline.build_store(target)
@@ -216,12 +302,20 @@ def test_a_result_that_breaks_the_contract_is_refused_and_the_old_store_kept(tmp
 
 def _frame(meta: dict, **overrides) -> pd.DataFrame:
     """One synthetic observation (test data, never real)."""
-    row = {"measure": "population", "ref_area": "HND", "time_period": "2019", "freq": "A", "value": 1.0,
-           "unit": "persons", **overrides}
+    row = {
+        "measure": "population",
+        "ref_area": "HND",
+        "time_period": "2019",
+        "freq": "A",
+        "value": 1.0,
+        "unit": "persons",
+        **overrides,
+    }
     return _common.finish_observations(pd.DataFrame([row]), meta["dataset_id"], Path("synthetic.csv"))
 
 
 # --- controls ------------------------------------------------------------------------------------
+
 
 def test_every_control_total_passes_on_the_built_store(built_store):
     with store.connect(built_store) as con:
@@ -235,9 +329,13 @@ def test_every_control_total_passes_on_the_built_store(built_store):
 
 
 def test_a_control_fails_when_the_store_disagrees(built_store):
-    wrong = controls.Control("Darién 2023, wrong on purpose", "pan_darien_transit_nationality",
-                             controls._obs("pan_darien_transit_nationality", "year(time_start) = 2023"),
-                             "test", expected=520_084)
+    wrong = controls.Control(
+        "Darién 2023, wrong on purpose",
+        "pan_darien_transit_nationality",
+        controls._obs("pan_darien_transit_nationality", "year(time_start) = 2023"),
+        "test",
+        expected=520_084,
+    )
     with store.connect(built_store) as con:
         result = controls.run_control(con, wrong)
     assert not result.passed and result.found == 520_085
@@ -246,6 +344,7 @@ def test_a_control_fails_when_the_store_disagrees(built_store):
 
 
 # --- the command line ----------------------------------------------------------------------------
+
 
 def test_datasets_command_lists_licence_and_rows(built_store, capsys):
     assert main(COMMAND_MODULES, ["datasets", "--store", str(built_store)]) == 0
@@ -262,8 +361,9 @@ def test_check_command_prints_expected_found_and_exits_zero(built_store, capsys)
 
 
 def test_check_command_exits_non_zero_on_a_failed_control(built_store, capsys, monkeypatch):
-    wrong = controls.Control("impossible", "hnd_ine_population2019", controls._obs("hnd_ine_population2019"),
-                             "test", expected=1)
+    wrong = controls.Control(
+        "impossible", "hnd_ine_population2019", controls._obs("hnd_ine_population2019"), "test", expected=1
+    )
     monkeypatch.setattr(controls, "PUBLISHED", (wrong,))
     assert main(COMMAND_MODULES, ["check", "--store", str(built_store)]) == 1
     assert "FAIL  hnd_ine_population2019" in capsys.readouterr().out
@@ -286,8 +386,9 @@ def test_build_command_reports_a_broken_file_and_exits_one(tmp_path, monkeypatch
 
 def test_other_modules_register_subcommands_with_one_line(monkeypatch, capsys):
     module = types.ModuleType("synthetic_commands")
-    module.COMMANDS = [Command("hello", "say hello", lambda args: print(f"hello {args.name}") or 0,
-                               lambda p: p.add_argument("name"))]
+    module.COMMANDS = [
+        Command("hello", "say hello", lambda args: print(f"hello {args.name}") or 0, lambda p: p.add_argument("name"))
+    ]
     monkeypatch.setitem(sys.modules, "synthetic_commands", module)
     assert main([*COMMAND_MODULES, "synthetic_commands"], ["hello", "atlas"]) == 0
     assert capsys.readouterr().out.strip() == "hello atlas"

@@ -75,6 +75,7 @@ def disk_full_on(monkeypatch, name: str | None = None) -> None:
 
 # --- publish / withdraw with a full disk ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("failing", ["datasets.parquet", "dataset_dimensions.parquet", "observations.parquet"])
 def test_a_publish_that_cannot_write_a_public_file_leaves_everything_as_it_was(reg, monkeypatch, failing):
     before = state(reg)
@@ -82,14 +83,14 @@ def test_a_publish_that_cannot_write_a_public_file_leaves_everything_as_it_was(r
     with pytest.raises(PublishFailed) as caught:
         reg.publish("sub_GTM_returns_1", 1, reg.account("admin"))
     assert "No space left on device" in caught.value.message("en") and "espacio" in caught.value.fix("es")
-    assert state(reg) == before                                   # still a draft, public files untouched
+    assert state(reg) == before  # still a draft, public files untouched
     assert reg.versions().status.tolist() == ["draft"]
     assert not list((reg.path / "tmp").iterdir())
     public = load_public_state(reg.path)
     assert public.notice is None and public.observations.empty
     assert reg.audit_events(actions=("publish_failed",)).shape[0] == 1
     monkeypatch.undo()
-    reg.publish("sub_GTM_returns_1", 1, reg.account("admin"))     # once there is space, it publishes
+    reg.publish("sub_GTM_returns_1", 1, reg.account("admin"))  # once there is space, it publishes
     assert len(load_public_state(reg.path).observations) == 560
 
 
@@ -104,9 +105,9 @@ def test_a_withdraw_that_cannot_write_keeps_the_version_published_and_public(reg
 
 def test_pages_keep_the_last_good_public_state_when_recovery_cannot_write(reg, monkeypatch):
     reg.publish("sub_GTM_returns_1", 1, reg.account("admin"))
-    (reg.path / "published" / "observations.parquet").unlink()   # behind the database: recovery must rewrite
+    (reg.path / "published" / "observations.parquet").unlink()  # behind the database: recovery must rewrite
     disk_full_on(monkeypatch)
-    assert not Registry(reg.path).recover()                      # no exception for a reader
+    assert not Registry(reg.path).recover()  # no exception for a reader
     public = load_public_state(reg.path)
     assert public.notice is not None and public.notice.code == "registry_unreadable"
     assert "No space left on device" in public.notice.message("en") and "espacio" in public.notice.fix("es")
@@ -132,18 +133,35 @@ def test_an_impossible_version_number_is_a_message(reg, version):
 
 
 def test_publish_with_a_huge_version_on_the_command_line_is_a_message(reg):
-    out = subprocess.run([sys.executable, "-m", "etl", "publish", "sub_GTM_returns_1", "--version",
-                          "99999999999999999999", "--user", "admin", "--registry", str(reg.path)],
-                         capture_output=True, text=True, cwd=ROOT, check=False)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "publish",
+            "sub_GTM_returns_1",
+            "--version",
+            "99999999999999999999",
+            "--user",
+            "admin",
+            "--registry",
+            str(reg.path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "99999999999999999999" in out.stderr
 
 
 # --- sign-in limits -------------------------------------------------------------------------------
 
+
 def test_failed_sign_ins_are_counted_in_the_registry_across_sessions(reg):
     t = 1_000_000.0
-    for i in range(FREE_ATTEMPTS):
+    for _ in range(FREE_ATTEMPTS):
         assert Registry(reg.path).sign_in("ana.gtm", "wrong", "10.0.0.1", at=t).code == "sign_in_failed"
     # a new session (a new Registry object, a new browser) does not reset the count
     refused = Registry(reg.path).sign_in("ana.gtm", PASSWORD, "10.0.0.2", at=t + 0.5)
@@ -158,7 +176,7 @@ def test_failures_from_one_address_slow_every_account_tried_from_it(reg):
     for i in range(FREE_ATTEMPTS):
         Registry(reg.path).sign_in(f"guess{i}", "wrong", "203.0.113.9", at=t)
     assert Registry(reg.path).sign_in("admin", PASSWORD, "203.0.113.9", at=t + 0.1).code == "sign_in_wait"
-    assert Registry(reg.path).sign_in("admin", PASSWORD, "198.51.100.1", at=t + 0.1).ok   # another address
+    assert Registry(reg.path).sign_in("admin", PASSWORD, "198.51.100.1", at=t + 0.1).ok  # another address
 
 
 def test_an_account_is_locked_after_too_many_failures_until_an_administrator_unlocks_it(reg):
@@ -168,8 +186,13 @@ def test_an_account_is_locked_after_too_many_failures_until_an_administrator_unl
         Registry(reg.path).sign_in("ana.gtm", "wrong", f"10.1.0.{i}", at=t)
     locked = Registry(reg.path).sign_in("ana.gtm", PASSWORD, "10.9.9.9", at=t + 10**6)
     assert locked.code == "account_locked" and "unlock" in locked.fix("en")
-    out = subprocess.run([sys.executable, "-m", "etl", "users", "unlock", "ana.gtm", "--registry", str(reg.path)],
-                         capture_output=True, text=True, cwd=ROOT, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "etl", "users", "unlock", "ana.gtm", "--registry", str(reg.path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert Registry(reg.path).sign_in("ana.gtm", PASSWORD, "10.9.9.9", at=t + 10**6).ok
     actions = set(reg.audit_events(limit=100).action)
@@ -182,6 +205,7 @@ def test_an_unknown_name_is_answered_like_a_wrong_password(reg):
 
 
 # --- sessions ---------------------------------------------------------------------------------------
+
 
 def test_a_password_change_ends_a_session_already_signed_in(reg):
     session = Registry(reg.path).sign_in("admin", PASSWORD, "10.3.0.1").account
@@ -204,13 +228,20 @@ def test_a_deactivated_account_cannot_act_on_a_session_it_already_has(reg):
 
 # --- files, audit, migration ------------------------------------------------------------------------
 
+
 def test_registry_files_and_directories_are_owner_only(reg):
     reg.publish("sub_GTM_returns_1", 1, reg.account("admin"))
     assert stat.S_IMODE(reg.path.stat().st_mode) == 0o700
     for sub in ("files", "versions", "published", "tmp"):
         assert stat.S_IMODE((reg.path / sub).stat().st_mode) == 0o700
-    for f in [reg.db, *reg.path.glob("registry.sqlite-*"), reg.path / ".lock",
-              *(reg.path / "published").iterdir(), *(reg.path / "versions").iterdir(), *(reg.path / "files").iterdir()]:
+    for f in [
+        reg.db,
+        *reg.path.glob("registry.sqlite-*"),
+        reg.path / ".lock",
+        *(reg.path / "published").iterdir(),
+        *(reg.path / "versions").iterdir(),
+        *(reg.path / "files").iterdir(),
+    ]:
         assert stat.S_IMODE(f.stat().st_mode) & 0o077 == 0, f
 
 
@@ -233,14 +264,14 @@ def test_the_audit_log_holds_sign_ins_uploads_publishes_and_withdrawals_newest_f
 
 
 def test_an_older_registry_is_migrated_in_place(reg):
-    with sqlite3.connect(reg.db) as con:   # as schema version 1 made it
+    with sqlite3.connect(reg.db) as con:  # as schema version 1 made it
         con.execute("DROP TABLE sign_in_failures")
         con.execute("ALTER TABLE accounts DROP COLUMN password_version")
         con.execute("ALTER TABLE accounts DROP COLUMN locked")
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
-    assert reg.account("ana.gtm").password_version == 1              # readable before any write
-    assert Registry(reg.path).sign_in("ana.gtm", PASSWORD, "10.6.0.1").ok   # the first write migrates
+    assert reg.account("ana.gtm").password_version == 1  # readable before any write
+    assert Registry(reg.path).sign_in("ana.gtm", PASSWORD, "10.6.0.1").ok  # the first write migrates
     with sqlite3.connect(reg.db) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
         columns = {r[1] for r in con.execute("PRAGMA table_info(accounts)")}
@@ -250,10 +281,11 @@ def test_an_older_registry_is_migrated_in_place(reg):
 
 # --- ingest of a file validated in the worker ---------------------------------------------------------
 
+
 def test_an_ingest_reuses_the_worker_validation_of_the_same_bytes(reg):
     from etl.submissions.worker import validate_isolated
 
-    data = V1.read_bytes().replace(b"2020-01,", b"2020-01,", 1) + b"\n"   # another checksum, same content
+    data = V1.read_bytes().replace(b"2020-01,", b"2020-01,", 1) + b"\n"  # another checksum, same content
     ana = reg.account("ana.gtm")
     checked = validate_isolated(data, "again.csv", "GTM", isolate=True)
     stored = reg.ingest(data, "again.csv", "GTM", ana, validation=checked)

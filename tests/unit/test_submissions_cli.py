@@ -18,17 +18,23 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 PASSWORD = "correct horse battery staple"
 
-pytestmark = pytest.mark.integration   # every test here runs the command line in a subprocess
+pytestmark = pytest.mark.integration  # every test here runs the command line in a subprocess
 
 
 def etl(*args: str, stdin: str | None = None, registry: Path | None = None) -> subprocess.CompletedProcess:
     extra = ["--registry", str(registry)] if registry else []
-    return subprocess.run([sys.executable, "-m", "etl", *args, *extra], cwd=ROOT, input=stdin, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args, *extra], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=300
+    )
 
 
-@pytest.mark.parametrize("lang,expected", [("en", "row 47, column «Valor»: The count -5 is negative."),
-                                           ("es", "fila 47, columna «Valor»: El conteo -5 es negativo.")])
+@pytest.mark.parametrize(
+    "lang,expected",
+    [
+        ("en", "row 47, column «Valor»: The count -5 is negative."),
+        ("es", "fila 47, columna «Valor»: El conteo -5 es negativo."),
+    ],
+)
 def test_validate_prints_the_report_and_exits_non_zero_on_errors(lang, expected):
     broken = etl("validate", str(FIXTURES / "broken" / "value_negative.csv"), "--country", "GTM", "--lang", lang)
     assert broken.returncode == 1 and expected in broken.stdout
@@ -38,13 +44,40 @@ def test_validate_prints_the_report_and_exits_non_zero_on_errors(lang, expected)
 
 def test_users_ingest_publish_from_the_command_line(tmp_path):
     reg = tmp_path / "registry"
-    assert etl("users", "add", "ana", "--role", "focal_point", "--country", "GTM", "--password-stdin",
-               stdin=PASSWORD + "\n", registry=reg).returncode == 0
-    weak = etl("users", "add", "bob", "--role", "focal_point", "--country", "HND", "--password-stdin",
-               stdin="short\n", registry=reg)
+    assert (
+        etl(
+            "users",
+            "add",
+            "ana",
+            "--role",
+            "focal_point",
+            "--country",
+            "GTM",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+            registry=reg,
+        ).returncode
+        == 0
+    )
+    weak = etl(
+        "users",
+        "add",
+        "bob",
+        "--role",
+        "focal_point",
+        "--country",
+        "HND",
+        "--password-stdin",
+        stdin="short\n",
+        registry=reg,
+    )
     assert weak.returncode == 2 and "at least 12" in weak.stderr
-    assert etl("users", "add", "boss", "--role", "regional_admin", "--password-stdin", stdin=PASSWORD + "\n",
-               registry=reg).returncode == 0
+    assert (
+        etl(
+            "users", "add", "boss", "--role", "regional_admin", "--password-stdin", stdin=PASSWORD + "\n", registry=reg
+        ).returncode
+        == 0
+    )
     listing = etl("users", "list", registry=reg)
     assert "ana" in listing.stdout and "argon2" not in listing.stdout and PASSWORD not in listing.stdout
     valid = str(FIXTURES / "valid" / "gtm_returns_igm_es.csv")
@@ -73,43 +106,103 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str, str]]:
     valid = str(VALID_CSV)
     return {
         "directory": (["validate", str(tmp), "--country", "GTM"], "es una carpeta", "is a directory"),
-        "missing": (["validate", str(tmp / "nope.csv"), "--country", "GTM"], "No existe el archivo",
-                    "There is no file"),
-        "pipe": (["validate", str(tmp / "pipe.csv"), "--country", "GTM"], "no es un archivo normal",
-                 "not a regular file"),
-        "binary_csv": (["validate", str(tmp / "random.csv"), "--country", "GTM"], "no es un CSV ni un XLSX",
-                       "This is not a CSV or XLSX file"),
-        "binary_xlsx": (["validate", str(tmp / "random.xlsx"), "--country", "GTM"], "no es un CSV ni un XLSX",
-                        "This is not a CSV or XLSX file"),
-        "binary_ingest": (["ingest", str(tmp / "random.csv"), "--country", "GTM", "--user", "ana", "--registry",
-                           str(tmp / "reg_ana")], "no es un CSV ni un XLSX", "This is not a CSV or XLSX file"),
+        "missing": (
+            ["validate", str(tmp / "nope.csv"), "--country", "GTM"],
+            "No existe el archivo",
+            "There is no file",
+        ),
+        "pipe": (
+            ["validate", str(tmp / "pipe.csv"), "--country", "GTM"],
+            "no es un archivo normal",
+            "not a regular file",
+        ),
+        "binary_csv": (
+            ["validate", str(tmp / "random.csv"), "--country", "GTM"],
+            "no es un CSV ni un XLSX",
+            "This is not a CSV or XLSX file",
+        ),
+        "binary_xlsx": (
+            ["validate", str(tmp / "random.xlsx"), "--country", "GTM"],
+            "no es un CSV ni un XLSX",
+            "This is not a CSV or XLSX file",
+        ),
+        "binary_ingest": (
+            [
+                "ingest",
+                str(tmp / "random.csv"),
+                "--country",
+                "GTM",
+                "--user",
+                "ana",
+                "--registry",
+                str(tmp / "reg_ana"),
+            ],
+            "no es un CSV ni un XLSX",
+            "This is not a CSV or XLSX file",
+        ),
         "empty": (["validate", str(tmp / "empty.csv"), "--country", "GTM"], "está vacío", "is empty"),
         "extension": (["validate", str(tmp / "data.ods"), "--country", "GTM"], "se aceptan CSV", "are accepted"),
         "country": (["validate", valid, "--country", "XYZ"], "código de país", "country code"),
-        "kind": (["validate", valid, "--country", "GTM", "--kind", "foo"], "Argumentos no válidos",
-                 "invalid choice"),
+        "kind": (["validate", valid, "--country", "GTM", "--kind", "foo"], "Argumentos no válidos", "invalid choice"),
         "no_country": (["validate", valid], "Argumentos no válidos", "required: --country"),
-        "version": (["publish", "sub_GTM_returns_1", "--version", "one", "--user", "boss"], "Argumentos no válidos",
-                    "invalid int value"),
-        "account": (["ingest", valid, "--country", "GTM", "--user", "nobody", "--registry", str(tmp / "reg")],
-                    "No existe la cuenta «nobody»", "There is no account 'nobody'"),
-        "registry_file": (["submissions", "--registry", str(tmp / "registry_file")], "no es una carpeta",
-                          "is not a directory"),
-        "registry_garbled": (["submissions", "--registry", str(tmp / "garbled")], "No se puede usar el registro",
-                             "cannot be used"),
-        "template_out": (["template", "returns", "--lang", "es", "--out", str(tmp / "no" / "such" / "x.csv")],
-                         "No se puede escribir", "cannot be written"),
-        "no_password": (["users", "add", "bob", "--role", "regional_admin", "--registry", str(tmp / "reg")],
-                        "No se recibió ninguna contraseña", "No password was given"),
-        "weak_password": (["users", "add", "bob", "--role", "regional_admin", "--password-stdin", "--registry",
-                           str(tmp / "reg")], "use al menos 12", "use at least 12"),
+        "version": (
+            ["publish", "sub_GTM_returns_1", "--version", "one", "--user", "boss"],
+            "Argumentos no válidos",
+            "invalid int value",
+        ),
+        "account": (
+            ["ingest", valid, "--country", "GTM", "--user", "nobody", "--registry", str(tmp / "reg")],
+            "No existe la cuenta «nobody»",
+            "There is no account 'nobody'",
+        ),
+        "registry_file": (
+            ["submissions", "--registry", str(tmp / "registry_file")],
+            "no es una carpeta",
+            "is not a directory",
+        ),
+        "registry_garbled": (
+            ["submissions", "--registry", str(tmp / "garbled")],
+            "No se puede usar el registro",
+            "cannot be used",
+        ),
+        "template_out": (
+            ["template", "returns", "--lang", "es", "--out", str(tmp / "no" / "such" / "x.csv")],
+            "No se puede escribir",
+            "cannot be written",
+        ),
+        "no_password": (
+            ["users", "add", "bob", "--role", "regional_admin", "--registry", str(tmp / "reg")],
+            "No se recibió ninguna contraseña",
+            "No password was given",
+        ),
+        "weak_password": (
+            ["users", "add", "bob", "--role", "regional_admin", "--password-stdin", "--registry", str(tmp / "reg")],
+            "use al menos 12",
+            "use at least 12",
+        ),
     }
 
 
 BAD_INPUTS = [
-    "directory", "missing", "pipe", "binary_csv", "binary_xlsx", "binary_ingest", "empty", "extension", "country",
-    "kind", "no_country", "version", "account", "registry_file", "registry_garbled", "template_out", "no_password",
-    "weak_password"]
+    "directory",
+    "missing",
+    "pipe",
+    "binary_csv",
+    "binary_xlsx",
+    "binary_ingest",
+    "empty",
+    "extension",
+    "country",
+    "kind",
+    "no_country",
+    "version",
+    "account",
+    "registry_file",
+    "registry_garbled",
+    "template_out",
+    "no_password",
+    "weak_password",
+]
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS)
@@ -118,27 +211,49 @@ def test_a_bad_input_ends_with_one_bilingual_line_and_status_2(case, tmp_path):
     if case == "binary_ingest":
         Registry(tmp_path / "reg_ana").add_account("ana", PASSWORD, "focal_point", "GTM")
     stdin = "short\n" if case == "weak_password" else ""
-    done = subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, input=stdin, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120
+    )
     lines = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr
     assert spanish in lines[0] and english in lines[0] and " | " in lines[0]
     assert done.stdout == "" and not (tmp_path / "reg").exists()
-    assert case != "binary_ingest" or Registry(tmp_path / "reg_ana").versions().empty     # nothing stored
+    assert case != "binary_ingest" or Registry(tmp_path / "reg_ana").versions().empty  # nothing stored
 
 
 def test_a_report_cut_short_by_a_closed_pipe_ends_without_a_traceback(tmp_path):
     """``python -m etl validate big.csv | head -1``: the reader goes away, the command ends quietly."""
-    rows = pd.DataFrame({"period": [f"{1901 + i // 12}-{i % 12 + 1:02d}" for i in range(3000)], "territory": "GTM",
-                         "returned_from": "MEX", "nationality": "GTM", "sex": "_T", "age_group": "Y_GE18",
-                         "accompaniment": "_Z", "return_type": "_T", "value": -1})
-    meta = {"source": "s", "period_start": "1901", "period_end": "2200", "definitions": "d", "coverage": "c",
-            "contact": "c", "country": "GTM"}
+    rows = pd.DataFrame(
+        {
+            "period": [f"{1901 + i // 12}-{i % 12 + 1:02d}" for i in range(3000)],
+            "territory": "GTM",
+            "returned_from": "MEX",
+            "nationality": "GTM",
+            "sex": "_T",
+            "age_group": "Y_GE18",
+            "accompaniment": "_Z",
+            "return_type": "_T",
+            "value": -1,
+        }
+    )
+    meta = {
+        "source": "s",
+        "period_start": "1901",
+        "period_end": "2200",
+        "definitions": "d",
+        "coverage": "c",
+        "contact": "c",
+        "country": "GTM",
+    }
     big = tmp_path / "many_negative.csv"
     big.write_bytes(build_template("returns", "en", "csv", metadata=meta, rows=rows))
-    proc = subprocess.Popen([sys.executable, "-m", "etl", "validate", str(big), "--country", "GTM"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "validate", str(big), "--country", "GTM"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     first = proc.stdout.readline().decode()
     assert first.startswith("many_negative.csv: ") and "errores por corregir" in first
     proc.stdout.close()

@@ -46,6 +46,7 @@ def _xlsx(rows: list[list[object]], metadata: dict[str, str] | None = None) -> b
 
 # --- zip bombs ------------------------------------------------------------------------------------
 
+
 def test_a_5_mb_zip_bomb_is_refused_from_its_directory_without_opening_it():
     bomb = build_zip_bomb(5_000_000)
     assert 4_000_000 < len(bomb) < 6_000_000
@@ -58,20 +59,20 @@ def test_a_5_mb_zip_bomb_is_refused_from_its_directory_without_opening_it():
 
 
 def test_a_small_bomb_under_the_size_limit_is_refused_for_its_ratio():
-    bomb = build_zip_bomb(100_000)          # about 100 MB once uncompressed
+    bomb = build_zip_bomb(100_000)  # about 100 MB once uncompressed
     v = validate_submission(bomb, "datos.xlsx", "GTM")
     assert codes(v) == ["limit_xlsx_compression_ratio"]
 
 
 def test_the_worker_memory_limit_holds_when_a_bomb_gets_past_the_directory_check():
-    limits = load_limits(xlsx_uncompressed_bytes=10**12, xlsx_compression_ratio=10**6,
-                         worker_memory_bytes=900_000_000)
+    limits = load_limits(xlsx_uncompressed_bytes=10**12, xlsx_compression_ratio=10**6, worker_memory_bytes=900_000_000)
     v = validate_isolated(build_zip_bomb(2_000_000), "datos.xlsx", "GTM", limits=limits)
     assert codes(v) == ["validation_memory"], format_report(v.report, "en")
     assert "900 MB" in v.report.problems[0].message("en")
 
 
 # --- oversized and long -----------------------------------------------------------------------------
+
 
 def test_an_oversized_csv_is_refused_before_it_is_decoded():
     line = b"2024-01,GT-01,ENTRY,HND,1\n"
@@ -108,7 +109,7 @@ def test_a_long_quoted_cell_spanning_lines_is_a_report_not_a_traceback():
 
 def test_a_long_cell_in_a_workbook_is_reported_with_row_and_column():
     rows = synthetic_rows(5)
-    rows[2][1] = "z" * 131_073              # openpyxl keeps Excel's maximum, 32,767 characters
+    rows[2][1] = "z" * 131_073  # openpyxl keeps Excel's maximum, 32,767 characters
     v = validate_submission(_xlsx(rows), "largo.xlsx", "GTM")
     p = only(v, "limit_cell_characters")
     assert (p.sheet, p.row, p.column) == ("datos", 4, "Territorio") and p.params["found"]["en"] == "32,767"
@@ -138,6 +139,7 @@ def test_a_bidi_override_in_a_data_cell_is_refused():
 
 # --- fuzzy matching cap -------------------------------------------------------------------------
 
+
 def test_fuzzy_matching_stops_after_the_cap_of_distinct_unknown_values():
     v = validate_submission(build_csv_rows(50_000, distinct_unknown=50_000), "nac.csv", "GTM")
     cap = load_limits().fuzzy_unknown_values
@@ -147,7 +149,7 @@ def test_fuzzy_matching_stops_after_the_cap_of_distinct_unknown_values():
     listed = [p for p in v.report.problems if p.code == "counterpart_unknown"]
     assert v.report.count("counterpart_unknown") == 50_000
     with_suggestions = [p for p in listed if p.params["suggestions"] != "—"]
-    assert len(with_suggestions) == cap   # the first `cap` distinct values only (listed in row order)
+    assert len(with_suggestions) == cap  # the first `cap` distinct values only (listed in row order)
     assert all(p.params["suggestions"] == "—" for p in listed[cap:])
 
 
@@ -158,6 +160,7 @@ def test_under_the_cap_every_unknown_value_gets_suggestions():
 
 
 # --- the worker -----------------------------------------------------------------------------------
+
 
 def test_the_worker_returns_the_same_report_and_reports_progress():
     data = build_csv_rows(500)
@@ -178,8 +181,9 @@ def test_check_only_brings_back_the_report_without_the_rows():
 
 
 def test_the_worker_is_stopped_at_its_timeout():
-    v = validate_isolated(build_csv_rows(50), "w.csv", "GTM", isolate=True,
-                          limits=load_limits(worker_timeout_seconds=0.01))
+    v = validate_isolated(
+        build_csv_rows(50), "w.csv", "GTM", isolate=True, limits=load_limits(worker_timeout_seconds=0.01)
+    )
     assert codes(v) == ["validation_timeout"]
 
 
@@ -197,11 +201,13 @@ def test_check_upload_passes_ordinary_files():
 # --- encodings and missing columns ---------------------------------------------------------------
 
 # English labels: the only accented letter is in "Morazán" (the short files where detection hesitated).
-HND = ("# Country: HND\n# Kind of data: entries_exits\n# Title: Entries\n# Source (institution): INM\n"
-       "# Reference period (from): 2024-01\n# Reference period (to): 2024-12\n"
-       "# Definitions used: Persons\n# Coverage: National\n# Contact (name and e-mail): x@example.org\n"
-       "# Licence or terms of use: CC-BY-4.0\n"
-       "Period,Territory,Flow,Nationality,Value\n2024-01,Francisco Morazán,ENTRY,GTM,12\n")
+HND = (
+    "# Country: HND\n# Kind of data: entries_exits\n# Title: Entries\n# Source (institution): INM\n"
+    "# Reference period (from): 2024-01\n# Reference period (to): 2024-12\n"
+    "# Definitions used: Persons\n# Coverage: National\n# Contact (name and e-mail): x@example.org\n"
+    "# Licence or terms of use: CC-BY-4.0\n"
+    "Period,Territory,Flow,Nationality,Value\n2024-01,Francisco Morazán,ENTRY,GTM,12\n"
+)
 
 
 @pytest.mark.parametrize("encoding,name", [("cp1252", "Windows-1252"), ("utf-8", "UTF-8")])
@@ -225,4 +231,6 @@ def test_a_missing_optional_column_is_a_warning_naming_it_and_its_default():
 def test_line_length_is_counted_in_characters_whatever_the_encoding(encoding):
     ok = build_csv_rows(3, cell="x" * 15_000).decode().encode(encoding)
     long = build_csv_rows(3, cell="x" * 25_000).decode().encode(encoding)
-    assert check_upload(ok, "a.csv") == [] and [p.code for p in check_upload(long, "a.csv")] == ["limit_line_characters"]
+    assert check_upload(ok, "a.csv") == [] and [p.code for p in check_upload(long, "a.csv")] == [
+        "limit_line_characters"
+    ]

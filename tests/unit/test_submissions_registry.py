@@ -31,8 +31,8 @@ from etl.submissions.registry import (
 ROOT = Path(__file__).resolve().parents[2]
 VALID = ROOT / "tests" / "fixtures" / "submissions" / "valid"
 BROKEN = ROOT / "tests" / "fixtures" / "submissions" / "broken"
-V1 = VALID / "gtm_returns_igm_2020_2023_es.csv"   # 2020-01..2023-12, 560 rows
-V2 = VALID / "gtm_returns_igm_en.xlsx"            # 2020-01..2025-04 with sex totals, 1101 rows
+V1 = VALID / "gtm_returns_igm_2020_2023_es.csv"  # 2020-01..2023-12, 560 rows
+V2 = VALID / "gtm_returns_igm_en.xlsx"  # 2020-01..2025-04 with sex totals, 1101 rows
 PASSWORD = "correct horse battery staple"
 
 
@@ -66,12 +66,16 @@ def snapshot(path: Path) -> tuple[bytes, str, dict[str, str]]:
     with sqlite3.connect(db) as con:
         dump = "\n".join(con.iterdump())
     con.close()
-    files = {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
-             for sub in ("files", "versions", "published") for p in sorted((path / sub).glob("*"))}
+    files = {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for sub in ("files", "versions", "published")
+        for p in sorted((path / sub).glob("*"))
+    }
     return raw, dump, files
 
 
 # --- accounts -------------------------------------------------------------------------------------
+
 
 def test_passwords_are_stored_as_argon2_hashes_only(reg):
     with sqlite3.connect(reg.db) as con:
@@ -87,14 +91,17 @@ def test_authenticate(reg):
     assert reg.authenticate("nobody", PASSWORD) is None
 
 
-@pytest.mark.parametrize("args,message", [
-    (("ana.gtm", PASSWORD, "focal_point", "GTM"), "already exists"),
-    (("new", "short", "focal_point", "GTM"), "at least 12"),
-    (("new", PASSWORD, "focal_point", None), "needs --country"),
-    (("new", PASSWORD, "regional_admin", "GTM"), "no country"),
-    (("new", PASSWORD, "superuser", None), "role must be"),
-    (("new", PASSWORD, "focal_point", "XYZ"), "country code"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("ana.gtm", PASSWORD, "focal_point", "GTM"), "already exists"),
+        (("new", "short", "focal_point", "GTM"), "at least 12"),
+        (("new", PASSWORD, "focal_point", None), "needs --country"),
+        (("new", PASSWORD, "regional_admin", "GTM"), "no country"),
+        (("new", PASSWORD, "superuser", None), "role must be"),
+        (("new", PASSWORD, "focal_point", "XYZ"), "country code"),
+    ],
+)
 def test_bad_accounts_are_refused_with_a_reason(reg, args, message):
     with pytest.raises(ValueError, match=message):
         reg.add_account(*args)
@@ -108,6 +115,7 @@ def test_an_empty_registry_is_readable_without_creating_anything(tmp_path):
 
 
 # --- ingest and versions ----------------------------------------------------------------------------
+
 
 def test_valid_file_is_version_1_and_a_corrected_resubmission_version_2(reg):
     first = ingest(reg, V1)
@@ -153,8 +161,9 @@ def test_a_file_declaring_another_country_is_refused_even_for_its_own_focal_poin
     assert not result.stored and result.validation.report.count("country_mismatch") == 1
 
 
-@pytest.mark.parametrize("name", ["value_negative.csv", "total_mismatch.csv", "encoding_mixed.csv",
-                                  "value_negative_en.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["value_negative.csv", "total_mismatch.csv", "encoding_mixed.csv", "value_negative_en.xlsx"]
+)
 def test_a_failed_ingest_leaves_the_registry_exactly_as_it_was(reg, name):
     ingest(reg, V1)
     before = snapshot(reg.path)
@@ -179,12 +188,18 @@ def test_a_version_of_someone_elses_submission_is_refused(reg):
 
 # --- killed half-way ----------------------------------------------------------------------------------
 
+
 def run_until_paused(reg: Registry, point: str, args: list[str], tmp_path: Path) -> None:
     """Run ``python -m etl <args>`` until it reaches ``point``, then SIGKILL it."""
     flag = tmp_path / f"paused_{point}"
     env = {**os.environ, PAUSE_ENV: point, PAUSE_FILE_ENV: str(flag)}
-    proc = subprocess.Popen([sys.executable, "-m", "etl", *args, "--registry", str(reg.path)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", *args, "--registry", str(reg.path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while not flag.exists():
         if proc.poll() is not None:
@@ -199,13 +214,17 @@ def run_until_paused(reg: Registry, point: str, args: list[str], tmp_path: Path)
 
 def leftovers(path: Path) -> set[str]:
     """Every file under tmp/, versions/ and files/ (what a killed ingest may leave behind)."""
-    return {str(p.relative_to(path)) for sub in ("tmp", "versions", "files") if (path / sub).is_dir()
-            for p in (path / sub).iterdir()}
+    return {
+        str(p.relative_to(path))
+        for sub in ("tmp", "versions", "files")
+        if (path / sub).is_dir()
+        for p in (path / sub).iterdir()
+    }
 
 
 OPENERS = {
-    "versions": lambda reg: Registry(reg.path).versions(),                 # the submit page, `etl submissions`
-    "public_read": lambda reg: load_published_observations(reg.path),      # the public side
+    "versions": lambda reg: Registry(reg.path).versions(),  # the submit page, `etl submissions`
+    "public_read": lambda reg: load_published_observations(reg.path),  # the public side
     "account_count": lambda reg: Registry(reg.path).account_count(),
 }
 
@@ -216,39 +235,46 @@ OPENERS = {
 def test_an_ingest_killed_half_way_leaves_the_registry_exactly_as_it_was_once_opened(reg, point, opener, tmp_path):
     first = ingest(reg, V1)
     before, files_before = snapshot(reg.path), leftovers(reg.path)
-    run_until_paused(reg, point, ["ingest", str(V2), "--country", "GTM", "--user", "ana.gtm",
-                                  "--submission", first.submission_id], tmp_path)
-    assert leftovers(reg.path) > files_before                # the killed process did leave work files behind
-    OPENERS[opener](reg)                                     # any read opens the registry: no write needed
-    assert snapshot(reg.path) == before                      # database bytes, rows, every stored and public file
+    run_until_paused(
+        reg,
+        point,
+        ["ingest", str(V2), "--country", "GTM", "--user", "ana.gtm", "--submission", first.submission_id],
+        tmp_path,
+    )
+    assert leftovers(reg.path) > files_before  # the killed process did leave work files behind
+    OPENERS[opener](reg)  # any read opens the registry: no write needed
+    assert snapshot(reg.path) == before  # database bytes, rows, every stored and public file
     assert leftovers(reg.path) == files_before and not list((reg.path / "tmp").iterdir())
     assert reg.versions()["version"].tolist() == [1]
     again = ingest(reg, V2, submission_id=first.submission_id)  # and the next ingest works
     assert again.version == 2
-    assert leftovers(reg.path) - files_before == {f"versions/{first.submission_id}_v2.parquet",
-                                                  next(k for k in leftovers(reg.path) if k.endswith(".xlsx"))}
+    assert leftovers(reg.path) - files_before == {
+        f"versions/{first.submission_id}_v2.parquet",
+        next(k for k in leftovers(reg.path) if k.endswith(".xlsx")),
+    }
 
 
 def raw_public_rows(reg: Registry) -> dict[str, int | None]:
     """Rows of each public file as the killed process left it (read directly: no recovery)."""
     published = reg.path / "published"
-    return {name: (pq.read_metadata(published / name).num_rows if (published / name).exists() else None)
-            for name in ("datasets.parquet", "observations.parquet")}
+    return {
+        name: (pq.read_metadata(published / name).num_rows if (published / name).exists() else None)
+        for name in ("datasets.parquet", "observations.parquet")
+    }
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("opener", ["versions", "public_read"])
 @pytest.mark.parametrize("point", ["publish_after_commit", "public_files_partial"])
-def test_a_publish_killed_after_its_commit_is_public_as_soon_as_the_registry_is_opened(reg, point, opener,
-                                                                                        tmp_path):
+def test_a_publish_killed_after_its_commit_is_public_as_soon_as_the_registry_is_opened(reg, point, opener, tmp_path):
     first = ingest(reg, V1)
     run_until_paused(reg, point, ["publish", first.submission_id, "--version", "1", "--user", "admin"], tmp_path)
     left = raw_public_rows(reg)
-    assert left["observations.parquet"] is None                  # late, never early: no number public yet
+    assert left["observations.parquet"] is None  # late, never early: no number public yet
     assert left["datasets.parquet"] == (1 if point == "public_files_partial" else None)
     OPENERS[opener](reg)
     assert reg.versions().status.tolist() == ["published"]
-    assert public_counts(reg) == (560, 1)                        # through etl.store's own union code
+    assert public_counts(reg) == (560, 1)  # through etl.store's own union code
     public = load_published_observations(reg.path)
     assert public.equals(reg.load_version(first.submission_id, 1)[list(public.columns)])
     assert not list((reg.path / "tmp").iterdir())
@@ -256,17 +282,16 @@ def test_a_publish_killed_after_its_commit_is_public_as_soon_as_the_registry_is_
 
 @pytest.mark.integration
 @pytest.mark.parametrize("point", ["public_files_partial", "withdraw_before_commit"])
-def test_a_withdraw_killed_before_its_commit_is_rolled_back_as_soon_as_the_registry_is_opened(reg, point,
-                                                                                               tmp_path):
+def test_a_withdraw_killed_before_its_commit_is_rolled_back_as_soon_as_the_registry_is_opened(reg, point, tmp_path):
     first = ingest(reg, V1)
     reg.publish(first.submission_id, 1, reg.account("admin"))
     before = snapshot(reg.path)
     run_until_paused(reg, point, ["withdraw", first.submission_id, "--version", "1", "--user", "admin"], tmp_path)
-    assert raw_public_rows(reg)["observations.parquet"] == 0    # the killed process shrank the public copy first
-    assert reg.versions().status.tolist() == ["published"]       # opening: the withdraw did not happen...
-    assert public_counts(reg) == (560, 1)                        # ...and the public files say so again
-    assert snapshot(reg.path) == before                          # exactly as before the withdraw
-    reg.withdraw(first.submission_id, 1, reg.account("admin"))   # a withdraw that runs to its end
+    assert raw_public_rows(reg)["observations.parquet"] == 0  # the killed process shrank the public copy first
+    assert reg.versions().status.tolist() == ["published"]  # opening: the withdraw did not happen...
+    assert public_counts(reg) == (560, 1)  # ...and the public files say so again
+    assert snapshot(reg.path) == before  # exactly as before the withdraw
+    reg.withdraw(first.submission_id, 1, reg.account("admin"))  # a withdraw that runs to its end
     assert public_counts(reg) == (0, 0) and reg.versions().status.tolist() == ["withdrawn"]
 
 
@@ -277,7 +302,7 @@ def test_a_read_never_sweeps_while_a_write_holds_the_lock(reg):
     work.write_bytes(b"work")
     orphan.write_bytes(b"orphan")
     with open(reg.path / ".lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)                          # as a writer would
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a writer would
         assert not Registry(reg.path).recover()
         assert Registry(reg.path).versions()["version"].tolist() == [1]
         assert work.exists() and orphan.exists()
@@ -312,6 +337,7 @@ def test_public_files_written_without_a_record_of_their_versions_are_rewritten(r
 
 # --- publish, withdraw and the public views ------------------------------------------------------------
 
+
 def public_counts(reg: Registry) -> tuple[int, int]:
     """Rows of ``public_observations`` / ``public_datasets`` built by etl.store's own union code."""
     con = duckdb.connect()
@@ -320,8 +346,10 @@ def public_counts(reg: Registry) -> tuple[int, int]:
     published = reg.path / "published"
     create_public_view(con, "public_observations", "observations", published / "observations.parquet")
     create_public_view(con, "public_datasets", "datasets", published / "datasets.parquet")
-    counts = (con.execute("SELECT count(*) FROM public_observations").fetchone()[0],
-              con.execute("SELECT count(*) FROM public_datasets").fetchone()[0])
+    counts = (
+        con.execute("SELECT count(*) FROM public_observations").fetchone()[0],
+        con.execute("SELECT count(*) FROM public_datasets").fetchone()[0],
+    )
     con.close()
     return counts
 
@@ -330,21 +358,21 @@ def test_only_the_latest_published_version_is_public(reg):
     admin = reg.account("admin")
     first = ingest(reg, V1)
     second = ingest(reg, V2, submission_id=first.submission_id)
-    assert public_counts(reg) == (0, 0)                                   # drafts are not public
+    assert public_counts(reg) == (0, 0)  # drafts are not public
     with pytest.raises(PermissionRefused):
-        reg.publish(first.submission_id, 1, reg.account("ana.gtm"))       # a focal point cannot publish
+        reg.publish(first.submission_id, 1, reg.account("ana.gtm"))  # a focal point cannot publish
     reg.publish(first.submission_id, 1, admin)
     assert public_counts(reg) == (560, 1)
     reg.publish(second.submission_id, 2, admin)
-    assert public_counts(reg) == (1101, 1)                                # the latest published version
+    assert public_counts(reg) == (1101, 1)  # the latest published version
     datasets = load_published_datasets(reg.path)
     assert datasets.version.tolist() == [2] and datasets.kind.tolist() == ["submission"]
     assert datasets.publisher.iloc[0].startswith("Instituto Guatemalteco de Migración")
     reg.withdraw(second.submission_id, 2, admin)
-    assert public_counts(reg) == (560, 1)                                 # back to version 1
+    assert public_counts(reg) == (560, 1)  # back to version 1
     reg.withdraw(first.submission_id, 1, admin)
     assert public_counts(reg) == (0, 0)
-    assert len(reg.load_version(first.submission_id, 2)) == 1101          # withdrawn, still queryable
+    assert len(reg.load_version(first.submission_id, 2)) == 1101  # withdrawn, still queryable
     public = load_published_observations(reg.path)
     assert public.empty and list(public.columns) == list(schema.OBS_COLUMNS)
 
@@ -374,8 +402,9 @@ def test_the_store_public_views_follow_publish_and_withdraw(reg, monkeypatch):
     with store.connect() as con:
         # the real example submission holds exactly the numbers of the vendored IGM table
         assert con.execute(sql, [first.submission_id]).fetchone() == (736, vendored)
-        assert con.execute("SELECT status, version FROM public_datasets WHERE dataset_id = ?",
-                           [first.submission_id]).fetchone() == ("published", 1)
+        assert con.execute(
+            "SELECT status, version FROM public_datasets WHERE dataset_id = ?", [first.submission_id]
+        ).fetchone() == ("published", 1)
     reg.withdraw(first.submission_id, 1, reg.account("admin"))
     with store.connect() as con:
         assert con.execute(sql, [first.submission_id]).fetchone() == (0, None)

@@ -18,23 +18,46 @@ def obs(rows):
 
 
 def test_totals_add_the_most_aggregated_rows_only():
-    frame = obs([("m", "2024", "GTM", "_T", "_T", 100.0), ("m", "2024", "GTM", "F", "_T", 40.0),
-                 ("m", "2024", "GTM", "M", "_T", 60.0),                       # a total and its parts: 100, not 200
-                 ("m", "2024", "GT-01", "F", "HND", 3.0), ("m", "2024", "GT-01", "M", "HND", 4.0)])   # parts only: 7
+    frame = obs(
+        [
+            ("m", "2024", "GTM", "_T", "_T", 100.0),
+            ("m", "2024", "GTM", "F", "_T", 40.0),
+            ("m", "2024", "GTM", "M", "_T", 60.0),  # a total and its parts: 100, not 200
+            ("m", "2024", "GT-01", "F", "HND", 3.0),
+            ("m", "2024", "GT-01", "M", "HND", 4.0),
+        ]
+    )  # parts only: 7
     totals = compute_totals(frame).set_index("ref_area")["value"]
     assert totals.to_dict() == {"GT-01": 7.0, "GTM": 100.0}
 
 
 def test_changes_against_the_previous_publication_are_flagged_first():
-    before = obs([("m", "2023", "GTM", "_T", "_T", 100.0), ("m", "2024", "GTM", "_T", "_T", 100.0),
-                  ("m", "2022", "GTM", "_T", "_T", 50.0), ("m", "2021", "GTM", "_T", "_T", 10.0)])
-    now = obs([("m", "2023", "GTM", "_T", "_T", 100.0), ("m", "2024", "GTM", "_T", "_T", 150.0),
-               ("m", "2025", "GTM", "_T", "_T", 80.0), ("m", "2021", "GTM", "_T", "_T", 10.5)])
+    before = obs(
+        [
+            ("m", "2023", "GTM", "_T", "_T", 100.0),
+            ("m", "2024", "GTM", "_T", "_T", 100.0),
+            ("m", "2022", "GTM", "_T", "_T", 50.0),
+            ("m", "2021", "GTM", "_T", "_T", 10.0),
+        ]
+    )
+    now = obs(
+        [
+            ("m", "2023", "GTM", "_T", "_T", 100.0),
+            ("m", "2024", "GTM", "_T", "_T", 150.0),
+            ("m", "2025", "GTM", "_T", "_T", 80.0),
+            ("m", "2021", "GTM", "_T", "_T", 10.5),
+        ]
+    )
     review = compute_review("sub_x", 2, {"title": "=evil"}, now, before, previous_version=1, sample_rows=2)
     by_period = review.summary.set_index("time_period")
-    assert by_period.status.to_dict() == {"2022": "missing", "2024": "large_change", "2025": "new", "2021": "changed",
-                                          "2023": "same"}
-    assert list(review.summary.time_period) == ["2022", "2024", "2025", "2021", "2023"]   # flagged first
+    assert by_period.status.to_dict() == {
+        "2022": "missing",
+        "2024": "large_change",
+        "2025": "new",
+        "2021": "changed",
+        "2023": "same",
+    }
+    assert list(review.summary.time_period) == ["2022", "2024", "2025", "2021", "2023"]  # flagged first
     assert by_period.loc["2024", "difference"] == 50 and by_period.loc["2024", "change"] == 0.5
     assert review.flagged.shape[0] == 4 and len(review.sample) == 2 and review.rows == 4
     assert review.metadata == {"title": "=evil"} and review.status_label("missing", "es") == "ya no está"
@@ -54,8 +77,9 @@ def test_the_registry_reviews_a_version_against_the_latest_published_one(tmp_pat
     ana, admin = reg.account("ana.gtm"), reg.account("admin")
     first = reg.ingest((FIXTURES / "gtm_returns_igm_2020_2023_es.csv").read_bytes(), "v1.csv", "GTM", ana)
     reg.publish(first.submission_id, 1, admin)
-    second = reg.ingest((FIXTURES / "gtm_returns_igm_en.xlsx").read_bytes(), "v2.xlsx", "GTM", ana,
-                        submission_id=first.submission_id)
+    second = reg.ingest(
+        (FIXTURES / "gtm_returns_igm_en.xlsx").read_bytes(), "v2.xlsx", "GTM", ana, submission_id=first.submission_id
+    )
     review = reg.review(first.submission_id, second.version)
     assert review.previous_version == 1 and review.rows == 1101
     assert review.metadata["country"] == "GTM" and review.metadata["period_end"] == "2025-04"
@@ -69,8 +93,11 @@ def test_metadata_is_described_as_plain_text_for_pages():
 
     from etl.submissions.review import describe_metadata
 
-    meta = {"title": "Entradas ![x](https://evil.example/p.png) [aquí](https://evil.example)\u202e", "country": "GTM",
-            "odd_field": "<b>x</b>"}
+    meta = {
+        "title": "Entradas ![x](https://evil.example/p.png) [aquí](https://evil.example)\u202e",
+        "country": "GTM",
+        "odd_field": "<b>x</b>",
+    }
     plain = dict(describe_metadata(meta, "es"))
     assert plain["Título"] == "Entradas ![x](https://evil.example/p.png) [aquí](https://evil.example)"
     assert list(plain)[:2] == ["País", "Título"] and plain["odd_field"] == "<b>x</b>"

@@ -52,8 +52,25 @@ def test_csv_template_opens_in_excel_as_utf8_and_has_english_headers():
 
 @pytest.mark.integration
 def test_the_template_command_writes_a_file(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "etl", "template", "foreign_born", "--lang", "es", "--format", "csv",
-                          "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "template",
+            "foreign_born",
+            "--lang",
+            "es",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     written = Path(out.stdout.strip())
     assert written == tmp_path / "pvigm_foreign_born_es.csv" and "País de nacimiento" in written.read_text("utf-8-sig")
 

@@ -30,12 +30,15 @@ def codes(validation, severity="error"):
     return [p.code for p in validation.report.problems if p.severity == severity]
 
 
-@pytest.mark.parametrize("name,encoding,delimiter,rows", [
-    ("gtm_returns_igm_es.csv", "UTF-8", ",", 736),
-    ("gtm_returns_igm_2020_2023_es.csv", "UTF-8", ",", 560),
-    ("gtm_returns_igm_es_excel_windows.csv", "Windows-1252", ";", 736),
-    ("gtm_returns_igm_en.xlsx", None, None, 1101),
-])
+@pytest.mark.parametrize(
+    "name,encoding,delimiter,rows",
+    [
+        ("gtm_returns_igm_es.csv", "UTF-8", ",", 736),
+        ("gtm_returns_igm_2020_2023_es.csv", "UTF-8", ",", 560),
+        ("gtm_returns_igm_es_excel_windows.csv", "Windows-1252", ";", 736),
+        ("gtm_returns_igm_en.xlsx", None, None, 1101),
+    ],
+)
 def test_real_example_submissions_are_valid(name, encoding, delimiter, rows):
     v = validate_file(VALID / name, "GTM")
     assert v.valid, format_report(v.report, "en")
@@ -51,8 +54,14 @@ def test_real_example_keeps_the_source_numbers():
     v = validate_file(VALID / "gtm_returns_igm_es.csv", "GTM")
     assert v.rows["value"].sum() == source["n"].sum()
     first = v.rows.loc[DATA]
-    assert (first["period"], first["returned_from"], first["sex"], first["age_group"], first["accompaniment"],
-            first["value"]) == ("2020-01", "MEX", "F", "Y_GE18", "_Z", 502.0)
+    assert (
+        first["period"],
+        first["returned_from"],
+        first["sex"],
+        first["age_group"],
+        first["accompaniment"],
+        first["value"],
+    ) == ("2020-01", "MEX", "F", "Y_GE18", "_Z", 502.0)
 
 
 def test_totals_in_the_xlsx_are_checked_with_a_stated_tolerance():
@@ -110,8 +119,10 @@ def test_each_check_fires_on_its_broken_file(name, code, sheet, row, column, val
         assert p.message(lang) and p.fix(lang) and "{" not in p.message(lang) + p.fix(lang)
 
 
-@pytest.mark.parametrize("name", [c[0] for c in BROKEN_CASES if c[0] not in (
-    "header_unknown.csv", "encoding_mixed.csv", "header_duplicate.csv")])
+@pytest.mark.parametrize(
+    "name",
+    [c[0] for c in BROKEN_CASES if c[0] not in ("header_unknown.csv", "encoding_mixed.csv", "header_duplicate.csv")],
+)
 def test_broken_files_report_only_their_own_defect(name):
     """One defect, one error: no cascade of follow-on errors that would hide the real one."""
     v = validate_file(BROKEN / name, "GTM")
@@ -142,11 +153,14 @@ def test_submitting_another_countrys_file_is_reported_on_metadata_and_rows():
     assert v.report.count("territory_other_country") == 736
 
 
-@pytest.mark.parametrize("transform", [
-    lambda h: h.upper(),
-    lambda h: h.replace("í", "i").replace("é", "e").replace("ñ", "n"),
-    lambda h: h.lower().replace(" ", "_"),
-])
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda h: h.upper(),
+        lambda h: h.replace("í", "i").replace("é", "e").replace("ñ", "n"),
+        lambda h: h.lower().replace(" ", "_"),
+    ],
+)
 def test_header_variants_and_accents_are_accepted(transform):
     text = (VALID / "gtm_returns_igm_es.csv").read_text(encoding="utf-8").split("\n")
     text[29] = transform(text[29])
@@ -157,8 +171,11 @@ def test_header_variants_and_accents_are_accepted(transform):
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252", "latin-1", "cp850"])
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_encodings_and_delimiters_that_arrive_are_read(encoding, delimiter):
-    text = [line for line in (VALID / "gtm_returns_igm_es.csv").read_text(encoding="utf-8").split("\n")
-            if not line.startswith("##")]  # the instructions have characters Latin-1 lacks (—)
+    text = [
+        line
+        for line in (VALID / "gtm_returns_igm_es.csv").read_text(encoding="utf-8").split("\n")
+        if not line.startswith("##")
+    ]  # the instructions have characters Latin-1 lacks (—)
     header = text.index(next(line for line in text if line.startswith("Período")))
     text[header:] = [line.replace(",", delimiter) for line in text[header:]]
     v = validate_submission("\n".join(text).encode(encoding), "variant.csv", "GTM")
@@ -191,21 +208,37 @@ def test_a_country_name_read_as_its_admin1_namesake_is_a_warning():
 
 
 def test_an_excel_date_in_the_period_column_is_read_as_its_month():
-    rows = pd.DataFrame({"period": [pd.Timestamp("2024-03-01").to_pydatetime()], "territory": ["GTM"],
-                         "returned_from": ["MEX"], "nationality": ["GTM"], "value": [3]})
-    meta = {"source": "s", "period_start": "2024-01", "period_end": "2024-12", "definitions": "d",
-            "coverage": "c", "contact": "c"}
+    rows = pd.DataFrame(
+        {
+            "period": [pd.Timestamp("2024-03-01").to_pydatetime()],
+            "territory": ["GTM"],
+            "returned_from": ["MEX"],
+            "nationality": ["GTM"],
+            "value": [3],
+        }
+    )
+    meta = {
+        "source": "s",
+        "period_start": "2024-01",
+        "period_end": "2024-12",
+        "definitions": "d",
+        "coverage": "c",
+        "contact": "c",
+    }
     data = build_template("returns", "en", "xlsx", country="GTM", metadata=meta, rows=rows)
     v = validate_submission(data, "x.xlsx", "GTM")
     assert v.valid, format_report(v.report, "en")
     assert v.rows["period"].tolist() == ["2024-03"]
 
 
-@pytest.mark.parametrize("data,filename,code", [
-    (b"", "empty.csv", "file_empty"),
-    (b"PK\x03\x04 not really a workbook", "broken.xlsx", "xlsx_unreadable"),
-    (b"anything", "data.ods", "file_type_unsupported"),
-])
+@pytest.mark.parametrize(
+    "data,filename,code",
+    [
+        (b"", "empty.csv", "file_empty"),
+        (b"PK\x03\x04 not really a workbook", "broken.xlsx", "xlsx_unreadable"),
+        (b"anything", "data.ods", "file_type_unsupported"),
+    ],
+)
 def test_unreadable_files_get_a_clear_problem(data, filename, code):
     v = validate_submission(data, filename, "GTM")
     assert codes(v) == [code]
@@ -214,8 +247,10 @@ def test_unreadable_files_get_a_clear_problem(data, filename, code):
 def _binary_with_separators(seed: int = 4) -> bytes:
     """Random bytes cut into lines with commas: what a CSV reader splits into hundreds of ragged rows."""
     rng = random.Random(seed)
-    return b"\n".join(b",".join(rng.randbytes(rng.randint(3, 30)).replace(b"\n", b"")
-                                for _ in range(rng.randint(1, 6))) for _ in range(300))
+    return b"\n".join(
+        b",".join(rng.randbytes(rng.randint(3, 30)).replace(b"\n", b"") for _ in range(rng.randint(1, 6)))
+        for _ in range(300)
+    )
 
 
 def _zip(name: str) -> bytes:
@@ -225,19 +260,22 @@ def _zip(name: str) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("data,filename,what", [
-    (_binary_with_separators(), "upload.csv", "binary data"),
-    (random.Random(0).randbytes(20_000), "upload.csv", "binary data"),
-    (random.Random(1).randbytes(20_000), "upload.xlsx", "binary data"),
-    (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 40, "program.txt", "binary data"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "report.csv", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "old.xlsx", "Excel 97-2003"),
-    (_zip("word/document.xml"), "letter.csv", "a ZIP archive"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(100), "photo.csv", "an image"),
-])
+@pytest.mark.parametrize(
+    "data,filename,what",
+    [
+        (_binary_with_separators(), "upload.csv", "binary data"),
+        (random.Random(0).randbytes(20_000), "upload.csv", "binary data"),
+        (random.Random(1).randbytes(20_000), "upload.xlsx", "binary data"),
+        (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 40, "program.txt", "binary data"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "report.csv", "a PDF document"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "old.xlsx", "Excel 97-2003"),
+        (_zip("word/document.xml"), "letter.csv", "a ZIP archive"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "photo.csv", "an image"),
+    ],
+)
 def test_a_binary_upload_is_one_problem_saying_it_is_no_csv_or_xlsx(data, filename, what):
     v = validate_submission(data, filename, "GTM")
-    assert [p.code for p in v.report.problems] == ["file_not_text"]          # one problem, no ragged rows
+    assert [p.code for p in v.report.problems] == ["file_not_text"]  # one problem, no ragged rows
     assert what in v.report.problems[0].message("en") and "not a CSV or XLSX" in v.report.problems[0].message("en")
     assert "no es un CSV ni un XLSX" in v.report.problems[0].message("es")
     assert v.report.error_count == 1 and v.report.rows == 0
@@ -249,14 +287,17 @@ def test_an_excel_workbook_saved_as_csv_is_read_as_the_workbook_it_is():
     assert v.valid and v.report.rows == 1101 and codes(v, "warning") == ["file_extension_mismatch"]
 
 
-@pytest.mark.parametrize("errors,warnings,rows,lang,expected", [
-    (1, 0, 736, "es", "x.csv: 1 error por corregir, 0 avisos (736 filas leídas)."),
-    (1, 1, 1, "en", "x.csv: 1 error to fix, 1 warning (1 row read)."),
-    (3, 2, 0, "es", "x.csv: 3 errores por corregir, 2 avisos (0 filas leídas)."),
-    (3, 2, 0, "en", "x.csv: 3 errors to fix, 2 warnings (0 rows read)."),
-    (0, 1, 1, "es", "x.csv: válido — 1 fila, 1 aviso."),
-    (0, 0, 5, "en", "x.csv: valid — 5 rows, 0 warnings."),
-])
+@pytest.mark.parametrize(
+    "errors,warnings,rows,lang,expected",
+    [
+        (1, 0, 736, "es", "x.csv: 1 error por corregir, 0 avisos (736 filas leídas)."),
+        (1, 1, 1, "en", "x.csv: 1 error to fix, 1 warning (1 row read)."),
+        (3, 2, 0, "es", "x.csv: 3 errores por corregir, 2 avisos (0 filas leídas)."),
+        (3, 2, 0, "en", "x.csv: 3 errors to fix, 2 warnings (0 rows read)."),
+        (0, 1, 1, "es", "x.csv: válido — 1 fila, 1 aviso."),
+        (0, 0, 5, "en", "x.csv: valid — 5 rows, 0 warnings."),
+    ],
+)
 def test_the_summary_line_is_singular_for_one_and_plural_otherwise(errors, warnings, rows, lang, expected):
     report = Report(file="x.csv", country="GTM", rows=rows)
     report.extend([Problem("value_negative", row=i) for i in range(errors)])
@@ -264,8 +305,13 @@ def test_the_summary_line_is_singular_for_one_and_plural_otherwise(errors, warni
     assert summary_line(report, lang) == expected
 
 
-@pytest.mark.parametrize("n,lang,expected", [(1, "en", "… and 1 more problem of this kind (value_negative), not"),
-                                              (2, "es", "… y 2 problemas más de este tipo (value_negative), no")])
+@pytest.mark.parametrize(
+    "n,lang,expected",
+    [
+        (1, "en", "… and 1 more problem of this kind (value_negative), not"),
+        (2, "es", "… y 2 problemas más de este tipo (value_negative), no"),
+    ],
+)
 def test_the_count_of_problems_not_listed_is_plural_correct(n, lang, expected):
     report = Report(file="x.csv", country="GTM")
     report.extend([Problem("value_negative", row=i) for i in range(MAX_PER_CHECK + n)])
@@ -273,17 +319,33 @@ def test_the_count_of_problems_not_listed_is_plural_correct(n, lang, expected):
 
 
 def test_the_report_lists_the_first_problems_and_counts_the_rest():
-    rows = pd.DataFrame({"period": "2024", "territory": "GTM", "returned_from": "MEX", "nationality": "GTM",
-                         "sex": "_T", "age_group": ["Y_GE18" for _ in range(MAX_PER_CHECK + 500)],
-                         "accompaniment": "_Z", "value": -1})
+    rows = pd.DataFrame(
+        {
+            "period": "2024",
+            "territory": "GTM",
+            "returned_from": "MEX",
+            "nationality": "GTM",
+            "sex": "_T",
+            "age_group": ["Y_GE18" for _ in range(MAX_PER_CHECK + 500)],
+            "accompaniment": "_Z",
+            "value": -1,
+        }
+    )
     rows["return_type"] = ["_T" for _ in range(len(rows))]
     rows = rows.iloc[:1].merge(pd.DataFrame({"value2": range(len(rows))}), how="cross")
     rows["period"] = [f"{1901 + i // 12}-{i % 12 + 1:02d}" for i in range(len(rows))]
     rows = rows.drop(columns="value2")
-    meta = {"source": "s", "period_start": "1901", "period_end": "2100", "definitions": "d", "coverage": "c",
-            "contact": "c"}
-    v = validate_submission(build_template("returns", "en", "csv", metadata={**meta, "country": "GTM"}, rows=rows),
-                            "many.csv", "GTM")
+    meta = {
+        "source": "s",
+        "period_start": "1901",
+        "period_end": "2100",
+        "definitions": "d",
+        "coverage": "c",
+        "contact": "c",
+    }
+    v = validate_submission(
+        build_template("returns", "en", "csv", metadata={**meta, "country": "GTM"}, rows=rows), "many.csv", "GTM"
+    )
     assert v.report.count("value_negative") == MAX_PER_CHECK + 500
     assert v.report.listed["value_negative"] == MAX_PER_CHECK and v.report.omitted["value_negative"] == 500
     assert v.report.error_count == MAX_PER_CHECK + 500
@@ -297,6 +359,15 @@ def test_every_check_has_a_message_and_a_fix_in_both_languages():
     for code, texts in catalogue.items():
         for part in ("message", "fix"):
             assert set(texts[part]) == {"es", "en"}, (code, part)
-    for code in ("period_invalid", "territory_unknown", "total_mismatch", "duplicate_key", "cell_empty",
-                 "value_not_numeric", "metadata_missing", "header_missing", "encoding_mixed"):
+    for code in (
+        "period_invalid",
+        "territory_unknown",
+        "total_mismatch",
+        "duplicate_key",
+        "cell_empty",
+        "value_not_numeric",
+        "metadata_missing",
+        "header_missing",
+        "encoding_mixed",
+    ):
         assert code in catalogue and code in used

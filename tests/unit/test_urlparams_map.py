@@ -20,8 +20,9 @@ from atlas.map.params import (
 from indicators import load_catalogue
 
 
-@pytest.mark.parametrize("raw,expected", [("1,5,10", (1.0, 5.0, 10.0)), (" -2.5 ; 0 ,3", (-2.5, 0.0, 3.0)),
-                                          ("7", (7.0,))])
+@pytest.mark.parametrize(
+    "raw,expected", [("1,5,10", (1.0, 5.0, 10.0)), (" -2.5 ; 0 ,3", (-2.5, 0.0, 3.0)), ("7", (7.0,))]
+)
 def test_breaks_parse(raw, expected):
     assert parse_breaks(raw) == expected
     assert parse_breaks(dump_breaks(expected)) == expected
@@ -37,11 +38,17 @@ def test_bad_breaks_fall_back_with_a_notice_in_both_languages(raw):
     assert "breaks=" in es and "increasing numbers" in en and es != en
 
 
-@pytest.mark.parametrize("periods,wanted,expected", [
-    (["2015", "2020", "2024"], "2021", "2020"), (["2015", "2020", "2024"], "2023", "2024"),
-    (["FY2022", "FY2023"], "2023", "FY2023"), (["1990", "2000"], None, "2000"), (["1990", "2000"], "junk", "2000"),
-    (["2010-2014", "2015-2019"], "2016", "2015-2019"),
-])
+@pytest.mark.parametrize(
+    "periods,wanted,expected",
+    [
+        (["2015", "2020", "2024"], "2021", "2020"),
+        (["2015", "2020", "2024"], "2023", "2024"),
+        (["FY2022", "FY2023"], "2023", "FY2023"),
+        (["1990", "2000"], None, "2000"),
+        (["1990", "2000"], "junk", "2000"),
+        (["2010-2014", "2015-2019"], "2016", "2015-2019"),
+    ],
+)
 def test_nearest_period(periods, wanted, expected):
     assert nearest_period(periods, wanted) == expected
 
@@ -53,44 +60,60 @@ def test_effective_classification_defaults_and_manual_fallback():
     assert effective_classification(ind, "manual", "", "2,1")[0] == "quantiles"
 
 
-@pytest.mark.parametrize("current,view_periods,default,changed,expected", [
-    (None, ["2019"], "2019", False, ("2019", False)),                  # a fresh view opens on its default
-    ("", ["2019"], "2019", True, ("2019", False)),
-    ("2019", ["2015", "2019"], "2019", True, ("2019", False)),          # a year with data stays
-    ("2022", ["2019"], "2019", True, ("2019", True)),                   # another view: nearest year, said
-    ("2025", ["2021", "2022", "2024"], "2024", True, ("2024", True)),
-    ("2070", ["2019"], "2019", False, ("2070", False)),                 # a linked year without data is kept
-    ("2020", [], None, True, ("2020", False)),                          # nothing in the view: keep the year
-    (None, [], None, False, (None, False)),
-])
+@pytest.mark.parametrize(
+    "current,view_periods,default,changed,expected",
+    [
+        (None, ["2019"], "2019", False, ("2019", False)),  # a fresh view opens on its default
+        ("", ["2019"], "2019", True, ("2019", False)),
+        ("2019", ["2015", "2019"], "2019", True, ("2019", False)),  # a year with data stays
+        ("2022", ["2019"], "2019", True, ("2019", True)),  # another view: nearest year, said
+        ("2025", ["2021", "2022", "2024"], "2024", True, ("2024", True)),
+        ("2070", ["2019"], "2019", False, ("2070", False)),  # a linked year without data is kept
+        ("2020", [], None, True, ("2020", False)),  # nothing in the view: keep the year
+        (None, [], None, False, (None, False)),
+    ],
+)
 def test_choose_year(current, view_periods, default, changed, expected):
     assert choose_year(current, view_periods, default, changed) == expected
 
 
-@pytest.mark.parametrize("periods,current,expected", [
-    (["2015", "2019"], "2019", ["2015", "2019"]),
-    (["2015", "2019"], "2070", ["2015", "2019", "2070"]),
-    (["2015", "2019"], "2017", ["2015", "2017", "2019"]),
-    (["2019"], None, ["2019"]),
-    ([], "2020", ["2020"]),
-])
+@pytest.mark.parametrize(
+    "periods,current,expected",
+    [
+        (["2015", "2019"], "2019", ["2015", "2019"]),
+        (["2015", "2019"], "2070", ["2015", "2019", "2070"]),
+        (["2015", "2019"], "2017", ["2015", "2017", "2019"]),
+        (["2019"], None, ["2019"]),
+        ([], "2020", ["2020"]),
+    ],
+)
 def test_slider_periods_always_hold_the_current_year(periods, current, expected):
     assert slider_periods(periods, current) == expected
 
 
-@pytest.mark.parametrize("value,kind,expected", [
-    ("", "sequential", ""), (None, "sequential", ""), ("viridis", "sequential", "viridis"),
-    ("PuOr", "sequential", ""),                                   # a diverging palette on a sequential indicator
-    ("Default (Yellow-green-blue)", "sequential", ""),            # the browser's stale label of the default
-    ("BrBG", "diverging", "BrBG"),
-])
+@pytest.mark.parametrize(
+    "value,kind,expected",
+    [
+        ("", "sequential", ""),
+        (None, "sequential", ""),
+        ("viridis", "sequential", "viridis"),
+        ("PuOr", "sequential", ""),  # a diverging palette on a sequential indicator
+        ("Default (Yellow-green-blue)", "sequential", ""),  # the browser's stale label of the default
+        ("BrBG", "diverging", "BrBG"),
+    ],
+)
 def test_settle_palette(value, kind, expected):
     assert settle_palette(value, kind) == expected
 
 
-@pytest.mark.parametrize("asked,levels,expected", [("admin1", ["country", "admin1"], ("admin1", False)),
-                                                   ("admin1", ["country"], ("country", True)),
-                                                   (None, ["admin1"], ("admin1", True))])
+@pytest.mark.parametrize(
+    "asked,levels,expected",
+    [
+        ("admin1", ["country", "admin1"], ("admin1", False)),
+        ("admin1", ["country"], ("country", True)),
+        (None, ["admin1"], ("admin1", True)),
+    ],
+)
 def test_the_level_falls_back_to_one_the_indicator_has(asked, levels, expected):
     from atlas.map.params import settle_level
 

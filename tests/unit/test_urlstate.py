@@ -19,8 +19,9 @@ def test_choice_ignores_case_and_spaces():
     assert values["country"] == "MEX"
 
 
-@pytest.mark.parametrize("raw,reason", [("abc", "reason_not_a_number"), ("1800", "reason_out_of_range"),
-                                        ("2024.5", "reason_not_a_number")])
+@pytest.mark.parametrize(
+    "raw,reason", [("abc", "reason_not_a_number"), ("1800", "reason_out_of_range"), ("2024.5", "reason_not_a_number")]
+)
 def test_bad_integer_falls_back_with_a_reason(raw, reason):
     values, problems = read_params([integer("year", 1990, 2024, 2020)], {"year": raw})
     assert values["year"] == 2020

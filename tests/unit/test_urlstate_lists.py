@@ -7,9 +7,16 @@ import pytest
 from atlas.core.urlstate import flag, multi_choice, read_params
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("sex", ("sex",)), ("Age, sex,age", ("age", "sex")), (" , ", ()), ("-", ()), ("", ("ref_area",)),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("sex", ("sex",)),
+        ("Age, sex,age", ("age", "sex")),
+        (" , ", ()),
+        ("-", ()),
+        ("", ("ref_area",)),
+    ],
+)
 def test_multi_choice_reads_known_values_in_order(raw, expected):
     values, problems = read_params([multi_choice("rows", ["sex", "age", "ref_area"], ("ref_area",))], {"rows": raw})
     assert values["rows"] == expected and problems == []
@@ -28,8 +35,10 @@ def test_options_can_be_loaded_on_demand():
     assert read_params([param], {"f": "b"})[0]["f"] == ("B",) and calls == [1]
 
 
-@pytest.mark.parametrize("raw,expected,bad", [("1", True, False), ("false", False, False), ("yes", True, False),
-                                              ("sí", True, False), ("maybe", False, True)])
+@pytest.mark.parametrize(
+    "raw,expected,bad",
+    [("1", True, False), ("false", False, False), ("yes", True, False), ("sí", True, False), ("maybe", False, True)],
+)
 def test_flag(raw, expected, bad):
     values, problems = read_params([flag("per_capita")], {"per_capita": raw})
     assert values["per_capita"] is expected and bool(problems) is bad
