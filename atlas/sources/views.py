@@ -39,8 +39,10 @@ COVERAGE_STYLE = """
 .cv-legend li { display: flex; align-items: center; gap: .4rem; }
 .cv-key { display: inline-block; width: 1.6rem; height: 1.3rem; line-height: 1.3rem; text-align: center;
   border-radius: .2rem; font-size: .9rem; }
-.cv-wrap { overflow: auto; max-height: 68vh; border: 1px solid #d5d5d9; border-radius: .4rem; }
-.cv { border-collapse: separate; border-spacing: 0; font-size: .78rem; line-height: 1.15; margin: 0; }
+.cv-wrap { overflow: auto; max-height: 68vh; border: 1px solid #d5d5d9; border-radius: .4rem; direction: rtl; }
+/* rtl on the scroll box only: a narrow screen opens on the latest years; the table itself reads left to right */
+.cv { border-collapse: separate; border-spacing: 0; font-size: .78rem; line-height: 1.15; margin: 0; direction: ltr;
+  min-width: 100%; }
 .cv th, .cv td { padding: 0; border: 0; border-right: 1px solid #fff; border-bottom: 1px solid #fff; }
 .cv thead th { position: sticky; top: 0; z-index: 2; background: #fff; color: #31333f; font-weight: 600;
   font-size: .68rem; padding: .3rem .05rem; min-width: 1.9rem; text-align: center; border-bottom: 1px solid #d5d5d9; }
@@ -233,16 +235,15 @@ def build_licence_cell(licence: object, url: object, lang: str) -> str:
 
 
 def build_datasets_table(datasets: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """What a reader needs before reusing a dataset, readable without scrolling sideways: title, publisher,
-    licence (linked to its text) and the attribution to give. Human column names, ``NO_DATA`` for blanks."""
+    """What a reader needs before reusing a dataset, readable without scrolling sideways on a phone too: title and
+    publisher, licence (linked to its text) and the attribution to give. Human column names, ``NO_DATA`` for blanks."""
+    dataset = t("sources.col_dataset_publisher", lang)
     rows = [{
-        t("sources.col_dataset", lang): md_text(r[f"title_{lang}"]),
-        t("sources.col_publisher", lang): md_text(r["publisher"]),
+        dataset: f"**{md_text(r[f'title_{lang}'])}**  \n{md_text(r['publisher'])}",
         t("sources.col_licence", lang): build_licence_cell(r["licence"], r["licence_url"], lang),
         t("sources.col_attribution", lang): md_text(r["attribution"]),
     } for r in datasets.to_dict("records")]
-    return pd.DataFrame(rows, columns=[t(f"sources.col_{c}", lang) for c in
-                                       ("dataset", "publisher", "licence", "attribution")])
+    return pd.DataFrame(rows, columns=[dataset, t("sources.col_licence", lang), t("sources.col_attribution", lang)])
 
 
 def build_api_links(dataset_id: str, version_id: str | None, lang: str) -> str:
