@@ -34,9 +34,10 @@ CLASSES = {"exists": "cv-e", "partial": "cv-p", "missing": "cv-m"}
 
 COVERAGE_STYLE = """
 <style>
-.cv-legend { display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; margin: 0 0 .5rem 0; padding: 0; list-style: none;
+ul.cv-legend { display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; margin: 0 0 .5rem 0 !important; padding: 0 !important;
+  list-style: none;
   font-size: .9rem; }
-.cv-legend li { display: flex; align-items: center; gap: .4rem; }
+ul.cv-legend li { margin: 0 !important; display: flex; align-items: center; gap: .4rem; }
 .cv-key { display: inline-block; width: 1.6rem; height: 1.3rem; line-height: 1.3rem; text-align: center;
   border-radius: .2rem; font-size: .9rem; }
 .cv-wrap { overflow: auto; max-height: 68vh; border: 1px solid #d5d5d9; border-radius: .4rem; direction: rtl; }
