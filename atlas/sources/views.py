@@ -31,6 +31,7 @@ SYMBOLS = {"exists": "●", "partial": "◐", "missing": "○"}
 # each with a text colour of at least 4.5:1 contrast, and a symbol so that colour is never the only cue.
 COLOURS = {"exists": ("#0072B2", "#ffffff"), "partial": ("#E69F00", "#000000"), "missing": ("#f3f3f3", "#595959")}
 CLASSES = {"exists": "cv-e", "partial": "cv-p", "missing": "cv-m"}
+SKIP_TO = "datasets"   # the anchor of the section after the matrix: keyboard users skip its links in one step
 
 COVERAGE_STYLE = """
 <style>
@@ -61,6 +62,8 @@ ul.cv-legend li { margin: 0 !important; display: flex; align-items: center; gap:
 .cv td a:focus-visible { outline: 3px solid #1f2330; outline-offset: -3px; }
 .cv-e { background: #0072B2; color: #ffffff; } .cv-p { background: #E69F00; color: #000000; }
 .cv-m { background: #f3f3f3; color: #595959; }
+.cv-skip { position: absolute; left: -9999px; } .cv-skip:focus { position: static; display: inline-block;
+  margin-bottom: .3rem; padding: .2rem .5rem; outline: 3px solid #1f2330; }
 .cv-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 @media (max-width: 640px) { .cv th.cv-row { min-width: 8.5rem; max-width: 9.5rem; font-size: .72rem; }
   .cv-wrap { max-height: 62vh; } }
@@ -105,7 +108,8 @@ def build_coverage_html(matrix: pd.DataFrame, level: str, years: tuple[int, int]
     head = "".join(f'<th scope="col">{y}</th>' for y in year_list)
     caption = t("sources.coverage_caption", lang, level=t(f"sources.coverage_level_{level}", lang),
                 first=first, last=last)
-    out = [f'<div class="cv-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">',
+    out = [f'<a class="cv-skip" href="#{SKIP_TO}">{html.escape(t("sources.coverage_skip", lang))}</a>',
+           f'<div class="cv-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">',
            f'<table class="cv" data-level="{level}"><caption class="cv-sr">{html.escape(caption)}</caption>',
            f'<thead><tr><th scope="col" class="cv-corner">{html.escape(t("sources.coverage_corner", lang))}</th>'
            f"{head}</tr></thead>"]

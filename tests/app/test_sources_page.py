@@ -103,6 +103,8 @@ def test_coverage_matrix_is_shown_at_both_levels_with_legend_and_tabs(page):
     for table in tables.values():
         assert table["years"] == list(range(2000, table["years"][-1] + 1)) and table["years"][-1] >= 2025
         assert {c for c, _, _ in table["cells"]} >= {"GTM", "SLV", "HND", "PAN", "MEX", "BLZ"}
+    skip = t("sources.coverage_skip", lang)
+    assert sum(f'<a class="cv-skip" href="#datasets">{skip}</a>' in h.value for h in at.html) == 2
     assert [tab.label for tab in at.tabs] == [t(f"sources.coverage_level_{lv}", lang) for lv in params.LEVELS]
     legend = " ".join(h.value for h in at.html)
     for status, word in WORDS[lang].items():
