@@ -25,14 +25,18 @@ except DataNotBuiltError as err:
 cat = catalogue()
 version_id = views.split_version(version)
 
-views.render_contents([("coverage", _("sources.coverage_heading")),
-                       ("datasets", _("sources.datasets_heading", count=len(datasets))),
-                       ("api", _("sources.api_heading")),
-                       ("indicators", _("sources.indicators_heading", count=len(cat.indicators)))])
+views.render_contents(
+    [
+        ("coverage", _("sources.coverage_heading")),
+        ("datasets", _("sources.datasets_heading", count=len(datasets))),
+        ("api", _("sources.api_heading")),
+        ("indicators", _("sources.indicators_heading", count=len(cat.indicators))),
+    ]
+)
 
 st.subheader(_("sources.coverage_heading"), anchor="coverage")
 st.markdown(_("sources.coverage_intro"))
-coverage = st.container(key="sources_coverage")   # filled last: the rest of the page shows while it computes
+coverage = st.container(key="sources_coverage")  # filled last: the rest of the page shows while it computes
 
 st.subheader(_("sources.datasets_heading", count=len(datasets)), anchor="datasets")
 views.render_datasets(datasets, version_id, lang)

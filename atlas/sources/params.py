@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-MATRIX_YEARS = range(1990, 2101)   # computed once; the page trims it to the years that have data
-WINDOW = 26                        # years shown at first (2000–2025 when the latest data are of 2025)
+MATRIX_YEARS = range(1990, 2101)  # computed once; the page trims it to the years that have data
+WINDOW = 26  # years shown at first (2000–2025 when the latest data are of 2025)
 LEVELS = ("country", "admin1")
 
 
@@ -28,8 +28,9 @@ def compute_year_bounds(filled_years: Iterable[int]) -> tuple[int, int]:
     return (years[0], years[-1]) if years else (MATRIX_YEARS[0], MATRIX_YEARS[-1])
 
 
-def compute_default_window(country_years: Iterable[int], bounds: tuple[int, int],
-                           width: int = WINDOW) -> tuple[int, int]:
+def compute_default_window(
+    country_years: Iterable[int], bounds: tuple[int, int], width: int = WINDOW
+) -> tuple[int, int]:
     """The years shown at first: the ``width`` years up to the last year with data at country level
     (projections, drawn at admin-1 up to 2070, are one drag away), clipped to ``bounds``."""
     years = sorted(set(int(y) for y in country_years))

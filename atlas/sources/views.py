@@ -31,7 +31,7 @@ SYMBOLS = {"exists": "●", "partial": "◐", "missing": "○"}
 # each with a text colour of at least 4.5:1 contrast, and a symbol so that colour is never the only cue.
 COLOURS = {"exists": ("#0072B2", "#ffffff"), "partial": ("#E69F00", "#000000"), "missing": ("#f3f3f3", "#595959")}
 CLASSES = {"exists": "cv-e", "partial": "cv-p", "missing": "cv-m"}
-SKIP_TO = "datasets"   # the anchor of the section after the matrix: keyboard users skip its links in one step
+SKIP_TO = "datasets"  # the anchor of the section after the matrix: keyboard users skip its links in one step
 
 COVERAGE_STYLE = """
 <style>
@@ -73,6 +73,7 @@ ul.cv-legend li { margin: 0 !important; display: flex; align-items: center; gap:
 
 # --- the coverage matrix ------------------------------------------------------------------------
 
+
 def build_status_words(lang: str) -> dict[str, str]:
     return {s: t(f"sources.status_{s}", lang) for s in STATUSES}
 
@@ -86,16 +87,28 @@ def build_cell_title(row: Mapping[str, object], lang: str) -> str:
         if status == "partial":
             parts.append(str(row[f"reason_{lang}"]).rstrip("."))
         if row["level"] == "admin1" and int(row["units"] or 0) > 0:
-            parts.append(t("sources.cell_units", lang, have=format_count(row["units_with_data"], lang),
-                           total=format_count(row["units"], lang)))
+            parts.append(
+                t(
+                    "sources.cell_units",
+                    lang,
+                    have=format_count(row["units_with_data"], lang),
+                    total=format_count(row["units"], lang),
+                )
+            )
         parts.append(t("sources.cell_open_map", lang))
     else:
         parts.append(t("sources.cell_submit", lang))
     return " · ".join(parts)
 
 
-def build_coverage_html(matrix: pd.DataFrame, level: str, years: tuple[int, int], countries: Mapping[str, str],
-                        themes: Mapping[str, str], lang: str) -> str:
+def build_coverage_html(
+    matrix: pd.DataFrame,
+    level: str,
+    years: tuple[int, int],
+    countries: Mapping[str, str],
+    themes: Mapping[str, str],
+    lang: str,
+) -> str:
     """The matrix of one level as an accessible HTML table: a row group per country (in ``countries``' order),
     a row per theme (in ``themes``' order), a column per year; each cell a link with a symbol and a label.
 
@@ -106,30 +119,39 @@ def build_coverage_html(matrix: pd.DataFrame, level: str, years: tuple[int, int]
     cells = {(r["country"], r["theme"], int(r["year"])): r for r in part.to_dict("records")}
     year_list = list(range(first, last + 1))
     head = "".join(f'<th scope="col">{y}</th>' for y in year_list)
-    caption = t("sources.coverage_caption", lang, level=t(f"sources.coverage_level_{level}", lang),
-                first=first, last=last)
-    out = [f'<a class="cv-skip" href="#{SKIP_TO}">{html.escape(t("sources.coverage_skip", lang))}</a>',
-           f'<div class="cv-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">',
-           f'<table class="cv" data-level="{level}"><caption class="cv-sr">{html.escape(caption)}</caption>',
-           f'<thead><tr><th scope="col" class="cv-corner">{html.escape(t("sources.coverage_corner", lang))}</th>'
-           f"{head}</tr></thead>"]
+    caption = t(
+        "sources.coverage_caption", lang, level=t(f"sources.coverage_level_{level}", lang), first=first, last=last
+    )
+    out = [
+        f'<a class="cv-skip" href="#{SKIP_TO}">{html.escape(t("sources.coverage_skip", lang))}</a>',
+        f'<div class="cv-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">',
+        f'<table class="cv" data-level="{level}"><caption class="cv-sr">{html.escape(caption)}</caption>',
+        f'<thead><tr><th scope="col" class="cv-corner">{html.escape(t("sources.coverage_corner", lang))}</th>'
+        f"{head}</tr></thead>",
+    ]
     for code, name in countries.items():
-        out.append(f'<tbody><tr><th scope="rowgroup" class="cv-group" id="cv-{level}-{html.escape(code)}">'
-                   f'{html.escape(name)}</th><td class="cv-fill" colspan="{len(year_list)}"></td></tr>')
+        out.append(
+            f'<tbody><tr><th scope="rowgroup" class="cv-group" id="cv-{level}-{html.escape(code)}">'
+            f'{html.escape(name)}</th><td class="cv-fill" colspan="{len(year_list)}"></td></tr>'
+        )
         for theme, theme_name in themes.items():
-            row = [f'<tr data-country="{html.escape(code)}" data-theme="{html.escape(theme)}">'
-                   f'<th scope="row" class="cv-row">{html.escape(theme_name)}</th>']
+            row = [
+                f'<tr data-country="{html.escape(code)}" data-theme="{html.escape(theme)}">'
+                f'<th scope="row" class="cv-row">{html.escape(theme_name)}</th>'
+            ]
             for year in year_list:
                 cell = cells.get((code, theme, year))
-                if cell is None:   # outside the matrix: shown as a gap with no link
+                if cell is None:  # outside the matrix: shown as a gap with no link
                     row.append(f'<td class="cv-m" title="{year}">{SYMBOLS["missing"]}</td>')
                     continue
                 status = str(cell["status"])
                 label = html.escape(build_cell_title(cell, lang))
                 href = html.escape(params.page_link(str(cell["link"])))
-                hover = "" if status == "missing" else f' title="{label}"'   # the legend says what a gap is
-                row.append(f'<td class="{CLASSES[status]}"><a href="{href}" aria-label="{label}"{hover}>'
-                           f"{SYMBOLS[status]}</a></td>")
+                hover = "" if status == "missing" else f' title="{label}"'  # the legend says what a gap is
+                row.append(
+                    f'<td class="{CLASSES[status]}"><a href="{href}" aria-label="{label}"{hover}>'
+                    f"{SYMBOLS[status]}</a></td>"
+                )
             row.append("</tr>")
             out.append("".join(row))
         out.append("</tbody>")
@@ -140,9 +162,11 @@ def build_coverage_html(matrix: pd.DataFrame, level: str, years: tuple[int, int]
 def build_legend_html(lang: str) -> str:
     items = []
     for status in STATUSES:
-        items.append(f'<li><span class="cv-key {CLASSES[status]}" aria-hidden="true">{SYMBOLS[status]}</span>'
-                     f'<span>{html.escape(t(f"sources.legend_{status}", lang))}</span></li>')
-    return (f'<ul class="cv-legend" aria-label="{html.escape(t("sources.legend", lang))}">' + "".join(items) + "</ul>")
+        items.append(
+            f'<li><span class="cv-key {CLASSES[status]}" aria-hidden="true">{SYMBOLS[status]}</span>'
+            f"<span>{html.escape(t(f'sources.legend_{status}', lang))}</span></li>"
+        )
+    return f'<ul class="cv-legend" aria-label="{html.escape(t("sources.legend", lang))}">' + "".join(items) + "</ul>"
 
 
 def compute_status_counts(matrix: pd.DataFrame, level: str, years: tuple[int, int]) -> dict[str, int]:
@@ -151,8 +175,9 @@ def compute_status_counts(matrix: pd.DataFrame, level: str, years: tuple[int, in
     return {s: int(counts.get(s, 0)) for s in STATUSES}
 
 
-def build_coverage_download(matrix: pd.DataFrame, catalogue: Catalogue, names: Mapping[str, str], lang: str,
-                            version: str) -> pd.DataFrame:
+def build_coverage_download(
+    matrix: pd.DataFrame, catalogue: Catalogue, names: Mapping[str, str], lang: str, version: str
+) -> pd.DataFrame:
     """The downloadable matrix: codes and names, status in words, the reason, the link, the data version."""
     labelled = label_matrix(matrix, catalogue, {code: {lang: name} for code, name in names.items()}, lang)
     labelled["link"] = labelled["link"].map(params.page_link)
@@ -163,13 +188,15 @@ def build_matrix_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     return build_csv_bytes(frame) if fmt == "csv" else build_xlsx({"coverage": frame})
 
 
-def render_coverage(matrix: pd.DataFrame, catalogue: Catalogue, countries: Mapping[str, str], lang: str,
-                    version: str) -> None:
+def render_coverage(
+    matrix: pd.DataFrame, catalogue: Catalogue, countries: Mapping[str, str], lang: str, version: str
+) -> None:
     """Legend, the year range, a tab per level with its matrix and counts, and the downloads."""
     filled = matrix.loc[matrix["status"] != "missing", "year"]
     bounds = (int(matrix["year"].min()), int(matrix["year"].max())) if not matrix.empty else (2000, 2025)
     window = params.compute_default_window(
-        matrix.loc[(matrix["status"] != "missing") & (matrix["level"] == "country"), "year"], bounds)
+        matrix.loc[(matrix["status"] != "missing") & (matrix["level"] == "country"), "year"], bounds
+    )
     spec = urlstate.year_range("years", bounds[0], bounds[1], window)
     problems = urlstate.sync_from_url([spec], "sources")
     for problem in problems:
@@ -177,8 +204,12 @@ def render_coverage(matrix: pd.DataFrame, catalogue: Catalogue, countries: Mappi
     if filled.empty:
         st.info(t("sources.coverage_empty", lang))
     st.html(COVERAGE_STYLE + build_legend_html(lang))
-    st.select_slider(t("sources.coverage_years", lang), options=list(range(bounds[0], bounds[1] + 1)), key="years",
-                     help=t("sources.coverage_years_help", lang))
+    st.select_slider(
+        t("sources.coverage_years", lang),
+        options=list(range(bounds[0], bounds[1] + 1)),
+        key="years",
+        help=t("sources.coverage_years_help", lang),
+    )
     urlstate.write_to_url([spec], "sources")
     years = tuple(int(y) for y in st.session_state["years"])
     themes = {theme: names[lang] for theme, names in catalogue.themes.items()}
@@ -186,27 +217,44 @@ def render_coverage(matrix: pd.DataFrame, catalogue: Catalogue, countries: Mappi
     for tab, level in zip(tabs, params.LEVELS):
         with tab:
             counts = compute_status_counts(matrix, level, years)
-            st.caption(t(f"sources.coverage_note_{level}", lang) + " " + t(
-                "sources.coverage_counts", lang, exists=format_count(counts["exists"], lang),
-                partial=format_count(counts["partial"], lang), missing=format_count(counts["missing"], lang),
-                first=years[0], last=years[1]))
+            st.caption(
+                t(f"sources.coverage_note_{level}", lang)
+                + " "
+                + t(
+                    "sources.coverage_counts",
+                    lang,
+                    exists=format_count(counts["exists"], lang),
+                    partial=format_count(counts["partial"], lang),
+                    missing=format_count(counts["missing"], lang),
+                    first=years[0],
+                    last=years[1],
+                )
+            )
             st.html(COVERAGE_STYLE + build_coverage_html(matrix, level, years, countries, themes, lang))
     frame = functools.partial(build_coverage_download, matrix, catalogue, countries, lang, version)
-    render_downloads([
-        Download(t("sources.download_csv", lang), lambda: build_matrix_bytes(frame(), "csv"), "coverage_matrix.csv"),
-        Download(t("sources.download_xlsx", lang), lambda: build_matrix_bytes(frame(), "xlsx"),
-                 "coverage_matrix.xlsx"),
-    ], key="sources_coverage")
+    render_downloads(
+        [
+            Download(
+                t("sources.download_csv", lang), lambda: build_matrix_bytes(frame(), "csv"), "coverage_matrix.csv"
+            ),
+            Download(
+                t("sources.download_xlsx", lang), lambda: build_matrix_bytes(frame(), "xlsx"), "coverage_matrix.xlsx"
+            ),
+        ],
+        key="sources_coverage",
+    )
     st.caption(t("sources.download_note", lang, version=version))
 
 
 # --- the datasets --------------------------------------------------------------------------------
 
+
 @functools.cache
 def licence_translations() -> dict[str, str]:
     """``{English licence note: Spanish}`` from the ``sources.licence_*`` strings (the project's own notes)."""
-    return {texts["en"]: texts["es"] for key, texts in strings_catalogue().items()
-            if key.startswith("sources.licence_")}
+    return {
+        texts["en"]: texts["es"] for key, texts in strings_catalogue().items() if key.startswith("sources.licence_")
+    }
 
 
 def translate_licence(text: object, lang: str) -> str:
@@ -243,34 +291,45 @@ def build_datasets_table(datasets: pd.DataFrame, lang: str) -> pd.DataFrame:
     """What a reader needs before reusing a dataset, readable without scrolling sideways on a phone too: title and
     publisher, licence (linked to its text) and the attribution to give. Human column names, ``NO_DATA`` for blanks."""
     dataset = t("sources.col_dataset_publisher", lang)
-    rows = [{
-        dataset: f"**{md_text(r[f'title_{lang}'])}**  \n{md_text(r['publisher'])}",
-        t("sources.col_licence", lang): build_licence_cell(r["licence"], r["licence_url"], lang),
-        t("sources.col_attribution", lang): md_text(r["attribution"]),
-    } for r in datasets.to_dict("records")]
+    rows = [
+        {
+            dataset: f"**{md_text(r[f'title_{lang}'])}**  \n{md_text(r['publisher'])}",
+            t("sources.col_licence", lang): build_licence_cell(r["licence"], r["licence_url"], lang),
+            t("sources.col_attribution", lang): md_text(r["attribution"]),
+        }
+        for r in datasets.to_dict("records")
+    ]
     return pd.DataFrame(rows, columns=[dataset, t("sources.col_licence", lang), t("sources.col_attribution", lang)])
 
 
 def build_api_links(dataset_id: str, version_id: str | None, lang: str) -> str:
     """A dataset's "get it through the API" line in Markdown (the URLs are built by ``api.urls``)."""
-    cite = " · ".join(f"[{t('sources.cite_' + style.replace('-', '_'), lang)}]"
-                      f"({api_urls.citation_url(dataset_id, style, version=version_id)})"
-                      for style in api_urls.CITATION_STYLES)
-    return (f"**{t('sources.api_dataset', lang)}:** [JSON]({api_urls.dataset_url(dataset_id, fmt='json')}) · "
-            f"[CSV]({api_urls.dataset_url(dataset_id, fmt='csv')}) · "
-            f"[{t('sources.api_sdmx', lang)}]({api_urls.sdmx_data_url(dataset_id)}) · "
-            f"**{t('sources.api_cite', lang)}:** {cite}")
+    cite = " · ".join(
+        f"[{t('sources.cite_' + style.replace('-', '_'), lang)}]"
+        f"({api_urls.citation_url(dataset_id, style, version=version_id)})"
+        for style in api_urls.CITATION_STYLES
+    )
+    return (
+        f"**{t('sources.api_dataset', lang)}:** [JSON]({api_urls.dataset_url(dataset_id, fmt='json')}) · "
+        f"[CSV]({api_urls.dataset_url(dataset_id, fmt='csv')}) · "
+        f"[{t('sources.api_sdmx', lang)}]({api_urls.sdmx_data_url(dataset_id)}) · "
+        f"**{t('sources.api_cite', lang)}:** {cite}"
+    )
 
 
 def build_dataset_details(row: Mapping[str, object], lang: str) -> list[str]:
     """The details of one dataset as Markdown lines: identifier, kind, coverage, revision, retrieval, rows, origin."""
     kind = str(row.get("kind") or "")
     kind_text = t(f"sources.kind_{kind}", lang) if kind in ("source", "submission") else md_text(kind)
-    fields = [("col_id", f"`{plain_text(row['dataset_id'])}`"), ("col_kind", kind_text),
-              ("col_coverage", md_text(row.get("coverage"))), ("col_revision", md_text(row.get("revision"))),
-              ("col_retrieved", md_text(row.get("retrieved"))),
-              ("col_rows", NO_DATA if is_missing(row.get("row_count")) else format_count(row["row_count"], lang)),
-              ("col_origin", md_text(row.get("origin")))]
+    fields = [
+        ("col_id", f"`{plain_text(row['dataset_id'])}`"),
+        ("col_kind", kind_text),
+        ("col_coverage", md_text(row.get("coverage"))),
+        ("col_revision", md_text(row.get("revision"))),
+        ("col_retrieved", md_text(row.get("retrieved"))),
+        ("col_rows", NO_DATA if is_missing(row.get("row_count")) else format_count(row["row_count"], lang)),
+        ("col_origin", md_text(row.get("origin"))),
+    ]
     return [f"**{t(f'sources.{key}', lang)}:** {value}" for key, value in fields]
 
 
@@ -289,6 +348,7 @@ def render_datasets(datasets: pd.DataFrame, version_id: str | None, lang: str) -
 
 # --- the API -----------------------------------------------------------------------------------
 
+
 def split_version(version: str) -> str | None:
     """The id (content hash) of ``"<build time> · <hash>"``; None when the store states no hash."""
     head, sep, tail = version.rpartition(" · ")
@@ -299,8 +359,9 @@ def render_api(version: str, lang: str) -> None:
     st.markdown(t("sources.api_intro", lang))
     with st.container(horizontal=True, gap="small", key="sources_api_links"):
         st.link_button(t("sources.api_docs", lang), api_urls.docs_url(), icon=":material/menu_book:")
-        st.link_button(t("sources.api_datasets_json", lang), api_urls.dataset_url(fmt="json"),
-                       icon=":material/data_object:")
+        st.link_button(
+            t("sources.api_datasets_json", lang), api_urls.dataset_url(fmt="json"), icon=":material/data_object:"
+        )
         st.link_button(t("sources.api_datasets_csv", lang), api_urls.dataset_url(fmt="csv"), icon=":material/table:")
     version_id = split_version(version)
     st.markdown(t("sources.api_version", lang, version=plain_text(version)))
@@ -310,6 +371,7 @@ def render_api(version: str, lang: str) -> None:
 
 # --- the indicators ----------------------------------------------------------------------------
 
+
 def render_indicators(cat: Catalogue, titles: Mapping[str, str], lang: str) -> None:
     """Every indicator by theme: definition, unit, levels, comparability, population, sources, its map."""
     for theme, ids in cat.by_theme().items():
@@ -318,15 +380,18 @@ def render_indicators(cat: Catalogue, titles: Mapping[str, str], lang: str) -> N
             ind = cat.get(ind_id)
             with st.expander(ind.name(lang)):
                 st.markdown(f"**{t('sources.definition', lang)}.** {ind.text('definition', lang)}")
-                st.markdown(f"**{t('sources.unit', lang)}:** {ind.unit_label(lang)} · **{t('sources.levels', lang)}:** "
-                            + ", ".join(t(f"sources.level_{lv}", lang) for lv in ind.levels))
+                st.markdown(
+                    f"**{t('sources.unit', lang)}:** {ind.unit_label(lang)} · **{t('sources.levels', lang)}:** "
+                    + ", ".join(t(f"sources.level_{lv}", lang) for lv in ind.levels)
+                )
                 st.markdown(f"**{t('sources.comparability', lang)}.** {ind.text('comparability', lang)}")
                 for spec in ind.levels.values():
                     population = spec.population_es if lang == "es" else spec.population_en
                     if population:
                         st.markdown(f"**{t('sources.population', lang)}.** {population}")
-                st.markdown(f"**{t('sources.sources', lang)}:** "
-                            + "; ".join(md_text(titles.get(d, d)) for d in ind.datasets))
+                st.markdown(
+                    f"**{t('sources.sources', lang)}:** " + "; ".join(md_text(titles.get(d, d)) for d in ind.datasets)
+                )
                 st.markdown(f"[{t('sources.open_map', lang)}](map?indicator={ind.id}&lang={lang})")
 
 

@@ -20,11 +20,29 @@ from indicators import load_catalogue
 from tests.app.conftest import open_page
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
-RAW_COLUMNS = {"dataset_id", "title_es", "title_en", "publisher", "licence", "licence_url", "attribution", "origin",
-               "retrieved", "revision", "coverage", "caveats_es", "caveats_en", "kind", "status", "version",
-               "row_count"}
-WORDS = {"es": {"exists": "existe", "partial": "parcial", "missing": "falta"},
-         "en": {"exists": "exists", "partial": "partial", "missing": "missing"}}
+RAW_COLUMNS = {
+    "dataset_id",
+    "title_es",
+    "title_en",
+    "publisher",
+    "licence",
+    "licence_url",
+    "attribution",
+    "origin",
+    "retrieved",
+    "revision",
+    "coverage",
+    "caveats_es",
+    "caveats_en",
+    "kind",
+    "status",
+    "version",
+    "row_count",
+}
+WORDS = {
+    "es": {"exists": "existe", "partial": "parcial", "missing": "falta"},
+    "en": {"exists": "exists", "partial": "partial", "missing": "missing"},
+}
 
 
 class MatrixParser(HTMLParser):
@@ -95,6 +113,7 @@ def page(request, built_store):  # noqa: F811
 
 # --- the page ---------------------------------------------------------------------------------------
 
+
 def test_coverage_matrix_is_shown_at_both_levels_with_legend_and_tabs(page):
     lang, at = page
     assert not at.exception
@@ -133,7 +152,7 @@ def test_a_known_filled_cell_is_marked_existing_and_opens_its_map_view(page):
 
 def test_partial_cells_say_why(page):
     lang, at = page
-    cell = coverage_tables(at)["country"]["cells"][("MEX", "protection", 2025)]    # UNHCR 2025 is mid-year
+    cell = coverage_tables(at)["country"]["cells"][("MEX", "protection", 2025)]  # UNHCR 2025 is mid-year
     assert cell["class"] == "cv-p" and cell["text"] == "◐"
     assert WORDS[lang]["partial"] in cell["label"]
     assert ("mitad de año" if lang == "es" else "mid-year") in cell["label"]
@@ -229,10 +248,13 @@ def test_a_years_link_narrows_the_matrix_and_a_bad_one_is_announced(built_store)
 
 # --- pure rules ----------------------------------------------------------------------------------------
 
+
 def test_links_change_language_and_become_relative():
     assert params.with_lang("/submit?lang=es&country=BLZ", "en") == "/submit?country=BLZ&lang=en"
-    assert params.with_lang("/map?indicator=x&level=country&year=2024&lang=es&sel=GTM", "en") == \
-        "/map?indicator=x&level=country&year=2024&sel=GTM&lang=en"
+    assert (
+        params.with_lang("/map?indicator=x&level=country&year=2024&lang=es&sel=GTM", "en")
+        == "/map?indicator=x&level=country&year=2024&sel=GTM&lang=en"
+    )
     assert params.page_link("/map?a=1") == "map?a=1"
 
 
@@ -245,23 +267,48 @@ def test_year_window():
 
 
 def test_matrix_html_escapes_names_and_marks_status_by_symbol_and_text():
-    matrix = pd.DataFrame([
-        {"country": "GTM", "level": "country", "theme": "stocks", "year": 2024, "status": "exists",
-         "n_indicators": 2, "units_with_data": 1, "units": 1, "link": "/map?indicator=a&lang=en",
-         "reason_es": "x", "reason_en": "x"},
-        {"country": "GTM", "level": "country", "theme": "stocks", "year": 2025, "status": "partial",
-         "n_indicators": 1, "units_with_data": 1, "units": 1, "link": "/map?indicator=a&year=2025&lang=en",
-         "reason_es": "Solo periodos parciales.", "reason_en": "Only partial periods."},
-    ])
-    out = views.build_coverage_html(matrix, "country", (2024, 2026), {"GTM": "<b>Guate</b>"},
-                                    {"stocks": 'Stocks "&" <i>'}, "en")
+    matrix = pd.DataFrame(
+        [
+            {
+                "country": "GTM",
+                "level": "country",
+                "theme": "stocks",
+                "year": 2024,
+                "status": "exists",
+                "n_indicators": 2,
+                "units_with_data": 1,
+                "units": 1,
+                "link": "/map?indicator=a&lang=en",
+                "reason_es": "x",
+                "reason_en": "x",
+            },
+            {
+                "country": "GTM",
+                "level": "country",
+                "theme": "stocks",
+                "year": 2025,
+                "status": "partial",
+                "n_indicators": 1,
+                "units_with_data": 1,
+                "units": 1,
+                "link": "/map?indicator=a&year=2025&lang=en",
+                "reason_es": "Solo periodos parciales.",
+                "reason_en": "Only partial periods.",
+            },
+        ]
+    )
+    out = views.build_coverage_html(
+        matrix, "country", (2024, 2026), {"GTM": "<b>Guate</b>"}, {"stocks": 'Stocks "&" <i>'}, "en"
+    )
     assert "<b>Guate</b>" not in out and "&lt;b&gt;Guate&lt;/b&gt;" in out
     assert "&quot;&amp;&quot; &lt;i&gt;" in out
     tables = MatrixParser()
     tables.feed(out)
     cells = tables.tables["country"]["cells"]
-    assert cells[("GTM", "stocks", 2024)]["text"] == "●" and cells[("GTM", "stocks", 2024)]["href"] == \
-        "map?indicator=a&lang=en"
+    assert (
+        cells[("GTM", "stocks", 2024)]["text"] == "●"
+        and cells[("GTM", "stocks", 2024)]["href"] == "map?indicator=a&lang=en"
+    )
     assert "Only partial periods" in cells[("GTM", "stocks", 2025)]["label"]
     assert cells[("GTM", "stocks", 2026)]["class"] == "cv-m" and cells[("GTM", "stocks", 2026)]["href"] is None
 

@@ -15,7 +15,7 @@ from tests.e2e.helpers import wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-COLD = 240_000   # the first run on a fresh server computes every indicator
+COLD = 240_000  # the first run on a fresh server computes every indicator
 
 
 def open_sources(page, lang: str, **query: str) -> None:
@@ -66,7 +66,8 @@ def test_english_matrix_and_a_phone_reads_the_datasets_without_scrolling_sideway
     latest = page.locator('table.cv[data-level="country"] thead th').last
     assert latest.is_visible() and latest.evaluate(
         "th => { const r = th.getBoundingClientRect(), w = th.closest('.cv-wrap').getBoundingClientRect();"
-        " return r.right <= w.right + 1 && r.left >= w.left - 1; }")
+        " return r.right <= w.right + 1 && r.left >= w.left - 1; }"
+    )
     table = page.locator('[data-testid="stTable"]').first
     table.scroll_into_view_if_needed()
     assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1"), "the datasets table scrolls sideways"
