@@ -89,3 +89,13 @@ def dataset_info(dataset_id: str) -> dict[str, str]:
 def unit_names(lang: str) -> dict[str, str]:
     """``{unit code: name}`` from the store's ``units`` codelist, in ``lang``."""
     return {unit: names.get(lang, unit) for unit, names in load_unit_names().items()}
+
+
+@st.cache_data(show_spinner=False)
+def citable_data_version(stamp: str | None = None) -> str:
+    """The data version every download, bulletin and API response cites (``etl.crosstab.version``)."""
+    from etl.crosstab.version import load_data_version
+    from etl.store import connect
+
+    with connect() as con:
+        return load_data_version(con)

@@ -17,11 +17,20 @@ import streamlit as st
 from api.urls import indicator_url
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
-from atlas.core.loaders import catalogue, country_choices, dataset_lookup, network, place_names, unit_names
+from atlas.core.loaders import (
+    catalogue,
+    citable_data_version,
+    country_choices,
+    dataset_lookup,
+    network,
+    place_names,
+    unit_names,
+)
 from atlas.core.ui import render_altair, render_api_link, render_table
 from atlas.map import loaders
 from atlas.map.params import keeps_one_unit
-from etl.formatting import format_number
+from etl.formatting import NO_DATA, format_number
+from etl.textsafe import escape_markdown
 from indicators.catalogue import Indicator
 from indicators.profile import compute_rank
 from indicators.quality import period_year, sort_periods
@@ -316,9 +325,10 @@ def export_frame(
     if all_codes is not None:
         frame = pd.DataFrame({"geo_code": list(all_codes)}).merge(frame, on="geo_code", how="left")
         frame = frame.assign(indicator_id=indicator.id, unit=indicator.unit)
-    return build_export_frame(
+    exported = build_export_frame(
         frame, loaders.view_units(level, country), lang, indicator.name(lang), indicator.unit_label(lang)
     )
+    return exported.assign(data_version=citable_data_version())  # the version the API and bulletins cite too
 
 
 def build_html_download(
@@ -419,27 +429,36 @@ def about_indicator(indicator: Indicator, level: str, period: str, lang: str) ->
         "level": level,
         "period": period,
         "datasets": ", ".join(spec.datasets),
+        "data_version": citable_data_version(),
         "generated_by": "Atlas PVIGM",
     }
 
 
 # ----------------------------------------------------------------------------- panel
 def render_sources(dataset_ids: Sequence[str], lang: str) -> None:
-    """Title, publisher, licence, attribution, retrieval date and revision of every dataset behind
-    the numbers shown."""
-    for note in source_notes(dataset_ids, lang):
+    """Title, publisher, licence, attribution, retrieval date and revision of every dataset behind the numbers
+    shown, and the dataset's caveats (e.g. survey estimates, a projection 8 % below UN WPP). Store text may come
+    from a submission: shown as plain text, never Markdown."""
+    meta = dataset_lookup()
+    for dataset_id in dict.fromkeys(dataset_ids):
+        note = next(iter(source_notes([dataset_id], lang)), None)
+        if note is None:
+            continue
         st.markdown(
             t(
                 "map.source_line",
                 lang,
-                title=note.title,
-                publisher=note.publisher,
-                licence=note.licence,
-                attribution=note.attribution,
-                retrieved=note.retrieved or "—",
-                revision=note.revision or "—",
+                title=escape_markdown(note.title),
+                publisher=escape_markdown(note.publisher),
+                licence=escape_markdown(note.licence),
+                attribution=escape_markdown(note.attribution),
+                retrieved=escape_markdown(note.retrieved) or NO_DATA,
+                revision=escape_markdown(note.revision) or NO_DATA,
             )
         )
+        caveats = meta.get(dataset_id, {}).get(f"caveats_{lang}")
+        if isinstance(caveats, str) and caveats.strip():
+            st.caption(escape_markdown(caveats))
 
 
 def render_unit_note(indicator: Indicator, level: str, period: str, codes: Sequence[str], lang: str) -> None:
