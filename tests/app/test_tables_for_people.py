@@ -12,7 +12,7 @@ from tests.app.conftest import open_page
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("built_store")
-RAW_NAME = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")   # origin_name, obs_status, dataset_id, …
+RAW_NAME = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")  # origin_name, obs_status, dataset_id, …
 VIEWS = [
     ("map.py", {"indicator": "darien_transit", "year": "2023"}, {"es": "Tabla", "en": "Table"}),
     ("map.py", {"country": "HND", "indicator": "population", "year": "2019", "sel": "HN-OL"}, None),
@@ -37,7 +37,7 @@ def _tables(page: str, lang: str, query: dict, tab: dict | None) -> list[pd.Data
 def test_tables_have_human_column_names_no_none_and_language_numbers(page, query, tab, lang):
     tables = _tables(page, lang, query, tab)
     assert tables, "the view shows at least one table"
-    wrong_mark = re.compile(r"\d,\d{3}(\D|$)" if lang == "es" else r"\d\.\d{3}(\D|$)")   # "1,234" in Spanish
+    wrong_mark = re.compile(r"\d,\d{3}(\D|$)" if lang == "es" else r"\d\.\d{3}(\D|$)")  # "1,234" in Spanish
     for table in tables:
         raw = [c for c in map(str, table.columns) if RAW_NAME.match(c)]
         assert raw == [], f"raw column names on {page}: {raw}"
