@@ -197,3 +197,30 @@ def _label_points(fp: str) -> dict[str, tuple[float, float]]:
         c: (float(x), float(y))
         for c, x, y in zip(countries["geo_code"], countries["label_lon"], countries["label_lat"])
     }
+
+
+def load_flow_months(view_id: str) -> list[str]:
+    """The monthly period labels (``YYYY-MM``) of a flow view with a month step, in time order (else empty)."""
+    return _flow_months(view_id, fingerprint())
+
+
+@functools.lru_cache(maxsize=32)
+def _flow_months(view_id: str, fp: str) -> list[str]:
+    from indicators.flows import compute_periods, load_flow_views
+
+    view = load_flow_views()[view_id]
+    if "month" not in view.steps:
+        return []
+    return compute_periods(_flow_obs(view_id, fp), "month", view.year_basis)
+
+
+def load_month_flows(view_id: str, month: str) -> pd.DataFrame:
+    """Origin -> destination flows of a view in one month (``compute_flows(..., step="month")``)."""
+    return _month_flows(view_id, month, fingerprint())
+
+
+@functools.lru_cache(maxsize=512)
+def _month_flows(view_id: str, month: str, fp: str) -> pd.DataFrame:
+    from indicators.flows import compute_flows, load_flow_views
+
+    return compute_flows(_flow_obs(view_id, fp), load_flow_views()[view_id], month, "_T", step="month")

@@ -9,7 +9,7 @@ what has no data in ``ctx.gaps`` and says so in words: never a zero, never an em
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -190,11 +190,124 @@ def build_figure(ctx: BuildContext, series: ItemSeries, section_title: str) -> F
     )
 
 
+def monthly_source(item: Mapping) -> tuple[str, str] | None:
+    """The monthly flow view and side behind a headline item (its own flow view when that has a month step,
+    or its ``monthly`` entry), or ``None`` when the item is an annual series only."""
+    from indicators.flows import load_flow_views
+
+    if "flow" in item and "month" in load_flow_views()[item["flow"]].steps:
+        return item["flow"], item["side"]
+    if "monthly" in item:
+        return item["monthly"]["flow"], item["monthly"]["side"]
+    return None
+
+
+def _item_codes(ctx: BuildContext, item: Mapping) -> tuple[tuple[str, ...], bool]:
+    fixed = item.get("area") if item.get("area") not in (None, "country", "network") else None
+    network = fixed is None and (item.get("area") == "network" or ctx.area is None)
+    return (data.load_network() if network else ((fixed or ctx.area),)), network
+
+
+def compute_period_value(
+    view_id: str, side: str, codes: tuple[str, ...], months: tuple[str, ...]
+) -> tuple[float | None, tuple[str, ...], str | None, int]:
+    """The sum of a flow view's ``side`` for ``codes`` over ``months`` (store labels ``YYYY-MM``); the months
+    that had a value; the unit; how many of ``codes`` had a value. ``None`` when no month has one (never 0)."""
+    from indicators.flows import compute_place_totals
+
+    available = set(data.load_flow_months(view_id))
+    total, covered, unit, places = 0.0, [], None, set()
+    for month in months:
+        if month not in available:
+            continue
+        flows = data.load_month_flows(view_id, month)
+        totals = compute_place_totals(flows)
+        values = totals[totals["place"].isin(codes)].set_index("place")[side].dropna()
+        if values.empty:
+            continue
+        total += float(values.sum())
+        covered.append(month)
+        places.update(values.index)
+        unit = unit or str(flows["unit"].dropna().iloc[0])
+    return (total if covered else None), tuple(covered), unit, len(places)
+
+
+def build_period_figure(ctx: BuildContext, item: Mapping, section_title: str) -> Figure:
+    """A quarter or month bulletin's figure: the item's monthly series summed over the period's months, with
+    its change on the previous quarter (month) when both are complete; an incomplete period is announced.
+    An item with no monthly series shows its latest complete year, labelled as annual only."""
+    import indicators
+    from indicators.flows import load_flow_views
+
+    period = ctx.period
+    source = monthly_source(item)
+    if source is None:
+        series = compute_item_series(ctx, item)
+        figure = build_figure(ctx, series, section_title)
+        if figure.value is None:
+            return figure
+        remark = ctx.t("annual_only_figure", year=figure.period, period=ctx.period_text)
+        return replace(figure, remark="; ".join(r for r in (remark, figure.remark) if r))
+    view_id, side = source
+    view = load_flow_views()[view_id]
+    if "indicator" in item:
+        default_label = indicators.load_catalogue().get(item["indicator"]).name(ctx.lang)
+    else:
+        default_label = view.name(ctx.lang)
+    label = item.get("label", {}).get(ctx.lang) or default_label
+    codes, network = _item_codes(ctx, item)
+    value, covered, unit, n = compute_period_value(view_id, side, codes, period.months)
+    if value is None:
+        ctx.gap(section_title, f"{label}: {ctx.t('no_monthly_data', period=ctx.period_text)}")
+        return Figure(label, None, ctx.t("no_monthly_data", period=ctx.period_text), key=label)
+    before = period.previous()
+    prev_value, prev_covered, _, _ = compute_period_value(view_id, side, codes, before.months)
+    complete = len(covered) == len(period.months) and len(prev_covered) == len(before.months)
+    before_text = before.text(ctx.lang)
+    if complete and prev_value:
+        pct = (value - prev_value) / abs(prev_value) * 100
+        change = ctx.t(
+            f"change_previous_{period.kind}", sign="+" if pct > 0 else "", value=ctx.number(pct, 1), period=before_text
+        )
+    else:
+        change = ctx.t(f"no_previous_{period.kind}", period=before_text)
+    remarks = []
+    if len(covered) < len(period.months):
+        absent = [m for m in period.months if m not in covered]
+        remarks.append(
+            ctx.t(
+                "partial_period",
+                months=len(covered),
+                expected=len(period.months),
+                present=", ".join(period.month_text(m, ctx.lang) for m in covered),
+                absent=", ".join(period.month_text(m, ctx.lang) for m in absent),
+            )
+        )
+    if network:
+        total = len(codes)
+        remarks.append(ctx.t("network_sum", n=n) if n == total else ctx.t("network_partial", n=n, total=total))
+    unit_label = data.load_unit_names().get(unit, {}).get(ctx.lang, unit or "") if unit else ""
+    shown = f"{ctx.number(value)} {unit_label}".strip()
+    return Figure(
+        label,
+        value,
+        shown,
+        ctx.period_text,
+        change,
+        ctx.note(view.dataset_id),
+        "; ".join(remarks),
+        key=label,
+    )
+
+
 def build_headline_section(ctx: BuildContext, spec: Mapping) -> Section:
     title = spec["title"][ctx.lang]
-    figures = [
-        build_figure(ctx, compute_item_series(ctx, item), title) for item in spec["figures"] if applies(ctx, item)
-    ]
+    if ctx.sub_annual:
+        figures = [build_period_figure(ctx, item, title) for item in spec["figures"] if applies(ctx, item)]
+    else:
+        figures = [
+            build_figure(ctx, compute_item_series(ctx, item), title) for item in spec["figures"] if applies(ctx, item)
+        ]
     shown = tuple(f for f in figures if f.value is not None)
     missing = tuple(f"{f.label}: {f.text}" for f in figures if f.value is None)
     return Section(spec["id"], "headline", title, figures=shown, missing=missing)
@@ -603,10 +716,16 @@ def build_gaps_section(ctx: BuildContext, spec: Mapping) -> Section:
     """The "data gaps" box: every section and figure above that had no data, in words."""
     title = spec["title"][ctx.lang]
     if not ctx.gaps:
-        return Section(spec["id"], "gaps", title, paragraphs=(ctx.t("no_gaps", area=ctx.area_name, period=ctx.year),))
+        return Section(
+            spec["id"], "gaps", title, paragraphs=(ctx.t("no_gaps", area=ctx.area_name, period=ctx.period_text),)
+        )
     lines = tuple(what if what.startswith(section) else f"{section}: {what}" for section, what in ctx.gaps)
     return Section(
-        spec["id"], "gaps", title, paragraphs=(ctx.t("gaps_intro", area=ctx.area_name, period=ctx.year),), missing=lines
+        spec["id"],
+        "gaps",
+        title,
+        paragraphs=(ctx.t("gaps_intro", area=ctx.area_name, period=ctx.period_text),),
+        missing=lines,
     )
 
 

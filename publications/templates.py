@@ -89,6 +89,15 @@ def validate_item(where: str, item: object, problems: list[str]) -> None:
             problems.append(f"{where}: unknown flow view {item['flow']!r}; valid: {', '.join(views)}")
         if item.get("side") not in SIDES:
             problems.append(f"{where}: 'side' must be one of {SIDES}, got {item.get('side')!r}")
+    if "monthly" in item:
+        monthly = item["monthly"]
+        views = load_flow_views()
+        if not isinstance(monthly, Mapping) or monthly.get("flow") not in views:
+            problems.append(f"{where}.monthly: must name a flow view with 'flow', got {monthly!r}")
+        elif "month" not in views[monthly["flow"]].steps:
+            problems.append(f"{where}.monthly: flow view {monthly['flow']!r} has no month step")
+        elif monthly.get("side") not in SIDES:
+            problems.append(f"{where}.monthly: 'side' must be one of {SIDES}, got {monthly.get('side')!r}")
     area = item.get("area", "country")
     if area not in AREAS and not (isinstance(area, str) and len(area) == 3 and area.isupper()):
         problems.append(f"{where}: 'area' must be one of {AREAS} or an ISO3 code, got {area!r}")
