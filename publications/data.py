@@ -224,3 +224,28 @@ def _month_flows(view_id: str, month: str, fp: str) -> pd.DataFrame:
     from indicators.flows import compute_flows, load_flow_views
 
     return compute_flows(_flow_obs(view_id, fp), load_flow_views()[view_id], month, "_T", step="month")
+
+
+def load_monthly_observations(dataset_id: str, measure: str) -> pd.DataFrame:
+    """Monthly totals (sex and age ``_T``) of a dataset's measure with no partner (``_Z``), per country:
+    ``country, month, value`` where admin-1 rows count in their country (as the indicator's roll-up does).
+    A month with no row has nothing recorded; it is not a zero in this frame."""
+    return _monthly_obs(dataset_id, measure, fingerprint())
+
+
+@functools.lru_cache(maxsize=16)
+def _monthly_obs(dataset_id: str, measure: str, _fp: str) -> pd.DataFrame:
+    import geodata
+    from etl.store import connect
+
+    sql = (
+        "SELECT ref_area, time_period AS month, value FROM public_observations WHERE dataset_id = ? AND measure = ? "
+        "AND freq = 'M' AND sex = '_T' AND age = '_T' AND counterpart_area = '_Z' AND value IS NOT NULL"
+    )
+    with connect() as con:
+        obs = con.execute(sql, [dataset_id, measure]).df()
+    gaz = geodata.gazetteer()
+    parent = dict(zip(gaz["geo_code"], gaz["parent_code"].where(gaz["level"].eq("admin1"), gaz["geo_code"])))
+    obs["country"] = obs["ref_area"].map(parent).fillna(obs["ref_area"])
+    out = obs.groupby(["country", "month"], as_index=False)["value"].sum()
+    return out.sort_values(["country", "month"]).reset_index(drop=True)

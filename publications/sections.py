@@ -143,8 +143,12 @@ def compute_item_series(ctx: BuildContext, item: Mapping) -> ItemSeries:
 
 
 def applies(ctx: BuildContext, item: Mapping) -> bool:
-    """Whether an item belongs in this bulletin (its ``countries`` filter)."""
+    """Whether an item belongs in this bulletin (its ``countries`` and ``periods`` filters)."""
     countries = item.get("countries") or []
+    kinds = item.get("periods") or []
+    kind = ctx.period.kind if ctx.period is not None else "year"
+    if kinds and kind not in kinds:
+        return False
     return not countries or (ctx.area is not None and ctx.area in countries)
 
 
@@ -191,15 +195,40 @@ def build_figure(ctx: BuildContext, series: ItemSeries, section_title: str) -> F
 
 
 def monthly_source(item: Mapping) -> tuple[str, str] | None:
-    """The monthly flow view and side behind a headline item (its own flow view when that has a month step,
-    or its ``monthly`` entry), or ``None`` when the item is an annual series only."""
+    """The monthly series behind a headline item: ``(flow view, side)`` (its own flow view when that has a
+    month step, or its ``monthly`` entry), ``("dataset:<id>", measure)`` for a dataset's monthly observations,
+    or ``None`` when the item is an annual series only."""
     from indicators.flows import load_flow_views
 
     if "flow" in item and "month" in load_flow_views()[item["flow"]].steps:
         return item["flow"], item["side"]
-    if "monthly" in item:
-        return item["monthly"]["flow"], item["monthly"]["side"]
+    monthly = item.get("monthly")
+    if monthly and "dataset" in monthly:
+        return f"dataset:{monthly['dataset']}", monthly["measure"]
+    if monthly:
+        return monthly["flow"], monthly["side"]
     return None
+
+
+def compute_observation_period_value(
+    dataset_id: str, measure: str, codes: tuple[str, ...], months: tuple[str, ...]
+) -> tuple[float | None, tuple[str, ...], str | None, int]:
+    """Like ``compute_period_value`` for a dataset's monthly observations (IOM Missing Migrants): a month
+    inside the dataset's reporting span counts as covered (no row: nothing recorded); months after its last
+    month are not covered. ``None`` when the period has no record for ``codes`` (never 0)."""
+    obs = data.load_monthly_observations(dataset_id, measure)
+    first, last = (obs["month"].min(), obs["month"].max()) if len(obs) else ("", "")
+    covered = tuple(m for m in months if first <= m <= last)
+    rows = obs[obs["country"].isin(codes) & obs["month"].isin(covered)]
+    if rows.empty:
+        return None, covered, None, 0
+    return float(rows["value"].sum()), covered, "persons", rows["country"].nunique()
+
+
+def _period_value(source: tuple[str, str], codes: tuple[str, ...], months: tuple[str, ...]):
+    if source[0].startswith("dataset:"):
+        return compute_observation_period_value(source[0].removeprefix("dataset:"), source[1], codes, months)
+    return compute_period_value(source[0], source[1], codes, months)
 
 
 def _item_codes(ctx: BuildContext, item: Mapping) -> tuple[tuple[str, ...], bool]:
@@ -248,20 +277,22 @@ def build_period_figure(ctx: BuildContext, item: Mapping, section_title: str) ->
             return figure
         remark = ctx.t("annual_only_figure", year=figure.period, period=ctx.period_text)
         return replace(figure, remark="; ".join(r for r in (remark, figure.remark) if r))
-    view_id, side = source
-    view = load_flow_views()[view_id]
+    if source[0].startswith("dataset:"):
+        dataset_id = source[0].removeprefix("dataset:")
+    else:
+        dataset_id = load_flow_views()[source[0]].dataset_id
     if "indicator" in item:
         default_label = indicators.load_catalogue().get(item["indicator"]).name(ctx.lang)
     else:
-        default_label = view.name(ctx.lang)
+        default_label = load_flow_views()[source[0]].name(ctx.lang)
     label = item.get("label", {}).get(ctx.lang) or default_label
     codes, network = _item_codes(ctx, item)
-    value, covered, unit, n = compute_period_value(view_id, side, codes, period.months)
+    value, covered, unit, n = _period_value(source, codes, period.months)
     if value is None:
         ctx.gap(section_title, f"{label}: {ctx.t('no_monthly_data', period=ctx.period_text)}")
         return Figure(label, None, ctx.t("no_monthly_data", period=ctx.period_text), key=label)
     before = period.previous()
-    prev_value, prev_covered, _, _ = compute_period_value(view_id, side, codes, before.months)
+    prev_value, prev_covered, _, _ = _period_value(source, codes, before.months)
     complete = len(covered) == len(period.months) and len(prev_covered) == len(before.months)
     before_text = before.text(ctx.lang)
     if complete and prev_value:
@@ -294,7 +325,7 @@ def build_period_figure(ctx: BuildContext, item: Mapping, section_title: str) ->
         shown,
         ctx.period_text,
         change,
-        ctx.note(view.dataset_id),
+        ctx.note(dataset_id),
         "; ".join(remarks),
         key=label,
     )

@@ -89,11 +89,20 @@ def validate_item(where: str, item: object, problems: list[str]) -> None:
             problems.append(f"{where}: unknown flow view {item['flow']!r}; valid: {', '.join(views)}")
         if item.get("side") not in SIDES:
             problems.append(f"{where}: 'side' must be one of {SIDES}, got {item.get('side')!r}")
-    if "monthly" in item:
+    kinds = item.get("periods", [])
+    if not isinstance(kinds, list) or any(k not in ("year", "quarter", "month") for k in kinds):
+        problems.append(f"{where}: 'periods' must list some of year, quarter, month, got {kinds!r}")
+    if "monthly" in item and isinstance(item["monthly"], Mapping) and "dataset" in item["monthly"]:
+        monthly = item["monthly"]
+        if not isinstance(monthly.get("measure"), str):
+            problems.append(f"{where}.monthly: a 'dataset' needs its 'measure', got {monthly!r}")
+    elif "monthly" in item:
         monthly = item["monthly"]
         views = load_flow_views()
         if not isinstance(monthly, Mapping) or monthly.get("flow") not in views:
-            problems.append(f"{where}.monthly: must name a flow view with 'flow', got {monthly!r}")
+            problems.append(
+                f"{where}.monthly: must name a flow view ('flow', 'side') or a 'dataset' and 'measure', got {monthly!r}"
+            )
         elif "month" not in views[monthly["flow"]].steps:
             problems.append(f"{where}.monthly: flow view {monthly['flow']!r} has no month step")
         elif monthly.get("side") not in SIDES:

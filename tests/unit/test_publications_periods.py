@@ -192,3 +192,21 @@ def test_cli_period_writes_a_quarter_bulletin_and_rejects_a_bad_one(tmp_path, ca
     assert "a quarter (2024-Q3)" in capsys.readouterr().err
     assert main(["bulletin", "--country", "PAN", "--out", str(tmp_path / "x.pdf")]) == 2
     assert "--period" in capsys.readouterr().err
+
+
+def test_missing_migrants_quarter_is_the_store_sum_of_its_months(built):
+    """IOM Missing Migrants (monthly observations, admin-1 rows counted in their country), summed in SQL here."""
+    from etl.store import connect
+
+    with connect() as con:
+        (expected,) = con.execute(
+            "SELECT sum(value) FROM public_observations WHERE dataset_id = 'iom_missing_migrants' "
+            "AND freq = 'M' AND time_period IN ('2024-07', '2024-08', '2024-09') "
+            "AND (ref_area = 'PAN' OR ref_area LIKE 'PA-%')"
+        ).fetchone()
+    pub = built["PAN", "en"]["pub"]
+    figure = next(f for f in pub.section("headline").figures if f.label == "Dead and missing migrants")
+    assert expected and figure.value == float(expected) and figure.period == "Q3 2024"
+    assert [s.dataset_id for s in pub.sources if s.number in figure.notes] == ["iom_missing_migrants"]
+    yearly = build_bulletin("PAN", 2023, "en", generated=WHEN).section("headline")
+    assert "Dead and missing migrants" not in {f.label for f in yearly.figures}  # periods: [quarter, month]
