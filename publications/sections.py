@@ -421,6 +421,27 @@ def choose_flow_period(ctx: BuildContext, view_id: str, window: int) -> str | No
     return choose_period(periods, ctx.year, window)
 
 
+def compute_period_flows(view_id: str, months: tuple[str, ...]) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
+    """Origin -> destination flows of a view summed over the store's ``months`` (a quarter), largest first,
+    and the months that are in the store; ``None`` when none is (a pair missing in a month stays missing)."""
+    from indicators.flows import FLOW_COLUMNS, aggregate_groups, sort_flows
+
+    available = set(data.load_flow_months(view_id))
+    covered = tuple(m for m in months if m in available)
+    if not covered:
+        return None, ()
+    frames = [data.load_month_flows(view_id, m) for m in covered]
+    if len(frames) == 1:
+        return frames[0], covered
+    both = pd.concat(frames, ignore_index=True)
+    keys = ["origin", "destination", "reporter", "unit", "dataset_id", "measure"]
+    both["value"] = both["value"].astype(float)
+    summed = aggregate_groups(both, keys)
+    summed["period"] = "+".join(covered)
+    # a pair absent from a month's flows had nothing counted that month: the sum covers the months it has
+    return sort_flows(summed[list(FLOW_COLUMNS)]), covered
+
+
 def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
     """Per flow view: the main origins into and destinations from the area (or the largest flows touching
     the network), as tables; the first view with flows is also drawn as a flow map."""
@@ -428,7 +449,7 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
 
     title = spec["title"][ctx.lang]
     top = int(spec.get("top", 5))
-    tables, pictures, notes_all, missing = [], [], [], []
+    tables, pictures, notes_all, missing, annual_only = [], [], [], [], []
     views = load_flow_views()
     codes = set(ctx.codes)
     for entry in spec["views"]:
@@ -436,18 +457,30 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
         if not isinstance(entry, str) and not applies(ctx, entry):
             continue
         view = views[vid]
-        period = choose_flow_period(ctx, vid, int(spec.get("window", 0)))
-        flows = data.load_flows(vid, period) if period else None
+        by_month = ctx.sub_annual and "month" in view.steps
+        if by_month:
+            flows, covered = compute_period_flows(vid, ctx.period.months)
+            period, asked = None, ctx.period_text
+            shown_period = ctx.period_text
+            if flows is not None and len(covered) < len(ctx.period.months):
+                shown_period += " " + ctx.t("partial_months", months=len(covered), expected=len(ctx.period.months))
+        else:
+            period = choose_flow_period(ctx, vid, int(spec.get("window", 0)))
+            flows = data.load_flows(vid, period) if period else None
+            asked, shown_period = ctx.year, ctx.period_label(period) if period else ""
+            if ctx.sub_annual and flows is not None:
+                annual_only.append(view.name(ctx.lang))
+                shown_period += " · " + ctx.t("annual_only_short")
         if flows is not None:
             flows = flows[flows["value"].notna() & flows["origin"].ne(flows["destination"])]
             touching = flows[flows["origin"].isin(codes) | flows["destination"].isin(codes)]
         if flows is None or touching.empty:
-            missing.append(ctx.gap(title, f"{view.name(ctx.lang)}: {ctx.t('no_data_for', period=ctx.year)}"))
+            missing.append(ctx.gap(title, f"{view.name(ctx.lang)}: {ctx.t('no_data_for', period=asked)}"))
             continue
         unit = data.load_unit_names().get(str(touching["unit"].iloc[0]), {}).get(ctx.lang, "")
         notes = ctx.note(view.dataset_id)
         notes_all.extend(notes)
-        caption = f"{view.name(ctx.lang)} · {ctx.period_label(period)} ({unit})"
+        caption = f"{view.name(ctx.lang)} · {shown_period} ({unit})"
         rows, row_notes = [], []
         if ctx.area is None:
             chosen = touching[touching["origin"].ne("_X")].head(top)
@@ -467,14 +500,14 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
             chosen = pd.concat([incoming, outgoing])
             columns = (ctx.t("origin"), ctx.t("destination"), ctx.t("value"))
         if not rows:
-            missing.append(ctx.gap(title, f"{view.name(ctx.lang)}: {ctx.t('no_data_for', period=ctx.year)}"))
+            missing.append(ctx.gap(title, f"{view.name(ctx.lang)}: {ctx.t('no_data_for', period=asked)}"))
             continue
         tables.append(Table(columns, tuple(rows), tuple(row_notes), caption))
         if not pictures:
             url = view_url("flows", lang=ctx.lang, view=vid, period=period, focus=ctx.area)
             texts = ImageTexts(
                 view.name(ctx.lang),
-                f"{ctx.area_name} · {ctx.period_label(period)}",
+                f"{ctx.area_name} · {shown_period}",
                 ctx.source_line(notes),
                 data.load_data_version(),
                 url,
@@ -502,13 +535,17 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
                 )
             except ValueError:
                 pass  # nothing drawable (ends without geometry): the table says it all
+    paragraphs = ()
+    if annual_only:
+        paragraphs = (ctx.t("annual_only_views", views="; ".join(annual_only), year=ctx.year, period=ctx.period_text),)
     if not tables:
-        sentence = ctx.t("flows_missing", area=ctx.area_name, period=ctx.year)
-        return Section(spec["id"], "flows", title, missing=(sentence, *missing))
+        sentence = ctx.t("flows_missing", area=ctx.area_name, period=ctx.period_text)
+        return Section(spec["id"], "flows", title, paragraphs=paragraphs, missing=(sentence, *missing))
     return Section(
         spec["id"],
         "flows",
         title,
+        paragraphs=paragraphs,
         tables=tuple(tables),
         pictures=tuple(pictures),
         missing=tuple(missing),

@@ -210,3 +210,21 @@ def test_missing_migrants_quarter_is_the_store_sum_of_its_months(built):
     assert [s.dataset_id for s in pub.sources if s.number in figure.notes] == ["iom_missing_migrants"]
     yearly = build_bulletin("PAN", 2023, "en", generated=WHEN).section("headline")
     assert "Dead and missing migrants" not in {f.label for f in yearly.figures}  # periods: [quarter, month]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_quarter_flows_table_sums_the_months_by_nationality(built, lang):
+    """The Darién table of the quarter: Venezuelans registered in July–September, from the store's months."""
+    view = load_flow_views()["darien_transit"]
+    obs = load_flow_observations("darien_transit")
+    expected = 0.0
+    for month in ("2024-07", "2024-08", "2024-09"):
+        flows = compute_flows(obs, view, month, "_T", step="month")
+        expected += float(flows.loc[flows["origin"].eq("VEN") & flows["destination"].eq("PAN"), "value"].sum())
+    pub = built["PAN", lang]["pub"]
+    table = next(t for t in pub.section("flows").tables if "Darién" in t.caption)
+    assert ("3.er trimestre de 2024" if lang == "es" else "Q3 2024") in table.caption
+    assert table.rows[0] == ("Venezuela", "Panamá" if lang == "es" else "Panama", format_number(expected, lang, 0))
+    stock = next(t for t in pub.section("flows").tables if "UN DESA" in t.caption)
+    assert ("solo anual" if lang == "es" else "annual only") in stock.caption
+    assert ("Datos solo anuales" if lang == "es" else "Annual data only") in pub.section("flows").paragraphs[0]
