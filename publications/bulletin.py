@@ -24,7 +24,7 @@ from publications.sections import SECTION_BUILDERS
 from publications.templates import LANGS, load_template, text
 
 # Section kinds computed for the period itself in quarter and month bulletins; the others are annual only.
-SUB_ANNUAL_KINDS = ("headline", "flows", "gaps")
+SUB_ANNUAL_KINDS = ("headline", "flows", "trend", "gaps")
 
 REGION = "region"
 YEARS = PERIOD_YEARS

@@ -671,17 +671,70 @@ def build_corridors_section(ctx: BuildContext, spec: Mapping) -> Section:
 # --------------------------------------------------------------------------- trend
 
 
+def build_monthly_trend(ctx: BuildContext, item: Mapping, title: str, months: int) -> tuple[Figure, Picture] | str:
+    """A quarter or month bulletin's trend of a monthly item: the ``months`` months up to the period's end as
+    bars (months without a value are left out, never drawn as 0) and the period's figure; the sentence that
+    says so (recorded as a gap) when the period has no value."""
+    period = ctx.period
+    year, month = period.year, period.month_numbers[-1]
+    labels = []
+    for _ in range(months):
+        labels.append(f"{year}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    labels.reverse()
+    source = monthly_source(item)
+    codes, _ = _item_codes(ctx, item)
+    rows = []
+    for m in labels:
+        value, _, unit, _ = _period_value(source, codes, (m,))
+        if value is not None:
+            rows.append((m, value, unit))
+    figure = build_period_figure(ctx, item, title)
+    first, last = labels[0], labels[-1]
+    if not rows or figure.value is None:
+        sentence = f"{figure.label}: {ctx.t('no_monthly_data', period=ctx.period_text)}"
+        if figure.value is not None:
+            ctx.gap(title, sentence)
+        return sentence
+    unit = rows[0][2]
+    unit_label = data.load_unit_names().get(unit, {}).get(ctx.lang, unit or "") if unit else ""
+    notes = figure.notes
+    texts = ImageTexts(
+        figure.label,
+        f"{ctx.area_name} · {first} – {last} ({unit_label})",
+        ctx.source_line(notes),
+        data.load_data_version(),
+        "",
+    )
+    shown = pd.DataFrame({"period": [r[0] for r in rows], "value": [float(r[1]) for r in rows]})
+    images = build_static_chart_images(shown, texts, ctx.lang, unit_label, mark="bar")
+    alt = "; ".join(f"{p}: {ctx.number(v)}" for p, v in zip(shown["period"], shown["value"]))
+    caption = ctx.t("trend_caption", label=figure.label, first=first, last=last)
+    return figure, Picture("chart", caption, alt, images["png"].data, images["svg"].data, notes, "")
+
+
 def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
     """Each item over the last ``years`` years up to the bulletin year: a chart and the latest figure,
     or a sentence when the area has no value in those years."""
     title = spec["title"][ctx.lang]
     years = int(spec.get("years", 6))
     first = ctx.year - years + 1
-    figures, pictures, missing = [], [], []
+    figures, pictures, missing, annual_only = [], [], [], []
     for item in spec["items"]:
         if not applies(ctx, item):
             continue
+        if ctx.sub_annual and monthly_source(item) is not None:
+            found = build_monthly_trend(ctx, item, title, int(spec.get("months", 12)))
+            if isinstance(found, str):
+                missing.append(found)
+                continue
+            figure, picture = found
+            figures.append(figure)
+            pictures.append(picture)
+            continue
         series = compute_item_series(ctx, item)
+        if ctx.sub_annual:
+            annual_only.append(series.label)
         frame = series.frame
         inside = frame[frame["period"].map(lambda p: first <= period_span(p)[0] <= ctx.year)]
         if inside.empty:
@@ -709,10 +762,14 @@ def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
         alt = "; ".join(f"{p}: {ctx.number(v, series.decimals)}" for p, v in zip(shown["period"], shown["value"]))
         pictures.append(Picture("chart", caption, alt, images["png"].data, images["svg"].data, notes, series.url))
     figures = [f for f in figures if f.value is not None]
+    paragraphs = ()
+    if annual_only:
+        paragraphs = (ctx.t("annual_only_views", views="; ".join(annual_only), year=ctx.year, period=ctx.period_text),)
     return Section(
         spec["id"],
         "trend",
         title,
+        paragraphs=paragraphs,
         figures=tuple(figures),
         pictures=tuple(pictures),
         missing=tuple(missing),

@@ -168,7 +168,7 @@ def validate_section(where: str, section: object, problems: list[str]) -> None:
         for cid in section.get("corridors") or []:
             if cid not in known:
                 problems.append(f"{where}: unknown corridor {cid!r}; valid: {', '.join(known)}")
-    for key in ("top", "years", "window"):
+    for key in ("top", "years", "months", "window"):
         if key in section and (not isinstance(section[key], int) or section[key] < 0):
             problems.append(f"{where}: {key!r} must be a whole number of at least 0, got {section[key]!r}")
 

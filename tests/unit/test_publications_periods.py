@@ -145,9 +145,11 @@ def test_annual_series_say_they_are_annual_only_never_zero(built, lang):
     assert ("serie solo anual" if lang == "es" else "annual series only") in stock.remark
     notice = "Datos solo anuales" if lang == "es" else "Annual data only"
     for section in pub.sections:
-        if section.kind not in ("headline", "gaps"):
+        if section.kind in ("map", "corridors", "country_table"):  # annual only as a whole
             assert section.paragraphs[0].startswith(notice), section.id
             assert "2023" in section.paragraphs[0]
+    returns = pub.section("returns")  # monthly returned nationals; Mexico's series are annual only, and say so
+    assert returns.paragraphs[0].startswith(notice) and "2023" in returns.paragraphs[0]
     assert notice in text
     for section in pub.sections:
         for f in section.figures:
@@ -228,3 +230,14 @@ def test_quarter_flows_table_sums_the_months_by_nationality(built, lang):
     stock = next(t for t in pub.section("flows").tables if "UN DESA" in t.caption)
     assert ("solo anual" if lang == "es" else "annual only") in stock.caption
     assert ("Datos solo anuales" if lang == "es" else "Annual data only") in pub.section("flows").paragraphs[0]
+
+
+def test_month_bulletin_trend_shows_the_last_twelve_months_of_the_store(built):
+    pub = built["GTM", "en"]["pub"]
+    months = tuple(f"2023-{m:02d}" for m in range(4, 13)) + ("2024-01", "2024-02", "2024-03")
+    values = store_months("guatemala_returns", "GTM", "incoming", months)
+    chart = next(p for p in pub.section("returns").pictures if p.title.startswith("Returned nationals"))
+    assert chart.alt == "; ".join(f"{m}: {format_number(v, 'en', 0)}" for m, v in zip(months, values))
+    assert pub.section("returns").figures[0].value == values[-1]
+    deaths = pub.section("deaths")  # no IOM record for Guatemala in March 2024: said in words, no chart
+    assert not deaths.pictures and deaths.missing == ("Dead and missing migrants: No data for March 2024",)
