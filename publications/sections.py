@@ -745,7 +745,11 @@ def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
             )
             continue
         notes = ctx.note(";".join(sorted({d for x in inside["dataset_id"] for d in str(x).split(";")})))
-        figures.append(build_figure(ctx, series, title))
+        figure = build_figure(ctx, series, title)
+        if ctx.sub_annual and figure.value is not None:
+            remark = ctx.t("annual_only_figure", year=figure.period, period=ctx.period_text)
+            figure = replace(figure, remark="; ".join(r for r in (remark, figure.remark) if r))
+        figures.append(figure)
         caption = ctx.t("trend_caption", label=series.label, first=first, last=ctx.year)
         texts = ImageTexts(
             series.label,
