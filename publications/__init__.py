@@ -8,6 +8,7 @@ version and carries a source note. What a page or a script calls:
                                build_factsheet, render_pdf, render_html)
     entries = list_publications("es", year=2023)         # [PublicationEntry]: kind, slug, title, area, countries, tags
     pub = build_bulletin("GTM", 2023, "es")                 # Publication: sections (figures, tables, pictures), sources
+    pub = build_bulletin("PAN", "2024-Q3", "en")            # a quarter ("2024-03": a month); see docs/PUBLICATIONS.md
     pdf = render_pdf(pub)                                   # bytes (application/pdf)
     page = render_html(pub)                                 # HTML fragment, every text escaped, images inline
     sheet = build_factsheet("GTM", 2023, "es", fmt="png")   # layers.static_image.StaticImage (.data, .mime)

@@ -2,7 +2,9 @@
 
 python -m publications list [--lang es]
 python -m publications bulletin --country GTM --year 2023 --lang es --out gtm.pdf [--json gtm.json]
-python -m publications bulletins --all --year 2023 --out-dir out/ [--lang es en]
+python -m publications bulletin --country PAN --period 2024-Q3 --lang en --out pan-2024-q3.pdf
+python -m publications bulletin --country GTM --period 2024-03 --lang es --out gtm-2024-03.pdf
+python -m publications bulletins --all --year 2023 --out-dir out/ [--lang es en]   (or --period 2024-Q3)
 python -m publications factsheet --country GTM --year 2023 --lang es --format png --out gtm.png
 python -m publications article darien-2021-2024 --lang es --out darien.pdf [--html darien.html]
 """
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 
 LANGS = ("es", "en")
+PERIOD_HELP = "a year (2024), a quarter (2024-Q3) or a month (2024-03); instead of --year"
 
 
 def _write(path: str, data: bytes) -> None:
@@ -33,11 +36,18 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bulletin_period(args: argparse.Namespace) -> int | str:
+    """``--period`` (a year, a quarter 2024-Q3 or a month 2024-03) or ``--year``: exactly one of them."""
+    if (args.period is None) == (args.year is None):
+        raise ValueError("give exactly one of --year 2023 or --period (2024, 2024-Q3 or 2024-03)")
+    return args.year if args.period is None else args.period
+
+
 def run_bulletin(args: argparse.Namespace) -> int:
     from publications.bulletin import build_bulletin
     from publications.render import render_pdf
 
-    pub = build_bulletin(args.country, args.year, args.lang)
+    pub = build_bulletin(args.country, _bulletin_period(args), args.lang)
     _write(args.out, render_pdf(pub))
     if args.json:
         _write(args.json, json.dumps(pub.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"))
@@ -52,13 +62,14 @@ def run_bulletins(args: argparse.Namespace) -> int:
     if not args.all and not args.country:
         print("give --all or one or more --country codes", file=sys.stderr)
         return 2
+    period = _bulletin_period(args)
     areas = bulletin_areas() if args.all else args.country
     out_dir = Path(args.out_dir)
     for area in areas:
         for lang in args.lang:
             start = time.perf_counter()
-            pdf = render_pdf(build_bulletin(area, args.year, lang))
-            path = out_dir / f"{bulletin_slug(area, args.year, lang)}.pdf"
+            pdf = render_pdf(build_bulletin(area, period, lang))
+            path = out_dir / f"{bulletin_slug(area, period, lang)}.pdf"
             _write(str(path), pdf)
             print(f"{path}  {len(pdf) / 1024:.0f} KB  {time.perf_counter() - start:.1f} s")
     return 0
@@ -103,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=run_list)
     p = sub.add_parser("bulletin", help="one bulletin as PDF")
     p.add_argument("--country", required=True, help="ISO3 of a network country, or 'region'")
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--year", type=int, default=None)
+    p.add_argument("--period", default=None, help=PERIOD_HELP)
     p.add_argument("--lang", choices=LANGS, default="es")
     p.add_argument("--out", required=True, help="PDF file to write")
     p.add_argument("--json", help="also write the structured content (JSON, image sizes only)")
@@ -111,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bulletins", help="many bulletins as PDFs")
     p.add_argument("--all", action="store_true", help="the twelve network countries and the region")
     p.add_argument("--country", nargs="*", default=[])
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--year", type=int, default=None)
+    p.add_argument("--period", default=None, help=PERIOD_HELP)
     p.add_argument("--lang", nargs="+", choices=LANGS, default=list(LANGS))
     p.add_argument("--out-dir", required=True)
     p.set_defaults(run=run_bulletins)

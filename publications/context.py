@@ -19,6 +19,7 @@ import pandas as pd
 from etl.formatting import NO_DATA, format_number
 from publications import data
 from publications.model import Source
+from publications.periods import BulletinPeriod
 from publications.templates import text
 
 _YEARS = re.compile(r"(\d{4})")
@@ -77,6 +78,16 @@ class BuildContext:
     area: str | None
     sources: dict[str, Source] = field(default_factory=dict)
     gaps: list[tuple[str, str]] = field(default_factory=list)
+    period: BulletinPeriod | None = None  # a quarter or month bulletin (``year`` is then its latest complete year)
+
+    @property
+    def sub_annual(self) -> bool:
+        return self.period is not None and self.period.sub_annual
+
+    @property
+    def period_text(self) -> str:
+        """The bulletin's period as people read it (``2023``, ``Q3 2024``, ``marzo de 2024``)."""
+        return self.period.text(self.lang) if self.sub_annual else str(self.year)
 
     @property
     def area_name(self) -> str:

@@ -197,3 +197,55 @@ def _label_points(fp: str) -> dict[str, tuple[float, float]]:
         c: (float(x), float(y))
         for c, x, y in zip(countries["geo_code"], countries["label_lon"], countries["label_lat"])
     }
+
+
+def load_flow_months(view_id: str) -> list[str]:
+    """The monthly period labels (``YYYY-MM``) of a flow view with a month step, in time order (else empty)."""
+    return _flow_months(view_id, fingerprint())
+
+
+@functools.lru_cache(maxsize=32)
+def _flow_months(view_id: str, fp: str) -> list[str]:
+    from indicators.flows import compute_periods, load_flow_views
+
+    view = load_flow_views()[view_id]
+    if "month" not in view.steps:
+        return []
+    return compute_periods(_flow_obs(view_id, fp), "month", view.year_basis)
+
+
+def load_month_flows(view_id: str, month: str) -> pd.DataFrame:
+    """Origin -> destination flows of a view in one month (``compute_flows(..., step="month")``)."""
+    return _month_flows(view_id, month, fingerprint())
+
+
+@functools.lru_cache(maxsize=512)
+def _month_flows(view_id: str, month: str, fp: str) -> pd.DataFrame:
+    from indicators.flows import compute_flows, load_flow_views
+
+    return compute_flows(_flow_obs(view_id, fp), load_flow_views()[view_id], month, "_T", step="month")
+
+
+def load_monthly_observations(dataset_id: str, measure: str) -> pd.DataFrame:
+    """Monthly totals (sex and age ``_T``) of a dataset's measure with no partner (``_Z``), per country:
+    ``country, month, value`` where admin-1 rows count in their country (as the indicator's roll-up does).
+    A month with no row has nothing recorded; it is not a zero in this frame."""
+    return _monthly_obs(dataset_id, measure, fingerprint())
+
+
+@functools.lru_cache(maxsize=16)
+def _monthly_obs(dataset_id: str, measure: str, _fp: str) -> pd.DataFrame:
+    import geodata
+    from etl.store import connect
+
+    sql = (
+        "SELECT ref_area, time_period AS month, value FROM public_observations WHERE dataset_id = ? AND measure = ? "
+        "AND freq = 'M' AND sex = '_T' AND age = '_T' AND counterpart_area = '_Z' AND value IS NOT NULL"
+    )
+    with connect() as con:
+        obs = con.execute(sql, [dataset_id, measure]).df()
+    gaz = geodata.gazetteer()
+    parent = dict(zip(gaz["geo_code"], gaz["parent_code"].where(gaz["level"].eq("admin1"), gaz["geo_code"])))
+    obs["country"] = obs["ref_area"].map(parent).fillna(obs["ref_area"])
+    out = obs.groupby(["country", "month"], as_index=False)["value"].sum()
+    return out.sort_values(["country", "month"]).reset_index(drop=True)

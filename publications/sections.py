@@ -9,7 +9,7 @@ what has no data in ``ctx.gaps`` and says so in words: never a zero, never an em
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -143,8 +143,12 @@ def compute_item_series(ctx: BuildContext, item: Mapping) -> ItemSeries:
 
 
 def applies(ctx: BuildContext, item: Mapping) -> bool:
-    """Whether an item belongs in this bulletin (its ``countries`` filter)."""
+    """Whether an item belongs in this bulletin (its ``countries`` and ``periods`` filters)."""
     countries = item.get("countries") or []
+    kinds = item.get("periods") or []
+    kind = ctx.period.kind if ctx.period is not None else "year"
+    if kinds and kind not in kinds:
+        return False
     return not countries or (ctx.area is not None and ctx.area in countries)
 
 
@@ -190,11 +194,151 @@ def build_figure(ctx: BuildContext, series: ItemSeries, section_title: str) -> F
     )
 
 
+def monthly_source(item: Mapping) -> tuple[str, str] | None:
+    """The monthly series behind a headline item: ``(flow view, side)`` (its own flow view when that has a
+    month step, or its ``monthly`` entry), ``("dataset:<id>", measure)`` for a dataset's monthly observations,
+    or ``None`` when the item is an annual series only."""
+    from indicators.flows import load_flow_views
+
+    if "flow" in item and "month" in load_flow_views()[item["flow"]].steps:
+        return item["flow"], item["side"]
+    monthly = item.get("monthly")
+    if monthly and "dataset" in monthly:
+        return f"dataset:{monthly['dataset']}", monthly["measure"]
+    if monthly:
+        return monthly["flow"], monthly["side"]
+    return None
+
+
+def compute_observation_period_value(
+    dataset_id: str, measure: str, codes: tuple[str, ...], months: tuple[str, ...]
+) -> tuple[float | None, tuple[str, ...], str | None, int]:
+    """Like ``compute_period_value`` for a dataset's monthly observations (IOM Missing Migrants): a month
+    inside the dataset's reporting span counts as covered (no row: nothing recorded); months after its last
+    month are not covered. ``None`` when the period has no record for ``codes`` (never 0)."""
+    obs = data.load_monthly_observations(dataset_id, measure)
+    first, last = (obs["month"].min(), obs["month"].max()) if len(obs) else ("", "")
+    covered = tuple(m for m in months if first <= m <= last)
+    rows = obs[obs["country"].isin(codes) & obs["month"].isin(covered)]
+    if rows.empty:
+        return None, covered, None, 0
+    return float(rows["value"].sum()), covered, "persons", rows["country"].nunique()
+
+
+def _period_value(source: tuple[str, str], codes: tuple[str, ...], months: tuple[str, ...]):
+    if source[0].startswith("dataset:"):
+        return compute_observation_period_value(source[0].removeprefix("dataset:"), source[1], codes, months)
+    return compute_period_value(source[0], source[1], codes, months)
+
+
+def _item_codes(ctx: BuildContext, item: Mapping) -> tuple[tuple[str, ...], bool]:
+    fixed = item.get("area") if item.get("area") not in (None, "country", "network") else None
+    network = fixed is None and (item.get("area") == "network" or ctx.area is None)
+    return (data.load_network() if network else ((fixed or ctx.area),)), network
+
+
+def compute_period_value(
+    view_id: str, side: str, codes: tuple[str, ...], months: tuple[str, ...]
+) -> tuple[float | None, tuple[str, ...], str | None, int]:
+    """The sum of a flow view's ``side`` for ``codes`` over ``months`` (store labels ``YYYY-MM``); the months
+    that had a value; the unit; how many of ``codes`` had a value. ``None`` when no month has one (never 0)."""
+    from indicators.flows import compute_place_totals
+
+    available = set(data.load_flow_months(view_id))
+    total, covered, unit, places = 0.0, [], None, set()
+    for month in months:
+        if month not in available:
+            continue
+        flows = data.load_month_flows(view_id, month)
+        totals = compute_place_totals(flows)
+        values = totals[totals["place"].isin(codes)].set_index("place")[side].dropna()
+        if values.empty:
+            continue
+        total += float(values.sum())
+        covered.append(month)
+        places.update(values.index)
+        unit = unit or str(flows["unit"].dropna().iloc[0])
+    return (total if covered else None), tuple(covered), unit, len(places)
+
+
+def build_period_figure(ctx: BuildContext, item: Mapping, section_title: str) -> Figure:
+    """A quarter or month bulletin's figure: the item's monthly series summed over the period's months, with
+    its change on the previous quarter (month) when both are complete; an incomplete period is announced.
+    An item with no monthly series shows its latest complete year, labelled as annual only."""
+    import indicators
+    from indicators.flows import load_flow_views
+
+    period = ctx.period
+    source = monthly_source(item)
+    if source is None:
+        series = compute_item_series(ctx, item)
+        figure = build_figure(ctx, series, section_title)
+        if figure.value is None:
+            return figure
+        remark = ctx.t("annual_only_figure", year=figure.period, period=ctx.period_text)
+        return replace(figure, remark="; ".join(r for r in (remark, figure.remark) if r))
+    if source[0].startswith("dataset:"):
+        dataset_id = source[0].removeprefix("dataset:")
+    else:
+        dataset_id = load_flow_views()[source[0]].dataset_id
+    if "indicator" in item:
+        default_label = indicators.load_catalogue().get(item["indicator"]).name(ctx.lang)
+    else:
+        default_label = load_flow_views()[source[0]].name(ctx.lang)
+    label = item.get("label", {}).get(ctx.lang) or default_label
+    codes, network = _item_codes(ctx, item)
+    value, covered, unit, n = _period_value(source, codes, period.months)
+    if value is None:
+        ctx.gap(section_title, f"{label}: {ctx.t('no_monthly_data', period=ctx.period_text)}")
+        return Figure(label, None, ctx.t("no_monthly_data", period=ctx.period_text), key=label)
+    before = period.previous()
+    prev_value, prev_covered, _, _ = _period_value(source, codes, before.months)
+    complete = len(covered) == len(period.months) and len(prev_covered) == len(before.months)
+    before_text = before.text(ctx.lang)
+    if complete and prev_value:
+        pct = (value - prev_value) / abs(prev_value) * 100
+        change = ctx.t(
+            f"change_previous_{period.kind}", sign="+" if pct > 0 else "", value=ctx.number(pct, 1), period=before_text
+        )
+    else:
+        change = ctx.t(f"no_previous_{period.kind}", period=before_text)
+    remarks = []
+    if len(covered) < len(period.months):
+        absent = [m for m in period.months if m not in covered]
+        remarks.append(
+            ctx.t(
+                "partial_period",
+                months=len(covered),
+                expected=len(period.months),
+                present=", ".join(period.month_text(m, ctx.lang) for m in covered),
+                absent=", ".join(period.month_text(m, ctx.lang) for m in absent),
+            )
+        )
+    if network:
+        total = len(codes)
+        remarks.append(ctx.t("network_sum", n=n) if n == total else ctx.t("network_partial", n=n, total=total))
+    unit_label = data.load_unit_names().get(unit, {}).get(ctx.lang, unit or "") if unit else ""
+    shown = f"{ctx.number(value)} {unit_label}".strip()
+    return Figure(
+        label,
+        value,
+        shown,
+        ctx.period_text,
+        change,
+        ctx.note(dataset_id),
+        "; ".join(remarks),
+        key=label,
+    )
+
+
 def build_headline_section(ctx: BuildContext, spec: Mapping) -> Section:
     title = spec["title"][ctx.lang]
-    figures = [
-        build_figure(ctx, compute_item_series(ctx, item), title) for item in spec["figures"] if applies(ctx, item)
-    ]
+    if ctx.sub_annual:
+        figures = [build_period_figure(ctx, item, title) for item in spec["figures"] if applies(ctx, item)]
+    else:
+        figures = [
+            build_figure(ctx, compute_item_series(ctx, item), title) for item in spec["figures"] if applies(ctx, item)
+        ]
     shown = tuple(f for f in figures if f.value is not None)
     missing = tuple(f"{f.label}: {f.text}" for f in figures if f.value is None)
     return Section(spec["id"], "headline", title, figures=shown, missing=missing)
@@ -277,6 +421,27 @@ def choose_flow_period(ctx: BuildContext, view_id: str, window: int) -> str | No
     return choose_period(periods, ctx.year, window)
 
 
+def compute_period_flows(view_id: str, months: tuple[str, ...]) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
+    """Origin -> destination flows of a view summed over the store's ``months`` (a quarter), largest first,
+    and the months that are in the store; ``None`` when none is (a pair missing in a month stays missing)."""
+    from indicators.flows import FLOW_COLUMNS, aggregate_groups, sort_flows
+
+    available = set(data.load_flow_months(view_id))
+    covered = tuple(m for m in months if m in available)
+    if not covered:
+        return None, ()
+    frames = [data.load_month_flows(view_id, m) for m in covered]
+    if len(frames) == 1:
+        return frames[0], covered
+    both = pd.concat(frames, ignore_index=True)
+    keys = ["origin", "destination", "reporter", "unit", "dataset_id", "measure"]
+    both["value"] = both["value"].astype(float)
+    summed = aggregate_groups(both, keys)
+    summed["period"] = "+".join(covered)
+    # a pair absent from a month's flows had nothing counted that month: the sum covers the months it has
+    return sort_flows(summed[list(FLOW_COLUMNS)]), covered
+
+
 def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
     """Per flow view: the main origins into and destinations from the area (or the largest flows touching
     the network), as tables; the first view with flows is also drawn as a flow map."""
@@ -284,7 +449,7 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
 
     title = spec["title"][ctx.lang]
     top = int(spec.get("top", 5))
-    tables, pictures, notes_all, missing = [], [], [], []
+    tables, pictures, notes_all, missing, annual_only = [], [], [], [], []
     views = load_flow_views()
     codes = set(ctx.codes)
     for entry in spec["views"]:
@@ -292,18 +457,30 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
         if not isinstance(entry, str) and not applies(ctx, entry):
             continue
         view = views[vid]
-        period = choose_flow_period(ctx, vid, int(spec.get("window", 0)))
-        flows = data.load_flows(vid, period) if period else None
+        by_month = ctx.sub_annual and "month" in view.steps
+        if by_month:
+            flows, covered = compute_period_flows(vid, ctx.period.months)
+            period, asked = None, ctx.period_text
+            shown_period = ctx.period_text
+            if flows is not None and len(covered) < len(ctx.period.months):
+                shown_period += " " + ctx.t("partial_months", months=len(covered), expected=len(ctx.period.months))
+        else:
+            period = choose_flow_period(ctx, vid, int(spec.get("window", 0)))
+            flows = data.load_flows(vid, period) if period else None
+            asked, shown_period = ctx.year, ctx.period_label(period) if period else ""
+            if ctx.sub_annual and flows is not None:
+                annual_only.append(view.name(ctx.lang))
+                shown_period += " · " + ctx.t("annual_only_short")
         if flows is not None:
             flows = flows[flows["value"].notna() & flows["origin"].ne(flows["destination"])]
             touching = flows[flows["origin"].isin(codes) | flows["destination"].isin(codes)]
         if flows is None or touching.empty:
-            missing.append(ctx.gap(title, f"{view.name(ctx.lang)}: {ctx.t('no_data_for', period=ctx.year)}"))
+            missing.append(ctx.gap(title, f"{view.name(ctx.lang)}: {ctx.t('no_data_for', period=asked)}"))
             continue
         unit = data.load_unit_names().get(str(touching["unit"].iloc[0]), {}).get(ctx.lang, "")
         notes = ctx.note(view.dataset_id)
         notes_all.extend(notes)
-        caption = f"{view.name(ctx.lang)} · {ctx.period_label(period)} ({unit})"
+        caption = f"{view.name(ctx.lang)} · {shown_period} ({unit})"
         rows, row_notes = [], []
         if ctx.area is None:
             chosen = touching[touching["origin"].ne("_X")].head(top)
@@ -323,14 +500,14 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
             chosen = pd.concat([incoming, outgoing])
             columns = (ctx.t("origin"), ctx.t("destination"), ctx.t("value"))
         if not rows:
-            missing.append(ctx.gap(title, f"{view.name(ctx.lang)}: {ctx.t('no_data_for', period=ctx.year)}"))
+            missing.append(ctx.gap(title, f"{view.name(ctx.lang)}: {ctx.t('no_data_for', period=asked)}"))
             continue
         tables.append(Table(columns, tuple(rows), tuple(row_notes), caption))
         if not pictures:
             url = view_url("flows", lang=ctx.lang, view=vid, period=period, focus=ctx.area)
             texts = ImageTexts(
                 view.name(ctx.lang),
-                f"{ctx.area_name} · {ctx.period_label(period)}",
+                f"{ctx.area_name} · {shown_period}",
                 ctx.source_line(notes),
                 data.load_data_version(),
                 url,
@@ -358,13 +535,17 @@ def build_flows_section(ctx: BuildContext, spec: Mapping) -> Section:
                 )
             except ValueError:
                 pass  # nothing drawable (ends without geometry): the table says it all
+    paragraphs = ()
+    if annual_only:
+        paragraphs = (ctx.t("annual_only_views", views="; ".join(annual_only), year=ctx.year, period=ctx.period_text),)
     if not tables:
-        sentence = ctx.t("flows_missing", area=ctx.area_name, period=ctx.year)
-        return Section(spec["id"], "flows", title, missing=(sentence, *missing))
+        sentence = ctx.t("flows_missing", area=ctx.area_name, period=ctx.period_text)
+        return Section(spec["id"], "flows", title, paragraphs=paragraphs, missing=(sentence, *missing))
     return Section(
         spec["id"],
         "flows",
         title,
+        paragraphs=paragraphs,
         tables=tuple(tables),
         pictures=tuple(pictures),
         missing=tuple(missing),
@@ -490,17 +671,70 @@ def build_corridors_section(ctx: BuildContext, spec: Mapping) -> Section:
 # --------------------------------------------------------------------------- trend
 
 
+def build_monthly_trend(ctx: BuildContext, item: Mapping, title: str, months: int) -> tuple[Figure, Picture] | str:
+    """A quarter or month bulletin's trend of a monthly item: the ``months`` months up to the period's end as
+    bars (months without a value are left out, never drawn as 0) and the period's figure; the sentence that
+    says so (recorded as a gap) when the period has no value."""
+    period = ctx.period
+    year, month = period.year, period.month_numbers[-1]
+    labels = []
+    for _ in range(months):
+        labels.append(f"{year}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    labels.reverse()
+    source = monthly_source(item)
+    codes, _ = _item_codes(ctx, item)
+    rows = []
+    for m in labels:
+        value, _, unit, _ = _period_value(source, codes, (m,))
+        if value is not None:
+            rows.append((m, value, unit))
+    figure = build_period_figure(ctx, item, title)
+    first, last = labels[0], labels[-1]
+    if not rows or figure.value is None:
+        sentence = f"{figure.label}: {ctx.t('no_monthly_data', period=ctx.period_text)}"
+        if figure.value is not None:
+            ctx.gap(title, sentence)
+        return sentence
+    unit = rows[0][2]
+    unit_label = data.load_unit_names().get(unit, {}).get(ctx.lang, unit or "") if unit else ""
+    notes = figure.notes
+    texts = ImageTexts(
+        figure.label,
+        f"{ctx.area_name} · {first} – {last} ({unit_label})",
+        ctx.source_line(notes),
+        data.load_data_version(),
+        "",
+    )
+    shown = pd.DataFrame({"period": [r[0] for r in rows], "value": [float(r[1]) for r in rows]})
+    images = build_static_chart_images(shown, texts, ctx.lang, unit_label, mark="bar")
+    alt = "; ".join(f"{p}: {ctx.number(v)}" for p, v in zip(shown["period"], shown["value"]))
+    caption = ctx.t("trend_caption", label=figure.label, first=first, last=last)
+    return figure, Picture("chart", caption, alt, images["png"].data, images["svg"].data, notes, "")
+
+
 def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
     """Each item over the last ``years`` years up to the bulletin year: a chart and the latest figure,
     or a sentence when the area has no value in those years."""
     title = spec["title"][ctx.lang]
     years = int(spec.get("years", 6))
     first = ctx.year - years + 1
-    figures, pictures, missing = [], [], []
+    figures, pictures, missing, annual_only = [], [], [], []
     for item in spec["items"]:
         if not applies(ctx, item):
             continue
+        if ctx.sub_annual and monthly_source(item) is not None:
+            found = build_monthly_trend(ctx, item, title, int(spec.get("months", 12)))
+            if isinstance(found, str):
+                missing.append(found)
+                continue
+            figure, picture = found
+            figures.append(figure)
+            pictures.append(picture)
+            continue
         series = compute_item_series(ctx, item)
+        if ctx.sub_annual:
+            annual_only.append(series.label)
         frame = series.frame
         inside = frame[frame["period"].map(lambda p: first <= period_span(p)[0] <= ctx.year)]
         if inside.empty:
@@ -511,7 +745,11 @@ def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
             )
             continue
         notes = ctx.note(";".join(sorted({d for x in inside["dataset_id"] for d in str(x).split(";")})))
-        figures.append(build_figure(ctx, series, title))
+        figure = build_figure(ctx, series, title)
+        if ctx.sub_annual and figure.value is not None:
+            remark = ctx.t("annual_only_figure", year=figure.period, period=ctx.period_text)
+            figure = replace(figure, remark="; ".join(r for r in (remark, figure.remark) if r))
+        figures.append(figure)
         caption = ctx.t("trend_caption", label=series.label, first=first, last=ctx.year)
         texts = ImageTexts(
             series.label,
@@ -528,10 +766,14 @@ def build_trend_section(ctx: BuildContext, spec: Mapping) -> Section:
         alt = "; ".join(f"{p}: {ctx.number(v, series.decimals)}" for p, v in zip(shown["period"], shown["value"]))
         pictures.append(Picture("chart", caption, alt, images["png"].data, images["svg"].data, notes, series.url))
     figures = [f for f in figures if f.value is not None]
+    paragraphs = ()
+    if annual_only:
+        paragraphs = (ctx.t("annual_only_views", views="; ".join(annual_only), year=ctx.year, period=ctx.period_text),)
     return Section(
         spec["id"],
         "trend",
         title,
+        paragraphs=paragraphs,
         figures=tuple(figures),
         pictures=tuple(pictures),
         missing=tuple(missing),
@@ -603,10 +845,16 @@ def build_gaps_section(ctx: BuildContext, spec: Mapping) -> Section:
     """The "data gaps" box: every section and figure above that had no data, in words."""
     title = spec["title"][ctx.lang]
     if not ctx.gaps:
-        return Section(spec["id"], "gaps", title, paragraphs=(ctx.t("no_gaps", area=ctx.area_name, period=ctx.year),))
+        return Section(
+            spec["id"], "gaps", title, paragraphs=(ctx.t("no_gaps", area=ctx.area_name, period=ctx.period_text),)
+        )
     lines = tuple(what if what.startswith(section) else f"{section}: {what}" for section, what in ctx.gaps)
     return Section(
-        spec["id"], "gaps", title, paragraphs=(ctx.t("gaps_intro", area=ctx.area_name, period=ctx.year),), missing=lines
+        spec["id"],
+        "gaps",
+        title,
+        paragraphs=(ctx.t("gaps_intro", area=ctx.area_name, period=ctx.period_text),),
+        missing=lines,
     )
 
 

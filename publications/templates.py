@@ -89,6 +89,24 @@ def validate_item(where: str, item: object, problems: list[str]) -> None:
             problems.append(f"{where}: unknown flow view {item['flow']!r}; valid: {', '.join(views)}")
         if item.get("side") not in SIDES:
             problems.append(f"{where}: 'side' must be one of {SIDES}, got {item.get('side')!r}")
+    kinds = item.get("periods", [])
+    if not isinstance(kinds, list) or any(k not in ("year", "quarter", "month") for k in kinds):
+        problems.append(f"{where}: 'periods' must list some of year, quarter, month, got {kinds!r}")
+    if "monthly" in item and isinstance(item["monthly"], Mapping) and "dataset" in item["monthly"]:
+        monthly = item["monthly"]
+        if not isinstance(monthly.get("measure"), str):
+            problems.append(f"{where}.monthly: a 'dataset' needs its 'measure', got {monthly!r}")
+    elif "monthly" in item:
+        monthly = item["monthly"]
+        views = load_flow_views()
+        if not isinstance(monthly, Mapping) or monthly.get("flow") not in views:
+            problems.append(
+                f"{where}.monthly: must name a flow view ('flow', 'side') or a 'dataset' and 'measure', got {monthly!r}"
+            )
+        elif "month" not in views[monthly["flow"]].steps:
+            problems.append(f"{where}.monthly: flow view {monthly['flow']!r} has no month step")
+        elif monthly.get("side") not in SIDES:
+            problems.append(f"{where}.monthly: 'side' must be one of {SIDES}, got {monthly.get('side')!r}")
     area = item.get("area", "country")
     if area not in AREAS and not (isinstance(area, str) and len(area) == 3 and area.isupper()):
         problems.append(f"{where}: 'area' must be one of {AREAS} or an ISO3 code, got {area!r}")
@@ -150,7 +168,7 @@ def validate_section(where: str, section: object, problems: list[str]) -> None:
         for cid in section.get("corridors") or []:
             if cid not in known:
                 problems.append(f"{where}: unknown corridor {cid!r}; valid: {', '.join(known)}")
-    for key in ("top", "years", "window"):
+    for key in ("top", "years", "months", "window"):
         if key in section and (not isinstance(section[key], int) or section[key] < 0):
             problems.append(f"{where}: {key!r} must be a whole number of at least 0, got {section[key]!r}")
 
