@@ -298,11 +298,11 @@ def indicator_list(
                 "theme": ind.theme,
                 "name_es": ind.name("es"),
                 "name_en": ind.name("en"),
-                "definition_es": ind.texts.get("definition", {}).get("es", ""),
-                "definition_en": ind.texts.get("definition", {}).get("en", ""),
+                "definition_es": ind.text("definition", "es"),
+                "definition_en": ind.text("definition", "en"),
                 "unit": ind.unit,
-                "unit_es": ind.unit_es,
-                "unit_en": ind.unit_en,
+                "unit_es": ind.unit_label("es"),
+                "unit_en": ind.unit_label("en"),
                 "kind": ind.kind,
                 "levels": ",".join(ind.levels),
                 "disaggregations": ",".join(ind.disaggregations),
@@ -373,7 +373,7 @@ def indicator_values(
                 "level": level,
                 "period": period,
                 "country": country,
-                "definition": ind.texts.get("definition", {}).get(lang_, ""),
+                "definition": ind.text("definition", lang_),
             }
         }
         return table, about

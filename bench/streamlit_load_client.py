@@ -375,7 +375,7 @@ def indicator_labels(app_root: str, ids: list[str], lang: str = "en") -> list[st
     from indicators import load_catalogue
 
     cat = load_catalogue()
-    return [f"{cat.themes[cat.get(i).theme][lang]} \u203a {cat.get(i).name(lang)}" for i in ids]
+    return [f"{cat.themes[cat.get(i).theme](lang)} \u203a {cat.get(i).name(lang)}" for i in ids]
 
 
 async def warm_pass(args, labels: list[str], seen: set) -> list[dict]:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from common.text import Bilingual
+
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "vendor" / "reference" / "countrynames_iom_gdidata.csv"
 SCOPES = ("americas_esp",)
@@ -34,11 +36,7 @@ class PairScope:
 
     dataset_id: str
     codes: frozenset[str]
-    caveat_es: str
-    caveat_en: str
-
-    def caveat(self, lang: str) -> str:
-        return self.caveat_es if lang == "es" else self.caveat_en
+    caveat: Bilingual  # ``scope.caveat(lang)``
 
 
 def load_scope_codes(scope: str, parents: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -91,7 +89,7 @@ def load_pair_scopes(con) -> dict[str, PairScope]:
     areas: dict[str, set[str]] = {}
     for scope, code in con.execute("SELECT scope, geo_code FROM pair_scope_areas").fetchall():
         areas.setdefault(scope, set()).add(code)
-    return {d: PairScope(d, frozenset(areas.get(s, ())), es, en) for d, s, es, en in rows}
+    return {d: PairScope(d, frozenset(areas.get(s, ())), Bilingual(es, en)) for d, s, es, en in rows}
 
 
 def _scoped(datasets: object, scopes: Mapping[str, PairScope], sep: str) -> list[PairScope]:
@@ -116,8 +114,8 @@ def compute_total_coverage(
     for area, datasets in zip(frame[area_column], frame[dataset_column]):
         outside = [s for s in _scoped(datasets, scopes, sep) if area not in s.codes]
         coverage.append(PARTIAL if outside else COMPLETE)
-        es.append(" ".join(dict.fromkeys(s.caveat_es for s in outside)))
-        en.append(" ".join(dict.fromkeys(s.caveat_en for s in outside)))
+        es.append(" ".join(dict.fromkeys(s.caveat.es for s in outside)))
+        en.append(" ".join(dict.fromkeys(s.caveat.en for s in outside)))
     return frame.assign(coverage=coverage, coverage_note_es=es, coverage_note_en=en)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from common.text import Bilingual
+
 _PATTERNS = {
     "A": re.compile(r"^(\d{4})$"),
     "M": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
@@ -180,8 +182,7 @@ class PeriodStatus:
     status: str  # one of PERIOD_STATUSES
     months: int | None = None  # months covered (monthly sources), else None
     months_expected: int | None = None
-    note_es: str = ""  # the source's own words about the period, when it has some
-    note_en: str = ""
+    note: Bilingual = Bilingual("", "")  # the source's own words about the period, when it has some
 
     @property
     def complete(self) -> bool:
@@ -197,7 +198,7 @@ class PeriodStatus:
             base = _STATUS_TEXT["partial_flag"][lang]
         else:
             base = _STATUS_TEXT[self.status][lang]
-        note = self.note_es if lang == "es" else self.note_en
+        note = self.note.get(lang)
         return f"{base} ({note})" if note and not self.complete else base
 
     def as_dict(self) -> dict:
@@ -231,15 +232,15 @@ def build_period_status(
         raise ValueError(f"unknown period flag(s) {bad}; valid: mid_year, partial")
     es, en = notes
     if projection:
-        return PeriodStatus(label, "projection", note_es=es, note_en=en)
+        return PeriodStatus(label, "projection", note=Bilingual(es, en))
     months = expected = None
     if spans:
         expected = compute_expected_months(label)
         months = min(compute_covered_months(label, first, last) for first, last in spans)
     if "mid_year" in flags:
-        return PeriodStatus(label, "mid_year", months, expected, es, en)
+        return PeriodStatus(label, "mid_year", months, expected, Bilingual(es, en))
     if "partial" in flags or (months is not None and months < expected):
-        return PeriodStatus(label, "partial", months, expected, es, en)
+        return PeriodStatus(label, "partial", months, expected, Bilingual(es, en))
     return PeriodStatus(label, "complete", months, expected)
 
 

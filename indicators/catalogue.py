@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.text import Bilingual
 from common.yamlfile import load_yaml
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yaml"
@@ -76,8 +77,7 @@ class LevelSpec:
     subtract: Term | None = None
     scale: float = 1.0
     denominator_period: str = "same"
-    population_es: str = ""
-    population_en: str = ""
+    population: Bilingual = Bilingual("", "")
 
     @property
     def datasets(self) -> tuple[str, ...]:
@@ -91,10 +91,9 @@ class Indicator:
 
     id: str
     theme: str
-    texts: Mapping[str, Mapping[str, str]]
+    texts: Mapping[str, Bilingual]
     unit: str
-    unit_es: str
-    unit_en: str
+    unit_text: Bilingual
     decimals: int
     kind: str
     levels: Mapping[str, LevelSpec]
@@ -107,13 +106,13 @@ class Indicator:
     disaggregations: tuple[str, ...] = ()
 
     def text(self, name: str, lang: str) -> str:
-        return self.texts[name][lang]
+        return self.texts[name].get(lang)
 
     def name(self, lang: str) -> str:
-        return self.texts["name"][lang]
+        return self.texts["name"].get(lang)
 
     def unit_label(self, lang: str) -> str:
-        return self.unit_es if lang == "es" else self.unit_en
+        return self.unit_text.get(lang)
 
     @property
     def datasets(self) -> tuple[str, ...]:
@@ -124,7 +123,7 @@ class Indicator:
 class Catalogue:
     """Themes (in menu order) and indicators (in menu order within each theme)."""
 
-    themes: Mapping[str, Mapping[str, str]]
+    themes: Mapping[str, Bilingual]
     indicators: Mapping[str, Indicator]
 
     def get(self, indicator_id: str) -> Indicator:
@@ -255,8 +254,7 @@ def build_term(raw: Mapping) -> Term:
     )
 
 
-def build_level(raw: Mapping) -> LevelSpec:
-    population = raw.get("population") or {}
+def build_level(raw: Mapping, where: str = "level") -> LevelSpec:
     return LevelSpec(
         method=raw.get("method", "sum"),
         numerator=build_term(raw["numerator"]),
@@ -264,8 +262,7 @@ def build_level(raw: Mapping) -> LevelSpec:
         subtract=build_term(raw["subtract"]) if raw.get("subtract") else None,
         scale=float(raw.get("scale", 1.0)),
         denominator_period=raw.get("denominator_period", "same"),
-        population_es=population.get("es", ""),
-        population_en=population.get("en", ""),
+        population=Bilingual.from_mapping(raw.get("population") or None, f"{where}.population", required=False),
     )
 
 
@@ -279,13 +276,12 @@ def build_catalogue(raw: Mapping) -> Catalogue:
         indicators[indicator_id] = Indicator(
             id=indicator_id,
             theme=e["theme"],
-            texts={k: dict(e[k]) for k in TEXT_FIELDS},
+            texts={k: Bilingual.from_mapping(e[k], f"{indicator_id}.{k}") for k in TEXT_FIELDS},
             unit=e["unit"]["code"],
-            unit_es=e["unit"]["es"],
-            unit_en=e["unit"]["en"],
+            unit_text=Bilingual.from_mapping(e["unit"], f"{indicator_id}.unit"),
             decimals=int(e.get("decimals", 0)),
             kind=e.get("kind", "stock"),
-            levels={lvl: build_level(spec) for lvl, spec in e["levels"].items()},
+            levels={lvl: build_level(spec, f"{indicator_id}.levels.{lvl}") for lvl, spec in e["levels"].items()},
             palette=e.get("palette", "YlGnBu"),
             scheme=e.get("scheme", "quantiles"),
             k=int(e.get("k", 5)),
@@ -294,7 +290,8 @@ def build_catalogue(raw: Mapping) -> Catalogue:
             headline=bool(e.get("headline", False)),
             disaggregations=_tuple(e.get("disaggregations")),
         )
-    return Catalogue(themes={t: dict(v) for t, v in raw["themes"].items()}, indicators=indicators)
+    themes = {t: Bilingual.from_mapping(v, f"themes.{t}") for t, v in raw["themes"].items()}
+    return Catalogue(themes=themes, indicators=indicators)
 
 
 @functools.lru_cache(maxsize=1)

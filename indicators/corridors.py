@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from common.text import Bilingual
 from common.yamlfile import load_yaml
 from indicators.flows import DIM_COLUMNS, OBS_COLUMNS, aggregate_groups, compute_sex, select_totals
 
@@ -30,6 +31,7 @@ CORRIDORS_FILE = Path(__file__).resolve().parent / "corridors.yaml"
 NATIONALITY = "{nationality}"
 EARTH_RADIUS_KM = 6371.0088
 FILTER_COLUMNS = (*DIM_COLUMNS, "age", "sex", "unit")
+NO_TEXT = Bilingual("", "")
 
 
 class CorridorError(ValueError):
@@ -48,16 +50,8 @@ class SeriesSpec:
     ref_area: str
     counterpart: str
     filters: Mapping[str, str] = field(default_factory=dict)
-    label_es: str = ""
-    label_en: str = ""
-    caveat_es: str = ""
-    caveat_en: str = ""
-
-    def label(self, lang: str) -> str:
-        return self.label_es if lang == "es" else self.label_en
-
-    def caveat(self, lang: str) -> str:
-        return self.caveat_es if lang == "es" else self.caveat_en
+    label: Bilingual = NO_TEXT  # ``spec.label(lang)``
+    caveat: Bilingual = NO_TEXT  # ``spec.caveat(lang)``
 
     def resolved_counterpart(self, nationality: str) -> str:
         return nationality if self.counterpart == NATIONALITY else self.counterpart
@@ -69,8 +63,7 @@ class Node:
 
     node_id: str
     geo_code: str | None
-    name_es: str | None = None
-    name_en: str | None = None
+    name: Bilingual = NO_TEXT  # empty for a territory: its name comes from the gazetteer
     lon: float | None = None
     lat: float | None = None
     country: str | None = None  # ISO3 of the country the node lies in (incidents on the route)
@@ -92,11 +85,7 @@ class Mirror:
     mirror_id: str
     left: SeriesSpec
     right: SeriesSpec
-    what_es: str
-    what_en: str
-
-    def what(self, lang: str) -> str:
-        return self.what_es if lang == "es" else self.what_en
+    what: Bilingual  # ``mirror.what(lang)``
 
 
 @dataclass(frozen=True)
@@ -104,10 +93,8 @@ class Corridor:
     """A named corridor: chain, segments, nationalities on offer, lag rule, mirrors, incident buffer."""
 
     corridor_id: str
-    name_es: str
-    name_en: str
-    description_es: str
-    description_en: str
+    name: Bilingual  # ``corridor.name(lang)``
+    description: Bilingual  # ``corridor.description(lang)``
     nationalities: tuple[str, ...]
     chain: tuple[Node, ...]
     segments: tuple[Segment, ...]
@@ -116,12 +103,6 @@ class Corridor:
     fixed_lag: int | None = None
     buffer_km: float = 100.0
     incident_routes: tuple[str, ...] = ()
-
-    def name(self, lang: str) -> str:
-        return self.name_es if lang == "es" else self.name_en
-
-    def description(self, lang: str) -> str:
-        return self.description_es if lang == "es" else self.description_en
 
     def resolved_chain(self, nationality: str) -> tuple[Node, ...]:
         """The chain with ``{nationality}`` replaced by the chosen nationality (ISO3)."""
@@ -133,8 +114,7 @@ class Corridor:
             Node(
                 nationality if n.node_id == NATIONALITY else n.node_id,
                 fill(n.geo_code),
-                n.name_es,
-                n.name_en,
+                n.name,
                 n.lon,
                 n.lat,
                 fill(n.country),
@@ -143,14 +123,14 @@ class Corridor:
         )
 
 
-def _texts(raw: Mapping, key: str, where: str, problems: list[str], required: bool = True) -> tuple[str, str]:
+def _texts(raw: Mapping, key: str, where: str, problems: list[str], required: bool = True) -> Bilingual:
     texts = raw.get(key)
     if texts is None and not required:
-        return "", ""
+        return NO_TEXT
     if not isinstance(texts, Mapping) or not {"es", "en"} <= set(texts):
         problems.append(f"{where}: {key!r} needs both 'es' and 'en' texts")
-        return "", ""
-    return str(texts["es"]), str(texts["en"])
+        return NO_TEXT
+    return Bilingual.from_mapping(texts, f"{where}: {key!r}", required=False)
 
 
 def build_series_spec(raw: Mapping, where: str, problems: list[str]) -> SeriesSpec | None:
@@ -174,10 +154,8 @@ def build_series_spec(raw: Mapping, where: str, problems: list[str]) -> SeriesSp
         raw["ref_area"],
         raw["counterpart"],
         filters,
-        label[0],
-        label[1],
-        caveat[0],
-        caveat[1],
+        label,
+        caveat,
     )
 
 
@@ -192,13 +170,13 @@ def _build_node(raw: Mapping, where: str, problems: list[str]) -> Node | None:
             problems.append(f"{where}: point must be [lon, lat] in degrees, got {point!r}")
             return None
         lon, lat = float(point[0]), float(point[1])
-    name_es, name_en = _texts(raw, "name", where, problems, required=point is not None)
+    name = _texts(raw, "name", where, problems, required=point is not None)
     node_id = raw.get("id") or raw.get("geo_code")
     geo_code = raw.get("geo_code")
     country = raw.get("country") or (geo_code if geo_code and len(geo_code) == 3 and "-" not in geo_code else None)
     if country is None:
         problems.append(f"{where}: a crossing point or admin-1 node needs 'country' (ISO3), e.g. country: PAN")
-    return Node(node_id, geo_code, name_es or None, name_en or None, lon, lat, country)
+    return Node(node_id, geo_code, name, lon, lat, country)
 
 
 def build_corridor(cid: str, raw: Mapping) -> tuple[Corridor | None, list[str]]:
@@ -231,7 +209,7 @@ def build_corridor(cid: str, raw: Mapping) -> tuple[Corridor | None, list[str]]:
         right = build_series_spec(m.get("right"), f"{mwhere}.right", problems)
         what = _texts(m, "what", mwhere, problems)
         if left and right:
-            mirrors.append(Mirror(m.get("id") or f"m{i}", left, right, *what))
+            mirrors.append(Mirror(m.get("id") or f"m{i}", left, right, what))
     window = tuple(raw.get("lag_window_months", (0, 3)))
     if len(window) != 2 or not 0 <= window[0] <= window[1] <= 24:
         problems.append(f"{where}: lag_window_months must be [low, high] with 0 <= low <= high <= 24, got {window}")
@@ -242,8 +220,8 @@ def build_corridor(cid: str, raw: Mapping) -> tuple[Corridor | None, list[str]]:
         return None, problems
     corridor = Corridor(
         cid,
-        *name,
-        *description,
+        name,
+        description,
         nationalities,
         tuple(chain),
         tuple(segments),

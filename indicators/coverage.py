@@ -222,7 +222,7 @@ def label_matrix(
     }[lang]
     out = matrix.copy()
     out.insert(1, "country_name", out["country"].map(lambda c: names.get(c, {}).get(lang, c)))
-    out.insert(4, "theme_name", out["theme"].map(lambda t: catalogue.themes[t][lang]))
+    out.insert(4, "theme_name", out["theme"].map(lambda t: catalogue.themes[t](lang)))
     out["status_text"] = out["status"].map(words)
     out["reason"] = out[f"reason_{lang}"]
     return out.drop(columns=["reason_es", "reason_en"])

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from common.text import Bilingual
 from common.yamlfile import load_yaml
 from etl.periods import (
     compute_covered_months,
@@ -70,21 +71,13 @@ class FlowView:
     dataset_id: str
     measure: str
     direction: str
-    name_es: str
-    name_en: str
+    name: Bilingual  # ``view.name(lang)``
     kind: str  # "stock" or "flow": the legend and hover say which
     steps: tuple[str, ...] = ("year",)
     year_basis: str = "calendar"
     filters: Mapping[str, str] = field(default_factory=dict)
     unit: str | None = None  # keep only observations in this unit (a source that mixes units)
-    note_es: str = ""
-    note_en: str = ""
-
-    def name(self, lang: str) -> str:
-        return self.name_es if lang == "es" else self.name_en
-
-    def note(self, lang: str) -> str:
-        return self.note_es if lang == "es" else self.note_en
+    note: Bilingual = Bilingual("", "")  # ``view.note(lang)``
 
 
 def validate_flow_view(view_id: str, raw: Mapping) -> list[str]:
@@ -131,15 +124,13 @@ def build_flow_views(raw: Mapping) -> dict[str, FlowView]:
             dataset_id=e["dataset_id"],
             measure=e["measure"],
             direction=e["direction"],
-            name_es=e["name"]["es"],
-            name_en=e["name"]["en"],
+            name=Bilingual.from_mapping(e["name"], f"flows.yaml, view {vid!r}: name", required=False),
             kind=e["kind"],
             steps=tuple(e.get("steps", ["year"])),
             year_basis=e.get("year_basis", "calendar"),
             filters=dict(e.get("filters", {})),
             unit=e.get("unit"),
-            note_es=e.get("note", {}).get("es", ""),
-            note_en=e.get("note", {}).get("en", ""),
+            note=Bilingual.from_mapping(e.get("note"), f"flows.yaml, view {vid!r}: note", required=False),
         )
     return views
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from common.text import Bilingual
 from etl.periods import (
     PeriodError,
     PeriodStatus,
@@ -81,7 +82,7 @@ def _status(
 ) -> PeriodStatus:
     es, en = notes
     if projection:
-        return PeriodStatus(period, "projection", note_es=es, note_en=en)
+        return PeriodStatus(period, "projection", note=Bilingual(es, en))
     try:
         expected = compute_expected_months(period)
     except PeriodError:
@@ -90,11 +91,11 @@ def _status(
     if expected is not None and covered is not None:
         covered = min(covered, expected)
     if "mid_year" in flags:
-        return PeriodStatus(period, "mid_year", covered, expected, es, en)
+        return PeriodStatus(period, "mid_year", covered, expected, Bilingual(es, en))
     # a period of annual or longer rows reports 12 months: complete whatever its length
     short = covered is not None and expected is not None and covered < min(expected, 12)
     if "partial" in flags or short:
-        return PeriodStatus(period, "partial", covered, expected, es, en)
+        return PeriodStatus(period, "partial", covered, expected, Bilingual(es, en))
     return PeriodStatus(period, "complete", covered, expected)
 
 

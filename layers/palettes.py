@@ -12,6 +12,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.text import Bilingual
 from common.yamlfile import load_yaml
 
 PALETTES_FILE = Path(__file__).resolve().parent / "palettes.yaml"
@@ -31,12 +32,8 @@ class Palette:
 
     id: str
     kind: str
-    name_es: str
-    name_en: str
+    name: Bilingual  # ``palette.name(lang)``
     colors: tuple[str, ...]
-
-    def name(self, lang: str) -> str:
-        return self.name_es if lang == "es" else self.name_en
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,7 +47,8 @@ def load_palettes() -> dict[str, Palette]:
         colors = tuple(spec["colors"])
         if spec["kind"] == "diverging" and len(colors) % 2 == 0:
             raise ValueError(f"diverging palette {pid!r} needs an odd number of colours, got {len(colors)}")
-        out[pid] = Palette(pid, spec["kind"], spec["name"]["es"], spec["name"]["en"], colors)
+        name = Bilingual.from_mapping(spec["name"], f"palette {pid!r} in {PALETTES_FILE}: name")
+        out[pid] = Palette(pid, spec["kind"], name, colors)
     return out
 
 

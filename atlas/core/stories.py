@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import yaml
 
+from common.text import Bilingual
 from common.yamlfile import load_yaml
 
 STORIES_FILE = Path(__file__).resolve().parent / "stories.yaml"
@@ -22,6 +23,7 @@ STORY_PAGES = ("flows", "corridors")
 # Parameters that belong to the story itself, not to the view a step shows.
 STORY_KEYS = ("story", "story_step", "workshop", "lang")
 MY_STORY = "mine"
+NO_TEXT = Bilingual("", "")
 
 
 class StoryError(ValueError):
@@ -34,11 +36,7 @@ class Step:
 
     page: str
     params: tuple[tuple[str, str], ...]
-    caption_es: str = ""
-    caption_en: str = ""
-
-    def caption(self, lang: str) -> str:
-        return self.caption_es if lang == "es" else self.caption_en
+    caption: Bilingual = NO_TEXT  # ``step.caption(lang)``
 
     @property
     def url(self) -> str:
@@ -48,12 +46,8 @@ class Step:
 @dataclass(frozen=True)
 class Story:
     story_id: str
-    title_es: str
-    title_en: str
+    title: Bilingual  # ``story.title(lang)``
     steps: tuple[Step, ...]
-
-    def title(self, lang: str) -> str:
-        return self.title_es if lang == "es" else self.title_en
 
 
 def parse_step_url(url: str, caption: Mapping[str, str] | None = None) -> Step:
@@ -64,8 +58,11 @@ def parse_step_url(url: str, caption: Mapping[str, str] | None = None) -> Step:
     if path not in STORY_PAGES:
         raise StoryError(f"story step {url!r}: the page must be one of {STORY_PAGES}, got {path!r}")
     params = tuple((k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k not in STORY_KEYS)
-    caption = caption or {}
-    return Step(path, params, str(caption.get("es", "")), str(caption.get("en", "")))
+    try:
+        text = Bilingual.from_mapping(caption or None, f"story step {url!r}: caption", required=False)
+    except ValueError as err:
+        raise StoryError(str(err)) from None
+    return Step(path, params, text)
 
 
 def build_stories(raw: Mapping) -> dict[str, Story]:
@@ -89,7 +86,8 @@ def build_stories(raw: Mapping) -> dict[str, Story]:
                 problems.append(f"{where}, steps[{i}]: {err}")
         if not steps:
             problems.append(f"{where}: needs at least one step")
-        out[sid] = Story(sid, str(title.get("es", "")), str(title.get("en", "")), tuple(steps))
+        text = Bilingual.from_mapping(title if isinstance(title, Mapping) else None, f"{where}: title", required=False)
+        out[sid] = Story(sid, text, tuple(steps))
     if problems:
         raise StoryError("; ".join(problems))
     return out
@@ -118,7 +116,7 @@ def build_step_query(story_id: str, number: int, step: Step, lang: str, workshop
 def build_current_step(page: str, query: Mapping[str, str], caption: str = "") -> Step:
     """The view on screen as a step (the facilitator's "add this view")."""
     params = tuple(sorted((k, str(v)) for k, v in query.items() if k not in STORY_KEYS and str(v) != ""))
-    return Step(page, params, caption, caption)
+    return Step(page, params, Bilingual(caption, caption))
 
 
 def dump_story_yaml(story_id: str, title: str, steps: Sequence[Step]) -> str:
@@ -128,7 +126,7 @@ def dump_story_yaml(story_id: str, title: str, steps: Sequence[Step]) -> str:
             "stories": {
                 story_id: {
                     "title": {"es": title, "en": title},
-                    "steps": [{"url": s.url, "caption": {"es": s.caption_es, "en": s.caption_en}} for s in steps],
+                    "steps": [{"url": s.url, "caption": {"es": s.caption.es, "en": s.caption.en}} for s in steps],
                 }
             }
         },

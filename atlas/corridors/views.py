@@ -58,9 +58,7 @@ def build_corridor_map(
 ) -> pdk.Deck:
     """The chain, its counted places, and the incidents of the chosen years."""
     chain = corridor.resolved_chain(nationality)
-    node_names = {
-        n.node_id: ((n.name_es if lang == "es" else n.name_en) or names.get(n.geo_code, n.geo_code)) for n in chain
-    }
+    node_names = {n.node_id: (n.name(lang) or names.get(n.geo_code, n.geo_code)) for n in chain}
     counted: dict[str, list[str]] = {}
     for s in corridor.segments:
         node = nationality if s.node_id == "{nationality}" else s.node_id

@@ -425,7 +425,7 @@ def about_indicator(indicator: Indicator, level: str, period: str, lang: str) ->
         "unit": indicator.unit_label(lang),
         "definition": indicator.text("definition", lang),
         "comparability": indicator.text("comparability", lang),
-        "population": spec.population_es if lang == "es" else spec.population_en,
+        "population": spec.population(lang),
         "level": level,
         "period": period,
         "datasets": ", ".join(spec.datasets),
@@ -765,10 +765,8 @@ def render_view_column(
         spec = ind.levels.get(level)
         st.markdown(f"**{t_('map.definition')}.** {ind.text('definition', lang)}")
         st.markdown(f"**{t_('map.comparability')}.** {ind.text('comparability', lang)}")
-        if spec is not None and (spec.population_es or spec.population_en):
-            st.markdown(
-                f"**{t_('map.population_used')}.** {spec.population_es if lang == 'es' else spec.population_en}"
-            )
+        if spec is not None and (spec.population.es or spec.population.en):
+            st.markdown(f"**{t_('map.population_used')}.** {spec.population(lang)}")
         if spec is not None:
             render_sources(spec.datasets, lang)
     if view is not None:

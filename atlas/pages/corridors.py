@@ -49,10 +49,7 @@ workshop.write_workshop_url()
 
 nationality, years = st.session_state["nationality"], tuple(st.session_state["years"])
 st.write(corridor.description(lang))
-chain_names = [
-    ((n.name_es if lang == "es" else n.name_en) or names.get(n.geo_code, n.geo_code))
-    for n in corridor.resolved_chain(nationality)
-]
+chain_names = [(n.name(lang) or names.get(n.geo_code, n.geo_code)) for n in corridor.resolved_chain(nationality)]
 st.caption(_("corridors.chain", chain=" → ".join(chain_names)))
 try:
     segments, attrition, ratios, mirrors = views.corridor_series(

@@ -16,7 +16,7 @@ lang = ui.current_lang()
 _ = translator(lang)
 cat = catalogue()
 choices = country_choices(lang)
-themes = {i: cat.themes[cat.get(i).theme][lang] for i in cat.indicators}
+themes = {i: cat.themes[cat.get(i).theme](lang) for i in cat.indicators}
 
 
 def _indicator_label(i: str) -> str:

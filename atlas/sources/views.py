@@ -212,7 +212,7 @@ def render_coverage(
     )
     urlstate.write_to_url([spec], "sources")
     years = tuple(int(y) for y in st.session_state["years"])
-    themes = {theme: names[lang] for theme, names in catalogue.themes.items()}
+    themes = {theme: names(lang) for theme, names in catalogue.themes.items()}
     tabs = st.tabs([t(f"sources.coverage_level_{lv}", lang) for lv in params.LEVELS])
     for tab, level in zip(tabs, params.LEVELS):
         with tab:
@@ -375,7 +375,7 @@ def render_api(version: str, lang: str) -> None:
 def render_indicators(cat: Catalogue, titles: Mapping[str, str], lang: str) -> None:
     """Every indicator by theme: definition, unit, levels, comparability, population, sources, its map."""
     for theme, ids in cat.by_theme().items():
-        st.markdown(f"#### {cat.themes[theme][lang]}")
+        st.markdown(f"#### {cat.themes[theme](lang)}")
         for ind_id in ids:
             ind = cat.get(ind_id)
             with st.expander(ind.name(lang)):
@@ -386,7 +386,7 @@ def render_indicators(cat: Catalogue, titles: Mapping[str, str], lang: str) -> N
                 )
                 st.markdown(f"**{t('sources.comparability', lang)}.** {ind.text('comparability', lang)}")
                 for spec in ind.levels.values():
-                    population = spec.population_es if lang == "es" else spec.population_en
+                    population = spec.population(lang)
                     if population:
                         st.markdown(f"**{t('sources.population', lang)}.** {population}")
                 st.markdown(

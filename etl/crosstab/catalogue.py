@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from common.text import Bilingual
 from etl.crosstab.messages import message
 from etl.sqltools import IDENTIFIER, quote, table_columns, table_exists, validate_identifier  # noqa: F401 (re-exported)
 
@@ -68,8 +69,7 @@ class Dataset:
     """Provenance of one dataset, as ``public_datasets`` (or the microdata registry) states it."""
 
     dataset_id: str
-    title_es: str
-    title_en: str
+    title: Bilingual  # ``dataset.title(lang)``
     publisher: str = ""
     licence: str = ""
     licence_url: str = ""
@@ -79,34 +79,25 @@ class Dataset:
     confidential: bool = False
     synthetic: bool = False
 
-    def title(self, lang: str) -> str:
-        return self.title_es if lang == "es" else self.title_en
-
 
 @dataclass(frozen=True)
 class Measure:
     """A measure: what it counts, in which unit, whether it is a stock or a flow, where it comes from."""
 
     measure: str
-    name_es: str
-    name_en: str
+    name: Bilingual  # ``measure.name(lang)``
     unit: str
-    unit_es: str
-    unit_en: str
+    unit_text: Bilingual  # ``measure.unit_name(lang)``
     kind: str
     datasets: tuple[str, ...]
     aggregate: str = "sum"  # microdata: "count" (records) or "sum" (of ``column``)
     units: tuple[tuple[str, str], ...] = ()  # (dataset_id, unit) pairs the observations carry
     counterpart_role: str = ""  # what counterpart_area means: origin, nationality, destination …
     column: str = "value"
-    definition_es: str = ""
-    definition_en: str = ""
-
-    def name(self, lang: str) -> str:
-        return self.name_es if lang == "es" else self.name_en
+    definition: Bilingual = Bilingual("", "")
 
     def unit_name(self, lang: str) -> str:
-        return self.unit_es if lang == "es" else self.unit_en
+        return self.unit_text.get(lang)
 
     @property
     def additive(self) -> bool:
@@ -124,16 +115,12 @@ class Dimension:
     """
 
     dim_id: str
-    name_es: str
-    name_en: str
+    name: Bilingual  # ``dimension.name(lang)``
     role: str  # measure | dataset | territory | period | code
     codelist: str = ""
     column: str = ""
     by_dataset: tuple[tuple[str, str], ...] = ()
     has_totals: bool = False  # whether the source may publish "_T" rows for it
-
-    def name(self, lang: str) -> str:
-        return self.name_es if lang == "es" else self.name_en
 
 
 @dataclass(frozen=True)
@@ -141,14 +128,10 @@ class Source:
     """One thing the explorer can open: the observations, or one record-level dataset."""
 
     source_id: str
-    title_es: str
-    title_en: str
+    title: Bilingual  # ``source.title(lang)``
     synthetic: bool = False
     confidential: bool = False
     records: int | None = None
-
-    def title(self, lang: str) -> str:
-        return self.title_es if lang == "es" else self.title_en
 
 
 @dataclass(frozen=True)
@@ -232,14 +215,14 @@ def load_codelist(
 
 def list_sources(con: duckdb.DuckDBPyConnection) -> list[Source]:
     """The observations first, then every registered record-level dataset (by id)."""
-    out = [Source(OBSERVATIONS, message("source_observations", "es"), message("source_observations", "en"))]
+    out = [Source(OBSERVATIONS, Bilingual(message("source_observations", "es"), message("source_observations", "en")))]
     if not table_exists(con, "microdata_tables"):
         return out
     datasets = _load_datasets(con)
     rows = con.execute("SELECT dataset_id, synthetic, row_count FROM microdata_tables ORDER BY dataset_id").fetchall()
     for dataset_id, synthetic, row_count in rows:
-        ds = datasets.get(dataset_id) or Dataset(dataset_id, dataset_id, dataset_id)
-        out.append(Source(dataset_id, ds.title_es, ds.title_en, bool(synthetic), ds.confidential, row_count))
+        ds = datasets.get(dataset_id) or Dataset(dataset_id, Bilingual(dataset_id, dataset_id))
+        out.append(Source(dataset_id, ds.title, bool(synthetic), ds.confidential, row_count))
     return out
 
 
@@ -279,8 +262,7 @@ def _load_datasets(con: duckdb.DuckDBPyConnection) -> dict[str, Dataset]:
         rec = {k: ("" if v is None else v) for k, v in rec.items()}
         out[rec["dataset_id"]] = Dataset(
             rec["dataset_id"],
-            rec["title_es"] or rec["dataset_id"],
-            rec["title_en"] or rec["dataset_id"],
+            Bilingual(rec["title_es"] or rec["dataset_id"], rec["title_en"] or rec["dataset_id"]),
             rec["publisher"],
             rec["licence"],
             rec["licence_url"],
@@ -299,7 +281,13 @@ def _truthy(text: str) -> bool:
 
 def _builtin_dimension(dim_id: str, role: str, codelist: str, column: str, has_totals: bool = False) -> Dimension:
     return Dimension(
-        dim_id, message(f"dim_{dim_id}", "es"), message(f"dim_{dim_id}", "en"), role, codelist, column, (), has_totals
+        dim_id,
+        Bilingual(message(f"dim_{dim_id}", "es"), message(f"dim_{dim_id}", "en")),
+        role,
+        codelist,
+        column,
+        (),
+        has_totals,
     )
 
 
@@ -324,17 +312,14 @@ def _load_observations_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
         unit_es, unit_en = units.get(unit, (unit, unit))
         measures[code] = Measure(
             code,
-            meta.get("name_es") or code,
-            meta.get("name_en") or code,
+            Bilingual(meta.get("name_es") or code, meta.get("name_en") or code),
             unit,
-            unit_es,
-            unit_en,
+            Bilingual(unit_es, unit_en),
             meta.get("kind") if meta.get("kind") in KINDS else "context",
             tuple(d for d, _ in entries),
             units=pairs,
             counterpart_role=meta.get("counterpart_role") or "",
-            definition_es=meta.get("definition_es") or "",
-            definition_en=meta.get("definition_en") or "",
+            definition=Bilingual(meta.get("definition_es") or "", meta.get("definition_en") or ""),
         )
     dims = {
         "measure": _builtin_dimension("measure", "measure", "measures", "measure"),
@@ -389,8 +374,7 @@ def _source_dimensions(
         _, _, name_es, name_en = entries[0]
         out[dim_id] = Dimension(
             dim_id,
-            name_es or dim_id,
-            name_en or dim_id,
+            Bilingual(name_es or dim_id, name_en or dim_id),
             "code",
             "dimension_codes",
             "",
@@ -410,7 +394,7 @@ def _load_microdata_catalogue(con: duckdb.DuckDBPyConnection, dataset_id: str) -
         raise LookupError(f"unknown source {dataset_id!r}")
     table, date_column, weight_column = (validate_identifier(row[0], "microdata table"), row[1] or "", row[2] or "")
     datasets = _load_datasets(con)
-    ds = datasets.get(dataset_id) or Dataset(dataset_id, dataset_id, dataset_id)
+    ds = datasets.get(dataset_id) or Dataset(dataset_id, Bilingual(dataset_id, dataset_id))
     synthetic = bool(
         con.execute("SELECT synthetic FROM microdata_tables WHERE dataset_id = $d", {"d": dataset_id}).fetchone()[0]
     )
@@ -424,18 +408,15 @@ def _load_microdata_catalogue(con: duckdb.DuckDBPyConnection, dataset_id: str) -
         code, name_es, name_en, unit, unit_es, unit_en, kind, aggregate, column, def_es, def_en = r
         measures[code] = Measure(
             code,
-            name_es,
-            name_en,
+            Bilingual(name_es, name_en),
             unit,
-            unit_es,
-            unit_en,
+            Bilingual(unit_es, unit_en),
             kind,
             (dataset_id,),
             aggregate=aggregate,
             units=((dataset_id, unit),),
             column=validate_identifier(column, "measure column") if column else "",
-            definition_es=def_es or "",
-            definition_en=def_en or "",
+            definition=Bilingual(def_es or "", def_en or ""),
         )
     dims = {}
     for column, dim_id, name_es, name_en, codelist, role in con.execute(
@@ -446,13 +427,13 @@ def _load_microdata_catalogue(con: duckdb.DuckDBPyConnection, dataset_id: str) -
         if dim_id in RESERVED:
             raise ValueError(f"microdata_variables: dimension_id {dim_id!r} is reserved")
         dims[validate_identifier(dim_id, "dimension")] = Dimension(
-            dim_id, name_es, name_en, role, codelist or "", validate_identifier(column, "microdata column")
+            dim_id, Bilingual(name_es, name_en), role, codelist or "", validate_identifier(column, "microdata column")
         )
     if date_column:
         dims["time_period"] = _builtin_dimension(
             "time_period", "period", "", validate_identifier(date_column, "date column")
         )
-    unit_labels = {m.unit: (m.unit_es, m.unit_en) for m in measures.values()}
+    unit_labels = {m.unit: (m.unit_text.es, m.unit_text.en) for m in measures.values()}
     return Catalogue(
         dataset_id, "microdata", table, measures, dims, {dataset_id: ds}, date_column, weight_column or "", unit_labels
     )

@@ -573,9 +573,9 @@ def _names_for(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, dim, codes: Sequence[str]
 ) -> dict[str, tuple[str, str, int | None]]:
     if dim.role == "measure":
-        return {c: (m.name_es, m.name_en, None) for c, m in catalogue.measures.items()}
+        return {c: (m.name.es, m.name.en, None) for c, m in catalogue.measures.items()}
     if dim.role == "dataset":
-        return {c: (d.title_es, d.title_en, None) for c, d in catalogue.datasets.items()}
+        return {c: (d.title.es, d.title.en, None) for c, d in catalogue.datasets.items()}
     if dim.role == "period":
         return {}
     if dim.codelist == "territories":

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 import geodata
+from common.text import Bilingual
 from common.yamlfile import load_yaml
 from etl.crosstab.messages import CrosstabError, Problem, list_choices
 from etl.sqltools import IDENTIFIER, MONTH_KEY, quote, table_columns, table_exists
@@ -62,8 +63,7 @@ class Variable:
     dimension_id: str
     codelist: str
     role: str
-    name_es: str
-    name_en: str
+    name: Bilingual  # from the codebook's name_es / name_en
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def load_codebook(path: Path = CODEBOOK_PATH) -> Codebook:
     datasets = []
     for ds in raw["datasets"]:
         variables = tuple(
-            Variable(v["column"], v["dimension_id"], v["codelist"], v["role"], v["name_es"], v["name_en"])
+            Variable(v["column"], v["dimension_id"], v["codelist"], v["role"], Bilingual(v["name_es"], v["name_en"]))
             for v in ds["variables"]
         )
         keep = (
@@ -297,7 +297,7 @@ def register_dataset(con: duckdb.DuckDBPyConnection, dataset: MicrodataDataset, 
     con.executemany(
         "INSERT INTO microdata_variables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (dataset.dataset_id, v.column, v.dimension_id, v.name_es, v.name_en, v.codelist, v.role, i)
+            (dataset.dataset_id, v.column, v.dimension_id, v.name.es, v.name.en, v.codelist, v.role, i)
             for i, v in enumerate(dataset.variables)
         ],
     )

@@ -103,8 +103,8 @@ def build_dataset_row(
     title = metadata.get("title") or ""
     return {
         "dataset_id": dataset_id,
-        "title_es": f"{kind.title_es} — {name_es}" + (f": {title}" if title else ""),
-        "title_en": f"{kind.title_en} — {name_en}" + (f": {title}" if title else ""),
+        "title_es": f"{kind.title.es} — {name_es}" + (f": {title}" if title else ""),
+        "title_en": f"{kind.title.en} — {name_en}" + (f": {title}" if title else ""),
         "publisher": metadata.get("source", ""),
         "licence": metadata.get("licence") or LICENCE_NOT_STATED,
         "licence_url": "",
@@ -139,8 +139,8 @@ def build_dimension_rows(dataset_id: str, kind: Kind) -> list[dict]:
             "dataset_id": dataset_id,
             "column": col.target,
             "dimension_id": col.dimension,
-            "name_es": col.header_es,
-            "name_en": col.header_en,
+            "name_es": col.header.es,
+            "name_en": col.header.en,
         }
         for col in kind.columns
         if col.dimension

@@ -215,7 +215,7 @@ def parse_categories(
 ) -> dict[str, str | Failure]:
     """Each distinct text -> category code (code, label or alias, es/en), or ``category_unknown``."""
     lookup = build_lookup(categories)
-    valid = ", ".join(f"{c.code} ({c.label_es} / {c.label_en})" for c in categories.values())
+    valid = ", ".join(f"{c.code} ({c.label.es} / {c.label.en})" for c in categories.values())
     choices = sorted(lookup)
     out: dict[str, str | Failure] = {}
     for v in values:
@@ -236,7 +236,7 @@ def parse_categories(
 def parse_statuses(values: pd.Index, statuses: dict[str, Category]) -> dict[str, str | Failure]:
     """Each distinct status text -> code; empty means A (normal)."""
     lookup = build_lookup(statuses)
-    valid = ", ".join(f"{c.code} ({c.label_es} / {c.label_en})" for c in statuses.values())
+    valid = ", ".join(f"{c.code} ({c.label.es} / {c.label.en})" for c in statuses.values())
     return {
         v: "A" if not v.strip() else lookup.get(normalise(v)) or Failure("status_unknown", {"valid": valid})
         for v in values

@@ -79,7 +79,7 @@ def adapt_sdmx_csv(raw: RawTable, spec: Spec, kind_id: str | None = None) -> Raw
     kind = spec.kinds.get(kind_id) if kind_id else find_kind(measures, spec)
     if kind is None:
         return raw
-    headers = {sdmx_column(kind, c.id): c.header_es for c in kind.columns if sdmx_column(kind, c.id)}
+    headers = {sdmx_column(kind, c.id): c.header.es for c in kind.columns if sdmx_column(kind, c.id)}
     drop_measure = "MEASURE" not in headers and measures <= kind_measures(kind)
     keep, names = [], []
     for pos, name in enumerate(upper):

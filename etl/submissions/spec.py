@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.text import Bilingual
 from common.yamlfile import load_yaml
 from geodata import normalise
 
@@ -24,12 +25,8 @@ class Category:
     """One code of a categorical column, with its labels and accepted spellings."""
 
     code: str
-    label_es: str
-    label_en: str
+    label: Bilingual  # ``category.label(lang)``
     aliases: tuple[str, ...]
-
-    def label(self, lang: str) -> str:
-        return self.label_es if lang == "es" else self.label_en
 
 
 @dataclass(frozen=True)
@@ -38,22 +35,14 @@ class ColumnSpec:
 
     id: str
     type: str  # period | territory | counterpart | category | count | status
-    header_es: str
-    header_en: str
+    header: Bilingual  # ``column.header(lang)``
     aliases: tuple[str, ...]
-    help_es: str
-    help_en: str
+    help: Bilingual  # ``column.help(lang)``
     required: bool
     default: str | None
     target: str | None  # store column (ref_area, counterpart_area, sex, age, dim_1, value, obs_status)
     dimension: str | None  # dimension id when target is dim_1..dim_5
     categories: str | None  # key into Spec.categories for category columns
-
-    def header(self, lang: str) -> str:
-        return self.header_es if lang == "es" else self.header_en
-
-    def help(self, lang: str) -> str:
-        return self.help_es if lang == "es" else self.help_en
 
     @property
     def is_key(self) -> bool:
@@ -64,18 +53,10 @@ class ColumnSpec:
 @dataclass(frozen=True)
 class MetadataField:
     id: str
-    label_es: str
-    label_en: str
+    label: Bilingual  # ``field.label(lang)``
     aliases: tuple[str, ...]
     required: bool
-    help_es: str
-    help_en: str
-
-    def label(self, lang: str) -> str:
-        return self.label_es if lang == "es" else self.label_en
-
-    def help(self, lang: str) -> str:
-        return self.help_es if lang == "es" else self.help_en
+    help: Bilingual  # ``field.help(lang)``
 
 
 @dataclass(frozen=True)
@@ -83,21 +64,13 @@ class Kind:
     """A kind of submission (e.g. ``returns``): its title, measure(s), unit and columns."""
 
     id: str
-    title_es: str
-    title_en: str
-    description_es: str
-    description_en: str
+    title: Bilingual  # ``kind.title(lang)``
+    description: Bilingual  # ``kind.description(lang)``
     unit: str
     measure: str | None  # a single measure, or
     measure_from: str | None  # the column whose category picks the measure
     measures: dict[str, str]  # category code -> measure, with measure_from
     columns: tuple[ColumnSpec, ...]
-
-    def title(self, lang: str) -> str:
-        return self.title_es if lang == "es" else self.title_en
-
-    def description(self, lang: str) -> str:
-        return self.description_es if lang == "es" else self.description_en
 
     def column(self, column_id: str) -> ColumnSpec:
         for col in self.columns:
@@ -129,7 +102,7 @@ class Spec:
 
 
 def _category(code: str, raw: dict) -> Category:
-    return Category(code, raw["es"], raw["en"], tuple(raw.get("aliases", ())))
+    return Category(code, Bilingual.from_mapping(raw, f"{SPEC_FILE.name}: {code}"), tuple(raw.get("aliases", ())))
 
 
 def _column(raw_col: dict, base: dict) -> ColumnSpec:
@@ -138,11 +111,9 @@ def _column(raw_col: dict, base: dict) -> ColumnSpec:
     return ColumnSpec(
         id=cid,
         type=b["type"],
-        header_es=b["header"]["es"],
-        header_en=b["header"]["en"],
+        header=Bilingual.from_mapping(b["header"], f"{SPEC_FILE.name}: columns.{cid}.header"),
         aliases=tuple(b.get("aliases", ())),
-        help_es=b["help"]["es"],
-        help_en=b["help"]["en"],
+        help=Bilingual.from_mapping(b["help"], f"{SPEC_FILE.name}: columns.{cid}.help"),
         required=bool(raw_col["required"]),
         default=raw_col.get("default"),
         target=raw_col.get("target", b.get("target")),
@@ -154,10 +125,8 @@ def _column(raw_col: dict, base: dict) -> ColumnSpec:
 def _kind(kind_id: str, raw: dict, base: dict) -> Kind:
     return Kind(
         id=kind_id,
-        title_es=raw["title"]["es"],
-        title_en=raw["title"]["en"],
-        description_es=raw["description"]["es"],
-        description_en=raw["description"]["en"],
+        title=Bilingual.from_mapping(raw["title"], f"{SPEC_FILE.name}: kinds.{kind_id}.title"),
+        description=Bilingual.from_mapping(raw["description"], f"{SPEC_FILE.name}: kinds.{kind_id}.description"),
         unit=raw["unit"],
         measure=raw.get("measure"),
         measure_from=raw.get("measure_from"),
@@ -183,12 +152,10 @@ def build_spec(raw: dict) -> Spec:
     metadata = {
         fid: MetadataField(
             fid,
-            f["label"]["es"],
-            f["label"]["en"],
+            Bilingual.from_mapping(f["label"], f"{SPEC_FILE.name}: metadata.{fid}.label"),
             tuple(f.get("aliases", ())),
             bool(f["required"]),
-            f["help"]["es"],
-            f["help"]["en"],
+            Bilingual.from_mapping(f["help"], f"{SPEC_FILE.name}: metadata.{fid}.help"),
         )
         for fid, f in raw["metadata"].items()
     }
@@ -206,7 +173,7 @@ def build_lookup(categories: dict[str, Category]) -> dict[str, str]:
     """Normalised code, label or alias -> code, for reading cells case- and accent-insensitively."""
     out: dict[str, str] = {}
     for cat in categories.values():
-        for text in (cat.code, cat.label_es, cat.label_en, *cat.aliases):
+        for text in (cat.code, cat.label.es, cat.label.en, *cat.aliases):
             out.setdefault(normalise(text), cat.code)
     for cat in categories.values():  # codes always win over an alias of another code
         out[normalise(cat.code)] = cat.code
@@ -217,7 +184,7 @@ def header_lookup(kind: Kind) -> dict[str, str]:
     """Normalised header (es, en, aliases, the column id) -> column id, for one kind."""
     out: dict[str, str] = {}
     for col in kind.columns:
-        for text in (col.id, col.header_es, col.header_en, *col.aliases):
+        for text in (col.id, col.header.es, col.header.en, *col.aliases):
             out.setdefault(normalise(text), col.id)
     return out
 
@@ -226,7 +193,7 @@ def metadata_lookup(spec: Spec) -> dict[str, str]:
     """Normalised metadata label or alias -> field id."""
     out: dict[str, str] = {}
     for f in spec.metadata.values():
-        for text in (f.id, f.label_es, f.label_en, *f.aliases):
+        for text in (f.id, f.label.es, f.label.en, *f.aliases):
             out.setdefault(normalise(text), f.id)
     return out
 
@@ -235,6 +202,6 @@ def kind_lookup(spec: Spec) -> dict[str, str]:
     """Normalised kind id or title (es/en) -> kind id."""
     out: dict[str, str] = {}
     for k in spec.kinds.values():
-        for text in (k.id, k.title_es, k.title_en):
+        for text in (k.id, k.title.es, k.title.en):
             out[normalise(text)] = k.id
     return out

@@ -246,9 +246,9 @@ def _codes_sheet(ws, kind: Kind, spec: Spec, lang: str, country: str | None) -> 
     for col in kind.columns:
         if col.type == "category":
             for cat in spec.categories[col.categories].values():
-                ws.append([col.header(lang), cat.code, cat.label_es, cat.label_en])
+                ws.append([col.header(lang), cat.code, cat.label.es, cat.label.en])
     for cat in spec.statuses.values():
-        ws.append([_t("codes_status", lang), cat.code, cat.label_es, cat.label_en])
+        ws.append([_t("codes_status", lang), cat.code, cat.label.es, cat.label.en])
     for code, es, en in territory_codes(country):
         ws.append([_t("codes_territories", lang), code, es, en])
     for code, es, en in country_codes():

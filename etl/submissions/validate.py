@@ -240,8 +240,8 @@ def read_metadata(
     cap = (limits or load_limits()).metadata_characters
     lookup = metadata_lookup(spec)
     valid = {
-        "es": ", ".join(f.label_es for f in spec.metadata.values()),
-        "en": ", ".join(f.label_en for f in spec.metadata.values()),
+        "es": ", ".join(f.label.es for f in spec.metadata.values()),
+        "en": ", ".join(f.label.en for f in spec.metadata.values()),
     }
     out: dict[str, tuple[str, int]] = {}
     for label, value, row in raw.metadata:
@@ -358,7 +358,7 @@ def _label(spec: Spec, fid: str, meta: dict[str, tuple[str, int]] | None = None)
     if meta and f"{fid}:label" in meta:
         return meta[f"{fid}:label"][0]
     f = spec.metadata[fid]
-    return f"{f.label_es} / {f.label_en}"
+    return f"{f.label.es} / {f.label.en}"
 
 
 def check_metadata(
@@ -377,7 +377,7 @@ def check_metadata(
                     row,
                     _label(spec, f.id, meta),
                     value or None,
-                    {"field": {"es": f.label_es, "en": f.label_en}, "help": {"es": f.help_es, "en": f.help_en}},
+                    {"field": {"es": f.label.es, "en": f.label.en}, "help": {"es": f.help.es, "en": f.help.en}},
                 )
             )
     if not meta.get("licence", ("", None))[0]:
@@ -498,7 +498,7 @@ def map_headers(raw: RawTable, kind: Kind, report: Report) -> dict[str, int] | N
             near = process.extract(normalise(header), choices, scorer=fuzz.WRatio, limit=8)
             names = list(
                 dict.fromkeys(
-                    kind.column(lookup[k]).header_es + " / " + kind.column(lookup[k]).header_en for k, _s, _i in near
+                    kind.column(lookup[k]).header.es + " / " + kind.column(lookup[k]).header.en for k, _s, _i in near
                 )
             )[:3]
             report.add(
@@ -538,8 +538,8 @@ def map_headers(raw: RawTable, kind: Kind, report: Report) -> dict[str, int] | N
                 None,
                 None,
                 {
-                    "expected": {"es": col.header_es, "en": col.header_en},
-                    "help": {"es": col.help_es, "en": col.help_en},
+                    "expected": {"es": col.header.es, "en": col.header.en},
+                    "help": {"es": col.help.es, "en": col.help.en},
                 },
             )
         )
@@ -647,9 +647,9 @@ def parse_rows(
                         raw.sheet,
                         raw.header_row,
                         params={
-                            "expected": {"es": col.header_es, "en": col.header_en},
+                            "expected": {"es": col.header.es, "en": col.header.en},
                             "default": col.default,
-                            "help": {"es": col.help_es, "en": col.help_en},
+                            "help": {"es": col.help.es, "en": col.help.en},
                         },
                     )
                 )
@@ -673,7 +673,7 @@ def parse_rows(
             [""] * int(empty.sum()),
             header,
             raw.sheet,
-            {"help": {"es": col.help_es, "en": col.help_en}},
+            {"help": {"es": col.help.es, "en": col.help.en}},
         )
         texts = texts[~empty]
         uniques = pd.Index(texts.unique())

@@ -176,9 +176,9 @@ def test_the_shipped_catalogue_is_valid_and_bilingual():
     corridors = load_corridors()
     assert len(corridors) >= 4
     for corridor in corridors.values():
-        assert corridor.name_es and corridor.name_en and corridor.name_es != "" and corridor.description_en
+        assert corridor.name.es and corridor.name.en and corridor.name.es != "" and corridor.description.en
         for segment in corridor.segments:
-            assert segment.series.caveat_es and segment.series.caveat_en
+            assert segment.series.caveat.es and segment.series.caveat.en
         for mirror in corridor.mirrors:
             assert mirror.left.dataset_id != mirror.right.dataset_id  # two authorities, one movement
 

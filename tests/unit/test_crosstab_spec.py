@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import pytest
 
+from common.text import Bilingual
 from etl.crosstab.catalogue import Catalogue, Dataset, Dimension, Measure
 from etl.crosstab.messages import CrosstabError, load_messages
 from etl.crosstab.spec import build_spec, check_spec, dump_query, parse_query, query_string, validate_spec
 
 
 def _measure(code, unit, kind, datasets=("d1",)):
-    return Measure(code, code, code, unit, unit, unit, kind, tuple(datasets), units=tuple((d, unit) for d in datasets))
+    return Measure(
+        code,
+        Bilingual(code, code),
+        unit,
+        Bilingual(unit, unit),
+        kind,
+        tuple(datasets),
+        units=tuple((d, unit) for d in datasets),
+    )
 
 
 def _dim(dim_id, role="code", by_dataset=()):
-    return Dimension(dim_id, dim_id, dim_id, role, "", dim_id, tuple(by_dataset))
+    return Dimension(dim_id, Bilingual(dim_id, dim_id), role, "", dim_id, tuple(by_dataset))
 
 
 CATALOGUE = Catalogue(
@@ -38,7 +47,7 @@ CATALOGUE = Catalogue(
         "sex": _dim("sex"),
         "special": _dim("special", by_dataset=[("d2", "dim_1")]),
     },
-    {"d1": Dataset("d1", "d1", "d1"), "d2": Dataset("d2", "d2", "d2")},
+    {"d1": Dataset("d1", Bilingual("d1", "d1")), "d2": Dataset("d2", Bilingual("d2", "d2"))},
 )
 
 

@@ -130,10 +130,10 @@ def test_shipped_stories_point_at_real_views_corridors_and_periods():
     stories = load_stories()
     assert "darien_2021_2024" in stories
     for story in stories.values():
-        assert story.title_es and story.title_en and len(story.steps) >= 2
+        assert story.title.es and story.title.en and len(story.steps) >= 2
         for step in story.steps:
             params = dict(step.params)
-            assert step.caption_es and step.caption_en
+            assert step.caption.es and step.caption.en
             if step.page == "flows":
                 assert params["view"] in views
             else:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from common.text import Bilingual
 from indicators.flows import (
     FlowView,
     FlowViewError,
@@ -62,9 +63,11 @@ def frame(*rows):
     return pd.DataFrame(list(rows))
 
 
-VIEW_IN = FlowView("v", "synthetic", "m", "inbound", "v", "v", "stock", steps=("year",))
-VIEW_OUT = FlowView("d", "synthetic", "m", "outbound", "d", "d", "flow", steps=("year", "month"))
-VIEW_FY = FlowView("f", "synthetic", "m", "inbound", "f", "f", "flow", steps=("year", "month"), year_basis="us_fiscal")
+VIEW_IN = FlowView("v", "synthetic", "m", "inbound", Bilingual("v", "v"), "stock", steps=("year",))
+VIEW_OUT = FlowView("d", "synthetic", "m", "outbound", Bilingual("d", "d"), "flow", steps=("year", "month"))
+VIEW_FY = FlowView(
+    "f", "synthetic", "m", "inbound", Bilingual("f", "f"), "flow", steps=("year", "month"), year_basis="us_fiscal"
+)
 
 
 def test_inbound_flows_go_from_counterpart_to_reporter_and_sum_parts():
@@ -91,7 +94,7 @@ def test_months_add_up_to_calendar_years_and_to_us_fiscal_years():
         for i, (y, m) in enumerate([(2022, 9), (2022, 10), (2023, 3), (2023, 9), (2023, 10)], start=1)
     ]
     obs = frame(*rows)
-    cal = compute_flows(obs, FlowView("c", "s", "m", "inbound", "c", "c", "flow"), "2023", "_T")
+    cal = compute_flows(obs, FlowView("c", "s", "m", "inbound", Bilingual("c", "c"), "flow"), "2023", "_T")
     assert cal.value.tolist() == [3.0 + 4.0 + 5.0]
     fy = compute_flows(obs, VIEW_FY, "FY2023", "_T")
     assert fy.value.tolist() == [2.0 + 3.0 + 4.0]
@@ -103,7 +106,7 @@ def test_months_add_up_to_calendar_years_and_to_us_fiscal_years():
 def test_annual_rows_of_a_year_are_never_added_to_its_months():
     obs = frame(obs_row("PAN", "VEN", 1000.0, period="2019"), obs_row("PAN", "VEN", 10.0, period="2019-05", freq="M"))
     assert compute_flows(
-        obs, VIEW_OUT.__class__("x", "s", "m", "inbound", "x", "x", "flow"), "2019", "_T"
+        obs, VIEW_OUT.__class__("x", "s", "m", "inbound", Bilingual("x", "x"), "flow"), "2019", "_T"
     ).value.tolist() == [1000.0]
 
 

@@ -414,7 +414,7 @@ def test_the_real_catalogue_is_valid_and_bilingual():
         assert ind.name("es") != "" and ind.name("en") != ""
         for level, spec in ind.levels.items():
             if spec.method == "ratio" and "population" in spec.denominator.measures:
-                assert spec.population_es and spec.population_en, f"{ind.id} {level} must name its population"
+                assert spec.population.es and spec.population.en, f"{ind.id} {level} must name its population"
         assert not any("ims2020" in d for d in ind.datasets) or not any("ims2024" in d for d in ind.datasets)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from common.text import Bilingual
 from etl import store
 from etl.pair_scope import (
     PARTIAL,
@@ -19,7 +20,9 @@ from etl.pair_scope import (
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 SCOPE = {
-    "ims": PairScope("ims", frozenset({"MEX", "USA", "ESP", "MX-CMX"}), "solo pares americanos", "American pairs only")
+    "ims": PairScope(
+        "ims", frozenset({"MEX", "USA", "ESP", "MX-CMX"}), Bilingual("solo pares americanos", "American pairs only")
+    )
 }
 
 

@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from openpyxl import load_workbook
 from shapely.geometry import Point
 
+from common.text import Bilingual
 from etl.crosstab import build_spec, run_crosstab
 from etl.crosstab.export import build_csv, build_long_csv, build_xlsx
 from etl.submissions.report import Problem, Report
@@ -95,7 +96,7 @@ def _hostile_result(con, payload: str):
     result = run_crosstab(con, FLOWS)
     cat = result.catalogue
     datasets = {
-        k: dataclasses.replace(d, title_en=payload, title_es=payload, publisher=payload, attribution=payload)
+        k: dataclasses.replace(d, title=Bilingual(payload, payload), publisher=payload, attribution=payload)
         for k, d in cat.datasets.items()
     }
     return dataclasses.replace(result, catalogue=dataclasses.replace(cat, datasets=datasets))
