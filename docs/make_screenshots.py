@@ -66,7 +66,7 @@ def _wait_health(base: str, seconds: float = 90) -> None:
 
 def _settle(page, deadline_s: float = 20) -> None:
     """Wait for the script to finish, then for the first map canvas (if any) to stop changing."""
-    page.wait_for_selector('[data-testid="stApp"] h1', timeout=90_000)   # the page's own title: the script ran
+    page.wait_for_selector('[data-testid="stApp"] h1', timeout=90_000)  # the page's own title: the script ran
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " && !document.querySelector('[data-stale=\"true\"]')",

@@ -16,7 +16,7 @@ DECK = '[data-testid="stDeckGlJsonChart"]'
 
 def wait_idle(page, timeout: float = 90_000) -> None:
     """Wait until the app has finished running its script and no element is still drawn as stale (dimmed)."""
-    page.wait_for_selector('[data-testid="stApp"] h1', timeout=timeout)   # a page's own title: its script ran
+    page.wait_for_selector('[data-testid="stApp"] h1', timeout=timeout)  # a page's own title: its script ran
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')
                  && !document.querySelector('[data-stale="true"]')""",
