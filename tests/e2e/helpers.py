@@ -18,8 +18,9 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     """Wait until the app has finished running its script and no element is still drawn as stale (dimmed)."""
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=timeout)  # a page's own title: its script ran
     page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                 && !document.querySelector('[data-stale="true"]')""",
+        """() => document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+                 && !document.querySelector('[data-stale="true"]')
+                 && !document.querySelector('[data-testid^="stSkeleton"]')""",
         timeout=timeout,
     )
 
