@@ -68,7 +68,7 @@ def _settle(page, deadline_s: float = 20) -> None:
     """Wait for the script to finish, then for the first map canvas (if any) to stop changing."""
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=90_000)  # the page's own title: the script ran
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stApp\"][data-test-script-state=\"notRunning\"]')"
+        '() => document.querySelector(\'[data-testid="stApp"][data-test-script-state="notRunning"]\')'
         " && !document.querySelector('[data-stale=\"true\"]')"
         " && !document.querySelector('[data-testid^=\"stSkeleton\"]')",
         timeout=120_000,
@@ -121,9 +121,11 @@ def main() -> int:
                     for lang in ("es", "en"):
                         page.goto(f"{base}/{path}?lang={lang}")
                         _settle(page)
-                        page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll("
-                                      "'[data-testid=\"stMain\"], [data-testid=\"stAppViewContainer\"]')"
-                                      ".forEach(e => e.scrollTo(0, 0)); }")
+                        page.evaluate(
+                            "() => { window.scrollTo(0, 0); document.querySelectorAll("
+                            '\'[data-testid="stMain"], [data-testid="stAppViewContainer"]\')'
+                            ".forEach(e => e.scrollTo(0, 0)); }"
+                        )
                         target = OUT / f"{name}_{lang}_{size}.png"
                         page.screenshot(path=str(target))
                         print(target.relative_to(ROOT))
