@@ -11,70 +11,36 @@ second visit (warm caches). Browser time (JavaScript, WebGL) is not counted.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from atlas.core.server import start_server, wait_healthy  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PAGES = ["home", "map", "flows", "corridors", "explorer", "workshop", "submit", "sources"]
 BUDGET_MS = 3000
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(log: Path, prewarm: bool = False) -> tuple[subprocess.Popen, str]:
-    port = _port()
-    env = {**os.environ, "ATLAS_TIMING_LOG": str(log)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.scriptHealthCheckEnabled",
-            str(prewarm).lower(),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    proc, base = start_server(
+        env={"ATLAS_TIMING_LOG": str(log)}, options={"server.scriptHealthCheckEnabled": str(prewarm).lower()}
     )
     if prewarm:  # what `make run` does before the first visitor
+        port = base.rsplit(":", 1)[1]
         subprocess.run(
-            [sys.executable, "-m", "atlas.core.prewarm", "--port", str(port)],
+            [sys.executable, "-m", "atlas.core.prewarm", "--port", port],
             cwd=ROOT,
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                return proc, base
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
+    wait_healthy(proc, base, seconds=60)
+    return proc, base
 
 
 def _runs(log: Path, page: str) -> list[float]:

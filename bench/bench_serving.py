@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from atlas.core.server import serving  # noqa: E402
+
 CLIENT = Path(__file__).resolve().with_name("streamlit_load_client.py")
 CONFIGS = {
     "atlas config (postScriptGC off, no watcher)": {},
@@ -33,50 +33,9 @@ CONFIGS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_health(port: int, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the server on port {port} did not become healthy")
-
-
 def run(label: str, env_over: dict[str, str], levels: str, steps: int) -> list[dict]:
-    port = _free_port()
-    env = {**os.environ, **env_over}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_health(port)
+    with serving(env=env_over) as (server, base):
+        port = int(base.rsplit(":", 1)[1])
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "load.json"
             subprocess.run(
@@ -108,9 +67,6 @@ def run(label: str, env_over: dict[str, str], levels: str, steps: int) -> list[d
                 stdout=subprocess.DEVNULL,
             )
             result = json.loads(out.read_text())
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     rows = []
     for level in result["levels"]:
         rows.append(

@@ -8,17 +8,18 @@
 from __future__ import annotations
 
 import io
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from PIL import Image, ImageChops
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from atlas.core.server import serving  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
 ARGS = [
     "--no-sandbox",
@@ -46,24 +47,6 @@ PAGES = {
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_health(base: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the atlas did not answer /_stcore/health")
-
-
 def _settle(page, deadline_s: float = 20) -> None:
     """Wait for the script to finish, then for the first map canvas (if any) to stop changing."""
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=90_000)  # the page's own title: the script ran
@@ -88,30 +71,7 @@ def _settle(page, deadline_s: float = 20) -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_health(base)
+    with serving() as (_proc, base):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             for size, (width, height) in SIZES.items():
@@ -131,9 +91,6 @@ def main() -> int:
                         print(target.relative_to(ROOT))
                 context.close()
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     return 0
 
 

@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.helpers import DECK, wait_canvas_drawn, wait_idle
 
 AXE = (Path(__file__).resolve().parents[2] / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
-PAGES = ("", "map", "flows", "corridors", "explorer", "workshop", "submit", "sources")
+PAGES = ("", "map", "flows", "corridors", "explorer", "workshop", "submit", "sources", "publications")
 DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 RUN_AXE = """async () => {
   const result = await axe.run({exclude: [['[data-testid="stSidebarNav"]']]},
@@ -33,10 +33,11 @@ def _open(page, path: str, lang: str, viewport: dict) -> None:
     page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=30_000)
 
 
+@pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("lang", ["es", "en"])
 @pytest.mark.parametrize("path", PAGES)
-def test_no_serious_accessibility_violation_and_the_language_is_stated(page, path, lang):
-    _open(page, path, lang, DESKTOP)
+def test_no_serious_accessibility_violation_and_the_language_is_stated(page, path, lang, size):
+    _open(page, path, lang, DESKTOP if size == "desktop" else PHONE)
     page.add_script_tag(content=AXE)
     violations = page.evaluate(RUN_AXE)
     assert violations == [], "\n".join(violations)
@@ -53,6 +54,23 @@ def test_the_map_is_wide_and_its_legend_is_on_the_first_screen(page, path):
     legend.wait_for(state="visible", timeout=30_000)
     lbox = legend.bounding_box()
     assert lbox["y"] + lbox["height"] <= DESKTOP["height"], "the legend is below the fold"
+
+
+def test_projector_mode_shows_the_story_and_the_map_on_one_screen(page):
+    """A facilitator's 1440×900 projector: the story step and the whole map without scrolling."""
+    _open(page, "flows", "es", DESKTOP)
+    page.goto(
+        f"{page.base_url}/flows?lang=es&workshop=1&story=darien_2021_2024&story_step=1&view=darien_transit"
+        "&unit=year&period=2021&focus=PAN&mode=in&top=10"
+    )
+    wait_idle(page)
+    story = page.locator(".st-key-story_bar").first
+    story.wait_for(state="visible", timeout=30_000)
+    canvas = page.locator(f"{DECK} canvas").first
+    canvas.wait_for(state="visible", timeout=60_000)
+    sbox, mbox = story.bounding_box(), canvas.bounding_box()
+    assert sbox["y"] >= 0 and sbox["y"] + sbox["height"] <= DESKTOP["height"]
+    assert mbox["y"] + mbox["height"] * 0.5 <= DESKTOP["height"], "most of the map is on the projected screen"
 
 
 @pytest.mark.parametrize("path", ["", "map", "flows", "corridors"])
