@@ -68,7 +68,8 @@ def run(label: str, env_over: dict[str, str], levels: str, steps: int) -> list[d
             )
             result = json.loads(out.read_text())
     rows = []
-    for level in result["levels"]:
+    for entry in result["levels"]:
+        level = entry["summary"]
         rows.append(
             {
                 "config": label,
