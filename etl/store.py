@@ -24,6 +24,7 @@ import geodata
 from etl import schema
 from etl.codelist import COMPOUND_SEPARATOR, Codelists, compound_names, load_codelists
 from etl.pair_scope import build_pair_scope_tables
+from etl.periods import US_FISCAL_YEAR_SQL
 from etl.sources import Source, discover_sources
 from geodata import paths
 
@@ -435,7 +436,8 @@ def connect(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     published = registry_dir() / "published"
     create_public_view(con, "public_observations", "observations", published / "observations.parquet")
     create_public_view(con, "public_datasets", "datasets", published / "datasets.parquet")
-    con.execute("CREATE OR REPLACE TEMP MACRO us_fiscal_year(d) AS year(CAST(d AS DATE) + INTERVAL 3 MONTH)")
+    fiscal_year = US_FISCAL_YEAR_SQL.replace("time_start", "CAST(d AS DATE)")  # the one rule, etl.periods
+    con.execute(f"CREATE OR REPLACE TEMP MACRO us_fiscal_year(d) AS {fiscal_year}")
     return con
 
 

@@ -34,6 +34,7 @@ from etl.crosstab.catalogue import (
     quote,
 )
 from etl.crosstab.spec import QuerySpec
+from etl.periods import FISCAL_PREFIX, US_FISCAL_YEAR_SQL
 from etl.sqltools import MONTH_KEY
 
 # Per granularity: (period code, first day, last day, "lies inside one period") over observations.
@@ -47,10 +48,10 @@ _OBS_PERIOD = {
     ),
     # US fiscal year (October-September, named by the year it ends: FY2023 = Oct 2022-Sep 2023), from months
     "fiscal_year": (
-        "'FY' || CAST(year(time_start + INTERVAL 3 MONTH) AS VARCHAR)",
-        "make_date(CAST(year(time_start + INTERVAL 3 MONTH) AS INTEGER) - 1, 10, 1)",
-        "make_date(CAST(year(time_start + INTERVAL 3 MONTH) AS INTEGER), 9, 30)",
-        "year(time_start + INTERVAL 3 MONTH) = year(time_end + INTERVAL 3 MONTH)",
+        f"'{FISCAL_PREFIX}' || CAST({US_FISCAL_YEAR_SQL} AS VARCHAR)",
+        f"make_date(CAST({US_FISCAL_YEAR_SQL} AS INTEGER) - 1, 10, 1)",
+        f"make_date(CAST({US_FISCAL_YEAR_SQL} AS INTEGER), 9, 30)",
+        f"{US_FISCAL_YEAR_SQL} = {US_FISCAL_YEAR_SQL.replace('time_start', 'time_end')}",
     ),
     "quarter": (
         "strftime(time_start, '%Y') || '-Q' || quarter(time_start)",
