@@ -8,6 +8,7 @@ import time
 
 import pytest
 from PIL import Image, ImageChops
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import DECK, canvas_colours, wait_canvas_drawn, wait_idle
@@ -128,10 +129,16 @@ def test_clicking_a_place_focuses_it(page):
         box["width"],
         box["height"],
     )
-    page.mouse.move(box["x"] + x - 20, box["y"] + y - 20)  # deck.gl picks on hover first, like a person
-    page.mouse.move(box["x"] + x, box["y"] + y)
-    wait_canvas_drawn(page)  # the hover pick has been drawn
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    for _ in range(4):  # a tap deck.gl's recogniser drops under load (see test_indicator_map_browser) is retried
+        page.mouse.move(box["x"] + x - 20, box["y"] + y - 20)  # deck.gl picks on hover first, like a person
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        wait_canvas_drawn(page)  # the hover pick has been drawn
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        try:
+            page.wait_for_function("() => location.search.includes('focus=USA')", timeout=20_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     page.wait_for_function("() => location.search.includes('focus=USA')", timeout=WAIT)
     wait_idle(page, WAIT)
     page.get_by_text("0 flows are drawn").wait_for(timeout=WAIT)  # the USA has no outgoing encounters: followed
