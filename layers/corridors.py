@@ -14,7 +14,14 @@ import pandas as pd
 import pydeck as pdk
 
 from layers.base import build_deck, build_sea_layer, fit_view
-from layers.flows import TIP_FIELDS, TOOLTIP, build_label_layer, compute_label_placement, compute_view_bounds
+from layers.flows import (
+    TIP_FIELDS,
+    TOOLTIP,
+    build_label_layer,
+    build_place_layer,
+    compute_label_placement,
+    compute_view_bounds,
+)
 
 CHAIN = (31, 78, 121)
 COUNTED = (230, 97, 1)
@@ -64,20 +71,8 @@ def build_node_records(
 
 
 def build_node_layer(records: list[dict], layer_id: str = "nodes") -> pdk.Layer:
-    return pdk.Layer(
-        "ScatterplotLayer",
-        id=layer_id,
-        data=records,
-        get_position="pos",
-        get_fill_color="fill",
-        get_radius="r",
-        radius_units="'pixels'",
-        stroked=True,
-        get_line_color=[255, 255, 255],
-        line_width_min_pixels=1.5,
-        pickable=True,
-        auto_highlight=True,
-    )
+    """The corridor's counted places: the flow map's place markers (one definition)."""
+    return build_place_layer(records, layer_id, highlight_color=None)
 
 
 def compute_incident_radius(dead_and_missing: float, max_value: float) -> float:

@@ -169,8 +169,11 @@ def build_arc_layer(records: list[dict], layer_id: str = "flows") -> pdk.Layer:
     )
 
 
-def build_place_layer(records: list[dict], layer_id: str = "places") -> pdk.Layer:
-    """Pickable place markers (a click focuses the place)."""
+def build_place_layer(
+    records: list[dict], layer_id: str = "places", highlight_color: list[int] | None = (255, 200, 0, 220)
+) -> pdk.Layer:
+    """Pickable place markers with a white outline (flow places; corridor nodes with deck.gl's own highlight)."""
+    extra = {"highlight_color": list(highlight_color)} if highlight_color else {}
     return pdk.Layer(
         "ScatterplotLayer",
         id=layer_id,
@@ -184,7 +187,7 @@ def build_place_layer(records: list[dict], layer_id: str = "places") -> pdk.Laye
         line_width_min_pixels=1.5,
         pickable=True,
         auto_highlight=True,
-        highlight_color=[255, 200, 0, 220],
+        **extra,
     )
 
 
