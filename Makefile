@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 DATA_INPUTS := $(shell find vendor geodata etl indicators -type f ! -name '*.pyc' ! -path '*/__pycache__/*' 2>/dev/null)
 DATA_STAMP := data/.built
 
-.PHONY: run test data bench browser screenshots clean
+.PHONY: run test data bench browser postgres haproxy screenshots clean
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -50,8 +50,20 @@ browser:
 	  SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium > /dev/null; }
 
+## postgres: Debian's PostgreSQL server (installed when missing) for the registry tests and the cluster
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || { \
+	  SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql > /dev/null; }
+
+## haproxy: Debian's HAProxy (installed when missing), the load balancer of `make cluster`
+haproxy:
+	@command -v haproxy > /dev/null || test -x /usr/sbin/haproxy || { \
+	  SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy > /dev/null; }
+
 ## test: install, build the data, then the whole suite (unit, AppTest, real browser)
-test: $(BIN)/.installed-dev $(DATA_STAMP) browser
+test: $(BIN)/.installed-dev $(DATA_STAMP) browser postgres
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 ## bench: print the performance figures (deck bytes, rerun times, build time, cross-tab time)
