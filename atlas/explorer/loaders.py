@@ -16,7 +16,7 @@ from etl.crosstab.catalogue import Catalogue, Source, list_sources, load_catalog
 from etl.crosstab.engine import CrosstabResult, load_code_labels, load_dimension_codes, run_crosstab
 from etl.crosstab.export import build_csv, build_xlsx
 from etl.crosstab.messages import CrosstabError, Problem
-from etl.crosstab.spec import parse_query
+from etl.crosstab.spec import QuerySpec, parse_query, query_string
 from etl.crosstab.version import load_data_version
 
 PAGE_MAX_CELLS = 20_000
@@ -59,6 +59,11 @@ def crosstab(query: str, stamp: str) -> tuple[CrosstabResult | None, tuple[Probl
             return run_crosstab(con, spec, max_cells=PAGE_MAX_CELLS), ()
     except CrosstabError as err:
         return None, err.problems
+
+
+def crosstab_of(spec: QuerySpec, stamp: str) -> tuple[CrosstabResult | None, tuple[Problem, ...]]:
+    """``crosstab`` of a spec, cached under its query string (a small, stable key)."""
+    return crosstab(query_string(spec), stamp)
 
 
 @st.cache_data(show_spinner=False)
