@@ -42,8 +42,9 @@ def registry_backend(request):
 
 
 @pytest.fixture
-def registry_env(registry_backend, monkeypatch):
+def registry_env(registry_backend):
     """A fresh, empty registry database of the back end for this test (``$ATLAS_REGISTRY_URL`` set or unset)."""
-    name = registry_backend.use(monkeypatch)
-    yield registry_backend
+    with pytest.MonkeyPatch.context() as env:  # its own: a test's monkeypatch.undo() keeps the database
+        name = registry_backend.use(env)
+        yield registry_backend
     registry_backend.drop(name)

@@ -38,8 +38,10 @@ class RegistryBackend:
     databases: dict[str, str] = field(default_factory=dict)  # registry directory (or name) -> PostgreSQL database
 
     def new_database(self) -> str:
-        """A fresh empty database (PostgreSQL) and its URL."""
-        return self.server.create_database(f"reg_{os.getpid()}_{next(_names)}")
+        """A fresh empty database (PostgreSQL) and its URL (dropped with the back end, at the module's end)."""
+        name = f"reg_{os.getpid()}_{next(_names)}"
+        self.databases[name] = name
+        return self.server.create_database(name)
 
     def use(self, monkeypatch: pytest.MonkeyPatch, path: Path | None = None) -> str | None:
         """Make ``Registry(...)`` (here and in subprocesses) use a fresh database of this back end.
@@ -52,7 +54,8 @@ class RegistryBackend:
             return None
         url = self.new_database()
         name = sa.make_url(url).database
-        self.databases[str(path) if path is not None else name] = name
+        if path is not None:
+            self.databases[str(path)] = self.databases.pop(name)
         monkeypatch.setenv(URL_ENV, url)
         return name
 

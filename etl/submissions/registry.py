@@ -104,8 +104,10 @@ DIR_MODE, FILE_MODE = 0o700, 0o600
 # (``RegistryUnavailable`` is an OSError; SQLAlchemy's own errors are listed for callers all the same.)
 REGISTRY_ERRORS = (OSError, sqlite3.Error, sa_exc.SQLAlchemyError)
 # Test hook: the named point makes a write pause (touching $ATLAS_TEST_PAUSE_FILE) so a test can
-# SIGKILL the process there and check that nothing half-written is visible.
-PAUSE_ENV, PAUSE_FILE_ENV = "ATLAS_TEST_PAUSE_AT", "ATLAS_TEST_PAUSE_FILE"
+# SIGKILL the process there and check that nothing half-written is visible. With $ATLAS_TEST_RESUME
+# set, the write goes on once the test deletes that file (a fault made meanwhile: a database restart).
+PAUSE_ENV, PAUSE_FILE_ENV, RESUME_ENV = "ATLAS_TEST_PAUSE_AT", "ATLAS_TEST_PAUSE_FILE", "ATLAS_TEST_RESUME"
+RESUME_WAIT_S = 300
 PUBLIC_FILES = ("datasets.parquet", "dataset_dimensions.parquet", "observations.parquet")  # order when growing
 # Parquet metadata key of every public file: the published (submission_id, version) pairs it was written for.
 STATE_KEY = b"atlas_published_versions"
@@ -146,12 +148,17 @@ def _fsync_dir(path: Path) -> None:
 
 
 def pause_point(name: str) -> None:
-    """Test hook (``ATLAS_TEST_PAUSE_AT=name``): signal the test, then wait to be killed."""
+    """Test hook (``ATLAS_TEST_PAUSE_AT=name``): signal the test, then wait to be killed (or resumed)."""
     if os.environ.get(PAUSE_ENV) != name:
         return
-    Path(os.environ[PAUSE_FILE_ENV]).write_text(name)
-    while True:
-        time.sleep(1)
+    flag = Path(os.environ[PAUSE_FILE_ENV])
+    flag.write_text(name)
+    if not os.environ.get(RESUME_ENV):
+        while True:
+            time.sleep(1)
+    deadline = time.monotonic() + RESUME_WAIT_S
+    while flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _account(row: Mapping) -> Account:

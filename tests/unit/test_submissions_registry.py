@@ -53,10 +53,11 @@ def base(tmp_path_factory, registry_backend):
 
 
 @pytest.fixture
-def reg(base, tmp_path, registry_backend, monkeypatch):
+def reg(base, tmp_path, registry_backend):
     """A fresh copy of the base registry (directory and database) for each test."""
-    copy = registry_backend.copy(base, tmp_path / "registry", monkeypatch)
-    yield copy
+    with pytest.MonkeyPatch.context() as env:  # its own: a test's monkeypatch.undo() keeps the database
+        copy = registry_backend.copy(base, tmp_path / "registry", env)
+        yield copy
     registry_backend.drop(copy.path)
 
 
