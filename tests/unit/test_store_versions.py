@@ -37,10 +37,12 @@ def env(tmp_path, monkeypatch):
 
 
 def make_store(path: Path, label: str) -> Path:
-    """A tiny valid store: the contract's observations and datasets tables (empty) and ``build_info`` = label."""
+    """A tiny valid store: the contract's observations (empty) and datasets tables (one row whose checksum is the
+    label, so each label is other data) and ``build_info`` = label."""
     with duckdb.connect(str(path)) as con:
         con.execute(schema.ddl("observations", schema.OBS_TYPES))
         con.execute(schema.ddl("datasets", schema.DATASET_TYPES))
+        con.execute("INSERT INTO datasets (dataset_id, sha256, version, row_count) VALUES ('tiny', ?, 1, 0)", [label])
         con.execute("CREATE TABLE build_info (key VARCHAR, value VARCHAR)")
         con.execute("INSERT INTO build_info VALUES ('built_at_utc', ?)", [label])
     return path
@@ -282,3 +284,26 @@ def test_prune_keeps_the_newest_current_and_recently_served(env, monkeypatch):
     monkeypatch.setenv("ATLAS_STORE_KEEP", "many")
     with pytest.raises(ValueError, match=r"\$ATLAS_STORE_KEEP must be a whole number, got 'many'"):
         versions.prune()
+
+
+# --- the API service: one version per request ---------------------------------------------------------
+
+
+def test_the_api_pins_each_request_to_the_version_current_named_when_it_arrived(env, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import load_settings
+
+    first = add_build(env, "first", 15)
+    app = create_app(load_settings(rate_limit_per_minute=0), versions_root=env / "api_versions")
+    with TestClient(app) as client:
+        health = client.get("/health").json()
+        assert health["store_version"] == first and health["data_version"].startswith("first")
+        second = add_build(env, "second", 16)
+        health = client.get("/health").json()
+        assert health["store_version"] == second and health["data_version"].startswith("second")
+        monkeypatch.setenv("ATLAS_STORE_VERSION", "20990101T000000Z-deadbeef")
+        refused = client.get("/health")
+        assert refused.status_code == 503 and first in refused.text and second in refused.text
+    assert versions.pinned() is None  # the request's pin ended with the request
