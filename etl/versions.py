@@ -410,7 +410,10 @@ def sync_current(published: Path, root: Path | None = None) -> str | None:
     state = read_public_state(published)
     if state is None or _same_state(state, current, root):
         return current
-    new = derive_version(current, published, state, root)
+    try:
+        new = derive_version(current, published, state, root)
+    except FileNotFoundError:  # CURRENT moved and its old version was pruned while we looked: follow CURRENT
+        return read_current(root)
     if new is None:
         return current
     with _locked(root):
