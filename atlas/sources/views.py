@@ -61,6 +61,14 @@ ul.cv-legend li { margin: 0 !important; display: flex; align-items: center; gap:
   color: inherit; font-size: .8rem; }
 .cv td a:hover { outline: 2px solid #1f2330; outline-offset: -2px; }
 .cv td a:focus-visible { outline: 3px solid #1f2330; outline-offset: -3px; }
+/* what a cell says, on hover and on keyboard focus, drawn from its aria-label (no second copy in the page) */
+.cv td { position: relative; }
+.cv td a:hover::after, .cv td a:focus-visible::after { content: attr(aria-label); position: absolute; top: 100%;
+  left: 0; z-index: 4; background: #1f2330; color: #fff; padding: .2rem .45rem; border-radius: .2rem;
+  white-space: nowrap;
+  font-size: .75rem; line-height: 1.3; pointer-events: none; }
+.cv td:nth-last-child(-n+8) a:hover::after, .cv td:nth-last-child(-n+8) a:focus-visible::after { left: auto; right: 0; }
+.cv tr:last-child td a:hover::after, .cv tr:last-child td a:focus-visible::after { top: auto; bottom: 100%; }
 .cv-e { background: #0072B2; color: #ffffff; } .cv-p { background: #E69F00; color: #000000; }
 .cv-m { background: #f3f3f3; color: #595959; }
 .cv-skip { position: absolute; left: -9999px; } .cv-skip:focus { position: static; display: inline-block;
@@ -116,8 +124,7 @@ def build_row_cells(row: Sequence[Mapping[str, object] | None], years: Sequence[
             label = html.escape(build_cell_title(cell, lang))
             href = html.escape(params.page_link(str(cell["link"])))
             out.append(
-                f'<td class="{CLASSES[status]}"><a href="{href}" aria-label="{label}" title="{label}">'
-                f"{SYMBOLS[status]}</a></td>"
+                f'<td class="{CLASSES[status]}"><a href="{href}" aria-label="{label}">{SYMBOLS[status]}</a></td>'
             )
             i += 1
             continue
