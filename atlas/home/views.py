@@ -46,7 +46,8 @@ HOME_STYLE = """
 .st-key-home_headlines [data-testid="stPageLink"] p { font-size: .85rem; }
 .st-key-home_headlines [data-testid="stPageLink"] a { padding-top: 0; padding-bottom: 0; }
 [class*="st-key-headline_"] { padding: .55rem .7rem !important; }
-.home-legend { display: flex; flex-wrap: wrap; align-items: center; gap: .15rem .8rem; margin: 0; padding: 0;
+.home-legend { display: flex; flex-wrap: wrap; align-items: center; gap: .15rem .8rem; margin: 0 !important;
+  padding: 0 !important;
   list-style: none; font-size: .85rem; }
 .home-legend li { display: flex; align-items: center; gap: .3rem; margin: 0 !important; }
 .home-legend .sw { display: inline-block; width: 1.4em; height: .9em; border: 1px solid rgba(0,0,0,.25); }
