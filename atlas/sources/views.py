@@ -241,6 +241,7 @@ def render_coverage(
     st.select_slider(
         t("sources.coverage_years", lang),
         options=list(range(bounds[0], bounds[1] + 1)),
+        value=window,  # a range: without it a rerun reads the slider back as one year (Streamlit 1.67)
         key="years",
         help=t("sources.coverage_years_help", lang),
     )

@@ -357,3 +357,14 @@ def test_licence_notes_are_translated_and_store_text_is_escaped():
 def test_version_id():
     assert views.split_version("2026-12-06T03:15:05+00:00 · 5d7b6d6ab73f") == "5d7b6d6ab73f"
     assert views.split_version("in-memory") is None
+
+
+def test_a_rerun_keeps_the_year_range_and_a_tab_switch_sends_that_level_only(built_store):  # noqa: F811
+    """A rerun (a tab switch, a language switch) read the range slider back as one year and failed."""
+    at = open_page("sources.py", timeout=300, lang="en", years="2010-2020")
+    at.run()
+    assert not at.exception and at.session_state["years"] == (2010, 2020)
+    at.session_state[views.LEVEL_KEY] = t("sources.coverage_level_admin1", "en")
+    at.run()
+    assert not at.exception and set(coverage_tables(at)) == {"admin1"}
+    assert coverage_tables(at)["admin1"]["years"] == list(range(2010, 2021))
