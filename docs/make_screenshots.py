@@ -44,6 +44,7 @@ PAGES = {
     "submit": "submit",
     "sources": "sources",
     "publications": "publications",
+    "not_found": "nonexistent",  # a link to a page the atlas does not have
 }
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
