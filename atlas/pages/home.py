@@ -7,7 +7,6 @@ from atlas.core import ui
 from atlas.core.i18n import translator
 from atlas.core.loaders import catalogue, country_choices
 from atlas.home import loaders, views
-from geodata import DataNotBuiltError
 
 MAP_HEIGHT = 430  # with the figures above it, the whole map is on a 1440×900 screen
 
@@ -16,11 +15,9 @@ _ = translator(lang)
 
 ui.render_header(_("home.title"))
 st.markdown(_("home.lead"))
-try:
+with ui.needs_data(lang):
     figures = loaders.headlines()
     deck, period, legend = loaders.overview_deck(lang)
-except DataNotBuiltError as err:
-    ui.render_missing_data(err, lang)
 
 views.render_headlines(figures, lang)
 with st.container(key="home_map_block", gap="small"):

@@ -6,7 +6,6 @@ import streamlit as st
 from atlas.core import ui
 from atlas.core.i18n import translator
 from atlas.core.navigation import NOT_FOUND_PATH, current_page_path
-from etl.textsafe import escape_markdown
 
 lang = ui.current_lang()
 _ = translator(lang)
@@ -14,7 +13,7 @@ path = current_page_path()
 ui.render_header(_("not_found.title"))
 with st.container(key="not_found"):
     if path and path != NOT_FOUND_PATH:
-        st.warning(_("not_found.what", path=escape_markdown(path)), icon=":material/link_off:")
+        st.warning(_("not_found.what", path=ui.escape_markdown(path)), icon=":material/link_off:")
     else:
         st.warning(_("not_found.what_no_path"), icon=":material/link_off:")
     st.markdown(_("not_found.next"))

@@ -94,3 +94,46 @@ def test_ruff_fails_on_a_deliberate_violation(scratch):
         assert fmt.returncode != 0
     finally:
         bad.unlink()
+
+
+# --- thin pages: a page imports Streamlit, the standard library, atlas.core and its own feature only ---
+
+PAGES = Path(__file__).resolve().parents[2] / "atlas" / "pages"
+
+
+def find_foreign_imports(source: str, feature: str) -> list[str]:
+    """The modules a page imports besides the standard library, streamlit, ``atlas.core`` and ``atlas.<feature>``."""
+    import ast
+
+    allowed = ("atlas.core", f"atlas.{feature}")
+    foreign = []
+    for node in ast.walk(ast.parse(source)):
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+            else []
+        )
+        for name in names:
+            top = name.split(".")[0]
+            if top in sys.stdlib_module_names or top == "streamlit" or top == "__future__":
+                continue
+            if not any(name == a or name.startswith(a + ".") for a in allowed):
+                foreign.append(name)
+    return foreign
+
+
+@pytest.mark.parametrize("page", sorted(p.stem for p in PAGES.glob("*.py") if p.stem != "__init__"))
+def test_a_page_imports_only_its_own_feature_and_core(page):
+    """A page of a feature imports that feature and core; a page with no feature package (the not-found page)
+    is core's own and imports core only."""
+    feature = page if (PAGES.parent / page).is_dir() else "core"
+    assert find_foreign_imports((PAGES / f"{page}.py").read_text(), feature) == []
+
+
+def test_the_page_rule_catches_a_page_reaching_into_another_layer_or_feature():
+    source = "import streamlit as st\nfrom atlas.core import ui\nfrom atlas.map import views\n"
+    assert find_foreign_imports(source, "map") == []
+    bad = source + "from geodata import DataNotBuiltError\nfrom atlas.flows import views as other\nimport pandas\n"
+    assert find_foreign_imports(bad, "map") == ["geodata", "atlas.flows", "pandas"]
