@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from atlas.core.loaders import citable_data_version
 from etl import store
 from etl.crosstab.catalogue import Catalogue, Source, list_sources, load_catalogue
 from etl.crosstab.engine import CrosstabResult, load_code_labels, load_dimension_codes, run_crosstab
 from etl.crosstab.export import build_csv, build_xlsx
 from etl.crosstab.messages import CrosstabError, Problem
 from etl.crosstab.spec import QuerySpec, parse_query, query_string
-from etl.crosstab.version import load_data_version
 
 PAGE_MAX_CELLS = 20_000
 
@@ -66,18 +66,11 @@ def crosstab_of(spec: QuerySpec, stamp: str) -> tuple[CrosstabResult | None, tup
     return crosstab(query_string(spec), stamp)
 
 
-@st.cache_data(show_spinner=False)
-def data_version(stamp: str) -> str:
-    """Build time and content hash of the store, stated on every table."""
-    with store.connect() as con:
-        return load_data_version(con)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def downloads(query: str, lang: str, stamp: str) -> tuple[bytes, bytes]:
     """The CSV and XLSX of ``query`` in ``lang`` (built only for a valid query)."""
     result, problems = crosstab(query, stamp)
     if result is None:
         raise CrosstabError(problems)
-    version = data_version(stamp)
+    version = citable_data_version(stamp)
     return build_csv(result, lang, version), build_xlsx(result, lang, version)

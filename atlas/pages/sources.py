@@ -6,7 +6,7 @@ import streamlit as st
 from atlas.core import ui
 from atlas.core.freshness import data_stamp
 from atlas.core.i18n import translator
-from atlas.core.loaders import catalogue, country_choices
+from atlas.core.loaders import catalogue, citable_data_version, country_choices
 from atlas.core.loaders import datasets as load_datasets
 from atlas.sources import loaders, views
 
@@ -17,7 +17,7 @@ ui.render_header(_("sources.title"), _("sources.caption"))
 with ui.needs_data(lang):
     datasets = load_datasets()
     stamp = data_stamp()
-    version = loaders.data_version(stamp)
+    version = citable_data_version(stamp)
     countries = country_choices(lang)
 cat = catalogue()
 version_id = views.split_version(version)

@@ -24,7 +24,6 @@ import streamlit as st
 from atlas.core.i18n import DEFAULT_LANG
 from atlas.sources import params
 from etl import store
-from etl.crosstab.version import load_data_version
 
 log = logging.getLogger(__name__)
 INDICATORS_DIR = Path(__file__).resolve().parents[2] / "indicators"
@@ -110,10 +109,3 @@ def coverage_matrix(stamp: str, lang: str) -> pd.DataFrame:
     if lang == DEFAULT_LANG:
         return matrix
     return matrix.assign(link=matrix["link"].map(lambda link: params.with_lang(link, lang)))
-
-
-@st.cache_data(show_spinner=False, max_entries=2)
-def data_version(stamp: str) -> str:
-    """``"<build time UTC> · <hash>"``: the version the explorer's downloads and the API state."""
-    with store.connect() as con:
-        return load_data_version(con)
