@@ -158,6 +158,7 @@ ONE_HOME = {
         {"etl/periods.py"},
     ),
     "the bilingual text type": (r"class Bilingual\b", {"common/text.py"}),
+    "the registry's errors": (r"REGISTRY_ERRORS\s*=", {"etl/submissions/registry.py"}),
     "the data version stated on downloads": (
         r"def (citable_)?data_version\(",
         {"atlas/core/loaders.py", "etl/store.py"},
