@@ -223,6 +223,42 @@ def render_legend(
         st.caption(t("map.k_reduced", lang, k=classes.k))
 
 
+# Map first (issue 16): the legend above the map as one or two wrapped lines; on a desktop a narrower sidebar and
+# margins leave the map at least 60 % of a 1440 px screen even beside an open profile panel.
+MAP_PAGE_STYLE = """
+<style>
+[data-testid="stMain"], [data-testid="stMain"] * { overflow-anchor: none; }
+.st-key-map_legend [role="list"] { display: flex; flex-wrap: wrap; column-gap: 1.1rem; row-gap: .05rem; }
+.st-key-map_legend .atlas-legend-row { margin: 0 !important; gap: .35em !important; }
+.st-key-map_legend .atlas-legend-row > span:nth-child(2) { flex: 0 1 auto !important; }
+.st-key-map_legend .atlas-legend > div:first-child { margin-bottom: .05em !important; }
+.st-key-map_legend [data-testid="stCaptionContainer"] p { font-size: .8rem; line-height: 1.3; margin: 0; }
+.st-key-map_legend { gap: .2rem !important; }
+.st-key-map_legend .atlas-legend { margin-bottom: 1rem; }
+@media (max-width: 640px) {
+  /* on a phone the controls sit two to a row (the first of each row alone), so the legend and the map come
+     on the first screen */
+  [class*="st-key-map_controls"] [data-testid="stHorizontalBlock"] { flex-flow: row wrap !important;
+    gap: .4rem .6rem !important; }
+  [class*="st-key-map_controls"] [data-testid="stColumn"] { flex: 1 1 calc(50% - .6rem) !important;
+    min-width: calc(50% - .6rem) !important; width: calc(50% - .6rem) !important; }
+  [class*="st-key-map_controls"] [data-testid="stColumn"]:first-child { flex-basis: 100% !important;
+    min-width: 100% !important; }
+  [class*="st-key-map_controls"] [data-testid="stColumn"]:empty { display: none; }
+}
+@media (min-width: 1100px) {
+  [data-testid="stSidebar"][data-collapsed="false"] { width: 232px !important; min-width: 232px !important;
+    max-width: 232px !important; }
+  .block-container { padding-left: 1.25rem !important; padding-right: 1.25rem !important; }
+}
+</style>
+"""
+
+
+def render_map_page_style() -> None:
+    st.html(MAP_PAGE_STYLE)
+
+
 # ----------------------------------------------------------------------------- table and chart
 def build_table(view: pd.DataFrame, indicator: Indicator, lang: str) -> pd.DataFrame:
     """The view as a table in the user's language, highest value first."""
@@ -743,9 +779,10 @@ def render_view_column(
     drawing: tuple[str, int, tuple, str],
     lang: str,
     on_pick: Callable[[], None],
+    legend: Callable[[], None] | None = None,
 ) -> bool:
-    """The map, chart and table tabs of a view, what the indicator is, its downloads and its API link;
-    returns whether the map tab is open (the legend beside it is drawn only then)."""
+    """The map, chart and table tabs of a view, what the indicator is, its downloads and its API link; the map
+    tab draws ``legend`` above the map (on the first screen at every size). Returns whether the map tab is open."""
 
     def t_(key: str, **values: object) -> str:
         return t(key, lang, **values)
@@ -773,6 +810,9 @@ def render_view_column(
                 deck = indicator_deck(
                     ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang, selected
                 )
+                if legend is not None:
+                    with st.container(key="map_legend"):
+                        legend()
             st.pydeck_chart(
                 deck,
                 on_select=on_pick,

@@ -24,6 +24,7 @@ VIEW_PARAMS = params.build_view_params(
 )
 problems = urlstate.sync_from_url(VIEW_PARAMS, "map")
 ui.render_header(_("map.title"))
+views.render_map_page_style()
 notices: list[str] = []
 
 
@@ -42,7 +43,8 @@ def _go_country(code: str) -> None:
     st.session_state["sel"] = ""
 
 
-c1, c2, c3, c4 = st.columns([3.2, 1.6, 1.6, 1.1], vertical_alignment="bottom")
+with st.container(key="map_controls_view"):  # two to a row on a phone (views.MAP_PAGE_STYLE)
+    c1, c2, c3, c4 = st.columns([3.2, 1.6, 1.6, 1.1], vertical_alignment="bottom")
 indicator_id = c1.selectbox(_("map.indicator"), list(cat.indicators), format_func=_indicator_label, key="indicator")
 country = c2.selectbox(
     _("map.view"), ["", *choices], format_func=lambda c: choices.get(c, _("map.region")), key="country"
@@ -98,7 +100,8 @@ for notice in notices:
     st.info(notice, icon=":material/info:")
 period_report = loaders.view_period_report(ind.id, level, country, sex) if has_level else None
 
-y1, y2, y3 = st.columns([5.4, 1.4, 1.6], vertical_alignment="bottom")
+with st.container(key="map_controls_year"):
+    y1, y2, y3, y4 = st.columns([4.2, 1.3, 1.5, 2], vertical_alignment="bottom")
 year_options = params.slider_periods(periods, shown)
 if len(year_options) > 1:
     y1.select_slider(_("map.year"), year_options, key="year")
@@ -137,9 +140,35 @@ st.caption(views.reading_line(ind, period, view_name, level, lang))
 if period_report is not None and period and period_report.notice(period, lang):  # partial, mid-year, projection
     st.info(period_report.notice(period, lang), icon=":material/schedule:")
 views.render_coverage_note(view, lang)
-left, right = st.columns([3, 1.25], gap="medium")
-with left:
-    map_tab_open = views.render_view_column(
+names = place_names(lang)
+y4.selectbox(
+    _("map.territory"),
+    ["", *sorted([*codes, *([country] if country else [])], key=names.get)],
+    format_func=lambda c: names.get(c, c) if c else "—",
+    key="sel",
+    help=_("map.territory_help"),
+)
+
+
+def _legend() -> None:
+    """The legend, drawn above the map in its tab (on the first screen at every size)."""
+    if view is not None:
+        classes = views.classify_view(ind.id, level, country, period, sex, scheme, k, breaks)
+        views.render_legend(
+            classes,
+            palette_id,
+            ind,
+            len(codes) - int(view["value"].notna().sum()),
+            lang,
+            focused=views.focuses_network(level, country, scheme),
+        )
+
+
+# Map first: the view takes the full width; a selected territory's profile is a narrow right-hand panel
+# (stacked below the map on a phone, and scrolled into view there).
+stage = st.columns([3.3, 1], gap="small") if selected else [st.container()]
+with stage[0]:
+    views.render_view_column(
         ind,
         level,
         country,
@@ -152,28 +181,10 @@ with left:
         (scheme, k, breaks, palette_id),
         lang,
         on_pick=_on_pick,
+        legend=_legend,
     )
-
-with right:
-    if view is not None and map_tab_open:
-        classes = views.classify_view(ind.id, level, country, period, sex, scheme, k, breaks)
-        views.render_legend(
-            classes,
-            palette_id,
-            ind,
-            len(codes) - int(view["value"].notna().sum()),
-            lang,
-            focused=views.focuses_network(level, country, scheme),
-        )
-    names = place_names(lang)
-    st.selectbox(
-        _("map.territory"),
-        ["", *sorted([*codes, *([country] if country else [])], key=names.get)],
-        format_func=lambda c: names.get(c, c) if c else "—",
-        key="sel",
-        help=_("map.territory_help"),
-    )
-    with st.container(key="map_profile"):
+if selected:
+    with stage[1], st.container(key="map_profile"):
         views.render_profile(
             selected,
             ind,
@@ -188,9 +199,9 @@ with right:
             on_close=_close_panel,
             on_go_country=_go_country,
         )
-    if selected and st.session_state.get("_map_profile_shown") != selected:  # a new pick: bring its profile in view
+    if st.session_state.get("_map_profile_shown") != selected:  # a new pick: bring its profile in view
         ui.scroll_into_view("map_profile")
-    st.session_state["_map_profile_shown"] = selected
+st.session_state["_map_profile_shown"] = selected
 
 if country:
     views.render_units_table(country, choices[country], lang)
