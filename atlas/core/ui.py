@@ -57,6 +57,14 @@ h1 { font-size: 1.9rem !important; padding-top: 0 !important; padding-bottom: 0.
 @media (max-width: 640px) { .block-container { padding-left: 0.8rem !important; padding-right: 0.8rem !important;
   padding-top: 3.6rem !important; }
   h1 { font-size: 1.5rem !important; } }
+/* a workshop story's bar on a phone: its text, then previous and next side by side (the map stays near the top) */
+@media (max-width: 640px) {
+  .st-key-story_bar [data-testid="stHorizontalBlock"] { flex-flow: row wrap !important; gap: .5rem !important; }
+  .st-key-story_bar [data-testid="stColumn"] { flex: 1 1 calc(50% - .5rem) !important;
+    min-width: calc(50% - .5rem) !important; width: calc(50% - .5rem) !important; }
+  .st-key-story_bar [data-testid="stColumn"]:first-child { flex-basis: 100% !important; min-width: 100% !important; }
+  .st-key-story_bar button p { font-size: 1rem !important; }
+}
 </style>
 """
 

@@ -6,6 +6,7 @@ functions draw with Streamlit.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,11 +26,13 @@ from indicators import flows as flow_model
 from indicators.flows import FlowSelection, FlowView, compute_place_totals, compute_selection, compute_summary
 from layers.boundaries import REGION_BOUNDS
 from layers.flows import (
+    DESTINATION,
+    NET_UNKNOWN,
+    ORIGIN,
     WidthScale,
     build_arc_records,
     build_flow_deck,
     build_place_records,
-    build_width_legend_svg,
     compute_legend_values,
 )
 
@@ -112,13 +115,83 @@ def build_flow_map(
     )
 
 
-def build_legend_svg(flow_map: FlowMap, lang: str) -> str:
-    """The legend: direction (origin → destination) and three reference widths with their values."""
-    values = compute_legend_values(flow_map.scale.max_value)
-    labels = [f"{format_count(v, lang)} {flow_map.unit}" for v in values]
-    return build_width_legend_svg(
-        values, flow_map.scale, labels, t("flows.legend_origin", lang), t("flows.legend_destination", lang)
+def build_legend_html(flow_map: FlowMap, lang: str) -> str:
+    """The legend of every visual channel, as one or two wrapped lines drawn above the map: an arc's colour
+    (origin → destination), three reference widths with their values, and the places' colours (sign of net).
+    Texts are escaped; the swatches are decorative (``aria-hidden``): each item says what it shows in words."""
+
+    def item(swatch: str, text: str) -> str:
+        return f'<span class="fl-item">{swatch}<span>{html.escape(text)}</span></span>'
+
+    def group(title: str, items: list[str]) -> str:
+        return f'<span class="fl-group"><b>{html.escape(title)}</b>{"".join(items)}</span>'
+
+    bar = (
+        '<span class="fl-bar" aria-hidden="true" style="background:linear-gradient(90deg,'
+        f'{_rgb(ORIGIN)},{_rgb(DESTINATION)})"></span>'
     )
+    direction = (
+        f'<span class="fl-item"><span>{html.escape(t("flows.legend_origin", lang))}</span>{bar}'
+        f"<span>{html.escape(t('flows.legend_destination', lang))}</span></span>"
+    )
+    widths = [
+        item(
+            '<svg class="fl-line" aria-hidden="true" width="34" height="16" viewBox="0 0 34 16">'
+            f'<line x1="3" x2="31" y1="8" y2="8" stroke="{_rgb(DESTINATION)}" stroke-width="{flow_map.scale.width(v)}"'
+            ' stroke-linecap="round" stroke-opacity="0.8"/></svg>',
+            f"{format_count(v, lang)} {flow_map.unit}".strip(),
+        )
+        for v in compute_legend_values(flow_map.scale.max_value)
+    ]
+    dots = [
+        item(f'<span class="fl-dot" aria-hidden="true" style="background:{_rgb(colour)}"></span>', t(key, lang))
+        for colour, key in (
+            (DESTINATION, "flows.legend_net_in"),
+            (ORIGIN, "flows.legend_net_out"),
+            (NET_UNKNOWN, "flows.legend_net_unknown"),
+        )
+    ]
+    groups = [group(t("flows.legend_direction", lang), [direction])]
+    if widths:
+        groups.append(group(t("flows.legend_width", lang), widths))
+    groups.append(group(t("flows.legend_dots", lang), dots))
+    return f'<div class="atlas-legend flow-legend">{"".join(groups)}</div>'
+
+
+def _rgb(colour: tuple[int, int, int]) -> str:
+    return "rgb({},{},{})".format(*colour)
+
+
+# The flow legend above the map (map first, issue 16): its groups on one line on a desktop, wrapped on a phone.
+PAGE_STYLE = """
+<style>
+.flow-legend { display: flex; flex-wrap: wrap; align-items: center; column-gap: 1.4rem; row-gap: .15rem;
+  font-size: .9em; margin-bottom: .4rem; }
+.flow-legend .fl-group { display: inline-flex; flex-wrap: wrap; align-items: center; column-gap: .7rem; }
+.flow-legend .fl-item { display: inline-flex; align-items: center; gap: .3rem; }
+.flow-legend .fl-bar { display: inline-block; width: 3.2em; height: .6em; border-radius: .3em; }
+.flow-legend .fl-dot { display: inline-block; width: .8em; height: .8em; border-radius: 50%;
+  border: 1px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,.35); }
+.flow-legend .fl-line { flex: none; }
+@media (max-width: 640px) {
+  /* on a phone: period and focus side by side, a smaller title in projector mode; the legend stays on the
+     first screen */
+  .st-key-flows_controls [data-testid="stHorizontalBlock"] { flex-flow: row nowrap !important; gap: .6rem !important; }
+  .st-key-flows_controls [data-testid="stColumn"] { flex: 1 1 50% !important; min-width: 0 !important;
+    width: 50% !important; }
+  h1 { font-size: 1.6rem !important; }
+}
+</style>
+"""
+
+
+def render_page_style() -> None:
+    """The flow legend's style and the phone layout of the flow page (also under the projector theme)."""
+    st.html(PAGE_STYLE)
+
+
+def render_legend(flow_map: FlowMap, lang: str) -> None:
+    st.markdown(build_legend_html(flow_map, lang), unsafe_allow_html=True)
 
 
 def build_flow_table(selection: FlowSelection, names: Mapping[str, str], lang: str) -> pd.DataFrame:

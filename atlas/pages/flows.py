@@ -39,6 +39,7 @@ for key, options, fallback in (("period", periods, default_period), ("sex", sexe
     st.session_state[key] = settle_choice(st.session_state.get(key), options, fallback)
 ui.render_problems(problems, lang)
 workshop.render_story_bar(lang, "flows")
+views.render_page_style()
 
 side = st.sidebar
 side.selectbox(_("flows.view"), list(flow_views), format_func=lambda v: flow_views[v].name(lang), key="view")
@@ -79,7 +80,8 @@ def render_panel(tick: bool) -> None:
     if not periods:
         st.info(_("flows.no_flows", period="—"))
         return
-    period_col, focus_col = st.columns([3, 2], vertical_alignment="bottom")
+    with st.container(key="flows_controls"):
+        period_col, focus_col = st.columns([3, 2], vertical_alignment="bottom")
     period_col.select_slider(_("flows.period"), periods, key="period", on_change=play.touched("flows"))
     focus_col.selectbox(
         _("flows.focus"),
@@ -98,22 +100,19 @@ def render_panel(tick: bool) -> None:
     flow_map = views.cached_flow_map(
         view.view_id, state["unit"], period, sex, focus, state["mode"], state["top"], int(state["min"]), lang
     )
-    map_col, legend_col = st.columns([3, 1.05], gap="medium")
-    with map_col:
-        st.pydeck_chart(
-            flow_map.deck,
-            on_select=_on_pick,
-            selection_mode="single-object",
-            key="flow_pick",
-            height=520,
-            alt=_("flows.map_alt", view=view.name(lang), period=period),
-        )
-        st.caption(_("flows.map_help"))
-    with legend_col:
-        st.markdown(f"**{_('flows.legend_heading')}**")
-        st.image(views.build_legend_svg(flow_map, lang), width="stretch", alt=_("flows.legend_alt"))
-        st.caption(_("flows.legend_places"))
-        views.render_counts(flow_map, lang)
+    # Map first: the legend of every channel above the map, the map the full width, what is drawn below it.
+    with st.container(key="flows_legend"):
+        views.render_legend(flow_map, lang)
+    st.pydeck_chart(
+        flow_map.deck,
+        on_select=_on_pick,
+        selection_mode="single-object",
+        key="flow_pick",
+        height=520,
+        alt=_("flows.map_alt", view=view.name(lang), period=period),
+    )
+    st.caption(f"{_('flows.map_help')} {_('flows.map_click')}")
+    views.render_counts(flow_map, lang)
     if flow_map.summary["drawn_count"] == 0 and flow_map.summary["hidden_count"] == 0:
         st.info(_("flows.no_flows", period=period))
     st.subheader(_("flows.places_heading"))
