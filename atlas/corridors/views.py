@@ -7,6 +7,7 @@ and compared; they are never added up.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import altair as alt
@@ -29,7 +30,17 @@ from indicators.corridors import (
     compute_mirror_frames,
     compute_segment_frame,
 )
-from layers.corridors import build_corridor_deck, build_incident_records, build_node_records
+from layers.corridors import (
+    CHAIN,
+    COUNTED,
+    INCIDENT,
+    PLACE,
+    build_corridor_deck,
+    build_incident_records,
+    build_node_records,
+    compute_incident_radius,
+)
+from layers.flows import compute_legend_values
 
 
 def build_attrition_table(corridor: Corridor, segments: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -88,6 +99,63 @@ def build_corridor_map(
 
     nodes = build_node_records(points, list(counted), node_names, node_tips)
     return build_corridor_deck(land, points, nodes, build_incident_records(incidents, incident_tips))
+
+
+def build_legend_html(incidents: pd.DataFrame, lang: str) -> str:
+    """The corridor map's legend, one or two wrapped lines above the map: the chain's line, the two kinds of
+    place marker, and reference circles of the incidents (area grows with the dead and missing, as drawn).
+    Texts are escaped; the swatches are decorative (``aria-hidden``): each item says what it shows in words."""
+
+    def item(swatch: str, text: str) -> str:
+        return f'<span class="cl-item">{swatch}<span>{html.escape(text)}</span></span>'
+
+    def dot(colour: tuple[int, int, int], radius: float, line: str = "#ffffff") -> str:
+        size = round(2 * radius + 2, 1)
+        return (
+            f'<svg class="cl-mark" aria-hidden="true" width="{size}" height="{size}" viewBox="0 0 {size} {size}">'
+            f'<circle cx="{size / 2}" cy="{size / 2}" r="{radius}" fill="{_rgb(colour)}" stroke="{line}"/></svg>'
+        )
+
+    line = (
+        '<svg class="cl-mark" aria-hidden="true" width="34" height="12" viewBox="0 0 34 12">'
+        f'<line x1="3" x2="31" y1="6" y2="6" stroke="{_rgb(CHAIN)}" stroke-width="4" stroke-linecap="round"/></svg>'
+    )
+    route = [
+        item(line, t("corridors.legend_chain", lang)),
+        item(dot(COUNTED, 9), t("corridors.legend_counted", lang)),
+        item(dot(PLACE, 6), t("corridors.legend_place", lang)),
+    ]
+    groups = [f'<span class="cl-group"><b>{html.escape(t("corridors.legend_route", lang))}</b>{"".join(route)}</span>']
+    top = float(incidents["dead_and_missing"].max()) if len(incidents) else 0.0
+    sizes = [
+        item(dot(INCIDENT, compute_incident_radius(v, top), "#780a0a"), format_count(v, lang))
+        for v in compute_legend_values(top)
+    ]
+    if sizes:
+        title = html.escape(t("corridors.legend_incidents", lang))
+        groups.append(f'<span class="cl-group"><b>{title}</b>{"".join(sizes)}</span>')
+    return f'<div class="atlas-legend corridor-legend">{"".join(groups)}</div>'
+
+
+def _rgb(colour: tuple[int, int, int]) -> str:
+    return "rgb({},{},{})".format(*colour)
+
+
+# The corridor legend above the map (map first, issue 16): its groups on one line on a desktop, wrapped on a phone.
+LEGEND_STYLE = """
+<style>
+.corridor-legend { display: flex; flex-wrap: wrap; align-items: center; column-gap: 1.4rem; row-gap: .15rem;
+  font-size: .9em; margin-bottom: .4rem; }
+.corridor-legend .cl-group { display: inline-flex; flex-wrap: wrap; align-items: center; column-gap: .7rem; }
+.corridor-legend .cl-item { display: inline-flex; align-items: center; gap: .3rem; }
+.corridor-legend .cl-mark { flex: none; }
+</style>
+"""
+
+
+def render_legend(incidents: pd.DataFrame, lang: str) -> None:
+    st.html(LEGEND_STYLE)
+    st.markdown(build_legend_html(incidents, lang), unsafe_allow_html=True)
 
 
 def render_series_chart(frame: pd.DataFrame, lang: str, key: str, height: int = 320) -> None:

@@ -49,26 +49,26 @@ with ui.needs_data(lang):
         corridor.corridor_id, nationality, years, lang
     )
 
-map_col, chart_col = st.columns([1, 1])
-with map_col:
-    st.pydeck_chart(deck, key="corridor_map", height=520)
-    st.caption(_("corridors.map_help"))
-    views.render_incidents_summary(corridor, incidents, years, lang)
-with chart_col:
-    st.subheader(_("corridors.segments_heading"))
-    st.caption(_("corridors.segments_note"))
-    for segment in corridor.segments:
-        if not segments["series_id"].eq(segment.segment_id).any():
-            st.caption(
-                _(
-                    "corridors.no_series",
-                    series=segment.series.label(lang),
-                    nationality=names.get(nationality, nationality),
-                )
+# Map first: the legend above the map, the map the full width, the segments' series below it.
+with st.container(key="corridor_legend"):
+    views.render_legend(incidents, lang)
+st.pydeck_chart(deck, key="corridor_map", height=520)
+st.caption(_("corridors.map_help"))
+views.render_incidents_summary(corridor, incidents, years, lang)
+st.subheader(_("corridors.segments_heading"))
+st.caption(_("corridors.segments_note"))
+for segment in corridor.segments:
+    if not segments["series_id"].eq(segment.segment_id).any():
+        st.caption(
+            _(
+                "corridors.no_series",
+                series=segment.series.label(lang),
+                nationality=names.get(nationality, nationality),
             )
-    if len(segments):
-        views.render_series_chart(segments, lang, key="corridor_segments_chart")
-    views.render_caveats(corridor, lang)
+        )
+if len(segments):
+    views.render_series_chart(segments, lang, key="corridor_segments_chart")
+views.render_caveats(corridor, lang)
 
 st.subheader(_("corridors.attrition_heading"))
 st.caption(_("corridors.attrition_note"))

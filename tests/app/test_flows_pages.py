@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -37,7 +38,10 @@ def test_flow_page_draws_the_top_flows_with_a_legend_in_both_languages(lang, tit
     tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
     assert ("Fuente" if lang == "es" else "Source") in tooltip["html"]
     assert any(c.value.startswith(drawn) for c in at.caption)
-    assert at.get("image"), "the legend of widths and colours is drawn beside the map"
+    legend = " ".join(m.value for m in at.markdown if "flow-legend" in m.value)
+    assert legend, "the legend of every channel is drawn above the map"
+    words = ("origen", "destino", "personas", "más entradas") if lang == "es" else ("origin", "destination", "persons")
+    assert all(w in legend for w in words), legend
     assert _query(at)["view"] == "undesa_ims2024" and _query(at)["period"] == "2024"
 
 
@@ -197,6 +201,14 @@ def test_corridor_page_draws_the_chain_segments_and_incidents(lang, attribution)
     assert [n["node"] for n in layers["nodes"]["data"]][:3] == ["VEN", "COL", "PA-5"]
     assert len(layers["incidents"]["data"]) > 100
     assert any(attribution in c.value for c in at.caption)
+    legend = " ".join(m.value for m in at.markdown if "corridor-legend" in m.value)
+    words = ("la cadena del corredor", "un tramo se cuenta aquí", "otro lugar", "Muertos y desaparecidos")
+    if lang == "en":
+        words = ("the corridor&#x27;s chain", "a segment is counted here", "another place", "Dead and missing")
+    assert all(w in legend for w in words), legend  # every channel of the map: line, both markers, circle sizes
+    circles = [float(r) for r in re.findall(r'r="([0-9.]+)" fill="rgb\(200,30,45\)"', legend)]
+    assert len(circles) == 3 and circles == sorted(circles, reverse=True), circles  # reference sizes, largest first
+    assert circles[0] <= max(i["r"] for i in layers["incidents"]["data"]), "drawn on the map's own scale"
     assert len(at.get("vega_lite_chart")) >= 1
     attrition = at.dataframe[0].value
     assert len(attrition) == 3  # Darién→Honduras→Mexico→US border
