@@ -50,7 +50,7 @@ def test_the_map_is_wide_and_its_legend_is_on_the_first_screen(page, path):
     box = page.locator(f"{DECK} canvas").first.bounding_box()
     assert box["width"] >= 0.6 * DESKTOP["width"] * 0.75  # of the content area beside the sidebar (at least 60 %)
     assert box["y"] < DESKTOP["height"] * 0.45  # the map starts in the upper half of the first screen
-    legend = page.locator(".atlas-legend" if path == "map" else '[data-testid="stImage"]').first
+    legend = page.locator(".atlas-legend" if path == "map" else ".flow-legend").first
     legend.wait_for(state="visible", timeout=30_000)
     lbox = legend.bounding_box()
     assert lbox["y"] + lbox["height"] <= DESKTOP["height"], "the legend is below the fold"
