@@ -24,6 +24,7 @@ from atlas.flows.params import top_limit
 from etl.formatting import format_count
 from indicators import flows as flow_model
 from indicators.flows import FlowSelection, FlowView, compute_place_totals, compute_selection, compute_summary
+from layers.base import SEA
 from layers.boundaries import REGION_BOUNDS
 from layers.flows import (
     DESTINATION,
@@ -173,6 +174,8 @@ PAGE_STYLE = """
 .flow-legend .fl-dot { display: inline-block; width: .8em; height: .8em; border-radius: 50%;
   border: 1px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,.35); }
 .flow-legend .fl-line { flex: none; }
+/* a wide map of the whole flow area shows past the antimeridian, where deck.gl draws nothing: sea there too */
+.st-key-flow_pick canvas { background: rgb(SEA_RGB); }
 @media (max-width: 640px) {
   /* on a phone: period and focus side by side, a smaller title in projector mode; the legend stays on the
      first screen */
@@ -187,7 +190,7 @@ PAGE_STYLE = """
 
 def render_page_style() -> None:
     """The flow legend's style and the phone layout of the flow page (also under the projector theme)."""
-    st.html(PAGE_STYLE)
+    st.html(PAGE_STYLE.replace("SEA_RGB", ",".join(str(c) for c in SEA)))
 
 
 def render_legend(flow_map: FlowMap, lang: str) -> None:
