@@ -2,7 +2,8 @@
 
 - every map (home, map, flows, corridors, a workshop story) is wide on a desktop (its canvas at least 60 % of
   the viewport's width) and fits a phone's screen, and its legend is on the first screen, without scrolling;
-- a click (desktop) or tap (phone) on a territory opens its profile in view;
+- a click (desktop) or tap (phone) on a territory opens its profile in view, and on a desktop the map keeps 60 % of
+  the width beside it;
 - the indicator picked right after a country change stays picked;
 - a link to a page the atlas does not have lands on a message in the visitor's language, with the way on.
 
@@ -102,6 +103,19 @@ def test_a_click_or_tap_on_a_territory_opens_its_profile_in_view(page, lang, siz
         timeout=30_000,
     )
     assert page.get_by_role("button", name=t("map.panel_close", lang)).count() == 1
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_beside_an_open_profile_the_map_keeps_most_of_a_desktop(page, lang):
+    """The profile is a narrow right-hand panel: with a territory open the map still takes 60 % of the width."""
+    _open(page, "map?indicator=population&sel=GTM", lang, "desktop")
+    panel = page.locator(".st-key-map_profile")
+    panel.get_by_role("heading", name="Guatemala").wait_for(timeout=60_000)
+    canvas = page.locator(f"{DECK} canvas").first
+    wait_canvas_drawn(page)
+    box, pbox = canvas.bounding_box(), panel.bounding_box()
+    assert box["width"] >= 0.6 * SIZES["desktop"]["width"], f"the map is {box['width']:.0f} px wide beside the profile"
+    assert pbox["x"] >= box["x"] + box["width"], "the profile is not to the right of the map"
 
 
 @pytest.mark.parametrize("size", SIZES)
