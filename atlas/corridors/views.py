@@ -153,8 +153,13 @@ LEGEND_STYLE = """
 """
 
 
-def render_legend(incidents: pd.DataFrame, lang: str) -> None:
-    st.html(LEGEND_STYLE)
+MAP_HEIGHT = 520
+MAP_HEIGHT_PROJECTED = 480  # title, story step and legend above it: the whole map on a 1440×900 screen
+
+
+def render_legend(incidents: pd.DataFrame, lang: str, projecting: bool = False) -> None:
+    """The legend above the map; under the projector theme, in its large type."""
+    st.html(LEGEND_STYLE + ("<style>.corridor-legend { font-size: 1rem; }</style>" if projecting else ""))
     st.markdown(build_legend_html(incidents, lang), unsafe_allow_html=True)
 
 

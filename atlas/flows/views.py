@@ -179,18 +179,23 @@ PAGE_STYLE = """
 @media (max-width: 640px) {
   /* on a phone: period and focus side by side, a smaller title in projector mode; the legend stays on the
      first screen */
-  .st-key-flows_controls [data-testid="stHorizontalBlock"] { flex-flow: row nowrap !important; gap: .6rem !important; }
-  .st-key-flows_controls [data-testid="stColumn"] { flex: 1 1 50% !important; min-width: 0 !important;
-    width: 50% !important; }
+  .st-key-flows_controls [data-testid="stHorizontalBlock"] { flex-flow: row wrap !important; gap: .6rem !important; }
+  .st-key-flows_controls [data-testid="stColumn"] { flex: 1 1 calc(50% - .6rem) !important;
+    min-width: calc(50% - .6rem) !important; width: calc(50% - .6rem) !important; }
   h1 { font-size: 1.6rem !important; }
 }
 </style>
 """
 
 
-def render_page_style() -> None:
-    """The flow legend's style and the phone layout of the flow page (also under the projector theme)."""
-    st.html(PAGE_STYLE.replace("SEA_RGB", ",".join(str(c) for c in SEA)))
+PROJECTOR_LEGEND = "<style>.flow-legend { font-size: 1rem; }</style>"  # the projector theme's large type
+MAP_HEIGHT = 520
+MAP_HEIGHT_PROJECTED = 480  # title, story step, period and legend above it: the whole map on a 1440×900 screen
+
+
+def render_page_style(projecting: bool = False) -> None:
+    """The flow legend's style and the phone layout of the flow page; under the projector theme, large type."""
+    st.html(PAGE_STYLE.replace("SEA_RGB", ",".join(str(c) for c in SEA)) + (PROJECTOR_LEGEND if projecting else ""))
 
 
 def render_legend(flow_map: FlowMap, lang: str) -> None:

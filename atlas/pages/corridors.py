@@ -41,9 +41,17 @@ urlstate.write_to_url(SPECS, "corridor")
 workshop.write_workshop_url()
 
 nationality, years = st.session_state["nationality"], tuple(st.session_state["years"])
-st.write(corridor.description(lang))
+projecting = workshop.projecting()
 chain_names = [(n.name(lang) or names.get(n.geo_code, n.geo_code)) for n in corridor.resolved_chain(nationality)]
-st.caption(_("corridors.chain", chain=" → ".join(chain_names)))
+
+
+def _describe() -> None:
+    st.write(corridor.description(lang))
+    st.caption(_("corridors.chain", chain=" → ".join(chain_names)))
+
+
+if not projecting:  # projected, the story step, legend and map come first on the one screen
+    _describe()
 with ui.needs_data(lang):
     segments, attrition, ratios, mirrors, deck, incidents = views.corridor_data(
         corridor.corridor_id, nationality, years, lang
@@ -51,9 +59,11 @@ with ui.needs_data(lang):
 
 # Map first: the legend above the map, the map the full width, the segments' series below it.
 with st.container(key="corridor_legend"):
-    views.render_legend(incidents, lang)
-st.pydeck_chart(deck, key="corridor_map", height=520)
+    views.render_legend(incidents, lang, projecting)
+st.pydeck_chart(deck, key="corridor_map", height=views.MAP_HEIGHT_PROJECTED if projecting else views.MAP_HEIGHT)
 st.caption(_("corridors.map_help"))
+if projecting:
+    _describe()
 views.render_incidents_summary(corridor, incidents, years, lang)
 st.subheader(_("corridors.segments_heading"))
 st.caption(_("corridors.segments_note"))

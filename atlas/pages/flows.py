@@ -39,7 +39,7 @@ for key, options, fallback in (("period", periods, default_period), ("sex", sexe
     st.session_state[key] = settle_choice(st.session_state.get(key), options, fallback)
 ui.render_problems(problems, lang)
 workshop.render_story_bar(lang, "flows")
-views.render_page_style()
+views.render_page_style(workshop.projecting())
 
 side = st.sidebar
 side.selectbox(_("flows.view"), list(flow_views), format_func=lambda v: flow_views[v].name(lang), key="view")
@@ -80,15 +80,20 @@ def render_panel(tick: bool) -> None:
     if not periods:
         st.info(_("flows.no_flows", period="—"))
         return
+    projecting = workshop.projecting()
+    labels = "collapsed" if projecting else "visible"  # projected: story step, legend and map on one screen
     with st.container(key="flows_controls"):
         period_col, focus_col = st.columns([3, 2], vertical_alignment="bottom")
-    period_col.select_slider(_("flows.period"), periods, key="period", on_change=play.touched("flows"))
+    period_col.select_slider(
+        _("flows.period"), periods, key="period", on_change=play.touched("flows"), label_visibility=labels
+    )
     focus_col.selectbox(
         _("flows.focus"),
         ["", *places],
         key="focus",
         on_change=play.touched("flows"),
         format_func=lambda c: f"{names.get(c, c)} ({c})" if c else _("flows.focus_none"),
+        label_visibility=labels,
     )
     urlstate.write_to_url([VIEW], "flows_view")
     urlstate.write_to_url([UNIT], "flows_unit")
@@ -108,7 +113,7 @@ def render_panel(tick: bool) -> None:
         on_select=_on_pick,
         selection_mode="single-object",
         key="flow_pick",
-        height=520,
+        height=views.MAP_HEIGHT_PROJECTED if projecting else views.MAP_HEIGHT,
         alt=_("flows.map_alt", view=view.name(lang), period=period),
     )
     st.caption(f"{_('flows.map_help')} {_('flows.map_click')}")

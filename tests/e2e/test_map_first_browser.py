@@ -105,6 +105,28 @@ def test_a_click_or_tap_on_a_territory_opens_its_profile_in_view(page, lang, siz
     assert page.get_by_role("button", name=t("map.panel_close", lang)).count() == 1
 
 
+@pytest.mark.parametrize("screen", [(1440, 900), (1920, 1080)])
+@pytest.mark.parametrize(
+    "address,legend",
+    [
+        (f"{STORY}&view=darien_transit&unit=year&period=2021&focus=PAN&mode=in&top=10", ".flow-legend"),
+        ("corridors?workshop=1&story=darien_2021_2024&story_step=5", ".corridor-legend"),
+    ],
+)
+def test_a_projected_story_step_shows_its_text_legend_and_whole_map_on_one_screen(page, address, legend, screen):
+    width, height = screen
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{page.base_url}/{address}&lang=es")
+    wait_idle(page)
+    parts = [page.locator(".st-key-story_bar").first, page.locator(legend).first, page.locator(f"{DECK} canvas").first]
+    for part in parts:
+        part.wait_for(state="visible", timeout=60_000)
+    for part, what in zip(parts, ("story step", "legend", "map")):
+        box = part.bounding_box()
+        top, bottom = box["y"], box["y"] + box["height"]
+        assert top >= 0 and bottom <= height, f"the {what} spans y={top:.0f}..{bottom:.0f} of {height}"
+
+
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_beside_an_open_profile_the_map_keeps_most_of_a_desktop(page, lang):
     """The profile is a narrow right-hand panel: with a territory open the map still takes 60 % of the width."""
