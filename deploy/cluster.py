@@ -83,8 +83,12 @@ def render_haproxy_config(
     stats_socket: str,
     bind: str = "127.0.0.1",
     template: Path = TEMPLATE,
+    docker_dns: bool = False,
 ) -> str:
-    """``deploy/haproxy.cfg.tmpl`` with the listening address and one ``server`` line per backend."""
+    """``deploy/haproxy.cfg.tmpl`` with the listening address and one ``server`` line per backend.
+
+    ``docker_dns``: servers are container names, resolved by Docker's DNS at run time (a restarted container
+    may come back with a new address; HAProxy starts even while one is not up yet)."""
     if not atlas:
         raise ValueError("a cluster needs at least one atlas server; got none")
     atlas_lines = "\n".join(f"    server {b.name} {b.host}:{b.port} check cookie {b.name}" for b in atlas)
@@ -96,6 +100,23 @@ def render_haproxy_config(
         stats_socket=stats_socket,
         atlas_servers=atlas_lines,
         api_servers=api_lines,
+        resolvers="resolvers docker\n    nameserver dns 127.0.0.11:53\n    hold valid 5s\n" if docker_dns else "",
+        server_dns=" resolvers docker init-addr last,libc,none" if docker_dns else "",
+    )
+
+
+COMPOSE_PORT = 8600
+
+
+def render_compose_config() -> str:
+    """The HAProxy configuration of ``deploy/compose.yaml`` (its service names; kept as ``deploy/haproxy.cfg``)."""
+    return render_haproxy_config(
+        COMPOSE_PORT,
+        [Backend("s1", "atlas1", 8501), Backend("s2", "atlas2", 8501)],
+        [Backend("api1", "api", 8502)],
+        "/tmp/haproxy-admin.sock",
+        bind="*",
+        docker_dns=True,
     )
 
 
@@ -424,6 +445,13 @@ def _wait_http(url: str, proc: subprocess.Popen, what: str, seconds: float = STA
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.cluster", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="start",
+        choices=("start", "render-compose"),
+        help="start the cluster (default), or print deploy/compose.yaml's HAProxy configuration",
+    )
     parser.add_argument("--servers", type=int, default=2, help="atlas servers behind the load balancer (default 2)")
     parser.add_argument("--port", type=int, default=8600, help="the load balancer's port (default 8600)")
     parser.add_argument(
@@ -439,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.servers < 1:
         parser.error(f"--servers {args.servers}: give at least 1")
+    if args.command == "render-compose":
+        print(render_compose_config(), end="")
+        return 0
 
     def stop(signum, _frame):
         raise KeyboardInterrupt
