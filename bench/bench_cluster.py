@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import threading
@@ -179,6 +180,8 @@ async def visit(v: Visitor, rounds: int, think: tuple[float, float], jitter: flo
                 rec.interactions.append(r)
                 if "error" in r:
                     rec.errors.append(f"{kind}: {r['error']}")
+                    if r.get("status") == 404:  # a failed download: the page is still there, the visitor goes on
+                        continue
                     return
             done += 1
     except Exception as err:  # noqa: BLE001 - a visitor's failure is a counted error, never a crash of the bench
@@ -237,7 +240,9 @@ async def run_level(c: Cluster, active: int, n: int, args, seed: int) -> dict:
         "p95_kind": {k: pct(v, 0.95) for k, v in by_kind.items()},
         "unfinished": sum(1 for t in tasks if not t.done() or t.cancelled()),
         "errors": sum(len(rec.errors) for rec in records),
-        "error_samples": [e for rec in records for e in rec.errors][:3],
+        "loadavg": os.getloadavg()[0],
+        "csv_404": sum(1 for rec in records for e in rec.errors if e.endswith("-> 404")),
+        "error_samples": [e for rec in records for e in rec.errors if not e.endswith("-> 404")][:3],
         "rss_mb": {k: v / 1024 for k, v in sampler.peak.items()},
         "rss_before_mb": {k: v / 1024 for k, v in before.items()},
         "visitors_per_server": per_server,
@@ -355,7 +360,8 @@ def main() -> int:
             )
         print()
         print(
-            f"{'servers':>7} {'visitors':>8} {'inter/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6}  "
+            f"{'servers':>7} {'visitors':>8} {'inter/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} "
+            f"{'csv404':>6} {'load':>5}  "
             f"{'p95 by kind (ind/year/profile/csv) ms':38} RSS per server MB (visitors)"
         )
         for n_servers in counts:
@@ -371,8 +377,8 @@ def main() -> int:
                 )
                 print(
                     f"{n_servers:>7} {n:>8} {row['per_s']:8.1f} {fmt(row['p50'])} {fmt(row['p95'])} "
-                    f"{row['errors']:>6}  {kinds:38} {mem}"
-                    + (f"  e.g. {row['error_samples']}" if row["errors"] else ""),
+                    f"{row['errors'] - row['csv_404']:>6} {row['csv_404']:>6} {row['loadavg']:5.1f}  {kinds:38} {mem}"
+                    + (f"  e.g. {row['error_samples']}" if row["error_samples"] else ""),
                     flush=True,
                 )
                 time.sleep(2)
