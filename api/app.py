@@ -31,6 +31,9 @@ from api.ratelimit import RateLimiter
 from api.sdmx_structure import StructureModel, build_structure_model
 from api.settings import Settings, load_settings
 from api.versions import VERSION_ID, VersionInfo, VersionNotKeptError, VersionStore, version_id
+from etl import store as etl_store
+from etl import versions as etl_versions
+from etl.versions import VersionNotFoundError
 
 log = logging.getLogger("api")
 LANGS = ("es", "en")
@@ -226,6 +229,12 @@ class LimitsMiddleware:
                     limit=settings.rate_limit_per_minute,
                     retry=wait,
                 )
+        token = None
+        if refusal is None and self.state.versions.store is None:
+            try:  # one store version per request, whatever a rebuild or a publish does meanwhile (etl.versions)
+                token = etl_versions.pin(etl_store.resolve_run_version())
+            except VersionNotFoundError as err:
+                refusal = ApiError(503, "store_version_missing", value=err.requested, valid=", ".join(err.kept) or "-")
         if refusal is not None:
             response = error_response(Request(scope), refusal)
             return await response(scope, receive, send)
@@ -241,7 +250,11 @@ class LimitsMiddleware:
                     }
             await send(message)
 
-        return await self.app(scope, receive, send_with_version)
+        try:
+            return await self.app(scope, receive, send_with_version)
+        finally:
+            if token is not None:
+                etl_versions.unpin(token)
 
 
 def create_app(
@@ -301,7 +314,14 @@ def create_app(
     @app.get("/health", include_in_schema=False)
     def health() -> JSONResponse:
         info = state.resolve(None)
-        return JSONResponse({"status": "ok", "data_version": info.version, "data_version_id": info.id})
+        return JSONResponse(
+            {
+                "status": "ok",
+                "data_version": info.version,
+                "data_version_id": info.id,
+                "store_version": etl_versions.pinned(),  # the store build + published snapshot served (etl.versions)
+            }
+        )
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import shutil
@@ -38,7 +39,10 @@ import pyarrow.parquet as pq
 
 from etl import store as etl_store
 from etl.crosstab.version import load_data_version
+from etl.submissions.registry import REGISTRY_ERRORS
 from geodata import paths
+
+log = logging.getLogger(__name__)
 
 VERSION_FILE = "version.json"
 SUBMISSION_DIMENSIONS = "submission_dataset_dimensions"  # published/dataset_dimensions.parquet of the registry
@@ -252,7 +256,13 @@ class VersionStore:
             if self._current is None or fingerprint != self._fingerprint:
                 info = snapshot_store(self.store, self.directory)
                 prune_versions(self.keep, protect=info.id, root=self.directory)
-                for vid in purge_withdrawn(self.directory, protect=info.id):
+                try:
+                    purged = purge_withdrawn(self.directory, protect=info.id)
+                except REGISTRY_ERRORS as err:  # the registry's database is down: serve, and purge next time
+                    log.warning("withdrawn versions not purged, the registry is unavailable (%s); retried", err)
+                    self._current = info
+                    return info
+                for vid in purged:
                     old = self._open.pop(vid, None)
                     if old is not None:
                         old.close()

@@ -2,7 +2,8 @@
 
 ``make screenshots`` runs this: it starts the atlas on a free local port, opens each page in Debian's chromium
 (Playwright), waits for the app's own signals (the script finished, the map canvas drawn and still) and writes
-``docs/screenshots/<page>_<lang>_<size>.png``. Nothing leaves the machine.
+``docs/screenshots/<page>_<lang>_<size>.png``. Nothing leaves the machine. Page names given as arguments
+(``python docs/make_screenshots.py home sources``) limit it to those pages.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ PAGES = {
     "submit": "submit",
     "sources": "sources",
     "publications": "publications",
+    "not_found": "nonexistent",  # a link to a page the atlas does not have
 }
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
@@ -69,7 +71,12 @@ def _settle(page, deadline_s: float = 20) -> None:
         previous = current
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(PAGES))
+    if unknown:
+        print(f"unknown page(s) {', '.join(unknown)}; the pages are: {', '.join(PAGES)}", file=sys.stderr)
+        return 2
+    pages = {name: path for name, path in PAGES.items() if not names or name in names}
     OUT.mkdir(parents=True, exist_ok=True)
     with serving() as (_proc, base):
         with sync_playwright() as pw:
@@ -77,7 +84,7 @@ def main() -> int:
             for size, (width, height) in SIZES.items():
                 context = browser.new_context(viewport={"width": width, "height": height})
                 page = context.new_page()
-                for name, path in PAGES.items():
+                for name, path in pages.items():
                     for lang in ("es", "en"):
                         page.goto(f"{base}/{path}?lang={lang}")
                         _settle(page)
@@ -95,4 +102,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -8,6 +8,7 @@ from etl.cli import main
 
 COMMAND_MODULES = [
     "etl.commands",  # build, datasets, check
+    "etl.store_cli",  # store versions | use <id> | prune
     "etl.submissions.cli",  # validate, ingest, template, users, publish, withdraw, submissions
     "etl.crosstab.cli",  # query: the explorer's cross-tabulation as CSV
 ]

@@ -15,7 +15,10 @@ from geodata import DataNotBuiltError
 
 def _store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--store", type=Path, default=None, help="store file (default: $ATLAS_STORE or data/atlas.duckdb)"
+        "--store",
+        type=Path,
+        default=None,
+        help='store file (default: $ATLAS_STORE, else the served version: docs/STORE.md "Versions")',
     )
 
 

@@ -1,15 +1,17 @@
 """The store: one DuckDB file with every vendored source, harmonised and cited (``docs/STORE.md``).
 
-``build()`` reads every source in ``etl/sources``, writes all tables into a temporary file
-next to the store, checks the result, and only then swaps it in with ``os.replace``: a
-failed build (a changed column, an unknown code...) leaves the previous store untouched.
-``connect()`` opens it read-only with the public views that pages use.
+``build()`` reads every source in ``etl/sources``, writes all tables into a temporary file,
+checks the result, and only then makes it a new immutable version (``etl.versions``:
+``data/store/versions/<id>/``) and points ``data/store/CURRENT`` at it; a failed build (a changed
+column, an unknown code...) leaves the served versions untouched. With an explicit path (or
+``$ATLAS_STORE``) it writes that one file instead, swapped in with ``os.replace``.
+``connect()`` opens the store read-only with the public views that pages use: the version this
+run or request was pinned to (``pin_run_version``), else the one CURRENT names.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import time
@@ -21,11 +23,12 @@ import duckdb
 import pandas as pd
 
 import geodata
-from etl import schema
+from etl import schema, versions
 from etl.codelist import COMPOUND_SEPARATOR, Codelists, compound_names, load_codelists
 from etl.pair_scope import build_pair_scope_tables
 from etl.periods import US_FISCAL_YEAR_SQL
 from etl.sources import Source, discover_sources
+from etl.versions import compute_sha256
 from geodata import paths
 
 TERRITORY_COLUMNS = [
@@ -54,9 +57,49 @@ class StoreBuildError(RuntimeError):
 
 
 def store_path() -> Path:
-    """The store file: ``$ATLAS_STORE``, else ``data/atlas.duckdb`` (under ``$ATLAS_DATA_DIR``)."""
+    """The store file: ``$ATLAS_STORE``, else the served version's (``served_version``), else the
+    unversioned ``data/atlas.duckdb`` (under ``$ATLAS_DATA_DIR``) of a store built before versions."""
     env = os.environ.get("ATLAS_STORE")
-    return Path(env) if env else paths.data_dir() / "atlas.duckdb"
+    if env:
+        return Path(env)
+    vid = served_version()
+    return versions.version_dir(vid) / versions.STORE_FILE if vid else paths.data_dir() / "atlas.duckdb"
+
+
+def served_version() -> str | None:
+    """The store version reads use now: this run's or request's pin, else ``$ATLAS_STORE_VERSION``, else
+    CURRENT (after a publish or withdrawal, a new version with the new published state). ``None`` when
+    ``$ATLAS_STORE`` names a file or no versioned store was built yet."""
+    if os.environ.get("ATLAS_STORE"):
+        return None
+    return versions.resolve_version(registry_dir() / "published")
+
+
+def resolve_run_version() -> str | None:
+    """The version a script run or an API request starting now reads (ignoring any pin left in this thread
+    by an earlier run), recorded as served. Raises ``etl.versions.VersionNotFoundError`` when
+    ``$ATLAS_STORE_VERSION`` names no kept version."""
+    if os.environ.get("ATLAS_STORE"):
+        return None
+    vid = versions.resolve_version(registry_dir() / "published", follow_pin=False)
+    if vid:
+        versions.mark_served(vid)
+    return vid
+
+
+def pin_run_version() -> str | None:
+    """Resolve the served version once, at the start of a script run, and pin it in the current context (the
+    run's thread) so that every read of that run uses it, whatever CURRENT does meanwhile; returns it."""
+    vid = resolve_run_version()
+    versions.pin(vid)
+    return vid
+
+
+def published_dir() -> Path:
+    """The published submissions that go with the store read now: the served version's snapshot, or the
+    registry's live ``published/`` directory for an explicit or unversioned store."""
+    vid = served_version()
+    return versions.version_dir(vid) / "published" if vid else registry_dir() / "published"
 
 
 def registry_dir() -> Path:
@@ -68,22 +111,26 @@ def registry_dir() -> Path:
 def data_version() -> str:
     """A cheap fingerprint of everything public pages read: the store file, the published
     submissions and the built geometry. It changes when ``make data`` rebuilds them or when
-    a submission is published or withdrawn (files are replaced, never edited in place)."""
+    a submission is published or withdrawn (files are replaced, never edited in place).
+    For a versioned store it is the served version's id plus the geometry's fingerprint."""
+    vid = served_version()
+    if vid:
+        return f"{vid}|{_file_stamp(paths.geo_dir() / 'build.json')}"
     files = [
         store_path(),
         registry_dir() / "published" / "observations.parquet",
         registry_dir() / "published" / "datasets.parquet",
         paths.geo_dir() / "build.json",
     ]
-    parts = []
-    for f in files:
-        try:
-            st = f.stat()
-        except FileNotFoundError:
-            parts.append("-")
-            continue
-        parts.append(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")
-    return "|".join(parts)
+    return "|".join(_file_stamp(f) for f in files)
+
+
+def _file_stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "-"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
 # --- build -------------------------------------------------------------------------------------
@@ -94,6 +141,7 @@ class BuildReport:
     """What a build did: where, how long, how big, and per dataset its rows and notes."""
 
     path: Path
+    version_id: str | None = None  # the new version CURRENT names (None: an explicit store file was built)
     seconds: float = 0.0
     size_bytes: int = 0
     datasets: list[dict] = field(default_factory=list)
@@ -101,21 +149,13 @@ class BuildReport:
 
     def to_text(self) -> str:
         """A plain-text report for the command line."""
-        lines = [f"store: {self.path}", f"built in {self.seconds:.1f} s, {self.size_bytes / 1e6:.1f} MB"]
+        lines = [f"store: {self.path}"] + ([f"version: {self.version_id} (CURRENT)"] if self.version_id else [])
+        lines += [f"built in {self.seconds:.1f} s, {self.size_bytes / 1e6:.1f} MB"]
         lines += [f"  table {name}: {rows:,} rows" for name, rows in self.tables.items()]
         for d in self.datasets:
             notes = ", ".join(f"{k}={v:,}" for k, v in d["notes"].items())
             lines.append(f"  {d['dataset_id']}: {d['rows']:,} observations" + (f" ({notes})" if notes else ""))
         return "\n".join(lines)
-
-
-def compute_sha256(path: Path) -> str:
-    """SHA-256 of a file, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def build_territories() -> pd.DataFrame:
@@ -254,29 +294,38 @@ def write_store(tmp: Path, tables: Tables, started: float, steps: Sequence[Build
 
 
 def build(path: Path | str | None = None, steps: Sequence[BuildStep] = ()) -> BuildReport:
-    """Build the store from scratch at ``path`` (default ``store_path()``) and return the report.
+    """Build the store from scratch and return the report: a new version that CURRENT names
+    (``etl.versions``), or the one file ``path`` (or ``$ATLAS_STORE``) when given.
 
     ``steps`` add tables on the new file before it is checked (``etl.pipeline.build_store`` adds
     the record-level tables this way; this module imports nothing above it).
 
-    Everything is written into a temporary file next to the store, checked, then swapped in
-    with ``os.replace``. Raises ``SourceFormatError`` (a vendored file is not what its reader
+    Everything is written into a temporary file, checked, then made a version (or swapped in
+    with ``os.replace``). Raises ``SourceFormatError`` (a vendored file is not what its reader
     expects) or ``StoreBuildError`` (the harmonised result breaks the contract); either way
-    the previous store is left intact.
+    the previous store is left intact. A versioned build then prunes old versions (``versions.prune``).
     """
     started = time.perf_counter()
-    target = Path(path) if path else store_path()
+    versioned = path is None and not os.environ.get("ATLAS_STORE")
+    target = Path(path) if path else versions.store_root() / "atlas.duckdb" if versioned else store_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     tables, notes = build_tables(discover_sources(), load_codelists())
     tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
+    vid = None
     try:
         _remove(tmp)
         sizes = write_store(tmp, tables, started, steps)
-        os.replace(tmp, target)
+        if versioned:
+            vid = versions.add_build_version(tmp, sizes, registry_dir() / "published")
+            target = versions.version_dir(vid) / versions.STORE_FILE
+            versions.prune()
+        else:
+            os.replace(tmp, target)
     finally:
         _remove(tmp)
     return BuildReport(
         path=target,
+        version_id=vid,
         seconds=time.perf_counter() - started,
         size_bytes=target.stat().st_size,
         datasets=notes,
@@ -422,18 +471,23 @@ def _validate_dimensions(con: duckdb.DuckDBPyConnection) -> list[str]:
 def connect(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection with the TEMP views ``public_observations`` and ``public_datasets``.
 
-    They union the store with ``<registry>/published/observations.parquet`` and
-    ``datasets.parquet`` when those files exist. Use one connection per operation:
-    ``with etl.store.connect() as con: ...``. The TEMP macro ``us_fiscal_year(date)`` gives
-    the US fiscal year of a date (October starts the next fiscal year).
+    They union the store with the published submissions' ``observations.parquet`` and
+    ``datasets.parquet`` when those files exist: the served version's snapshot of them, or the
+    registry's ``published/`` directory for an explicit ``path`` or an unversioned store.
+    Use one connection per operation: ``with etl.store.connect() as con: ...``. The TEMP macro
+    ``us_fiscal_year(date)`` gives the US fiscal year of a date (October starts the next fiscal year).
     """
-    target = Path(path) if path else store_path()
+    if path:
+        target, published = Path(path), registry_dir() / "published"
+    else:
+        vid = served_version()
+        target = versions.version_dir(vid) / versions.STORE_FILE if vid else store_path()
+        published = versions.version_dir(vid) / "published" if vid else registry_dir() / "published"
     if not target.exists():
         raise paths.DataNotBuiltError(
             f"{target} does not exist. Build the store with `make data` or `python -m etl build`."
         )
     con = duckdb.connect(str(target), read_only=True)
-    published = registry_dir() / "published"
     create_public_view(con, "public_observations", "observations", published / "observations.parquet")
     create_public_view(con, "public_datasets", "datasets", published / "datasets.parquet")
     fiscal_year = US_FISCAL_YEAR_SQL.replace("time_start", "CAST(d AS DATE)")  # the one rule, etl.periods
@@ -465,6 +519,7 @@ def dump_report(report: BuildReport) -> str:
     return json.dumps(
         {
             "path": str(report.path),
+            "version_id": report.version_id,
             "seconds": round(report.seconds, 2),
             "size_bytes": report.size_bytes,
             "tables": report.tables,

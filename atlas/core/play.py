@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from atlas.core import urlstate
+from atlas.core import freshness, urlstate
 
 
 def next_period(periods: Sequence[str], current: str | None) -> str | None:
@@ -65,6 +65,7 @@ def render_playing(
 
     @st.fragment(run_every=seconds if playing else None)
     def _fragment() -> None:
+        freshness.pin_fragment_run()  # a tick reads the store version the page's full run read
         run = state.get(full)
         tick = state.get(seen) == run and not state.pop(touched_key, False)
         state[seen] = run

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from atlas.core import urlstate
 from atlas.core.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 from etl.formatting import format_columns, vega_locale
 from etl.textsafe import escape_markdown
+from geodata import DataNotBuiltError
 
 LANG_PARAM = urlstate.choice("lang", LANGS, DEFAULT_LANG, label=LANG_NAMES.get)
 
@@ -132,3 +134,15 @@ def render_missing_data(err: Exception, lang: str) -> None:
     """Say plainly that built data are missing and how to build them, then stop the page."""
     st.error(t("common.data_missing", lang, detail=str(err)), icon=":material/database_off:")
     st.stop()
+
+
+@contextlib.contextmanager
+def needs_data(lang: str) -> Iterator[None]:
+    """Run the block; when built data are missing, say so (``render_missing_data``) and stop the page.
+
+    Pages wrap their first loader calls in it, so no page imports the data layer's error type.
+    """
+    try:
+        yield
+    except DataNotBuiltError as err:
+        render_missing_data(err, lang)

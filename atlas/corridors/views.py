@@ -14,14 +14,21 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from api.urls import sdmx_data_url
 from atlas.core.downloads import render_traced_downloads
 from atlas.core.i18n import t
-from atlas.core.loaders import label_points, land_layer, place_names
-from atlas.core.ui import render_altair
+from atlas.core.loaders import dataset_info, label_points, land_layer, place_names
+from atlas.core.ui import render_altair, render_api_links, render_table
 from atlas.corridors.loaders import corridor_incidents, corridors, series
 from etl.formatting import format_count
 from indicators import corridors as corridor_model
-from indicators.corridors import Corridor, compute_attrition_steps, compute_mirror_frames, compute_segment_frame
+from indicators.corridors import (
+    Corridor,
+    CorridorError,
+    compute_attrition_steps,
+    compute_mirror_frames,
+    compute_segment_frame,
+)
 from layers.corridors import build_corridor_deck, build_incident_records, build_node_records
 
 
@@ -130,6 +137,68 @@ def render_caveats(corridor: Corridor, lang: str) -> None:
         st.caption(f"**{s.series.label(lang)}** — {s.series.caveat(lang)}")
 
 
+def render_incidents_summary(corridor: Corridor, incidents: pd.DataFrame, years: tuple[int, int], lang: str) -> None:
+    """How many Missing Migrants incidents the map draws near the corridor, and what they do not say."""
+    st.markdown(f"**{t('corridors.incidents_heading', lang)}**")
+    routes = (
+        t("corridors.incidents_routes", lang, routes=", ".join(corridor.incident_routes))
+        if corridor.incident_routes
+        else ""
+    )
+    st.caption(
+        t(
+            "corridors.incidents_count",
+            lang,
+            incidents=format_count(len(incidents), lang),
+            dead=format_count(float(incidents["dead_and_missing"].sum()), lang),
+            years=f"{years[0]}–{years[1]}",
+            buffer=format_count(corridor.buffer_km, lang),
+            routes=routes,
+        )
+    )
+    st.caption(t("corridors.incidents_caveat", lang))
+
+
+def render_mirrors(mirrors, lang: str) -> list[pd.DataFrame]:
+    """Each mirror (the same flow counted by two sources): chart, both caveats, table; the frames shown."""
+    if mirrors:
+        st.subheader(t("corridors.mirrors_heading", lang))
+        st.caption(t("corridors.mirrors_note", lang))
+    columns = [t(f"corridors.col_{c}", lang) for c in ("time", "left", "right", "difference", "mirror_ratio")]
+    decimals = dict(zip(columns[1:], (0, 0, 0, 3)))
+    shown = []
+    for mirror, table, long in mirrors:
+        st.markdown(f"**{mirror.what(lang)}**")
+        if len(long):
+            render_series_chart(long, lang, key=f"mirror_{mirror.mirror_id}", height=260)
+        st.caption(f"**A — {mirror.left.label(lang)}**: {mirror.left.caveat(lang)}")
+        st.caption(f"**B — {mirror.right.label(lang)}**: {mirror.right.caveat(lang)}")
+        render_table(table.set_axis(columns, axis=1), lang, f"mirror_table_{mirror.mirror_id}", decimals)
+        shown.append(long)
+    return shown
+
+
+def render_downloads_and_api(
+    corridor: Corridor, nationality: str, years: tuple[int, int], shown: list[pd.DataFrame], lang: str
+) -> None:
+    """Downloads of every series shown (with their sources) and the API address of each segment's own series."""
+    frames = [f for f in shown if len(f)]
+    everything = pd.concat(frames, ignore_index=True) if frames else shown[0]
+    about = [dataset_info(d) for d in sorted(set(everything["dataset_id"]))]
+    name = f"corridor_{corridor.corridor_id}_{nationality}_{years[0]}_{years[1]}"
+    render_downloads(everything, [a for a in about if a], name, lang)
+    links = [
+        (
+            s.series.label(lang),
+            sdmx_data_url(
+                s.series.dataset_id, "all", format="csvdata", startPeriod=str(years[0]), endPeriod=str(years[1])
+            ),
+        )
+        for s in corridor.segments
+    ]
+    render_api_links(links, lang)  # each segment's own series (never added up)
+
+
 def render_downloads(frame: pd.DataFrame, about: list[Mapping[str, str]], name: str, lang: str) -> None:
     """CSV and XLSX of every series shown, each row with its source, licence, attribution and retrieval date."""
     st.subheader(t("corridors.downloads_heading", lang))
@@ -142,6 +211,18 @@ def render_downloads(frame: pd.DataFrame, about: list[Mapping[str, str]], name: 
         lang,
         (t("corridors.download_csv", lang), t("corridors.download_xlsx", lang)),
     )
+
+
+def corridor_data(corridor_id: str, nationality: str, years: tuple[int, int], lang: str):
+    """``(segments, attrition, ratios, mirrors, deck, incidents)`` for the page; a series the corridor
+    cannot assemble is said on the page, which stops there."""
+    try:
+        series_parts = corridor_series(corridor_id, nationality, years[0], years[1], lang)
+        deck, incidents = corridor_map(corridor_id, nationality, years[0], years[1], lang)
+    except CorridorError as err:
+        st.error(t("corridors.series_error", lang, detail=str(err)))
+        st.stop()
+    return (*series_parts, deck, incidents)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from atlas.core.loaders import citable_data_version
 from etl import store
 from etl.crosstab.catalogue import Catalogue, Source, list_sources, load_catalogue
 from etl.crosstab.engine import CrosstabResult, load_code_labels, load_dimension_codes, run_crosstab
 from etl.crosstab.export import build_csv, build_xlsx
 from etl.crosstab.messages import CrosstabError, Problem
-from etl.crosstab.spec import parse_query
-from etl.crosstab.version import load_data_version
+from etl.crosstab.spec import QuerySpec, parse_query, query_string
 
 PAGE_MAX_CELLS = 20_000
 
@@ -61,11 +61,9 @@ def crosstab(query: str, stamp: str) -> tuple[CrosstabResult | None, tuple[Probl
         return None, err.problems
 
 
-@st.cache_data(show_spinner=False)
-def data_version(stamp: str) -> str:
-    """Build time and content hash of the store, stated on every table."""
-    with store.connect() as con:
-        return load_data_version(con)
+def crosstab_of(spec: QuerySpec, stamp: str) -> tuple[CrosstabResult | None, tuple[Problem, ...]]:
+    """``crosstab`` of a spec, cached under its query string (a small, stable key)."""
+    return crosstab(query_string(spec), stamp)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -74,5 +72,5 @@ def downloads(query: str, lang: str, stamp: str) -> tuple[bytes, bytes]:
     result, problems = crosstab(query, stamp)
     if result is None:
         raise CrosstabError(problems)
-    version = data_version(stamp)
+    version = citable_data_version(stamp)
     return build_csv(result, lang, version), build_xlsx(result, lang, version)

@@ -18,6 +18,7 @@ from api.urls import crosstab_url
 from atlas.core import urlstate
 from atlas.core.downloads import Download, render_downloads
 from atlas.core.i18n import t
+from atlas.core.loaders import citable_data_version
 from atlas.core.ui import render_altair, render_api_link
 from atlas.explorer import loaders
 from atlas.explorer.params import (
@@ -274,7 +275,7 @@ def render_result(result: CrosstabResult, stamp: str, lang: str) -> None:
     with tab_chart:
         render_chart(result, stat, lang)
     with tab_about:
-        block = build_header_block(result, lang, loaders.data_version(stamp))
+        block = build_header_block(result, lang, citable_data_version(stamp))
         # dataset titles, publishers and caveats may come from submissions: plain text, never Markdown
         st.markdown("\n".join(f"- **{label}** {escape_markdown(text)}" for label, text in block if text))
 

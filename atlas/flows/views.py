@@ -13,9 +13,11 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from api.urls import sdmx_data_url
 from atlas.core.downloads import render_traced_downloads
 from atlas.core.i18n import t
 from atlas.core.loaders import dataset_info, label_points, land_layer, place_names, unit_names
+from atlas.core.ui import render_api_link as render_api_address
 from atlas.flows import loaders
 from atlas.flows.params import top_limit
 from etl.formatting import format_count
@@ -198,6 +200,12 @@ def render_counts(flow_map: FlowMap, lang: str) -> None:
         )
     if s["missing_count"]:
         st.caption(t("flows.missing", lang, count=s["missing_count"]))
+
+
+def render_api_link(view: FlowView, period: str, lang: str) -> None:
+    """The API address of the view's series (CSV) for the shown year, or every period when it is a month."""
+    years = {"startPeriod": period, "endPeriod": period} if str(period).isdigit() else {}
+    render_api_address(sdmx_data_url(view.dataset_id, "all", format="csvdata", **years), lang)
 
 
 def render_source(view: FlowView, info: Mapping[str, str], lang: str) -> None:

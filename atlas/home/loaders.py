@@ -16,6 +16,7 @@ from indicators.engine import compute as compute_indicator
 from indicators.periods import indicator_period_status
 from layers.choropleth import REGION_BOUNDS, build_base_features, build_choropleth_deck, compute_fills, compute_tips
 from layers.classify import compute_focused_classification
+from layers.legend import LegendEntry, build_legend
 from layers.palettes import get_palette
 
 HEADLINES_FILE = Path(__file__).resolve().with_name("headlines.yaml")
@@ -68,9 +69,9 @@ def headlines() -> list[Headline]:
 
 
 @st.cache_resource(show_spinner=False)
-def overview_deck(lang: str) -> tuple[pdk.Deck, str | None]:
+def overview_deck(lang: str) -> tuple[pdk.Deck, str | None, list[LegendEntry]]:
     """The region's countries coloured by the immigrant share of the latest complete year (shared: do not
-    mutate), and that year."""
+    mutate), that year, and the legend's entries (classes with their colours and counts, then no data)."""
     ind = catalogue().get(OVERVIEW_INDICATOR)
     units = boundaries("country", "region").sort_values("geo_code").reset_index(drop=True)
     codes = list(units["geo_code"])
@@ -81,6 +82,6 @@ def overview_deck(lang: str) -> tuple[pdk.Deck, str | None]:
     fills = compute_fills(dict(zip(view["geo_code"], view["value"])), codes, classes, get_palette(ind.palette))
     tips = compute_tips(view, lang, ind.decimals, ind.unit_label(lang), {}, "", "")
     no_data = "Sin datos" if lang == "es" else "No data"
-    return build_choropleth_deck(
-        build_base_features(units, 2), fills, tips, lang, no_data, bounds=REGION_BOUNDS
-    ), period
+    legend = build_legend(classes, get_palette(ind.palette), 0)  # the home legend shows no counts
+    deck = build_choropleth_deck(build_base_features(units, 2), fills, tips, lang, no_data, bounds=REGION_BOUNDS)
+    return deck, period, legend

@@ -16,7 +16,7 @@ from atlas.core.i18n import t
 from indicators.catalogue import Indicator
 from indicators.quality import period_year, sort_periods
 from layers.classify import SCHEMES, BreaksError, parse_manual_breaks
-from layers.palettes import load_palettes
+from layers.palettes import DEFAULT_PALETTE, get_palette, load_palettes
 
 BREAKS_REASON = "map.reason_breaks"
 
@@ -162,6 +162,16 @@ def settle_palette(value: str | None, kind: str) -> str:
     if not value or value not in palettes or palettes[value].kind != kind:
         return ""
     return value
+
+
+def palette_kind(indicator: Indicator) -> str:
+    """The kind of palette the indicator's values call for (sequential, diverging...)."""
+    return get_palette(indicator.palette).kind
+
+
+def effective_palette(indicator: Indicator, chosen: str | None) -> str:
+    """The palette to draw with: the visitor's choice, else the indicator's, else the kind's default."""
+    return chosen or indicator.palette or DEFAULT_PALETTE[palette_kind(indicator)]
 
 
 def effective_classification(indicator: Indicator, scheme: str, k: str, breaks: str) -> tuple[str, int, tuple]:

@@ -27,7 +27,7 @@ from atlas.core.loaders import (
     unit_names,
 )
 from atlas.core.ui import render_altair, render_api_link, render_table
-from atlas.map import loaders
+from atlas.map import loaders, params
 from atlas.map.params import keeps_one_unit
 from etl.formatting import NO_DATA, format_number
 from etl.textsafe import escape_markdown
@@ -35,11 +35,11 @@ from indicators.catalogue import Indicator
 from indicators.profile import compute_rank
 from indicators.quality import period_year, sort_periods
 from layers.choropleth import build_choropleth_deck, compute_fills, compute_tips
-from layers.classify import Classification, compute_classification, compute_focused_classification
+from layers.classify import SCHEMES, Classification, compute_classification, compute_focused_classification
 from layers.exports import FORMATS, build_export, build_export_frame
 from layers.html_export import HtmlText, SourceNote, build_html_map
 from layers.legend import build_legend, build_legend_html, rgb_hex
-from layers.palettes import get_palette
+from layers.palettes import get_palette, palettes_of_kind
 
 STATUSES = ("E", "P", "F", "I", "B")
 
@@ -165,6 +165,51 @@ def reading_line(indicator: Indicator, period: str | None, view_name: str, level
         view=view_name,
         level=t(f"map.level_{level}", lang).lower(),
     )
+
+
+def render_classes_controls(indicator: Indicator, lang: str) -> None:
+    """The classification popover's widgets: scheme, number of classes, palette, manual breaks."""
+    kind = params.palette_kind(indicator)
+    st.selectbox(
+        t("map.scheme", lang),
+        ["", *SCHEMES],
+        key="scheme",
+        format_func=lambda s: (
+            t(f"map.scheme_{s}", lang)
+            if s
+            else t("map.scheme_auto", lang, scheme=t(f"map.scheme_{indicator.scheme}", lang))
+        ),
+    )
+    st.selectbox(
+        t("map.k", lang),
+        list(params.K_CHOICES),
+        key="k",
+        format_func=lambda k: k or t("map.k_auto", lang, k=indicator.k),
+    )
+    st.selectbox(
+        t("map.palette", lang),
+        ["", *palettes_of_kind(kind)],
+        key="palette",
+        format_func=lambda p: (
+            get_palette(p).name(lang)
+            if p
+            else t("map.palette_auto", lang, name=get_palette(indicator.palette).name(lang))
+        ),
+    )
+    if st.session_state.get("scheme") == "manual":
+        st.text_input(t("map.breaks", lang), key="breaks", help=t("map.breaks_help", lang))
+
+
+def render_breaks_warning(asked_scheme: str, used_scheme: str, typed: str, lang: str) -> None:
+    """Say why manual breaks were not used (none typed, or what is wrong with them), when they were asked for."""
+    if asked_scheme != "manual" or used_scheme == "manual":
+        return
+    message = (
+        t("map.breaks_invalid", lang, value=escape_markdown(typed, 120), reason=params.breaks_problem(typed, lang))
+        if typed
+        else t("map.breaks_missing", lang)
+    )
+    st.warning(message, icon=":material/warning:")
 
 
 def render_legend(

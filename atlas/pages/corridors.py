@@ -1,18 +1,13 @@
 """Corridors: the chain on the map, each segment's series, attrition and lag, mirrors, dead and missing."""
 
-import pandas as pd
 import streamlit as st
 
-from api.urls import sdmx_data_url
 from atlas.core import projector as workshop
 from atlas.core import ui, urlstate
 from atlas.core.i18n import translator
-from atlas.core.loaders import dataset_info, label_points, place_names
+from atlas.core.loaders import label_points, place_names
 from atlas.corridors import loaders, views
 from atlas.corridors.params import YEAR_HIGH, YEAR_LOW, build_corridor_specs, settle_nationality
-from etl.formatting import format_count
-from geodata import DataNotBuiltError
-from indicators.corridors import CorridorError
 
 lang = ui.current_lang()
 _ = translator(lang)
@@ -27,11 +22,9 @@ problems += urlstate.sync_from_url(SPECS, "corridor")
 st.session_state["nationality"] = settle_nationality(st.session_state.get("nationality"), corridor.nationalities)
 ui.render_problems(problems, lang)
 workshop.render_story_bar(lang, "corridors")
-try:
+with ui.needs_data(lang):
     names = place_names(lang)
     label_points()
-except DataNotBuiltError as err:
-    ui.render_missing_data(err, lang)
 
 side = st.sidebar
 side.selectbox(_("corridors.corridor"), list(corridors), format_func=lambda c: corridors[c].name(lang), key="corridor")
@@ -51,36 +44,16 @@ nationality, years = st.session_state["nationality"], tuple(st.session_state["ye
 st.write(corridor.description(lang))
 chain_names = [(n.name(lang) or names.get(n.geo_code, n.geo_code)) for n in corridor.resolved_chain(nationality)]
 st.caption(_("corridors.chain", chain=" → ".join(chain_names)))
-try:
-    segments, attrition, ratios, mirrors = views.corridor_series(
-        corridor.corridor_id, nationality, years[0], years[1], lang
+with ui.needs_data(lang):
+    segments, attrition, ratios, mirrors, deck, incidents = views.corridor_data(
+        corridor.corridor_id, nationality, years, lang
     )
-    deck, incidents = views.corridor_map(corridor.corridor_id, nationality, years[0], years[1], lang)
-except DataNotBuiltError as err:
-    ui.render_missing_data(err, lang)
-except CorridorError as err:
-    st.error(_("corridors.series_error", detail=str(err)))
-    st.stop()
 
 map_col, chart_col = st.columns([1, 1])
 with map_col:
     st.pydeck_chart(deck, key="corridor_map", height=520)
     st.caption(_("corridors.map_help"))
-    st.markdown(f"**{_('corridors.incidents_heading')}**")
-    routes = (
-        _("corridors.incidents_routes", routes=", ".join(corridor.incident_routes)) if corridor.incident_routes else ""
-    )
-    st.caption(
-        _(
-            "corridors.incidents_count",
-            incidents=format_count(len(incidents), lang),
-            dead=format_count(float(incidents["dead_and_missing"].sum()), lang),
-            years=f"{years[0]}–{years[1]}",
-            buffer=format_count(corridor.buffer_km, lang),
-            routes=routes,
-        )
-    )
-    st.caption(_("corridors.incidents_caveat"))
+    views.render_incidents_summary(corridor, incidents, years, lang)
 with chart_col:
     st.subheader(_("corridors.segments_heading"))
     st.caption(_("corridors.segments_note"))
@@ -108,55 +81,7 @@ else:
     if len(ratios) and ratios["ratio"].notna().any():
         views.render_ratio_chart(ratios, lang)
 
-shown = [segments]
-if mirrors:
-    st.subheader(_("corridors.mirrors_heading"))
-    st.caption(_("corridors.mirrors_note"))
-for mirror, table, long in mirrors:
-    st.markdown(f"**{mirror.what(lang)}**")
-    if len(long):
-        views.render_series_chart(long, lang, key=f"mirror_{mirror.mirror_id}", height=260)
-    st.caption(f"**A — {mirror.left.label(lang)}**: {mirror.left.caveat(lang)}")
-    st.caption(f"**B — {mirror.right.label(lang)}**: {mirror.right.caveat(lang)}")
-    table = table.set_axis(
-        [
-            _("corridors.col_time"),
-            _("corridors.col_left"),
-            _("corridors.col_right"),
-            _("corridors.col_difference"),
-            _("corridors.col_mirror_ratio"),
-        ],
-        axis=1,
-    )
-    ui.render_table(
-        table,
-        lang,
-        f"mirror_table_{mirror.mirror_id}",
-        {
-            _("corridors.col_left"): 0,
-            _("corridors.col_right"): 0,
-            _("corridors.col_difference"): 0,
-            _("corridors.col_mirror_ratio"): 3,
-        },
-    )
-    shown.append(long)
-
-everything = pd.concat([f for f in shown if len(f)], ignore_index=True) if any(len(f) for f in shown) else segments
-about = [dataset_info(d) for d in sorted(set(everything["dataset_id"]))]
-views.render_downloads(
-    everything, [a for a in about if a], f"corridor_{corridor.corridor_id}_{nationality}_{years[0]}_{years[1]}", lang
-)
-ui.render_api_links(
-    [
-        (
-            s.series.label(lang),
-            sdmx_data_url(
-                s.series.dataset_id, "all", format="csvdata", startPeriod=str(years[0]), endPeriod=str(years[1])
-            ),
-        )
-        for s in corridor.segments
-    ],
-    lang,
-)  # each segment's own series (never added up)
+shown = [segments, *views.render_mirrors(mirrors, lang)]
+views.render_downloads_and_api(corridor, nationality, years, shown, lang)
 workshop.render_add_view(lang, "corridors", {s.key: s.dump(st.session_state.get(s.key, s.default)) for s in SPECS})
 ui.render_footer(lang)

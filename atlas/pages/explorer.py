@@ -4,17 +4,13 @@ from atlas.core import ui, urlstate
 from atlas.core.freshness import data_stamp
 from atlas.core.i18n import translator
 from atlas.explorer import loaders, params, views
-from etl.crosstab.spec import query_string
-from geodata import DataNotBuiltError
 
 lang = ui.current_lang()
 _ = translator(lang)
 ui.render_header(_("explorer.title"), _("explorer.caption"))
-try:
+with ui.needs_data(lang):
     stamp = data_stamp()
     sources = loaders.sources(stamp)
-except DataNotBuiltError as err:
-    ui.render_missing_data(err, lang)
 
 SOURCE = params.source_param(sources, lang)
 problems = urlstate.sync_from_url([SOURCE], "explorer_source")
@@ -28,7 +24,7 @@ ui.render_problems(problems, lang)
 views.render_banners(catalogue, lang)
 spec = views.render_query_form(catalogue, stamp, lang)
 
-result, query_problems = loaders.crosstab(query_string(spec), stamp)
+result, query_problems = loaders.crosstab_of(spec, stamp)
 if result is None:
     views.render_problems(query_problems, lang)
 else:

@@ -2,24 +2,20 @@
 
 import streamlit as st
 
-from api.urls import sdmx_data_url
 from atlas.core import play, ui, urlstate
 from atlas.core import projector as workshop
 from atlas.core.i18n import translator
 from atlas.core.loaders import dataset_info, place_names
 from atlas.flows import loaders, views
 from atlas.flows.params import OWN_SPECS, SPEEDS, TOP_CHOICES, build_flow_specs, compute_picked_place, settle_choice
-from geodata import DataNotBuiltError
 
 lang = ui.current_lang()
 _ = translator(lang)
 problems = workshop.setup_workshop(lang)
 ui.render_header(_("flows.title"), None if workshop.projecting() else _("flows.caption"))
-try:
+with ui.needs_data(lang):
     flow_views = loaders.flow_views_available()
     names = place_names(lang)
-except DataNotBuiltError as err:
-    ui.render_missing_data(err, lang)
 if not flow_views:
     st.warning(_("flows.no_views"))
     st.stop()
@@ -129,8 +125,7 @@ def render_panel(tick: bool) -> None:
     ui.render_table(views.build_flow_display(flow_map.table, lang), lang, "flows_table", {_("flows.col_value"): 0})
     info = dataset_info(view.dataset_id)
     views.render_downloads(flow_map.table, info, f"flows_{view.view_id}_{period}_{sex}", lang)
-    years = {"startPeriod": period, "endPeriod": period} if str(period).isdigit() else {}
-    ui.render_api_link(sdmx_data_url(view.dataset_id, "all", format="csvdata", **years), lang)
+    views.render_api_link(view, period, lang)
     views.render_source(view, info, lang)
 
 

@@ -7,10 +7,6 @@ from atlas.core import play, ui, urlstate
 from atlas.core.i18n import translator
 from atlas.core.loaders import catalogue, country_choices, place_names
 from atlas.map import loaders, params, views
-from etl.textsafe import escape_markdown
-from geodata import DataNotBuiltError
-from layers.classify import SCHEMES
-from layers.palettes import DEFAULT_PALETTE, get_palette, palettes_of_kind
 
 lang = ui.current_lang()
 _ = translator(lang)
@@ -78,13 +74,11 @@ if "sex" not in ind.disaggregations:
 sex = st.session_state.get("sex") or None
 
 has_level = level in ind.levels
-try:
+with ui.needs_data(lang):
     codes = loaders.view_codes(level, country)
     level_periods = loaders.indicator_periods(ind.id, level, sex) if has_level else []
     periods = loaders.view_periods(ind.id, level, country, sex) if has_level else []
     default_year = loaders.view_default_period(ind.id, level, country, sex) if has_level else None
-except DataNotBuiltError as err:
-    ui.render_missing_data(err, lang)
 
 admin1_here = has_level and (not country or ind.id in loaders.indicators_with_admin1(country))
 DETAIL_PARAMS = params.build_detail_params(level_periods, default_year, [*codes, *([country] if country else [])])
@@ -97,8 +91,7 @@ if moved:
     notices.append(_("map.year_changed", indicator=ind.name(lang), asked=asked, shown=shown))
 st.session_state["year"] = shown
 st.session_state["sel"] = params.settle_selection(st.session_state.get("sel"), codes, country)
-palette_kind = get_palette(ind.palette).kind
-st.session_state["palette"] = params.settle_palette(st.session_state.get("palette"), palette_kind)
+st.session_state["palette"] = params.settle_palette(st.session_state.get("palette"), params.palette_kind(ind))
 
 ui.render_problems(problems, lang)
 for notice in notices:
@@ -127,38 +120,15 @@ play.render_playing("map", bool(st.session_state.get("play")), params.PLAY_SECON
 period = st.session_state.get("year")
 
 with y3.popover(_("map.classes_heading"), icon=":material/palette:", width="stretch"):
-    st.selectbox(
-        _("map.scheme"),
-        ["", *SCHEMES],
-        key="scheme",
-        format_func=lambda s: _(f"map.scheme_{s}") if s else _("map.scheme_auto", scheme=_(f"map.scheme_{ind.scheme}")),
-    )
-    st.selectbox(_("map.k"), list(params.K_CHOICES), key="k", format_func=lambda k: k or _("map.k_auto", k=ind.k))
-    st.selectbox(
-        _("map.palette"),
-        ["", *palettes_of_kind(palette_kind)],
-        key="palette",
-        format_func=lambda p: (
-            get_palette(p).name(lang) if p else _("map.palette_auto", name=get_palette(ind.palette).name(lang))
-        ),
-    )
-    if st.session_state.get("scheme") == "manual":
-        st.text_input(_("map.breaks"), key="breaks", help=_("map.breaks_help"))
+    views.render_classes_controls(ind, lang)
 urlstate.write_to_url(VIEW_PARAMS, "map")
 urlstate.write_to_url(DETAIL_PARAMS, "map_detail")
 
 scheme, k, breaks = params.effective_classification(
     ind, st.session_state.get("scheme", ""), st.session_state.get("k", ""), st.session_state.get("breaks", "")
 )
-if st.session_state.get("scheme") == "manual" and scheme != "manual":
-    typed = st.session_state.get("breaks", "")
-    st.warning(
-        _("map.breaks_invalid", value=escape_markdown(typed, 120), reason=params.breaks_problem(typed, lang))
-        if typed
-        else _("map.breaks_missing"),
-        icon=":material/warning:",
-    )
-palette_id = st.session_state.get("palette") or ind.palette or DEFAULT_PALETTE[palette_kind]
+views.render_breaks_warning(st.session_state.get("scheme", ""), scheme, st.session_state.get("breaks", ""), lang)
+palette_id = params.effective_palette(ind, st.session_state.get("palette"))
 selected = st.session_state.get("sel", "")
 
 view = loaders.indicator_view(ind.id, level, period, codes, sex) if period and admin1_here else None

@@ -7,20 +7,17 @@ from atlas.core import ui, urlstate
 from atlas.core.i18n import translator
 from atlas.core.loaders import place_names
 from atlas.publications import loaders, params, views
-from geodata import DataNotBuiltError
 
 lang = ui.current_lang()
 _ = translator(lang)
 views.render_page_style()
 ui.render_header(_("publications.title"), _("publications.caption"))
-try:
+with ui.needs_data(lang):
     latest = loaders.latest_year()
     areas = loaders.bulletin_areas()
     slugs = loaders.article_slugs(lang)
     tags = params.collect_tags(loaders.list_entries(lang, latest))
     names = place_names(lang)
-except DataNotBuiltError as err:
-    ui.render_missing_data(err, lang)
 
 if st.query_params.get("article"):  # the address printed in an article's citation
     st.query_params.update({"kind": "article", "slug": st.query_params["article"]})
@@ -88,15 +85,13 @@ else:
     st.button(_("publications.back"), on_click=_back, key="pub_back", icon=":material/arrow_back:")
     views.render_publication_downloads(kind, area, year, slug, lang)
     try:
-        with st.spinner(_("publications.building")):
+        with ui.needs_data(lang), st.spinner(_("publications.building")):
             if kind == "bulletin":
                 views.render_publication(loaders.load_bulletin(area, year, lang), lang)
             elif kind == "article":
                 views.render_publication(loaders.load_article(slug, lang), lang)
             else:
                 views.render_factsheet(area, year, lang, _area_name(area))
-    except DataNotBuiltError as err:
-        ui.render_missing_data(err, lang)
     except ValueError as err:  # a publication the package refuses (its message says what is valid)
         st.error(_("publications.build_failed", detail=str(err)), icon=":material/error:")
 

@@ -6,22 +6,19 @@ import streamlit as st
 from atlas.core import ui
 from atlas.core.freshness import data_stamp
 from atlas.core.i18n import translator
-from atlas.core.loaders import catalogue, country_choices
+from atlas.core.loaders import catalogue, citable_data_version, country_choices
 from atlas.core.loaders import datasets as load_datasets
 from atlas.sources import loaders, views
-from geodata import DataNotBuiltError
 
 lang = ui.current_lang()
 _ = translator(lang)
 ui.render_header(_("sources.title"), _("sources.caption"))
 
-try:
+with ui.needs_data(lang):
     datasets = load_datasets()
     stamp = data_stamp()
-    version = loaders.data_version(stamp)
+    version = citable_data_version(stamp)
     countries = country_choices(lang)
-except DataNotBuiltError as err:
-    ui.render_missing_data(err, lang)
 cat = catalogue()
 version_id = views.split_version(version)
 
@@ -48,11 +45,8 @@ st.subheader(_("sources.indicators_heading", count=len(cat.indicators)), anchor=
 views.render_indicators(cat, dict(zip(datasets["dataset_id"], datasets[f"title_{lang}"])), lang)
 
 with coverage:
-    try:
-        with st.spinner(_("sources.coverage_loading")):
-            matrix = loaders.coverage_matrix(stamp, lang)
-    except DataNotBuiltError as err:
-        ui.render_missing_data(err, lang)
+    with ui.needs_data(lang), st.spinner(_("sources.coverage_loading")):
+        matrix = loaders.coverage_matrix(stamp, lang)
     views.render_coverage(matrix, cat, countries, lang, version)
 
 ui.render_footer(lang)

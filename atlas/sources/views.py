@@ -32,6 +32,7 @@ SYMBOLS = {"exists": "●", "partial": "◐", "missing": "○"}
 COLOURS = {"exists": ("#0072B2", "#ffffff"), "partial": ("#E69F00", "#000000"), "missing": ("#f3f3f3", "#595959")}
 CLASSES = {"exists": "cv-e", "partial": "cv-p", "missing": "cv-m"}
 SKIP_TO = "datasets"  # the anchor of the section after the matrix: keyboard users skip its links in one step
+LEVEL_KEY = "coverage_level"  # the tabs' state, in the URL: the label of the open level
 
 COVERAGE_STYLE = """
 <style>
@@ -60,6 +61,14 @@ ul.cv-legend li { margin: 0 !important; display: flex; align-items: center; gap:
   color: inherit; font-size: .8rem; }
 .cv td a:hover { outline: 2px solid #1f2330; outline-offset: -2px; }
 .cv td a:focus-visible { outline: 3px solid #1f2330; outline-offset: -3px; }
+/* what a cell says, on hover and on keyboard focus, drawn from its aria-label (no second copy in the page) */
+.cv td { position: relative; }
+.cv td a:hover::after, .cv td a:focus-visible::after { content: attr(aria-label); position: absolute; top: 100%;
+  left: 0; z-index: 4; background: #1f2330; color: #fff; padding: .2rem .45rem; border-radius: .2rem;
+  white-space: nowrap;
+  font-size: .75rem; line-height: 1.3; pointer-events: none; }
+.cv td:nth-last-child(-n+8) a:hover::after, .cv td:nth-last-child(-n+8) a:focus-visible::after { left: auto; right: 0; }
+.cv tr:last-child td a:hover::after, .cv tr:last-child td a:focus-visible::after { top: auto; bottom: 100%; }
 .cv-e { background: #0072B2; color: #ffffff; } .cv-p { background: #E69F00; color: #000000; }
 .cv-m { background: #f3f3f3; color: #595959; }
 .cv-skip { position: absolute; left: -9999px; } .cv-skip:focus { position: static; display: inline-block;
@@ -101,6 +110,43 @@ def build_cell_title(row: Mapping[str, object], lang: str) -> str:
     return " · ".join(parts)
 
 
+def build_row_cells(row: Sequence[Mapping[str, object] | None], years: Sequence[int], lang: str) -> list[str]:
+    """The cells of one country-theme row: a filled cell per year (its own link to its map view); a run of
+    consecutive gaps as one cell spanning its years, linked once to the submission page; years outside the
+    matrix (``None``) as a gap with no link. One link per gap run keeps the page light and a keyboard user's
+    tab path short."""
+    out: list[str] = []
+    i = 0
+    while i < len(row):
+        cell = row[i]
+        status = "missing" if cell is None else str(cell["status"])
+        if status != "missing":
+            label = html.escape(build_cell_title(cell, lang))
+            href = html.escape(params.page_link(str(cell["link"])))
+            out.append(
+                f'<td class="{CLASSES[status]}"><a href="{href}" aria-label="{label}">{SYMBOLS[status]}</a></td>'
+            )
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(row)
+            and (row[j + 1] is None) == (cell is None)
+            and (row[j + 1] is None or str(row[j + 1]["status"]) == "missing")
+        ):
+            j += 1
+        span = f' colspan="{j - i + 1}"' if j > i else ""
+        years_text = f"{years[i]}–{years[j]}" if j > i else f"{years[i]}"
+        if cell is None:  # outside the matrix: a gap with no link
+            out.append(f'<td class="cv-m"{span} title="{years_text}">{SYMBOLS["missing"]}</td>')
+        else:
+            label = html.escape(build_cell_title({**cell, "year": years_text}, lang))
+            href = html.escape(params.page_link(str(cell["link"])))
+            out.append(f'<td class="cv-m"{span}><a href="{href}" aria-label="{label}">{SYMBOLS["missing"]}</a></td>')
+        i = j + 1
+    return out
+
+
 def build_coverage_html(
     matrix: pd.DataFrame,
     level: str,
@@ -139,19 +185,7 @@ def build_coverage_html(
                 f'<tr data-country="{html.escape(code)}" data-theme="{html.escape(theme)}">'
                 f'<th scope="row" class="cv-row">{html.escape(theme_name)}</th>'
             ]
-            for year in year_list:
-                cell = cells.get((code, theme, year))
-                if cell is None:  # outside the matrix: shown as a gap with no link
-                    row.append(f'<td class="cv-m" title="{year}">{SYMBOLS["missing"]}</td>')
-                    continue
-                status = str(cell["status"])
-                label = html.escape(build_cell_title(cell, lang))
-                href = html.escape(params.page_link(str(cell["link"])))
-                hover = "" if status == "missing" else f' title="{label}"'  # the legend says what a gap is
-                row.append(
-                    f'<td class="{CLASSES[status]}"><a href="{href}" aria-label="{label}"{hover}>'
-                    f"{SYMBOLS[status]}</a></td>"
-                )
+            row.extend(build_row_cells([cells.get((code, theme, year)) for year in year_list], year_list, lang))
             row.append("</tr>")
             out.append("".join(row))
         out.append("</tbody>")
@@ -207,14 +241,20 @@ def render_coverage(
     st.select_slider(
         t("sources.coverage_years", lang),
         options=list(range(bounds[0], bounds[1] + 1)),
+        value=window,  # a range: without it a rerun reads the slider back as one year (Streamlit 1.67)
         key="years",
         help=t("sources.coverage_years_help", lang),
     )
     urlstate.write_to_url([spec], "sources")
     years = tuple(int(y) for y in st.session_state["years"])
     themes = {theme: names(lang) for theme, names in catalogue.themes.items()}
-    tabs = st.tabs([t(f"sources.coverage_level_{lv}", lang) for lv in params.LEVELS])
+    # Only the open tab's matrix is built and sent (on_change="rerun" makes the tabs lazy).
+    tabs = st.tabs(
+        [t(f"sources.coverage_level_{lv}", lang) for lv in params.LEVELS], key=LEVEL_KEY, bind="query-params"
+    )
     for tab, level in zip(tabs, params.LEVELS):
+        if not tab.open:
+            continue
         with tab:
             counts = compute_status_counts(matrix, level, years)
             st.caption(
@@ -230,7 +270,7 @@ def render_coverage(
                     last=years[1],
                 )
             )
-            st.html(COVERAGE_STYLE + build_coverage_html(matrix, level, years, countries, themes, lang))
+            st.html(build_coverage_html(matrix, level, years, countries, themes, lang))
     frame = functools.partial(build_coverage_download, matrix, catalogue, countries, lang, version)
     render_downloads(
         [

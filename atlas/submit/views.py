@@ -13,7 +13,6 @@ because Streamlit still turns an escaped ``https\://host`` into a link).
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import PurePath
 
 import pandas as pd
@@ -27,7 +26,7 @@ from etl.formatting import NO_DATA, format_count, format_number, format_signed_p
 from etl.submissions import worker
 from etl.submissions.auth import Account, PermissionRefused, SignIn
 from etl.submissions.limits import bytes_text, load_limits
-from etl.submissions.registry import PublishFailed, Registry, VersionNotFound
+from etl.submissions.registry import REGISTRY_ERRORS, PublishFailed, Registry, VersionNotFound
 from etl.submissions.report import InputError, Report, plural_form
 from etl.submissions.review import describe_metadata
 from etl.submissions.spec import load_spec
@@ -39,7 +38,6 @@ ENDED = "_submit_session_ended"  # why the session was ended (user name), shown 
 NOTICE = "_submit_notice"
 LAST = "_submit_last"
 AUDIT_LIMIT = 200
-REGISTRY_ERRORS = (OSError, sqlite3.Error)
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx"]
 REPORT_COLUMNS = ["severity", "sheet", "row", "column", "value", "message", "fix", "code"]
 

@@ -1,8 +1,10 @@
-"""Command line for submissions: validate, ingest, template, users, publish, withdraw, submissions.
+"""Command line for submissions: validate, ingest, template, users, publish, withdraw, submissions, migrate.
 
 ``COMMANDS`` plugs them into ``python -m etl`` (etl/cli.py); ``register(subparsers)`` adds them to
 any argparse parser; ``main`` runs them on their own (``python -m etl.submissions``). Every command
-that touches the registry takes ``--registry`` (default ``$ATLAS_REGISTRY`` or ``data/registry``).
+that touches the registry takes ``--registry`` (default ``$ATLAS_REGISTRY`` or ``data/registry``); its
+database is ``$ATLAS_REGISTRY_URL`` when set (PostgreSQL), else ``registry.sqlite`` in that directory.
+``migrate`` shows the schema's current and head revisions (Alembic) and upgrades it.
 The command line is for operators who already have access to the registry directory: ``--user``
 names the account the action is recorded under and whose rights are checked; the atlas page, open
 to focal points, asks for the password.
@@ -18,14 +20,13 @@ import argparse
 import errno
 import getpass
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
 from etl.cli import Command
 from etl.store import registry_dir
 from etl.submissions.auth import ROLES, PermissionRefused
-from etl.submissions.registry import PublishFailed, Registry, VersionNotFound
+from etl.submissions.registry import REGISTRY_ERRORS, PublishFailed, Registry, VersionNotFound
 from etl.submissions.report import InputError, MessageError, Problem, Report, format_report
 from etl.submissions.spec import load_spec
 from etl.submissions.templates import FORMATS, write_template
@@ -138,6 +139,12 @@ def _configure_status_change(p: argparse.ArgumentParser) -> None:
 def _configure_list(p: argparse.ArgumentParser) -> None:
     _one_line_errors(p)
     p.add_argument("--country")
+    _common(p)
+
+
+def _configure_migrate(p: argparse.ArgumentParser) -> None:
+    _one_line_errors(p)
+    p.add_argument("--check", action="store_true", help="only show the revisions (exit 1 when an upgrade is due)")
     _common(p)
 
 
@@ -302,6 +309,31 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe_revision(current: str | None, legacy: str | None) -> str:
+    if current:
+        return current
+    if legacy:
+        return f"none: made before Alembic, at {legacy} by its columns (stamped {legacy}, then upgraded)"
+    return "none: no tables yet (created by the upgrade)"
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Show the registry schema's current and head revisions; upgrade it (under the writer lock) unless --check."""
+    registry = open_registry(args.registry)
+    current, legacy, head = registry.schema_status()
+    print(f"registry database: {registry.database}")
+    print(f"current revision:  {describe_revision(current, legacy)}")
+    print(f"head revision:     {head}")
+    if current == head:
+        print("up to date")
+        return 0
+    if args.check:
+        print("an upgrade is due: run without --check")
+        return EXIT_INVALID
+    print(f"upgraded to {registry.upgrade()}")
+    return 0
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     return args.users_handler(args)
 
@@ -337,7 +369,7 @@ def guarded(run):
         except (MessageError, UnreadableFile) as err:
             print_error(err)
             return EXIT_REFUSED if isinstance(err, (PermissionRefused, VersionNotFound)) else EXIT_USAGE
-        except (OSError, sqlite3.DatabaseError) as err:
+        except REGISTRY_ERRORS as err:
             if isinstance(err, BrokenPipeError) or getattr(err, "errno", None) == errno.EPIPE:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
                 return EXIT_INVALID
@@ -382,6 +414,12 @@ COMMANDS = [
         "withdraw", "take a submission version out of the public atlas", guarded(cmd_withdraw), _configure_status_change
     ),
     Command("submissions", "list submissions and versions with their status", guarded(cmd_list), _configure_list),
+    Command(
+        "migrate",
+        "show the registry schema's current and head revisions and upgrade it (Alembic)",
+        guarded(cmd_migrate),
+        _configure_migrate,
+    ),
 ]
 
 

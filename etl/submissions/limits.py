@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from common.yamlfile import load_yaml
+from etl.formatting import LANGS, format_number
 from etl.submissions.report import Problem
 
 LIMITS_FILE = Path(__file__).resolve().parent / "limits.yaml"
@@ -71,24 +72,23 @@ def _with(limits: Limits, overrides: dict) -> Limits:
     return Limits(**{**limits.__dict__, **overrides})
 
 
-def format_bytes(n: float) -> str:
-    """``52.4 MB``, ``812 KB``: sizes for the report (decimal units, as file managers show them)."""
+def format_bytes(n: float, lang: str = "en") -> str:
+    """``52.4 MB``, ``812 KB`` (``52,4 MB`` in Spanish): sizes for the report (decimal units, as file managers
+    show them), written by the project's one number formatter."""
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
         if n >= size:
-            return f"{n / size:,.1f} {unit}".replace(".0 ", " ")
+            return f"{format_number(n / size, lang, 1, trim=True)} {unit}"
     return f"{int(n)} B"
 
 
 def number_text(n: float) -> dict[str, str]:
     """A whole number as each language writes it: ``{"es": "1.100.000", "en": "1,100,000"}``."""
-    en = f"{n:,.0f}"
-    return {"es": en.replace(",", "."), "en": en}
+    return {lang: format_number(n, lang) for lang in LANGS}
 
 
 def bytes_text(n: float) -> dict[str, str]:
     """A size in each language: ``{"es": "5,1 GB", "en": "5.1 GB"}``."""
-    en = format_bytes(n)
-    return {"es": en.replace(",", " ").replace(".", ","), "en": en}
+    return {lang: format_bytes(n, lang) for lang in LANGS}
 
 
 def _over(code: str, found: object, limit: object, **where: object) -> Problem:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from common.yamlfile import load_yaml
+from etl.submissions.limits import number_text
 from etl.submissions.report import Problem, Report
 
 PLAUSIBILITY_FILE = Path(__file__).resolve().parent / "plausibility.yaml"
@@ -90,7 +91,7 @@ def check_plausibility(
     v = values.dropna()
     huge = v[v.abs() > rules.max_count]
     shown = [texts[i] for i in huge.index] if texts is not None else [_show(x) for x in huge]
-    _add_cells(report, "value_out_of_range", huge.index, shown, header, sheet, {"limit": f"{rules.max_count:,.0f}"})
+    _add_cells(report, "value_out_of_range", huge.index, shown, header, sheet, {"limit": number_text(rules.max_count)})
     ceiling = rules.population_ceiling.get(kind_id)
     if ceiling is None:
         return
@@ -110,9 +111,9 @@ def check_plausibility(
         header,
         sheet,
         {
-            "limit": f"{limit:,.0f}",
+            "limit": number_text(limit),
             "multiple": f"{ceiling.multiple:g}",
-            "population": f"{figure:,.0f}",
+            "population": number_text(figure),
             "year": year,
             "country": country,
             "kind": kind_id,
@@ -122,4 +123,7 @@ def check_plausibility(
 
 
 def _show(x: float) -> str:
-    return f"{x:.6g}" if abs(x) >= 1e15 else f"{x:,.0f}"
+    """A cell's number without the file's text at hand: digits as a spreadsheet shows them, no grouping."""
+    from etl.submissions.validate import _fmt
+
+    return f"{x:.6g}" if abs(x) >= 1e15 else _fmt(x)

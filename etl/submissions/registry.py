@@ -3,16 +3,29 @@
 Layout (docs/STORE.md), under ``etl.store.registry_dir()`` (``$ATLAS_REGISTRY``, else ``data/registry``)::
 
     registry.sqlite                          accounts, submissions, versions, audit (SQLite, WAL)
-    files/<sha256>.<ext>                     each original upload, named by its checksum
-    versions/<submission_id>_v<N>.parquet    the observations of one version (immutable)
+    files/<sha256>.<ext>                     each original upload, named by its checksum     } in $ATLAS_REGISTRY_FILES
+    versions/<submission_id>_v<N>.parquet    the observations of one version (immutable)   } when set (see below)
     published/observations.parquet           latest *published* version of every submission
     published/datasets.parquet               their ``datasets`` rows
     published/dataset_dimensions.parquet     what their dim_N columns hold
     tmp/                                     work files; swept whenever the registry is opened
 
-Integrity. One writer at a time (an exclusive ``flock`` on ``.lock``, released by the kernel if
-the process dies). An ingest validates the whole file first, then writes the version parquet and
-the original to ``tmp/``, fsyncs, renames them into place and inserts every row in ONE SQLite
+Two database back ends behind this one class (SQLAlchemy Core, no ORM). ``$ATLAS_REGISTRY_URL``
+unset: SQLite in ``registry.sqlite`` as above (the default). ``ATLAS_REGISTRY_URL=postgresql+psycopg://
+user@host:port/db``: the tables live in PostgreSQL, so that several atlas servers share one registry;
+then ``$ATLAS_REGISTRY_FILES`` names the directory (a local disk shared by the servers of one machine,
+or a shared mount) that holds ``files/`` and ``versions/`` (and their ``tmp/``) for all of them,
+while each server keeps its own ``published/`` copy, brought in line with the database on every
+open. An object store (S3) for those files is out of scope. The schema is managed by Alembic
+(``etl/submissions/migrations``): every write first brings it to ``SCHEMA_HEAD`` under the writer
+lock, a registry made before Alembic (tables, no ``alembic_version``) being stamped at the revision
+its columns show; ``python -m etl.submissions migrate`` shows and does the same.
+
+Integrity. One writer at a time: on SQLite an exclusive ``flock`` on ``.lock``, released by the
+kernel if the process dies; on PostgreSQL a session advisory lock (``pg_advisory_lock(LOCK_KEY)``)
+held by the writing connection, released by the server when that connection ends (a killed process,
+a restarted server). An ingest validates the whole file first, then writes the version parquet and
+the original to ``tmp/``, fsyncs, renames them into place and inserts every row in ONE database
 transaction: until that commit nothing is visible. The public files only ever shrink before the
 database says so (withdraw: rewrite, then commit) and only grow after it (publish: commit, then
 rewrite), so they never show what the database does not call published.
@@ -23,8 +36,10 @@ and the public files are rewritten if they do not hold exactly the versions the 
 published (each public file records that set in its Parquet metadata). So a killed ingest leaves
 the directory as it was, a publish killed after its commit becomes public, and a withdraw killed
 before its commit is rolled back (the version stays published and public), all at the next open
-rather than at the next write. A read skips recovery while a write holds the lock: that writer
-recovers first, and the files it is writing are not orphans.
+rather than at the next write. A read skips recovery while a write holds the lock (``flock`` with
+``LOCK_NB``, ``pg_try_advisory_lock``): that writer recovers first, and the files it is writing are
+not orphans. A database that cannot be reached (PostgreSQL down) is ``RegistryUnavailable``, an
+``OSError``: public pages keep the last public files with the ``registry_unreadable`` notice.
 """
 
 from __future__ import annotations
@@ -40,13 +55,17 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
 from etl.store import registry_dir
 from etl.submissions import auth
@@ -65,86 +84,36 @@ from etl.submissions.spec import load_spec
 from etl.submissions.validate import TOTALS_TOLERANCE, Validation, check_country_code, validate_submission
 
 STATUSES = ("draft", "published", "withdrawn")
-SCHEMA_VERSION = "2"
-# Columns added to ``accounts`` by schema version 2 (sign-in limits, sessions): ALTERed into older registries.
-ACCOUNT_COLUMNS_V2 = (("password_version", "INTEGER NOT NULL DEFAULT 1"), ("locked", "INTEGER NOT NULL DEFAULT 0"))
-# Versions are SQLite integers; anything past this is no version (and would overflow SQLite's INTEGER).
+URL_ENV, FILES_ENV = "ATLAS_REGISTRY_URL", "ATLAS_REGISTRY_FILES"
+BACKENDS = ("sqlite", "postgresql")
+# The Alembic revision this code needs (etl/submissions/migrations/versions); a test checks it is the head.
+SCHEMA_HEAD = "0002"
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Columns that revision 0002 added to ``accounts``: a registry made before Alembic that has them is at 0002.
+ACCOUNT_COLUMNS_V2 = ("password_version", "locked")
+# The PostgreSQL advisory lock of the one writer (a constant of our own: b"atlasreg" as a bigint).
+LOCK_KEY = int.from_bytes(b"atlasreg", "big")
+# How long a PostgreSQL writer waits for the lock (and any row lock) before giving up with a message.
+PG_LOCK_TIMEOUT = "120s"
+PG_CONNECT_TIMEOUT_S = 10
+PG_POOL_SIZE = 2  # idle connections kept per process and database
+# Versions are 32-bit integers in both databases; anything past this is no version.
 MAX_VERSION = 2**31 - 1
 DIR_MODE, FILE_MODE = 0o700, 0o600
 # Errors that make the registry unreadable or unwritable; public pages keep the last good public files.
-REGISTRY_ERRORS = (OSError, sqlite3.Error)
+# (``RegistryUnavailable`` is an OSError; SQLAlchemy's own errors are listed for callers all the same.)
+REGISTRY_ERRORS = (OSError, sqlite3.Error, sa_exc.SQLAlchemyError)
 # Test hook: the named point makes a write pause (touching $ATLAS_TEST_PAUSE_FILE) so a test can
-# SIGKILL the process there and check that nothing half-written is visible.
-PAUSE_ENV, PAUSE_FILE_ENV = "ATLAS_TEST_PAUSE_AT", "ATLAS_TEST_PAUSE_FILE"
+# SIGKILL the process there and check that nothing half-written is visible. With $ATLAS_TEST_RESUME
+# set, the write goes on once the test deletes that file (a fault made meanwhile: a database restart).
+PAUSE_ENV, PAUSE_FILE_ENV, RESUME_ENV = "ATLAS_TEST_PAUSE_AT", "ATLAS_TEST_PAUSE_FILE", "ATLAS_TEST_RESUME"
+RESUME_WAIT_S = 300
 PUBLIC_FILES = ("datasets.parquet", "dataset_dimensions.parquet", "observations.parquet")  # order when growing
 # Parquet metadata key of every public file: the published (submission_id, version) pairs it was written for.
 STATE_KEY = b"atlas_published_versions"
 # A registry this process may read but not write (read-only mount, other owner): reads go on, unrecovered.
 READ_ONLY_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
 log = logging.getLogger(__name__)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    username      TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    role          TEXT NOT NULL CHECK (role IN ('focal_point', 'regional_admin')),
-    country       TEXT,
-    full_name     TEXT NOT NULL DEFAULT '',
-    email         TEXT NOT NULL DEFAULT '',
-    active        INTEGER NOT NULL DEFAULT 1,
-    created_at    TEXT NOT NULL,
-    CHECK ((role = 'focal_point') = (country IS NOT NULL))
-);
-CREATE TABLE IF NOT EXISTS submissions (
-    submission_id TEXT PRIMARY KEY,
-    country       TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    seq           INTEGER NOT NULL,
-    created_at    TEXT NOT NULL,
-    created_by    TEXT NOT NULL REFERENCES accounts (username),
-    UNIQUE (country, kind, seq)
-);
-CREATE TABLE IF NOT EXISTS versions (
-    submission_id       TEXT NOT NULL REFERENCES submissions (submission_id),
-    version             INTEGER NOT NULL CHECK (version >= 1),
-    status              TEXT NOT NULL CHECK (status IN ('draft', 'published', 'withdrawn')),
-    replaces_version    INTEGER,
-    file_name           TEXT NOT NULL,
-    file_sha256         TEXT NOT NULL UNIQUE,
-    file_size           INTEGER NOT NULL,
-    file_path           TEXT NOT NULL,
-    encoding            TEXT,
-    delimiter           TEXT,
-    sheet               TEXT,
-    observations_path   TEXT NOT NULL,
-    observations_sha256 TEXT NOT NULL,
-    row_count           INTEGER NOT NULL,
-    metadata_json       TEXT NOT NULL,
-    report_json         TEXT NOT NULL,
-    submitted_by        TEXT NOT NULL REFERENCES accounts (username),
-    submitted_at        TEXT NOT NULL,
-    status_changed_by   TEXT,
-    status_changed_at   TEXT,
-    PRIMARY KEY (submission_id, version)
-);
-CREATE TABLE IF NOT EXISTS sign_in_failures (
-    scope           TEXT NOT NULL CHECK (scope IN ('account', 'address')),
-    key             TEXT NOT NULL,
-    failures        INTEGER NOT NULL DEFAULT 0,
-    last_failure_at TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-CREATE TABLE IF NOT EXISTS audit (
-    event_id      INTEGER PRIMARY KEY AUTOINCREMENT,
-    at            TEXT NOT NULL,
-    actor         TEXT NOT NULL,
-    action        TEXT NOT NULL,
-    submission_id TEXT,
-    version       INTEGER,
-    detail        TEXT NOT NULL DEFAULT ''
-);
-"""
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
@@ -160,24 +129,6 @@ def _owner_only(path: Path, mode: int) -> None:
     except OSError as err:
         if err.errno not in READ_ONLY_ERRNOS:
             raise
-
-
-def migrate_schema(con: sqlite3.Connection) -> None:
-    """Bring a registry made by an older version up to ``SCHEMA_VERSION`` (idempotent, in one transaction)."""
-    have = {r[1] for r in con.execute("PRAGMA table_info(accounts)")}
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        for column, decl in ACCOUNT_COLUMNS_V2:
-            if column not in have:
-                con.execute(f"ALTER TABLE accounts ADD COLUMN {column} {decl}")
-        con.execute(
-            "UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
-            (SCHEMA_VERSION, int(SCHEMA_VERSION)),
-        )
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 def now() -> str:
@@ -197,15 +148,20 @@ def _fsync_dir(path: Path) -> None:
 
 
 def pause_point(name: str) -> None:
-    """Test hook (``ATLAS_TEST_PAUSE_AT=name``): signal the test, then wait to be killed."""
+    """Test hook (``ATLAS_TEST_PAUSE_AT=name``): signal the test, then wait to be killed (or resumed)."""
     if os.environ.get(PAUSE_ENV) != name:
         return
-    Path(os.environ[PAUSE_FILE_ENV]).write_text(name)
-    while True:
-        time.sleep(1)
+    flag = Path(os.environ[PAUSE_FILE_ENV])
+    flag.write_text(name)
+    if not os.environ.get(RESUME_ENV):
+        while True:
+            time.sleep(1)
+    deadline = time.monotonic() + RESUME_WAIT_S
+    while flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
-def _account(row: sqlite3.Row) -> Account:
+def _account(row: Mapping) -> Account:
     keys = row.keys()
     return Account(
         row["username"],
@@ -227,6 +183,14 @@ class PublishFailed(MessageError, OSError):
     """A publish or withdraw whose public files could not be written; the registry is as it was before."""
 
 
+class RegistryUnavailable(MessageError, OSError):
+    """The registry database cannot be reached or used (PostgreSQL down, a damaged SQLite file, a bad URL).
+
+    An ``OSError`` so that every caller that keeps the last public files on a disk error does the
+    same here; ``detail`` is short and never holds a password.
+    """
+
+
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """A hash to verify against when the user does not exist, so both cases take the same time."""
@@ -246,63 +210,244 @@ class IngestResult:
         return self.version is not None
 
 
-class Registry:
-    """The registry in one directory. Reading never creates anything; writing creates what it needs."""
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
-    def __init__(self, path: str | Path | None = None):
+
+@functools.lru_cache(maxsize=16)
+def _engine(url: str) -> Engine:
+    """One engine per database URL and process.
+
+    SQLite: no pool; every operation opens the file and closes it (as with sqlite3 before).
+    PostgreSQL: a small pool (a connection costs a server process), each connection checked
+    before use (``pool_pre_ping``) so that none survives a server restart. A connection goes back
+    to the pool only after its advisory lock is released and its transaction ended (``_lock``).
+    """
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(
+        parsed,
+        pool_size=PG_POOL_SIZE,
+        max_overflow=8,
+        pool_pre_ping=True,
+        pool_recycle=300,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+    )
+
+
+def _sql(con: Connection, statement: str, **params) -> sa.CursorResult:
+    return con.execute(sa.text(statement), params)
+
+
+def _one(con: Connection, statement: str, **params) -> Mapping | None:
+    return _sql(con, statement, **params).mappings().first()
+
+
+def _frame(con: Connection, statement: str, **params) -> pd.DataFrame:
+    result = _sql(con, statement, **params)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def schema_revision(con: Connection) -> str | None:
+    """The Alembic revision of the registry database (``None``: not under Alembic, or empty)."""
+    if not sa.inspect(con).has_table("alembic_version"):
+        return None
+    return _sql(con, "SELECT version_num FROM alembic_version").scalar()
+
+
+def legacy_revision(con: Connection) -> str | None:
+    """The revision a registry made before Alembic is at, from its tables (``None``: no registry tables)."""
+    inspector = sa.inspect(con)
+    if not inspector.has_table("accounts"):
+        return None
+    columns = {c["name"] for c in inspector.get_columns("accounts")}
+    return "0002" if set(ACCOUNT_COLUMNS_V2) <= columns else "0001"
+
+
+def alembic_config(connection: Connection | None = None):
+    """Alembic's configuration, built in code (no alembic.ini needed): our script directory, ``connection``."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The head of the migration scripts (``SCHEMA_HEAD`` says which one this code needs)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def run_migrations(engine: Engine, target: str = "head") -> str | None:
+    """Stamp a registry made before Alembic, then upgrade to ``target``, in ONE transaction; the revision after.
+
+    Called with the writer lock held (``Registry.upgrade``). On SQLite the transaction is taken
+    ``BEGIN IMMEDIATE`` by hand (pysqlite would commit each DDL statement on its own); PostgreSQL
+    runs DDL in transactions anyway. A migration that fails or is killed leaves the schema as it was.
+    """
+    from alembic import command
+
+    with engine.connect() as con, con.begin():
+        if engine.dialect.name == "sqlite":
+            con.exec_driver_sql("BEGIN IMMEDIATE")
+        config = alembic_config(con)
+        if schema_revision(con) is None and (found := legacy_revision(con)) is not None:
+            log.warning("registry database %s made before Alembic: stamped at %s", _safe_url(engine.url), found)
+            command.stamp(config, found)
+        command.upgrade(config, target)
+        return schema_revision(con)
+
+
+def _safe_url(url) -> str:
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+class Registry:
+    """The registry in one directory (and one database). Reading never creates anything; writing creates what it needs.
+
+    ``url``: the database (default ``$ATLAS_REGISTRY_URL``, else SQLite in ``<path>/registry.sqlite``);
+    ``files``: the directory of ``files/`` and ``versions/`` (default ``$ATLAS_REGISTRY_FILES``, else ``path``).
+    """
+
+    def __init__(self, path: str | Path | None = None, url: str | None = None, files: str | Path | None = None):
         self.path = Path(path) if path is not None else registry_dir()
-        self.db = self.path / "registry.sqlite"
+        self.files = Path(files or os.environ.get(FILES_ENV) or self.path)
         self.last_error: Exception | None = None  # why the last ``recover`` could not run (for a notice)
+        self.url_error: RegistryUnavailable | None = None
+        self._schema_seen = False
+        given = url or os.environ.get(URL_ENV) or None
+        self.db = self.path / "registry.sqlite"
+        self.url = f"sqlite:///{self.db}"
+        if given is not None:
+            try:
+                parsed = sa.make_url(given)
+            except sa_exc.ArgumentError:
+                parsed = None
+            if parsed is None or parsed.get_backend_name() not in BACKENDS:
+                self.url_error = RegistryUnavailable("registry_url_invalid", env=URL_ENV)
+            elif parsed.get_backend_name() == "sqlite":
+                self.db = Path(parsed.database or self.db)
+                self.url = f"sqlite:///{self.db}"
+            else:
+                self.url = parsed.render_as_string(hide_password=False)
+        self.backend = "sqlite" if self.url.startswith("sqlite") else "postgresql"
 
     # --- plumbing -------------------------------------------------------------------------------
 
     @property
+    def engine(self) -> Engine:
+        if self.url_error is not None:
+            raise self.url_error
+        return _engine(self.url)
+
+    @property
+    def database(self) -> str:
+        """The database, for people and logs (never with a password)."""
+        return str(self.db) if self.backend == "sqlite" else _safe_url(self.url)
+
+    @property
     def exists(self) -> bool:
-        return self.db.exists()
+        """Whether the registry has been created (SQLite: its file; PostgreSQL: its tables in the database).
+
+        On PostgreSQL this asks the server: ``RegistryUnavailable`` when it cannot be reached.
+        """
+        if self.backend == "sqlite" and self.url_error is None:
+            return self.db.exists()
+        if not self._schema_seen:
+            with self._connect() as con:
+                self._schema_seen = sa.inspect(con).has_table("accounts")
+        return self._schema_seen
 
     def init(self) -> None:
-        """Create the directories (owner-only, 0o700) and tables (idempotent), migrating an older schema.
+        """Create the directories (owner-only, 0o700) and the tables (Alembic; idempotent), migrating older ones."""
+        self._init_files()
+        with self._lock(wait=True) as con:
+            self._upgrade_locked(con)
 
-        The database is created owner-only (0o600) before SQLite opens it; SQLite gives its WAL and
-        shared-memory files the database file's permissions.
-        """
-        self.path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-        _owner_only(self.path, DIR_MODE)
-        for sub in ("files", "versions", "published", "tmp"):
-            (self.path / sub).mkdir(exist_ok=True, mode=DIR_MODE)
-            _owner_only(self.path / sub, DIR_MODE)
-        if not self.db.exists():
-            os.close(os.open(self.db, os.O_CREAT | os.O_WRONLY, FILE_MODE))
-        _owner_only(self.db, FILE_MODE)
-        with contextlib.closing(self._connect()) as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
-            con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')")
-            migrate_schema(con)
+    def _init_files(self) -> None:
+        """The directories (owner-only), and on SQLite the database file, created owner-only (0o600) before
+        SQLite opens it (SQLite gives its WAL and shared-memory files the database file's permissions)."""
+        for root, subs in ((self.path, ("published", "tmp")), (self.files, ("files", "versions", "tmp"))):
+            root.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+            _owner_only(root, DIR_MODE)
+            for sub in subs:
+                (root / sub).mkdir(exist_ok=True, mode=DIR_MODE)
+                _owner_only(root / sub, DIR_MODE)
+        if self.backend == "sqlite":
+            if not self.db.exists():
+                os.close(os.open(self.db, os.O_CREAT | os.O_WRONLY, FILE_MODE))
+            _owner_only(self.db, FILE_MODE)
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.db, timeout=30, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        con.execute("PRAGMA foreign_keys=ON")
-        con.execute("PRAGMA busy_timeout=30000")
-        return con
+    def _upgrade_locked(self, con: Connection, target: str = "head") -> None:
+        """Bring the schema to ``target`` (with the writer lock held); cheap when it is there already."""
+        if target == "head" and schema_revision(con) == SCHEMA_HEAD:
+            return
+        if self.backend == "sqlite":
+            _sql(con, "PRAGMA journal_mode=WAL")
+        run_migrations(self.engine, target)
+        self._schema_seen = True
+
+    def schema_status(self) -> tuple[str | None, str | None, str]:
+        """``(current revision, revision a pre-Alembic registry is at, head)`` without changing anything."""
+        if not self.exists:
+            return None, None, head_revision()
+        with self._connect() as con:
+            current = schema_revision(con)
+            return current, None if current else legacy_revision(con), head_revision()
+
+    def upgrade(self, target: str = "head") -> str | None:
+        """Create or migrate the registry to ``target`` under the writer lock; the revision after."""
+        self._init_files()
+        with self._lock(wait=True) as con:
+            self._upgrade_locked(con, target)
+            return schema_revision(con)
+
+    def _unavailable(self, err: sa_exc.SQLAlchemyError) -> RegistryUnavailable:
+        text = str(getattr(err, "orig", None) or err).strip()
+        detail = text.splitlines()[0][:200] if text else type(err).__name__
+        if self.backend == "sqlite":
+            return RegistryUnavailable("registry_unusable", path=self.path, reason=detail, detail=detail)
+        return RegistryUnavailable("registry_db_unreachable", database=self.database, detail=detail)
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection | None]:
+    def _connect(self) -> Iterator[Connection]:
+        """A connection in autocommit mode (transactions are begun by hand, ``_transaction``), closed after.
+
+        Errors that mean the database cannot be reached or used become ``RegistryUnavailable``;
+        constraint violations and mistakes in our SQL stay what they are.
+        """
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+                yield con
+        except (sa_exc.OperationalError, sa_exc.InterfaceError) as err:
+            raise self._unavailable(err) from err
+        except sa_exc.DatabaseError as err:
+            if type(err) is not sa_exc.DatabaseError:  # IntegrityError, ProgrammingError...: a bug, not an outage
+                raise
+            raise self._unavailable(err) from err
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection | None]:
         """A connection for reading (after recovery), or ``None`` when the registry does not exist yet."""
         if not self.exists:
             yield None
             return
         self.recover()
-        con = self._connect()
-        try:
+        with self._connect() as con:
             yield con
-        finally:
-            con.close()
 
     @contextlib.contextmanager
-    def _lock(self, wait: bool) -> Iterator[bool]:
-        """The exclusive registry lock; yields ``False`` when ``wait`` is off and a writer holds it."""
+    def _file_lock(self, wait: bool) -> Iterator[bool]:
+        """The exclusive ``flock`` on ``.lock``; yields ``False`` when ``wait`` is off and a writer holds it."""
         with open(os.open(self.path / ".lock", os.O_CREAT | os.O_RDWR, FILE_MODE), "a+") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -315,16 +460,44 @@ class Registry:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        """The registry's single writer: file lock, then recovery (swept orphans, public files checked)."""
-        self.init()
-        with self._lock(wait=True):
-            con = self._connect()
+    def _lock(self, wait: bool) -> Iterator[Connection | None]:
+        """A connection holding the one-writer lock; ``None`` when ``wait`` is off and a writer holds it.
+
+        SQLite: the ``flock`` on ``.lock``. PostgreSQL: the session advisory lock ``LOCK_KEY`` taken
+        by the connection yielded (``pg_advisory_lock``, or ``pg_try_advisory_lock`` without ``wait``),
+        released at the end or by the server when the connection dies.
+        """
+        if self.backend == "sqlite":
+            with self._file_lock(wait) as held:
+                if not held:
+                    yield None
+                    return
+                with self._connect() as con:
+                    yield con
+            return
+        with self._connect() as con:
+            if wait:
+                _sql(con, f"SET lock_timeout = '{PG_LOCK_TIMEOUT}'")
+                _sql(con, "SELECT pg_advisory_lock(:key)", key=LOCK_KEY)
+            elif not _sql(con, "SELECT pg_try_advisory_lock(:key)", key=LOCK_KEY).scalar():
+                yield None
+                return
             try:
-                self._recover_locked(con)
                 yield con
             finally:
-                con.close()
+                try:
+                    _sql(con, "SELECT pg_advisory_unlock(:key)", key=LOCK_KEY)
+                except sa_exc.SQLAlchemyError:  # a dead connection has released it already; never pool it
+                    con.invalidate()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """The registry's single writer: the lock, the schema at its head, then recovery (orphans, public files)."""
+        self._init_files()
+        with self._lock(wait=True) as con:
+            self._upgrade_locked(con)
+            self._recover_locked(con)
+            yield con
 
     def recover(self) -> bool:
         """Undo what a killed write left behind, unless a write is under way; whether recovery ran.
@@ -332,50 +505,54 @@ class Registry:
         Sweeps ``tmp/`` and the version and original files no version row names (a killed
         ingest), and rewrites the public files when they differ from what the database calls
         published (a killed publish or withdraw). Called on every open; safe to call any time.
-        A registry this process cannot write is read as it is (logged), never refused.
+        A registry this process cannot write is read as it is (logged), never refused; a database
+        that cannot be reached is logged and kept in ``last_error`` (for the pages' notice).
         """
-        if not self.exists:
-            return False
         try:
-            with self._lock(wait=False) as held:
-                if not held:
+            if not self.exists:
+                return False
+            with self._lock(wait=False) as con:
+                if con is None:
                     return False
-                with contextlib.closing(self._connect()) as con:
-                    self._recover_locked(con)
+                if not sa.inspect(con).has_table("versions"):
+                    return False  # a database file created, its tables not yet (the first write is under way)
+                self._recover_locked(con)
         except OSError as err:
             if err.errno in READ_ONLY_ERRNOS:
                 log.warning("registry %s is read-only here (%s): not recovered", self.path, err)
-            else:  # a full disk, an I/O error: the public files stay as they are (never ahead of the database)
+            else:  # a full disk, an I/O error, the database unreachable: public files stay as they are
                 log.error("registry %s could not be recovered (%s): public files left as they are", self.path, err)
                 self.last_error = err
             return False
-        except sqlite3.Error as err:
+        except REGISTRY_ERRORS as err:
             log.error("registry %s database unreadable (%s): public files left as they are", self.path, err)
             self.last_error = err
             return False
         return True
 
-    def _recover_locked(self, con: sqlite3.Connection) -> None:
+    def _recover_locked(self, con: Connection) -> None:
         """Sweep and reconcile (called with the lock held)."""
         self._sweep(con)
         self._reconcile_published(con)
 
     @contextlib.contextmanager
-    def _transaction(self, con: sqlite3.Connection) -> Iterator[None]:
-        con.execute("BEGIN IMMEDIATE")
+    def _transaction(self, con: Connection) -> Iterator[None]:
+        """One transaction, begun by hand on the autocommit connection (SQLite: ``BEGIN IMMEDIATE``)."""
+        _sql(con, "BEGIN IMMEDIATE" if self.backend == "sqlite" else "BEGIN")
         try:
             yield
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(sa_exc.SQLAlchemyError):  # a lost connection rolled back already
+                _sql(con, "ROLLBACK")
             raise
-        con.execute("COMMIT")
+        _sql(con, "COMMIT")
 
-    def _tmp_path(self, name: str) -> Path:
-        return self.path / "tmp" / f"{name}.{os.getpid()}.tmp"
+    def _tmp_path(self, name: str, root: Path) -> Path:
+        return root / "tmp" / f"{name}.{os.getpid()}.tmp"
 
-    def _write_temp(self, name: str, write) -> Path:
-        """Write a file under tmp/ with ``write(path)`` and fsync it."""
-        tmp = self._tmp_path(name)
+    def _write_temp(self, name: str, write, root: Path | None = None) -> Path:
+        """Write a file under ``root``/tmp/ (default: the registry directory) with ``write(path)`` and fsync it."""
+        tmp = self._tmp_path(name, self.path if root is None else root)
         try:
             write(tmp)
             os.chmod(tmp, FILE_MODE)
@@ -390,16 +567,14 @@ class Registry:
         os.replace(tmp, final)
         _fsync_dir(final.parent)
 
-    def _sweep(self, con: sqlite3.Connection) -> None:
+    def _sweep(self, con: Connection) -> None:
         """Remove work files and the orphans of killed writes (called with the lock held)."""
-        work = self.path / "tmp"
-        for leftover in work.iterdir() if work.is_dir() else ():
-            leftover.unlink()
-        kept = {
-            r[0] for r in con.execute("SELECT observations_path FROM versions UNION SELECT file_path FROM versions")
-        }
+        for work in {self.path / "tmp", self.files / "tmp"}:
+            for leftover in work.iterdir() if work.is_dir() else ():
+                leftover.unlink()
+        kept = {r[0] for r in _sql(con, "SELECT observations_path FROM versions UNION SELECT file_path FROM versions")}
         for sub in ("versions", "files"):
-            folder = self.path / sub
+            folder = self.files / sub
             for f in folder.iterdir() if folder.is_dir() else ():
                 if f"{sub}/{f.name}" not in kept:
                     f.unlink()
@@ -430,12 +605,19 @@ class Registry:
             raise InputError("account_admin_country")
         auth.check_password(password, username)
         with self._writing() as con, self._transaction(con):
-            if con.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
+            if _one(con, "SELECT 1 FROM accounts WHERE username = :u", u=username):
                 raise InputError("account_exists", user=username)
-            con.execute(
+            _sql(
+                con,
                 "INSERT INTO accounts (username, password_hash, role, country, full_name, email, active, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-                (username, auth.hash_password(password), role, country or None, full_name, email, now()),
+                "created_at) VALUES (:u, :hash, :role, :country, :name, :email, 1, :at)",
+                u=username,
+                hash=auth.hash_password(password),
+                role=role,
+                country=country or None,
+                name=full_name,
+                email=email,
+                at=now(),
             )
             self._audit(con, actor, "account_added", detail=f"{username} {role} {country or ''}".strip())
         return Account(username, role, country or None, full_name, email)
@@ -443,9 +625,12 @@ class Registry:
     def set_password(self, username: str, password: str, actor: str = "cli") -> None:
         auth.check_password(password, username)
         with self._writing() as con, self._transaction(con):
-            cur = con.execute(
-                "UPDATE accounts SET password_hash = ?, password_version = password_version + 1 WHERE username = ?",
-                (auth.hash_password(password), username),
+            cur = _sql(
+                con,
+                "UPDATE accounts SET password_hash = :hash, password_version = password_version + 1 "
+                "WHERE username = :u",
+                hash=auth.hash_password(password),
+                u=username,
             )
             if cur.rowcount == 0:
                 raise InputError("account_unknown", user=username)
@@ -457,11 +642,11 @@ class Registry:
         with self._read() as con:
             if con is None:
                 return pd.DataFrame(columns=cols)
-            return pd.read_sql_query(f"SELECT {', '.join(cols)} FROM accounts ORDER BY username", con)
+            return _frame(con, f"SELECT {', '.join(cols)} FROM accounts ORDER BY username")
 
     def account_count(self) -> int:
         with self._read() as con:
-            return 0 if con is None else con.execute("SELECT count(*) FROM accounts").fetchone()[0]
+            return 0 if con is None else int(_sql(con, "SELECT count(*) FROM accounts").scalar())
 
     def authenticate(self, username: str, password: str, address: str | None = None) -> Account | None:
         """The account when the password matches (and the account is active and not locked), else ``None``.
@@ -496,7 +681,7 @@ class Registry:
 
     def _verify_only(self, username: str, password: str) -> Account | None:
         with self._read() as con:
-            row = con.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+            row = _one(con, "SELECT * FROM accounts WHERE username = :u", u=username)
         good = auth.verify_password(row["password_hash"] if row is not None else _dummy_hash(), password)
         account = _account(row) if row is not None else None
         return account if good and account is not None and account.active and not account.locked else None
@@ -506,7 +691,7 @@ class Registry:
             wait = self._wait(con, "account", username, moment)
             if address:
                 wait = max(wait, self._wait(con, "address", address, moment))
-            row = con.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+            row = _one(con, "SELECT * FROM accounts WHERE username = :u", u=username)
             if row is not None and row["locked"]:
                 self._audit(con, username, "sign_in_refused", detail=f"locked; address={address}")
                 return SignIn(None, "account_locked")
@@ -515,10 +700,12 @@ class Registry:
                 return SignIn(None, "sign_in_wait", wait)
             good = auth.verify_password(row["password_hash"] if row is not None else _dummy_hash(), password)
             if good and row is not None and row["active"]:
-                con.execute(
-                    "DELETE FROM sign_in_failures WHERE (scope = 'account' AND key = ?) "
-                    "OR (scope = 'address' AND key = ?)",
-                    (username, address or ""),
+                _sql(
+                    con,
+                    "DELETE FROM sign_in_failures WHERE (scope = 'account' AND key = :u) "
+                    "OR (scope = 'address' AND key = :address)",
+                    u=username,
+                    address=address or "",
                 )
                 self._audit(con, username, "signed_in", detail=f"address={address}")
                 return SignIn(_account(row))
@@ -527,44 +714,51 @@ class Registry:
                 self._count_failure(con, "address", address, moment)
             self._audit(con, username, "sign_in_failed", detail=f"address={address}; failures={failures}")
             if row is not None and failures >= auth.LOCK_AFTER:
-                con.execute("UPDATE accounts SET locked = 1 WHERE username = ?", (username,))
+                _sql(con, "UPDATE accounts SET locked = 1 WHERE username = :u", u=username)
                 self._audit(con, "system", "account_locked", detail=f"{username} after {failures} failed sign-ins")
                 return SignIn(None, "account_locked")
             return SignIn(None, "sign_in_failed", round(auth.backoff_seconds(failures)))
 
-    def _wait(self, con: sqlite3.Connection, scope: str, key: str, moment: float) -> int:
-        row = con.execute(
-            "SELECT failures, last_failure_at FROM sign_in_failures WHERE scope = ? AND key = ?", (scope, key)
-        ).fetchone()
+    def _wait(self, con: Connection, scope: str, key: str, moment: float) -> int:
+        row = _one(
+            con,
+            "SELECT failures, last_failure_at FROM sign_in_failures WHERE scope = :scope AND key = :key",
+            scope=scope,
+            key=key,
+        )
         if row is None:
             return 0
         last = dt.datetime.fromisoformat(row["last_failure_at"]).timestamp()
         return max(round(last + auth.backoff_seconds(row["failures"]) - moment), 0)
 
-    def _count_failure(self, con: sqlite3.Connection, scope: str, key: str, moment: float) -> int:
+    def _count_failure(self, con: Connection, scope: str, key: str, moment: float) -> int:
         stamp = dt.datetime.fromtimestamp(moment, dt.UTC).isoformat(timespec="microseconds")
-        con.execute(
-            "INSERT INTO sign_in_failures VALUES (?, ?, 1, ?) ON CONFLICT (scope, key) DO UPDATE SET "
-            "failures = failures + 1, last_failure_at = excluded.last_failure_at",
-            (scope, key, stamp),
+        _sql(
+            con,
+            "INSERT INTO sign_in_failures (scope, key, failures, last_failure_at) VALUES (:scope, :key, 1, :at) "
+            "ON CONFLICT (scope, key) DO UPDATE SET "
+            "failures = sign_in_failures.failures + 1, last_failure_at = excluded.last_failure_at",
+            scope=scope,
+            key=key,
+            at=stamp,
         )
-        return con.execute(
-            "SELECT failures FROM sign_in_failures WHERE scope = ? AND key = ?", (scope, key)
-        ).fetchone()[0]
+        return _sql(
+            con, "SELECT failures FROM sign_in_failures WHERE scope = :scope AND key = :key", scope=scope, key=key
+        ).scalar()
 
     def unlock(self, username: str, actor: str = "cli") -> None:
         """Lift an account's lockout and forget its failed sign-ins (an administrator's action, audited)."""
         with self._writing() as con, self._transaction(con):
-            cur = con.execute("UPDATE accounts SET locked = 0 WHERE username = ?", (username,))
+            cur = _sql(con, "UPDATE accounts SET locked = 0 WHERE username = :u", u=username)
             if cur.rowcount == 0:
                 raise InputError("account_unknown", user=username)
-            con.execute("DELETE FROM sign_in_failures WHERE scope = 'account' AND key = ?", (username,))
+            _sql(con, "DELETE FROM sign_in_failures WHERE scope = 'account' AND key = :u", u=username)
             self._audit(con, actor, "account_unlocked", detail=username)
 
     def set_active(self, username: str, active: bool, actor: str = "cli") -> None:
         """Deactivate (or reactivate) an account; a deactivated account's sessions end at their next action."""
         with self._writing() as con, self._transaction(con):
-            cur = con.execute("UPDATE accounts SET active = ? WHERE username = ?", (int(active), username))
+            cur = _sql(con, "UPDATE accounts SET active = :active WHERE username = :u", active=int(active), u=username)
             if cur.rowcount == 0:
                 raise InputError("account_unknown", user=username)
             self._audit(con, actor, "account_activated" if active else "account_deactivated", detail=username)
@@ -577,11 +771,7 @@ class Registry:
         (``password_version``), ends the session.
         """
         with self._read() as con:
-            row = (
-                None
-                if con is None
-                else con.execute("SELECT * FROM accounts WHERE username = ?", (account.username,)).fetchone()
-            )
+            row = None if con is None else _one(con, "SELECT * FROM accounts WHERE username = :u", u=account.username)
         current = None if row is None else _account(row)
         if (
             current is None
@@ -605,42 +795,45 @@ class Registry:
         with self._read() as con:
             if con is None:
                 return pd.DataFrame(columns=cols)
-            where, args = [], []
+            where, args = [], {}
             if actions:
-                where.append(f"action IN ({', '.join('?' * len(actions))})")
-                args += list(actions)
+                args.update({f"a{i}": a for i, a in enumerate(actions)})
+                where.append(f"action IN ({', '.join(f':a{i}' for i in range(len(actions)))})")
             if actor:
-                where.append("actor = ?")
-                args.append(actor)
+                where.append("actor = :actor")
+                args["actor"] = actor
             sql = (
                 f"SELECT {', '.join(cols)} FROM audit {'WHERE ' + ' AND '.join(where) if where else ''} "
-                "ORDER BY event_id DESC LIMIT ?"
+                "ORDER BY event_id DESC LIMIT :limit"
             )
-            return pd.read_sql_query(sql, con, params=[*args, int(limit)]).astype({"version": "Int64"})
+            return _frame(con, sql, **args, limit=int(limit)).astype({"version": "Int64"})
 
     def account(self, username: str) -> Account:
         with self._read() as con:
-            row = (
-                None
-                if con is None
-                else con.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
-            )
+            row = None if con is None else _one(con, "SELECT * FROM accounts WHERE username = :u", u=username)
         if row is None:
             raise InputError("account_unknown", user=username)
         return _account(row)
 
     def _audit(
         self,
-        con: sqlite3.Connection,
+        con: Connection,
         actor: str,
         action: str,
         submission_id: str | None = None,
         version: int | None = None,
         detail: str = "",
     ) -> None:
-        con.execute(
-            "INSERT INTO audit (at, actor, action, submission_id, version, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (now(), actor, action, submission_id, version, detail),
+        _sql(
+            con,
+            "INSERT INTO audit (at, actor, action, submission_id, version, detail) "
+            "VALUES (:at, :actor, :action, :submission_id, :version, :detail)",
+            at=now(),
+            actor=actor,
+            action=action,
+            submission_id=submission_id,
+            version=version,
+            detail=detail,
         )
 
     # --- ingest ---------------------------------------------------------------------------------
@@ -684,22 +877,24 @@ class Registry:
         return IngestResult(validation, sub_id, version)
 
     def _ingest_target(
-        self, con: sqlite3.Connection, validation: Validation, sha: str, country: str, submission_id: str | None
+        self, con: Connection, validation: Validation, sha: str, country: str, submission_id: str | None
     ) -> tuple[str, int | None, int] | None:
         """``(submission_id, seq of a new submission or None, version)``; problems go to the report."""
         report, kind = validation.report, validation.kind
-        dup = con.execute(
-            "SELECT submission_id, version, submitted_at FROM versions WHERE file_sha256 = ?", (sha,)
-        ).fetchone()
+        dup = _one(con, "SELECT submission_id, version, submitted_at FROM versions WHERE file_sha256 = :sha", sha=sha)
         if dup:
-            report.add(Problem("file_already_stored", params={"submission": dup[0], "version": dup[1], "at": dup[2]}))
+            params = {"submission": dup["submission_id"], "version": dup["version"], "at": dup["submitted_at"]}
+            report.add(Problem("file_already_stored", params=params))
             return None
         if submission_id is None:
-            seq = con.execute(
-                "SELECT coalesce(max(seq), 0) + 1 FROM submissions WHERE country = ? AND kind = ?", (country, kind.id)
-            ).fetchone()[0]
+            seq = _sql(
+                con,
+                "SELECT coalesce(max(seq), 0) + 1 FROM submissions WHERE country = :country AND kind = :kind",
+                country=country,
+                kind=kind.id,
+            ).scalar()
             return f"sub_{country}_{kind.id}_{seq}", seq, 1
-        row = con.execute("SELECT country, kind FROM submissions WHERE submission_id = ?", (submission_id,)).fetchone()
+        row = _one(con, "SELECT country, kind FROM submissions WHERE submission_id = :s", s=submission_id)
         if row is None:
             report.add(Problem("submission_unknown", params={"submission": submission_id}))
             return None
@@ -717,14 +912,12 @@ class Registry:
                 )
             )
             return None
-        version = con.execute(
-            "SELECT max(version) + 1 FROM versions WHERE submission_id = ?", (submission_id,)
-        ).fetchone()[0]
+        version = _sql(con, "SELECT max(version) + 1 FROM versions WHERE submission_id = :s", s=submission_id).scalar()
         return submission_id, None, version
 
     def _store_version(
         self,
-        con: sqlite3.Connection,
+        con: Connection,
         validation: Validation,
         data: bytes,
         filename: str,
@@ -741,41 +934,47 @@ class Registry:
         table = observations_table(obs)
         obs_rel = f"versions/{sub_id}_v{version}.parquet"
         file_rel = f"files/{sha}{PurePath(filename).suffix.lower()}"
-        tmp_obs = self._write_temp(f"{sub_id}_v{version}.parquet", lambda p: write_parquet(table, p))
-        tmp_file = self._write_temp(sha, lambda p: p.write_bytes(data))
+        tmp_obs = self._write_temp(f"{sub_id}_v{version}.parquet", lambda p: write_parquet(table, p), self.files)
+        tmp_file = self._write_temp(sha, lambda p: p.write_bytes(data), self.files)
         pause_point("after_temp_write")
         obs_sha = sha256_bytes(tmp_obs.read_bytes())
-        self._replace(tmp_obs, self.path / obs_rel)
-        self._replace(tmp_file, self.path / file_rel)
+        self._replace(tmp_obs, self.files / obs_rel)
+        self._replace(tmp_file, self.files / file_rel)
         pause_point("after_rename")
         at = now()
         if seq is not None:
-            con.execute(
-                "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?)",
-                (sub_id, country, kind.id, seq, at, account.username),
+            _sql(
+                con,
+                "INSERT INTO submissions (submission_id, country, kind, seq, created_at, created_by) "
+                "VALUES (:s, :country, :kind, :seq, :at, :by)",
+                s=sub_id,
+                country=country,
+                kind=kind.id,
+                seq=seq,
+                at=at,
+                by=account.username,
             )
-        con.execute(
-            "INSERT INTO versions VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-            (
-                sub_id,
-                version,
-                version - 1 if version > 1 else None,
-                filename,
-                sha,
-                len(data),
-                file_rel,
-                report.encoding,
-                report.delimiter,
-                report.sheet,
-                obs_rel,
-                obs_sha,
-                len(obs),
-                json.dumps(validation.metadata, ensure_ascii=False, sort_keys=True),
-                report.to_json(),
-                account.username,
-                at,
-            ),
-        )
+        row = {
+            "submission_id": sub_id,
+            "version": version,
+            "status": "draft",
+            "replaces_version": version - 1 if version > 1 else None,
+            "file_name": filename,
+            "file_sha256": sha,
+            "file_size": len(data),
+            "file_path": file_rel,
+            "encoding": report.encoding,
+            "delimiter": report.delimiter,
+            "sheet": report.sheet,
+            "observations_path": obs_rel,
+            "observations_sha256": obs_sha,
+            "row_count": len(obs),
+            "metadata_json": json.dumps(validation.metadata, ensure_ascii=False, sort_keys=True),
+            "report_json": report.to_json(),
+            "submitted_by": account.username,
+            "submitted_at": at,
+        }
+        _sql(con, f"INSERT INTO versions ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})", **row)
         detail = f"{filename} sha256={sha} rows={len(obs)}" + (f" replaces v{version - 1}" if version > 1 else "")
         self._audit(con, account.username, "ingested", sub_id, version, detail)
 
@@ -798,6 +997,8 @@ class Registry:
             pause_point("publish_after_commit")
             try:
                 self._write_published(con, grow=True)
+            except RegistryUnavailable:
+                raise  # the database went away: the next open finishes the publish (it is committed)
             except OSError as err:
                 self._roll_back_status(con, submission_id, version, before, account, err)
                 raise PublishFailed(
@@ -821,6 +1022,8 @@ class Registry:
                     self._set_status(con, submission_id, version, "withdrawn", account)
                     self._write_published(con, grow=False)
                     pause_point("withdraw_before_commit")
+            except RegistryUnavailable:
+                raise  # rolled back with the lost connection: the next open puts the public files back
             except OSError as err:
                 with self._transaction(con):
                     self._audit(con, account.username, "withdraw_failed", submission_id, version, str(err)[:200])
@@ -832,15 +1035,11 @@ class Registry:
                 ) from err
 
     def _roll_back_status(
-        self, con: sqlite3.Connection, submission_id: str, version: int, before: str, account: Account, err: OSError
+        self, con: Connection, submission_id: str, version: int, before: str, account: Account, err: OSError
     ) -> None:
         """Put a version's status back after its public files could not be written, and audit it."""
         with self._transaction(con):
-            con.execute(
-                "UPDATE versions SET status = ?, status_changed_by = ?, status_changed_at = ? "
-                "WHERE submission_id = ? AND version = ?",
-                (before, account.username, now(), submission_id, version),
-            )
+            self._update_status(con, submission_id, version, before, account)
             self._audit(
                 con,
                 account.username,
@@ -854,34 +1053,47 @@ class Registry:
         except OSError as again:
             log.error("registry %s: public files not restored after a failed publish (%s)", self.path, again)
 
-    def _set_status(
-        self, con: sqlite3.Connection, submission_id: str, version: int, status: str, account: Account
-    ) -> str:
+    def _set_status(self, con: Connection, submission_id: str, version: int, status: str, account: Account) -> str:
         """Set the status (audited); returns the status it had."""
         if not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
-        row = con.execute(
-            "SELECT status FROM versions WHERE submission_id = ? AND version = ?", (submission_id, version)
-        ).fetchone()
+        row = _one(
+            con, "SELECT status FROM versions WHERE submission_id = :s AND version = :v", s=submission_id, v=version
+        )
         if row is None:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
-        con.execute(
-            "UPDATE versions SET status = ?, status_changed_by = ?, status_changed_at = ? "
-            "WHERE submission_id = ? AND version = ?",
-            (status, account.username, now(), submission_id, version),
-        )
+        self._update_status(con, submission_id, version, status, account)
         self._audit(con, account.username, status, submission_id, version, f"{row['status']} -> {status}")
         return row["status"]
 
-    def _published_versions(self, con: sqlite3.Connection) -> list[sqlite3.Row]:
+    def _update_status(self, con: Connection, submission_id: str, version: int, status: str, account: Account) -> None:
+        _sql(
+            con,
+            "UPDATE versions SET status = :status, status_changed_by = :by, status_changed_at = :at "
+            "WHERE submission_id = :s AND version = :v",
+            status=status,
+            by=account.username,
+            at=now(),
+            s=submission_id,
+            v=version,
+        )
+
+    def _published_versions(self, con: Connection) -> list[Mapping]:
         """The latest published version of every submission, in submission order."""
-        return con.execute("""
+        return (
+            _sql(
+                con,
+                """
             SELECT v.*, s.country, s.kind FROM versions v JOIN submissions s USING (submission_id)
             WHERE v.status = 'published' AND v.version = (
                 SELECT max(version) FROM versions w WHERE w.submission_id = v.submission_id AND w.status = 'published')
-            ORDER BY v.submission_id""").fetchall()
+            ORDER BY v.submission_id""",
+            )
+            .mappings()
+            .all()
+        )
 
-    def _write_published(self, con: sqlite3.Connection, grow: bool) -> None:
+    def _write_published(self, con: Connection, grow: bool) -> None:
         """Rewrite the public files from the database (as this connection sees it).
 
         Growing, ``datasets`` goes first so a number is never public without its source;
@@ -891,7 +1103,7 @@ class Registry:
         """
         versions = self._published_versions(con)
         spec = load_spec()
-        obs = [pq.read_table(self.path / v["observations_path"]) for v in versions]
+        obs = [pq.read_table(self.files / v["observations_path"]) for v in versions]
         observations = pa.concat_tables(obs) if obs else OBSERVATION_SCHEMA.empty_table()
         datasets = pa.Table.from_pylist(
             [
@@ -939,7 +1151,7 @@ class Registry:
             states[name] = (pq.read_schema(path).metadata or {}).get(STATE_KEY, b"") if path.exists() else None
         return states
 
-    def _reconcile_published(self, con: sqlite3.Connection) -> None:
+    def _reconcile_published(self, con: Connection) -> None:
         """Rewrite the public files unless each holds exactly the versions the database calls published.
 
         Nothing published and no public file is in order too (a registry that never published).
@@ -978,44 +1190,40 @@ class Registry:
         with self._read() as con:
             if con is None:
                 return pd.DataFrame(columns=cols)
-            where, args = ("WHERE s.country = ?", (country,)) if country else ("", ())
-            frame = pd.read_sql_query(
+            where, args = ("WHERE s.country = :country", {"country": country}) if country else ("", {})
+            frame = _frame(
+                con,
                 f"SELECT {', '.join(cols)} FROM versions v JOIN submissions s USING (submission_id) {where} "
                 "ORDER BY v.submitted_at DESC, submission_id, version DESC",
-                con,
-                params=args,
+                **args,
             )
         return frame.astype({"version": "int64", "replaces_version": "Int64", "row_count": "int64"})
 
     def load_version(self, submission_id: str, version: int) -> pd.DataFrame:
         """The observations of any stored version (drafts and withdrawn ones included: not for the public)."""
-        with self._read() as con:
-            row = (
-                None
-                if con is None
-                else con.execute(
-                    "SELECT observations_path FROM versions WHERE submission_id = ? AND version = ?",
-                    (submission_id, version),
-                ).fetchone()
-            )
-        if row is None:
-            raise VersionNotFound("version_unknown", submission=submission_id, version=version)
-        return pq.read_table(self.path / row[0]).to_pandas()
+        row = self._version_row(submission_id, version, "observations_path")
+        return pq.read_table(self.files / row["observations_path"]).to_pandas()
 
     def version_metadata(self, submission_id: str, version: int) -> dict[str, str]:
         """The metadata a version was submitted with (field id -> value, as read from the file)."""
-        with self._read() as con:
-            row = (
-                None
-                if con is None
-                else con.execute(
-                    "SELECT metadata_json FROM versions WHERE submission_id = ? AND version = ?",
-                    (submission_id, version),
-                ).fetchone()
-            )
+        row = self._version_row(submission_id, version, "metadata_json")
+        return {str(k): str(v) for k, v in json.loads(row["metadata_json"] or "{}").items()}
+
+    def _version_row(self, submission_id: str, version: int, columns: str) -> Mapping:
+        """``columns`` of one stored version, or ``VersionNotFound``."""
+        row = None
+        if isinstance(version, int) and 1 <= version <= MAX_VERSION:
+            with self._read() as con:
+                if con is not None:
+                    row = _one(
+                        con,
+                        f"SELECT {columns} FROM versions WHERE submission_id = :s AND version = :v",
+                        s=submission_id,
+                        v=version,
+                    )
         if row is None:
             raise VersionNotFound("version_unknown", submission=submission_id, version=version)
-        return {str(k): str(v) for k, v in json.loads(row[0] or "{}").items()}
+        return row
 
     def review(self, submission_id: str, version: int, sample_rows: int = 20, tolerance: float = 0.1):
         """``etl.submissions.review.Review`` of a version: metadata, sample, totals against the last published."""
@@ -1027,7 +1235,7 @@ class Registry:
         with self._read() as con:
             if con is None:
                 return pd.DataFrame(columns=["event_id", "at", "actor", "action", "submission_id", "version", "detail"])
-            return pd.read_sql_query("SELECT * FROM audit ORDER BY event_id", con)
+            return _frame(con, "SELECT * FROM audit ORDER BY event_id")
 
     def published_path(self, name: str) -> Path:
         return self.path / "published" / name
@@ -1127,6 +1335,8 @@ def check_registry(path: str | Path | None = None) -> MessageError | None:
 
 
 def _error_detail(err: BaseException) -> str:
+    if isinstance(err, RegistryUnavailable):
+        return str(err.params.get("detail") or err.code)
     if isinstance(err, OSError) and err.errno:
         return os.strerror(err.errno)
     return type(err).__name__

@@ -41,14 +41,18 @@ def _t(key: str, lang: str, **values: object) -> str | list[str]:
 
 def limits_text(lang: str) -> str:
     """The limits of ``limits.yaml`` in words, as every template states them."""
+    from etl.formatting import format_number
     from etl.submissions.limits import format_bytes, load_limits
 
     lim = load_limits()
-    number = (lambda n: f"{n:,}".replace(",", ".")) if lang == "es" else (lambda n: f"{n:,}")
+
+    def number(n: int) -> str:
+        return format_number(n, lang)
+
     return _t(
         "limits",
         lang,
-        upload=format_bytes(lim.upload_bytes),
+        upload=format_bytes(lim.upload_bytes, lang),
         rows=number(lim.rows),
         columns=number(lim.columns),
         cell=number(lim.cell_characters),

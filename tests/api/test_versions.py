@@ -138,3 +138,21 @@ def test_old_versions_beyond_the_kept_number_are_deleted(api_env, registry):
         r = client.get(f"/api/v1/datasets?version={first}")
         assert r.status_code == 410
         assert second in r.json()["detail_en"]
+
+
+def test_the_api_serves_while_the_registry_database_is_down(api_env, monkeypatch):
+    """A registry on PostgreSQL that does not answer (nothing listens on its port): the public data are still
+    served; which kept versions hold withdrawn data is checked again on the next request."""
+    from common.postgres import free_port
+    from etl.submissions.registry import REGISTRY_ERRORS
+
+    monkeypatch.setenv("ATLAS_REGISTRY_URL", f"postgresql+psycopg://atlas@127.0.0.1:{free_port()}/registry")
+    from api.versions import load_withdrawn
+
+    with pytest.raises(REGISTRY_ERRORS):
+        load_withdrawn()
+    with _app(api_env) as client:
+        first = client.get(PAIR)
+        assert first.status_code == 200, first.text
+        assert _values(first)
+        assert client.get("/api/v1/datasets").status_code == 200

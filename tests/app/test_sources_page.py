@@ -70,6 +70,7 @@ class MatrixParser(HTMLParser):
             self.col = 0
         elif tag == "td" and self.row:
             self.cell = {"class": a.get("class", ""), "href": None, "label": None, "title": a.get("title"), "text": ""}
+            self.span = int(a.get("colspan", 1))
         elif tag == "a" and self.cell is not None:
             self.cell.update(href=a.get("href"), label=a.get("aria-label"), title=a.get("title"))
 
@@ -80,8 +81,9 @@ class MatrixParser(HTMLParser):
             self.level = None
         elif tag == "td" and self.cell is not None:
             table = self.tables[self.level]
-            table["cells"][(*self.row, table["years"][self.col])] = self.cell
-            self.col += 1
+            for _ in range(self.span):  # a run of gaps is one cell spanning its years
+                table["cells"][(*self.row, table["years"][self.col])] = self.cell
+                self.col += 1
             self.cell = None
 
     def handle_data(self, data):
@@ -94,10 +96,24 @@ class MatrixParser(HTMLParser):
 
 
 def coverage_tables(at) -> dict[str, dict]:
+    """The tables of the page's last run, or of both levels when ``open_both_levels`` opened them."""
+    if getattr(at, "coverage", None):
+        return at.coverage
     parser = MatrixParser()
     for element in at.html:
         parser.feed(element.value)
     return parser.tables
+
+
+def open_both_levels(at, lang: str, **query: str):
+    """The page ``at`` with both levels' tables: only the open tab's matrix is sent, so the other level is opened
+    through its link (the open tab is in the URL)."""
+    tables = coverage_tables(at)
+    label = t(f"sources.coverage_level_{params.LEVELS[1]}", lang)
+    other = open_page("sources.py", timeout=300, lang=lang, **query, **{views.LEVEL_KEY: label})
+    assert not other.exception
+    at.coverage = {**tables, **coverage_tables(other)}
+    return at
 
 
 def query(href: str) -> tuple[str, dict[str, str]]:
@@ -108,7 +124,7 @@ def query(href: str) -> tuple[str, dict[str, str]]:
 @pytest.fixture(scope="module", params=["es", "en"])
 def page(request, built_store):  # noqa: F811
     """The page in one language (the first run computes the coverage matrix: allow it time)."""
-    return request.param, open_page("sources.py", timeout=300, lang=request.param)
+    return request.param, open_both_levels(open_page("sources.py", timeout=300, lang=request.param), request.param)
 
 
 # --- the page ---------------------------------------------------------------------------------------
@@ -123,7 +139,7 @@ def test_coverage_matrix_is_shown_at_both_levels_with_legend_and_tabs(page):
         assert table["years"] == list(range(2000, table["years"][-1] + 1)) and table["years"][-1] >= 2025
         assert {c for c, _, _ in table["cells"]} >= {"GTM", "SLV", "HND", "PAN", "MEX", "BLZ"}
     skip = t("sources.coverage_skip", lang)
-    assert sum(f'<a class="cv-skip" href="#datasets">{skip}</a>' in h.value for h in at.html) == 2
+    assert sum(f'<a class="cv-skip" href="#datasets">{skip}</a>' in h.value for h in at.html) == 1  # the open tab
     assert [tab.label for tab in at.tabs] == [t(f"sources.coverage_level_{lv}", lang) for lv in params.LEVELS]
     legend = " ".join(h.value for h in at.html)
     for status, word in WORDS[lang].items():
@@ -138,7 +154,9 @@ def test_a_known_filled_cell_is_marked_existing_and_opens_its_map_view(page):
     # Guatemala, census 2018 at admin-1 (households with emigrants, remittances)
     cell = tables["admin1"]["cells"][("GTM", "household_emigration", 2018)]
     assert cell["class"] == "cv-e" and cell["text"] == "●"
-    assert cell["label"].startswith(f"2018: {WORDS[lang]['exists']}") and cell["title"] == cell["label"]
+    assert cell["label"].startswith(f"2018: {WORDS[lang]['exists']}")
+    # the label is shown on hover and keyboard focus from the aria-label itself (no second copy in the page)
+    assert cell["title"] is None and any("content: attr(aria-label)" in h.value for h in at.html)
     path, q = query(cell["href"])
     assert path == "map" and q["level"] == "admin1" and q["country"] == "GTM" and q["year"] == "2018"
     assert q["lang"] == lang and cat.get(q["indicator"]).theme == "household_emigration"
@@ -164,7 +182,9 @@ def test_a_known_gap_links_to_the_submission_page(page):
     for level, key in (("admin1", ("BLZ", "household_emigration", 2024)), ("country", ("SUR", "irregular", 2024))):
         cell = tables[level]["cells"][key]
         assert cell["class"] == "cv-m" and cell["text"] == "○" and cell["title"] is None
-        assert cell["label"].startswith(f"2024: {WORDS[lang]['missing']}")
+        years, _, rest = cell["label"].partition(": ")  # "2024: falta …" or a run of gaps "2019–2025: falta …"
+        first, _, last = years.partition("–")
+        assert int(first) <= 2024 <= int(last or first) and rest.startswith(WORDS[lang]["missing"])
         path, q = query(cell["href"])
         assert path == "submit" and q == {"country": key[0], "lang": lang}
 
@@ -240,7 +260,10 @@ def test_every_indicator_is_listed_with_its_map_link(page):
 def test_a_years_link_narrows_the_matrix_and_a_bad_one_is_announced(built_store):  # noqa: F811
     at = open_page("sources.py", timeout=300, lang="en", years="2016-2020")
     assert not at.exception
-    assert all(t["years"] == [2016, 2017, 2018, 2019, 2020] for t in coverage_tables(at).values())
+    assert all(
+        t["years"] == [2016, 2017, 2018, 2019, 2020]
+        for t in coverage_tables(open_both_levels(at, "en", years="2016-2020")).values()
+    )
     at = open_page("sources.py", timeout=300, lang="en", years="2020-1900")
     assert at.warning and "years" in at.warning[0].value
     assert coverage_tables(at)["country"]["years"][0] == 2000
@@ -334,3 +357,14 @@ def test_licence_notes_are_translated_and_store_text_is_escaped():
 def test_version_id():
     assert views.split_version("2026-12-06T03:15:05+00:00 · 5d7b6d6ab73f") == "5d7b6d6ab73f"
     assert views.split_version("in-memory") is None
+
+
+def test_a_rerun_keeps_the_year_range_and_a_tab_switch_sends_that_level_only(built_store):  # noqa: F811
+    """A rerun (a tab switch, a language switch) read the range slider back as one year and failed."""
+    at = open_page("sources.py", timeout=300, lang="en", years="2010-2020")
+    at.run()
+    assert not at.exception and at.session_state["years"] == (2010, 2020)
+    at.session_state[views.LEVEL_KEY] = t("sources.coverage_level_admin1", "en")
+    at.run()
+    assert not at.exception and set(coverage_tables(at)) == {"admin1"}
+    assert coverage_tables(at)["admin1"]["years"] == list(range(2010, 2021))

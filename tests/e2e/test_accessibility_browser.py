@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.helpers import DECK, wait_canvas_drawn, wait_idle
 
 AXE = (Path(__file__).resolve().parents[2] / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
-PAGES = ("", "map", "flows", "corridors", "explorer", "workshop", "submit", "sources", "publications")
+PAGES = ("", "map", "flows", "corridors", "explorer", "workshop", "submit", "sources", "publications", "nonexistent")
 DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 RUN_AXE = """async () => {
   const result = await axe.run({exclude: [['[data-testid="stSidebarNav"]']]},

@@ -2,7 +2,8 @@
 
 The disk-full failure is injected where every registry Parquet file is written
 (``registry.write_parquet`` raising ``OSError(ENOSPC)``); the registry, its database and its
-public files are then compared with what they were before.
+public files are then compared with what they were before. Every test that uses ``reg`` runs on both
+database back ends (SQLite and PostgreSQL); those about the SQLite file itself run on SQLite only.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from etl.submissions.registry import (
     check_registry,
     load_public_state,
 )
+from tests.registry_backends import query
+
+SQLITE_ONLY = pytest.mark.parametrize("registry_backend", ["sqlite"], indirect=True)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions" / "valid"
 V1 = FIXTURES / "gtm_returns_igm_2020_2023_es.csv"
@@ -35,28 +39,29 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
+def base(tmp_path_factory, registry_backend):
     path = tmp_path_factory.mktemp("registry_base")
-    reg = Registry(path)
-    reg.add_account("ana.gtm", PASSWORD, "focal_point", "GTM", "Ana")
-    reg.add_account("admin", PASSWORD, "regional_admin")
-    first = reg.ingest(V1.read_bytes(), V1.name, "GTM", reg.account("ana.gtm"))
+    with pytest.MonkeyPatch.context() as env:
+        registry_backend.use(env, path)
+        reg = Registry(path)
+        reg.add_account("ana.gtm", PASSWORD, "focal_point", "GTM", "Ana")
+        reg.add_account("admin", PASSWORD, "regional_admin")
+        first = reg.ingest(V1.read_bytes(), V1.name, "GTM", reg.account("ana.gtm"))
     assert first.stored
     return path
 
 
 @pytest.fixture
-def reg(base, tmp_path):
-    target = tmp_path / "registry"
-    subprocess.run(["cp", "-a", str(base), str(target)], check=True)
-    return Registry(target)
+def reg(base, tmp_path, registry_backend):
+    with pytest.MonkeyPatch.context() as env:  # its own: a test's monkeypatch.undo() keeps the database
+        copy = registry_backend.copy(base, tmp_path / "registry", env)
+        yield copy
+    registry_backend.drop(copy.path)
 
 
 def state(reg: Registry) -> tuple[list, dict[str, str]]:
     """Versions and their statuses, and the checksum of every public file."""
-    with sqlite3.connect(reg.db) as con:
-        rows = con.execute("SELECT submission_id, version, status FROM versions ORDER BY 1, 2").fetchall()
-    con.close()
+    rows = query(reg, "SELECT submission_id, version, status FROM versions ORDER BY 1, 2")
     files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((reg.path / "published").glob("*"))}
     return rows, files
 
@@ -117,6 +122,7 @@ def test_pages_keep_the_last_good_public_state_when_recovery_cannot_write(reg, m
     assert check_registry(reg.path) is None and len(load_public_state(reg.path).observations) == 560
 
 
+@SQLITE_ONLY  # PostgreSQL down: tests/unit/test_registry_backends.py
 def test_a_damaged_database_gives_a_notice_not_an_exception(reg):
     reg.publish("sub_GTM_returns_1", 1, reg.account("admin"))
     reg.db.write_bytes(b"this is not an SQLite database" * 100)
@@ -235,9 +241,8 @@ def test_registry_files_and_directories_are_owner_only(reg):
     for sub in ("files", "versions", "published", "tmp"):
         assert stat.S_IMODE((reg.path / sub).stat().st_mode) == 0o700
     for f in [
-        reg.db,
+        *([reg.db, reg.path / ".lock"] if reg.backend == "sqlite" else []),  # PostgreSQL: no file, no flock
         *reg.path.glob("registry.sqlite-*"),
-        reg.path / ".lock",
         *(reg.path / "published").iterdir(),
         *(reg.path / "versions").iterdir(),
         *(reg.path / "files").iterdir(),
@@ -245,10 +250,11 @@ def test_registry_files_and_directories_are_owner_only(reg):
         assert stat.S_IMODE(f.stat().st_mode) & 0o077 == 0, f
 
 
-def test_a_new_registry_is_created_owner_only(tmp_path):
+def test_a_new_registry_is_created_owner_only(tmp_path, registry_env):
     reg = Registry(tmp_path / "new")
     reg.add_account("admin", PASSWORD, "regional_admin")
-    assert stat.S_IMODE(reg.db.stat().st_mode) == 0o600 and stat.S_IMODE(reg.path.stat().st_mode) == 0o700
+    assert stat.S_IMODE(reg.path.stat().st_mode) == 0o700
+    assert reg.backend == "postgresql" or stat.S_IMODE(reg.db.stat().st_mode) == 0o600
 
 
 def test_the_audit_log_holds_sign_ins_uploads_publishes_and_withdrawals_newest_first(reg):
@@ -263,12 +269,14 @@ def test_the_audit_log_holds_sign_ins_uploads_publishes_and_withdrawals_newest_f
     assert set(only.action) == {"published", "withdrawn"} and only.version.tolist() == [1, 1]
 
 
+@SQLITE_ONLY  # a registry from before Alembic is an SQLite file; more in tests/unit/test_registry_backends.py
 def test_an_older_registry_is_migrated_in_place(reg):
     with sqlite3.connect(reg.db) as con:  # as schema version 1 made it
         con.execute("DROP TABLE sign_in_failures")
         con.execute("ALTER TABLE accounts DROP COLUMN password_version")
         con.execute("ALTER TABLE accounts DROP COLUMN locked")
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        con.execute("DROP TABLE alembic_version")  # made before Alembic
     con.close()
     assert reg.account("ana.gtm").password_version == 1  # readable before any write
     assert Registry(reg.path).sign_in("ana.gtm", PASSWORD, "10.6.0.1").ok  # the first write migrates
@@ -297,9 +305,10 @@ def test_an_ingest_reuses_the_worker_validation_of_the_same_bytes(reg):
         reg.ingest(data + b"\n\n", "again.csv", "GTM", ana, validation=report_only)
 
 
-def test_a_sign_in_never_creates_a_registry_and_works_on_a_read_only_one(reg, tmp_path, monkeypatch):
-    empty = Registry(tmp_path / "nothing")
+def test_a_sign_in_never_creates_a_registry_and_works_on_a_read_only_one(reg, tmp_path, monkeypatch, registry_backend):
+    empty = Registry(tmp_path / "nothing", url=registry_backend.new_database() if reg.backend == "postgresql" else None)
     assert empty.sign_in("admin", PASSWORD, "10.7.0.1").code == "sign_in_failed" and not empty.path.exists()
+    assert not empty.exists  # no tables made in an empty PostgreSQL database either
 
     def read_only(self, wait):
         raise OSError(errno.EROFS, "Read-only file system", str(self.path / ".lock"))

@@ -42,7 +42,7 @@ def test_validate_prints_the_report_and_exits_non_zero_on_errors(lang, expected)
     assert valid.returncode == 0 and ("valid —" in valid.stdout or "válido —" in valid.stdout)
 
 
-def test_users_ingest_publish_from_the_command_line(tmp_path):
+def test_users_ingest_publish_from_the_command_line(tmp_path, registry_env):  # on both back ends
     reg = tmp_path / "registry"
     assert (
         etl(
@@ -259,3 +259,47 @@ def test_a_report_cut_short_by_a_closed_pipe_ends_without_a_traceback(tmp_path):
     proc.stdout.close()
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1 and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+LEGACY_V2_ACCOUNTS = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '2');
+CREATE TABLE accounts (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, country TEXT,
+    full_name TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL, password_version INTEGER NOT NULL DEFAULT 1, locked INTEGER NOT NULL DEFAULT 0);
+"""
+
+
+def test_migrate_shows_the_revisions_and_upgrades(tmp_path, registry_env):
+    reg = tmp_path / "registry"
+    check = etl("migrate", "--check", registry=reg)
+    assert check.returncode == 1 and "no tables yet" in check.stdout and "head revision:     0002" in check.stdout
+    done = etl("migrate", registry=reg)
+    assert done.returncode == 0 and "upgraded to 0002" in done.stdout, done.stderr
+    again = etl("migrate", "--check", registry=reg)
+    assert again.returncode == 0 and "current revision:  0002" in again.stdout and "up to date" in again.stdout
+
+
+def test_migrate_stamps_a_registry_made_before_alembic(tmp_path):
+    import sqlite3
+
+    reg = tmp_path / "registry"
+    reg.mkdir()
+    with sqlite3.connect(reg / "registry.sqlite") as con:  # the first tables of a registry of schema 2, by hand
+        con.executescript(LEGACY_V2_ACCOUNTS)
+    con.close()
+    status = etl("migrate", "--check", registry=reg)
+    assert status.returncode == 1 and "made before Alembic, at 0002" in status.stdout
+    done = etl("migrate", registry=reg)
+    assert done.returncode == 0 and "upgraded to 0002" in done.stdout, done.stderr
+
+
+def test_a_registry_database_that_cannot_be_reached_is_one_bilingual_line(tmp_path, monkeypatch):
+    from common.postgres import free_port
+
+    monkeypatch.setenv("ATLAS_REGISTRY_URL", f"postgresql+psycopg://atlas:secret@127.0.0.1:{free_port()}/registry")
+    done = etl("submissions", registry=tmp_path / "registry")
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert done.returncode == 2 and "Traceback" not in done.stderr and len(lines) == 1, done.stderr
+    assert "No se pudo llegar a la base de datos" in lines[0] and "could not be reached" in lines[0]
+    assert "PostgreSQL" in lines[0] and "secret" not in done.stderr

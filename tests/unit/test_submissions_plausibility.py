@@ -23,6 +23,7 @@ def test_absurd_counts_are_errors_showing_the_text_as_typed(text):
     found = [p for p in v.report.problems if p.code == "value_out_of_range"]
     assert len(found) == 1 and found[0].value == text, format_report(v.report, "en")
     assert "1,000,000,000,000" in found[0].message("en") and not v.valid
+    assert "1.000.000.000.000" in found[0].message("es")  # the project's one formatter, in each language
 
 
 def test_a_count_over_the_kind_ceiling_uses_the_population():
@@ -32,6 +33,7 @@ def test_a_count_over_the_kind_ceiling_uses_the_population():
     [p] = report.problems
     assert (p.code, p.severity, p.row, p.value) == ("value_implausible", "error", 11, "200000000")
     assert "18,000,000" in p.message("en") and "2024" in p.message("es")
+    assert "18.000.000" in p.message("es")
     flows = Report(file="x.csv", country="GTM")
     check_plausibility(values, "entries_exits", "GTM", "Valor", None, flows, population=(18_000_000.0, "2024"))
     assert [p.severity for p in flows.problems] == ["warning"] and flows.problems[0].row == 11

@@ -1,9 +1,11 @@
-"""The registry: accounts, versions, atomic ingest (even when killed), publish/withdraw, public views."""
+"""The registry: accounts, versions, atomic ingest (even when killed), publish/withdraw, public views.
+
+Every test that uses ``reg`` runs on both database back ends (``registry_backend``: SQLite and PostgreSQL).
+"""
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import os
 import signal
@@ -27,6 +29,7 @@ from etl.submissions.registry import (
     load_published_datasets,
     load_published_observations,
 )
+from tests.registry_backends import dump, query
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = ROOT / "tests" / "fixtures" / "submissions" / "valid"
@@ -37,51 +40,58 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    """A registry with a GTM and an HND focal point and an administrator (hashing once per module)."""
+def base(tmp_path_factory, registry_backend):
+    """A registry with a GTM and an HND focal point and an administrator (hashing once per module and back end)."""
     path = tmp_path_factory.mktemp("registry_base")
-    reg = Registry(path)
-    reg.add_account("ana.gtm", PASSWORD, "focal_point", "GTM", "Ana")
-    reg.add_account("hugo.hnd", PASSWORD, "focal_point", "HND")
-    reg.add_account("admin", PASSWORD, "regional_admin")
+    with pytest.MonkeyPatch.context() as env:
+        registry_backend.use(env, path)
+        reg = Registry(path)
+        reg.add_account("ana.gtm", PASSWORD, "focal_point", "GTM", "Ana")
+        reg.add_account("hugo.hnd", PASSWORD, "focal_point", "HND")
+        reg.add_account("admin", PASSWORD, "regional_admin")
     return path
 
 
 @pytest.fixture
-def reg(base, tmp_path):
-    """A fresh copy of the base registry for each test."""
-    target = tmp_path / "registry"
-    subprocess.run(["cp", "-a", str(base), str(target)], check=True)
-    return Registry(target)
+def reg(base, tmp_path, registry_backend):
+    """A fresh copy of the base registry (directory and database) for each test."""
+    with pytest.MonkeyPatch.context() as env:  # its own: a test's monkeypatch.undo() keeps the database
+        copy = registry_backend.copy(base, tmp_path / "registry", env)
+        yield copy
+    registry_backend.drop(copy.path)
 
 
 def ingest(reg: Registry, path: Path, user: str = "ana.gtm", country: str = "GTM", **kw):
     return reg.ingest(path.read_bytes(), path.name, country, reg.account(user), **kw)
 
 
-def snapshot(path: Path) -> tuple[bytes, str, dict[str, str]]:
-    """The database bytes, its rows, and the checksum of every stored, version and public file."""
-    db = path / "registry.sqlite"
-    raw = db.read_bytes()
-    with sqlite3.connect(db) as con:
-        dump = "\n".join(con.iterdump())
-    con.close()
+def snapshot(path: Path) -> tuple[bytes | None, object, dict[str, str]]:
+    """The database (SQLite: its bytes and SQL dump; PostgreSQL: every row), and the checksum of every stored,
+    version and public file."""
+    reg = Registry(path)
+    if reg.backend == "sqlite":
+        raw = reg.db.read_bytes()
+        with sqlite3.connect(reg.db) as con:
+            rows = "\n".join(con.iterdump())
+        con.close()
+    else:
+        raw, rows = None, dump(reg)
     files = {
         str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
         for sub in ("files", "versions", "published")
         for p in sorted((path / sub).glob("*"))
     }
-    return raw, dump, files
+    return raw, rows, files
 
 
 # --- accounts -------------------------------------------------------------------------------------
 
 
 def test_passwords_are_stored_as_argon2_hashes_only(reg):
-    with sqlite3.connect(reg.db) as con:
-        hashes = [r[0] for r in con.execute("SELECT password_hash FROM accounts")]
-    assert all(h.startswith("$argon2id$") for h in hashes)
-    assert PASSWORD.encode() not in reg.db.read_bytes()
+    hashes = [r[0] for r in query(reg, "SELECT password_hash FROM accounts")]
+    assert len(hashes) == 3 and all(h.startswith("$argon2id$") for h in hashes)
+    assert all(PASSWORD not in str(row) for row in query(reg, "SELECT * FROM accounts"))
+    assert reg.backend == "postgresql" or PASSWORD.encode() not in reg.db.read_bytes()
     assert "password_hash" not in reg.accounts().columns
 
 
@@ -107,7 +117,7 @@ def test_bad_accounts_are_refused_with_a_reason(reg, args, message):
         reg.add_account(*args)
 
 
-def test_an_empty_registry_is_readable_without_creating_anything(tmp_path):
+def test_an_empty_registry_is_readable_without_creating_anything(tmp_path, registry_env):
     reg = Registry(tmp_path / "none")
     assert reg.account_count() == 0 and reg.versions().empty and reg.accounts().empty
     assert reg.authenticate("x", "y") is None and load_published_datasets(tmp_path / "none").empty
@@ -301,12 +311,11 @@ def test_a_read_never_sweeps_while_a_write_holds_the_lock(reg):
     work, orphan = reg.path / "tmp" / "x.parquet.123.tmp", reg.path / "versions" / "sub_GTM_returns_1_v2.parquet"
     work.write_bytes(b"work")
     orphan.write_bytes(b"orphan")
-    with open(reg.path / ".lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # as a writer would
+    with Registry(reg.path)._lock(wait=True) as writer:  # as a writer would (flock, or pg_advisory_lock)
+        assert writer is not None
         assert not Registry(reg.path).recover()
         assert Registry(reg.path).versions()["version"].tolist() == [1]
         assert work.exists() and orphan.exists()
-        fcntl.flock(lock, fcntl.LOCK_UN)
     assert Registry(reg.path).recover()
     assert not work.exists() and not orphan.exists()
 

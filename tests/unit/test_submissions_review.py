@@ -70,7 +70,7 @@ def test_a_first_publication_flags_nothing(tmp_path):
     assert review.summary.status.tolist() == ["same"] and review.summary.previous.isna().all()
 
 
-def test_the_registry_reviews_a_version_against_the_latest_published_one(tmp_path):
+def test_the_registry_reviews_a_version_against_the_latest_published_one(tmp_path, registry_env):  # both back ends
     reg = Registry(tmp_path / "registry")
     reg.add_account("ana.gtm", PASSWORD, "focal_point", "GTM")
     reg.add_account("admin", PASSWORD, "regional_admin")

@@ -1,0 +1,151 @@
+"""Issue 16's "done when", in a real browser, at 1440×900 and 390×844, in both languages:
+
+- every map (home, map, flows, corridors, a workshop story) is wide on a desktop (its canvas at least 60 % of
+  the viewport's width) and fits a phone's screen, and its legend is on the first screen, without scrolling;
+- a click (desktop) or tap (phone) on a territory opens its profile in view;
+- the indicator picked right after a country change stays picked;
+- a link to a page the atlas does not have lands on a message in the visitor's language, with the way on.
+
+axe-core on every page, both languages and both sizes is in test_accessibility_browser.py. Where a page owned
+by another part of the atlas does not meet a criterion yet, the case is marked ``xfail(strict=True)`` with what
+was measured: it fails loudly the day it passes, so the mark is removed then. Every wait is on the app's own
+signals (tests/e2e/helpers.py), each bounded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from atlas.core.i18n import t
+from indicators import load_catalogue
+from tests.e2e.helpers import DECK, wait_canvas_drawn, wait_idle
+from tests.e2e.test_indicator_map_browser import hover_then_click, pixel_of
+from tests.store_fixture import built_store  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+STORY = "flows?workshop=1&story=darien_2021_2024&story_step=1"
+# page: (address, selector of its legend)
+MAPS = {
+    "home": ("", ".home-legend"),
+    "map": ("map", ".atlas-legend"),
+    "flows": ("flows", '[data-testid="stImage"]'),
+    "corridors": ("corridors", ".atlas-legend, [data-testid='stImage']"),
+    "workshop": (STORY, '[data-testid="stImage"]'),
+}
+# Measured on 2026-12-06 (pages of other parts of the atlas; see the module docstring).
+NOT_YET = {
+    ("map", "desktop", "wide"): "the map canvas is 744 px of 1440 (52 %): the profile column takes the rest",
+    ("flows", "desktop", "wide"): "the flow map canvas is 781 px of 1440 (54 %)",
+    ("workshop", "desktop", "wide"): "the story's flow map canvas is 781 px of 1440 (54 %)",
+    ("corridors", "desktop", "wide"): "the corridor map canvas is 530 px of 1440 (37 %)",
+    ("corridors", "desktop", "legend"): "the corridor map has no legend of its own on the page",
+    ("corridors", "phone", "legend"): "the corridor map has no legend of its own on the page",
+    ("map", "phone", "legend"): "on a phone the legend is drawn ~2,000 px down, below the profile",
+    ("flows", "phone", "legend"): "on a phone the width legend is drawn ~1,000 px down, below the map",
+    ("workshop", "phone", "legend"): "on a phone the width legend is drawn below the map and the story",
+}
+
+
+def _open(page, address: str, lang: str, size: str) -> None:
+    page.set_viewport_size(SIZES[size])
+    joiner = "&" if "?" in address else "?"
+    page.goto(f"{page.base_url}/{address}{joiner}lang={lang}")
+    wait_idle(page)
+    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=30_000)
+
+
+def _not_yet(request, name: str, size: str, what: str) -> None:
+    reason = NOT_YET.get((name, size, what))
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("name", MAPS)
+def test_the_map_is_wide_on_a_desktop_and_fits_a_phone(page, request, name, lang, size):
+    _not_yet(request, name, size, "wide")
+    _open(page, MAPS[name][0], lang, size)
+    canvas = page.locator(f"{DECK} canvas").first
+    canvas.wait_for(state="visible", timeout=60_000)
+    wait_canvas_drawn(page)
+    box, view = canvas.bounding_box(), SIZES[size]
+    if size == "desktop":
+        assert box["width"] >= 0.6 * view["width"], f"the map is {box['width']:.0f} px wide of {view['width']}"
+        assert box["y"] < view["height"] / 2, "the map starts below the middle of the first screen"
+    else:
+        assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"] + 1, "the map is cropped sideways"
+        assert box["height"] <= view["height"], "the map is taller than the phone's screen"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("name", MAPS)
+def test_the_legend_is_on_the_first_screen(page, request, name, lang, size):
+    _not_yet(request, name, size, "legend")
+    _open(page, MAPS[name][0], lang, size)
+    page.locator(f"{DECK} canvas").first.wait_for(state="visible", timeout=60_000)
+    legend = page.locator(MAPS[name][1]).first
+    legend.wait_for(state="visible", timeout=30_000)
+    box = legend.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= SIZES[size]["height"], f"the legend is at y={box['y']:.0f}"
+
+
+@pytest.mark.usefixtures("built_store")
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_click_or_tap_on_a_territory_opens_its_profile_in_view(page, lang, size):
+    _open(page, "map?country=HND&indicator=population&year=2019", lang, size)
+    canvas = page.locator(f"{DECK} canvas").first
+    canvas.scroll_into_view_if_needed()
+    wait_canvas_drawn(page)
+    x, y = pixel_of("HN-OL", "HND", canvas.bounding_box())
+    hover_then_click(page, canvas, x, y, "Olancho", "sel=HN-OL")
+    wait_idle(page)
+    page.get_by_role("heading", name="Olancho").first.wait_for(timeout=90_000)
+    page.wait_for_function(
+        """() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
+        if (!h) return false; const r = h.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+        timeout=30_000,
+    )
+    assert page.get_by_role("button", name=t("map.panel_close", lang)).count() == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_an_indicator_picked_right_after_a_country_change_stays_picked(page, lang, size):
+    cat = load_catalogue()
+    population = cat.get("population")
+    option = f"{cat.themes[population.theme](lang)} › {population.name(lang)}"
+    _open(page, "map", lang, size)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=t("map.view", lang)).click()
+    page.keyboard.type("Guatemala")
+    page.keyboard.press("Enter")
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=t("map.indicator", lang)).click()  # at once
+    page.keyboard.type(population.name(lang))
+    page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_function(
+        "() => location.search.includes('country=GTM') && location.search.includes('indicator=population')",
+        timeout=60_000,
+    )
+    wait_idle(page)
+    assert "indicator=population" in page.url and "country=GTM" in page.url
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_an_unknown_page_lands_on_a_message_in_the_language_with_the_way_on(page, lang, size):
+    _open(page, "nonexistent", lang, size)
+    page.get_by_role("heading", name=t("not_found.title", lang)).wait_for(timeout=30_000)
+    assert page.locator('[role="dialog"]').count() == 0, "Streamlit's own page-not-found dialog is shown"
+    message = page.locator(".st-key-not_found")
+    assert "/nonexistent" in message.inner_text()
+    assert t("not_found.what", lang, path="nonexistent").split("/nonexistent")[0] in message.inner_text()
+    home = page.get_by_role("link", name=t("not_found.home", lang))
+    assert home.is_visible()
+    home.click()
+    page.get_by_role("heading", name=t("home.title", lang)).wait_for(timeout=60_000)
+    assert f"lang={lang}" in page.url
