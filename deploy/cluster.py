@@ -6,7 +6,7 @@
    database ``atlas_registry``; its URL goes to every server as ``ATLAS_REGISTRY_URL`` (the registry moves
    there when that variable is set; until then the servers share the registry directory below);
 2. N Streamlit servers (``streamlit run streamlit_app.py``) on free loopback ports, all reading the same
-   data directory, store and registry (``ATLAS_DATA_DIR``, ``ATLAS_STORE``, ``ATLAS_REGISTRY``), each warmed
+   data directory, store and registry (``ATLAS_DATA_DIR``, ``ATLAS_STORE_DIR``, ``ATLAS_REGISTRY``, ``ATLAS_REGISTRY_FILES``), each warmed
    once (``atlas.core.prewarm``) before visitors come;
 3. the API service (``python -m api``) on a free port;
 4. HAProxy with ``deploy/haproxy.cfg.tmpl`` rendered for those ports: sticky sessions by cookie, health
@@ -276,14 +276,19 @@ def warm(port: int, timeout: float = START_TIMEOUT_S) -> None:
 
 def data_env(data_dir: Path | None) -> dict[str, str]:
     """The data locations every process of the cluster shares (the same for the launcher and compose.yaml)."""
-    from etl.store import registry_dir, store_path
+    from etl.store import registry_dir
+    from etl.versions import store_root
 
     env: dict[str, str] = {}
     if data_dir is not None:
         env["ATLAS_DATA_DIR"] = str(data_dir)
     with _patched_env(env):
-        env["ATLAS_STORE"] = str(Path(store_path()).resolve())
-        env["ATLAS_REGISTRY"] = str(Path(registry_dir()).resolve())
+        # The versioned store root, not one store file: $ATLAS_STORE would pin every server to one
+        # file and bypass etl.versions, so a publish made on one server would never reach the others.
+        env["ATLAS_STORE_DIR"] = str(Path(store_root()).resolve())
+        registry = str(Path(registry_dir()).resolve())
+        env["ATLAS_REGISTRY"] = registry
+        env["ATLAS_REGISTRY_FILES"] = registry  # uploads and published files, shared by all servers
     return env
 
 
@@ -484,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  server {m.name}:            {m.url}  (pid {m.pid})")
             if c.registry_url:
                 print(f"Registry database:      {c.registry_url}")
-            print(f"Data:                   {c.env['ATLAS_STORE']}; registry {c.env['ATLAS_REGISTRY']}")
+            print(f"Data:                   {c.env['ATLAS_STORE_DIR']}; registry {c.env['ATLAS_REGISTRY']}")
             print(f"HAProxy admin socket:   {c.stats_socket}")
             print("Ctrl-C stops everything.", flush=True)
             while c.haproxy is not None and c.haproxy.poll() is None:

@@ -14,8 +14,9 @@ from deploy.cluster import COOKIE, Backend, render_compose_config, render_haprox
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 LAUNCHER_ENV = {
     "ATLAS_DATA_DIR",
-    "ATLAS_STORE",
+    "ATLAS_STORE_DIR",
     "ATLAS_REGISTRY",
+    "ATLAS_REGISTRY_FILES",
     "ATLAS_REGISTRY_URL",
     "ATLAS_API_URL",
     "STREAMLIT_SERVER_COOKIE_SECRET",
