@@ -6,8 +6,8 @@
    database ``atlas_registry``; its URL goes to every server as ``ATLAS_REGISTRY_URL`` (the registry moves
    there when that variable is set; until then the servers share the registry directory below);
 2. N Streamlit servers (``streamlit run streamlit_app.py``) on free loopback ports, all reading the same
-   data directory, store and registry (``ATLAS_DATA_DIR``, ``ATLAS_STORE_DIR``, ``ATLAS_REGISTRY``, ``ATLAS_REGISTRY_FILES``), each warmed
-   once (``atlas.core.prewarm``) before visitors come;
+   data directory, versioned store and registry (``ATLAS_DATA_DIR``, ``ATLAS_STORE_DIR``, ``ATLAS_REGISTRY``,
+   ``ATLAS_REGISTRY_FILES``), each warmed once (``atlas.core.prewarm``) before visitors come;
 3. the API service (``python -m api``) on a free port;
 4. HAProxy with ``deploy/haproxy.cfg.tmpl`` rendered for those ports: sticky sessions by cookie, health
    checks on ``/_stcore/health``, redispatch when a server dies, the API under ``/api/``, ``/sdmx/``, ``/docs``.
@@ -359,7 +359,7 @@ def cluster(
     run_dir = Path(tempfile.mkdtemp(prefix="atlas-cluster-"))
     env = data_env(data_dir)
     if registry is not None:
-        env["ATLAS_REGISTRY"] = str(registry)
+        env["ATLAS_REGISTRY"] = env["ATLAS_REGISTRY_FILES"] = str(registry)
     lb_port = port or free_port()
     env["ATLAS_API_URL"] = f"http://localhost:{lb_port}"  # the API links the pages show go through the LB
     env["STREAMLIT_SERVER_COOKIE_SECRET"] = secrets.token_hex(32)  # one secret for all servers of the cluster
