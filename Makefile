@@ -62,6 +62,14 @@ haproxy:
 	  SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy > /dev/null; }
 
+## cluster: the reference deployment on this machine (deploy/README.md): PostgreSQL (data/cluster/postgres),
+## $(SERVERS) atlas servers and the API behind HAProxy on http://localhost:$(CLUSTER_PORT); Ctrl-C stops everything
+SERVERS ?= 2
+CLUSTER_PORT ?= 8600
+.PHONY: cluster
+cluster: $(DATA_STAMP) haproxy postgres
+	$(PY) -m deploy.cluster --servers $(SERVERS) --port $(CLUSTER_PORT)
+
 ## test: install, build the data, then the whole suite (unit, AppTest, real browser)
 test: $(BIN)/.installed-dev $(DATA_STAMP) browser postgres
 	$(PY) -m pytest -n 2 --dist loadgroup
@@ -69,6 +77,8 @@ test: $(BIN)/.installed-dev $(DATA_STAMP) browser postgres
 ## bench: print the performance figures (deck bytes, rerun times, build time, cross-tab time)
 bench: $(BIN)/.installed-dev $(DATA_STAMP) browser
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+bench: haproxy postgres  # bench/bench_cluster.py starts the reference cluster
 
 ## screenshots: every page at desktop and phone sizes, in both languages, into docs/screenshots/
 screenshots: $(BIN)/.installed-dev $(DATA_STAMP) browser

@@ -1,5 +1,9 @@
-# Copied unmodified from the project's shared tools (../shared/tools/streamlit_load_client.py) so that
+# Copied from the project's shared tools (../shared/tools/streamlit_load_client.py) so that
 # bench/bench_serving.py runs from a clone alone. See that folder's README for what it measures.
+# Extended for bench/bench_cluster.py (through a load balancer): a visitor may carry a cookie (the
+# balancer's sticky-session cookie) on every HTTP request and on the WebSocket, download a file the way
+# the browser does (``fetch_deferred``: the backend operation behind a download button, then GET of the
+# media URL it returns), and remembers its session id and download buttons. Defaults are unchanged.
 """Websocket-level load client for a Streamlit app: N concurrent simulated users, each opening a page
 (HTTP GET of the page and, optionally, the static assets a browser fetches on a cold load) and then
 changing widgets a few times, speaking Streamlit's own protocol (BackMsg/ForwardMsg protobufs on
@@ -35,26 +39,59 @@ from websockets.asyncio.client import connect
 
 HOST = "127.0.0.1"
 RUN_TIMEOUT_S = 180
-WIDGET_TYPES = ("selectbox", "slider", "button_group", "checkbox", "text_input", "multiselect")
+WIDGET_TYPES = ("selectbox", "slider", "button_group", "checkbox", "text_input", "multiselect", "download_button")
 
 
-async def http_get(port: int, path: str, gzip: bool = True) -> tuple[int, int]:
-    """Status and body bytes of GET path (HTTP/1.1, Connection: close)."""
+async def http_request(port: int, path: str, gzip: bool = True, cookie: str = "") -> tuple[int, dict, bytes]:
+    """Status, headers (lower-case names; ``set-cookie`` as a list) and body of GET path (HTTP/1.1,
+    Connection: close), sending ``cookie`` when given. The body is returned as received (not decoded)."""
     reader, writer = await asyncio.open_connection(HOST, port)
     enc = "Accept-Encoding: gzip\r\n" if gzip else ""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{enc}Connection: close\r\n\r\n".encode())
+    jar = f"Cookie: {cookie}\r\n" if cookie else ""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{enc}{jar}Connection: close\r\n\r\n".encode())
     await writer.drain()
     data = await asyncio.wait_for(reader.read(-1), 60)
     writer.close()
     head, _, body = data.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1]) if head else 0
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1]) if head else 0
+    headers: dict = {"set-cookie": []}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "set-cookie":
+            headers["set-cookie"].append(value.strip())
+        else:
+            headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = _unchunk(body)
+    return status, headers, body
+
+
+def _unchunk(body: bytes) -> bytes:
+    out, rest = [], body
+    for _ in range(100_000):  # bounded: one pass per chunk
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out.append(rest[:size])
+        rest = rest[size + 2 :]
+    return b"".join(out)
+
+
+async def http_get(port: int, path: str, gzip: bool = True, cookie: str = "") -> tuple[int, int]:
+    """Status and body bytes of GET path (HTTP/1.1, Connection: close)."""
+    status, _headers, body = await http_request(port, path, gzip, cookie)
     return status, len(body)
 
 
 class User:
-    def __init__(self, port: int, uid: int, rng: random.Random, page: str, query: str):
+    def __init__(self, port: int, uid: int, rng: random.Random, page: str, query: str, cookie: str = ""):
         self.port, self.uid, self.rng, self.page = port, uid, rng, page
         self.query = query
+        self.cookie = cookie  # "NAME=value; ..." sent on every request (a load balancer's sticky cookie)
+        self.session_id = ""  # the server's id of this session (new_session), needed by backend operations
+        self.requests = 0
         self.widgets: dict[str, object] = {}  # user key -> latest widget proto
         self.widget_ids: dict[str, str] = {}
         self.cached: dict[str, int] = {}  # message hash -> run number last seen (frontend ages them out)
@@ -72,6 +109,7 @@ class User:
             max_size=None,
             open_timeout=60,
             ping_interval=None,
+            additional_headers={"Cookie": self.cookie} if self.cookie else None,
         )
         self.reader_task = asyncio.create_task(self._reader())
 
@@ -134,6 +172,8 @@ class User:
                 refs += 1
                 if fm.ref_hash in self.cached:
                     self.cached[fm.ref_hash] = self.runs
+            elif kind == "new_session":
+                self.session_id = fm.new_session.initialize.session_id or self.session_id
             elif kind == "navigation":
                 self.page_hash = fm.navigation.page_script_hash or self.page_hash
             elif kind == "page_info_changed":
@@ -168,6 +208,44 @@ class User:
                 if status == 1:
                     return {"error": "compile error", "t": t - t0}
                 # 2 = finished early for a rerun: keep reading
+
+    async def fetch_deferred(self, file_id: str) -> dict:
+        """Download a file as the browser does when its download button (deferred data) is pressed: ask the
+        session for it (backend operation), then GET the media URL the server answers with. The metrics:
+        ``t`` (s, both steps), ``status``, ``bytes`` and the first bytes of the file (``head``)."""
+        self.requests += 1
+        request_id = f"dl-{self.uid}-{self.requests}"
+        msg = BackMsg()
+        msg.backend_operation_request.request_id = request_id
+        msg.backend_operation_request.session_id = self.session_id
+        msg.backend_operation_request.deferred_file.file_id = file_id
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        deadline = t0 + RUN_TIMEOUT_S
+        url = ""
+        while not url:
+            try:
+                t, raw = await asyncio.wait_for(self.queue.get(), max(0.1, deadline - time.perf_counter()))
+            except TimeoutError:
+                return {"error": "timeout", "t": time.perf_counter() - t0}
+            if raw is None or isinstance(raw, Exception):
+                return {"error": f"disconnected: {raw!r}", "t": t - t0}
+            fm = ForwardMsg()
+            fm.ParseFromString(raw)
+            if fm.WhichOneof("type") != "backend_operation_response":
+                continue
+            resp = fm.backend_operation_response
+            if resp.request_id != request_id:
+                continue
+            if resp.error_msg:
+                return {"error": f"download refused: {resp.error_msg}", "t": t - t0}
+            url = resp.deferred_file.url
+        path = url if url.startswith("/") else "/" + url.split("/", 3)[-1]
+        status, _headers, body = await http_request(self.port, path, gzip=False, cookie=self.cookie)
+        result = {"t": time.perf_counter() - t0, "status": status, "bytes": len(body), "head": body[:200]}
+        if status != 200:
+            result["error"] = f"download GET -> {status}"
+        return result
 
     allowed_labels: list[str] | None = None  # restrict indicator choices (labels as the selectbox shows them)
     years_last: int = 0  # restrict year choices to the last K options (0: all)
