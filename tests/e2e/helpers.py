@@ -10,6 +10,7 @@ import io
 import time
 
 from PIL import Image, ImageChops
+from playwright.sync_api import Error as PlaywrightError
 
 DECK = '[data-testid="stDeckGlJsonChart"]'
 
@@ -25,18 +26,30 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     )
 
 
-def canvas_image(page, selector: str = DECK) -> Image.Image:
-    """A screenshot of the first map canvas."""
-    return Image.open(io.BytesIO(page.locator(f"{selector} canvas").first.screenshot())).convert("RGB")
+def canvas_image(page, selector: str = DECK, timeout: float = 30_000) -> Image.Image:
+    """A screenshot of the first map canvas.
+
+    A rerun may replace the canvas between finding it and taking its picture ("element is not
+    attached to the DOM"); the canvas is then found again, up to ``timeout``.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        canvas = page.locator(f"{selector} canvas").first
+        try:
+            return Image.open(io.BytesIO(canvas.screenshot(timeout=timeout))).convert("RGB")
+        except PlaywrightError as error:
+            if "not attached" not in str(error) or time.monotonic() > deadline:
+                raise
+            canvas.wait_for(state="visible", timeout=timeout)
 
 
 def wait_canvas_drawn(page, selector: str = DECK, timeout: float = 30_000) -> Image.Image:
     """Poll the first map canvas until deck.gl has drawn it (not blank) and two screenshots in a row agree."""
     page.locator(f"{selector} canvas").first.wait_for(state="visible", timeout=timeout)
     deadline = time.monotonic() + timeout / 1000
-    previous = canvas_image(page, selector)
+    previous = canvas_image(page, selector, timeout)
     while True:
-        current = canvas_image(page, selector)
+        current = canvas_image(page, selector, timeout)
         if len(set(current.get_flattened_data())) > 1 and ImageChops.difference(previous, current).getbbox() is None:
             return current
         if time.monotonic() > deadline:
@@ -51,6 +64,5 @@ def canvas_colours(page, selector: str = DECK, timeout: float = 30_000) -> int:
 
 def has_colour(page, rgb: tuple[int, int, int], selector: str = DECK, tolerance: int = 6) -> bool:
     """Whether the first map canvas shows ``rgb`` somewhere (within ``tolerance`` per channel)."""
-    canvas = page.locator(f"{selector} canvas").first
-    img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+    img = canvas_image(page, selector)
     return any(all(abs(a - b) <= tolerance for a, b in zip(px, rgb)) for px in set(img.get_flattened_data()))

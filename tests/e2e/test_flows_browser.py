@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import time
 
@@ -11,14 +10,10 @@ from PIL import Image, ImageChops
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import DECK, canvas_colours, wait_canvas_drawn, wait_idle
+from tests.e2e.helpers import DECK, canvas_colours, canvas_image, wait_canvas_drawn, wait_idle
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
-
-
-def _canvas(page) -> Image.Image:
-    return Image.open(io.BytesIO(page.locator(f"{DECK} canvas").first.screenshot())).convert("RGB")
 
 
 def _param(page, key: str) -> str | None:
@@ -41,7 +36,7 @@ def _wait_period_not(page, period: str) -> str:
 def _wait_canvas_differs(page, image: Image.Image) -> None:
     """Poll the map canvas until it differs from ``image`` (deck.gl draws a few frames after the data)."""
     deadline = time.monotonic() + WAIT / 1000
-    while ImageChops.difference(image, _canvas(page)).getbbox() is None:
+    while ImageChops.difference(image, canvas_image(page)).getbbox() is None:
         assert time.monotonic() < deadline, "the canvas did not redraw"
         page.wait_for_timeout(500)
 
@@ -51,7 +46,7 @@ def test_play_advances_the_period_and_redraws_the_arcs(page):
     wait_idle(page, WAIT)
     page.get_by_role("heading", name="Flows between countries").wait_for(timeout=WAIT)
     assert canvas_colours(page, timeout=WAIT) > 20
-    before = _canvas(page)
+    before = canvas_image(page)
     switch = page.get_by_role("switch", name="Play")  # the state; its label takes the click
     label = page.get_by_text("Play", exact=True)
     label.click(timeout=WAIT)  # start the animation
@@ -79,7 +74,7 @@ def test_a_story_steps_forward_and_back_through_views_and_urls(page):
     )
     wait_idle(page, WAIT)
     page.get_by_text("step 1 of 5").wait_for(timeout=WAIT)
-    first = _canvas(page)
+    first = canvas_image(page)
     page.get_by_role("button", name="Next").click()
     page.wait_for_function("() => location.search.includes('story_step=2')", timeout=WAIT)
     wait_idle(page, WAIT)
