@@ -9,6 +9,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from atlas.core.i18n import t
 from atlas.core.loaders import boundaries, catalogue, network
 from common.text import Bilingual
 from common.yamlfile import load_yaml
@@ -69,9 +70,10 @@ def headlines() -> list[Headline]:
 
 
 @st.cache_resource(show_spinner=False)
-def overview_deck(lang: str) -> tuple[pdk.Deck, str | None, list[LegendEntry]]:
+def overview_deck(lang: str) -> tuple[pdk.Deck, str | None, list[LegendEntry], dict[str, float]]:
     """The region's countries coloured by the immigrant share of the latest complete year (shared: do not
-    mutate), that year, and the legend's entries (classes with their colours and counts, then no data)."""
+    mutate), that year, the legend's entries (classes with their colours, then no data) and the network
+    countries' values that year (those with data)."""
     ind = catalogue().get(OVERVIEW_INDICATOR)
     units = boundaries("country", "region").sort_values("geo_code").reset_index(drop=True)
     codes = list(units["geo_code"])
@@ -81,7 +83,8 @@ def overview_deck(lang: str) -> tuple[pdk.Deck, str | None, list[LegendEntry]]:
     classes = compute_focused_classification(view["value"], view["geo_code"].isin(set(network())), ind.scheme, ind.k)
     fills = compute_fills(dict(zip(view["geo_code"], view["value"])), codes, classes, get_palette(ind.palette))
     tips = compute_tips(view, lang, ind.decimals, ind.unit_label(lang), {}, "", "")
-    no_data = "Sin datos" if lang == "es" else "No data"
+    no_data = t("common.no_data", lang)
     legend = build_legend(classes, get_palette(ind.palette), 0)  # the home legend shows no counts
     deck = build_choropleth_deck(build_base_features(units, 2), fills, tips, lang, no_data, bounds=REGION_BOUNDS)
-    return deck, period, legend
+    ours = view[view["geo_code"].isin(set(network())) & view["value"].notna()]
+    return deck, period, legend, dict(zip(ours["geo_code"], ours["value"].astype(float)))

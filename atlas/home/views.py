@@ -10,7 +10,7 @@ import streamlit as st
 
 from atlas.core.i18n import t
 from atlas.home.loaders import Headline
-from etl.formatting import format_count
+from etl.formatting import format_count, format_number
 from layers.legend import LegendEntry, format_range, rgb_hex
 from layers.palettes import NO_DATA_LINE
 
@@ -51,6 +51,8 @@ HOME_STYLE = """
   list-style: none; font-size: .85rem; }
 .home-legend li { display: flex; align-items: center; gap: .3rem; margin: 0 !important; }
 .home-legend .sw { display: inline-block; width: 1.4em; height: .9em; border: 1px solid rgba(0,0,0,.25); }
+.home-legend-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: .15rem 1.4rem; }
+p.home-map-message { margin: .1rem 0 .1rem 0 !important; font-size: .95rem; }
 h2.home-legend-title { font-weight: 600; font-size: 1.1rem !important; margin: 0 0 .15rem 0; padding: 0 !important; }
 @media (max-width: 640px) {
   /* on a phone the map and its legend come first, the figures right below it */
@@ -114,9 +116,30 @@ def render_headline(figure: Headline, lang: str) -> None:
     )
 
 
-def build_map_legend_html(entries: list[LegendEntry], title: str, no_data_label: str, lang: str, decimals: int) -> str:
-    """The overview map's title and legend on one or two lines above the map: a swatch and range per class, then
-    the outlined no-data swatch (counts are on the Map page). Texts are escaped."""
+def build_overview_message(values: dict[str, float], names: dict[str, str], lang: str, decimals: int) -> str:
+    """What the overview map says, in one sentence: the two network countries with the highest immigrant share
+    and the two with the lowest, with their values (``values``: code to share, countries without data left out).
+    Empty when fewer than four countries have data (no highest and lowest pairs to tell apart)."""
+    if len(values) < 4:
+        return ""
+    ranked = sorted(values, key=lambda code: (-values[code], code))
+
+    def pair(codes: list[str]) -> str:
+        shown = [
+            t("home.map_message_value", lang, name=names.get(c, c), value=format_number(values[c], lang, decimals))
+            for c in codes
+        ]
+        return t("home.map_message_pair", lang, first=shown[0], second=shown[1])
+
+    return t("home.map_message", lang, highest=pair(ranked[:2]), lowest=pair(ranked[-2:][::-1]))
+
+
+def build_map_legend_html(
+    entries: list[LegendEntry], title: str, no_data_label: str, lang: str, decimals: int, message: str = ""
+) -> str:
+    """The overview map's title and legend on one line (two on a narrow screen), then what the map says
+    (``message``), above the map: a swatch and range per class, then the outlined no-data swatch (counts are on
+    the Map page). Texts are escaped."""
     items = []
     for entry in entries:
         label = no_data_label if entry.no_data else format_range(entry, lang, decimals)
@@ -127,8 +150,11 @@ def build_map_legend_html(entries: list[LegendEntry], title: str, no_data_label:
         )
         items.append(f'<li><span class="sw" aria-hidden="true"{border}></span>{html.escape(label)}</li>')
     return (
-        f'<div class="home-legend-wrap"><h2 class="home-legend-title">{html.escape(title)}</h2>'
+        f'<div class="home-legend-wrap"><div class="home-legend-head">'
+        f'<h2 class="home-legend-title">{html.escape(title)}</h2>'
         f'<ul class="home-legend" aria-label="{html.escape(t("home.legend", lang))}">{"".join(items)}</ul></div>'
+        + (f'<p class="home-map-message">{html.escape(message)}</p>' if message else "")
+        + "</div>"
     )
 
 

@@ -17,13 +17,14 @@ ui.render_header(_("home.title"))
 st.markdown(_("home.lead"))
 with ui.needs_data(lang):
     figures = loaders.headlines()
-    deck, period, legend = loaders.overview_deck(lang)
+    deck, period, legend, values = loaders.overview_deck(lang)
 
 views.render_headlines(figures, lang)
 with st.container(key="home_map_block", gap="small"):
     decimals = catalogue().get(loaders.OVERVIEW_INDICATOR).decimals
     title = _("home.map_heading", period=period or "—")
-    st.html(views.build_map_legend_html(legend, title, _("common.no_data"), lang, decimals))
+    message = views.build_overview_message(values, country_choices(lang), lang, decimals)
+    st.html(views.build_map_legend_html(legend, title, _("common.no_data"), lang, decimals, message))
     st.pydeck_chart(deck, key="home_map", height=MAP_HEIGHT, alt=_("home.map_alt", period=period or "—"))
     st.caption(_("home.map_caption"))
 with st.container(key="home_rest"):

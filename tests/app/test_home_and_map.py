@@ -101,6 +101,15 @@ def test_home_is_a_way_in_with_a_map_headline_figures_from_the_store_and_a_card_
     assert "UN DESA" in texts or "United Nations" in texts  # each figure names its source
     links = [p.proto.page for p in at.get("page_link")]
     assert len(links) >= 5 + 4  # one per user, one per figure
+    # what the map says, from the store: the network country with the highest immigrant share is named first
+    from atlas.home.loaders import latest_complete_period
+
+    shares = compute("immigrant_share", "country")
+    year = latest_complete_period("immigrant_share", shares, network)
+    latest = shares[(shares.period == year) & shares.geo_code.isin(network) & shares.value.notna()]
+    top, bottom = latest.sort_values("value").geo_code.iloc[[-1, 0]]
+    message = " ".join(h.proto.body for h in at.get("html")).split('class="home-map-message">', 1)[1].split("</p>")[0]
+    assert message.index(geodata.name(top, lang)) < message.index(geodata.name(bottom, lang))
 
 
 def test_no_headline_figure_opens_on_a_partial_or_mid_year_period():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atlas.home.views import build_map_legend_html, compute_short_source
+from atlas.home.views import build_map_legend_html, build_overview_message, compute_short_source
 from atlas.sources import loaders
 from layers.legend import LegendEntry
 
@@ -36,6 +36,21 @@ def test_map_legend_names_every_class_and_no_data_and_escapes():
     assert "Share &lt;b&gt;" in out and "<b>" not in out
     assert out.count("<li>") == 3 and "0,0 – 1,1" in out and "1,1 – 9,9" in out and "Sin datos" in out
     assert 'aria-label="Leyenda del mapa"' in out
+
+
+def test_the_overview_says_which_countries_host_the_highest_and_lowest_shares_in_the_language():
+    values = {"HND": 0.387, "GTM": 0.486, "NIC": 0.642, "MEX": 1.053, "CRI": 10.344, "BLZ": 15.875}
+    names = {"HND": "Honduras", "GTM": "Guatemala", "CRI": "Costa Rica", "BLZ": "Belice"}
+    es = build_overview_message(values, names, "es", 1)
+    assert es == (
+        "Mayor proporción de inmigrantes en la red: Belice (15,9\u00a0%) y Costa Rica (10,3\u00a0%); "
+        "menor: Honduras (0,4\u00a0%) y Guatemala (0,5\u00a0%)."
+    )
+    en = build_overview_message(values, names, "en", 1)
+    assert "Belice (15.9%) and Costa Rica (10.3%)" in en and "lowest: Honduras (0.4%) and Guatemala (0.5%)" in en
+    assert build_overview_message({"HND": 1.0, "GTM": 2.0, "BLZ": 3.0}, names, "en", 1) == ""  # too few to rank
+    out = build_map_legend_html([], "Title", "No data", "en", 1, message="A <i>b</i> & c")
+    assert '<p class="home-map-message">A &lt;i&gt;b&lt;/i&gt; &amp; c</p>' in out
 
 
 @pytest.fixture
