@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import pytest
 
 from atlas.core.server import start_server, stop_server, wait_healthy
+from tests.e2e.helpers import WAIT
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
@@ -59,6 +60,7 @@ def browser():
 def page(browser, server):
     """A fresh page; fails the test if it requests anything outside this machine."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-ES")
+    context.set_default_timeout(WAIT)  # every wait without its own bound (30 s is short on a loaded machine)
     page = context.new_page()
     outside: list[str] = []
 

@@ -13,6 +13,7 @@ from PIL import Image, ImageChops
 from playwright.sync_api import Error as PlaywrightError
 
 DECK = '[data-testid="stDeckGlJsonChart"]'
+WAIT = 120_000  # ms: the longest any one wait may take; generous, since `make test` runs beside other work
 
 
 def wait_idle(page, timeout: float = 90_000) -> None:
@@ -26,7 +27,7 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     )
 
 
-def canvas_image(page, selector: str = DECK, timeout: float = 30_000) -> Image.Image:
+def canvas_image(page, selector: str = DECK, timeout: float = WAIT) -> Image.Image:
     """A screenshot of the first map canvas.
 
     A rerun may replace the canvas between finding it and taking its picture ("element is not
@@ -43,7 +44,7 @@ def canvas_image(page, selector: str = DECK, timeout: float = 30_000) -> Image.I
             canvas.wait_for(state="visible", timeout=timeout)
 
 
-def wait_canvas_drawn(page, selector: str = DECK, timeout: float = 30_000) -> Image.Image:
+def wait_canvas_drawn(page, selector: str = DECK, timeout: float = WAIT) -> Image.Image:
     """Poll the first map canvas until deck.gl has drawn it (not blank) and two screenshots in a row agree."""
     page.locator(f"{selector} canvas").first.wait_for(state="visible", timeout=timeout)
     deadline = time.monotonic() + timeout / 1000
@@ -57,7 +58,7 @@ def wait_canvas_drawn(page, selector: str = DECK, timeout: float = 30_000) -> Im
         previous = current
 
 
-def canvas_colours(page, selector: str = DECK, timeout: float = 30_000) -> int:
+def canvas_colours(page, selector: str = DECK, timeout: float = WAIT) -> int:
     """Distinct colours in the first map canvas once drawn (1 means blank)."""
     return len(set(wait_canvas_drawn(page, selector, timeout).get_flattened_data()))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import DECK, wait_canvas_drawn, wait_idle
+from tests.e2e.helpers import DECK, WAIT, wait_canvas_drawn, wait_idle
 
 AXE = (Path(__file__).resolve().parents[2] / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 PAGES = ("", "map", "flows", "corridors", "explorer", "workshop", "submit", "sources", "publications", "nonexistent")
@@ -30,7 +30,7 @@ def _open(page, path: str, lang: str, viewport: dict) -> None:
     page.set_viewport_size(viewport)
     page.goto(f"{page.base_url}/{path}?lang={lang}")
     wait_idle(page)
-    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=30_000)
+    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=WAIT)
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
@@ -51,7 +51,7 @@ def test_the_map_is_wide_and_its_legend_is_on_the_first_screen(page, path):
     assert box["width"] >= 0.6 * DESKTOP["width"] * 0.75  # of the content area beside the sidebar (at least 60 %)
     assert box["y"] < DESKTOP["height"] * 0.45  # the map starts in the upper half of the first screen
     legend = page.locator(".atlas-legend" if path == "map" else ".flow-legend").first
-    legend.wait_for(state="visible", timeout=30_000)
+    legend.wait_for(state="visible", timeout=WAIT)
     lbox = legend.bounding_box()
     assert lbox["y"] + lbox["height"] <= DESKTOP["height"], "the legend is below the fold"
 
@@ -65,7 +65,7 @@ def test_projector_mode_shows_the_story_and_the_map_on_one_screen(page):
     )
     wait_idle(page)
     story = page.locator(".st-key-story_bar").first
-    story.wait_for(state="visible", timeout=30_000)
+    story.wait_for(state="visible", timeout=WAIT)
     canvas = page.locator(f"{DECK} canvas").first
     canvas.wait_for(state="visible", timeout=60_000)
     sbox, mbox = story.bounding_box(), canvas.bounding_box()

@@ -21,7 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from deploy.cluster import COOKIE
 from tests.e2e.conftest import LOCAL_HOSTS
-from tests.e2e.helpers import DECK, wait_idle
+from tests.e2e.helpers import DECK, WAIT, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.xdist_group("browser")]
 
@@ -56,6 +56,7 @@ def open_on(browser, atlas_cluster):
 
     def open_page(i: int, path: str):
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+        context.set_default_timeout(WAIT)
         context.add_cookies([atlas_cluster.cookie(i)])
         contexts.append(context)
         page = context.new_page()
@@ -113,7 +114,11 @@ def store_submission(page, changed: bool = False) -> str:
     )
     page.get_by_role("button", name="Validate and store").click()
     notice = page.get_by_text(STORED).first
-    notice.wait_for(timeout=180_000)
+    try:
+        notice.wait_for(timeout=300_000)
+    except PlaywrightTimeout:
+        shown = page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
+        pytest.fail(f"no 'Stored as …' notice after 300 s on {page.url}; the page shows: {shown}")
     wait_idle(page)
     return STORED.search(notice.inner_text()).group(1)
 
@@ -200,7 +205,7 @@ def test_a_killed_server_sends_its_visitors_to_the_other_without_an_error_or_a_l
     sign_in(focal, "ana.gtm")
     focal.locator(".st-key-submit_target").click()
     focal.keyboard.type(submission)
-    focal.get_by_role("option", name=f"New version of {submission}").wait_for(timeout=30_000)
+    focal.get_by_role("option", name=f"New version of {submission}").wait_for(timeout=WAIT)
     for page in (visitor, focal):
         assert page.locator('[data-testid="stException"]').count() == 0
     registry = atlas_cluster.env["ATLAS_REGISTRY"]

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from tests.e2e.helpers import wait_idle
+from tests.e2e.helpers import WAIT, wait_idle
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
@@ -40,9 +40,9 @@ def test_the_chart_draws_and_a_widget_writes_the_link(page):
     wait_idle(page)
     page.get_by_role("tab", name="Chart").click()
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
-        state="visible", timeout=30_000
+        state="visible", timeout=WAIT
     )
     page.get_by_test_id("stRadioGroup").get_by_text("Shares", exact=True).click()
-    page.wait_for_function("() => /[?&]stat=share/.test(location.search)", timeout=30_000)
+    page.wait_for_function("() => /[?&]stat=share/.test(location.search)", timeout=WAIT)
     wait_idle(page)
     assert "f_dataset=pan_darien_transit_nationality" in page.url

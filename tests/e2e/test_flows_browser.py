@@ -10,7 +10,7 @@ from PIL import Image, ImageChops
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import DECK, canvas_colours, canvas_image, wait_canvas_drawn, wait_idle
+from tests.e2e.helpers import DECK, WAIT, canvas_colours, canvas_image, wait_canvas_drawn, wait_idle
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
@@ -22,7 +22,6 @@ def _param(page, key: str) -> str | None:
 
 
 SPEED = 2  # seconds per step: slow enough for a loaded machine to keep up
-WAIT = 120_000  # ms: generous, since `make test` runs two workers beside other tests
 
 
 def _wait_period_not(page, period: str) -> str:

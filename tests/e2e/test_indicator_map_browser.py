@@ -25,7 +25,7 @@ import indicators
 from layers.base import fit_view
 from layers.html_export import parse_html_features
 from layers.legend import format_number
-from tests.e2e.helpers import DECK, canvas_colours, wait_canvas_drawn, wait_idle
+from tests.e2e.helpers import DECK, WAIT, canvas_colours, wait_canvas_drawn, wait_idle
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
@@ -63,7 +63,7 @@ def hover_then_click(page, canvas, x: float, y: float, name: str, expected: str,
         box = canvas.bounding_box()
         page.mouse.move(box["x"] + x - 15, box["y"] + y - 15)
         page.mouse.move(box["x"] + x, box["y"] + y, steps=4)
-        tooltip.filter(has_text=name).wait_for(state="visible", timeout=30_000)
+        tooltip.filter(has_text=name).wait_for(state="visible", timeout=WAIT)
         wait_canvas_drawn(page)  # the hover pick and its highlight redraw have finished
         canvas.click(position={"x": x, "y": y})
         try:
@@ -87,8 +87,8 @@ def test_pick_an_indicator_click_a_territory_and_see_its_value_in_the_panel(page
     page.keyboard.type("Population")
     page.get_by_role("option", name="Net migration and population › Population", exact=True).click()
     wait_idle(page)
-    page.wait_for_function("() => window.location.search.includes('indicator=population')", timeout=30_000)
-    page.wait_for_function("() => window.location.search.includes('year=2019')", timeout=30_000)
+    page.wait_for_function("() => window.location.search.includes('indicator=population')", timeout=WAIT)
+    page.wait_for_function("() => window.location.search.includes('year=2019')", timeout=WAIT)
     assert canvas_colours(page) > 5
     canvas = page.locator(f"{DECK} canvas").first
     x, y = pixel_of("HN-OL", "HND", canvas.bounding_box())
@@ -103,7 +103,7 @@ def test_pick_an_indicator_click_a_territory_and_see_its_value_in_the_panel(page
     page.locator("text=Retrieved: >> visible=true").first.wait_for()
     assert page.get_by_role("button", name="Close the profile").count() == 1
     page.get_by_role("button", name="Close the profile").click()
-    page.wait_for_function("() => !window.location.search.includes('sel=')", timeout=30_000)
+    page.wait_for_function("() => !window.location.search.includes('sel=')", timeout=WAIT)
 
 
 def test_on_a_phone_a_tap_on_a_territory_opens_its_profile_in_view(page):
@@ -122,7 +122,7 @@ def test_on_a_phone_a_tap_on_a_territory_opens_its_profile_in_view(page):
         """() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
         if (!h) return false; const r = h.getBoundingClientRect();
         return r.top >= 0 && r.bottom <= window.innerHeight; }""",
-        timeout=30_000,
+        timeout=WAIT,
     )
 
 
@@ -149,7 +149,7 @@ def test_choose_a_territory_from_the_list_in_the_region_view(page):
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Perfil de un territorio").click()
     page.keyboard.type("Honduras")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => window.location.search.includes('sel=HND')", timeout=30_000)
+    page.wait_for_function("() => window.location.search.includes('sel=HND')", timeout=WAIT)
     wait_idle(page)
     page.get_by_role("heading", name="Honduras").wait_for(timeout=90_000)
     page.get_by_text("Puesto 1 de").wait_for(timeout=90_000)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from layers.static_image import png_size
-from tests.e2e.helpers import wait_idle
+from tests.e2e.helpers import WAIT, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ def test_a_bulletin_opens_from_the_list_and_downloads_as_pdf(page):
     card.get_by_role("button", name="Open the bulletin").click()
     page.get_by_role("heading", name="Migration bulletin 2023: Guatemala").wait_for(timeout=120_000)
     wait_idle(page, timeout=120_000)
-    page.wait_for_url(re.compile(r"kind=bulletin.*area=GTM|area=GTM.*kind=bulletin"), timeout=30_000)
+    page.wait_for_url(re.compile(r"kind=bulletin.*area=GTM|area=GTM.*kind=bulletin"), timeout=WAIT)
     page.get_by_role("heading", name="Sources").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stMetric"]').count() >= 5
     with page.expect_download(timeout=120_000) as download:
