@@ -616,13 +616,15 @@ def build_sparklines(frame: pd.DataFrame) -> alt.FacetChart:
     )
 
 
-def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
-    """Latest value and a sparkline of each headline indicator; returns the datasets used."""
+@st.cache_data(show_spinner=False, max_entries=512)
+def headline_model(geo_code: str, level: str, lang: str) -> tuple[pd.DataFrame | None, list[str]]:
+    """The rows of a territory's headline sparklines (label with the latest value, period, value, year) and the
+    datasets behind them; ``None`` when no headline indicator has a value. Cached per territory and language."""
     cat = catalogue()
     parts, used = [], []
     for ind_id in cat.headline(level):
-        series = loaders.indicator_series(ind_id, level)
-        own = series[(series["geo_code"] == geo_code) & series["value"].notna()]
+        own = loaders.territory_series(ind_id, level, geo_code)
+        own = own[own["value"].notna()]
         if own.empty:
             continue
         ind = cat.get(ind_id)
@@ -637,13 +639,17 @@ def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
             )
         )
         used += str(last["dataset_id"]).split(";")
+    return (pd.concat(parts, ignore_index=True) if parts else None), used
+
+
+def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
+    """Latest value and a sparkline of each headline indicator; returns the datasets used."""
+    frame, used = headline_model(geo_code, level, lang)
     st.markdown(f"**{t('map.panel_headline', lang)}**")
-    if not parts:
+    if frame is None:
         st.caption(t("map.panel_headline_none", lang))
         return used
-    render_altair(
-        build_sparklines(pd.concat(parts, ignore_index=True)), lang, t("map.panel_headline", lang), key="panel_headline"
-    )
+    render_altair(build_sparklines(frame), lang, t("map.panel_headline", lang), key="panel_headline")
     return used
 
 
@@ -710,8 +716,8 @@ def render_profile(
     row = view[view["geo_code"] == selected] if view is not None else view
     if row is not None and not row.empty:
         r = row.iloc[0]
-        own_series = loaders.indicator_series(ind.id, level, sex)
-        own_series = own_series[(own_series["geo_code"] == selected) & own_series["value"].notna()]
+        own_series = loaders.territory_series(ind.id, level, selected, sex)
+        own_series = own_series[own_series["value"].notna()]
         label = t_("map.panel_value", indicator=indicator_title(ind, lang), period=r["period"])
         if r["obs_status"] == "F":
             label += f" · {t_('map.status_F')}"
@@ -738,8 +744,7 @@ def render_profile(
     else:
         st.caption(t_("map.panel_bilateral_none"))
     if has_level and sel_level == level:
-        series = loaders.indicator_series(ind.id, level, sex)
-        own = series[series["geo_code"] == selected]
+        own = loaders.territory_series(ind.id, level, selected, sex)
         if not own.empty:
             st.markdown(f"**{t_('map.downloads_selection', name=names.get(selected, selected))}**")
             render_view_downloads(
