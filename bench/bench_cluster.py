@@ -19,15 +19,25 @@ Before the levels, one visitor per server visits every indicator, year and terri
 directly (not through HAProxy), so that the table measures warm servers; what a first visit costs is printed.
 Loopback only; every loop and wait is bounded.
 
-Usage: ``.venv/bin/python bench/bench_cluster.py [--servers 1,2,4] [--levels 10,20,40,60] [--kill-visitors 20]``
+``--profile DIR`` records server s1 with py-spy (``requirements-dev.txt``) during each level, one speedscope file
+per level (open it at speedscope.app or read it with ``py-spy``'s own viewer); py-spy samples the live process
+from outside, so nothing in the server changes. Figures measured before and after the profile-panel work of
+issue #17 are in ``bench/results/bench_cluster.md``.
+
+Usage: ``.venv/bin/python bench/bench_cluster.py [--servers 1,2,4] [--levels 10,20,40,60] [--kill-visitors 20]
+[--profile DIR]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
+import shutil
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -320,6 +330,29 @@ async def territory_labels(port: int) -> list[str]:
     return [o for o in p.options if o not in ("", "—")][:TERRITORIES] if p is not None else []
 
 
+@contextlib.contextmanager
+def profiled(pid: int, out: Path | None):
+    """py-spy samples process ``pid`` (100 Hz, busy threads only, without pausing it) into ``out`` (speedscope
+    JSON) for the block."""
+    if out is None:
+        yield
+        return
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [spy, "record", "--nonblocking", "--rate", "100", "--pid", str(pid), "--format", "speedscope"]
+    cmd += ["--output", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # py-spy attaches before the visitors come
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def fmt(x: float | None, spec: str = "8.0f") -> str:
     return format(x, spec) if x is not None else format("-", spec.rstrip("f").split(".")[0] + "s")
 
@@ -340,6 +373,7 @@ def main() -> int:
     parser.add_argument("--kill-after", type=float, default=10.0)
     parser.add_argument("--after-kill", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--profile", default="", help="record server s1 with py-spy into this folder, per level")
     args = parser.parse_args()
     counts = sorted({int(x) for x in args.servers.split(",")})
     levels = [int(x) for x in args.levels.split(",")]
@@ -370,7 +404,10 @@ def main() -> int:
             for i in range(n_servers):
                 c.wait_status(i, "UP")
             for j, n in enumerate(levels_1 if n_servers == 1 else levels):
-                row = asyncio.run(run_level(c, n_servers, n, args, args.seed + 100 * n_servers + j))
+                name = f"s1_{n_servers}servers_{n}visitors.speedscope.json"
+                out = Path(args.profile) / name if args.profile else None
+                with profiled(c.servers[0].pid, out):
+                    row = asyncio.run(run_level(c, n_servers, n, args, args.seed + 100 * n_servers + j))
                 kinds = "/".join(fmt(row["p95_kind"][k], ".0f") for k in ("indicator", "year", "profile", "csv"))
                 mem = " ".join(
                     f"{name}:{mb:.0f}({row['visitors_per_server'][name]})" for name, mb in row["rss_mb"].items()

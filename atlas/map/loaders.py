@@ -47,6 +47,14 @@ def indicator_series(indicator_id: str, level: str, sex: str | None = None) -> p
     return compute_indicator(indicator_id, level, **filters)
 
 
+@st.cache_data(show_spinner=False, max_entries=1024)
+def territory_series(indicator_id: str, level: str, geo_code: str, sex: str | None = None) -> pd.DataFrame:
+    """One territory's rows of ``indicator_series`` (every period, with sources; missing values kept), for its
+    profile: a rerun reads these few rows instead of filtering the whole series (tens of ms per indicator)."""
+    series = indicator_series(indicator_id, level, sex)
+    return series[series["geo_code"] == geo_code]
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def indicator_periods(indicator_id: str, level: str, sex: str | None = None) -> list[str]:
     """Periods with at least one value, in time order."""

@@ -26,7 +26,7 @@ from atlas.core.loaders import (
     place_names,
     unit_names,
 )
-from atlas.core.ui import render_altair, render_api_link, render_table
+from atlas.core.ui import build_chart_spec, render_altair, render_api_link, render_chart_spec, render_table
 from atlas.map import loaders, params
 from atlas.map.params import keeps_one_unit
 from etl.formatting import NO_DATA, format_number
@@ -64,6 +64,15 @@ def classify_view(
         focus = view["geo_code"].isin(set(network()))
         return compute_focused_classification(view["value"], focus, scheme, k, centre=centre)
     return compute_classification(view["value"], scheme, k, breaks or None, centre=centre)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def view_rank(
+    indicator_id: str, level: str, country: str, period: str, sex: str | None, geo_code: str
+) -> tuple[int, int] | None:
+    """``(rank, total)`` of a territory among the view's territories with a value (``compute_rank``)."""
+    view = loaders.indicator_view(indicator_id, level, period, loaders.view_codes(level, country), sex)
+    return compute_rank(view, geo_code)
 
 
 def focuses_network(level: str, country: str, scheme: str) -> bool:
@@ -616,13 +625,15 @@ def build_sparklines(frame: pd.DataFrame) -> alt.FacetChart:
     )
 
 
-def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
-    """Latest value and a sparkline of each headline indicator; returns the datasets used."""
+@st.cache_data(show_spinner=False, max_entries=512)
+def headline_model(geo_code: str, level: str, lang: str) -> tuple[pd.DataFrame | None, list[str]]:
+    """The rows of a territory's headline sparklines (label with the latest value, period, value, year) and the
+    datasets behind them; ``None`` when no headline indicator has a value. Cached per territory and language."""
     cat = catalogue()
     parts, used = [], []
     for ind_id in cat.headline(level):
-        series = loaders.indicator_series(ind_id, level)
-        own = series[(series["geo_code"] == geo_code) & series["value"].notna()]
+        own = loaders.territory_series(ind_id, level, geo_code)
+        own = own[own["value"].notna()]
         if own.empty:
             continue
         ind = cat.get(ind_id)
@@ -637,36 +648,55 @@ def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
             )
         )
         used += str(last["dataset_id"]).split(";")
+    return (pd.concat(parts, ignore_index=True) if parts else None), used
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def headline_spec(geo_code: str, level: str, lang: str) -> dict | None:
+    """The Vega-Lite spec of a territory's headline sparklines (``build_sparklines`` of ``headline_model``),
+    converted once per territory and language; ``None`` when no headline indicator has a value."""
+    frame, _used = headline_model(geo_code, level, lang)
+    return None if frame is None else build_chart_spec(build_sparklines(frame), frame, lang)
+
+
+def render_headline(geo_code: str, level: str, lang: str) -> list[str]:
+    """Latest value and a sparkline of each headline indicator; returns the datasets used."""
+    _frame, used = headline_model(geo_code, level, lang)
+    spec = headline_spec(geo_code, level, lang)
     st.markdown(f"**{t('map.panel_headline', lang)}**")
-    if not parts:
+    if spec is None:
         st.caption(t("map.panel_headline_none", lang))
         return used
-    render_altair(
-        build_sparklines(pd.concat(parts, ignore_index=True)), lang, t("map.panel_headline", lang), key="panel_headline"
-    )
+    render_chart_spec(spec, t("map.panel_headline", lang), key="panel_headline")
     return used
 
 
-def render_partners(geo_code: str, lang: str) -> list[str]:
-    """Top origins of its immigrants and top destinations of its emigrants (UN DESA 2024)."""
+@st.cache_data(show_spinner=False, max_entries=512)
+def partner_tables(geo_code: str, lang: str) -> list[tuple[str, str, pd.DataFrame]]:
+    """``(direction, year, table)`` of a country's top origins and destinations (UN DESA 2024), the table's
+    columns and partner names in ``lang``; cached per country and language."""
     names = place_names(lang)
-    used = []
+    tables = []
     for direction in ("origins", "destinations"):
         year, top = loaders.top_partners(geo_code, direction)
         if year is None:
             continue
-        st.markdown(f"**{t(f'map.panel_top_{direction}', lang, year=year)}**")
-        render_table(
-            pd.DataFrame(
-                {
-                    t("map.col_partner", lang): top["partner"].map(names).fillna(top["partner"]),
-                    t("map.col_persons", lang): top["value"],
-                }
-            ),
-            lang,
-            f"panel_{direction}",
-            {t("map.col_persons", lang): 0},
+        table = pd.DataFrame(
+            {
+                t("map.col_partner", lang): top["partner"].map(names).fillna(top["partner"]),
+                t("map.col_persons", lang): top["value"],
+            }
         )
+        tables.append((direction, year, table))
+    return tables
+
+
+def render_partners(geo_code: str, lang: str) -> list[str]:
+    """Top origins of its immigrants and top destinations of its emigrants (UN DESA 2024)."""
+    used = []
+    for direction, year, table in partner_tables(geo_code, lang):
+        st.markdown(f"**{t(f'map.panel_top_{direction}', lang, year=year)}**")
+        render_table(table, lang, f"panel_{direction}", {t("map.col_persons", lang): 0})
         used.append("undesa_ims2024")
     return used
 
@@ -710,8 +740,8 @@ def render_profile(
     row = view[view["geo_code"] == selected] if view is not None else view
     if row is not None and not row.empty:
         r = row.iloc[0]
-        own_series = loaders.indicator_series(ind.id, level, sex)
-        own_series = own_series[(own_series["geo_code"] == selected) & own_series["value"].notna()]
+        own_series = loaders.territory_series(ind.id, level, selected, sex)
+        own_series = own_series[own_series["value"].notna()]
         label = t_("map.panel_value", indicator=indicator_title(ind, lang), period=r["period"])
         if r["obs_status"] == "F":
             label += f" · {t_('map.status_F')}"
@@ -724,7 +754,7 @@ def render_profile(
             if len(own_series) > 1
             else None,
         )
-        rank = compute_rank(view, selected)
+        rank = view_rank(ind.id, level, country, period, sex, selected)
         if rank:
             st.caption(t_("map.panel_rank", rank=rank[0], total=rank[1]))
     elif period:
@@ -738,8 +768,7 @@ def render_profile(
     else:
         st.caption(t_("map.panel_bilateral_none"))
     if has_level and sel_level == level:
-        series = loaders.indicator_series(ind.id, level, sex)
-        own = series[series["geo_code"] == selected]
+        own = loaders.territory_series(ind.id, level, selected, sex)
         if not own.empty:
             st.markdown(f"**{t_('map.downloads_selection', name=names.get(selected, selected))}**")
             render_view_downloads(

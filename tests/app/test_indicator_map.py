@@ -166,6 +166,40 @@ def test_selected_territory_opens_its_profile_with_rank_sources_and_partners():
     assert outline and len(outline[0]["data"]["features"]) == 1
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_profile_sparklines_are_sent_as_altair_would_send_them(lang):
+    """The headline sparklines are converted once (``headline_spec``), not by Altair on every rerun: the spec
+    keeps the language's number marks, carries no Altair default theme, and sends its rows as Arrow, one facet row
+    per headline indicator with a value; a rerun of the same view sends the same spec."""
+    import pyarrow as pa
+
+    from atlas.core.ui import build_chart_spec
+    from atlas.map.views import build_sparklines, headline_model
+
+    at = open_page("map.py", lang=lang, indicator="immigrant_share", year="2020", sel="CRI")
+    assert not at.exception
+    (chart,) = sparklines(at)
+    spec = json.loads(chart.proto.spec)
+    assert spec["config"]["locale"]["number"]["decimal"] == ("," if lang == "es" else ".")
+    assert "view" not in spec["config"] and spec["facet"]["row"]["field"] == "label"
+    (dataset,) = chart.proto.datasets
+    rows = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+    frame, _used = headline_model("CRI", "country", lang)
+    assert list(rows.columns) == ["label", "period", "value", "year"] and len(rows) == len(frame)
+    assert rows["label"].nunique() == frame["label"].nunique() >= 3
+    expected = build_chart_spec(build_sparklines(frame), frame, lang)
+    expected.pop("datasets")
+    shared = [k for k in expected if k != "data"]  # Streamlit adds its own keys (autosize)
+    assert {k: spec.get(k) for k in shared} == {k: expected[k] for k in shared}
+    at.run()
+    assert [json.loads(c.proto.spec) for c in sparklines(at)] == [spec]
+
+
+def sparklines(at) -> list:
+    """The profile's faceted sparkline charts on the page."""
+    return [c for c in at.get("vega_lite_chart") if "facet" in json.loads(c.proto.spec)]
+
+
 def test_panel_button_goes_to_the_country_view():
     at = open_page("map.py", lang="es", indicator="emigration_rate", level="admin1", sel="MX-JAL")
     assert "Jalisco" in [s.value for s in at.subheader]
