@@ -15,13 +15,20 @@ from playwright.sync_api import Error as PlaywrightError
 DECK = '[data-testid="stDeckGlJsonChart"]'
 
 
+# A page whose maps are fitted to the width they have (atlas.core.viewport) has drawn them for that width.
+MAP_WIDTH_SETTLED = """(() => { const probe = document.querySelector('.st-key-atlas_map_width');
+    return !probe || probe.querySelector('[data-map-width-pending="false"]') !== null; })()"""
+
+
 def wait_idle(page, timeout: float = 90_000) -> None:
-    """Wait until the app has finished running its script and no element is still drawn as stale (dimmed)."""
+    """Wait until the app has finished running its script, no element is still drawn as stale (dimmed), and the
+    maps have been fitted to the width the browser gave them."""
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=timeout)  # a page's own title: its script ran
     page.wait_for_function(
-        """() => document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        f"""() => document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
                  && !document.querySelector('[data-stale="true"]')
-                 && !document.querySelector('[data-testid^="stSkeleton"]')""",
+                 && !document.querySelector('[data-testid^="stSkeleton"]')
+                 && {MAP_WIDTH_SETTLED}""",
         timeout=timeout,
     )
 
