@@ -7,8 +7,11 @@ status widget gone, the URL, a text, the canvas drawn and no longer changing) up
 from __future__ import annotations
 
 import io
+import json
+import re
 import time
 
+import numpy as np
 from PIL import Image, ImageChops
 from playwright.sync_api import Error as PlaywrightError
 
@@ -73,3 +76,38 @@ def has_colour(page, rgb: tuple[int, int, int], selector: str = DECK, tolerance:
     """Whether the first map canvas shows ``rgb`` somewhere (within ``tolerance`` per channel)."""
     img = canvas_image(page, selector)
     return any(all(abs(a - b) <= tolerance for a, b in zip(px, rgb)) for px in set(img.get_flattened_data()))
+
+
+def content_at_edges(img: Image.Image, band: int = 3) -> dict[str, int]:
+    """How many pixels of drawn content lie in the outermost ``band`` columns and rows of a map's picture, per side,
+    and in all (``"all"``). Content is what the layers draw over the land and the sea: a saturated colour (arcs,
+    place markers, the corridor's chain, incidents) or near-black ink (names, grey markers); the pale grey land, the
+    pale blue sea and white borders are not. A map whose content is cropped has some at an edge."""
+    rgb = np.asarray(img.convert("RGB")).astype(int)
+    content = (rgb.max(axis=2) - rgb.min(axis=2) > 40) | (rgb.max(axis=2) < 110)
+    return {
+        "left": int(content[:, :band].sum()),
+        "right": int(content[:, -band:].sum()),
+        "top": int(content[:band].sum()),
+        "bottom": int(content[-band:].sum()),
+        "all": int(content.sum()),
+    }
+
+
+_VIEW_STATE = re.compile(rb'"initialViewState":(\{[^{}]*\})')
+
+
+def record_deck_views(page) -> list[dict]:
+    """Every deck view state the server sends this page from now on, in order (a list that fills as frames arrive).
+
+    The deck JSON travels inside Streamlit's binary messages with sorted keys; its ``initialViewState`` is what
+    the map first shows, so a test can put a place on the canvas exactly as the page fitted it.
+    """
+    views: list[dict] = []
+
+    def on_frame(payload) -> None:
+        data = payload if isinstance(payload, bytes) else payload.encode("utf-8", "ignore")
+        views.extend(json.loads(m) for m in _VIEW_STATE.findall(data))
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return views

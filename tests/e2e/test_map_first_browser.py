@@ -4,6 +4,8 @@
   the viewport's width) and fits a phone's screen, and its legend is on the first screen, without scrolling;
 - a click (desktop) or tap (phone) on a territory opens its profile in view, and on a desktop the map keeps 60 % of
   the width beside it;
+- on a phone, the flow map, the corridor map and a workshop story's map show everything they draw (arcs, places,
+  the chain, incidents, names) inside the canvas: the first view is fitted to the width the map really has;
 - the indicator picked right after a country change stays picked;
 - a link to a page the atlas does not have lands on a message in the visitor's language, with the way on.
 
@@ -19,7 +21,7 @@ import pytest
 
 from atlas.core.i18n import t
 from indicators import load_catalogue
-from tests.e2e.helpers import DECK, wait_canvas_drawn, wait_idle
+from tests.e2e.helpers import DECK, content_at_edges, wait_canvas_drawn, wait_idle
 from tests.e2e.test_indicator_map_browser import hover_then_click, pixel_of
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
@@ -27,6 +29,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 STORY = "flows?workshop=1&story=darien_2021_2024&story_step=1"
+CORRIDOR_STORY = "corridors?workshop=1&story=darien_2021_2024&story_step=5"
 # page: (address, selector of its legend)
 MAPS = {
     "home": ("", ".home-legend"),
@@ -69,6 +72,24 @@ def test_the_map_is_wide_on_a_desktop_and_fits_a_phone(page, request, name, lang
     else:
         assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"] + 1, "the map is cropped sideways"
         assert box["height"] <= view["height"], "the map is taller than the phone's screen"
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize(
+    "address", ["flows", "corridors", STORY, CORRIDOR_STORY], ids=["flows", "corridors", "story", "story-corridor"]
+)
+def test_on_a_phone_everything_a_map_draws_is_inside_its_canvas(page, address, lang):
+    """The first view fits the drawn content at the canvas's real width: nothing drawn reaches the canvas's edges
+    (an arc, marker or name cut by an edge would), and something is drawn."""
+    _open(page, address, lang, "phone")
+    canvas = page.locator(f"{DECK} canvas").first
+    canvas.wait_for(state="visible", timeout=60_000)
+    image = wait_canvas_drawn(page)
+    box, view = canvas.bounding_box(), SIZES["phone"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"] + 1, "the map is cropped sideways"
+    edges = content_at_edges(image)
+    assert edges["all"] > 1_000, f"the map draws almost nothing ({edges['all']} pixels of content)"
+    assert not any(edges[side] for side in ("left", "right", "top", "bottom")), f"content at the edges: {edges}"
 
 
 @pytest.mark.parametrize("size", SIZES)
