@@ -55,7 +55,10 @@ def _settle(page, deadline_s: float = 20) -> None:
     page.wait_for_function(
         '() => document.querySelector(\'[data-testid="stApp"][data-test-script-state="notRunning"]\')'
         " && !document.querySelector('[data-stale=\"true\"]')"
-        " && !document.querySelector('[data-testid^=\"stSkeleton\"]')",
+        " && !document.querySelector('[data-testid^=\"stSkeleton\"]')"
+        # the maps fitted to the width the browser gave them (atlas.core.viewport)
+        " && (!document.querySelector('.st-key-atlas_map_width')"
+        "     || document.querySelector('.st-key-atlas_map_width [data-map-width-pending=\"false\"]') !== null)",
         timeout=120_000,
     )
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first

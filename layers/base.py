@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -23,9 +24,11 @@ LAND_NETWORK = [200, 206, 214]
 BORDER = [255, 255, 255]
 OUTLINE = [90, 90, 90]
 
-# Map size assumed when fitting a view to bounds (the page's default map height).
+# Map size assumed when fitting a view to bounds (the page's default map height). A page that knows the width its
+# map really has in the browser (atlas.core.viewport) fits to that instead, never wider than this.
 VIEW_WIDTH_PX = 900
 VIEW_HEIGHT_PX = 520
+FIT_MARGIN_PX = 16  # room between the outermost drawn mark and the map's edge
 
 
 def build_features(
@@ -181,6 +184,93 @@ def fit_view(
         pitch=0,
         bearing=0,
     )
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Something drawn at ``(lon, lat)`` that reaches ``left``, ``right``, ``up`` and ``down`` screen pixels from
+    that point whatever the zoom (a marker's radius, half a line's width, a name's box); a bare point has none."""
+
+    lon: float
+    lat: float
+    left: float = 0.0
+    right: float = 0.0
+    up: float = 0.0
+    down: float = 0.0
+
+
+def compute_world_pixel(lon: float, lat: float, zoom: float = 0.0) -> tuple[float, float]:
+    """Web-Mercator pixel of ``(lon, lat)`` at ``zoom`` (512-pixel world at zoom 0, as deck.gl; y grows southward)."""
+    scale = 512 * 2**zoom
+    lat = max(min(lat, 85.0), -85.0)
+    x = (lon + 180.0) / 360.0 * scale
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * scale
+    return x, y
+
+
+def compute_lon_lat(x: float, y: float, zoom: float = 0.0) -> tuple[float, float]:
+    """The inverse of ``compute_world_pixel``: ``(lon, lat)`` of a world pixel at ``zoom``."""
+    scale = 512 * 2**zoom
+    lon = x / scale * 360.0 - 180.0
+    lat = math.degrees(2 * math.atan(math.exp(math.pi * (1 - 2 * y / scale))) - math.pi / 2)
+    return lon, lat
+
+
+def compute_fitted_view(
+    marks: Sequence[Mark],
+    width: float = VIEW_WIDTH_PX,
+    height: float = VIEW_HEIGHT_PX,
+    margin: float = FIT_MARGIN_PX,
+    max_zoom: float = 9.0,
+) -> pdk.ViewState:
+    """The closest Web-Mercator view in which every mark, with its pixel reach, lies inside a ``width`` × ``height``
+    map, ``margin`` pixels from its edges (zoom 0 at most; rounded down, so the rounding never crops).
+
+    ``fit_view`` fits bounds with a proportional padding; here markers, line widths and names keep their size in
+    pixels while the map zooms, which matters on a narrow phone, where a name is a third of the map's width.
+    """
+    if not marks:
+        raise ValueError("compute_fitted_view needs at least one mark, got none")
+    if not (width > 2 * margin and height > 2 * margin):
+        raise ValueError(f"the map must be larger than its margins, got {width} × {height} with margin {margin}")
+    lon_lat = np.array([(m.lon, m.lat) for m in marks], float)
+    lat = np.radians(np.clip(lon_lat[:, 1], -85.0, 85.0))  # compute_world_pixel at zoom 0, for every mark at once
+    world = np.column_stack(
+        [(lon_lat[:, 0] + 180.0) / 360.0 * 512, (1 - np.log(np.tan(np.pi / 4 + lat / 2)) / np.pi) / 2 * 512]
+    )
+    reach = np.array([(m.left, m.up, m.right, m.down) for m in marks], float)
+
+    def extent(zoom: float) -> tuple[float, float, float, float]:
+        xy = world * 2**zoom
+        return (
+            float((xy[:, 0] - reach[:, 0]).min()),
+            float((xy[:, 1] - reach[:, 1]).min()),
+            float((xy[:, 0] + reach[:, 2]).max()),
+            float((xy[:, 1] + reach[:, 3]).max()),
+        )
+
+    def fits(zoom: float) -> bool:
+        x0, y0, x1, y1 = extent(zoom)
+        return x1 - x0 <= width - 2 * margin and y1 - y0 <= height - 2 * margin
+
+    low, high = 0.0, max_zoom  # the extent grows with the zoom: bisect for the largest zoom that fits
+    if fits(high):
+        low = high
+    for _ in range(40):
+        if low == high:
+            break
+        mid = (low + high) / 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    zoom = math.floor(low * 100) / 100
+    x0, y0, x1, y1 = extent(zoom)
+    lon, lat = compute_lon_lat((x0 + x1) / 2, (y0 + y1) / 2, zoom)
+    return pdk.ViewState(longitude=round(lon, 4), latitude=round(lat, 4), zoom=zoom, pitch=0, bearing=0)
+
+
+def compute_frame(view: pdk.ViewState, width: float, height: float) -> tuple[float, float, float, float]:
+    """The world pixels ``(left, top, right, bottom)`` a ``width`` × ``height`` map shows at ``view``."""
+    x, y = compute_world_pixel(view.longitude, view.latitude, view.zoom)
+    return (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
 
 
 class CompactDeck(pdk.Deck):

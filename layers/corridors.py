@@ -13,13 +13,22 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import pydeck as pdk
 
-from layers.base import build_deck, build_sea_layer, fit_view
+from layers.base import (
+    VIEW_HEIGHT_PX,
+    VIEW_WIDTH_PX,
+    Mark,
+    build_deck,
+    build_sea_layer,
+)
 from layers.flows import (
     TIP_FIELDS,
     TOOLTIP,
     build_label_layer,
     build_place_layer,
-    compute_label_placement,
+    compute_label_text,
+    compute_labelled_view,
+    compute_place_mark,
+    compute_span_marks,
     compute_view_bounds,
 )
 
@@ -29,7 +38,8 @@ PLACE = (90, 90, 90)
 INCIDENT = (200, 30, 45)
 COORD_DECIMALS = 3
 MAX_INCIDENT_RADIUS_PX = 18.0
-MAP_WIDTH_PX = 480  # the corridor map shares the row with its charts
+CHAIN_WIDTH_PX = 4
+REGION_BOUNDS = (-118.0, 0.5, -52.0, 33.0)
 
 
 def build_chain_layer(points: pd.DataFrame, layer_id: str = "chain") -> pdk.Layer:
@@ -41,7 +51,7 @@ def build_chain_layer(points: pd.DataFrame, layer_id: str = "chain") -> pdk.Laye
         data=[{"path": path}],
         get_path="path",
         get_color=[*CHAIN, 200],
-        get_width=4,
+        get_width=CHAIN_WIDTH_PX,
         width_units="'pixels'",
         cap_rounded=True,
         joint_rounded=True,
@@ -114,11 +124,23 @@ def build_incident_layer(records: list[dict], layer_id: str = "incidents") -> pd
     )
 
 
-def build_corridor_deck(land: pdk.Layer, points: pd.DataFrame, nodes: list[dict], incidents: list[dict]) -> pdk.Deck:
-    """Sea, land, incidents, the chain, its places and their names; the view fits the chain."""
-    bounds = compute_view_bounds([[x, y] for x, y in zip(points.lon, points.lat)], (-118.0, 0.5, -52.0, 33.0))
-    view = fit_view(bounds, width=MAP_WIDTH_PX)
-    labels = compute_label_placement([{"pos": n["pos"], "text": n["text"]} for n in nodes], view.zoom)
+def build_corridor_deck(
+    land: pdk.Layer,
+    points: pd.DataFrame,
+    nodes: list[dict],
+    incidents: list[dict],
+    width: float = VIEW_WIDTH_PX,
+    height: float = VIEW_HEIGHT_PX,
+) -> pdk.Deck:
+    """Sea, land, incidents, the chain, its places and their names; the first view of a ``width`` × ``height`` map
+    shows the whole chain, its markers, the incidents' circles and the names whole; names that collide are left out."""
+    chain = [[x, y] for x, y in zip(points.lon, points.lat)]
+    half = CHAIN_WIDTH_PX / 2
+    marks = compute_span_marks(compute_view_bounds(chain, REGION_BOUNDS))
+    marks += [Mark(float(x), float(y), half, half, half, half) for x, y in chain]
+    marks += [compute_place_mark(r) for r in (*nodes, *incidents)]
+    names = [{"pos": n["pos"], "text": compute_label_text(n["text"])} for n in nodes]
+    view, labels = compute_labelled_view(marks, names, width, height)
     layers = [
         build_sea_layer(),
         land,

@@ -20,7 +20,19 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from layers.base import build_deck, build_features, build_land_layer, build_sea_layer, fit_view
+from layers.base import (
+    VIEW_HEIGHT_PX,
+    VIEW_WIDTH_PX,
+    Mark,
+    build_deck,
+    build_features,
+    build_land_layer,
+    build_sea_layer,
+    compute_fitted_view,
+    compute_frame,
+    compute_lon_lat,
+    compute_world_pixel,
+)
 
 ORIGIN = (230, 97, 1)  # orange: where a flow starts
 DESTINATION = (94, 60, 153)  # purple: where it ends
@@ -38,6 +50,8 @@ FLOW_TIP_FIELDS = TIP_FIELDS[:3]  # the fourth line of a flow map (measure and s
 # Flows reach from Canada and Spain to Chile: the view fits the drawn ends, within these bounds.
 WORLD_BOUNDS = (-170.0, -56.0, 10.0, 72.0)
 MIN_SPAN_DEG = 8.0
+ARC_HEIGHT = 0.35  # an arc bends away from its chord by half this share of the chord's length (deck.gl ArcLayer)
+ARC_TILT = 90  # laid flat on the map, bending to the left of its direction of travel
 
 
 @dataclass(frozen=True)
@@ -161,8 +175,8 @@ def build_arc_layer(records: list[dict], layer_id: str = "flows") -> pdk.Layer:
         get_target_color="tc",
         get_width="w",
         width_units="'pixels'",
-        get_height=0.35,
-        get_tilt=90,
+        get_height=ARC_HEIGHT,
+        get_tilt=ARC_TILT,
         pickable=True,
         auto_highlight=True,
         highlight_color=[255, 200, 0, 200],
@@ -194,30 +208,56 @@ def build_place_layer(
 LABEL_SIZE_PX = 13
 LABEL_CHAR_PX = 7.2  # average advance of a character at 13 px, sans-serif, semibold (a little generous)
 LABEL_GAP_PX = 3
+LABEL_OFFSET_PX = 8  # a name's last line ends this far above its marker's centre
+LABEL_LINE_CHARS = 18  # a longer name is broken into lines at spaces ("Frontera suroeste / de EE. UU.")
 
 
-def _pixel(lon: float, lat: float, zoom: float) -> tuple[float, float]:
-    """Web-Mercator world pixel of ``(lon, lat)`` at ``zoom`` (512-pixel tiles, as deck.gl)."""
-    scale = 512 * 2**zoom
-    lat = max(min(lat, 85.0), -85.0)
-    x = (lon + 180.0) / 360.0 * scale
-    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2 * scale
-    return x, y
+def compute_label_text(text: str, line_chars: int = LABEL_LINE_CHARS) -> str:
+    """``text`` broken at spaces into lines of at most ``line_chars`` characters where it can be (a longer word
+    keeps its own line): a long name takes less of a phone's narrow map."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= line_chars:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
-def compute_label_placement(labels: Sequence[dict], zoom: float, size_px: int = LABEL_SIZE_PX) -> list[dict]:
+def compute_label_mark(label: Mapping, size_px: int = LABEL_SIZE_PX) -> Mark:
+    """The screen box of a place name (``text``, its lines split by newlines, at ``pos``) drawn above its marker,
+    with a small gap around it."""
+    lines = str(label["text"]).split("\n")
+    half_w = max(len(line) for line in lines) * LABEL_CHAR_PX / 2 + LABEL_GAP_PX
+    up = LABEL_OFFSET_PX + len(lines) * size_px + LABEL_GAP_PX
+    down = -(LABEL_OFFSET_PX - LABEL_GAP_PX)  # the box ends above the point
+    return Mark(float(label["pos"][0]), float(label["pos"][1]), half_w, half_w, up, down)
+
+
+def compute_label_placement(
+    labels: Sequence[dict],
+    zoom: float,
+    size_px: int = LABEL_SIZE_PX,
+    frame: Sequence[float] | None = None,
+) -> list[dict]:
     """The labels that fit without overlapping, most important first (``labels`` come in that order).
 
     Each label's box is estimated in screen pixels at ``zoom`` (centred above its marker, as drawn);
     a label whose box would touch a kept one is left out (its place still has its marker and its
-    hover text), so names never pile up over Central America or the Antilles.
+    hover text), so names never pile up over Central America or the Antilles. With ``frame``, the
+    world pixels ``(left, top, right, bottom)`` the map shows, a name that would be cut by the map's
+    edge is left out too.
     """
     kept: list[dict] = []
     boxes: list[tuple[float, float, float, float]] = []
     for label in labels:
-        x, y = _pixel(float(label["pos"][0]), float(label["pos"][1]), zoom)
-        half_w = len(str(label["text"])) * LABEL_CHAR_PX / 2 + LABEL_GAP_PX
-        box = (x - half_w, y - 14 - size_px / 2 - LABEL_GAP_PX, x + half_w, y - 14 + size_px / 2 + LABEL_GAP_PX)
+        mark = compute_label_mark(label, size_px)
+        x, y = compute_world_pixel(mark.lon, mark.lat, zoom)
+        box = (x - mark.left, y - mark.up, x + mark.right, y + mark.down)
+        if frame is not None and not (
+            frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]
+        ):
+            continue
         marker = (x - 6, y - 6, x + 6, y + 6)
         if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
             continue
@@ -227,7 +267,8 @@ def compute_label_placement(labels: Sequence[dict], zoom: float, size_px: int = 
 
 
 def build_label_layer(labels: list[dict], layer_id: str = "labels", size: int = LABEL_SIZE_PX) -> pdk.Layer:
-    """Place names next to their markers (``text``, ``pos``); accents drawn (character set ``auto``).
+    """Place names above their markers (``text``, ``pos``; lines split by newlines, the last one just above the
+    marker); accents drawn (character set ``auto``).
 
     Semibold type and a generous signed-distance-field atlas keep thin letters (the "i" of "México",
     "Costa Rica") whole at small sizes, where the default atlas dropped them.
@@ -241,7 +282,8 @@ def build_label_layer(labels: list[dict], layer_id: str = "labels", size: int = 
         get_size=size,
         size_units="'pixels'",
         get_color=[30, 30, 30],
-        get_pixel_offset=[0, -14],
+        get_pixel_offset=[0, -LABEL_OFFSET_PX],
+        get_alignment_baseline="'bottom'",
         character_set="'auto'",
         font_family="'sans-serif'",
         font_weight=600,
@@ -293,6 +335,54 @@ def build_flow_tooltip(footer: str) -> dict:
     }
 
 
+def compute_arc_marks(record: Mapping, samples: int = 17) -> list[Mark]:
+    """Points along an arc as deck.gl draws it (``from`` → ``to``, bent sideways by ``ARC_HEIGHT``), each reaching
+    half the arc's width: an arc between two places bulges well beyond the box of its two ends."""
+    (sx, sy), (tx, ty) = (compute_world_pixel(*record["from"]), compute_world_pixel(*record["to"]))
+    sy, ty = -sy, -ty  # deck.gl bends the arc in its common space, where y grows northward
+    dx, dy = tx - sx, ty - sy
+    length = math.hypot(dx, dy)
+    half = float(record.get("w", MIN_WIDTH_PX)) / 2
+    if length == 0:
+        return [Mark(*record["from"], half, half, half, half)]
+    nx, ny = -dy / length, dx / length  # the left of the direction of travel
+    bend = length * ARC_HEIGHT * math.sin(math.radians(ARC_TILT))
+    marks = []
+    for r in np.linspace(0.0, 1.0, samples):
+        offset = math.sqrt(max(r * (1 - r), 0.0)) * bend
+        lon, lat = compute_lon_lat(sx + r * dx + nx * offset, -(sy + r * dy + ny * offset))
+        marks.append(Mark(lon, lat, half, half, half, half))
+    return marks
+
+
+def compute_place_mark(record: Mapping, outline_px: float = 2.0) -> Mark:
+    """A place marker: its radius and its white outline, in pixels, around ``pos``."""
+    reach = float(record.get("r", 5)) + outline_px
+    return Mark(float(record["pos"][0]), float(record["pos"][1]), reach, reach, reach, reach)
+
+
+def compute_span_marks(bounds: Sequence[float]) -> list[Mark]:
+    """The corners of ``bounds``: the least a view shows (a short flow is not zoomed in to the street)."""
+    minx, miny, maxx, maxy = bounds
+    return [Mark(minx, miny), Mark(maxx, maxy)]
+
+
+def compute_labelled_view(
+    marks: Sequence[Mark], labels: Sequence[dict], width: float, height: float
+) -> tuple[pdk.ViewState, list[dict]]:
+    """The first view of a ``width`` × ``height`` map that shows ``marks`` and the names it can draw whole, and
+    those names (most important first, as ``labels`` come).
+
+    The names that fit without overlapping at the zoom the marks alone allow are fitted too (a long name at the
+    map's edge zooms it out a little rather than being cut); at that final zoom a name that now collides or would
+    still be cut is left out.
+    """
+    first = compute_fitted_view(marks, width, height)
+    named = compute_label_placement(labels, first.zoom)
+    view = compute_fitted_view([*marks, *(compute_label_mark(label) for label in named)], width, height)
+    return view, compute_label_placement(labels, view.zoom, frame=compute_frame(view, width, height))
+
+
 def build_flow_deck(
     land: pdk.Layer,
     arcs: list[dict],
@@ -300,11 +390,17 @@ def build_flow_deck(
     labels: list[dict],
     default_bounds: Sequence[float],
     footer: str = "",
+    width: float = VIEW_WIDTH_PX,
+    height: float = VIEW_HEIGHT_PX,
 ) -> pdk.Deck:
-    """Sea, land, arcs, places and labels; the view fits the drawn flows (or ``default_bounds``)."""
+    """Sea, land, arcs, places and labels; the first view of a ``width`` × ``height`` map shows every drawn arc,
+    place and name whole (no arcs: ``default_bounds``, the whole region); names that collide are left out."""
     ends = [r["from"] for r in arcs] + [r["to"] for r in arcs]
-    view = fit_view(compute_view_bounds(ends, default_bounds))  # no arcs: the whole region
-    shown = compute_label_placement(labels, view.zoom)
+    marks = compute_span_marks(compute_view_bounds(ends, default_bounds))
+    marks += [m for r in arcs for m in compute_arc_marks(r)]
+    marks += [compute_place_mark(p) for p in places]
+    labels = [{**label, "text": compute_label_text(label["text"])} for label in labels]
+    view, shown = compute_labelled_view(marks, labels, width, height)
     layers = [build_sea_layer(), land, build_arc_layer(arcs), build_place_layer(places), build_label_layer(shown)]
     return build_deck(layers, view, build_flow_tooltip(footer))
 

@@ -30,6 +30,7 @@ from indicators.corridors import (
     compute_mirror_frames,
     compute_segment_frame,
 )
+from layers.base import VIEW_HEIGHT_PX, VIEW_WIDTH_PX
 from layers.corridors import (
     CHAIN,
     COUNTED,
@@ -73,8 +74,10 @@ def build_corridor_map(
     land: pdk.Layer,
     names: Mapping[str, str],
     lang: str,
+    width: int = VIEW_WIDTH_PX,
+    height: int = VIEW_HEIGHT_PX,
 ) -> pdk.Deck:
-    """The chain, its counted places, and the incidents of the chosen years."""
+    """The chain, its counted places, and the incidents of the chosen years, fitted to a ``width`` × ``height`` map."""
     chain = corridor.resolved_chain(nationality)
     node_names = {n.node_id: (n.name(lang) or names.get(n.geo_code, n.geo_code)) for n in chain}
     counted: dict[str, list[str]] = {}
@@ -98,7 +101,7 @@ def build_corridor_map(
         ]
 
     nodes = build_node_records(points, list(counted), node_names, node_tips)
-    return build_corridor_deck(land, points, nodes, build_incident_records(incidents, incident_tips))
+    return build_corridor_deck(land, points, nodes, build_incident_records(incidents, incident_tips), width, height)
 
 
 def build_legend_html(incidents: pd.DataFrame, lang: str) -> str:
@@ -286,12 +289,19 @@ def render_downloads(frame: pd.DataFrame, about: list[Mapping[str, str]], name: 
     )
 
 
-def corridor_data(corridor_id: str, nationality: str, years: tuple[int, int], lang: str):
-    """``(segments, attrition, ratios, mirrors, deck, incidents)`` for the page; a series the corridor
-    cannot assemble is said on the page, which stops there."""
+def corridor_data(
+    corridor_id: str,
+    nationality: str,
+    years: tuple[int, int],
+    lang: str,
+    width: int = VIEW_WIDTH_PX,
+    height: int = VIEW_HEIGHT_PX,
+):
+    """``(segments, attrition, ratios, mirrors, deck, incidents)`` for the page, the deck fitted to a ``width`` ×
+    ``height`` map; a series the corridor cannot assemble is said on the page, which stops there."""
     try:
         series_parts = corridor_series(corridor_id, nationality, years[0], years[1], lang)
-        deck, incidents = corridor_map(corridor_id, nationality, years[0], years[1], lang)
+        deck, incidents = corridor_map(corridor_id, nationality, years[0], years[1], lang, width, height)
     except CorridorError as err:
         st.error(t("corridors.series_error", lang, detail=str(err)))
         st.stop()
@@ -299,13 +309,24 @@ def corridor_data(corridor_id: str, nationality: str, years: tuple[int, int], la
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def corridor_map(corridor_id: str, nationality: str, first_year: int, last_year: int, lang: str):
-    """The corridor deck and the incidents it draws, for one state of the page (shared: do not mutate)."""
+def corridor_map(
+    corridor_id: str,
+    nationality: str,
+    first_year: int,
+    last_year: int,
+    lang: str,
+    width: int = VIEW_WIDTH_PX,
+    height: int = VIEW_HEIGHT_PX,
+):
+    """The corridor deck, fitted to a ``width`` × ``height`` map, and the incidents it draws, for one state of the
+    page (shared: do not mutate)."""
     corridor = corridors()[corridor_id]
     chosen = corridor_incidents(corridor_id, nationality)
     shown = chosen[pd.to_datetime(chosen["date"]).dt.year.between(first_year, last_year)].reset_index(drop=True)
     points = corridor_model.compute_chain_points(corridor, label_points().reset_index(), nationality)
-    deck = build_corridor_map(corridor, nationality, points, shown, land_layer(), place_names(lang), lang)
+    deck = build_corridor_map(
+        corridor, nationality, points, shown, land_layer(), place_names(lang), lang, width, height
+    )
     return deck, shown
 
 

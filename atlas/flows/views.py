@@ -24,7 +24,7 @@ from atlas.flows.params import top_limit
 from etl.formatting import format_count
 from indicators import flows as flow_model
 from indicators.flows import FlowSelection, FlowView, compute_place_totals, compute_selection, compute_summary
-from layers.base import SEA
+from layers.base import SEA, VIEW_HEIGHT_PX, VIEW_WIDTH_PX
 from layers.boundaries import REGION_BOUNDS
 from layers.flows import (
     DESTINATION,
@@ -69,8 +69,11 @@ def build_flow_map(
     names: Mapping[str, str],
     unit_name: str,
     source: str,
+    width: int = VIEW_WIDTH_PX,
+    height: int = VIEW_HEIGHT_PX,
 ) -> FlowMap:
-    """The deck and the numbers around it: arcs of ``focused`` (top N / minimum), places of all ``flows``."""
+    """The deck and the numbers around it: arcs of ``focused`` (top N / minimum), places of all ``flows``; the
+    deck's first view fits what it draws in a ``width`` × ``height`` map."""
     selection = compute_selection(focused, points.index, top_n=top, min_value=minimum or None)
     totals = compute_place_totals(flows)
     scale = WidthScale(float(selection.drawn["value"].max()) if len(selection.drawn) else 0.0)
@@ -103,7 +106,7 @@ def build_flow_map(
     ranked = sorted(places, key=lambda p: (p["code"] != focus, -volume.get(p["code"], 0.0), p["code"]))
     labels = [{"pos": p["pos"], "text": _name(names, p["code"])} for p in ranked]  # most important first
     footer = f"{view.name(lang)} · {t('flows.tip_source', lang, source=source)}"
-    deck = build_flow_deck(land, arcs, places, labels, REGION_BOUNDS, footer)
+    deck = build_flow_deck(land, arcs, places, labels, REGION_BOUNDS, footer, width, height)
     return FlowMap(
         deck,
         selection,
@@ -324,9 +327,20 @@ def render_downloads(table: pd.DataFrame, info: Mapping[str, str], name: str, la
 
 @st.cache_resource(show_spinner=False, max_entries=128)
 def cached_flow_map(
-    view_id: str, unit: str, period: str, sex: str, focus: str, mode: str, top: str, minimum: int, lang: str
+    view_id: str,
+    unit: str,
+    period: str,
+    sex: str,
+    focus: str,
+    mode: str,
+    top: str,
+    minimum: int,
+    lang: str,
+    width: int = VIEW_WIDTH_PX,
+    height: int = VIEW_HEIGHT_PX,
 ):
-    """The deck and numbers of the flow page for one state of its controls (shared: do not mutate)."""
+    """The deck and numbers of the flow page for one state of its controls, the deck fitted to a ``width`` ×
+    ``height`` map (shared: do not mutate)."""
     view = flow_model.load_flow_views()[view_id]
     all_flows = loaders.flows(view_id, unit, period, sex)
     focused = flow_model.compute_focus(all_flows, focus or None, mode)
@@ -346,4 +360,6 @@ def cached_flow_map(
         place_names(lang),
         unit_name,
         source,
+        width,
+        height,
     )

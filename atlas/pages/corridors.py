@@ -3,7 +3,7 @@
 import streamlit as st
 
 from atlas.core import projector as workshop
-from atlas.core import ui, urlstate
+from atlas.core import ui, urlstate, viewport
 from atlas.core.i18n import translator
 from atlas.core.loaders import label_points, place_names
 from atlas.corridors import loaders, views
@@ -42,6 +42,8 @@ workshop.write_workshop_url()
 
 nationality, years = st.session_state["nationality"], tuple(st.session_state["years"])
 projecting = workshop.projecting()
+map_width = viewport.map_width()  # the map's first view fits the chain at the width it has here
+map_height = views.MAP_HEIGHT_PROJECTED if projecting else views.MAP_HEIGHT
 chain_names = [(n.name(lang) or names.get(n.geo_code, n.geo_code)) for n in corridor.resolved_chain(nationality)]
 
 
@@ -54,13 +56,13 @@ if not projecting:  # projected, the story step, legend and map come first on th
     _describe()
 with ui.needs_data(lang):
     segments, attrition, ratios, mirrors, deck, incidents = views.corridor_data(
-        corridor.corridor_id, nationality, years, lang
+        corridor.corridor_id, nationality, years, lang, map_width, map_height
     )
 
 # Map first: the legend above the map, the map the full width, the segments' series below it.
 with st.container(key="corridor_legend"):
     views.render_legend(incidents, lang, projecting)
-st.pydeck_chart(deck, key="corridor_map", height=views.MAP_HEIGHT_PROJECTED if projecting else views.MAP_HEIGHT)
+st.pydeck_chart(deck, key="corridor_map", height=map_height)
 st.caption(_("corridors.map_help"))
 if projecting:
     _describe()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from atlas.core import play, ui, urlstate
+from atlas.core import play, ui, urlstate, viewport
 from atlas.core import projector as workshop
 from atlas.core.i18n import translator
 from atlas.core.loaders import dataset_info, place_names
@@ -40,6 +40,7 @@ for key, options, fallback in (("period", periods, default_period), ("sex", sexe
 ui.render_problems(problems, lang)
 workshop.render_story_bar(lang, "flows")
 views.render_page_style(workshop.projecting())
+map_width = viewport.map_width()  # the map's first view fits its drawn flows at the width it has here
 
 side = st.sidebar
 side.selectbox(_("flows.view"), list(flow_views), format_func=lambda v: flow_views[v].name(lang), key="view")
@@ -102,8 +103,19 @@ def render_panel(tick: bool) -> None:
     period, sex, focus = state["period"], state["sex"], state["focus"]
     if period_report.notice(period, lang):  # partial or mid-year: said on the page, not only in tooltips
         st.info(period_report.notice(period, lang), icon=":material/schedule:")
+    map_height = views.MAP_HEIGHT_PROJECTED if projecting else views.MAP_HEIGHT
     flow_map = views.cached_flow_map(
-        view.view_id, state["unit"], period, sex, focus, state["mode"], state["top"], int(state["min"]), lang
+        view.view_id,
+        state["unit"],
+        period,
+        sex,
+        focus,
+        state["mode"],
+        state["top"],
+        int(state["min"]),
+        lang,
+        map_width,
+        map_height,
     )
     # Map first: the legend of every channel above the map, the map the full width, what is drawn below it.
     with st.container(key="flows_legend"):
@@ -113,7 +125,7 @@ def render_panel(tick: bool) -> None:
         on_select=_on_pick,
         selection_mode="single-object",
         key="flow_pick",
-        height=views.MAP_HEIGHT_PROJECTED if projecting else views.MAP_HEIGHT,
+        height=map_height,
         alt=_("flows.map_alt", view=view.name(lang), period=period),
     )
     st.caption(f"{_('flows.map_help')} {_('flows.map_click')}")

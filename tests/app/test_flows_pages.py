@@ -243,3 +243,17 @@ def test_workshop_page_lists_the_stories_and_starts_one(lang, title):
     query = _query(at)
     assert query["story"] == "darien_2021_2024" and query["story_step"] == "1" and query["workshop"] == "1"
     assert query["view"] == "darien_transit" and query["period"] == "2021"
+
+
+@pytest.mark.parametrize("page", ["flows.py", "corridors.py"])
+def test_a_map_is_fitted_to_the_width_the_browser_reports(page):
+    """Until the browser reports its width the map is fitted to a desktop's; a phone's narrow map is zoomed out."""
+    from atlas.core import viewport
+
+    at = open_page(page, lang="en")
+    desktop = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    at.session_state[viewport.STATE_KEY] = 360  # what the probe reports on a phone
+    at.run()
+    assert not at.exception
+    phone = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    assert phone["zoom"] < desktop["zoom"] - 0.5

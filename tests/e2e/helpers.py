@@ -7,8 +7,11 @@ status widget gone, the URL, a text, the canvas drawn and no longer changing) up
 from __future__ import annotations
 
 import io
+import json
+import re
 import time
 
+import numpy as np
 from PIL import Image, ImageChops
 from playwright.sync_api import Error as PlaywrightError
 
@@ -16,13 +19,20 @@ DECK = '[data-testid="stDeckGlJsonChart"]'
 WAIT = 120_000  # ms: the longest any one wait may take; generous, since `make test` runs beside other work
 
 
+# A page whose maps are fitted to the width they have (atlas.core.viewport) has drawn them for that width.
+MAP_WIDTH_SETTLED = """(() => { const probe = document.querySelector('.st-key-atlas_map_width');
+    return !probe || probe.querySelector('[data-map-width-pending="false"]') !== null; })()"""
+
+
 def wait_idle(page, timeout: float = 90_000) -> None:
-    """Wait until the app has finished running its script and no element is still drawn as stale (dimmed)."""
+    """Wait until the app has finished running its script, no element is still drawn as stale (dimmed), and the
+    maps have been fitted to the width the browser gave them."""
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=timeout)  # a page's own title: its script ran
     page.wait_for_function(
-        """() => document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        f"""() => document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
                  && !document.querySelector('[data-stale="true"]')
-                 && !document.querySelector('[data-testid^="stSkeleton"]')""",
+                 && !document.querySelector('[data-testid^="stSkeleton"]')
+                 && {MAP_WIDTH_SETTLED}""",
         timeout=timeout,
     )
 
@@ -67,3 +77,38 @@ def has_colour(page, rgb: tuple[int, int, int], selector: str = DECK, tolerance:
     """Whether the first map canvas shows ``rgb`` somewhere (within ``tolerance`` per channel)."""
     img = canvas_image(page, selector)
     return any(all(abs(a - b) <= tolerance for a, b in zip(px, rgb)) for px in set(img.get_flattened_data()))
+
+
+def content_at_edges(img: Image.Image, band: int = 3) -> dict[str, int]:
+    """How many pixels of drawn content lie in the outermost ``band`` columns and rows of a map's picture, per side,
+    and in all (``"all"``). Content is what the layers draw over the land and the sea: a saturated colour (arcs,
+    place markers, the corridor's chain, incidents) or near-black ink (names, grey markers); the pale grey land, the
+    pale blue sea and white borders are not. A map whose content is cropped has some at an edge."""
+    rgb = np.asarray(img.convert("RGB")).astype(int)
+    content = (rgb.max(axis=2) - rgb.min(axis=2) > 40) | (rgb.max(axis=2) < 110)
+    return {
+        "left": int(content[:, :band].sum()),
+        "right": int(content[:, -band:].sum()),
+        "top": int(content[:band].sum()),
+        "bottom": int(content[-band:].sum()),
+        "all": int(content.sum()),
+    }
+
+
+_VIEW_STATE = re.compile(rb'"initialViewState":(\{[^{}]*\})')
+
+
+def record_deck_views(page) -> list[dict]:
+    """Every deck view state the server sends this page from now on, in order (a list that fills as frames arrive).
+
+    The deck JSON travels inside Streamlit's binary messages with sorted keys; its ``initialViewState`` is what
+    the map first shows, so a test can put a place on the canvas exactly as the page fitted it.
+    """
+    views: list[dict] = []
+
+    def on_frame(payload) -> None:
+        data = payload if isinstance(payload, bytes) else payload.encode("utf-8", "ignore")
+        views.extend(json.loads(m) for m in _VIEW_STATE.findall(data))
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return views

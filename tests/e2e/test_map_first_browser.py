@@ -4,6 +4,8 @@
   the viewport's width) and fits a phone's screen, and its legend is on the first screen, without scrolling;
 - a click (desktop) or tap (phone) on a territory opens its profile in view, and on a desktop the map keeps 60 % of
   the width beside it;
+- on a phone, the flow map, the corridor map and a workshop story's map show everything they draw (arcs, places,
+  the chain, incidents, names) inside the canvas: the first view is fitted to the width the map really has;
 - the indicator picked right after a country change stays picked;
 - a link to a page the atlas does not have lands on a message in the visitor's language, with the way on.
 
@@ -19,7 +21,7 @@ import pytest
 
 from atlas.core.i18n import t
 from indicators import load_catalogue
-from tests.e2e.helpers import DECK, wait_canvas_drawn, wait_idle
+from tests.e2e.helpers import DECK, WAIT, content_at_edges, wait_canvas_drawn, wait_idle
 from tests.e2e.test_indicator_map_browser import hover_then_click, pixel_of
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
@@ -27,6 +29,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 STORY = "flows?workshop=1&story=darien_2021_2024&story_step=1"
+CORRIDOR_STORY = "corridors?workshop=1&story=darien_2021_2024&story_step=5"
 # page: (address, selector of its legend)
 MAPS = {
     "home": ("", ".home-legend"),
@@ -44,7 +47,7 @@ def _open(page, address: str, lang: str, size: str) -> None:
     joiner = "&" if "?" in address else "?"
     page.goto(f"{page.base_url}/{address}{joiner}lang={lang}")
     wait_idle(page)
-    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=30_000)
+    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=WAIT)
 
 
 def _not_yet(request, name: str, size: str, what: str) -> None:
@@ -71,6 +74,24 @@ def test_the_map_is_wide_on_a_desktop_and_fits_a_phone(page, request, name, lang
         assert box["height"] <= view["height"], "the map is taller than the phone's screen"
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize(
+    "address", ["flows", "corridors", STORY, CORRIDOR_STORY], ids=["flows", "corridors", "story", "story-corridor"]
+)
+def test_on_a_phone_everything_a_map_draws_is_inside_its_canvas(page, address, lang):
+    """The first view fits the drawn content at the canvas's real width: nothing drawn reaches the canvas's edges
+    (an arc, marker or name cut by an edge would), and something is drawn."""
+    _open(page, address, lang, "phone")
+    canvas = page.locator(f"{DECK} canvas").first
+    canvas.wait_for(state="visible", timeout=60_000)
+    image = wait_canvas_drawn(page)
+    box, view = canvas.bounding_box(), SIZES["phone"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"] + 1, "the map is cropped sideways"
+    edges = content_at_edges(image)
+    assert edges["all"] > 1_000, f"the map draws almost nothing ({edges['all']} pixels of content)"
+    assert not any(edges[side] for side in ("left", "right", "top", "bottom")), f"content at the edges: {edges}"
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("lang", ["es", "en"])
 @pytest.mark.parametrize("name", MAPS)
@@ -79,7 +100,7 @@ def test_the_legend_is_on_the_first_screen(page, request, name, lang, size):
     _open(page, MAPS[name][0], lang, size)
     page.locator(f"{DECK} canvas").first.wait_for(state="visible", timeout=60_000)
     legend = page.locator(MAPS[name][1]).first
-    legend.wait_for(state="visible", timeout=30_000)
+    legend.wait_for(state="visible", timeout=WAIT)
     box = legend.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= SIZES[size]["height"], f"the legend is at y={box['y']:.0f}"
 
@@ -100,7 +121,7 @@ def test_a_click_or_tap_on_a_territory_opens_its_profile_in_view(page, lang, siz
         """() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
         if (!h) return false; const r = h.getBoundingClientRect();
         return r.top >= 0 && r.bottom <= window.innerHeight; }""",
-        timeout=30_000,
+        timeout=WAIT,
     )
     assert page.get_by_role("button", name=t("map.panel_close", lang)).count() == 1
 
@@ -165,7 +186,7 @@ def test_an_indicator_picked_right_after_a_country_change_stays_picked(page, lan
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_an_unknown_page_lands_on_a_message_in_the_language_with_the_way_on(page, lang, size):
     _open(page, "nonexistent", lang, size)
-    page.get_by_role("heading", name=t("not_found.title", lang)).wait_for(timeout=30_000)
+    page.get_by_role("heading", name=t("not_found.title", lang)).wait_for(timeout=WAIT)
     assert page.locator('[role="dialog"]').count() == 0, "Streamlit's own page-not-found dialog is shown"
     message = page.locator(".st-key-not_found")
     assert "/nonexistent" in message.inner_text()

@@ -6,11 +6,12 @@ import json
 import math
 
 import pandas as pd
+import pydeck as pdk
 import pytest
 import shapely
 from shapely.geometry import MultiPolygon, box
 
-from layers.base import deck_bytes
+from layers.base import compute_frame, compute_world_pixel, deck_bytes
 from layers.corridors import build_corridor_deck, build_incident_records, build_node_records, compute_incident_radius
 from layers.flow_exports import (
     PROVENANCE_COLUMNS,
@@ -28,6 +29,10 @@ from layers.flows import (
     build_land,
     build_place_records,
     build_width_legend_svg,
+    compute_arc_marks,
+    compute_label_mark,
+    compute_label_placement,
+    compute_label_text,
     compute_legend_values,
     compute_light_geometry,
     compute_nice_number,
@@ -280,7 +285,8 @@ def test_a_click_on_a_place_picks_its_code(selection, code):
 
 
 def test_labels_never_overlap_and_the_most_important_are_kept():
-    from layers.flows import _pixel, compute_label_placement
+    from layers.base import compute_world_pixel as _pixel
+    from layers.flows import compute_label_placement
 
     labels = [
         {"pos": [-86.2, 15.2], "text": "Honduras"},
@@ -302,3 +308,73 @@ def test_labels_never_overlap_and_the_most_important_are_kept():
         a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for i, a in enumerate(boxes) for b in boxes[i + 1 :]
     )
     assert len(compute_label_placement(labels, zoom=7.0)) == len(labels)  # zoomed in, all fit
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("México", "México"),
+        ("Frontera suroeste de EE. UU.", "Frontera suroeste\nde EE. UU."),
+        ("US south-west border", "US south-west\nborder"),
+        ("República Dominicana", "República\nDominicana"),
+        ("San Vicente y las Granadinas", "San Vicente y las\nGranadinas"),
+        ("", ""),
+    ],
+)
+def test_long_names_are_broken_into_short_lines(text, expected):
+    assert compute_label_text(text) == expected
+
+
+def test_a_label_box_is_as_wide_as_its_longest_line_and_as_tall_as_its_lines():
+    one = compute_label_mark({"pos": [0, 0], "text": "Frontera suroeste"})
+    two = compute_label_mark({"pos": [0, 0], "text": "Frontera suroeste\nde EE. UU."})
+    assert one.left == two.left == one.right and two.up > one.up and one.down <= 0
+
+
+def test_an_arc_bends_to_the_left_of_its_direction_as_deck_gl_draws_it():
+    east = compute_arc_marks({"from": [-90.0, 10.0], "to": [-30.0, 10.0], "w": 6.0})
+    west = compute_arc_marks({"from": [-30.0, 10.0], "to": [-90.0, 10.0], "w": 6.0})
+    assert east[0].lon == pytest.approx(-90.0) and east[-1].lon == pytest.approx(-30.0)
+    assert max(m.lat for m in east) > 20 and min(m.lat for m in east) >= 10 - 1e-9  # eastward: bends north
+    assert min(m.lat for m in west) < 0 and max(m.lat for m in west) <= 10 + 1e-9  # westward: bends south
+    assert all(m.left == m.up == 3.0 for m in east)  # half the arc's width
+
+
+def test_a_label_the_map_edge_would_cut_is_left_out():
+    labels = [{"pos": [-86.2, 15.2], "text": "Honduras"}, {"pos": [-60.0, 15.0], "text": "Far east"}]
+    x, y = compute_world_pixel(-86.2, 15.2, 5.0)
+    frame = (x - 200, y - 200, x + 200, y + 200)
+    assert [k["text"] for k in compute_label_placement(labels, 5.0, frame=frame)] == ["Honduras"]
+    assert len(compute_label_placement(labels, 5.0)) == 2
+
+
+@pytest.mark.parametrize("width,height", [(360, 520), (900, 520), (900, 480)])
+def test_the_flow_deck_shows_every_arc_place_and_name_whole_at_the_width_it_is_given(width, height):
+    import geopandas as gpd
+
+    points = pd.concat(
+        [POINTS, pd.DataFrame({"label_lon": [-3.7, -117.0], "label_lat": [40.4, 32.5]}, index=["ESP", "MEX"])]
+    )
+    drawn = pd.DataFrame(
+        {"origin": ["VEN", "MEX", "COL"], "destination": ["ESP", "USA", "PAN"], "value": [400.0, 900.0, 25.0]}
+    ).assign(period="2024")
+    totals = pd.DataFrame({"place": list(points.index), "incoming": 1.0, "outgoing": 1.0, "net": 0.0})
+    land = build_land(gpd.GeoDataFrame({"geo_code": ["A"]}, geometry=[box(-80, 0, -60, 10)], crs=4326))
+    arcs = build_arc_records(drawn, points, WidthScale(900.0), _tips)
+    places = build_place_records(totals, points, None, _tips_place)
+    names = {"ESP": "España", "MEX": "Frontera suroeste de EE. UU."}
+    ranked = sorted(places, key=lambda p: p["code"] not in names)  # the names at both ends first: always kept
+    labels = [{"pos": p["pos"], "text": names.get(p["code"], p["code"])} for p in ranked]
+    spec = json.loads(build_flow_deck(land, arcs, places, labels, (-118, 0.5, -52, 33), "", width, height).to_json())
+    view = spec["initialViewState"]
+    left, top, right, bottom = compute_frame(pdk.ViewState(**view), width, height)
+    for r in arcs:
+        for m in compute_arc_marks(r):
+            x, y = compute_world_pixel(m.lon, m.lat, view["zoom"])
+            assert left <= x - m.left and x + m.right <= right and top <= y - m.up and y + m.down <= bottom
+    shown = next(layer for layer in spec["layers"] if layer["id"] == "labels")["data"]
+    assert {"España", "Frontera suroeste\nde EE. UU."} <= {label["text"] for label in shown}
+    for label in shown:
+        m = compute_label_mark(label)
+        x, y = compute_world_pixel(m.lon, m.lat, view["zoom"])
+        assert left <= x - m.left and x + m.right <= right and top <= y - m.up and y + m.down <= bottom, label

@@ -8,7 +8,19 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from layers.base import build_deck, build_features, build_sea_layer, build_unit_layer, fit_view, geojson_geometry
+from layers.base import (
+    Mark,
+    build_deck,
+    build_features,
+    build_sea_layer,
+    build_unit_layer,
+    compute_fitted_view,
+    compute_frame,
+    compute_lon_lat,
+    compute_world_pixel,
+    fit_view,
+    geojson_geometry,
+)
 
 
 def test_geojson_geometry_rounds_and_drops_repeated_points():
@@ -61,3 +73,43 @@ def test_deck_json_is_compact_deterministic_and_fetches_nothing():
     spec = json.loads(first)
     assert spec.get("mapProvider") in (None, "")  # no basemap tiles; map_style left unset
     assert "http" not in first
+
+
+@pytest.mark.parametrize("lon,lat", [(-106.5, 31.8), (-3.7, 40.4), (0.0, 0.0), (-61.0, -34.0)])
+def test_world_pixels_and_lon_lat_are_inverse(lon, lat):
+    assert compute_lon_lat(*compute_world_pixel(lon, lat, 2.5), 2.5) == pytest.approx((lon, lat), abs=1e-9)
+
+
+def _inside(view, marks, width, height, margin=0.0):
+    left, top, right, bottom = compute_frame(view, width, height)
+    for m in marks:
+        x, y = compute_world_pixel(m.lon, m.lat, view.zoom)
+        if not (left + margin <= x - m.left and x + m.right <= right - margin):
+            return False
+        if not (top + margin <= y - m.up and y + m.down <= bottom - margin):
+            return False
+    return True
+
+
+# Mexico's north-west to Guyana and Suriname, with a long name at each end: the region on a phone's map.
+REGION_MARKS = [Mark(-117.0, 32.5, 101, 101, 30, 0), Mark(-55.2, 4.0, 40, 40, 30, 0), Mark(-86.0, 12.0, 9, 9, 9, 9)]
+
+
+@pytest.mark.parametrize("width,height", [(360, 520), (340, 480), (900, 520), (1200, 700), (600, 300)])
+def test_a_fitted_view_shows_every_mark_whole_inside_its_margin(width, height):
+    view = compute_fitted_view(REGION_MARKS, width, height, margin=16)
+    assert _inside(view, REGION_MARKS, width, height, margin=16 - 0.5)
+    assert not _inside(compute_fitted_view(REGION_MARKS, width, height, margin=16), REGION_MARKS, width, height, 40)
+
+
+def test_a_narrower_map_is_zoomed_out_and_the_zoom_is_capped():
+    phone, desktop = compute_fitted_view(REGION_MARKS, 360, 520), compute_fitted_view(REGION_MARKS, 900, 520)
+    assert phone.zoom < desktop.zoom
+    assert not _inside(desktop, REGION_MARKS, 360, 520)  # a desktop's view crops the region on a phone
+    assert compute_fitted_view([Mark(-86.0, 12.0)], 360, 520, max_zoom=7.5).zoom == 7.5  # a lone point
+
+
+@pytest.mark.parametrize("marks,size", [([], (360, 520)), ([Mark(0, 0)], (20, 520)), ([Mark(0, 0)], (360, 30))])
+def test_a_fitted_view_needs_marks_and_room(marks, size):
+    with pytest.raises(ValueError, match="got"):
+        compute_fitted_view(marks, *size)
