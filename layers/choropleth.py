@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from layers.base import CompactDeck, build_features, build_sea_layer, fit_view
+from layers.base import VIEW_WIDTH_PX, CompactDeck, build_features, build_sea_layer, fit_view
 from layers.classify import Classification, assign_classes
 from layers.palettes import NO_DATA, NO_DATA_LINE, Palette, compute_class_colors, hex_to_rgb
 
@@ -159,8 +159,10 @@ def build_choropleth_deck(
     context: Sequence[dict] = (),
     selected: str | None = None,
     bounds: Sequence[float] | None = None,
+    width: int = VIEW_WIDTH_PX,
 ) -> pdk.Deck:
-    """Sea, pale context land, the choropleth units and the selected outline, fitted to ``bounds``."""
+    """Sea, pale context land, the choropleth units and the selected outline, fitted to ``bounds`` in a map
+    ``width`` pixels wide (the width the page has in the browser, atlas.core.viewport; a desktop's by default)."""
     layers = [build_sea_layer()]
     if context:
         layers.append(build_context_layer(context))
@@ -168,7 +170,7 @@ def build_choropleth_deck(
     outline = build_selected_layer(units, selected)
     if outline is not None:
         layers.append(outline)
-    view = fit_view(bounds or compute_bounds(units))
+    view = fit_view(bounds or compute_bounds(units), width=width)
     return FrozenDeck(
         layers=layers,
         initial_view_state=view,

@@ -15,6 +15,7 @@ from common.text import Bilingual
 from common.yamlfile import load_yaml
 from indicators.engine import compute as compute_indicator
 from indicators.periods import indicator_period_status
+from layers.base import VIEW_WIDTH_PX
 from layers.choropleth import REGION_BOUNDS, build_base_features, build_choropleth_deck, compute_fills, compute_tips
 from layers.classify import compute_focused_classification
 from layers.legend import LegendEntry, build_legend
@@ -70,10 +71,13 @@ def headlines() -> list[Headline]:
 
 
 @st.cache_resource(show_spinner=False)
-def overview_deck(lang: str) -> tuple[pdk.Deck, str | None, list[LegendEntry], dict[str, float]]:
-    """The region's countries coloured by the immigrant share of the latest complete year (shared: do not
-    mutate), that year, the legend's entries (classes with their colours, then no data) and the network
-    countries' values that year (those with data)."""
+def overview_deck(
+    lang: str, width: int = VIEW_WIDTH_PX
+) -> tuple[pdk.Deck, str | None, list[LegendEntry], dict[str, float]]:
+    """The region's countries coloured by the immigrant share of the latest complete year, fitted to a map
+    ``width`` pixels wide (cached per language and width; shared: do not mutate), that year, the legend's
+    entries (classes with their colours, then no data) and the network countries' values that year (those
+    with data)."""
     ind = catalogue().get(OVERVIEW_INDICATOR)
     units = boundaries("country", "region").sort_values("geo_code").reset_index(drop=True)
     codes = list(units["geo_code"])
@@ -85,6 +89,8 @@ def overview_deck(lang: str) -> tuple[pdk.Deck, str | None, list[LegendEntry], d
     tips = compute_tips(view, lang, ind.decimals, ind.unit_label(lang), {}, "", "")
     no_data = t("common.no_data", lang)
     legend = build_legend(classes, get_palette(ind.palette), 0)  # the home legend shows no counts
-    deck = build_choropleth_deck(build_base_features(units, 2), fills, tips, lang, no_data, bounds=REGION_BOUNDS)
+    deck = build_choropleth_deck(
+        build_base_features(units, 2), fills, tips, lang, no_data, bounds=REGION_BOUNDS, width=width
+    )
     ours = view[view["geo_code"].isin(set(network())) & view["value"].notna()]
     return deck, period, legend, dict(zip(ours["geo_code"], ours["value"].astype(float)))

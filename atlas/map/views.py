@@ -34,6 +34,7 @@ from etl.textsafe import escape_markdown
 from indicators.catalogue import Indicator
 from indicators.profile import compute_rank
 from indicators.quality import period_year, sort_periods
+from layers.base import VIEW_WIDTH_PX
 from layers.choropleth import build_choropleth_deck, compute_fills, compute_tips
 from layers.classify import SCHEMES, Classification, compute_classification, compute_focused_classification
 from layers.exports import FORMATS, build_export, build_export_frame
@@ -93,8 +94,10 @@ def indicator_deck(
     palette_id: str,
     lang: str,
     selected: str,
+    width: int = VIEW_WIDTH_PX,
 ) -> pdk.Deck:
-    """The choropleth deck of a view (shared between sessions: never mutated)."""
+    """The choropleth deck of a view fitted to a map ``width`` pixels wide (shared between sessions: never
+    mutated)."""
     ind = catalogue().get(indicator_id)
     codes = loaders.view_codes(level, country)
     view = loaders.indicator_view(indicator_id, level, period, codes, sex)
@@ -119,6 +122,7 @@ def indicator_deck(
         context=loaders.context_features(level, country),
         selected=selected or None,
         bounds=loaders.view_bounds(level, country),
+        width=width,
     )
 
 
@@ -809,6 +813,7 @@ def render_view_column(
     lang: str,
     on_pick: Callable[[], None],
     legend: Callable[[], None] | None = None,
+    map_width: int = VIEW_WIDTH_PX,
 ) -> bool:
     """The map, chart and table tabs of a view, what the indicator is, its downloads and its API link; the map
     tab draws ``legend`` above the map (on the first screen at every size). Returns whether the map tab is open."""
@@ -837,7 +842,7 @@ def render_view_column(
                 deck = loaders.country_boundary_deck(country, lang) if country else loaders.region_boundary_deck(lang)
             else:
                 deck = indicator_deck(
-                    ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang, selected
+                    ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang, selected, map_width
                 )
                 if legend is not None:
                     with st.container(key="map_legend"):

@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from atlas.core import ui
+from atlas.core import ui, viewport
 from atlas.core.i18n import translator
 from atlas.core.loaders import catalogue, country_choices
 from atlas.home import loaders, views
@@ -15,9 +15,10 @@ _ = translator(lang)
 
 ui.render_header(_("home.title"))
 st.markdown(_("home.lead"))
+map_width = viewport.map_width()  # the overview map fits the region at the width it has here (a phone's too)
 with ui.needs_data(lang):
     figures = loaders.headlines()
-    deck, period, legend, values = loaders.overview_deck(lang)
+    deck, period, legend, values = loaders.overview_deck(lang, map_width)
 
 views.render_headlines(figures, lang)
 with st.container(key="home_map_block", gap="small"):

@@ -3,7 +3,7 @@ by a harmonised indicator for a year; click a territory for its profile; chart, 
 
 import streamlit as st
 
-from atlas.core import play, ui, urlstate
+from atlas.core import play, ui, urlstate, viewport
 from atlas.core.i18n import translator
 from atlas.core.loaders import catalogue, country_choices, place_names
 from atlas.map import loaders, params, views
@@ -25,6 +25,7 @@ VIEW_PARAMS = params.build_view_params(
 problems = urlstate.sync_from_url(VIEW_PARAMS, "map")
 ui.render_header(_("map.title"))
 views.render_map_page_style()
+map_width = viewport.map_width()  # the map's first view fits the region (or the country) at the width it has here
 notices: list[str] = []
 
 
@@ -182,6 +183,7 @@ with stage[0]:
         lang,
         on_pick=_on_pick,
         legend=_legend,
+        map_width=map_width,
     )
 if selected:
     with stage[1], st.container(key="map_profile"):

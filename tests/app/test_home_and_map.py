@@ -120,3 +120,27 @@ def test_no_headline_figure_opens_on_a_partial_or_mid_year_period():
     assert periods["protection_hosted"] == "2024"
     assert periods["cbp_encounters"] == "FY2024"
     assert periods["returned_nationals"] == "2024"
+
+
+@pytest.mark.parametrize(
+    "page,query",
+    [(None, {}), ("map.py", {}), ("map.py", {"country": "HND", "indicator": "population", "year": "2019"})],
+    ids=["home", "map-region", "map-country"],
+)
+def test_the_choropleth_is_fitted_to_the_width_the_browser_reports(page, query):
+    """Issue 16: until the browser reports its width a choropleth is fitted to a desktop's 900-pixel map, exactly
+    the view it always had; a phone's narrow map is zoomed out, so the whole region (or country) fits."""
+    from atlas.core import viewport
+    from layers.base import fit_view
+    from layers.choropleth import REGION_BOUNDS
+
+    at = open_page(page, lang="en", **query)
+    desktop = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    if "country" not in query:
+        old = fit_view(REGION_BOUNDS)
+        assert (desktop["longitude"], desktop["latitude"], desktop["zoom"]) == (old.longitude, old.latitude, old.zoom)
+    at.session_state[viewport.STATE_KEY] = 340  # what the probe reports on a 390-pixel phone
+    at.run()
+    assert not at.exception
+    phone = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    assert phone["zoom"] < desktop["zoom"] - 0.5

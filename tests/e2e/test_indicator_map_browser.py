@@ -25,7 +25,7 @@ import indicators
 from layers.base import fit_view
 from layers.html_export import parse_html_features
 from layers.legend import format_number
-from tests.e2e.helpers import DECK, WAIT, canvas_colours, wait_canvas_drawn, wait_idle
+from tests.e2e.helpers import DECK, WAIT, canvas_colours, record_deck_views, wait_canvas_drawn, wait_idle
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("built_store")]
@@ -35,15 +35,21 @@ def _merc(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
-def pixel_of(code: str, country: str, box: dict) -> tuple[float, float]:
-    """Where an admin-1 unit's label point falls on the canvas of its country's view."""
+def pixel_of(code: str, country: str, box: dict, view: dict | None = None) -> tuple[float, float]:
+    """Where an admin-1 unit's label point falls on the canvas of its country's view: ``view`` (the
+    ``initialViewState`` the page sent, tests/e2e/helpers.py ``record_deck_views``), or a desktop's 900-pixel one."""
     a1 = geodata.load_boundaries("admin1", "country")
     units = a1[a1.parent_code == country]
-    view = fit_view(tuple(units.total_bounds))
     row = units.set_index("geo_code").loc[code]
-    scale = 512 * 2**view.zoom
-    x = box["width"] / 2 + (row.label_lon - view.longitude) / 360 * scale
-    y = box["height"] / 2 - (_merc(row.label_lat) - _merc(view.latitude)) / (2 * math.pi) * scale
+    return project(row.label_lon, row.label_lat, view or fit_view(tuple(units.total_bounds)), box)
+
+
+def project(lon: float, lat: float, view, box: dict) -> tuple[float, float]:
+    """Where ``(lon, lat)`` falls on a canvas of ``box``'s size showing ``view`` (a ViewState or its JSON dict)."""
+    get = view.get if isinstance(view, dict) else lambda key: getattr(view, key)
+    scale = 512 * 2 ** get("zoom")
+    x = box["width"] / 2 + (lon - get("longitude")) / 360 * scale
+    y = box["height"] / 2 - (_merc(lat) - _merc(get("latitude"))) / (2 * math.pi) * scale
     return x, y
 
 
@@ -108,12 +114,14 @@ def test_pick_an_indicator_click_a_territory_and_see_its_value_in_the_panel(page
 
 def test_on_a_phone_a_tap_on_a_territory_opens_its_profile_in_view(page):
     page.set_viewport_size({"width": 390, "height": 844})
+    views = record_deck_views(page)  # the country is fitted to the phone's map width: tap where the page drew it
     page.goto(f"{page.base_url}/map?lang=en&country=HND&indicator=population&year=2019")
     wait_idle(page)
     canvas = page.locator(f"{DECK} canvas").first
     canvas.scroll_into_view_if_needed()
     wait_canvas_drawn(page)
-    x, y = pixel_of("HN-OL", "HND", canvas.bounding_box())
+    assert views, "the page sent no deck view"
+    x, y = pixel_of("HN-OL", "HND", canvas.bounding_box(), views[-1])
     hover_then_click(page, canvas, x, y, "Olancho", "sel=HN-OL")
     wait_idle(page)
     heading = page.get_by_role("heading", name="Olancho")

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import pytest
 
+import geodata
 from atlas.core.i18n import t
 from indicators import load_catalogue
-from tests.e2e.helpers import DECK, WAIT, content_at_edges, wait_canvas_drawn, wait_idle
-from tests.e2e.test_indicator_map_browser import hover_then_click, pixel_of
+from tests.e2e.helpers import DECK, WAIT, content_at_edges, record_deck_views, wait_canvas_drawn, wait_idle
+from tests.e2e.test_indicator_map_browser import hover_then_click, pixel_of, project
 from tests.store_fixture import built_store  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -92,6 +93,30 @@ def test_on_a_phone_everything_a_map_draws_is_inside_its_canvas(page, address, l
     assert not any(edges[side] for side in ("left", "right", "top", "bottom")), f"content at the edges: {edges}"
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("address", ["", "map"], ids=["home", "map"])
+def test_on_a_phone_the_choropleth_draws_every_network_country_inside_its_canvas(page, address, lang):
+    """The home map and the map page's region view are fitted to the region at the canvas's real width: every
+    network country's bounding box, projected with the view the page sent, lies inside the canvas (on a desktop's
+    900-pixel view Mexico's west, Saint Lucia, Guyana and Suriname fell outside a phone's)."""
+    views = record_deck_views(page)
+    _open(page, address, lang, "phone")
+    canvas = page.locator(f"{DECK} canvas").first
+    canvas.wait_for(state="visible", timeout=60_000)
+    wait_canvas_drawn(page)
+    box = canvas.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= SIZES["phone"]["width"] + 1, "the map is cropped sideways"
+    assert views, "the page sent no deck view"
+    countries = geodata.load_boundaries("country", "region").set_index("geo_code")
+    outside = {}
+    for code in geodata.network_countries():
+        minx, miny, maxx, maxy = countries.loc[code].geometry.bounds
+        (left, top), (right, bottom) = project(minx, maxy, views[-1], box), project(maxx, miny, views[-1], box)
+        if left < 0 or top < 0 or right > box["width"] or bottom > box["height"]:
+            outside[code] = (round(left), round(top), round(right), round(bottom))
+    assert not outside, f"outside the {box['width']:.0f}×{box['height']:.0f} canvas: {outside}"
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("lang", ["es", "en"])
 @pytest.mark.parametrize("name", MAPS)
@@ -109,11 +134,13 @@ def test_the_legend_is_on_the_first_screen(page, request, name, lang, size):
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_a_click_or_tap_on_a_territory_opens_its_profile_in_view(page, lang, size):
+    views = record_deck_views(page)  # on a phone the country is fitted to the map's real width: tap where it is
     _open(page, "map?country=HND&indicator=population&year=2019", lang, size)
     canvas = page.locator(f"{DECK} canvas").first
     canvas.scroll_into_view_if_needed()
     wait_canvas_drawn(page)
-    x, y = pixel_of("HN-OL", "HND", canvas.bounding_box())
+    assert views, "the page sent no deck view"
+    x, y = pixel_of("HN-OL", "HND", canvas.bounding_box(), views[-1])
     hover_then_click(page, canvas, x, y, "Olancho", "sel=HN-OL")
     wait_idle(page)
     page.get_by_role("heading", name="Olancho").first.wait_for(timeout=90_000)
