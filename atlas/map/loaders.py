@@ -19,6 +19,7 @@ from indicators.engine import compute as compute_indicator
 from indicators.engine import compute_default_period, compute_periods, level_codes, load_unit_exclusions
 from indicators.profile import compute_top_partners, load_partner_observations
 from indicators.quality import fill_nearest
+from layers.base import VIEW_WIDTH_PX
 from layers.boundaries import build_country_deck, build_region_deck
 from layers.choropleth import REGION_BOUNDS, build_base_features
 
@@ -31,13 +32,15 @@ def admin1_table(country: str) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def region_boundary_deck(lang: str) -> pdk.Deck:
-    return build_region_deck(boundaries("country", "region"), network(), lang)
+def region_boundary_deck(lang: str, width: int = VIEW_WIDTH_PX) -> pdk.Deck:
+    return build_region_deck(boundaries("country", "region"), network(), lang, width=width)
 
 
 @st.cache_resource(show_spinner=False)
-def country_boundary_deck(country: str, lang: str) -> pdk.Deck:
-    return build_country_deck(boundaries("admin1", "country"), boundaries("country", "region"), country, lang)
+def country_boundary_deck(country: str, lang: str, width: int = VIEW_WIDTH_PX) -> pdk.Deck:
+    return build_country_deck(
+        boundaries("admin1", "country"), boundaries("country", "region"), country, lang, width=width
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

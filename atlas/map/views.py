@@ -839,7 +839,11 @@ def render_view_column(
                     ),
                     icon=":material/map:",
                 )
-                deck = loaders.country_boundary_deck(country, lang) if country else loaders.region_boundary_deck(lang)
+                deck = (
+                    loaders.country_boundary_deck(country, lang, map_width)
+                    if country
+                    else loaders.region_boundary_deck(lang, map_width)
+                )
             else:
                 deck = indicator_deck(
                     ind.id, level, country, period, sex, scheme, k, breaks, palette_id, lang, selected, map_width

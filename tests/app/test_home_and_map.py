@@ -124,8 +124,13 @@ def test_no_headline_figure_opens_on_a_partial_or_mid_year_period():
 
 @pytest.mark.parametrize(
     "page,query",
-    [(None, {}), ("map.py", {}), ("map.py", {"country": "HND", "indicator": "population", "year": "2019"})],
-    ids=["home", "map-region", "map-country"],
+    [
+        (None, {}),
+        ("map.py", {}),
+        ("map.py", {"country": "HND", "indicator": "population", "year": "2019"}),
+        ("map.py", {"country": "HND"}),  # the default indicator has no admin-1 values: the country's boundaries
+    ],
+    ids=["home", "map-region", "map-country", "map-country-boundaries"],
 )
 def test_the_choropleth_is_fitted_to_the_width_the_browser_reports(page, query):
     """Issue 16: until the browser reports its width a choropleth is fitted to a desktop's 900-pixel map, exactly

@@ -78,3 +78,26 @@ def test_deck_is_lean_sorted_deterministic_and_fetches_nothing():
     assert props[1]["tip"] == "No data" and props[0]["name"] == "Ay"
     assert len(layers["selected"]["data"]["features"]) == 1
     assert "http" not in first and spec.get("mapProvider") in (None, "")
+
+
+def test_a_narrower_map_is_zoomed_out_and_900_pixels_is_the_desktop_view():
+    """Issue 16: every region and country deck is fitted to the width the page has; 900 is the old view."""
+    from layers.base import fit_view
+    from layers.boundaries import REGION_BOUNDS, build_country_deck, build_region_deck
+
+    base = build_base_features(UNITS, 2)
+    countries = UNITS.assign(parent_code="X")
+
+    def views(width: int) -> list[dict]:
+        decks = [
+            build_choropleth_deck(base, {}, {}, "en", "No data", bounds=REGION_BOUNDS, width=width),
+            build_region_deck(UNITS, ["A"], "en", width=width),
+            build_country_deck(countries, UNITS, "X", "en", width=width),
+        ]
+        return [json.loads(deck.to_json())["initialViewState"] for deck in decks]
+
+    old = [fit_view(REGION_BOUNDS), fit_view(REGION_BOUNDS), fit_view(tuple(UNITS.total_bounds))]
+    for view, before in zip(views(900), old):
+        assert (view["longitude"], view["latitude"], view["zoom"]) == (before.longitude, before.latitude, before.zoom)
+    for desktop, phone in zip(views(900), views(340)):
+        assert phone["zoom"] < desktop["zoom"] - 0.5
