@@ -53,12 +53,17 @@ def _remember() -> None:
         st.session_state[STATE_KEY] = int(reported)
 
 
+def assumed_width() -> int:
+    """The width the page's maps are fitted to, without mounting the probe (a page that mounts it later)."""
+    return int(st.session_state.get(STATE_KEY, FULL_PX))
+
+
 def map_width() -> int:
     """The width, in pixels, to fit this page's maps to: measured in the browser (``FULL_PX`` until it is known).
 
     Mounts the probe: call it once per page run, before the maps are built.
     """
-    assumed = int(st.session_state.get(STATE_KEY, FULL_PX))
+    assumed = assumed_width()
     st.html(_STYLE)
     _PROBE(
         key=PROBE_KEY,

@@ -25,7 +25,9 @@ VIEW_PARAMS = params.build_view_params(
 problems = urlstate.sync_from_url(VIEW_PARAMS, "map")
 ui.render_header(_("map.title"))
 views.render_map_page_style()
-map_width = viewport.map_width()  # the map's first view fits the region (or the country) at the width it has here
+# The map's first view fits the region (or the country) at the width it has here; the probe is mounted at the end
+# of the page, so that it adds no gap above the legend on a phone's first screen.
+map_width = viewport.assumed_width()
 notices: list[str] = []
 
 
@@ -209,3 +211,4 @@ if country:
     views.render_units_table(country, choices[country], lang)
 
 ui.render_footer(lang)
+viewport.map_width()
