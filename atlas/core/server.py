@@ -64,7 +64,7 @@ def start_server(
     return proc, f"http://127.0.0.1:{port}"
 
 
-def wait_healthy(proc: subprocess.Popen, base: str, seconds: float = 90) -> None:
+def wait_healthy(proc: subprocess.Popen, base: str, seconds: float = 180) -> None:
     """Poll ``/_stcore/health`` until it answers ``ok``; RuntimeError (with the server's output when kept) if
     the server exits or does not answer within ``seconds``."""
     deadline = time.monotonic() + seconds

@@ -52,7 +52,7 @@ def shown(at: AppTest) -> list[str]:
 
 def test_a_run_started_before_a_swap_shows_the_old_version_and_the_next_run_the_new(two_versions):
     first, second = two_versions
-    at = AppTest.from_function(page, default_timeout=60)
+    at = AppTest.from_function(page, default_timeout=300)
     at.run()
     assert shown(at) == ["first-build", "first-build"]
     at.session_state["swap_to"] = second

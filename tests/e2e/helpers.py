@@ -24,7 +24,7 @@ MAP_WIDTH_SETTLED = """(() => { const probe = document.querySelector('.st-key-at
     return !probe || probe.querySelector('[data-map-width-pending="false"]') !== null; })()"""
 
 
-def wait_idle(page, timeout: float = 90_000) -> None:
+def wait_idle(page, timeout: float = WAIT) -> None:
     """Wait until the app has finished running its script, no element is still drawn as stale (dimmed), and the
     maps have been fitted to the width the browser gave them."""
     page.wait_for_selector('[data-testid="stApp"] h1', timeout=timeout)  # a page's own title: its script ran

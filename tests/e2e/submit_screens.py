@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from atlas.core.server import serving
+from tests.e2e.helpers import WAIT
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = ROOT / "tests" / "fixtures" / "submissions" / "valid" / "gtm_returns_igm_2020_2023_es.csv"
@@ -54,7 +55,7 @@ def sign_in(page, user: str, password: str = PASSWORD) -> None:
     page.locator('input[autocomplete="username"]').fill(user)
     page.locator('input[type="password"]').fill(password)
     page.get_by_role("button", name=re.compile("^(Sign in|Iniciar sesión)$")).click()
-    page.get_by_role("button", name=re.compile("^(Sign out|Cerrar sesión)$")).wait_for(timeout=60_000)
+    page.get_by_role("button", name=re.compile("^(Sign out|Cerrar sesión)$")).wait_for(timeout=WAIT)
     wait_idle(page)
 
 
@@ -63,7 +64,7 @@ def open_review(page, lang: str) -> None:
     from tests.e2e.helpers import wait_idle
 
     page.get_by_role("tab", name={"en": "Submissions and versions", "es": "Envíos y versiones"}[lang]).click()
-    page.locator(".st-key-submit_review").wait_for(timeout=60_000)
+    page.locator(".st-key-submit_review").wait_for(timeout=WAIT)
     wait_idle(page)
 
 
@@ -72,7 +73,7 @@ def settle(page) -> None:
     from tests.e2e.helpers import wait_idle
 
     wait_idle(page)
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')""", timeout=60_000)
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')""", timeout=WAIT)
     page.wait_for_timeout(800)  # the tables' canvases draw after they mount
 
 
@@ -124,7 +125,7 @@ def main() -> None:
             lang = "en" if name == "desktop" else "es"
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(f"{base}/submit?lang={lang}")
-            page.get_by_role("heading", name=re.compile("Sign in|Iniciar sesión")).wait_for(timeout=60_000)
+            page.get_by_role("heading", name=re.compile("Sign in|Iniciar sesión")).wait_for(timeout=WAIT)
             settle(page)
             page.screenshot(path=out / f"submit_signed_out_{name}.png")
             shoot(page, ".st-key-submit_template_downloads", out / f"submit_sign_in_{name}.png")
@@ -140,7 +141,7 @@ def main() -> None:
                 offset=120,
             )
             page.get_by_role("button", name=re.compile("^(Sign out|Cerrar sesión)$")).click()
-            page.get_by_role("heading", name=re.compile("Sign in|Iniciar sesión")).wait_for(timeout=60_000)
+            page.get_by_role("heading", name=re.compile("Sign in|Iniciar sesión")).wait_for(timeout=WAIT)
             sign_in(page, "ana.gtm")
             check_a_hostile_file(page, lang)
             settle(page)

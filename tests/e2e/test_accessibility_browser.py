@@ -67,7 +67,7 @@ def test_projector_mode_shows_the_story_and_the_map_on_one_screen(page):
     story = page.locator(".st-key-story_bar").first
     story.wait_for(state="visible", timeout=WAIT)
     canvas = page.locator(f"{DECK} canvas").first
-    canvas.wait_for(state="visible", timeout=60_000)
+    canvas.wait_for(state="visible", timeout=WAIT)
     sbox, mbox = story.bounding_box(), canvas.bounding_box()
     assert sbox["y"] >= 0 and sbox["y"] + sbox["height"] <= DESKTOP["height"]
     assert mbox["y"] + mbox["height"] * 0.5 <= DESKTOP["height"], "most of the map is on the projected screen"
@@ -77,6 +77,6 @@ def test_projector_mode_shows_the_story_and_the_map_on_one_screen(page):
 def test_every_map_fits_a_phone_screen(page, path):
     _open(page, path, "es", PHONE)
     canvas = page.locator(f"{DECK} canvas").first
-    canvas.wait_for(state="visible", timeout=60_000)
+    canvas.wait_for(state="visible", timeout=WAIT)
     box = canvas.bounding_box()
     assert box["x"] >= -1 and box["x"] + box["width"] <= PHONE["width"] + 1

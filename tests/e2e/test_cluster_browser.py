@@ -128,8 +128,8 @@ def published_csv(page, base: str) -> str:
     page.goto(f"{base}/submit?lang=en")
     wait_idle(page)
     button = page.get_by_role("button", name="Download the published observations (CSV)")
-    button.wait_for(timeout=60_000)
-    with page.expect_download(timeout=60_000) as download:
+    button.wait_for(timeout=WAIT)
+    with page.expect_download(timeout=WAIT) as download:
         button.click()
     return open(download.value.path(), encoding="utf-8-sig").read()
 
@@ -162,15 +162,15 @@ def test_a_killed_server_sends_its_visitors_to_the_other_without_an_error_or_a_l
     from tests.e2e.submit_screens import sign_in
 
     atlas_cluster.start_member(0)  # the cluster may be shared: server 1 up and in the rotation
-    atlas_cluster.wait_status(0, "UP", timeout=60)
+    atlas_cluster.wait_status(0, "UP", timeout=120)
     visitor = open_on(0, "/map?lang=en&indicator=population&sel=GTM")
-    visitor.locator(DECK).wait_for(timeout=60_000)
+    visitor.locator(DECK).wait_for(timeout=WAIT)
     focal = open_on(0, "/submit?lang=en")
     sign_in(focal, "ana.gtm")
     submission = store_submission(focal, changed=True)
 
     atlas_cluster.kill(0)
-    atlas_cluster.wait_status(0, "DOWN", timeout=30)
+    atlas_cluster.wait_status(0, "DOWN", timeout=120)
 
     # The front end notices the closed WebSocket, polls /_stcore/health and reconnects: HAProxy sends it to
     # server 2 and sets a new cookie. The page stays as it was (nothing reruns by itself); the visitor's next
@@ -179,7 +179,7 @@ def test_a_killed_server_sends_its_visitors_to_the_other_without_an_error_or_a_l
         wait_for_server(page, atlas_cluster.servers[1].name)
         page.wait_for_function(
             """() => document.querySelector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')""",
-            timeout=60_000,
+            timeout=WAIT,
         )
         assert page.get_by_text("Connection error").count() == 0
 
@@ -189,19 +189,19 @@ def test_a_killed_server_sends_its_visitors_to_the_other_without_an_error_or_a_l
     for attempt in range(2):
         choose(visitor, "sel", "Mexico")  # another territory's profile, drawn by server 2
         try:
-            mexico.wait_for(timeout=30_000 if attempt == 0 else 60_000)
+            mexico.wait_for(timeout=WAIT // 4 if attempt == 0 else WAIT)
             break
         except PlaywrightTimeout:
             if attempt == 1:
                 visitor.screenshot(path="/tmp/cluster_dbg.png", full_page=True)
                 raise
     assert "sel=MEX" in visitor.url and "indicator=population" in visitor.url  # the same view, from the browser
-    visitor.locator(DECK).wait_for(timeout=60_000)
+    visitor.locator(DECK).wait_for(timeout=WAIT)
 
     # The focal point's sign-in lived in server 1's memory: their next click shows the sign-in form; signed in
     # again on server 2, they find the submission stored before the kill.
     choose(focal, "submit_target", f"New version of {submission}")
-    focal.get_by_role("heading", name="Sign in").wait_for(timeout=60_000)
+    focal.get_by_role("heading", name="Sign in").wait_for(timeout=WAIT)
     sign_in(focal, "ana.gtm")
     focal.locator(".st-key-submit_target").click()
     focal.keyboard.type(submission)

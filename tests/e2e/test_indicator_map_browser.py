@@ -77,7 +77,7 @@ def hover_then_click(page, canvas, x: float, y: float, name: str, expected: str,
         except PlaywrightTimeoutError:  # the tap was dropped: hover and try again
             continue
         wait_idle(page)
-        page.wait_for_function(f"() => window.location.search.includes('{expected}')", timeout=90_000)
+        page.wait_for_function(f"() => window.location.search.includes('{expected}')", timeout=WAIT)
         return
     raise AssertionError(f"clicking {name} at ({x:.0f}, {y:.0f}) never selected it ({expected})")
 
@@ -101,9 +101,9 @@ def test_pick_an_indicator_click_a_territory_and_see_its_value_in_the_panel(page
     hover_then_click(page, canvas, x, y, "Olancho", "sel=HN-OL")
     wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
-    page.get_by_role("heading", name="Olancho").wait_for(timeout=90_000)
+    page.get_by_role("heading", name="Olancho").wait_for(timeout=WAIT)
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="(2019)")
-    metric.wait_for(timeout=90_000)
+    metric.wait_for(timeout=WAIT)
     assert expected in metric.inner_text() and "persons" in metric.inner_text()
     page.get_by_text("Rank ").first.wait_for()
     page.locator("text=Retrieved: >> visible=true").first.wait_for()
@@ -125,7 +125,7 @@ def test_on_a_phone_a_tap_on_a_territory_opens_its_profile_in_view(page):
     hover_then_click(page, canvas, x, y, "Olancho", "sel=HN-OL")
     wait_idle(page)
     heading = page.get_by_role("heading", name="Olancho")
-    heading.wait_for(timeout=90_000)
+    heading.wait_for(timeout=WAIT)
     page.wait_for_function(
         """() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
         if (!h) return false; const r = h.getBoundingClientRect();
@@ -145,7 +145,7 @@ def test_an_indicator_picked_right_after_a_country_stays_picked(page):
     page.get_by_role("option", name="Net migration and population › Population", exact=True).click()
     page.wait_for_function(
         "() => location.search.includes('country=GTM') && location.search.includes('indicator=population')",
-        timeout=60_000,
+        timeout=WAIT,
     )
     wait_idle(page)
     assert "indicator=population" in page.url and "country=GTM" in page.url
@@ -159,8 +159,8 @@ def test_choose_a_territory_from_the_list_in_the_region_view(page):
     page.keyboard.press("Enter")
     page.wait_for_function("() => window.location.search.includes('sel=HND')", timeout=WAIT)
     wait_idle(page)
-    page.get_by_role("heading", name="Honduras").wait_for(timeout=90_000)
-    page.get_by_text("Puesto 1 de").wait_for(timeout=90_000)
+    page.get_by_role("heading", name="Honduras").wait_for(timeout=WAIT)
+    page.get_by_text("Puesto 1 de").wait_for(timeout=WAIT)
     page.locator("text=World Development Indicators >> visible=true").first.wait_for()
 
 
@@ -168,15 +168,15 @@ def test_play_steps_through_the_years(page):
     page.goto(f"{page.base_url}/map?lang=en&indicator=remittances_gdp&year=2015")
     wait_idle(page)
     page.get_by_text("Play").click()
-    page.wait_for_function("() => /year=201[7-9]|year=202/.test(window.location.search)", timeout=60_000)
+    page.wait_for_function("() => /year=201[7-9]|year=202/.test(window.location.search)", timeout=WAIT)
     page.get_by_text("Play").click()  # stop
 
 
 def test_the_view_downloads_as_a_standalone_html_map_with_its_sources(page):
     page.goto(f"{page.base_url}/map?lang=en&indicator=dead_missing&year=2023")
     wait_idle(page)
-    page.get_by_text("open it online").first.wait_for(timeout=90_000)
-    with page.expect_download(timeout=90_000) as download:
+    page.get_by_text("open it online").first.wait_for(timeout=WAIT)
+    with page.expect_download(timeout=WAIT) as download:
         page.get_by_role("button", name="HTML map").click()
     assert download.value.suggested_filename == "atlas_dead_missing_country_region_2023.html"
     html = download.value.path().read_bytes()

@@ -64,7 +64,7 @@ def test_the_map_is_wide_on_a_desktop_and_fits_a_phone(page, request, name, lang
     _not_yet(request, name, size, "wide")
     _open(page, MAPS[name][0], lang, size)
     canvas = page.locator(f"{DECK} canvas").first
-    canvas.wait_for(state="visible", timeout=60_000)
+    canvas.wait_for(state="visible", timeout=WAIT)
     wait_canvas_drawn(page)
     box, view = canvas.bounding_box(), SIZES[size]
     if size == "desktop":
@@ -84,7 +84,7 @@ def test_on_a_phone_everything_a_map_draws_is_inside_its_canvas(page, address, l
     (an arc, marker or name cut by an edge would), and something is drawn."""
     _open(page, address, lang, "phone")
     canvas = page.locator(f"{DECK} canvas").first
-    canvas.wait_for(state="visible", timeout=60_000)
+    canvas.wait_for(state="visible", timeout=WAIT)
     image = wait_canvas_drawn(page)
     box, view = canvas.bounding_box(), SIZES["phone"]
     assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"] + 1, "the map is cropped sideways"
@@ -102,7 +102,7 @@ def test_on_a_phone_the_choropleth_draws_every_network_country_inside_its_canvas
     views = record_deck_views(page)
     _open(page, address, lang, "phone")
     canvas = page.locator(f"{DECK} canvas").first
-    canvas.wait_for(state="visible", timeout=60_000)
+    canvas.wait_for(state="visible", timeout=WAIT)
     wait_canvas_drawn(page)
     box = canvas.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= SIZES["phone"]["width"] + 1, "the map is cropped sideways"
@@ -123,7 +123,7 @@ def test_on_a_phone_the_choropleth_draws_every_network_country_inside_its_canvas
 def test_the_legend_is_on_the_first_screen(page, request, name, lang, size):
     _not_yet(request, name, size, "legend")
     _open(page, MAPS[name][0], lang, size)
-    page.locator(f"{DECK} canvas").first.wait_for(state="visible", timeout=60_000)
+    page.locator(f"{DECK} canvas").first.wait_for(state="visible", timeout=WAIT)
     legend = page.locator(MAPS[name][1]).first
     legend.wait_for(state="visible", timeout=WAIT)
     box = legend.bounding_box()
@@ -143,7 +143,7 @@ def test_a_click_or_tap_on_a_territory_opens_its_profile_in_view(page, lang, siz
     x, y = pixel_of("HN-OL", "HND", canvas.bounding_box(), views[-1])
     hover_then_click(page, canvas, x, y, "Olancho", "sel=HN-OL")
     wait_idle(page)
-    page.get_by_role("heading", name="Olancho").first.wait_for(timeout=90_000)
+    page.get_by_role("heading", name="Olancho").first.wait_for(timeout=WAIT)
     page.wait_for_function(
         """() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
         if (!h) return false; const r = h.getBoundingClientRect();
@@ -168,7 +168,7 @@ def test_a_projected_story_step_shows_its_text_legend_and_whole_map_on_one_scree
     wait_idle(page)
     parts = [page.locator(".st-key-story_bar").first, page.locator(legend).first, page.locator(f"{DECK} canvas").first]
     for part in parts:
-        part.wait_for(state="visible", timeout=60_000)
+        part.wait_for(state="visible", timeout=WAIT)
     for part, what in zip(parts, ("story step", "legend", "map")):
         box = part.bounding_box()
         top, bottom = box["y"], box["y"] + box["height"]
@@ -180,7 +180,7 @@ def test_beside_an_open_profile_the_map_keeps_most_of_a_desktop(page, lang):
     """The profile is a narrow right-hand panel: with a territory open the map still takes 60 % of the width."""
     _open(page, "map?indicator=population&sel=GTM", lang, "desktop")
     panel = page.locator(".st-key-map_profile")
-    panel.get_by_role("heading", name="Guatemala").wait_for(timeout=60_000)
+    panel.get_by_role("heading", name="Guatemala").wait_for(timeout=WAIT)
     canvas = page.locator(f"{DECK} canvas").first
     wait_canvas_drawn(page)
     box, pbox = canvas.bounding_box(), panel.bounding_box()
@@ -203,7 +203,7 @@ def test_an_indicator_picked_right_after_a_country_change_stays_picked(page, lan
     page.get_by_role("option", name=option, exact=True).click()
     page.wait_for_function(
         "() => location.search.includes('country=GTM') && location.search.includes('indicator=population')",
-        timeout=60_000,
+        timeout=WAIT,
     )
     wait_idle(page)
     assert "indicator=population" in page.url and "country=GTM" in page.url
@@ -221,5 +221,5 @@ def test_an_unknown_page_lands_on_a_message_in_the_language_with_the_way_on(page
     home = page.get_by_role("link", name=t("not_found.home", lang))
     assert home.is_visible()
     home.click()
-    page.get_by_role("heading", name=t("home.title", lang)).wait_for(timeout=60_000)
+    page.get_by_role("heading", name=t("home.title", lang)).wait_for(timeout=WAIT)
     assert f"lang={lang}" in page.url

@@ -16,14 +16,14 @@ pytestmark = pytest.mark.e2e
 def test_a_bulletin_opens_from_the_list_and_downloads_as_pdf(page):
     page.goto(f"{page.base_url}/publications?lang=en&country=GTM&type=bulletin&year=2023")
     wait_idle(page)
-    page.get_by_role("heading", name="Articles and bulletins").wait_for(timeout=90_000)
+    page.get_by_role("heading", name="Articles and bulletins").wait_for(timeout=WAIT)
     card = page.locator(".st-key-entry_bulletin-gtm-2023-en")
-    card.get_by_text("Migration bulletin 2023: Guatemala").wait_for(timeout=90_000)
+    card.get_by_text("Migration bulletin 2023: Guatemala").wait_for(timeout=WAIT)
     card.get_by_role("button", name="Open the bulletin").click()
     page.get_by_role("heading", name="Migration bulletin 2023: Guatemala").wait_for(timeout=120_000)
     wait_idle(page, timeout=120_000)
     page.wait_for_url(re.compile(r"kind=bulletin.*area=GTM|area=GTM.*kind=bulletin"), timeout=WAIT)
-    page.get_by_role("heading", name="Sources").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Sources").wait_for(timeout=WAIT)
     assert page.locator('[data-testid="stMetric"]').count() >= 5
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="Download the bulletin (PDF)").click()
@@ -36,7 +36,7 @@ def test_the_map_view_downloads_as_a_png_at_twice_its_nominal_size(page):
     page.goto(f"{page.base_url}/map?lang=en&indicator=dead_missing&level=admin1&country=PAN&year=2023")
     wait_idle(page)
     button = page.get_by_role("button", name="Download the map as a PNG image (high resolution)")
-    button.wait_for(timeout=90_000)
+    button.wait_for(timeout=WAIT)
     with page.expect_download(timeout=120_000) as download:
         button.click()
     assert download.value.suggested_filename == "atlas_dead_missing_admin1_PAN_2023.png"

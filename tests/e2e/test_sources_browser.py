@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.helpers import wait_idle
+from tests.e2e.helpers import WAIT, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -53,7 +53,7 @@ def test_coverage_matrix_shows_both_levels_and_its_cells_open_their_views(page):
     tip = link.evaluate("a => getComputedStyle(a, '::after').content")
     assert "existe" in tip
     link.click()
-    page.wait_for_url("**/map?**", timeout=60_000)
+    page.wait_for_url("**/map?**", timeout=WAIT)
     q = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
     assert q["country"] == "GTM" and q["level"] == "admin1" and q["year"] == "2018"
 
