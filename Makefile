@@ -71,7 +71,7 @@ cluster: $(DATA_STAMP) haproxy postgres
 	$(PY) -m deploy.cluster --servers $(SERVERS) --port $(CLUSTER_PORT)
 
 ## test: install, build the data, then the whole suite (unit, AppTest, real browser)
-test: $(BIN)/.installed-dev $(DATA_STAMP) browser postgres
+test: $(BIN)/.installed-dev $(DATA_STAMP) browser postgres haproxy
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 ## bench: print the performance figures (deck bytes, rerun times, build time, cross-tab time)

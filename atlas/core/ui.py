@@ -82,10 +82,17 @@ def render_registry_notice(lang: str) -> None:
 
 
 def scroll_into_view(key: str) -> None:
-    """Scroll the container ``key`` into view (on a phone the profile opens below the map: a tap must show it)."""
+    """Bring the top of the container ``key`` into view when it is not (on a phone the profile opens below the
+    map; on a desktop scrolled down to the map, the panel's heading may be above the screen). Its top, not the
+    whole container: a panel taller than the screen would otherwise be aligned by its bottom, heading out of
+    sight. A top already on the upper part of the screen is left where it is, so the page does not jump. When
+    done, the container carries ``data-atlas-in-view="true"`` (the signal the browser tests wait on)."""
     st.html(
-        f"<script>setTimeout(() => document.querySelector('.st-key-{key}')?.scrollIntoView("
-        "{behavior: 'smooth', block: 'nearest'}), 300);</script>",
+        f"<script>setTimeout(() => {{ const el = document.querySelector('.st-key-{key}'); if (!el) return;"
+        " const top = el.getBoundingClientRect().top;"
+        " if (top < 64 || top > window.innerHeight * 0.6) {"
+        " el.style.scrollMarginTop = '4.5rem'; el.scrollIntoView({behavior: 'instant', block: 'start'}); }"
+        " el.dataset.atlasInView = 'true'; }, 300);</script>",
         unsafe_allow_javascript=True,
     )
 

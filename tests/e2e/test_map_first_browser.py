@@ -144,10 +144,16 @@ def test_a_click_or_tap_on_a_territory_opens_its_profile_in_view(page, lang, siz
     hover_then_click(page, canvas, x, y, "Olancho", "sel=HN-OL")
     wait_idle(page)
     page.get_by_role("heading", name="Olancho").first.wait_for(timeout=WAIT)
+    # Once the page has brought the panel in view (its signal), the heading is on screen, below the app's header
+    # with room to spare: a tall panel was once aligned to the screen's very top (y = 0, or a fraction of a pixel
+    # above it: the flake), the heading flush against the edge.
     page.wait_for_function(
-        """() => { const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
+        """() => { if (!document.querySelector('.st-key-map_profile[data-atlas-in-view="true"]')) return false;
+        const h = [...document.querySelectorAll('h3')].find(e => e.textContent.includes('Olancho'));
         if (!h) return false; const r = h.getBoundingClientRect();
-        return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+        const header = document.querySelector('[data-testid="stHeader"]');
+        const below = header ? header.getBoundingClientRect().bottom : 0;
+        return r.top >= below + 8 && r.bottom <= window.innerHeight; }""",
         timeout=WAIT,
     )
     assert page.get_by_role("button", name=t("map.panel_close", lang)).count() == 1
