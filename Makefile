@@ -70,7 +70,8 @@ CLUSTER_PORT ?= 8600
 cluster: $(DATA_STAMP) haproxy postgres
 	$(PY) -m deploy.cluster --servers $(SERVERS) --port $(CLUSTER_PORT)
 
-## test: install, build the data, then the whole suite (unit, AppTest, real browser)
+## test: install (Python packages; Debian's chromium, PostgreSQL and HAProxy when missing), build the data,
+## then the whole suite (unit, AppTest, real browser, registry on PostgreSQL, the cluster behind HAProxy)
 test: $(BIN)/.installed-dev $(DATA_STAMP) browser postgres haproxy
 	$(PY) -m pytest -n 2 --dist loadgroup
 
