@@ -41,7 +41,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python deploy/cluster.py` as well as `python -m deploy.cluster`
     sys.path.insert(0, str(ROOT))
 
-from atlas.core.server import free_port, start_server, stop_server, wait_healthy  # noqa: E402
+from atlas.core.server import free_port, start_server, stop_server, wait_healthy, wait_http  # noqa: E402
 from common.postgres import PostgresNotInstalled, PostgresServer, open_postgres, running_postgres  # noqa: E402
 
 TEMPLATE = Path(__file__).resolve().with_name("haproxy.cfg.tmpl")
@@ -432,17 +431,10 @@ def _start(c: Cluster, haproxy_bin: str, bind: str, prewarm: bool) -> None:
 
 
 def _wait_http(url: str, proc: subprocess.Popen, what: str, seconds: float = START_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ClusterError(f"{what} exited before answering {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise ClusterError(f"{what} did not answer {url} within {seconds:.0f} s")
+    try:
+        wait_http(url, proc, seconds, what)
+    except RuntimeError as err:
+        raise ClusterError(str(err)) from None
 
 
 # --- command line -------------------------------------------------------------------------------------

@@ -64,22 +64,33 @@ def start_server(
     return proc, f"http://127.0.0.1:{port}"
 
 
-def wait_healthy(proc: subprocess.Popen, base: str, seconds: float = 180) -> None:
-    """Poll ``/_stcore/health`` until it answers ``ok``; RuntimeError (with the server's output when kept) if
-    the server exits or does not answer within ``seconds``."""
+def wait_http(url: str, proc: subprocess.Popen, seconds: float, what: str = "the server") -> None:
+    """Poll ``url`` until it answers 200 (a refused or too-slow answer is tried again); RuntimeError (with the
+    process's output when kept on a pipe) if ``proc`` exits first or nothing answers within ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             output = proc.stdout.read() if proc.stdout else ""
-            raise RuntimeError(f"streamlit exited early:\n{output}")
+            output = output.decode(errors="replace") if isinstance(output, bytes) else output
+            raise RuntimeError(f"{what} exited before answering {url}:\n{output}")
         try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.read().decode().strip() == "ok":
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"streamlit did not answer {base}/_stcore/health within {seconds:.0f} s")
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{what} did not answer {url} within {seconds:.0f} s")
+
+
+def wait_healthy(proc: subprocess.Popen, base: str, seconds: float = 180) -> None:
+    """Wait for Streamlit's ``/_stcore/health``; the server is killed if it does not answer within ``seconds``."""
+    try:
+        wait_http(f"{base}/_stcore/health", proc, seconds, "streamlit")
+    except RuntimeError:
+        if proc.poll() is None:
+            proc.kill()
+        raise
 
 
 def stop_server(proc: subprocess.Popen) -> None:

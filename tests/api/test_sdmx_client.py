@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -15,6 +14,7 @@ import pytest
 import requests
 import sdmx
 
+from atlas.core.server import wait_http
 from etl.store import store_path
 
 pytestmark = pytest.mark.integration
@@ -47,18 +47,7 @@ def server(tmp_path_factory, built_store):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120  # generous: the server imports its libraries on a machine that may be busy
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the API server exited: {proc.stdout.read().decode(errors='replace')}")
-            try:
-                if requests.get(f"{base}/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or too busy to answer in time
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the API server did not answer /health within 120 s")
-            time.sleep(0.1)
+        wait_http(f"{base}/health", proc, 120, "the API server")  # generous: a busy machine imports slowly
         yield base
     finally:
         proc.terminate()

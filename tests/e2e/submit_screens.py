@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from atlas.core.server import serving
-from tests.e2e.helpers import WAIT
+from tests.e2e.helpers import WAIT, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = ROOT / "tests" / "fixtures" / "submissions" / "valid" / "gtm_returns_igm_2020_2023_es.csv"
@@ -50,8 +50,6 @@ def serve(registry: Path) -> Iterator[str]:
 
 
 def sign_in(page, user: str, password: str = PASSWORD) -> None:
-    from tests.e2e.helpers import wait_idle
-
     page.locator('input[autocomplete="username"]').fill(user)
     page.locator('input[type="password"]').fill(password)
     page.get_by_role("button", name=re.compile("^(Sign in|Iniciar sesión)$")).click()
@@ -61,8 +59,6 @@ def sign_in(page, user: str, password: str = PASSWORD) -> None:
 
 def open_review(page, lang: str) -> None:
     """The "Submissions and versions" tab, where the review of the selected version sits above the publish button."""
-    from tests.e2e.helpers import wait_idle
-
     page.get_by_role("tab", name={"en": "Submissions and versions", "es": "Envíos y versiones"}[lang]).click()
     page.locator(".st-key-submit_review").wait_for(timeout=WAIT)
     wait_idle(page)
@@ -70,8 +66,6 @@ def open_review(page, lang: str) -> None:
 
 def settle(page) -> None:
     """Wait until the script is done and no element is still a loading placeholder."""
-    from tests.e2e.helpers import wait_idle
-
     wait_idle(page)
     page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')""", timeout=WAIT)
     page.wait_for_timeout(800)  # the tables' canvases draw after they mount
@@ -95,8 +89,6 @@ def shoot(page, selector: str, path: Path, nth: int = 0, offset: int = 72) -> No
 
 def check_a_hostile_file(page, lang: str) -> None:
     """Upload a file whose name is Markdown link syntax and whose first territory is a formula; "validate only"."""
-    from tests.e2e.helpers import wait_idle
-
     text = VALID.read_text(encoding="utf-8").replace(
         "2020-01,GTM,México", '2020-01,=HYPERLINK("https://evil.example"),México', 1
     )
